@@ -1,0 +1,237 @@
+"""The ``harrow-dash`` command: set up the database, load and roll back files, templates, exports.
+
+Works on the database named by ``HARROW_DASH_DATABASE_URL`` (default: the DuckDB file under ``data/``).
+Exit codes: 0 success, 1 input refused (every problem listed on stderr), 2 wrong usage. Errors are
+plain sentences, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harrow_dash.config import SAMPLE_DIR, load_settings
+from harrow_dash.ingest.load import FileInput, RollbackRefused, commit, prepare, rollback
+from harrow_dash.ingest.problems import LoadRefused
+from harrow_dash.ingest.template import build_template
+from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.store import DatabaseBusy, NotInitialised, Store
+
+SAMPLE_FILES = ("indicators.csv", "actions.csv", "highlights.csv")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "command line"
+
+
+def _print_plan_counts(plan, out) -> None:
+    from harrow_dash.ingest.load import TABLE_LABELS
+
+    for name, change in plan.tables.items():
+        print(
+            f"  {TABLE_LABELS[name]}: {change.added:,} new, {change.changed:,} changed, "
+            f"{change.unchanged:,} unchanged",
+            file=out,
+        )
+
+
+def _report_problems(problems, err) -> int:
+    print(f"Refused: {len(problems)} problem(s) found; nothing was loaded.", file=err)
+    for p in problems:
+        print(f"  {p}", file=err)
+    return 1
+
+
+def load_sample(store: Store, out=sys.stdout) -> int:
+    files = [FileInput(f"sample/{n}", (SAMPLE_DIR / n).read_bytes()) for n in SAMPLE_FILES]
+    plan = prepare(store, files)
+    if not plan.ok:
+        return _report_problems(plan.problems, sys.stderr)
+    result = commit(store, plan, "sample data")
+    if result.batch_id is None:
+        print("The sample data is already loaded.", file=out)
+    else:
+        print(f"Loaded the illustrative sample data as batch {result.batch_id}.", file=out)
+        _print_plan_counts(plan, out)
+    return 0
+
+
+def cmd_init(store: Store, args: argparse.Namespace) -> int:
+    if args.if_missing and store.is_initialised():
+        print("The database is already set up.")
+        return 0
+    priorities = None
+    if args.priorities:
+        lines = [ln.strip() for ln in Path(args.priorities).read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
+        if not lines:
+            raise UsageError(f"{args.priorities} lists no priorities.")
+        priorities = [(i, name, name) for i, name in enumerate(lines, start=1)]
+    store.init(priorities)
+    print(f"Database ready: {store._where}")
+    if args.sample:
+        return load_sample(store)
+    return 0
+
+
+def _inputs(paths: Sequence[str]) -> list[FileInput]:
+    files = []
+    for p in paths:
+        path = Path(p)
+        if not path.is_file():
+            raise UsageError(f"There is no file '{p}'.")
+        files.append(FileInput(path.name, path.read_bytes()))
+    return files
+
+
+def cmd_load(store: Store, args: argparse.Namespace) -> int:
+    store.require_initialised()
+    plan = prepare(store, _inputs(args.files))
+    for w in plan.warnings:
+        print(f"Note: {w}", file=sys.stderr)
+    if not plan.ok:
+        return _report_problems(plan.problems, sys.stderr)
+    if args.dry_run:
+        print(f"Valid: {plan.file_name} would load as follows (dry run, nothing written):")
+        _print_plan_counts(plan, sys.stdout)
+        return 0
+    result = commit(store, plan, args.user or _user())
+    if result.batch_id is None:
+        print("Nothing to load: every row in the file already matches the database.")
+        return 0
+    print(f"Loaded {plan.file_name} as batch {result.batch_id}.")
+    _print_plan_counts(plan, sys.stdout)
+    return 0
+
+
+def cmd_batches(store: Store, args: argparse.Namespace) -> int:
+    store.require_initialised()
+    df = store.batches()
+    if df.empty:
+        print("No batches have been loaded.")
+        return 0
+    for r in df.itertuples():
+        extra = f", rolled back {r.rolled_back_at:%Y-%m-%d %H:%M} by {r.rolled_back_by}" if r.status != "committed" else ""
+        print(
+            f"{r.id:>4}  {r.loaded_at:%Y-%m-%d %H:%M}  {r.loaded_by:<16} {r.status:<12} "
+            f"+{r.rows_added:,} ~{r.rows_changed:,} ={r.rows_unchanged:,}  {r.file_name}  sha256 {r.sha256[:12]}{extra}"
+        )
+    return 0
+
+
+def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
+    store.require_initialised()
+    try:
+        rollback(store, args.batch, args.user or _user())
+    except RollbackRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Batch {args.batch} rolled back: the values it replaced are restored.")
+    return 0
+
+
+def cmd_template(store: Store, args: argparse.Namespace) -> int:
+    quarter = args.quarter or Period.containing(__import__("datetime").date.today())
+    try:
+        priorities = list(store.priorities()["name"]) if store.is_initialised() else None
+    except DatabaseBusy:
+        priorities = None
+    if not priorities:
+        from harrow_dash.plan import PRIORITIES_2023_24
+
+        priorities = [n for _, n, _ in PRIORITIES_2023_24]
+    Path(args.output).write_bytes(build_template(priorities, quarter))
+    print(f"Template for {quarter.fy_label} written to {args.output}")
+    return 0
+
+
+def cmd_export(store: Store, args: argparse.Namespace) -> int:
+    from harrow_dash.exports import tidy_export
+    from harrow_dash.scorecard import RuleSettings
+
+    store.require_initialised()
+    settings = load_settings()
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, args.unsuppressed)
+    frame = tidy_export(store.tidy_values(), rules)
+    frame.to_csv(args.output, index=False, encoding="utf-8")
+    print(f"Exported {len(frame):,} indicator values to {args.output}")
+    return 0
+
+
+def _quarter(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harrow-dash",
+        description="Harrow performance dashboard: database and data loading. "
+        "The database is named by HARROW_DASH_DATABASE_URL (default: data/harrow.duckdb).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("init", help="create the database schema, optionally with the sample data")
+    p.add_argument("--sample", action="store_true", help="load the illustrative sample data")
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the database is already set up")
+    p.add_argument("--priorities", metavar="FILE", help="a text file of the plan's priorities, one per line")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("load", help="load CSV or Excel files (all or nothing)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="validate and compare only; write nothing")
+    p.add_argument("--user", help="name recorded against the batch (default: your login)")
+    p.set_defaults(func=cmd_load)
+    p = sub.add_parser("batches", help="list loaded batches")
+    p.set_defaults(func=cmd_batches)
+    p = sub.add_parser("rollback", help="undo a batch, restoring the values it replaced")
+    p.add_argument("batch", type=int, metavar="BATCH")
+    p.add_argument("--user", help="name recorded against the rollback")
+    p.set_defaults(func=cmd_rollback)
+    p = sub.add_parser("template", help="write the blank workbook to fill in")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("--quarter", type=_quarter, help="latest quarter to give a column (default: this quarter)")
+    p.set_defaults(func=cmd_template)
+    p = sub.add_parser("export", help="export all indicator values as a tidy CSV")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("--unsuppressed", action="store_true", help="include small counts of people (editors only)")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    store = Store(settings.database_url)
+    try:
+        return int(args.func(store, args))
+    except UsageError as exc:
+        print(f"harrow-dash: {exc}", file=sys.stderr)
+        return 2
+    except (DatabaseBusy, NotInitialised) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except LoadRefused as exc:
+        return _report_problems(exc.problems, sys.stderr)
+    except KeyboardInterrupt:
+        print("Interrupted; nothing was written by the interrupted step.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a last resort: a sentence, not a stack trace
+        print(f"harrow-dash: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""The one filter object every query and page takes, and its round trip through a URL's query string.
+
+A link an officer shares carries the filters; reading it back never fails: a value that no longer
+exists is dropped with a gentle note saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from harrow_dash.periods import Period, PeriodError, parse_period
+
+RAG_CHOICES = ("Green", "Amber", "Red", "Not rated")
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period | None = None
+    priorities: tuple[int, ...] = ()
+    directorates: tuple[str, ...] = ()
+    portfolios: tuple[str, ...] = ()
+    rags: tuple[str, ...] = ()
+
+    def with_period(self, period: Period) -> Filters:
+        return replace(self, period=period)
+
+    def describe(self, priority_names: Mapping[int, str] | None = None) -> list[str]:
+        """Plain-English lines naming the filters in force, for headers of exports and briefings."""
+        names = priority_names or {}
+        lines = []
+        if self.period:
+            lines.append(f"Quarter: {self.period.label} ({self.period.as_at})")
+        if self.priorities:
+            lines.append("Priority: " + "; ".join(names.get(p, f"Priority {p}") for p in self.priorities))
+        if self.directorates:
+            lines.append("Directorate: " + "; ".join(self.directorates))
+        if self.portfolios:
+            lines.append("Portfolio: " + "; ".join(self.portfolios))
+        if self.rags:
+            lines.append("RAG: " + "; ".join(self.rags))
+        if len(lines) <= 1:
+            lines.append("All priorities, directorates and portfolios")
+        return lines
+
+
+@dataclass
+class Options:
+    """The values a filter may take, as the database holds them now."""
+
+    periods: list[Period]
+    priorities: dict[int, str]
+    directorates: list[str]
+    portfolios: list[str]
+    default_period: Period | None
+
+
+@dataclass
+class ParsedLink:
+    filters: Filters
+    notes: list[str] = field(default_factory=list)
+
+
+def _many(params: Mapping[str, str | list[str]], key: str) -> list[str]:
+    raw = params.get(key, [])
+    items = [raw] if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for item in items:
+        out.extend(part for part in item.split("~") if part)
+    return out
+
+
+def to_query(filters: Filters) -> dict[str, str]:
+    """Query-string parameters for ``filters`` (multiple values joined by ``~``)."""
+    q: dict[str, str] = {}
+    if filters.period:
+        q["quarter"] = filters.period.label
+    if filters.priorities:
+        q["priority"] = "~".join(str(p) for p in filters.priorities)
+    if filters.directorates:
+        q["directorate"] = "~".join(filters.directorates)
+    if filters.portfolios:
+        q["portfolio"] = "~".join(filters.portfolios)
+    if filters.rags:
+        q["rag"] = "~".join(filters.rags)
+    return q
+
+
+def from_query(params: Mapping[str, str | list[str]], options: Options) -> ParsedLink:
+    """Filters from a link, keeping only values that exist; each dropped value gets a note."""
+    notes: list[str] = []
+    period = options.default_period
+    quarter = _many(params, "quarter")
+    if quarter:
+        try:
+            wanted = parse_period(quarter[0])
+        except PeriodError as exc:
+            notes.append(f"The link's quarter could not be read ({exc}); showing {_label(period)}.")
+        else:
+            if wanted in options.periods:
+                period = wanted
+            else:
+                notes.append(f"There is no data for {wanted.label}; showing {_label(period)}.")
+
+    def keep(key: str, allowed: Iterable[str], what: str) -> tuple[str, ...]:
+        allowed_list = list(allowed)
+        lookup = {a.lower(): a for a in allowed_list}
+        kept: list[str] = []
+        for value in _many(params, key):
+            match = lookup.get(value.strip().lower())
+            if match is None:
+                notes.append(f"The link names {what} '{value}', which is not in the data; it was ignored.")
+            elif match not in kept:
+                kept.append(match)
+        return tuple(kept)
+
+    prio_keys = keep("priority", [str(p) for p in options.priorities], "a priority")
+    filters = Filters(
+        period=period,
+        priorities=tuple(int(p) for p in prio_keys),
+        directorates=keep("directorate", options.directorates, "a directorate"),
+        portfolios=keep("portfolio", options.portfolios, "a portfolio"),
+        rags=keep("rag", RAG_CHOICES, "a RAG status"),
+    )
+    return ParsedLink(filters, notes)
+
+
+def _label(period: Period | None) -> str:
+    return period.label if period else "the latest quarter"

@@ -1,0 +1,1 @@
+"""Reading, validating and loading spreadsheets (CSV and Excel) into the performance store."""

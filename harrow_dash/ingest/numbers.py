@@ -1,0 +1,52 @@
+"""Reading numbers the way people type them in spreadsheets, a whole column at a time.
+
+Accepts thousands separators (1,234), currency (£1,234, £1.4m, £250k), percentages (85%), trailing
+spaces and non-breaking spaces. Blank, "n/a", "-" and "not reported" mean *no value* (never zero);
+"not due" marks an annual measure outside its reporting quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MISSING_WORDS = frozenset(
+    {"", "n/a", "na", "n.a.", "-", "\u2013", "\u2014", "not reported", "not yet reported", "nr",
+     "tbc", "..", "null", "none", "no data", "nan"}
+)
+NOT_DUE_WORDS = frozenset({"not due", "not due this quarter", "nd", "not yet due", "annual"})
+
+
+@dataclass
+class ParsedNumbers:
+    values: pd.Series  # float, NaN where no number
+    missing: pd.Series  # bool: blank or a "no value" word
+    not_due: pd.Series  # bool: "not due"
+    percent_sign: pd.Series  # bool: written with a % sign
+    bad: pd.Series  # bool: text that is not a number nor a known word
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strip spaces (including non-breaking ones) and byte-order marks; None becomes ''."""
+    s = series.astype(object).where(series.notna(), "").astype(str)
+    return s.str.replace("\ufeff", "", regex=False).str.replace("\u00a0", " ", regex=False).str.strip()
+
+
+def parse_numbers(series: pd.Series) -> ParsedNumbers:
+    text = clean_text(series)
+    lower = text.str.lower()
+    missing = lower.isin(MISSING_WORDS)
+    not_due = lower.isin(NOT_DUE_WORDS)
+    percent = lower.str.endswith("%")
+    body = lower.str.replace(r"[£,\s%]", "", regex=True)
+    multiplier = np.where(
+        lower.str.startswith("£") & body.str.endswith("m"), 1e6,
+        np.where(lower.str.startswith("£") & body.str.endswith("k"), 1e3, 1.0),
+    )
+    body = body.where(multiplier == 1.0, body.str[:-1])
+    values = pd.to_numeric(body.where(~(missing | not_due), None), errors="coerce").astype(float)
+    values = values * multiplier
+    bad = values.isna() & ~missing & ~not_due
+    return ParsedNumbers(values, missing, not_due, percent & ~bad, bad)

@@ -1,0 +1,115 @@
+"""The blank workbook officers fill in: every layout the importer reads, with guidance and drop-downs."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from harrow_dash.action_status import ActionStatus
+from harrow_dash.periods import Period
+from harrow_dash.units import Unit
+
+HEADER_FILL = PatternFill("solid", fgColor="12436D")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+GUIDANCE = [
+    "How to fill in this workbook",
+    "",
+    "Each sheet is one layout the dashboard reads. Fill in the sheets you need and leave the others empty.",
+    "Scorecard: one row per indicator, one column per quarter. Headings such as 'Q3 2024-25' hold actuals;",
+    "  'Q3 2024-25 Target' holds that quarter's target; 'Target' without a quarter applies to the latest",
+    "  year's quarters; 'RAG' and 'Commentary' without a quarter belong to the latest quarter.",
+    "Indicator values: one row per indicator per quarter (the tidy layout).",
+    "Flagship actions: one row per action (or split line) per quarter with its status.",
+    "Highlights: key achievements and areas for improvement per priority per quarter.",
+    "",
+    "Percentages: write 85%, 85 or 0.85. Use the % sign for values below 1% (0.4%).",
+    "Missing values: leave blank or write n/a or - (never 0). Write 'not due' for an annual measure",
+    "  outside its reporting quarter.",
+    "Priorities must be one of the plan's priorities (see the Lists sheet). New indicators need a name,",
+    "  priority, unit and polarity ('Good is'). A RAG in the file is the official one and is kept.",
+    "Quarters: Q1 is April-June, Q2 July-September, Q3 October-December, Q4 January-March.",
+    "Nothing is loaded if any cell has a problem: the dashboard lists every problem with its row and column.",
+]
+
+
+def _header(ws, row: int, headings: list[str]) -> None:
+    for col, text in enumerate(headings, start=1):
+        cell = ws.cell(row=row, column=col, value=text)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[cell.column_letter].width = max(12, min(40, len(text) + 4))
+
+
+def _list_validation(ws, formula: str, cells: str) -> None:
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+    dv.add(cells)
+    ws.add_data_validation(dv)
+
+
+def build_template(priorities: list[str], quarter: Period) -> bytes:
+    """The template workbook for the financial year of ``quarter``, as .xlsx bytes."""
+    wb = Workbook()
+    guide = wb.active
+    guide.title = "Guidance"
+    for i, line in enumerate(GUIDANCE, start=1):
+        guide.cell(row=i, column=1, value=line).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
+    guide.column_dimensions["A"].width = 110
+
+    lists = wb.create_sheet("Lists")
+    columns = {
+        "Priority": priorities,
+        "Good is": ["higher is better", "lower is better", "within band"],
+        "Unit": [u.value for u in Unit],
+        "Frequency": ["quarterly", "monthly", "annual"],
+        "Status": [s.value for s in ActionStatus],
+        "Kind": ["achievement", "area for improvement"],
+        "Yes/no": ["yes", "no"],
+    }
+    _header(lists, 1, list(columns))
+    ranges = {}
+    for col, (name, values) in enumerate(columns.items(), start=1):
+        letter = lists.cell(row=1, column=col).column_letter
+        for row, value in enumerate(values, start=2):
+            lists.cell(row=row, column=col, value=value)
+        ranges[name] = f"Lists!${letter}$2:${letter}${len(values) + 1}"
+
+    quarters = [Period(quarter.fy_start, q) for q in range(1, quarter.quarter + 1)]
+    sc = wb.create_sheet("Scorecard", 1)
+    sc.cell(row=1, column=1, value=f"Corporate Scorecard {quarter.fy_label}").font = Font(bold=True, size=14)
+    heads = ["PI Ref", "Measure", "Priority", "Directorate", "Portfolio Holder", "Good is", "Unit",
+             "Frequency", "Counts people", "Target", *[q.label for q in quarters], "RAG", "Commentary",
+             "London average"]
+    _header(sc, 3, heads)
+    _list_validation(sc, ranges["Priority"], "C4:C500")
+    _list_validation(sc, ranges["Good is"], "F4:F500")
+    _list_validation(sc, ranges["Unit"], "G4:G500")
+    _list_validation(sc, ranges["Frequency"], "H4:H500")
+    _list_validation(sc, ranges["Yes/no"], "I4:I500")
+    sc.freeze_panes = "C4"
+
+    tidy = wb.create_sheet("Indicator values", 2)
+    _header(tidy, 1, ["Ref", "Name", "Priority", "Directorate", "Portfolio holder", "Unit", "Polarity",
+                      "Frequency", "Counts people", "Period", "Actual", "Target", "Target upper", "RAG",
+                      "Commentary", "Benchmark", "Benchmark label"])
+    _list_validation(tidy, ranges["Priority"], "C2:C5000")
+    _list_validation(tidy, ranges["Good is"], "G2:G5000")
+
+    act = wb.create_sheet("Flagship actions", 3)
+    _header(act, 1, ["Action ref", "Title", "Priority", "Directorate", "Lead", "Parent ref", "Period",
+                     "Status", "Commentary"])
+    _list_validation(act, ranges["Priority"], "C2:C2000")
+    _list_validation(act, ranges["Status"], "H2:H2000")
+
+    hl = wb.create_sheet("Highlights", 4)
+    _header(hl, 1, ["Period", "Priority", "Kind", "Text", "Indicator ref", "Action ref"])
+    _list_validation(hl, ranges["Priority"], "B2:B2000")
+    _list_validation(hl, ranges["Kind"], "C2:C2000")
+    hl.column_dimensions["D"].width = 80
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,337 @@
+"""Checking parsed files against the rules and the database, producing the rows to load.
+
+Reports every problem at once, each with file, sheet, row, column and a plain-English reason: unknown
+priorities (with a suggestion), unknown units, polarities and statuses, new indicators missing their
+definition, percentages above 100, a file that mixes 0.85 and 85 for one percentage indicator,
+duplicate values for the same indicator and quarter, links to indicators or actions that do not exist.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from harrow_dash.action_status import parse_action_status
+from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
+from harrow_dash.ingest.problems import Problem
+from harrow_dash.periods import Period
+from harrow_dash.rag import parse_polarity
+from harrow_dash.units import Unit, parse_unit
+from harrow_dash.value_states import Frequency, parse_frequency
+
+VALUE_COLUMNS = ["ref", "period", "actual", "target", "target_upper", "official_rag", "commentary",
+                 "benchmark", "benchmark_label", "not_due"]
+INDICATOR_COLUMNS = ["ref", "name", "description", "priority_id", "directorate", "portfolio", "unit",
+                     "polarity", "tolerance", "frequency", "counts_people", "source"]
+ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
+STATUS_COLUMNS = ["ref", "period", "status", "commentary"]
+HIGHLIGHT_COLUMNS = ["period", "priority_id", "kind", "text", "indicator_ref", "action_ref"]
+NEW_INDICATOR_NEEDS = ("name", "priority", "unit", "polarity")
+
+
+@dataclass
+class Context:
+    """What the database already holds that validation needs."""
+
+    priorities: pd.DataFrame  # id, name, short_name
+    indicators: pd.DataFrame  # ref, unit (existing indicators)
+    action_refs: set[str]
+
+
+@dataclass
+class Incoming:
+    """Rows ready to load; ``_has_<column>`` says whether the files gave that column for that row."""
+
+    indicators: pd.DataFrame
+    values: pd.DataFrame
+    actions: pd.DataFrame
+    statuses: pd.DataFrame
+    highlights: pd.DataFrame
+    directorates: list[str] = field(default_factory=list)
+    portfolios: list[str] = field(default_factory=list)
+
+
+def _norm(text: object) -> str:
+    return " ".join(str(text).lower().replace("\u2019", "'").split())
+
+
+class PriorityMatcher:
+    def __init__(self, priorities: pd.DataFrame):
+        self.names = list(priorities["name"])
+        self.by_text: dict[str, int] = {}
+        for row in priorities.itertuples():
+            pid = int(row.id)
+            for key in (row.name, row.short_name, str(pid), f"p{pid}", f"priority {pid}",
+                        f"priority {pid}: {row.name}", f"{pid}. {row.name}", f"{pid} {row.name}"):
+                self.by_text[_norm(key)] = pid
+
+    def match(self, text: str) -> tuple[int | None, str | None]:
+        pid = self.by_text.get(_norm(text))
+        if pid is not None:
+            return pid, None
+        close = difflib.get_close_matches(_norm(text), [_norm(n) for n in self.names], n=1, cutoff=0.6)
+        hint = ""
+        if close:
+            hint = f" Did you mean '{self.names[[_norm(n) for n in self.names].index(close[0])]}'?"
+        known = "; ".join(f"{i + 1}. {n}" for i, n in enumerate(self.names))
+        return None, f"unknown priority '{text}'.{hint} The priorities are: {known}."
+
+
+def _problems_at(frame: pd.DataFrame, mask: pd.Series, column: str | None, message: str) -> list[Problem]:
+    rows = frame[mask]
+    col = rows[column] if column and column in rows else pd.Series([None] * len(rows), index=rows.index)
+    return [
+        Problem(f, s if isinstance(s, str) else None, int(r), c, message)
+        for f, s, r, c in zip(rows["_file"], rows["_sheet"], rows["_row"], col, strict=True)
+    ]
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _bool(text: object) -> bool | None:
+    t = _norm(text)
+    if t in {"yes", "y", "true", "1", "x"}:
+        return True
+    if t in {"no", "n", "false", "0", ""}:
+        return False
+    return None
+
+
+def _tolerance(text: object) -> float | None:
+    t = str(text).strip().rstrip("%").strip()
+    value = float(t)
+    if str(text).strip().endswith("%") or value > 1:
+        value /= 100
+    if not 0 <= value <= 1:
+        raise ValueError
+    return value
+
+
+class Validator:
+    def __init__(self, parsed: Parsed, context: Context):
+        self.parsed = parsed
+        self.ctx = context
+        self.problems: list[Problem] = list(parsed.problems)
+        self.priorities = PriorityMatcher(context.priorities)
+
+    def add(self, frame: pd.DataFrame, mask: pd.Series, column: str | None, message: str) -> None:
+        if mask.any():
+            self.problems.extend(_problems_at(frame, mask, column, message))
+
+    # -- definitions (one row per ref) ---------------------------------------------------------------
+    def _collapse(self, frame: pd.DataFrame, fields: tuple[str, ...], what: str) -> pd.DataFrame:
+        """One row per ref: the non-blank value of each field; conflicting values are problems."""
+        refs = frame.drop_duplicates("ref")[["ref", "_file", "_sheet", "_row"]].set_index("ref")
+        out = refs.copy()
+        for name in fields:
+            if f"_has_{name}" not in frame or not frame[f"_has_{name}"].any():
+                out[name] = None
+                out[f"_has_{name}"] = False
+                continue
+            given = frame.loc[frame[name].notna(), ["ref", name, "_file", "_sheet", "_row", f"_col_{name}"]]
+            distinct = given.drop_duplicates(["ref", name])
+            clash = distinct["ref"].duplicated(keep=False)
+            if clash.any():
+                for ref, rows in distinct[clash].groupby("ref", sort=False):
+                    first = rows.iloc[0]
+                    message = (
+                        f"{what} {ref} is given {name.replace('_', ' ')} '{first[name]}' in row "
+                        f"{int(first['_row'])} but a different value here; use one value."
+                    )
+                    self.add(rows.iloc[1:], pd.Series(True, index=rows.index[1:]), f"_col_{name}", message)
+            first_values = distinct.drop_duplicates("ref").set_index("ref")[name]
+            out[name] = first_values.reindex(out.index)
+            out[f"_has_{name}"] = out[name].notna()
+            out[f"_col_{name}"] = distinct.drop_duplicates("ref").set_index("ref")[f"_col_{name}"].reindex(out.index)
+        return out.reset_index()
+
+    def _map_unique(self, frame: pd.DataFrame, name: str, parser, message_prefix: str = "") -> pd.Series:
+        values = frame[name]
+        mapping: dict[object, object] = {}
+        for text in values.dropna().unique():
+            try:
+                mapping[text] = parser(text)
+            except ValueError as exc:
+                mapping[text] = None
+                reason = str(exc) or f"'{text}' cannot be read"
+                self.add(frame, values == text, f"_col_{name}", message_prefix + reason)
+        return values.map(mapping)
+
+    def _priority_ids(self, frame: pd.DataFrame) -> pd.Series:
+        def parse(text: str) -> int:
+            pid, problem = self.priorities.match(text)
+            if problem:
+                raise ValueError(problem)
+            return pid  # type: ignore[return-value]
+
+        return self._map_unique(frame, "priority", parse)
+
+    def indicators(self) -> pd.DataFrame:
+        raw = _concat(self.parsed.indicators)
+        if raw.empty:
+            return pd.DataFrame(columns=INDICATOR_COLUMNS)
+        ind = self._collapse(raw[raw["ref"] != ""], INDICATOR_META, "Indicator")
+        existing = set(self.ctx.indicators["ref"])
+        new = ~ind["ref"].isin(existing)
+        missing_cols = [f for f in NEW_INDICATOR_NEEDS if True]
+        for i in ind.index[new]:
+            lacking = [f.replace("_", " ") for f in missing_cols if not ind.at[i, f"_has_{f}"]]
+            if lacking:
+                self.problems.append(
+                    Problem(ind.at[i, "_file"], ind.at[i, "_sheet"] if isinstance(ind.at[i, "_sheet"], str) else None,
+                            int(ind.at[i, "_row"]), None,
+                            f"{ind.at[i, 'ref']} is a new indicator, so the file must give its "
+                            f"{', '.join(NEW_INDICATOR_NEEDS).replace('_', ' ')}; missing: {', '.join(lacking)}.")
+                )
+        ind["priority_id"] = self._priority_ids(ind)
+        ind["unit"] = self._map_unique(ind, "unit", lambda t: parse_unit(t).value)
+        ind["polarity"] = self._map_unique(ind, "polarity", lambda t: parse_polarity(t).value)
+        ind["frequency"] = self._map_unique(ind, "frequency", lambda t: parse_frequency(t).value)
+        ind["_has_frequency"] = ind["_has_frequency"] | new
+        ind["frequency"] = ind["frequency"].where(ind["frequency"].notna() | ~new, Frequency.QUARTERLY.value)
+
+        def tolerance(t: str) -> float | None:
+            try:
+                return _tolerance(t)
+            except ValueError:
+                raise ValueError(f"'{t}' is not a tolerance; write a share of the target such as 5% or 0.05.") from None
+
+        ind["tolerance"] = self._map_unique(ind, "tolerance", tolerance)
+
+        def counts(t: str) -> bool:
+            b = _bool(t)
+            if b is None:
+                raise ValueError(f"'{t}' is not yes or no.")
+            return b
+
+        ind["counts_people"] = self._map_unique(ind, "counts_people", counts)
+        ind["_has_counts_people"] = ind["_has_counts_people"] | new
+        ind["counts_people"] = ind["counts_people"].where(ind["counts_people"].notna() | ~new, False)
+        ind = ind.rename(columns={"portfolio_holder": "portfolio", "_has_portfolio_holder": "_has_portfolio",
+                                  "_has_priority": "_has_priority_id"})
+        return ind
+
+    def values(self, indicators: pd.DataFrame) -> pd.DataFrame:
+        val = _concat(self.parsed.values)
+        if val.empty:
+            return pd.DataFrame(columns=VALUE_COLUMNS)
+        # Units: from the file where it gives one, else from the database.
+        unit_of = pd.concat([
+            self.ctx.indicators.set_index("ref")["unit"],
+            indicators.set_index("ref")["unit"].dropna(),
+        ])
+        unit_of = unit_of[~unit_of.index.duplicated(keep="last")]
+        unit = val["ref"].map(unit_of)
+        is_pct = unit == Unit.PERCENT.value
+        for name in ("actual", "target", "target_upper", "benchmark"):
+            if f"_pct_{name}" not in val:
+                continue
+            x = val[name]
+            bare = is_pct & ~val[f"_pct_{name}"].fillna(False).astype(bool) & x.notna() & (x != 0)
+            small = bare & (x.abs() <= 1)
+            large = bare & (x.abs() > 1)
+            refs_small = set(val.loc[small, "ref"])
+            refs_large = set(val.loc[large, "ref"])
+            mixed = refs_small & refs_large
+            if mixed:
+                self.add(val, small & val["ref"].isin(mixed), f"_col_{name}",
+                         "this percentage is written as a fraction (like 0.85) but other values of the "
+                         "same indicator are written as percentages (like 85); write them all one way.")
+            as_fraction = small & ~val["ref"].isin(mixed)
+            val[name] = np.where(as_fraction, x * 100, x)
+            x = val[name]
+            self.add(val, is_pct & (x > 100), f"_col_{name}",
+                     f"{name.replace('_', ' ')} is above 100% for a percentage indicator.")
+            self.add(val, is_pct & (x < 0), f"_col_{name}",
+                     f"{name.replace('_', ' ')} is a negative percentage.")
+        # Duplicates: the same indicator and quarter given twice.
+        dup = val.duplicated(["ref", "period"], keep="first")
+        if dup.any():
+            first = val[~dup].set_index(["ref", "period"])
+            for i in val.index[dup]:
+                ref, period = val.at[i, "ref"], int(val.at[i, "period"])
+                f = first.loc[(ref, period)]
+                where = f"row {int(f['_row'])}" + (f" of sheet '{f['_sheet']}'" if isinstance(f["_sheet"], str) else "")
+                self.problems.append(
+                    Problem(val.at[i, "_file"], val.at[i, "_sheet"] if isinstance(val.at[i, "_sheet"], str) else None,
+                            int(val.at[i, "_row"]), None,
+                            f"duplicate: {ref} already has a value for {Period.from_key(period).label} "
+                            f"in {where}{'' if f['_file'] == val.at[i, '_file'] else ' of ' + f['_file']}.")
+                )
+        unknown = ~val["ref"].isin(set(unit_of.index)) & ~val["ref"].isin(set(indicators["ref"]))
+        self.add(val, unknown, None, "unknown indicator: this reference is not in the database and the "
+                 "file does not define it (give its name, priority, unit and polarity).")
+        return val
+
+    def actions(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        raw = _concat(self.parsed.actions)
+        if raw.empty:
+            act = pd.DataFrame(columns=ACTION_COLUMNS)
+        else:
+            act = self._collapse(raw[raw["ref"] != ""], ACTION_META, "Action")
+            new = ~act["ref"].isin(self.ctx.action_refs)
+            for i in act.index[new & ~(act["_has_title"] & act["_has_priority"])]:
+                self.problems.append(
+                    Problem(act.at[i, "_file"], act.at[i, "_sheet"] if isinstance(act.at[i, "_sheet"], str) else None,
+                            int(act.at[i, "_row"]), None,
+                            f"{act.at[i, 'ref']} is a new flagship action, so the file must give its title and priority.")
+                )
+            act["priority_id"] = self._priority_ids(act)
+            act = act.rename(columns={"_has_priority": "_has_priority_id"})
+            known = self.ctx.action_refs | set(act["ref"])
+            self.add(act, act["parent_ref"].notna() & ~act["parent_ref"].isin(known), "_col_parent_ref",
+                     "the parent action is not in the file or the database.")
+        st = _concat(self.parsed.statuses)
+        if st.empty:
+            return act, pd.DataFrame(columns=STATUS_COLUMNS)
+        st["status"] = self._map_unique(st, "status", lambda t: parse_action_status(t).value)
+        dup = st.duplicated(["ref", "period"], keep="first")
+        self.add(st, dup, None, "duplicate: this action already has a status for this quarter in the file.")
+        known = self.ctx.action_refs | set(act["ref"])
+        self.add(st, ~st["ref"].isin(known), None, "unknown flagship action reference.")
+        return act, st
+
+    def highlights(self, indicators: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+        hl = _concat(self.parsed.highlights)
+        if hl.empty:
+            return pd.DataFrame(columns=HIGHLIGHT_COLUMNS)
+        hl["priority_id"] = self._priority_ids(hl)
+
+        def kind(t: str) -> str:
+            n = _norm(t)
+            if n.startswith("achievement") or n in {"key achievement", "key achievements", "success"}:
+                return "achievement"
+            if "improvement" in n or n in {"challenge", "key challenge", "concern"}:
+                return "improvement"
+            raise ValueError(f"'{t}' is not a kind of highlight; use 'achievement' or 'area for improvement'.")
+
+        hl["kind"] = self._map_unique(hl, "kind", kind)
+        known_ind = set(self.ctx.indicators["ref"]) | set(indicators["ref"])
+        known_act = self.ctx.action_refs | set(actions["ref"])
+        for name, known, what in (("indicator_ref", known_ind, "indicator"), ("action_ref", known_act, "flagship action")):
+            if name in hl:
+                self.add(hl, hl[name].notna() & ~hl[name].isin(known), f"_col_{name}",
+                         f"the linked {what} is not in the file or the database.")
+        dup = hl.duplicated(["period", "priority_id", "kind", "text"], keep="first")
+        self.add(hl, dup & hl["priority_id"].notna(), "_col_text", "duplicate: the same highlight appears twice.")
+        return hl
+
+    def run(self) -> tuple[Incoming, list[Problem]]:
+        ind = self.indicators()
+        val = self.values(ind)
+        act, st = self.actions()
+        hl = self.highlights(ind, act)
+        names = [*ind.get("directorate", pd.Series(dtype=object)).dropna(), *act.get("directorate", pd.Series(dtype=object)).dropna()]
+        portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
+        incoming = Incoming(ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)))
+        return incoming, self.problems
+
+
+def validate(parsed: Parsed, context: Context) -> tuple[Incoming, list[Problem]]:
+    return Validator(parsed, context).run()

@@ -1,0 +1,183 @@
+"""Polarity and RAG: the single home of the rules that rate an indicator Red, Amber or Green.
+
+* Green: the target is met (for a band, the actual lies inside it).
+* Amber: missed by no more than the tolerance, a fraction of the target (default 5%, per indicator).
+* Red: missed by more.
+An official RAG supplied in the data wins; where it disagrees with the computed one the difference is
+reported as a data-quality note, never silently.
+
+``compute_rag`` rates one value; ``compute_rag_frame`` applies exactly the same rules to a whole table
+(tests check that the two always agree).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_TOLERANCE = 0.05
+
+
+class Polarity(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+    BAND = "band"
+
+    @property
+    def phrase(self) -> str:
+        return {
+            Polarity.HIGHER: "higher is better",
+            Polarity.LOWER: "lower is better",
+            Polarity.BAND: "within the target range is best",
+        }[self]
+
+
+_POLARITY_WORDS = {
+    Polarity.HIGHER: {
+        "higher", "higher is better", "high", "up", "increase", "bigger is better",
+        "more is better", "aim to maximise", "maximise", "high is good", "higher is good", "h",
+    },
+    Polarity.LOWER: {
+        "lower", "lower is better", "low", "down", "decrease", "smaller is better",
+        "less is better", "aim to minimise", "minimise", "low is good", "lower is good", "l",
+    },
+    Polarity.BAND: {
+        "band", "within band", "within a target band", "within range", "in range", "target band",
+        "range", "within target range", "within target",
+    },
+}
+
+
+def parse_polarity(text: object) -> Polarity:
+    """Read a polarity in its usual spellings; raise ``ValueError`` with a reason otherwise."""
+    word = " ".join(str(text).strip().lower().replace("_", " ").split())
+    for polarity, words in _POLARITY_WORDS.items():
+        if word in words or word == polarity.value:
+            return polarity
+    raise ValueError(
+        f"'{text}' is not a polarity; use 'higher is better', 'lower is better' or 'within band'."
+    )
+
+
+class Rag(StrEnum):
+    GREEN = "Green"
+    AMBER = "Amber"
+    RED = "Red"
+
+    @property
+    def meaning(self) -> str:
+        return {
+            Rag.GREEN: "target met",
+            Rag.AMBER: "target missed, within tolerance",
+            Rag.RED: "target missed by more than the tolerance",
+        }[self]
+
+
+_RAG_WORDS = {
+    Rag.GREEN: {"green", "g"},
+    Rag.AMBER: {"amber", "a", "amber/green", "yellow"},
+    Rag.RED: {"red", "r"},
+}
+
+
+def parse_rag(text: object) -> Rag:
+    word = str(text).strip().lower()
+    for rag, words in _RAG_WORDS.items():
+        if word in words:
+            return rag
+    raise ValueError(f"'{text}' is not a RAG rating; use Red, Amber or Green.")
+
+
+def compute_rag(
+    actual: float | None,
+    target: float | None,
+    polarity: Polarity | str,
+    tolerance: float | None = None,
+    target_upper: float | None = None,
+) -> Rag | None:
+    """The computed RAG for one value, or None when there is no actual or no target.
+
+    For a band, ``target`` is the lower and ``target_upper`` the upper bound of the range.
+    """
+    polarity = Polarity(polarity)
+    tol = DEFAULT_TOLERANCE if tolerance is None or _nan(tolerance) else float(tolerance)
+    if actual is None or target is None or _nan(actual) or _nan(target):
+        return None
+    if polarity is Polarity.BAND:
+        upper = target if target_upper is None or _nan(target_upper) else float(target_upper)
+        low, high = min(target, upper), max(target, upper)
+        if low <= actual <= high:
+            return Rag.GREEN
+        bound = low if actual < low else high
+        return Rag.AMBER if abs(actual - bound) <= abs(bound) * tol + 1e-12 else Rag.RED
+    shortfall = target - actual if polarity is Polarity.HIGHER else actual - target
+    if shortfall <= 0:
+        return Rag.GREEN
+    return Rag.AMBER if shortfall <= abs(target) * tol + 1e-12 else Rag.RED
+
+
+def _nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def compute_rag_frame(
+    actual: pd.Series,
+    target: pd.Series,
+    polarity: pd.Series,
+    tolerance: pd.Series,
+    target_upper: pd.Series,
+    default_tolerance: float = DEFAULT_TOLERANCE,
+) -> pd.Series:
+    """Vectorised :func:`compute_rag` over aligned columns; missing ratings are ``None``."""
+    a = pd.to_numeric(actual, errors="coerce").to_numpy(dtype=float)
+    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float)
+    tu = pd.to_numeric(target_upper, errors="coerce").to_numpy(dtype=float)
+    tol = pd.to_numeric(tolerance, errors="coerce").to_numpy(dtype=float)
+    tol = np.where(np.isnan(tol), default_tolerance, tol)
+    pol = polarity.astype(str).to_numpy()
+    upper = np.where(np.isnan(tu), t, tu)
+    low, high = np.minimum(t, upper), np.maximum(t, upper)
+    bound = np.where(a < low, low, high)
+    band_short = np.where((a >= low) & (a <= high), 0.0, np.abs(a - bound))
+    band_allow = np.abs(bound) * tol + 1e-12
+    short = np.where(pol == Polarity.LOWER.value, a - t, t - a)
+    allow = np.abs(t) * tol + 1e-12
+    is_band = pol == Polarity.BAND.value
+    shortfall = np.where(is_band, band_short, short)
+    allowance = np.where(is_band, band_allow, allow)
+    with np.errstate(invalid="ignore"):
+        out = np.where(
+            shortfall <= 0, Rag.GREEN.value, np.where(shortfall <= allowance, Rag.AMBER.value, Rag.RED.value)
+        ).astype(object)
+    out[np.isnan(a) | np.isnan(t)] = None
+    return pd.Series(out, index=actual.index, dtype=object)
+
+
+def effective_rag(official: Rag | str | None, computed: Rag | str | None) -> Rag | None:
+    """The RAG to show: the official one where the data gives one, else the computed one."""
+    if official:
+        return Rag(official)
+    return Rag(computed) if computed else None
+
+
+def rag_mismatch_note(official: Rag | str | None, computed: Rag | str | None) -> str | None:
+    """A data-quality note when the official RAG differs from the one the rules give."""
+    if not official or not computed or Rag(official) == Rag(computed):
+        return None
+    return (
+        f"The official rating is {Rag(official).value} but the actual and target give "
+        f"{Rag(computed).value}; the official rating is shown."
+    )
+
+
+def count_rags(values: Iterable[str | None]) -> dict[str, int]:
+    """Counts of Green, Amber, Red and anything unrated ("Not rated"), in that order."""
+    counts = {Rag.GREEN.value: 0, Rag.AMBER.value: 0, Rag.RED.value: 0, "Not rated": 0}
+    for v in values:
+        key = v if v in counts and v != "Not rated" else "Not rated"
+        counts[key] += 1
+    return counts

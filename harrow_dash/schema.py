@@ -1,0 +1,179 @@
+"""The database schema: SQLAlchemy Core tables, the single source of truth for what is stored.
+
+Periods are stored as integer keys (see :mod:`harrow_dash.periods`), e.g. 20233 for Q3 2023-24.
+Every loaded row carries the load batch that last wrote it; ``*_history`` tables keep the rows a batch
+replaced so that a rollback restores exactly what was there before.
+
+Tables are declared explicitly (duckdb-engine cannot reflect them with SQLAlchemy 2.1).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+batch_id_seq = Sequence("load_batches_id_seq", metadata=metadata)
+highlight_id_seq = Sequence("highlights_id_seq", metadata=metadata)
+
+priorities = Table(
+    "priorities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String, nullable=False, unique=True),
+    Column("short_name", String, nullable=False),
+)
+
+directorates = Table(
+    "directorates",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("batch_id", Integer),
+)
+
+portfolio_holders = Table(
+    "portfolio_holders",
+    metadata,
+    Column("portfolio", String, primary_key=True),
+    Column("batch_id", Integer),
+)
+
+# Column order of the value-like tables is relied on by the bulk loader (INSERT ... SELECT *).
+indicators = Table(
+    "indicators",
+    metadata,
+    Column("ref", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("description", Text),
+    Column("priority_id", Integer, nullable=False),
+    Column("directorate", String),
+    Column("portfolio", String),
+    Column("unit", String, nullable=False),
+    Column("polarity", String, nullable=False),
+    Column("tolerance", Float),
+    Column("frequency", String, nullable=False),
+    Column("counts_people", Boolean, nullable=False),
+    Column("source", String),
+    Column("batch_id", Integer),
+)
+
+indicator_values = Table(
+    "indicator_values",
+    metadata,
+    Column("ref", String, nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("actual", Float),
+    Column("target", Float),
+    Column("target_upper", Float),
+    Column("official_rag", String),
+    Column("commentary", Text),
+    Column("benchmark", Float),
+    Column("benchmark_label", String),
+    Column("not_due", Boolean, nullable=False),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("ref", "period"),
+)
+
+flagship_actions = Table(
+    "flagship_actions",
+    metadata,
+    Column("ref", String, primary_key=True),
+    Column("title", String, nullable=False),
+    Column("priority_id", Integer, nullable=False),
+    Column("directorate", String),
+    Column("lead", String),
+    Column("parent_ref", String),
+    Column("batch_id", Integer),
+)
+
+action_statuses = Table(
+    "action_statuses",
+    metadata,
+    Column("ref", String, nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("status", String, nullable=False),
+    Column("commentary", Text),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("ref", "period"),
+)
+
+highlights = Table(
+    "highlights",
+    metadata,
+    Column("period", Integer, nullable=False),
+    Column("priority_id", Integer, nullable=False),
+    Column("kind", String, nullable=False),  # "achievement" | "improvement"
+    Column("text", Text, nullable=False),
+    Column("indicator_ref", String),
+    Column("action_ref", String),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("period", "priority_id", "kind", "text"),
+)
+
+load_batches = Table(
+    "load_batches",
+    metadata,
+    Column("id", Integer, batch_id_seq, primary_key=True),
+    Column("file_name", String, nullable=False),
+    Column("sha256", String, nullable=False),
+    Column("loaded_by", String, nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("rows_added", Integer, nullable=False),
+    Column("rows_changed", Integer, nullable=False),
+    Column("rows_unchanged", Integer, nullable=False),
+    Column("status", String, nullable=False),  # "committed" | "rolled back"
+    Column("rolled_back_at", DateTime),
+    Column("rolled_back_by", String),
+)
+
+published_quarters = Table(
+    "published_quarters",
+    metadata,
+    Column("period", Integer, primary_key=True, autoincrement=False),
+    Column("published_by", String, nullable=False),
+    Column("published_at", DateTime, nullable=False),
+)
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", String, nullable=False),
+    UniqueConstraint("key"),
+)
+
+# Loaded tables, their key columns, in the order rows are written (parents first).
+LOADED_TABLES: dict[str, tuple[str, ...]] = {
+    "directorates": ("name",),
+    "portfolio_holders": ("portfolio",),
+    "indicators": ("ref",),
+    "indicator_values": ("ref", "period"),
+    "flagship_actions": ("ref",),
+    "action_statuses": ("ref", "period"),
+    "highlights": ("period", "priority_id", "kind", "text"),
+}
+
+
+def _history_table(name: str) -> Table:
+    """A copy of a loaded table that records the rows a batch replaced, tagged by that batch."""
+    source = metadata.tables[name]
+    cols = [Column(c.name, c.type) for c in source.columns]
+    return Table(f"{name}_history", metadata, Column("replaced_by", Integer, nullable=False), *cols)
+
+
+HISTORY_TABLES = {name: _history_table(name) for name in LOADED_TABLES}
+
+SCHEMA_VERSION = "1"

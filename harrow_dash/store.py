@@ -1,0 +1,291 @@
+"""The performance store: one object owns the database engine, its threading rules and every query.
+
+The database is addressed by a SQLAlchemy URL (DuckDB file by default; PostgreSQL for a deployment with
+several app instances). Pages and the CLI never write SQL: they call the methods here, which take a
+:class:`~harrow_dash.filters.Filters` and return pandas frames. All SQL uses bound parameters.
+
+DuckDB allows one read-write process per file. Every Streamlit session is a thread of one process, so
+one engine per process is right; a second process (a CLI load while the app runs) gets
+:class:`DatabaseBusy` with a plain message instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from harrow_dash import schema as s
+from harrow_dash.filters import Filters
+from harrow_dash.periods import Period
+from harrow_dash.plan import PRIORITIES_2023_24
+
+
+class DatabaseBusy(RuntimeError):
+    """Another program holds the database (DuckDB allows one writer process per file)."""
+
+
+class NotInitialised(RuntimeError):
+    """The database has no schema yet."""
+
+
+BUSY_MESSAGE = (
+    "The database {where} is in use by another program, most likely the running dashboard. "
+    "Stop the app (Ctrl+C in its terminal) and run the command again, or load the file through the "
+    "dashboard's Data page instead."
+)
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        self.is_duckdb = url.startswith("duckdb")
+        if self.is_duckdb:
+            path = sa.engine.make_url(url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = sa.create_engine(url, future=True)
+        self._where = sa.engine.make_url(url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- connections ---------------------------------------------------------------------------------
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if _is_lock_error(exc):
+                raise DatabaseBusy(BUSY_MESSAGE.format(where=self._where)) from None
+            raise
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: everything inside commits together or not at all."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if _is_lock_error(exc):
+                raise DatabaseBusy(BUSY_MESSAGE.format(where=self._where)) from None
+            raise
+
+    def read(self, query: sa.Executable | str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        with self.connect() as conn:
+            result = conn.execute(sa.text(query) if isinstance(query, str) else query, params or {})
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    # -- schema --------------------------------------------------------------------------------------
+    def is_initialised(self) -> bool:
+        try:
+            with self.connect() as conn:
+                return bool(
+                    conn.execute(
+                        sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")
+                    ).scalar()
+                )
+        except DatabaseBusy:
+            raise
+        except DBAPIError:
+            return False
+
+    def init(self, priorities: list[tuple[int, str, str]] | None = None) -> None:
+        """Create the schema (idempotent) and seed the plan's priorities if there are none."""
+        with self.begin() as conn:
+            s.metadata.create_all(conn)
+            if conn.execute(sa.select(sa.func.count()).select_from(s.priorities)).scalar() == 0:
+                rows = priorities or PRIORITIES_2023_24
+                conn.execute(
+                    s.priorities.insert(),
+                    [{"id": i, "name": n, "short_name": short} for i, n, short in rows],
+                )
+            if not conn.execute(sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")).scalar():
+                conn.execute(s.schema_info.insert().values(key="version", value=s.SCHEMA_VERSION))
+
+    def require_initialised(self) -> None:
+        if not self.is_initialised():
+            raise NotInitialised(
+                f"The database {self._where} has not been set up. Run: harrow-dash init --sample"
+            )
+
+    # -- reference data ------------------------------------------------------------------------------
+    def priorities(self) -> pd.DataFrame:
+        return self.read(sa.select(s.priorities).order_by(s.priorities.c.id))
+
+    def directorates(self) -> list[str]:
+        return list(self.read(sa.select(s.directorates.c.name).order_by(s.directorates.c.name))["name"])
+
+    def portfolios(self) -> list[str]:
+        t = s.portfolio_holders
+        return list(self.read(sa.select(t.c.portfolio).order_by(t.c.portfolio))["portfolio"])
+
+    def periods(self) -> list[Period]:
+        """Every quarter that has any indicator value or action status, oldest first."""
+        q = sa.union(sa.select(s.indicator_values.c.period), sa.select(s.action_statuses.c.period))
+        df = self.read(q)
+        return [Period.from_key(k) for k in sorted(df.iloc[:, 0])] if not df.empty else []
+
+    def latest_reported_period(self, published_only: bool = False) -> Period | None:
+        """The latest quarter in which indicators have actuals: the dashboard's default as-at."""
+        v = s.indicator_values
+        q = sa.select(sa.func.max(v.c.period)).where(v.c.actual.is_not(None))
+        if published_only:
+            q = q.where(v.c.period.in_(sa.select(s.published_quarters.c.period)))
+        with self.connect() as conn:
+            key = conn.execute(q).scalar()
+        return Period.from_key(key) if key else None
+
+    def published_periods(self) -> list[Period]:
+        df = self.read(sa.select(s.published_quarters.c.period).order_by(s.published_quarters.c.period))
+        return [Period.from_key(k) for k in df["period"]]
+
+    def publish(self, period: Period, user: str) -> None:
+        with self.begin() as conn:
+            conn.execute(sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key))
+            conn.execute(
+                s.published_quarters.insert().values(
+                    period=period.key, published_by=user, published_at=dt.datetime.now()
+                )
+            )
+
+    def unpublish(self, period: Period) -> None:
+        with self.begin() as conn:
+            conn.execute(sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key))
+
+    # -- indicators ----------------------------------------------------------------------------------
+    def _indicator_where(self, filters: Filters) -> list[sa.ColumnElement[bool]]:
+        i = s.indicators
+        cond: list[sa.ColumnElement[bool]] = []
+        if filters.priorities:
+            cond.append(i.c.priority_id.in_(filters.priorities))
+        if filters.directorates:
+            cond.append(i.c.directorate.in_(filters.directorates))
+        if filters.portfolios:
+            cond.append(i.c.portfolio.in_(filters.portfolios))
+        return cond
+
+    def indicator_snapshot(self, filters: Filters) -> pd.DataFrame:
+        """One row per indicator matching the filters: its definition, its value at the filter's
+        quarter, and the actuals of the previous quarter and the same quarter a year earlier."""
+        if filters.period is None:
+            return pd.DataFrame()
+        i, v = s.indicators, s.indicator_values
+        now = v.alias("now")
+        prev = v.alias("prev")
+        year = v.alias("year")
+        p = filters.period
+        q = (
+            sa.select(
+                i.c.ref, i.c.name, i.c.description, i.c.priority_id,
+                s.priorities.c.name.label("priority"), i.c.directorate, i.c.portfolio, i.c.unit,
+                i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people, i.c.source,
+                (now.c.ref.is_not(None)).label("has_row"),
+                now.c.actual, now.c.target, now.c.target_upper, now.c.official_rag, now.c.commentary,
+                now.c.benchmark, now.c.benchmark_label, sa.func.coalesce(now.c.not_due, False).label("not_due"),
+                prev.c.actual.label("prev_actual"), year.c.actual.label("year_actual"),
+            )
+            .select_from(
+                i.join(s.priorities, s.priorities.c.id == i.c.priority_id)
+                .outerjoin(now, sa.and_(now.c.ref == i.c.ref, now.c.period == p.key))
+                .outerjoin(prev, sa.and_(prev.c.ref == i.c.ref, prev.c.period == p.previous().key))
+                .outerjoin(year, sa.and_(year.c.ref == i.c.ref, year.c.period == p.year_earlier().key))
+            )
+            .where(*self._indicator_where(filters))
+            .order_by(i.c.priority_id, i.c.ref)
+        )
+        return self.read(q)
+
+    def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Every value of the given indicators, oldest first, with what is needed to rate each one."""
+        i, v = s.indicators, s.indicator_values
+        q = (
+            sa.select(v.c.ref, i.c.name, i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency,
+                      i.c.counts_people, v.c.period, v.c.actual, v.c.target, v.c.target_upper,
+                      v.c.official_rag, v.c.commentary, v.c.benchmark, v.c.benchmark_label, v.c.not_due)
+            .select_from(v.join(i, i.c.ref == v.c.ref))
+            .where(v.c.ref.in_(refs))
+            .order_by(v.c.ref, v.c.period)
+        )
+        if until is not None:
+            q = q.where(v.c.period <= until.key)
+        return self.read(q)
+
+    def indicator_list(self) -> pd.DataFrame:
+        i = s.indicators
+        return self.read(sa.select(i.c.ref, i.c.name, i.c.priority_id).order_by(i.c.ref))
+
+    # -- flagship actions ----------------------------------------------------------------------------
+    def action_statuses(self, filters: Filters, until: Period | None = None) -> pd.DataFrame:
+        """Every action (and split line) matching the filters with its status in each quarter."""
+        a, st = s.flagship_actions, s.action_statuses
+        cond: list[sa.ColumnElement[bool]] = []
+        if filters.priorities:
+            cond.append(a.c.priority_id.in_(filters.priorities))
+        if filters.directorates:
+            cond.append(a.c.directorate.in_(filters.directorates))
+        join_on = st.c.ref == a.c.ref
+        if until is not None:
+            join_on = sa.and_(join_on, st.c.period <= until.key)
+        q = (
+            sa.select(a.c.ref, a.c.title, a.c.priority_id, s.priorities.c.name.label("priority"),
+                      a.c.directorate, a.c.lead, a.c.parent_ref, st.c.period, st.c.status, st.c.commentary)
+            .select_from(a.join(s.priorities, s.priorities.c.id == a.c.priority_id).outerjoin(st, join_on))
+            .where(*cond)
+            .order_by(a.c.priority_id, a.c.ref, st.c.period)
+        )
+        return self.read(q)
+
+    # -- highlights ----------------------------------------------------------------------------------
+    def highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+        h = s.highlights
+        q = (
+            sa.select(h.c.period, h.c.priority_id, s.priorities.c.name.label("priority"), h.c.kind,
+                      h.c.text, h.c.indicator_ref, h.c.action_ref)
+            .select_from(h.join(s.priorities, s.priorities.c.id == h.c.priority_id))
+            .order_by(h.c.period.desc(), h.c.priority_id, h.c.kind, h.c.text)
+        )
+        if filters.period is not None and not all_periods:
+            q = q.where(h.c.period == filters.period.key)
+        if filters.priorities:
+            q = q.where(h.c.priority_id.in_(filters.priorities))
+        return self.read(q)
+
+    # -- batches and export --------------------------------------------------------------------------
+    def batches(self) -> pd.DataFrame:
+        b = s.load_batches
+        return self.read(sa.select(b).order_by(b.c.id.desc()))
+
+    def tidy_values(self) -> pd.DataFrame:
+        """All indicator values with their definitions, one row per indicator per quarter."""
+        i, v = s.indicators, s.indicator_values
+        q = (
+            sa.select(v.c.ref, i.c.name, s.priorities.c.name.label("priority"), i.c.directorate,
+                      i.c.portfolio.label("portfolio_holder"), i.c.unit, i.c.polarity, i.c.tolerance,
+                      i.c.frequency, i.c.counts_people, v.c.period, v.c.actual, v.c.target,
+                      v.c.target_upper, v.c.official_rag, v.c.commentary, v.c.benchmark,
+                      v.c.benchmark_label, v.c.not_due)
+            .select_from(v.join(i, i.c.ref == v.c.ref).join(s.priorities, s.priorities.c.id == i.c.priority_id))
+            .order_by(v.c.ref, v.c.period)
+        )
+        return self.read(q)
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        with self.connect() as conn:
+            for name in ("indicators", "indicator_values", "flagship_actions", "action_statuses", "highlights"):
+                out[name] = int(conn.execute(sa.select(sa.func.count()).select_from(s.metadata.tables[name])).scalar() or 0)
+        return out

@@ -1,0 +1,73 @@
+"""Direction of travel: is an indicator getting better, judged by its polarity?
+
+Compared against the previous quarter and against the same quarter a year earlier. A falling count of
+anti-social behaviour incidents (lower is better) is *improving*. For a band, moving closer to the band
+is improving. A change smaller than a rounding hair is "no change".
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+from harrow_dash.rag import Polarity
+
+
+class Travel(StrEnum):
+    IMPROVING = "improving"
+    NO_CHANGE = "no change"
+    WORSENING = "worsening"
+    NO_COMPARISON = "no comparison"
+
+    @property
+    def arrow(self) -> str:
+        return {
+            Travel.IMPROVING: "\u25b2",  # up triangle
+            Travel.NO_CHANGE: "\u25b6",  # right triangle
+            Travel.WORSENING: "\u25bc",  # down triangle
+            Travel.NO_COMPARISON: "\u2013",  # en dash
+        }[self]
+
+    @property
+    def text(self) -> str:
+        """Arrow and word together, never the arrow alone."""
+        return f"{self.arrow} {self.value}"
+
+
+def _missing(v: float | None) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _distance_to_band(value: float, low: float, high: float) -> float:
+    if value < low:
+        return low - value
+    if value > high:
+        return value - high
+    return 0.0
+
+
+def direction_of_travel(
+    current: float | None,
+    earlier: float | None,
+    polarity: Polarity | str,
+    target: float | None = None,
+    target_upper: float | None = None,
+) -> Travel:
+    """Compare ``current`` with ``earlier``; for a band, the band is ``target``..``target_upper``."""
+    if _missing(current) or _missing(earlier):
+        return Travel.NO_COMPARISON
+    assert current is not None and earlier is not None
+    polarity = Polarity(polarity)
+    scale = max(abs(current), abs(earlier), 1.0)
+    if polarity is Polarity.BAND:
+        if _missing(target):
+            return Travel.NO_COMPARISON
+        assert target is not None
+        upper = target if _missing(target_upper) else float(target_upper)  # type: ignore[arg-type]
+        low, high = min(target, upper), max(target, upper)
+        delta = _distance_to_band(earlier, low, high) - _distance_to_band(current, low, high)
+    else:
+        delta = current - earlier if polarity is Polarity.HIGHER else earlier - current
+    if abs(delta) <= 1e-9 * scale:
+        return Travel.NO_CHANGE
+    return Travel.IMPROVING if delta > 0 else Travel.WORSENING
