@@ -18,7 +18,7 @@ from harrow_dash.ingest.load import FileInput, RollbackRefused, commit, prepare,
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period, PeriodError, parse_period
-from harrow_dash.store import DatabaseBusy, NotInitialised, Store
+from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
 
 SAMPLE_FILES = ("indicators.csv", "actions.csv", "highlights.csv")
 
@@ -57,7 +57,7 @@ def load_sample(store: Store, out=sys.stdout) -> int:
     plan = prepare(store, files)
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
-    result = commit(store, plan, "sample data")
+    result = commit(store, plan, SAMPLE_LOADER)
     if result.batch_id is None:
         print("The sample data is already loaded.", file=out)
     else:

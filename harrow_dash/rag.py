@@ -159,14 +159,16 @@ def compute_rag_frame(
 
 def effective_rag(official: Rag | str | None, computed: Rag | str | None) -> Rag | None:
     """The RAG to show: the official one where the data gives one, else the computed one."""
-    if official:
+    if isinstance(official, str) and official:
         return Rag(official)
-    return Rag(computed) if computed else None
+    return Rag(computed) if isinstance(computed, str) and computed else None
 
 
 def rag_mismatch_note(official: Rag | str | None, computed: Rag | str | None) -> str | None:
     """A data-quality note when the official RAG differs from the one the rules give."""
-    if not official or not computed or Rag(official) == Rag(computed):
+    if not isinstance(official, str) or not isinstance(computed, str) or not official or not computed:
+        return None  # NaN or None from a table means "no rating"
+    if Rag(official) == Rag(computed):
         return None
     return (
         f"The official rating is {Rag(official).value} but the actual and target give "

@@ -51,7 +51,7 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
         out["actual"], out["target"], out["polarity"], out["tolerance"], out["target_upper"],
         default_tolerance=rules.default_tolerance,
     )
-    official = out["official_rag"].where(out["official_rag"].notna(), None)
+    official = out["official_rag"].astype(object).where(out["official_rag"].notna(), None)
     out["rag"] = official.where(official.notna(), out["computed_rag"]).fillna(NOT_RATED)
     out["rag_note"] = [rag_mismatch_note(o, c) for o, c in zip(official, out["computed_rag"], strict=True)]
     out["state"] = [

@@ -289,3 +289,13 @@ class Store:
             for name in ("indicators", "indicator_values", "flagship_actions", "action_statuses", "highlights"):
                 out[name] = int(conn.execute(sa.select(sa.func.count()).select_from(s.metadata.tables[name])).scalar() or 0)
         return out
+
+    def has_sample_data(self) -> bool:
+        """True while the shipped illustrative sample is loaded (its batch not rolled back)."""
+        b = s.load_batches
+        q = sa.select(sa.func.count()).where(b.c.loaded_by == SAMPLE_LOADER, b.c.status == "committed")
+        with self.connect() as conn:
+            return bool(conn.execute(q).scalar())
+
+
+SAMPLE_LOADER = "sample data"

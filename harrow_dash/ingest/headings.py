@@ -145,7 +145,9 @@ def match_header(cells: list[object]) -> HeaderMatch | None:
     """Recognise a header row and its layout, or None if this row is not a header."""
     norm = [normalise(c) for c in cells]
     best: HeaderMatch | None = None
-    for layout in ("highlights", "actions", "tidy", "scorecard"):
+    # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
+    # pass for a flagship-action sheet ("title" and "status" have those spellings too).
+    for layout in ("tidy", "scorecard", "highlights", "actions"):
         lookup = _LOOKUPS[layout]
         fields: dict[int, str] = {}
         quarters: dict[int, tuple[Period, str]] = {}

@@ -28,14 +28,41 @@ class ParsedNumbers:
     bad: pd.Series  # bool: text that is not a number nor a known word
 
 
+# The text dtype readers produce (``dtype=str``); such columns skip a round trip through objects.
+_STR_DTYPE = pd.Series([], dtype=str).dtype
+
+
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and distinct values of a column without missing values: a column of a large file repeats
+    the same few texts (names, priorities, units, quarters), so each rule runs once per distinct text
+    and the result is spread back with the codes."""
+    codes, uniques = pd.factorize(s)
+    return codes, pd.Series(uniques, dtype=s.dtype)
+
+
 def clean_text(series: pd.Series) -> pd.Series:
     """Strip spaces (including non-breaking ones) and byte-order marks; None becomes ''."""
-    s = series.astype(object).where(series.notna(), "").astype(str)
-    return s.str.replace("\ufeff", "", regex=False).str.replace("\u00a0", " ", regex=False).str.strip()
+    if series.dtype == _STR_DTYPE:
+        s = series.fillna("")
+    else:
+        s = series.astype(object).where(series.notna(), "").astype(str)
+    codes, distinct = _distinct(s)
+    cleaned = distinct.str.replace("\ufeff", "", regex=False).str.replace("\u00a0", " ", regex=False).str.strip()
+    return pd.Series(cleaned.array.take(codes), index=series.index, name=series.name)
 
 
 def parse_numbers(series: pd.Series) -> ParsedNumbers:
     text = clean_text(series)
+    codes, distinct = _distinct(text)
+    parsed = _parse_distinct(distinct)
+    spread = [
+        pd.Series(getattr(parsed, f).to_numpy()[codes], index=text.index, name=text.name)
+        for f in ("values", "missing", "not_due", "percent_sign", "bad")
+    ]
+    return ParsedNumbers(*spread)
+
+
+def _parse_distinct(text: pd.Series) -> ParsedNumbers:
     lower = text.str.lower()
     missing = lower.isin(MISSING_WORDS)
     not_due = lower.isin(NOT_DUE_WORDS)

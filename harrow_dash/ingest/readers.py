@@ -9,6 +9,7 @@ defusedxml.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -79,6 +80,15 @@ def _find_header(grid: pd.DataFrame, file: str, sheet: str | None) -> tuple[Shee
     ]
 
 
+def _csv_width(text: str) -> int:
+    """The most fields in any of the first rows (where a header may be), 0 if none can be read."""
+    try:
+        rows = zip(range(HEADER_SEARCH_ROWS + 1), csv.reader(io.StringIO(text)), strict=False)
+        return max((len(row) for _, row in rows), default=0)
+    except csv.Error:
+        return 0
+
+
 def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
     try:
         text = content.decode("utf-8-sig")
@@ -88,10 +98,13 @@ def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
         except UnicodeDecodeError:
             return [], [Problem(file, None, None, None, "the file is not text (expected UTF-8 CSV).")]
     try:
+        # Title rows above the header are often shorter than it; pandas sizes the grid from the
+        # first line unless told the width, so measure the widest of the rows a header may be in.
+        width = _csv_width(text)
         grid = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, engine="c",
-        )
+            skip_blank_lines=False, engine="c", names=range(width) if width else None,
+        ).fillna("")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).split("\n")[0]
         return [], [Problem(file, None, None, None, f"the CSV cannot be read: {reason}")]

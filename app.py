@@ -1,0 +1,125 @@
+"""Overview: the quarter's headline, as the Strategic Performance Report to Cabinet opens.
+
+RAG counts for all flagship actions and all indicators, the same for each priority side by side with
+their most important movements, what changed since last quarter, and the key achievements and areas
+for improvement per priority. All numbers come from harrow_dash.views.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from harrow_dash.charts import action_bar, rag_bar
+from harrow_dash.palette import ACTION_GROUP_WORDS
+from harrow_dash.ui import data
+from harrow_dash.ui.components import bullet_list, counts_sentence, empty_state
+from harrow_dash.ui.frame import page_frame
+
+ctx = page_frame("Overview")
+ov = data.overview(ctx.store_url, ctx.filters, ctx.rules) if ctx.period else None
+
+if ov is None:
+    empty_state("There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`.")
+    st.stop()
+
+if ov.indicators.empty and ov.actions.empty:
+    empty_state("No indicators or flagship actions match these filters. Clear a filter in the sidebar to see more.")
+    st.stop()
+
+FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
+
+
+def summary_card(column, title: str, counts: dict[str, int], kind: str, key: str) -> None:
+    total = sum(counts.values())
+    words = ACTION_GROUP_WORDS if kind == "action" else None
+    noun = FA_NOUN if kind == "action" else PI_NOUN
+    with column.container(border=True):
+        st.markdown(f"### {title}: {total}")
+        if total == 0:
+            st.write(f"No {noun} match these filters.")
+            return
+        chart = action_bar(counts) if kind == "action" else rag_bar(counts)
+        sentence = counts_sentence(counts, noun, words)
+        st.altair_chart(chart, alt=sentence, key=f"chart_{key}")
+        st.caption(sentence)
+
+
+left, right = st.columns(2)
+summary_card(left, "Flagship actions", ov.action_counts, "action", "fa_all")
+summary_card(right, "Performance indicators", ov.indicator_counts, "rag", "pi_all")
+
+cols = st.columns(max(1, len(ov.priorities)))
+for col, ps in zip(cols, ov.priorities, strict=False):
+    with col.container(border=True):
+        st.markdown(f"**Priority {ps.priority_id}: {ps.name}**")
+        for kind, counts, noun, words in (
+            ("fa", ps.action_counts, FA_NOUN, ACTION_GROUP_WORDS),
+            ("pi", ps.indicator_counts, PI_NOUN, None),
+        ):
+            if sum(counts.values()):
+                chart = (action_bar if kind == "fa" else rag_bar)(counts, height=26, label_size=13)
+                sentence = counts_sentence(counts, noun, words)
+                st.caption(("Flagship actions" if kind == "fa" else "Indicators") + f": {sentence.split(': ', 1)[1]}")
+                st.altair_chart(chart, alt=sentence, key=f"chart_{kind}_{ps.priority_id}")
+        if ps.movements:
+            bullet_list([m.text for m in ps.movements], "")
+        else:
+            st.caption("No notable movements since last quarter.")
+
+with st.expander("Data tables for the charts above"):
+    rows = []
+    for scope, fa, pi in [("All priorities", ov.action_counts, ov.indicator_counts)] + [
+        (f"Priority {ps.priority_id}", ps.action_counts, ps.indicator_counts) for ps in ov.priorities
+    ]:
+        rows.append({"Scope": scope, "What": "Flagship action lines", **{ACTION_GROUP_WORDS[k].capitalize(): v for k, v in fa.items()}})
+        rows.append({"Scope": scope, "What": "Indicators", **pi})
+    st.dataframe(pd.DataFrame(rows).fillna(""), hide_index=True, key="overview_counts")
+
+st.subheader("Changes since last quarter", anchor=False)
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.subheader("Changed RAG rating", anchor=False)
+    if ov.rag_changes.empty:
+        st.write("No indicator changed its RAG rating.")
+    else:
+        st.dataframe(
+            pd.DataFrame({
+                "Indicator": ov.rag_changes["ref"] + " " + ov.rag_changes["name"],
+                "Was": ov.rag_changes["previous_rag"], "Now": ov.rag_changes["rag"],
+                "Change": ov.rag_changes["direction"].map({"better": "\u25b2 better", "worse": "\u25bc worse"}),
+            }),
+            hide_index=True, key="rag_changes",
+        )
+for col, title, frame in ((c2, "Biggest improvements", ov.improvements), (c3, "Biggest deteriorations", ov.deteriorations)):
+    with col:
+        st.subheader(title, anchor=False)
+        if frame.empty:
+            st.write("None this quarter.")
+        else:
+            st.dataframe(
+                pd.DataFrame({
+                    "Indicator": frame["ref"] + " " + frame["name"],
+                    "Last quarter": frame["previous_text"], "This quarter": frame["actual_text"],
+                    "Change": [f"{c:+.0%}" for c in frame["change"]],
+                }),
+                hide_index=True, key=f"movers_{title}",
+            )
+
+st.subheader("Achievements and areas for improvement", anchor=False)
+hl = ov.highlights
+if hl.empty:
+    st.write(f"No achievements or areas for improvement have been recorded for {ov.period.label}.")
+else:
+    for ps in ov.priorities:
+        items = hl[hl["priority_id"] == ps.priority_id]
+        if items.empty:
+            continue
+        st.subheader(f"Priority {ps.priority_id}: {ps.name}", anchor=False)
+        a, b = st.columns(2)
+        with a:
+            st.markdown("**Key achievements**")
+            bullet_list(list(items.loc[items["kind"] == "achievement", "text"]), "\u2714")
+        with b:
+            st.markdown("**Areas for improvement**")
+            bullet_list(list(items.loc[items["kind"] == "improvement", "text"]), "\u2691")

@@ -1,0 +1,34 @@
+"""Colours: RAG and status colours with at least 3:1 contrast against white (4.5:1 for the white
+labels drawn on them) and the Government Analysis Function categorical palette. Never used alone:
+every RAG colour comes with a word and an icon or shape."""
+
+from __future__ import annotations
+
+RAG_COLOURS = {
+    "Green": "#00703C",  # 6.2:1 on white
+    "Amber": "#B35C00",  # 4.7:1
+    "Red": "#D4351C",  # 4.9:1
+    "Not rated": "#6F777B",  # 4.6:1
+}
+# Marker shapes per RAG for charts (shape as well as colour).
+RAG_SHAPES = {"Green": "circle", "Amber": "triangle-up", "Red": "square", "Not rated": "diamond"}
+
+ACTION_COLOURS = {
+    "Complete": "#12436D",
+    "Green": "#00703C",
+    "Amber": "#B35C00",
+    "Red": "#D4351C",
+    "Not started / not yet due": "#6F777B",
+}
+ACTION_GROUP_WORDS = {
+    "Complete": "complete",
+    "Green": "on track",
+    "Amber": "minor slippage",
+    "Red": "off track",
+    "Not started / not yet due": "not started or not yet due",
+}
+
+# Government Analysis Function categorical palette, in order.
+CATEGORICAL = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+TARGET_COLOUR = "#3D3D3D"
+BENCHMARK_COLOUR = "#8A8A8A"

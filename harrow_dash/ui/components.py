@@ -1,0 +1,70 @@
+"""Small shared Streamlit pieces: the illustrative-data note, the RAG key, charts with their data
+table, summary cards and highlight lists. User text is always shown as text, never as HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from harrow_dash.charts import counts_frame, describe_counts
+from harrow_dash.rag import Rag
+from harrow_dash.scorecard import RAG_ICONS, rag_label
+from harrow_dash.textsafe import escape_markdown
+
+ILLUSTRATIVE = (
+    "Illustrative sample data, made up to show how the dashboard works: "
+    "not Harrow Council's official performance figures."
+)
+
+
+def illustrative_note() -> None:
+    st.warning(ILLUSTRATIVE, icon=":material/science:")
+
+
+def rag_key() -> None:
+    rows = [
+        {"Rating": rag_label(r.value), "Meaning": r.meaning} for r in Rag
+    ] + [{"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"}]
+    st.table(pd.DataFrame(rows).set_index("Rating"))
+    st.caption(
+        "Amber means the target was missed by no more than the indicator's tolerance (5% of the target "
+        "unless set otherwise). An official RAG supplied with the data is shown where it differs from "
+        "the calculated one, with a note. Counts of fewer than 5 people are not shown."
+    )
+
+
+def text(value: object, prefix: str = "") -> None:
+    """Show user-supplied text exactly as text (no Markdown, no HTML); ``prefix`` is ours, trusted."""
+    st.markdown(prefix + escape_markdown(value))
+
+
+def chart_with_table(chart: alt.Chart, alt_text: str, table: pd.DataFrame, key: str, table_label: str = "Show the data as a table") -> None:
+    """A chart with an accessible name and, beneath it, its data as a table."""
+    st.altair_chart(chart, alt=alt_text, key=f"chart_{key}")
+    with st.expander(table_label):
+        st.dataframe(table, hide_index=True, key=f"table_{key}")
+
+
+def counts_table(counts: dict[str, int], words: dict[str, str] | None = None) -> pd.DataFrame:
+    df = counts_frame(counts, words)
+    total = max(1, int(df["count"].sum()))
+    return pd.DataFrame(
+        {"Status": [f"{RAG_ICONS.get(g, '')} {g}".strip() for g in df["group"]], "Count": df["count"],
+         "Share": [f"{c / total:.0%}" for c in df["count"]]}
+    )
+
+
+def counts_sentence(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
+    return describe_counts(counts, noun, words)
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/filter_alt_off:")
+
+
+def bullet_list(items: list[str], marker: str) -> None:
+    """A list whose marker is a symbol and a word, not colour; items shown as plain text."""
+    for item in items:
+        st.markdown(f"{marker}\u2002{escape_markdown(item)}")

@@ -1,0 +1,175 @@
+"""The page frame every page calls first: page config, store, sign-in and role check, filter bar, header.
+
+Classic multipage mode can run a page file without ``app.py`` (a link straight to a page), so nothing
+here relies on ``app.py`` having run. Filters are widgets bound to the URL's query string, so a link
+reproduces the view; a bad or stale value in a link produces a gentle note, never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from harrow_dash.access import Role, User, resolve_user
+from harrow_dash.config import Settings, load_settings
+from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query
+from harrow_dash.periods import Period, parse_period
+from harrow_dash.plan import COUNCIL_NAME
+from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import Store
+from harrow_dash.ui import data
+from harrow_dash.ui.components import illustrative_note, rag_key
+
+CSS = """
+<style>
+/* Visible keyboard focus everywhere (WCAG 2.4.7 / 2.4.11). */
+:focus-visible { outline: 3px solid #FFDD00 !important; outline-offset: 0 !important;
+                 box-shadow: 0 0 0 5px #0B0C0C !important; }
+h1 { font-size: 1.8rem !important; padding-bottom: 0.2rem !important; }
+.block-container { padding-top: 1.5rem !important; }
+</style>
+"""
+
+
+@dataclass
+class PageContext:
+    """What a page needs after the frame has run."""
+
+    settings: Settings
+    store_url: str
+    user: User
+    filters: Filters
+    options: Options
+    rules: RuleSettings
+    priority_names: dict[int, str]
+
+    @property
+    def period(self) -> Period | None:
+        return self.filters.period
+
+
+def _user(settings: Settings) -> User | None:
+    logged_in = False
+    email = name = None
+    if settings.auth_configured and not settings.public_mode:
+        logged_in = bool(getattr(st.user, "is_logged_in", False))
+        email = st.user.get("email") if logged_in else None
+        name = st.user.get("name") if logged_in else None
+    return resolve_user(
+        auth_configured=settings.auth_configured, public_mode=settings.public_mode,
+        logged_in=logged_in, email=email, name=name, editors=settings.editors,
+    )
+
+
+def _sign_in_panel() -> None:
+    st.title("Harrow performance dashboard")
+    st.write("Sign in with your council account to see the dashboard.")
+    if st.button("Sign in", type="primary", key="sign_in"):
+        st.login()
+    st.stop()
+
+
+def _filter_bar(options: Options) -> Filters:
+    """The shared filter bar in the sidebar; every widget is bound to the URL."""
+    sb = st.sidebar
+    sb.header("Filters")
+    labels = [p.label for p in reversed(options.periods)]
+    default = options.default_period.label if options.default_period else None
+    quarter = sb.selectbox(
+        "Quarter (position as at the quarter's end)", labels,
+        index=labels.index(default) if default in labels else 0,
+        key="quarter", bind="query-params",
+    ) if labels else None
+    prio_keys = [str(k) for k in options.priorities]
+    priorities = sb.multiselect(
+        "Priority", prio_keys, format_func=lambda k: options.priorities[int(k)],
+        key="priority", bind="query-params", placeholder="All priorities",
+    )
+    directorates = sb.multiselect(
+        "Directorate", options.directorates, key="directorate", bind="query-params", placeholder="All directorates"
+    )
+    portfolios = sb.multiselect(
+        "Portfolio holder", options.portfolios, key="portfolio", bind="query-params", placeholder="All portfolios"
+    )
+    rags = sb.multiselect("RAG status", list(RAG_CHOICES), key="rag", bind="query-params", placeholder="Any status")
+    return Filters(
+        period=parse_period(quarter) if quarter else None,
+        priorities=tuple(int(p) for p in priorities if p in prio_keys),
+        directorates=tuple(d for d in directorates if d in options.directorates),
+        portfolios=tuple(p for p in portfolios if p in options.portfolios),
+        rags=tuple(r for r in rags if r in RAG_CHOICES),
+    )
+
+
+def _link_notes(options: Options) -> list[str]:
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    return from_query(params, options).notes
+
+
+FAVICON = str(Path(__file__).with_name("favicon.png"))
+
+
+def page_frame(title: str, *, role: Role = Role.VIEWER,
+               show_filters: bool = True, sidebar: bool = True) -> PageContext:
+    """Set up the page and return its context; stops the page (after saying why) when the user may
+    not see it, or the database is not ready."""
+    st.set_page_config(
+        page_title=f"{title} \u00b7 Harrow performance", page_icon=FAVICON, layout="wide",
+        initial_sidebar_state="expanded" if sidebar else "collapsed",
+    )
+    st.html(CSS)
+    settings = load_settings()
+    user = _user(settings)
+    if user is None:
+        _sign_in_panel()
+        raise SystemExit  # unreachable: st.stop() ends the run
+    if not user.may(role):
+        st.title(title)
+        st.error(
+            "You do not have access to this page. It is for editors; ask the performance team if you "
+            "need to load or publish data.", icon=":material/lock:"
+        )
+        st.stop()
+    url = settings.database_url
+    ready, problem = data.database_ready(url)
+    if not ready:
+        st.title(title)
+        st.error(problem, icon=":material/database:")
+        st.stop()
+    options = data.options(url, settings.public_mode)
+    notes = _link_notes(options) if show_filters else []
+    filters = _filter_bar(options) if show_filters else Filters(period=options.default_period)
+    if sidebar:
+        _sidebar_footer(user, settings, url)
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, reveal_suppressed=False)
+    ctx = PageContext(settings, url, user, filters, options, rules, options.priorities)
+    _header(title, ctx)
+    for note in notes:
+        st.info(note, icon=":material/link:")
+    return ctx
+
+
+def _sidebar_footer(user: User, settings: Settings, url: str) -> None:
+    sb = st.sidebar
+    with sb.expander("Key to RAG ratings", expanded=False):
+        rag_key()
+    if user.local_mode:
+        sb.caption("Local mode: no sign-in is configured, so you are the local editor.")
+    elif user.signed_in:
+        sb.caption(f"Signed in as {user.name} ({user.role.value}).")
+        if sb.button("Sign out", key="sign_out"):
+            st.logout()
+    if settings.public_mode:
+        sb.caption("Public view: published quarters only.")
+
+
+def _header(title: str, ctx: PageContext) -> None:
+    """One header line: the council, the page, the quarter and its as-at date; then the data note."""
+    p = ctx.period
+    when = f"{p.long_label}, {p.as_at}" if p is not None else "No quarter selected"
+    st.title(title, anchor=False)
+    st.markdown(f"**{COUNCIL_NAME}** \u00b7 Performance dashboard \u00b7 **{when}**")
+    if data.is_illustrative(ctx.store_url):
+        illustrative_note()
