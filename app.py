@@ -20,11 +20,15 @@ ctx = page_frame("Overview")
 ov = data.overview(ctx.store_url, ctx.filters, ctx.rules) if ctx.period else None
 
 if ov is None:
-    empty_state("There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`.")
+    empty_state(
+        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
+    )
     st.stop()
 
 if ov.indicators.empty and ov.actions.empty:
-    empty_state("No indicators or flagship actions match these filters. Clear a filter in the sidebar to see more.")
+    empty_state(
+        "No indicators or flagship actions match these filters. Clear a filter in the sidebar to see more."
+    )
     st.stop()
 
 FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
@@ -60,7 +64,10 @@ for col, ps in zip(cols, ov.priorities, strict=False):
             if sum(counts.values()):
                 chart = (action_bar if kind == "fa" else rag_bar)(counts, height=26, label_size=13)
                 sentence = counts_sentence(counts, noun, words)
-                st.caption(("Flagship actions" if kind == "fa" else "Indicators") + f": {sentence.split(': ', 1)[1]}")
+                st.caption(
+                    ("Flagship actions" if kind == "fa" else "Indicators")
+                    + f": {sentence.split(': ', 1)[1]}"
+                )
                 st.altair_chart(chart, alt=sentence, key=f"chart_{kind}_{ps.priority_id}")
         if ps.movements:
             bullet_list([m.text for m in ps.movements], "")
@@ -70,9 +77,16 @@ for col, ps in zip(cols, ov.priorities, strict=False):
 with st.expander("Data tables for the charts above"):
     rows = []
     for scope, fa, pi in [("All priorities", ov.action_counts, ov.indicator_counts)] + [
-        (f"Priority {ps.priority_id}", ps.action_counts, ps.indicator_counts) for ps in ov.priorities
+        (f"Priority {ps.priority_id}", ps.action_counts, ps.indicator_counts)
+        for ps in ov.priorities
     ]:
-        rows.append({"Scope": scope, "What": "Flagship action lines", **{ACTION_GROUP_WORDS[k].capitalize(): v for k, v in fa.items()}})
+        rows.append(
+            {
+                "Scope": scope,
+                "What": "Flagship action lines",
+                **{ACTION_GROUP_WORDS[k].capitalize(): v for k, v in fa.items()},
+            }
+        )
         rows.append({"Scope": scope, "What": "Indicators", **pi})
     st.dataframe(pd.DataFrame(rows).fillna(""), hide_index=True, key="overview_counts")
 
@@ -84,26 +98,39 @@ with c1:
         st.write("No indicator changed its RAG rating.")
     else:
         st.dataframe(
-            pd.DataFrame({
-                "Indicator": ov.rag_changes["ref"] + " " + ov.rag_changes["name"],
-                "Was": ov.rag_changes["previous_rag"], "Now": ov.rag_changes["rag"],
-                "Change": ov.rag_changes["direction"].map({"better": "\u25b2 better", "worse": "\u25bc worse"}),
-            }),
-            hide_index=True, key="rag_changes",
+            pd.DataFrame(
+                {
+                    "Indicator": ov.rag_changes["ref"] + " " + ov.rag_changes["name"],
+                    "Was": ov.rag_changes["previous_rag"],
+                    "Now": ov.rag_changes["rag"],
+                    "Change": ov.rag_changes["direction"].map(
+                        {"better": "\u25b2 better", "worse": "\u25bc worse"}
+                    ),
+                }
+            ),
+            hide_index=True,
+            key="rag_changes",
         )
-for col, title, frame in ((c2, "Biggest improvements", ov.improvements), (c3, "Biggest deteriorations", ov.deteriorations)):
+for col, title, frame in (
+    (c2, "Biggest improvements", ov.improvements),
+    (c3, "Biggest deteriorations", ov.deteriorations),
+):
     with col:
         st.subheader(title, anchor=False)
         if frame.empty:
             st.write("None this quarter.")
         else:
             st.dataframe(
-                pd.DataFrame({
-                    "Indicator": frame["ref"] + " " + frame["name"],
-                    "Last quarter": frame["previous_text"], "This quarter": frame["actual_text"],
-                    "Change": [f"{c:+.0%}" for c in frame["change"]],
-                }),
-                hide_index=True, key=f"movers_{title}",
+                pd.DataFrame(
+                    {
+                        "Indicator": frame["ref"] + " " + frame["name"],
+                        "Last quarter": frame["previous_text"],
+                        "This quarter": frame["actual_text"],
+                        "Change": [f"{c:+.0%}" for c in frame["change"]],
+                    }
+                ),
+                hide_index=True,
+                key=f"movers_{title}",
             )
 
 st.subheader("Achievements and areas for improvement", anchor=False)

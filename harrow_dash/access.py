@@ -50,7 +50,12 @@ def role_for(email: str | None, editors: tuple[str, ...]) -> Role:
 
 
 def resolve_user(
-    *, auth_configured: bool, public_mode: bool, logged_in: bool, email: str | None, name: str | None,
+    *,
+    auth_configured: bool,
+    public_mode: bool,
+    logged_in: bool,
+    email: str | None,
+    name: str | None,
     editors: tuple[str, ...],
 ) -> User | None:
     """The user for this session, or None when sign-in is needed first."""

@@ -25,12 +25,14 @@ from harrow_dash.units import format_number
 FONT = "DejaVu Sans"
 
 
-def _configure(chart: alt.Chart | alt.LayerChart, width: int | str, height: int) -> alt.Chart:
+def _configure(chart: alt.TopLevelMixin, width: int | str, height: int) -> alt.Chart:
     return (
         chart.properties(width=width, height=height)
         .configure(font=FONT)
         .configure_view(strokeWidth=0)
-        .configure_axis(labelFontSize=13, titleFontSize=13, labelColor="#0B0C0C", titleColor="#0B0C0C")
+        .configure_axis(
+            labelFontSize=13, titleFontSize=13, labelColor="#0B0C0C", titleColor="#0B0C0C"
+        )
         .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom")
         .configure_title(fontSize=16, anchor="start", color="#0B0C0C")
     )
@@ -42,8 +44,14 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
     rows = []
     for i, (k, n) in enumerate(counts.items()):
         rows.append(
-            {"order": i, "group": k, "words": (words or {}).get(k, k.lower()), "count": n,
-             "share": n / total, "label": f"{n}" if n else ""}
+            {
+                "order": i,
+                "group": k,
+                "words": (words or {}).get(k, k.lower()),
+                "count": n,
+                "share": n / total,
+                "label": f"{n}" if n else "",
+            }
         )
     return pd.DataFrame(rows)
 
@@ -70,18 +78,31 @@ def stacked_bar(
     domain = list(counts)
     base = alt.Chart(data, title=title or alt.Undefined)
     bar = base.mark_bar(stroke="white", strokeWidth=2, height=max(10, height - 4)).encode(
-        x=alt.X("sum(count):Q", stack="zero", axis=None, scale=alt.Scale(domain=[0, max(1, sum(counts.values()))], nice=False)),
-        color=alt.Color("group:N", scale=alt.Scale(domain=domain, range=[colours[k] for k in domain]), legend=None),
+        x=alt.X(
+            "sum(count):Q",
+            stack="zero",
+            axis=None,
+            scale=alt.Scale(domain=[0, max(1, sum(counts.values()))], nice=False),
+        ),
+        color=alt.Color(
+            "group:N",
+            scale=alt.Scale(domain=domain, range=[colours[k] for k in domain]),
+            legend=None,
+        ),
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("group:N", title="Status"), alt.Tooltip("count:Q", title="Count"),
-                 alt.Tooltip("share:Q", title="Share", format=".0%")],
+        tooltip=[
+            alt.Tooltip("group:N", title="Status"),
+            alt.Tooltip("count:Q", title="Count"),
+            alt.Tooltip("share:Q", title="Share", format=".0%"),
+        ],
     )
     # Place labels at segment centres.
-    text = base.transform_window(
-        cum="sum(count)", sort=[alt.SortField("order")]
-    ).transform_calculate(mid="datum.cum - datum.count / 2").mark_text(
-        color="white", fontWeight="bold", fontSize=label_size
-    ).encode(x=alt.X("mid:Q"), text="label:N")
+    text = (
+        base.transform_window(cum="sum(count)", sort=[alt.SortField("order")])
+        .transform_calculate(mid="datum.cum - datum.count / 2")
+        .mark_text(color="white", fontWeight="bold", fontSize=label_size)
+        .encode(x=alt.X("mid:Q"), text="label:N")
+    )
     return _configure(alt.layer(bar, text), width, height)
 
 
@@ -101,7 +122,12 @@ def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def trend_chart(history: pd.DataFrame, title: str | None = None, width: int | str = "container", height: int = 320) -> alt.Chart:
+def trend_chart(
+    history: pd.DataFrame,
+    title: str | None = None,
+    width: int | str = "container",
+    height: int = 320,
+) -> alt.Chart:
     """Actual over quarters with the target as a dashed step line, the benchmark as a thin grey line,
     and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated."""
     df = trend_frame(history)
@@ -121,34 +147,80 @@ def trend_chart(history: pd.DataFrame, title: str | None = None, width: int | st
     base = alt.Chart(df)
     # Hide suppressed actuals from the chart entirely (their points would give the value away).
     visible = df[~df.get("suppressed", pd.Series(False, index=df.index)).astype(bool)]
-    line = alt.Chart(visible).mark_line(strokeWidth=2).encode(
-        x=x, y=alt.Y("actual:Q", title=y_title), detail="series:N",
-        color=alt.Color("series:N", legend=alt.Legend(title=None) if many else None,
-                        scale=alt.Scale(range=["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"])),
+    line = (
+        alt.Chart(visible)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("actual:Q", title=y_title),
+            detail="series:N",
+            color=alt.Color(
+                "series:N",
+                legend=alt.Legend(title=None) if many else None,
+                scale=alt.Scale(
+                    range=["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+                ),
+            ),
+        )
     )
-    points = alt.Chart(visible).mark_point(filled=True, size=110, stroke="white", strokeWidth=1).encode(
-        x=x, y="actual:Q", detail="series:N",
-        color=alt.Color("rag:N", scale=alt.Scale(domain=list(RAG_COLOURS), range=list(RAG_COLOURS.values())),
-                        legend=alt.Legend(title="RAG")),
-        shape=alt.Shape("rag:N", scale=alt.Scale(domain=list(RAG_SHAPES), range=list(RAG_SHAPES.values())),
-                        legend=alt.Legend(title="RAG")),
-        tooltip=[alt.Tooltip("series:N", title="Indicator"), alt.Tooltip("quarter:N", title="Quarter"),
-                 alt.Tooltip("actual_fmt:N", title="Actual"), alt.Tooltip("target_fmt:N", title="Target"),
-                 alt.Tooltip("rag:N", title="RAG"), alt.Tooltip("commentary:N", title="Commentary")],
+    points = (
+        alt.Chart(visible)
+        .mark_point(filled=True, size=110, stroke="white", strokeWidth=1)
+        .encode(
+            x=x,
+            y="actual:Q",
+            detail="series:N",
+            color=alt.Color(
+                "rag:N",
+                scale=alt.Scale(domain=list(RAG_COLOURS), range=list(RAG_COLOURS.values())),
+                legend=alt.Legend(title="RAG"),
+            ),
+            shape=alt.Shape(
+                "rag:N",
+                scale=alt.Scale(domain=list(RAG_SHAPES), range=list(RAG_SHAPES.values())),
+                legend=alt.Legend(title="RAG"),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Indicator"),
+                alt.Tooltip("quarter:N", title="Quarter"),
+                alt.Tooltip("actual_fmt:N", title="Actual"),
+                alt.Tooltip("target_fmt:N", title="Target"),
+                alt.Tooltip("rag:N", title="RAG"),
+                alt.Tooltip("commentary:N", title="Commentary"),
+            ],
+        )
     )
-    target = base.mark_line(strokeDash=[6, 4], color=TARGET_COLOUR, interpolate="step-after", strokeWidth=1.5).encode(
-        x=x, y="target:Q", detail="series:N",
-        tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("target_fmt:N", title="Target")],
+    target = base.mark_line(
+        strokeDash=[6, 4], color=TARGET_COLOUR, interpolate="step-after", strokeWidth=1.5
+    ).encode(
+        x=x,
+        y="target:Q",
+        detail="series:N",
+        tooltip=[
+            alt.Tooltip("quarter:N", title="Quarter"),
+            alt.Tooltip("target_fmt:N", title="Target"),
+        ],
     )
     layers = [target, line, points]
     if df["benchmark"].notna().any():
-        bench = base.transform_filter("isValid(datum.benchmark)").mark_line(
-            color=BENCHMARK_COLOUR, strokeWidth=1
-        ).encode(x=x, y="benchmark:Q", detail="series:N",
-                 tooltip=[alt.Tooltip("quarter:N", title="Quarter"),
-                          alt.Tooltip("benchmark_label:N", title="Benchmark"), alt.Tooltip("benchmark:Q", title="Value")])
+        bench = (
+            base.transform_filter("isValid(datum.benchmark)")
+            .mark_line(color=BENCHMARK_COLOUR, strokeWidth=1)
+            .encode(
+                x=x,
+                y="benchmark:Q",
+                detail="series:N",
+                tooltip=[
+                    alt.Tooltip("quarter:N", title="Quarter"),
+                    alt.Tooltip("benchmark_label:N", title="Benchmark"),
+                    alt.Tooltip("benchmark:Q", title="Value"),
+                ],
+            )
+        )
         layers.insert(0, bench)
-    return _configure(alt.layer(*layers, title=title).resolve_scale(color="independent"), width, height)
+    return _configure(
+        alt.layer(*layers, title=title).resolve_scale(color="independent"), width, height
+    )
 
 
 def describe_trend(history: pd.DataFrame) -> str:
@@ -158,13 +230,18 @@ def describe_trend(history: pd.DataFrame) -> str:
     df = history.sort_values("period")
     last = df[df["actual"].notna()].tail(1)
     name = df["name"].iloc[0] if df["ref"].nunique() == 1 else f"{df['ref'].nunique()} indicators"
-    first_q, last_q = Period.from_key(int(df["period"].min())).label, Period.from_key(int(df["period"].max())).label
+    first_q, last_q = (
+        Period.from_key(int(df["period"].min())).label,
+        Period.from_key(int(df["period"].max())).label,
+    )
     text = f"Trend of {name} from {first_q} to {last_q}, with the target as a dashed line."
     if len(last) and df["ref"].nunique() == 1:
         r = last.iloc[0]
-        text += (f" Latest value {r.get('actual_text', format_number(r['actual'], r['unit']))} in "
-                 f"{Period.from_key(int(r['period'])).label} against a target of {r.get('target_text', '')}"
-                 f" ({r.get('rag', 'not rated')}).")
+        text += (
+            f" Latest value {r.get('actual_text', format_number(r['actual'], r['unit']))} in "
+            f"{Period.from_key(int(r['period'])).label} against a target of {r.get('target_text', '')}"
+            f" ({r.get('rag', 'not rated')})."
+        )
     return text
 
 
@@ -175,19 +252,32 @@ def action_timeline(statuses: pd.DataFrame, width: int | str = "container") -> a
     df["label"] = df["ref"] + "  " + df["title"].str.slice(0, 48)
     order_q = [Period.from_key(k).label for k in sorted(df["period"].astype(int).unique())]
     order_y = list(dict.fromkeys(df.sort_values(["priority_id", "ref"])["label"]))
-    short = {"Complete": "Complete", "On track": "On track", "Minor slippage": "Slippage", "Off track": "Off track",
-             "Not started": "Not started", "Not yet due": "Not due"}
+    short = {
+        "Complete": "Complete",
+        "On track": "On track",
+        "Minor slippage": "Slippage",
+        "Off track": "Off track",
+        "Not started": "Not started",
+        "Not yet due": "Not due",
+    }
     df["short"] = df["status"].map(short)
     base = alt.Chart(df).encode(
         x=alt.X("quarter:O", sort=order_q, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("label:N", sort=order_y, title=None, axis=alt.Axis(labelLimit=380)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("group:N", scale=alt.Scale(domain=list(ACTION_COLOURS), range=list(ACTION_COLOURS.values())),
-                        legend=alt.Legend(title="Status")),
-        tooltip=[alt.Tooltip("ref:N", title="Action"), alt.Tooltip("title:N", title="Title"),
-                 alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("status:N", title="Status"),
-                 alt.Tooltip("commentary:N", title="Commentary")],
+        color=alt.Color(
+            "group:N",
+            scale=alt.Scale(domain=list(ACTION_COLOURS), range=list(ACTION_COLOURS.values())),
+            legend=alt.Legend(title="Status"),
+        ),
+        tooltip=[
+            alt.Tooltip("ref:N", title="Action"),
+            alt.Tooltip("title:N", title="Title"),
+            alt.Tooltip("quarter:N", title="Quarter"),
+            alt.Tooltip("status:N", title="Status"),
+            alt.Tooltip("commentary:N", title="Commentary"),
+        ],
     )
     text = base.mark_text(color="white", fontSize=12, fontWeight="bold").encode(text="short:N")
     return _configure(alt.layer(cells, text), width, max(120, 26 * len(order_y)))

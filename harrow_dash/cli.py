@@ -72,7 +72,11 @@ def cmd_init(store: Store, args: argparse.Namespace) -> int:
         return 0
     priorities = None
     if args.priorities:
-        lines = [ln.strip() for ln in Path(args.priorities).read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
+        lines = [
+            ln.strip()
+            for ln in Path(args.priorities).read_text(encoding="utf-8-sig").splitlines()
+            if ln.strip()
+        ]
         if not lines:
             raise UsageError(f"{args.priorities} lists no priorities.")
         priorities = [(i, name, name) for i, name in enumerate(lines, start=1)]
@@ -120,7 +124,11 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
         print("No batches have been loaded.")
         return 0
     for r in df.itertuples():
-        extra = f", rolled back {r.rolled_back_at:%Y-%m-%d %H:%M} by {r.rolled_back_by}" if r.status != "committed" else ""
+        extra = (
+            f", rolled back {r.rolled_back_at:%Y-%m-%d %H:%M} by {r.rolled_back_by}"
+            if r.status != "committed"
+            else ""
+        )
         print(
             f"{r.id:>4}  {r.loaded_at:%Y-%m-%d %H:%M}  {r.loaded_by:<16} {r.status:<12} "
             f"+{r.rows_added:,} ~{r.rows_changed:,} ={r.rows_unchanged:,}  {r.file_name}  sha256 {r.sha256[:12]}{extra}"
@@ -160,7 +168,9 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
 
     store.require_initialised()
     settings = load_settings()
-    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, args.unsuppressed)
+    rules = RuleSettings(
+        settings.default_tolerance, settings.suppression_threshold, args.unsuppressed
+    )
     frame = tidy_export(store.tidy_values(), rules)
     frame.to_csv(args.output, index=False, encoding="utf-8")
     print(f"Exported {len(frame):,} indicator values to {args.output}")
@@ -183,12 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("init", help="create the database schema, optionally with the sample data")
     p.add_argument("--sample", action="store_true", help="load the illustrative sample data")
-    p.add_argument("--if-missing", action="store_true", help="do nothing if the database is already set up")
-    p.add_argument("--priorities", metavar="FILE", help="a text file of the plan's priorities, one per line")
+    p.add_argument(
+        "--if-missing", action="store_true", help="do nothing if the database is already set up"
+    )
+    p.add_argument(
+        "--priorities", metavar="FILE", help="a text file of the plan's priorities, one per line"
+    )
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("load", help="load CSV or Excel files (all or nothing)")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--dry-run", action="store_true", help="validate and compare only; write nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="validate and compare only; write nothing"
+    )
     p.add_argument("--user", help="name recorded against the batch (default: your login)")
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("batches", help="list loaded batches")
@@ -199,11 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rollback)
     p = sub.add_parser("template", help="write the blank workbook to fill in")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
-    p.add_argument("--quarter", type=_quarter, help="latest quarter to give a column (default: this quarter)")
+    p.add_argument(
+        "--quarter", type=_quarter, help="latest quarter to give a column (default: this quarter)"
+    )
     p.set_defaults(func=cmd_template)
     p = sub.add_parser("export", help="export all indicator values as a tidy CSV")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
-    p.add_argument("--unsuppressed", action="store_true", help="include small counts of people (editors only)")
+    p.add_argument(
+        "--unsuppressed", action="store_true", help="include small counts of people (editors only)"
+    )
     p.set_defaults(func=cmd_export)
     return parser
 

@@ -70,7 +70,9 @@ def load_settings(secrets_path: Path | None = None) -> Settings:
         editors_raw = [e for e in editors_raw.replace(";", ",").split(",")]
     editors = tuple(e.strip().lower() for e in editors_raw if str(e).strip())
     return Settings(
-        database_url=str(pick("HARROW_DASH_DATABASE_URL", "database_url", f"duckdb:///{DEFAULT_DB_PATH}")),
+        database_url=str(
+            pick("HARROW_DASH_DATABASE_URL", "database_url", f"duckdb:///{DEFAULT_DB_PATH}")
+        ),
         suppression_threshold=int(pick("HARROW_DASH_SUPPRESSION", "suppression_threshold", 5)),
         default_tolerance=float(pick("HARROW_DASH_TOLERANCE", "default_tolerance", 0.05)),
         public_mode=_truthy(pick("HARROW_DASH_PUBLIC", "public_mode", False)),

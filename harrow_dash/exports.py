@@ -32,9 +32,25 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 TIDY_EXPORT_COLUMNS = [
-    "ref", "name", "priority", "directorate", "portfolio_holder", "unit", "polarity", "frequency",
-    "period", "actual", "target", "target_upper", "rag", "official_rag", "computed_rag", "state",
-    "commentary", "benchmark", "benchmark_label",
+    "ref",
+    "name",
+    "priority",
+    "directorate",
+    "portfolio_holder",
+    "unit",
+    "polarity",
+    "frequency",
+    "period",
+    "actual",
+    "target",
+    "target_upper",
+    "rag",
+    "official_rag",
+    "computed_rag",
+    "state",
+    "commentary",
+    "benchmark",
+    "benchmark_label",
 ]
 
 
@@ -43,7 +59,11 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings) -> pd.DataFrame:
     RAG as the rules give it, suppressed counts hidden unless ``rules.reveal_suppressed``."""
     rated = rate(values, rules)
     rated["period"] = [Period.from_key(int(k)).label for k in rated["period"]] if len(rated) else []
-    hide = rated["suppressed"] & (not rules.reveal_suppressed) if len(rated) else rated.get("suppressed")
+    hide = (
+        rated["suppressed"] & (not rules.reveal_suppressed)
+        if len(rated)
+        else rated.get("suppressed")
+    )
     out = rated.reindex(columns=TIDY_EXPORT_COLUMNS).astype(object)
     if len(out) and hide is not None and hide.any():
         out.loc[hide, "actual"] = rated.loc[hide, "actual_text"]

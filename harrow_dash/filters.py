@@ -1,5 +1,8 @@
 """The one filter object every query and page takes, and its round trip through a URL's query string.
 
+The filter bar binds each widget to a query parameter: ``quarter`` (canonical label), ``priority``
+(priority names), ``directorate``, ``portfolio`` and ``rag``, repeated for several values.
+
 A link an officer shares carries the filters; reading it back never fails: a value that no longer
 exists is dropped with a gentle note saying so.
 """
@@ -32,7 +35,9 @@ class Filters:
         if self.period:
             lines.append(f"Quarter: {self.period.label} ({self.period.as_at})")
         if self.priorities:
-            lines.append("Priority: " + "; ".join(names.get(p, f"Priority {p}") for p in self.priorities))
+            lines.append(
+                "Priority: " + "; ".join(names.get(p, f"Priority {p}") for p in self.priorities)
+            )
         if self.directorates:
             lines.append("Directorate: " + "; ".join(self.directorates))
         if self.portfolios:
@@ -64,25 +69,23 @@ class ParsedLink:
 def _many(params: Mapping[str, str | list[str]], key: str) -> list[str]:
     raw = params.get(key, [])
     items = [raw] if isinstance(raw, str) else list(raw)
-    out: list[str] = []
-    for item in items:
-        out.extend(part for part in item.split("~") if part)
-    return out
+    return [item for item in items if item]
 
 
-def to_query(filters: Filters) -> dict[str, str]:
-    """Query-string parameters for ``filters`` (multiple values joined by ``~``)."""
-    q: dict[str, str] = {}
+def to_query(filters: Filters, names: Mapping[int, str]) -> dict[str, list[str]]:
+    """Query-string parameters for ``filters``, as the filter bar writes them (repeated parameters
+    for several values; priorities by name)."""
+    q: dict[str, list[str]] = {}
     if filters.period:
-        q["quarter"] = filters.period.label
+        q["quarter"] = [filters.period.label]
     if filters.priorities:
-        q["priority"] = "~".join(str(p) for p in filters.priorities)
+        q["priority"] = [names.get(p, str(p)) for p in filters.priorities]
     if filters.directorates:
-        q["directorate"] = "~".join(filters.directorates)
+        q["directorate"] = list(filters.directorates)
     if filters.portfolios:
-        q["portfolio"] = "~".join(filters.portfolios)
+        q["portfolio"] = list(filters.portfolios)
     if filters.rags:
-        q["rag"] = "~".join(filters.rags)
+        q["rag"] = list(filters.rags)
     return q
 
 
@@ -109,15 +112,18 @@ def from_query(params: Mapping[str, str | list[str]], options: Options) -> Parse
         for value in _many(params, key):
             match = lookup.get(value.strip().lower())
             if match is None:
-                notes.append(f"The link names {what} '{value}', which is not in the data; it was ignored.")
+                notes.append(
+                    f"The link names {what} '{value}', which is not in the data; it was ignored."
+                )
             elif match not in kept:
                 kept.append(match)
         return tuple(kept)
 
-    prio_keys = keep("priority", [str(p) for p in options.priorities], "a priority")
+    by_name = {name: pid for pid, name in options.priorities.items()}
+    prio_names = keep("priority", list(by_name), "a priority")
     filters = Filters(
         period=period,
-        priorities=tuple(int(p) for p in prio_keys),
+        priorities=tuple(by_name[n] for n in prio_names),
         directorates=keep("directorate", options.directorates, "a directorate"),
         portfolios=keep("portfolio", options.portfolios, "a portfolio"),
         rags=keep("rag", RAG_CHOICES, "a RAG status"),

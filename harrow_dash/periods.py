@@ -153,7 +153,10 @@ def parse_period(text: object) -> Period:
             raise PeriodError(
                 f"'{raw}' names a financial year but not a quarter; write it like 'Q3 2023-24'."
             )
-        if re.fullmatch(r"(?:q|qtr|quarter)\s*\d\s*(?:fy\s*)?\d{4}|(?:fy\s*)?\d{4}\s*(?:q|qtr|quarter)\s*\d", norm):
+        if re.fullmatch(
+            r"(?:q|qtr|quarter)\s*\d\s*(?:fy\s*)?\d{4}|(?:fy\s*)?\d{4}\s*(?:q|qtr|quarter)\s*\d",
+            norm,
+        ):
             raise PeriodError(
                 f"'{raw}' is ambiguous: give the financial year, e.g. 'Q3 2023-24' "
                 "(Q3 is October to December)."

@@ -38,16 +38,43 @@ class Polarity(StrEnum):
 
 _POLARITY_WORDS = {
     Polarity.HIGHER: {
-        "higher", "higher is better", "high", "up", "increase", "bigger is better",
-        "more is better", "aim to maximise", "maximise", "high is good", "higher is good", "h",
+        "higher",
+        "higher is better",
+        "high",
+        "up",
+        "increase",
+        "bigger is better",
+        "more is better",
+        "aim to maximise",
+        "maximise",
+        "high is good",
+        "higher is good",
+        "h",
     },
     Polarity.LOWER: {
-        "lower", "lower is better", "low", "down", "decrease", "smaller is better",
-        "less is better", "aim to minimise", "minimise", "low is good", "lower is good", "l",
+        "lower",
+        "lower is better",
+        "low",
+        "down",
+        "decrease",
+        "smaller is better",
+        "less is better",
+        "aim to minimise",
+        "minimise",
+        "low is good",
+        "lower is good",
+        "l",
     },
     Polarity.BAND: {
-        "band", "within band", "within a target band", "within range", "in range", "target band",
-        "range", "within target range", "within target",
+        "band",
+        "within band",
+        "within a target band",
+        "within range",
+        "in range",
+        "target band",
+        "range",
+        "within target range",
+        "within target",
     },
 }
 
@@ -151,7 +178,9 @@ def compute_rag_frame(
     allowance = np.where(is_band, band_allow, allow)
     with np.errstate(invalid="ignore"):
         out = np.where(
-            shortfall <= 0, Rag.GREEN.value, np.where(shortfall <= allowance, Rag.AMBER.value, Rag.RED.value)
+            shortfall <= 0,
+            Rag.GREEN.value,
+            np.where(shortfall <= allowance, Rag.AMBER.value, Rag.RED.value),
         ).astype(object)
     out[np.isnan(a) | np.isnan(t)] = None
     return pd.Series(out, index=actual.index, dtype=object)
@@ -166,7 +195,12 @@ def effective_rag(official: Rag | str | None, computed: Rag | str | None) -> Rag
 
 def rag_mismatch_note(official: Rag | str | None, computed: Rag | str | None) -> str | None:
     """A data-quality note when the official RAG differs from the one the rules give."""
-    if not isinstance(official, str) or not isinstance(computed, str) or not official or not computed:
+    if (
+        not isinstance(official, str)
+        or not isinstance(computed, str)
+        or not official
+        or not computed
+    ):
         return None  # NaN or None from a table means "no rating"
     if Rag(official) == Rag(computed):
         return None

@@ -19,7 +19,12 @@ from harrow_dash.value_states import ValueState, value_state
 
 NOT_RATED = "Not rated"
 RAG_ORDER = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]
-RAG_ICONS = {Rag.GREEN.value: "\u2714", Rag.AMBER.value: "\u25b2", Rag.RED.value: "\u2716", NOT_RATED: "\u25cb"}
+RAG_ICONS = {
+    Rag.GREEN.value: "\u2714",
+    Rag.AMBER.value: "\u25b2",
+    Rag.RED.value: "\u2716",
+    NOT_RATED: "\u25cb",
+}
 
 
 @dataclass(frozen=True)
@@ -44,19 +49,39 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
     rules = rules or RuleSettings()
     out = frame.copy()
     if out.empty:
-        for c in ("computed_rag", "rag", "rag_note", "state", "suppressed", "actual_text", "target_text"):
+        for c in (
+            "computed_rag",
+            "rag",
+            "rag_note",
+            "state",
+            "suppressed",
+            "actual_text",
+            "target_text",
+        ):
             out[c] = pd.Series(dtype=object)
         return out
     out["computed_rag"] = compute_rag_frame(
-        out["actual"], out["target"], out["polarity"], out["tolerance"], out["target_upper"],
+        out["actual"],
+        out["target"],
+        out["polarity"],
+        out["tolerance"],
+        out["target_upper"],
         default_tolerance=rules.default_tolerance,
     )
     official = out["official_rag"].astype(object).where(out["official_rag"].notna(), None)
     out["rag"] = official.where(official.notna(), out["computed_rag"]).fillna(NOT_RATED)
-    out["rag_note"] = [rag_mismatch_note(o, c) for o, c in zip(official, out["computed_rag"], strict=True)]
+    out["rag_note"] = [
+        rag_mismatch_note(o, c) for o, c in zip(official, out["computed_rag"], strict=True)
+    ]
     out["state"] = [
         value_state(a, t, f, bool(nd)).value
-        for a, t, f, nd in zip(out["actual"], out["target"], out["frequency"], out["not_due"].fillna(False), strict=True)
+        for a, t, f, nd in zip(
+            out["actual"],
+            out["target"],
+            out["frequency"],
+            out["not_due"].fillna(False),
+            strict=True,
+        )
     ]
     # An indicator without an actual has no rating, whatever was computed.
     no_value = out["state"].isin([ValueState.NOT_DUE.value, ValueState.NOT_REPORTED.value])
@@ -66,16 +91,24 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
         for a, cp in zip(out["actual"], out["counts_people"], strict=True)
     ]
     out["actual_text"] = [
-        _actual_text(a, u, st, sup, rules) for a, u, st, sup in zip(out["actual"], out["unit"], out["state"], out["suppressed"], strict=True)
+        _actual_text(a, u, st, sup, rules)
+        for a, u, st, sup in zip(
+            out["actual"], out["unit"], out["state"], out["suppressed"], strict=True
+        )
     ]
     out["target_text"] = [
-        _target_text(t, tu, u, pol) for t, tu, u, pol in zip(out["target"], out["target_upper"], out["unit"], out["polarity"], strict=True)
+        _target_text(t, tu, u, pol)
+        for t, tu, u, pol in zip(
+            out["target"], out["target_upper"], out["unit"], out["polarity"], strict=True
+        )
     ]
     out["rag_text"] = out["rag"].map(rag_label)
     return out
 
 
-def _actual_text(actual: float | None, unit: str, state: str, suppressed: bool, rules: RuleSettings) -> str:
+def _actual_text(
+    actual: float | None, unit: str, state: str, suppressed: bool, rules: RuleSettings
+) -> str:
     if state in (ValueState.NOT_DUE.value, ValueState.NOT_REPORTED.value):
         return ValueState(state).text
     if suppressed and not rules.reveal_suppressed:
@@ -98,11 +131,24 @@ def add_travel(frame: pd.DataFrame) -> pd.DataFrame:
     Needs ``prev_actual`` and ``year_actual`` beside the columns :func:`rate` needs."""
     out = frame.copy()
     for col, earlier in (("travel_prev", "prev_actual"), ("travel_year", "year_actual")):
-        out[col] = [
-            direction_of_travel(_f(a), _f(e), p, _f(t), _f(tu)).value
-            for a, e, p, t, tu in zip(out["actual"], out[earlier], out["polarity"], out["target"], out["target_upper"], strict=True)
-        ] if len(out) else pd.Series(dtype=object)
-        out[f"{col}_text"] = out[col].map(lambda v: Travel(v).text) if len(out) else pd.Series(dtype=object)
+        out[col] = (
+            [
+                direction_of_travel(_f(a), _f(e), p, _f(t), _f(tu)).value
+                for a, e, p, t, tu in zip(
+                    out["actual"],
+                    out[earlier],
+                    out["polarity"],
+                    out["target"],
+                    out["target_upper"],
+                    strict=True,
+                )
+            ]
+            if len(out)
+            else pd.Series(dtype=object)
+        )
+        out[f"{col}_text"] = (
+            out[col].map(lambda v: Travel(v).text) if len(out) else pd.Series(dtype=object)
+        )
     return out
 
 

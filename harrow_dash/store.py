@@ -84,7 +84,9 @@ class Store:
                 raise DatabaseBusy(BUSY_MESSAGE.format(where=self._where)) from None
             raise
 
-    def read(self, query: sa.Executable | str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    def read(
+        self, query: sa.Executable | str, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
         with self.connect() as conn:
             result = conn.execute(sa.text(query) if isinstance(query, str) else query, params or {})
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
@@ -113,7 +115,9 @@ class Store:
                     s.priorities.insert(),
                     [{"id": i, "name": n, "short_name": short} for i, n, short in rows],
                 )
-            if not conn.execute(sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")).scalar():
+            if not conn.execute(
+                sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")
+            ).scalar():
                 conn.execute(s.schema_info.insert().values(key="version", value=s.SCHEMA_VERSION))
 
     def require_initialised(self) -> None:
@@ -127,7 +131,9 @@ class Store:
         return self.read(sa.select(s.priorities).order_by(s.priorities.c.id))
 
     def directorates(self) -> list[str]:
-        return list(self.read(sa.select(s.directorates.c.name).order_by(s.directorates.c.name))["name"])
+        return list(
+            self.read(sa.select(s.directorates.c.name).order_by(s.directorates.c.name))["name"]
+        )
 
     def portfolios(self) -> list[str]:
         t = s.portfolio_holders
@@ -150,12 +156,16 @@ class Store:
         return Period.from_key(key) if key else None
 
     def published_periods(self) -> list[Period]:
-        df = self.read(sa.select(s.published_quarters.c.period).order_by(s.published_quarters.c.period))
+        df = self.read(
+            sa.select(s.published_quarters.c.period).order_by(s.published_quarters.c.period)
+        )
         return [Period.from_key(k) for k in df["period"]]
 
     def publish(self, period: Period, user: str) -> None:
         with self.begin() as conn:
-            conn.execute(sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key))
+            conn.execute(
+                sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
+            )
             conn.execute(
                 s.published_quarters.insert().values(
                     period=period.key, published_by=user, published_at=dt.datetime.now()
@@ -164,7 +174,9 @@ class Store:
 
     def unpublish(self, period: Period) -> None:
         with self.begin() as conn:
-            conn.execute(sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key))
+            conn.execute(
+                sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
+            )
 
     # -- indicators ----------------------------------------------------------------------------------
     def _indicator_where(self, filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -190,19 +202,38 @@ class Store:
         p = filters.period
         q = (
             sa.select(
-                i.c.ref, i.c.name, i.c.description, i.c.priority_id,
-                s.priorities.c.name.label("priority"), i.c.directorate, i.c.portfolio, i.c.unit,
-                i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people, i.c.source,
+                i.c.ref,
+                i.c.name,
+                i.c.description,
+                i.c.priority_id,
+                s.priorities.c.name.label("priority"),
+                i.c.directorate,
+                i.c.portfolio,
+                i.c.unit,
+                i.c.polarity,
+                i.c.tolerance,
+                i.c.frequency,
+                i.c.counts_people,
+                i.c.source,
                 (now.c.ref.is_not(None)).label("has_row"),
-                now.c.actual, now.c.target, now.c.target_upper, now.c.official_rag, now.c.commentary,
-                now.c.benchmark, now.c.benchmark_label, sa.func.coalesce(now.c.not_due, False).label("not_due"),
-                prev.c.actual.label("prev_actual"), year.c.actual.label("year_actual"),
+                now.c.actual,
+                now.c.target,
+                now.c.target_upper,
+                now.c.official_rag,
+                now.c.commentary,
+                now.c.benchmark,
+                now.c.benchmark_label,
+                sa.func.coalesce(now.c.not_due, False).label("not_due"),
+                prev.c.actual.label("prev_actual"),
+                year.c.actual.label("year_actual"),
             )
             .select_from(
                 i.join(s.priorities, s.priorities.c.id == i.c.priority_id)
                 .outerjoin(now, sa.and_(now.c.ref == i.c.ref, now.c.period == p.key))
                 .outerjoin(prev, sa.and_(prev.c.ref == i.c.ref, prev.c.period == p.previous().key))
-                .outerjoin(year, sa.and_(year.c.ref == i.c.ref, year.c.period == p.year_earlier().key))
+                .outerjoin(
+                    year, sa.and_(year.c.ref == i.c.ref, year.c.period == p.year_earlier().key)
+                )
             )
             .where(*self._indicator_where(filters))
             .order_by(i.c.priority_id, i.c.ref)
@@ -213,9 +244,24 @@ class Store:
         """Every value of the given indicators, oldest first, with what is needed to rate each one."""
         i, v = s.indicators, s.indicator_values
         q = (
-            sa.select(v.c.ref, i.c.name, i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency,
-                      i.c.counts_people, v.c.period, v.c.actual, v.c.target, v.c.target_upper,
-                      v.c.official_rag, v.c.commentary, v.c.benchmark, v.c.benchmark_label, v.c.not_due)
+            sa.select(
+                v.c.ref,
+                i.c.name,
+                i.c.unit,
+                i.c.polarity,
+                i.c.tolerance,
+                i.c.frequency,
+                i.c.counts_people,
+                v.c.period,
+                v.c.actual,
+                v.c.target,
+                v.c.target_upper,
+                v.c.official_rag,
+                v.c.commentary,
+                v.c.benchmark,
+                v.c.benchmark_label,
+                v.c.not_due,
+            )
             .select_from(v.join(i, i.c.ref == v.c.ref))
             .where(v.c.ref.in_(refs))
             .order_by(v.c.ref, v.c.period)
@@ -241,9 +287,21 @@ class Store:
         if until is not None:
             join_on = sa.and_(join_on, st.c.period <= until.key)
         q = (
-            sa.select(a.c.ref, a.c.title, a.c.priority_id, s.priorities.c.name.label("priority"),
-                      a.c.directorate, a.c.lead, a.c.parent_ref, st.c.period, st.c.status, st.c.commentary)
-            .select_from(a.join(s.priorities, s.priorities.c.id == a.c.priority_id).outerjoin(st, join_on))
+            sa.select(
+                a.c.ref,
+                a.c.title,
+                a.c.priority_id,
+                s.priorities.c.name.label("priority"),
+                a.c.directorate,
+                a.c.lead,
+                a.c.parent_ref,
+                st.c.period,
+                st.c.status,
+                st.c.commentary,
+            )
+            .select_from(
+                a.join(s.priorities, s.priorities.c.id == a.c.priority_id).outerjoin(st, join_on)
+            )
             .where(*cond)
             .order_by(a.c.priority_id, a.c.ref, st.c.period)
         )
@@ -253,8 +311,15 @@ class Store:
     def highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
         h = s.highlights
         q = (
-            sa.select(h.c.period, h.c.priority_id, s.priorities.c.name.label("priority"), h.c.kind,
-                      h.c.text, h.c.indicator_ref, h.c.action_ref)
+            sa.select(
+                h.c.period,
+                h.c.priority_id,
+                s.priorities.c.name.label("priority"),
+                h.c.kind,
+                h.c.text,
+                h.c.indicator_ref,
+                h.c.action_ref,
+            )
             .select_from(h.join(s.priorities, s.priorities.c.id == h.c.priority_id))
             .order_by(h.c.period.desc(), h.c.priority_id, h.c.kind, h.c.text)
         )
@@ -273,12 +338,32 @@ class Store:
         """All indicator values with their definitions, one row per indicator per quarter."""
         i, v = s.indicators, s.indicator_values
         q = (
-            sa.select(v.c.ref, i.c.name, s.priorities.c.name.label("priority"), i.c.directorate,
-                      i.c.portfolio.label("portfolio_holder"), i.c.unit, i.c.polarity, i.c.tolerance,
-                      i.c.frequency, i.c.counts_people, v.c.period, v.c.actual, v.c.target,
-                      v.c.target_upper, v.c.official_rag, v.c.commentary, v.c.benchmark,
-                      v.c.benchmark_label, v.c.not_due)
-            .select_from(v.join(i, i.c.ref == v.c.ref).join(s.priorities, s.priorities.c.id == i.c.priority_id))
+            sa.select(
+                v.c.ref,
+                i.c.name,
+                s.priorities.c.name.label("priority"),
+                i.c.directorate,
+                i.c.portfolio.label("portfolio_holder"),
+                i.c.unit,
+                i.c.polarity,
+                i.c.tolerance,
+                i.c.frequency,
+                i.c.counts_people,
+                v.c.period,
+                v.c.actual,
+                v.c.target,
+                v.c.target_upper,
+                v.c.official_rag,
+                v.c.commentary,
+                v.c.benchmark,
+                v.c.benchmark_label,
+                v.c.not_due,
+            )
+            .select_from(
+                v.join(i, i.c.ref == v.c.ref).join(
+                    s.priorities, s.priorities.c.id == i.c.priority_id
+                )
+            )
             .order_by(v.c.ref, v.c.period)
         )
         return self.read(q)
@@ -286,14 +371,27 @@ class Store:
     def counts(self) -> dict[str, int]:
         out = {}
         with self.connect() as conn:
-            for name in ("indicators", "indicator_values", "flagship_actions", "action_statuses", "highlights"):
-                out[name] = int(conn.execute(sa.select(sa.func.count()).select_from(s.metadata.tables[name])).scalar() or 0)
+            for name in (
+                "indicators",
+                "indicator_values",
+                "flagship_actions",
+                "action_statuses",
+                "highlights",
+            ):
+                out[name] = int(
+                    conn.execute(
+                        sa.select(sa.func.count()).select_from(s.metadata.tables[name])
+                    ).scalar()
+                    or 0
+                )
         return out
 
     def has_sample_data(self) -> bool:
         """True while the shipped illustrative sample is loaded (its batch not rolled back)."""
         b = s.load_batches
-        q = sa.select(sa.func.count()).where(b.c.loaded_by == SAMPLE_LOADER, b.c.status == "committed")
+        q = sa.select(sa.func.count()).where(
+            b.c.loaded_by == SAMPLE_LOADER, b.c.status == "committed"
+        )
         with self.connect() as conn:
             return bool(conn.execute(q).scalar())
 

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 DEFAULT_THRESHOLD = 5
 
 
-def is_suppressed(value: float | None, counts_people: bool, threshold: int = DEFAULT_THRESHOLD) -> bool:
+def is_suppressed(
+    value: float | None, counts_people: bool, threshold: int = DEFAULT_THRESHOLD
+) -> bool:
     if not counts_people or value is None or (isinstance(value, float) and math.isnan(value)):
         return False
     return 0 < abs(value) < threshold

@@ -20,7 +20,9 @@ from harrow_dash.store import Store
 RAG_RANK = {"Green": 0, "Amber": 1, "Red": 2}
 
 
-def indicators_at(store: Store, filters: Filters, rules: RuleSettings, apply_rag_filter: bool = True) -> pd.DataFrame:
+def indicators_at(
+    store: Store, filters: Filters, rules: RuleSettings, apply_rag_filter: bool = True
+) -> pd.DataFrame:
     """Indicators matching the filters at the filter's quarter, rated, with direction of travel."""
     snap = store.indicator_snapshot(filters)
     if snap.empty:
@@ -41,7 +43,9 @@ def actions_at(store: Store, filters: Filters) -> pd.DataFrame:
     parents = set(all_rows["parent_ref"].dropna())
     lines = all_rows[~all_rows["ref"].isin(parents)]
     now = lines[lines["period"] == filters.period.key]
-    defs = lines.drop_duplicates("ref")[["ref", "title", "priority_id", "priority", "directorate", "lead", "parent_ref"]]
+    defs = lines.drop_duplicates("ref")[
+        ["ref", "title", "priority_id", "priority", "directorate", "lead", "parent_ref"]
+    ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")
     out["status"] = out["status"].fillna(ActionStatus.NOT_YET_DUE.value)
     out["group"] = out["status"].map(lambda s: ActionStatus(s).rag)
@@ -91,7 +95,9 @@ class Overview:
     actions: pd.DataFrame
 
 
-def change_score(actual: float, earlier: float, polarity: str, target: float | None, upper: float | None) -> float:
+def change_score(
+    actual: float, earlier: float, polarity: str, target: float | None, upper: float | None
+) -> float:
     """Signed relative change, positive when better by the indicator's polarity."""
     if pd.isna(actual) or pd.isna(earlier):
         return float("nan")
@@ -108,48 +114,93 @@ def change_score(actual: float, earlier: float, polarity: str, target: float | N
 
 
 def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    cols = ["ref", "name", "priority_id", "priority", "previous_rag", "rag", "direction", "actual_text", "target_text"]
+    cols = [
+        "ref",
+        "name",
+        "priority_id",
+        "priority",
+        "previous_rag",
+        "rag",
+        "direction",
+        "actual_text",
+        "target_text",
+    ]
     if now.empty or before.empty:
         return pd.DataFrame(columns=cols)
-    merged = now.merge(before[["ref", "rag"]].rename(columns={"rag": "previous_rag"}), on="ref", how="inner")
+    merged = now.merge(
+        before[["ref", "rag"]].rename(columns={"rag": "previous_rag"}), on="ref", how="inner"
+    )
     rated = merged["rag"].isin(RAG_RANK) & merged["previous_rag"].isin(RAG_RANK)
     moved = merged[rated & (merged["rag"] != merged["previous_rag"])].copy()
     moved["direction"] = [
-        "better" if RAG_RANK[r] < RAG_RANK[p] else "worse" for r, p in zip(moved["rag"], moved["previous_rag"], strict=True)
+        "better" if RAG_RANK[r] < RAG_RANK[p] else "worse"
+        for r, p in zip(moved["rag"], moved["previous_rag"], strict=True)
     ]
     moved["_rank"] = moved["direction"].map({"worse": 0, "better": 1})
     return moved.sort_values(["_rank", "priority_id", "ref"])[cols].reset_index(drop=True)
 
 
 def _movers(now: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cols = ["ref", "name", "priority_id", "priority", "actual_text", "previous_text", "change", "travel_prev_text"]
+    cols = [
+        "ref",
+        "name",
+        "priority_id",
+        "priority",
+        "actual_text",
+        "previous_text",
+        "change",
+        "travel_prev_text",
+    ]
     if now.empty:
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=cols)
     df = now[~now["suppressed"].astype(bool)].copy()
     df["change"] = [
         change_score(a, e, p, t, u)
-        for a, e, p, t, u in zip(df["actual"], df["prev_actual"], df["polarity"], df["target"], df["target_upper"], strict=True)
+        for a, e, p, t, u in zip(
+            df["actual"],
+            df["prev_actual"],
+            df["polarity"],
+            df["target"],
+            df["target_upper"],
+            strict=True,
+        )
     ]
     df = df[df["change"].notna() & (df["change"] != 0)]
     from harrow_dash.units import format_number
 
-    df["previous_text"] = [format_number(v, u) for v, u in zip(df["prev_actual"], df["unit"], strict=True)]
+    df["previous_text"] = [
+        format_number(v, u) for v, u in zip(df["prev_actual"], df["unit"], strict=True)
+    ]
     best = df[df["change"] > 0].sort_values("change", ascending=False).head(5)[cols]
     worst = df[df["change"] < 0].sort_values("change").head(5)[cols]
     return best.reset_index(drop=True), worst.reset_index(drop=True)
 
 
-def _priority_movements(pid: int, changes: pd.DataFrame, worst: pd.DataFrame, best: pd.DataFrame) -> list[Movement]:
+def _priority_movements(
+    pid: int, changes: pd.DataFrame, worst: pd.DataFrame, best: pd.DataFrame
+) -> list[Movement]:
     out: list[Movement] = []
     for r in changes[changes["priority_id"] == pid].itertuples():
         arrow = "\u25bc" if r.direction == "worse" else "\u25b2"
-        out.append(Movement(r.ref, r.name, f"{arrow} {r.name}: {r.previous_rag} to {r.rag}", r.direction, 2.0))
+        out.append(
+            Movement(
+                r.ref, r.name, f"{arrow} {r.name}: {r.previous_rag} to {r.rag}", r.direction, 2.0
+            )
+        )
     seen = {m.ref for m in out}
     for frame, kind, arrow in ((worst, "worse", "\u25bc"), (best, "better", "\u25b2")):
         for r in frame[frame["priority_id"] == pid].itertuples():
             if r.ref not in seen:
                 word = "worsening" if kind == "worse" else "improving"
-                out.append(Movement(r.ref, r.name, f"{arrow} {r.name}: {r.previous_text} to {r.actual_text} ({word})", kind, abs(r.change)))
+                out.append(
+                    Movement(
+                        r.ref,
+                        r.name,
+                        f"{arrow} {r.name}: {r.previous_text} to {r.actual_text} ({word})",
+                        kind,
+                        abs(r.change),
+                    )
+                )
                 seen.add(r.ref)
     out.sort(key=lambda m: (-m.weight, 0 if m.kind == "worse" else 1))
     return out[:3]
@@ -160,7 +211,9 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         return None
     period = filters.period
     inds = indicators_at(store, filters, rules)
-    before = indicators_at(store, filters.with_period(period.previous()), rules, apply_rag_filter=False)
+    before = indicators_at(
+        store, filters.with_period(period.previous()), rules, apply_rag_filter=False
+    )
     acts = actions_at(store, filters)
     changes = _rag_changes(inds, before)
     best, worst = _movers(inds)
@@ -173,7 +226,8 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         pa = acts[acts["priority_id"] == row.id] if len(acts) else acts
         summaries.append(
             PrioritySummary(
-                int(row.id), row.name,
+                int(row.id),
+                row.name,
                 action_counts(pa) if len(pa) else {g: 0 for g in ACTION_GROUPS},
                 rag_counts(pi["rag"]) if len(pi) else rag_counts(pd.Series(dtype=object)),
                 _priority_movements(int(row.id), changes, worst, best),
@@ -182,7 +236,9 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     return Overview(
         period=period,
         action_counts=action_counts(acts) if len(acts) else {g: 0 for g in ACTION_GROUPS},
-        indicator_counts=rag_counts(inds["rag"]) if len(inds) else rag_counts(pd.Series(dtype=object)),
+        indicator_counts=rag_counts(inds["rag"])
+        if len(inds)
+        else rag_counts(pd.Series(dtype=object)),
         priorities=summaries,
         rag_changes=changes,
         improvements=best,
@@ -193,13 +249,17 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     )
 
 
-def indicator_histories(store: Store, refs: list[str], rules: RuleSettings, until: Period | None = None) -> pd.DataFrame:
+def indicator_histories(
+    store: Store, refs: list[str], rules: RuleSettings, until: Period | None = None
+) -> pd.DataFrame:
     """Rated history of the given indicators (all quarters up to ``until``)."""
     hist = store.indicator_history(refs, until)
     return rate(hist, rules) if len(hist) else hist
 
 
-def sparkline_values(store: Store, refs: list[str], until: Period | None, rules: RuleSettings) -> dict[str, list[float | None]]:
+def sparkline_values(
+    store: Store, refs: list[str], until: Period | None, rules: RuleSettings
+) -> dict[str, list[float | None]]:
     """Actuals per indicator in quarter order for small trend lines; suppressed values left out."""
     hist = indicator_histories(store, refs, rules, until)
     out: dict[str, list[float | None]] = {}

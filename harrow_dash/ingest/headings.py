@@ -18,33 +18,100 @@ from dataclasses import dataclass
 from harrow_dash.periods import Period, PeriodError, parse_period
 
 INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
-    "ref": ("ref", "pi ref", "reference", "indicator ref", "kpi ref", "pi code", "code", "id",
-            "indicator code", "measure ref", "pi", "pi no", "pi number", "kpi"),
-    "name": ("name", "measure", "indicator", "indicator name", "pi name", "kpi name", "measure name",
-             "performance indicator", "description of measure", "pi description", "title"),
+    "ref": (
+        "ref",
+        "pi ref",
+        "reference",
+        "indicator ref",
+        "kpi ref",
+        "pi code",
+        "code",
+        "id",
+        "indicator code",
+        "measure ref",
+        "pi",
+        "pi no",
+        "pi number",
+        "kpi",
+    ),
+    "name": (
+        "name",
+        "measure",
+        "indicator",
+        "indicator name",
+        "pi name",
+        "kpi name",
+        "measure name",
+        "performance indicator",
+        "description of measure",
+        "pi description",
+        "title",
+    ),
     "description": ("description", "definition", "about", "indicator description"),
     "priority": ("priority", "corporate priority", "plan priority", "priority name", "theme"),
     "directorate": ("directorate", "department", "service area", "dept", "division"),
-    "portfolio_holder": ("portfolio holder", "portfolio", "cabinet member", "lead member",
-                         "portfolio lead", "cabinet portfolio"),
+    "portfolio_holder": (
+        "portfolio holder",
+        "portfolio",
+        "cabinet member",
+        "lead member",
+        "portfolio lead",
+        "cabinet portfolio",
+    ),
     "unit": ("unit", "units", "unit of measure", "measure type", "format", "type"),
-    "polarity": ("polarity", "good is", "good performance is", "direction", "aim", "desired direction",
-                 "higher or lower is better", "is higher better", "better if"),
+    "polarity": (
+        "polarity",
+        "good is",
+        "good performance is",
+        "direction",
+        "aim",
+        "desired direction",
+        "higher or lower is better",
+        "is higher better",
+        "better if",
+    ),
     "tolerance": ("tolerance", "amber tolerance", "tolerance %", "rag tolerance"),
     "frequency": ("frequency", "reporting frequency", "collected", "how often"),
-    "counts_people": ("counts people", "people count", "counts of people", "suppress",
-                      "subject to suppression", "suppression", "personal data"),
+    "counts_people": (
+        "counts people",
+        "people count",
+        "counts of people",
+        "suppress",
+        "subject to suppression",
+        "suppression",
+        "personal data",
+    ),
     "source": ("source", "data source", "system"),
     "period": ("period", "quarter", "reporting period", "qtr", "as at", "quarter ending"),
     "actual": ("actual", "value", "result", "outturn", "performance", "actual value"),
     "target": ("target", "target value", "annual target", "target lower", "lower target"),
-    "target_upper": ("target upper", "upper target", "target max", "target maximum", "band upper",
-                     "target (upper)", "upper bound"),
+    "target_upper": (
+        "target upper",
+        "upper target",
+        "target max",
+        "target maximum",
+        "band upper",
+        "target (upper)",
+        "upper bound",
+    ),
     "rag": ("rag", "rag status", "rag rating", "rating", "status", "official rag"),
-    "commentary": ("commentary", "comment", "comments", "narrative", "explanation", "notes",
-                   "officer commentary"),
-    "benchmark": ("benchmark", "benchmark value", "comparator", "london average", "national average",
-                  "england average"),
+    "commentary": (
+        "commentary",
+        "comment",
+        "comments",
+        "narrative",
+        "explanation",
+        "notes",
+        "officer commentary",
+    ),
+    "benchmark": (
+        "benchmark",
+        "benchmark value",
+        "comparator",
+        "london average",
+        "national average",
+        "england average",
+    ),
     "benchmark_label": ("benchmark label", "benchmark name", "comparator group", "benchmark group"),
 }
 
@@ -77,7 +144,16 @@ LAYOUT_FIELDS = {
 }
 
 # Sheets with these names hold guidance for people, not data, and are skipped.
-GUIDANCE_SHEETS = ("guidance", "read me", "readme", "notes", "key", "instructions", "lists", "about")
+GUIDANCE_SHEETS = (
+    "guidance",
+    "read me",
+    "readme",
+    "notes",
+    "key",
+    "instructions",
+    "lists",
+    "about",
+)
 
 
 def normalise(heading: object) -> str:
@@ -92,8 +168,15 @@ def _lookup(fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 _LOOKUPS = {layout: _lookup(fields) for layout, fields in LAYOUT_FIELDS.items()}
 
-_QUARTER_WORDS = {"actual": "actual", "target": "target", "rag": "rag", "commentary": "commentary",
-                  "comment": "commentary", "comments": "commentary", "status": "rag"}
+_QUARTER_WORDS = {
+    "actual": "actual",
+    "target": "target",
+    "rag": "rag",
+    "commentary": "commentary",
+    "comment": "commentary",
+    "comments": "commentary",
+    "status": "rag",
+}
 
 
 def quarter_heading(heading: object) -> tuple[Period, str] | None:

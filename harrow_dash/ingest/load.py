@@ -41,7 +41,13 @@ from harrow_dash.store import Store
 # Defaults for NOT NULL columns a file may leave out for a new row.
 _DEFAULTS = {"not_due": "FALSE", "counts_people": "FALSE", "frequency": "'quarterly'"}
 # Tables counted as "rows" in batch summaries, with the frame that feeds each.
-DATA_TABLES = ("indicators", "indicator_values", "flagship_actions", "action_statuses", "highlights")
+DATA_TABLES = (
+    "indicators",
+    "indicator_values",
+    "flagship_actions",
+    "action_statuses",
+    "highlights",
+)
 TABLE_LABELS = {
     "indicators": "indicator definitions",
     "indicator_values": "indicator values",
@@ -163,8 +169,9 @@ class _Stager:
         cols = []
         for c in frame.columns:
             dtype = frame[c].dtype
-            sqltype = "BOOLEAN" if dtype == bool else "DOUBLE PRECISION" if dtype.kind == "f" else (
-                "BIGINT" if dtype.kind in "iu" else "VARCHAR")
+            sqltype = {"b": "BOOLEAN", "f": "DOUBLE PRECISION", "i": "BIGINT", "u": "BIGINT"}.get(
+                dtype.kind, "VARCHAR"
+            )
             cols.append(f'"{c}" {sqltype}')
         self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ({', '.join(cols)})")
         if len(frame):
@@ -178,16 +185,18 @@ class _Stager:
     def compare(self, name: str, frame: pd.DataFrame, columns: list[str]) -> TableChange:
         table = s.metadata.tables[name]
         keys = list(s.LOADED_TABLES[name])
-        stage_frame = pd.DataFrame({c: frame[c] if c in frame else None for c in columns})
+        stage_frame = pd.DataFrame({c: frame.get(c) for c in columns}, index=frame.index)
         for c in columns:
             if c not in keys:
-                has = frame[f"_has_{c}"] if f"_has_{c}" in frame else (c in frame)
-                stage_frame[f"_has_{c}"] = pd.Series(has, index=frame.index).astype(bool) if not isinstance(has, bool) else has
+                has = frame.get(f"_has_{c}", c in frame)
+                stage_frame[f"_has_{c}"] = has if isinstance(has, bool) else has.astype(bool)
         self.stage(name, stage_frame)
         merged = []
         for c in columns:
             col = table.c[c]
-            cast = f"CAST(s.{c} AS {_type_sql(col)})"
+            # Cast to the column's own type as this database declares it (FLOAT is 4-byte REAL in
+            # DuckDB): comparing in another precision would call every decimal value "changed".
+            cast = f"CAST(s.{c} AS {col.type.compile(dialect=self.conn.dialect)})"
             if c in keys:
                 merged.append((c, cast))
                 continue
@@ -196,7 +205,10 @@ class _Stager:
                 expr = f"COALESCE({expr}, {_DEFAULTS[c]})"
             merged.append((c, expr))
         on = " AND ".join(f"e.{k} = CAST(s.{k} AS {_type_sql(table.c[k])})" for k in keys)
-        differs = " OR ".join(f"({expr}) IS DISTINCT FROM e.{c}" for c, expr in merged if c not in keys) or "FALSE"
+        differs = (
+            " OR ".join(f"({expr}) IS DISTINCT FROM e.{c}" for c, expr in merged if c not in keys)
+            or "FALSE"
+        )
         select = ", ".join(f"{expr} AS {c}" for c, expr in merged)
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS merged_{name}")
         self.conn.exec_driver_sql(
@@ -216,7 +228,13 @@ class _Stager:
         keys = list(s.LOADED_TABLES[name])
         on = " AND ".join(f"e.{k} = m.{k}" for k in keys)
         cols = [c for c in columns if c not in keys]
-        select = ", ".join([*(f"m.{k}" for k in keys), *(f"m.{c} AS new_{c}" for c in cols), *(f"e.{c} AS old_{c}" for c in cols)])
+        select = ", ".join(
+            [
+                *(f"m.{k}" for k in keys),
+                *(f"m.{c} AS new_{c}" for c in cols),
+                *(f"e.{c} AS old_{c}" for c in cols),
+            ]
+        )
         r = self.conn.exec_driver_sql(
             f"SELECT {select} FROM merged_{name} m JOIN {name} e ON {on} WHERE m.is_changed LIMIT {int(limit)}"
         )
@@ -227,7 +245,15 @@ class _Stager:
             for c in cols:
                 old, new = rec[f"old_{c}"], rec[f"new_{c}"]
                 if not _same(old, new):
-                    out.append({"table": TABLE_LABELS[name], "key": key, "field": c, "old": old, "new": new})
+                    out.append(
+                        {
+                            "table": TABLE_LABELS[name],
+                            "key": key,
+                            "field": c,
+                            "old": old,
+                            "new": new,
+                        }
+                    )
         return pd.DataFrame(out, columns=["table", "key", "field", "old", "new"])
 
     def apply(self, name: str, columns: list[str], batch_id: int) -> None:
@@ -243,7 +269,9 @@ class _Stager:
             ),
             {"b": batch_id},
         )
-        self.conn.exec_driver_sql(f"DELETE FROM {name} e USING merged_{name} m WHERE {on} AND m.is_changed")
+        self.conn.exec_driver_sql(
+            f"DELETE FROM {name} e USING merged_{name} m WHERE {on} AND m.is_changed"
+        )
         new_cols = [c for c in all_cols if c != "batch_id"]
         self.conn.execute(
             sa.text(
@@ -285,7 +313,9 @@ def _reference_rows(conn: Connection, incoming: Incoming, batch_id: int) -> None
             conn.execute(table.insert(), [{column: n, "batch_id": batch_id} for n in new])
 
 
-def read_inputs(files: Sequence[FileInput], max_bytes: int | None = None) -> tuple[list[Sheet], list[Problem]]:
+def read_inputs(
+    files: Sequence[FileInput], max_bytes: int | None = None
+) -> tuple[list[Sheet], list[Problem]]:
     sheets: list[Sheet] = []
     problems: list[Problem] = []
     for f in files:
@@ -295,7 +325,9 @@ def read_inputs(files: Sequence[FileInput], max_bytes: int | None = None) -> tup
     return sheets, problems
 
 
-def _diff(conn: Connection, store: Store, plan: LoadPlan, batch_id: int | None, preview: bool) -> None:
+def _diff(
+    conn: Connection, store: Store, plan: LoadPlan, batch_id: int | None, preview: bool
+) -> None:
     assert plan.incoming is not None
     stager = _Stager(conn, store.is_duckdb)
     frames = _frames(plan.incoming)
@@ -310,8 +342,11 @@ def _diff(conn: Connection, store: Store, plan: LoadPlan, batch_id: int | None, 
         if batch_id is not None:
             stager.apply(name, columns, batch_id)
     if preview:
-        plan.changes = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(
-            columns=["table", "key", "field", "old", "new"])
+        plan.changes = (
+            pd.concat(changes, ignore_index=True)
+            if changes
+            else pd.DataFrame(columns=["table", "key", "field", "old", "new"])
+        )
     stager.cleanup([n for n in DATA_TABLES if n in plan.tables])
 
 
@@ -324,11 +359,16 @@ def prepare(store: Store, files: Sequence[FileInput], max_bytes: int | None = No
     with store.connect() as conn:
         context = context_from(conn)
     incoming, problems = validate(parsed, context)
-    plan.problems = sorted(set(plan.problems + problems), key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "", p.message))
+    plan.problems = sorted(
+        set(plan.problems + problems),
+        key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "", p.message),
+    )
     if plan.problems:
         return plan
     if not sheets:
-        plan.problems = [Problem(plan.file_name, None, None, None, "the file holds no data to load.")]
+        plan.problems = [
+            Problem(plan.file_name, None, None, None, "the file holds no data to load.")
+        ]
         return plan
     plan.incoming = incoming
     with store.connect() as conn:
@@ -366,15 +406,23 @@ def _write_batch(conn: Connection, plan: LoadPlan, batch_id: int, user: str) -> 
     assert plan.incoming is not None
     _reference_rows(conn, plan.incoming, batch_id)
     conn.execute(
-            s.load_batches.insert().values(
-                id=batch_id, file_name=plan.file_name, sha256=plan.sha256, loaded_by=user,
-                loaded_at=dt.datetime.now().replace(microsecond=0), rows_added=plan.added,
-                rows_changed=plan.changed, rows_unchanged=plan.unchanged, status="committed",
-            )
+        s.load_batches.insert().values(
+            id=batch_id,
+            file_name=plan.file_name,
+            sha256=plan.sha256,
+            loaded_by=user,
+            loaded_at=dt.datetime.now().replace(microsecond=0),
+            rows_added=plan.added,
+            rows_changed=plan.changed,
+            rows_unchanged=plan.unchanged,
+            status="committed",
         )
+    )
 
 
-def load(store: Store, files: Sequence[FileInput], user: str, max_bytes: int | None = None) -> BatchResult:
+def load(
+    store: Store, files: Sequence[FileInput], user: str, max_bytes: int | None = None
+) -> BatchResult:
     """Prepare and commit in one go; raises :class:`LoadRefused` with every problem."""
     plan = prepare(store, files, max_bytes)
     if not plan.ok:
@@ -389,12 +437,30 @@ class RollbackRefused(Exception):
 _INTEGRITY_CHECKS = [
     ("indicator_values", "ref NOT IN (SELECT ref FROM indicators)"),
     ("action_statuses", "ref NOT IN (SELECT ref FROM flagship_actions)"),
-    ("indicators", "directorate IS NOT NULL AND directorate NOT IN (SELECT name FROM directorates)"),
-    ("indicators", "portfolio IS NOT NULL AND portfolio NOT IN (SELECT portfolio FROM portfolio_holders)"),
-    ("flagship_actions", "directorate IS NOT NULL AND directorate NOT IN (SELECT name FROM directorates)"),
-    ("flagship_actions", "parent_ref IS NOT NULL AND parent_ref NOT IN (SELECT ref FROM flagship_actions)"),
-    ("highlights", "indicator_ref IS NOT NULL AND indicator_ref NOT IN (SELECT ref FROM indicators)"),
-    ("highlights", "action_ref IS NOT NULL AND action_ref NOT IN (SELECT ref FROM flagship_actions)"),
+    (
+        "indicators",
+        "directorate IS NOT NULL AND directorate NOT IN (SELECT name FROM directorates)",
+    ),
+    (
+        "indicators",
+        "portfolio IS NOT NULL AND portfolio NOT IN (SELECT portfolio FROM portfolio_holders)",
+    ),
+    (
+        "flagship_actions",
+        "directorate IS NOT NULL AND directorate NOT IN (SELECT name FROM directorates)",
+    ),
+    (
+        "flagship_actions",
+        "parent_ref IS NOT NULL AND parent_ref NOT IN (SELECT ref FROM flagship_actions)",
+    ),
+    (
+        "highlights",
+        "indicator_ref IS NOT NULL AND indicator_ref NOT IN (SELECT ref FROM indicators)",
+    ),
+    (
+        "highlights",
+        "action_ref IS NOT NULL AND action_ref NOT IN (SELECT ref FROM flagship_actions)",
+    ),
 ]
 
 
@@ -414,7 +480,8 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
         later: set[int] = set()
         for name in s.LOADED_TABLES:
             rows = conn.execute(
-                sa.text(f"SELECT DISTINCT replaced_by FROM {name}_history WHERE batch_id = :b"), {"b": batch_id}
+                sa.text(f"SELECT DISTINCT replaced_by FROM {name}_history WHERE batch_id = :b"),
+                {"b": batch_id},
             )
             later.update(int(r[0]) for r in rows)
         if later:
@@ -426,25 +493,37 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
         restored: dict[str, int] = {}
         for name in s.LOADED_TABLES:
             cols = ", ".join(c.name for c in s.metadata.tables[name].columns)
-            removed = conn.execute(sa.text(f"DELETE FROM {name} WHERE batch_id = :b"), {"b": batch_id}).rowcount
+            removed = conn.execute(
+                sa.text(f"DELETE FROM {name} WHERE batch_id = :b"), {"b": batch_id}
+            ).rowcount
             back = conn.execute(
-                sa.text(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {name}_history WHERE replaced_by = :b"),
+                sa.text(
+                    f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {name}_history WHERE replaced_by = :b"
+                ),
                 {"b": batch_id},
             ).rowcount
-            conn.execute(sa.text(f"DELETE FROM {name}_history WHERE replaced_by = :b"), {"b": batch_id})
+            conn.execute(
+                sa.text(f"DELETE FROM {name}_history WHERE replaced_by = :b"), {"b": batch_id}
+            )
             restored[name] = int(back or 0)
             restored[f"{name}_removed"] = int(removed or 0)
         for table, condition in _INTEGRITY_CHECKS:
-            rows = conn.execute(sa.text(f"SELECT DISTINCT batch_id FROM {table} WHERE {condition}")).fetchall()
-            if rows:
-                ids = ", ".join(str(r[0]) for r in rows)
+            orphans = conn.execute(
+                sa.text(f"SELECT DISTINCT batch_id FROM {table} WHERE {condition}")
+            ).fetchall()
+            if orphans:
+                ids = ", ".join(str(r[0]) for r in orphans)
                 raise RollbackRefused(
                     f"Batch {batch_id} cannot be rolled back: batch {ids} added rows that depend on "
                     f"what batch {batch_id} created. Roll back batch {ids} first."
                 )
         conn.execute(
-            sa.update(b).where(b.c.id == batch_id).values(
-                status="rolled back", rolled_back_at=dt.datetime.now().replace(microsecond=0), rolled_back_by=user
+            sa.update(b)
+            .where(b.c.id == batch_id)
+            .values(
+                status="rolled back",
+                rolled_back_at=dt.datetime.now().replace(microsecond=0),
+                rolled_back_by=user,
             )
         )
     return restored

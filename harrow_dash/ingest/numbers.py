@@ -13,8 +13,24 @@ import numpy as np
 import pandas as pd
 
 MISSING_WORDS = frozenset(
-    {"", "n/a", "na", "n.a.", "-", "\u2013", "\u2014", "not reported", "not yet reported", "nr",
-     "tbc", "..", "null", "none", "no data", "nan"}
+    {
+        "",
+        "n/a",
+        "na",
+        "n.a.",
+        "-",
+        "\u2013",
+        "\u2014",
+        "not reported",
+        "not yet reported",
+        "nr",
+        "tbc",
+        "..",
+        "null",
+        "none",
+        "no data",
+        "nan",
+    }
 )
 NOT_DUE_WORDS = frozenset({"not due", "not due this quarter", "nd", "not yet due", "annual"})
 
@@ -47,7 +63,11 @@ def clean_text(series: pd.Series) -> pd.Series:
     else:
         s = series.astype(object).where(series.notna(), "").astype(str)
     codes, distinct = _distinct(s)
-    cleaned = distinct.str.replace("\ufeff", "", regex=False).str.replace("\u00a0", " ", regex=False).str.strip()
+    cleaned = (
+        distinct.str.replace("\ufeff", "", regex=False)
+        .str.replace("\u00a0", " ", regex=False)
+        .str.strip()
+    )
     return pd.Series(cleaned.array.take(codes), index=series.index, name=series.name)
 
 
@@ -69,7 +89,8 @@ def _parse_distinct(text: pd.Series) -> ParsedNumbers:
     percent = lower.str.endswith("%")
     body = lower.str.replace(r"[£,\s%]", "", regex=True)
     multiplier = np.where(
-        lower.str.startswith("£") & body.str.endswith("m"), 1e6,
+        lower.str.startswith("£") & body.str.endswith("m"),
+        1e6,
         np.where(lower.str.startswith("£") & body.str.endswith("k"), 1e3, 1.0),
     )
     body = body.where(multiplier == 1.0, body.str[:-1])

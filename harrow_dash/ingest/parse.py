@@ -21,8 +21,17 @@ from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.rag import parse_rag
 
 INDICATOR_META = (
-    "name", "description", "priority", "directorate", "portfolio_holder", "unit", "polarity",
-    "tolerance", "frequency", "counts_people", "source",
+    "name",
+    "description",
+    "priority",
+    "directorate",
+    "portfolio_holder",
+    "unit",
+    "polarity",
+    "tolerance",
+    "frequency",
+    "counts_people",
+    "source",
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
 VALUE_NUMBERS = ("actual", "target", "target_upper", "benchmark")
@@ -46,8 +55,22 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
     return s.where(s != "", None)
 
 
+_STR_DTYPE = pd.Series([], dtype=str).dtype
+
+
+def _column(values: pd.Series) -> object:
+    """``values`` by position, for assigning to a frame column. The same as ``values.to_numpy()``
+    once the frame has inferred the column's type, without a text column's round trip through a
+    million Python objects and back (an object array holding any text is inferred as ``str``)."""
+    if values.dtype == _STR_DTYPE and values.notna().any():
+        return values.array
+    return values.to_numpy()
+
+
 def _where(sheet: Sheet, data: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"_file": sheet.file, "_sheet": sheet.sheet, "_row": data["_row"].to_numpy()})
+    return pd.DataFrame(
+        {"_file": sheet.file, "_sheet": sheet.sheet, "_row": data["_row"].to_numpy()}
+    )
 
 
 class _SheetParser:
@@ -60,7 +83,9 @@ class _SheetParser:
     def problem(self, rows: pd.Series | list[int], column: int | None, message: str) -> None:
         col = describe_column(self.sheet, column) if column is not None else None
         for r in rows:
-            self.out.problems.append(Problem(self.sheet.file, self.sheet.sheet, int(r), col, message))
+            self.out.problems.append(
+                Problem(self.sheet.file, self.sheet.sheet, int(r), col, message)
+            )
 
     def text(self, name: str) -> pd.Series | None:
         idx = self.col_of.get(name)
@@ -83,14 +108,24 @@ class _SheetParser:
             except PeriodError as exc:
                 keys[text] = 0
                 self.problem(self.data.loc[values == text, "_row"], column, str(exc))
-        return values.map(keys).astype("int64")
+        if values.hasnans:
+            return values.map(keys).astype("int64")
+        # Spread the keys of the distinct texts over the rows (mapping a dict over every row of a
+        # large file costs far more).
+        codes, distinct = pd.factorize(values)
+        spread = np.array([keys[text] for text in distinct], dtype="int64")[codes]
+        return pd.Series(spread, index=values.index, name=values.name)
 
-    def numbers(self, raw: pd.Series, column: int | None, rows: pd.Series, label: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def numbers(
+        self, raw: pd.Series, column: int | None, rows: pd.Series, label: str
+    ) -> tuple[pd.Series, pd.Series, pd.Series]:
         parsed = parse_numbers(raw)
         if parsed.bad.any():
             for text in raw[parsed.bad].unique():
                 mask = parsed.bad & (raw == text)
-                self.problem(rows[mask], column, f"'{str(text).strip()}' is not a number ({label}).")
+                self.problem(
+                    rows[mask], column, f"'{str(text).strip()}' is not a number ({label})."
+                )
         return parsed.values, parsed.percent_sign, parsed.not_due
 
     def rags(self, raw: pd.Series, column: int | None, rows: pd.Series) -> pd.Series:
@@ -108,11 +143,11 @@ class _SheetParser:
 
     def meta_frame(self, names: tuple[str, ...], ref: pd.Series) -> pd.DataFrame:
         frame = _where(self.sheet, self.data)
-        frame["ref"] = ref.to_numpy()
+        frame["ref"] = _column(ref)
         for name in names:
             values = self.text(name)
             frame[f"_has_{name}"] = values is not None
-            frame[name] = None if values is None else _blank_to_none(values).to_numpy()
+            frame[name] = None if values is None else _column(_blank_to_none(values))
             if values is not None:
                 frame[f"_col_{name}"] = describe_column(self.sheet, self.col_of[name])
         return frame
@@ -124,9 +159,11 @@ class _SheetParser:
         self.out.indicators.append(self.meta_frame(INDICATOR_META, ref))
         period = self.periods(self.required_text("period", "quarter"), self.col_of["period"])
         frame = _where(self.sheet, d)
-        frame["ref"] = ref.to_numpy()
+        frame["ref"] = _column(ref)
         frame["period"] = period.to_numpy()
-        self._value_fields(frame, {f: self.col_of.get(f) for f in VALUE_NUMBERS + VALUE_TEXT + ("rag",)})
+        self._value_fields(
+            frame, {f: self.col_of.get(f) for f in VALUE_NUMBERS + VALUE_TEXT + ("rag",)}
+        )
         self.out.values.append(frame[(frame["ref"] != "") & (frame["period"] > 0)])
 
     def _value_fields(self, frame: pd.DataFrame, columns: dict[str, int | None]) -> None:
@@ -154,13 +191,13 @@ class _SheetParser:
         for name in VALUE_TEXT:
             idx = columns.get(name)
             frame[f"_has_{name}"] = idx is not None
-            frame[name] = None if idx is None else _blank_to_none(clean_text(d[idx])).to_numpy()
+            frame[name] = None if idx is None else _column(_blank_to_none(clean_text(d[idx])))
         # A benchmark column headed e.g. "London average" names its own benchmark.
         b_idx = columns.get("benchmark")
         if b_idx is not None and columns.get("benchmark_label") is None:
             heading = self.sheet.headings[b_idx].strip()
             if heading.lower() not in ("benchmark", "benchmark value", "comparator"):
-                frame["benchmark_label"] = np.where(frame["benchmark"].notna(), heading, None)
+                frame["benchmark_label"] = frame["benchmark"].notna().map({True: heading, False: None})
                 frame["_has_benchmark_label"] = True
 
     def scorecard(self) -> None:
@@ -179,20 +216,24 @@ class _SheetParser:
                 "commentary": by_key.get((p, "commentary")),
                 "benchmark": self.col_of.get("benchmark") if p == latest else None,
                 "benchmark_label": self.col_of.get("benchmark_label") if p == latest else None,
-                "target_upper": self.col_of.get("target_upper") if p.fy_start == latest.fy_start else None,
+                "target_upper": self.col_of.get("target_upper")
+                if p.fy_start == latest.fy_start
+                else None,
             }
             # A target heading without a quarter is the target for the latest year in the file;
             # a RAG or commentary without a quarter belongs to the latest quarter.
             if columns["target"] is None and p.fy_start == latest.fy_start:
                 columns["target"] = self.col_of.get("target")
             if p == latest:
-                columns["rag"] = columns["rag"] if columns["rag"] is not None else self.col_of.get("rag")
+                columns["rag"] = (
+                    columns["rag"] if columns["rag"] is not None else self.col_of.get("rag")
+                )
                 if columns["commentary"] is None:
                     columns["commentary"] = self.col_of.get("commentary")
             if all(v is None for v in columns.values()):
                 continue
             frame = _where(self.sheet, d)
-            frame["ref"] = ref.to_numpy()
+            frame["ref"] = _column(ref)
             frame["period"] = p.key
             self._value_fields(frame, columns)
             self.out.values.append(frame[frame["ref"] != ""])
@@ -209,7 +250,9 @@ class _SheetParser:
         has_status = (period_text != "") | (status != "")
         half = has_status & ((period_text == "") | (status == ""))
         if half.any():
-            self.problem(d.loc[half, "_row"], None, "a status row needs both a quarter and a status.")
+            self.problem(
+                d.loc[half, "_row"], None, "a status row needs both a quarter and a status."
+            )
         rows = d.loc[has_status & ~half]
         if rows.empty:
             return
@@ -228,7 +271,9 @@ class _SheetParser:
     def highlights(self) -> None:
         d = self.data
         frame = _where(self.sheet, d)
-        frame["period"] = self.periods(self.required_text("period", "quarter"), self.col_of.get("period")).to_numpy()
+        frame["period"] = self.periods(
+            self.required_text("period", "quarter"), self.col_of.get("period")
+        ).to_numpy()
         for name, label in (("priority", "priority"), ("kind", "kind"), ("text", "text")):
             frame[name] = self.required_text(name, label).to_numpy()
             frame[f"_col_{name}"] = describe_column(self.sheet, self.col_of[name])
@@ -237,7 +282,12 @@ class _SheetParser:
             frame[name] = None if values is None else _blank_to_none(values).to_numpy()
             if values is not None:
                 frame[f"_col_{name}"] = describe_column(self.sheet, self.col_of[name])
-        ok = (frame["period"] > 0) & (frame["text"] != "") & (frame["kind"] != "") & (frame["priority"] != "")
+        ok = (
+            (frame["period"] > 0)
+            & (frame["text"] != "")
+            & (frame["kind"] != "")
+            & (frame["priority"] != "")
+        )
         self.out.highlights.append(frame[ok])
 
 
@@ -253,8 +303,13 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
                 parser.problem([sheet.header.row_index + 1], idx, reason)
             else:
                 out.warnings.append(
-                    Problem(sheet.file, sheet.sheet, sheet.header.row_index + 1,
-                            describe_column(sheet, idx), "this column is not one the importer reads; ignored.")
+                    Problem(
+                        sheet.file,
+                        sheet.sheet,
+                        sheet.header.row_index + 1,
+                        describe_column(sheet, idx),
+                        "this column is not one the importer reads; ignored.",
+                    )
                 )
         getattr(parser, sheet.header.layout)()
     return out

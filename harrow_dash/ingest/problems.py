@@ -31,5 +31,7 @@ class LoadRefused(Exception):
     """The input was refused; nothing was written. Carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or ""))
+        self.problems = sorted(
+            problems, key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "")
+        )
         super().__init__(f"{len(problems)} problem(s) found; nothing was loaded.")

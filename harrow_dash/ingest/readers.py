@@ -13,9 +13,11 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from harrow_dash.ingest.headings import GUIDANCE_SHEETS, HeaderMatch, match_header, normalise
@@ -54,7 +56,9 @@ def describe_column(sheet: Sheet, index: int) -> str:
     return f'{column_letter(index)} ("{heading}")'
 
 
-def _find_header(grid: pd.DataFrame, file: str, sheet: str | None) -> tuple[Sheet | None, list[Problem]]:
+def _find_header(
+    grid: pd.DataFrame, file: str, sheet: str | None
+) -> tuple[Sheet | None, list[Problem]]:
     for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
         cells = list(grid.iloc[i])
         match = match_header(cells)
@@ -62,7 +66,7 @@ def _find_header(grid: pd.DataFrame, file: str, sheet: str | None) -> tuple[Shee
             match.row_index = i
             data = grid.iloc[i + 1 :].copy()
             data["_row"] = data.index + 1
-            blank = (data.drop(columns="_row").apply(lambda c: c.str.strip()) == "").all(axis=1)
+            blank = _blank_rows(data)
             data = data[~blank].reset_index(drop=True)
             headings = [str(c).strip() for c in cells]
             return Sheet(file, sheet, match, headings, data), []
@@ -71,7 +75,10 @@ def _find_header(grid: pd.DataFrame, file: str, sheet: str | None) -> tuple[Shee
     where = "this sheet" if sheet else "this file"
     return None, [
         Problem(
-            file, sheet, None, None,
+            file,
+            sheet,
+            None,
+            None,
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of {where}. A header needs at "
             "least a reference column and either quarter columns (scorecard), a quarter and an actual "
             "column (tidy), a title and a status column (flagship actions) or a priority, kind and text "
@@ -80,30 +87,69 @@ def _find_header(grid: pd.DataFrame, file: str, sheet: str | None) -> tuple[Shee
     ]
 
 
+def _blank_rows(data: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is blank or spaces. A column is only read for the rows still blank after
+    the columns before it: in a large file the first column settles almost every row."""
+    blank = np.ones(len(data), dtype=bool)
+    for col in data.columns:
+        if col == "_row":
+            continue
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        blank[rows] = (data[col].iloc[rows].str.strip() == "").to_numpy()
+    return pd.Series(blank, index=data.index)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as iterating ``io.StringIO(text)`` gives them, without copying the whole
+    text into a buffer (four bytes a character) just to read its first few rows."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _csv_width(text: str) -> int:
     """The most fields in any of the first rows (where a header may be), 0 if none can be read."""
     try:
-        rows = zip(range(HEADER_SEARCH_ROWS + 1), csv.reader(io.StringIO(text)), strict=False)
+        rows = zip(range(HEADER_SEARCH_ROWS + 1), csv.reader(_lines(text)), strict=False)
         return max((len(row) for _, row in rows), default=0)
     except csv.Error:
         return 0
 
 
 def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
+    source: io.BytesIO | io.StringIO
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = content.decode("cp1252")
         except UnicodeDecodeError:
-            return [], [Problem(file, None, None, None, "the file is not text (expected UTF-8 CSV).")]
+            return [], [
+                Problem(file, None, None, None, "the file is not text (expected UTF-8 CSV).")
+            ]
+        source = io.StringIO(text)
+    else:
+        # Valid UTF-8: pandas reads the bytes itself, several times faster for a large file than
+        # reading the decoded text back out of a StringIO.
+        source = io.BytesIO(content)
     try:
         # Title rows above the header are often shorter than it; pandas sizes the grid from the
         # first line unless told the width, so measure the widest of the rows a header may be in.
         width = _csv_width(text)
         grid = pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, engine="c", names=range(width) if width else None,
+            source,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+            names=range(width) if width else None,
+            encoding="utf-8-sig" if isinstance(source, io.BytesIO) else None,
         ).fillna("")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).split("\n")[0]
@@ -130,17 +176,28 @@ def _cell_text(value: object, number_format: str) -> str:
 def check_workbook(content: bytes, file: str) -> list[Problem]:
     """Refuse oversized or malformed workbooks before openpyxl parses them."""
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        return [Problem(file, None, None, None, "this is not a valid .xlsx workbook (not a zip package).")]
+        return [
+            Problem(
+                file, None, None, None, "this is not a valid .xlsx workbook (not a zip package)."
+            )
+        ]
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         infos = zf.infolist()
         expanded = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
         if len(infos) > 10_000:
-            return [Problem(file, None, None, None, "the workbook has too many parts to be a scorecard.")]
+            return [
+                Problem(
+                    file, None, None, None, "the workbook has too many parts to be a scorecard."
+                )
+            ]
         if expanded > MAX_XLSX_EXPANDED_BYTES or expanded / packed > MAX_XLSX_RATIO:
             return [
                 Problem(
-                    file, None, None, None,
+                    file,
+                    None,
+                    None,
+                    None,
                     f"the workbook expands to {expanded / 1e6:,.0f} MB when unpacked "
                     f"({expanded / packed:,.0f} times its size), beyond the safe limit; it was not opened.",
                 )
@@ -166,9 +223,14 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
             rows_n, cols_n = ws.max_row or 0, ws.max_column or 0
             if cols_n > MAX_XLSX_COLUMNS or rows_n * cols_n > MAX_XLSX_CELLS:
                 problems.append(
-                    Problem(file, ws.title, None, None,
-                            f"the sheet claims {rows_n:,} rows by {cols_n:,} columns, beyond the safe "
-                            "limit; it was not read.")
+                    Problem(
+                        file,
+                        ws.title,
+                        None,
+                        None,
+                        f"the sheet claims {rows_n:,} rows by {cols_n:,} columns, beyond the safe "
+                        "limit; it was not read.",
+                    )
                 )
                 continue
             grid_rows = [
@@ -197,8 +259,13 @@ def read_file(
     """
     if max_bytes is not None and len(content) > max_bytes:
         return [], [
-            Problem(file, None, None, None,
-                    f"the file is {len(content) / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.0f} MB.")
+            Problem(
+                file,
+                None,
+                None,
+                None,
+                f"the file is {len(content) / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.0f} MB.",
+            )
         ]
     suffix = Path(file).suffix.lower()
     if suffix == ".csv":
@@ -206,6 +273,11 @@ def read_file(
     if suffix == ".xlsx":
         return read_xlsx(content, file)
     return [], [
-        Problem(file, None, None, None,
-                f"'{suffix or file}' files cannot be read; save it as .xlsx or .csv (UTF-8).")
+        Problem(
+            file,
+            None,
+            None,
+            None,
+            f"'{suffix or file}' files cannot be read; save it as .xlsx or .csv (UTF-8).",
+        )
     ]

@@ -56,7 +56,9 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
     guide = wb.active
     guide.title = "Guidance"
     for i, line in enumerate(GUIDANCE, start=1):
-        guide.cell(row=i, column=1, value=line).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
+        guide.cell(row=i, column=1, value=line).font = Font(
+            bold=(i == 1), size=14 if i == 1 else 11
+        )
     guide.column_dimensions["A"].width = 110
 
     lists = wb.create_sheet("Lists")
@@ -79,10 +81,25 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
 
     quarters = [Period(quarter.fy_start, q) for q in range(1, quarter.quarter + 1)]
     sc = wb.create_sheet("Scorecard", 1)
-    sc.cell(row=1, column=1, value=f"Corporate Scorecard {quarter.fy_label}").font = Font(bold=True, size=14)
-    heads = ["PI Ref", "Measure", "Priority", "Directorate", "Portfolio Holder", "Good is", "Unit",
-             "Frequency", "Counts people", "Target", *[q.label for q in quarters], "RAG", "Commentary",
-             "London average"]
+    sc.cell(row=1, column=1, value=f"Corporate Scorecard {quarter.fy_label}").font = Font(
+        bold=True, size=14
+    )
+    heads = [
+        "PI Ref",
+        "Measure",
+        "Priority",
+        "Directorate",
+        "Portfolio Holder",
+        "Good is",
+        "Unit",
+        "Frequency",
+        "Counts people",
+        "Target",
+        *[q.label for q in quarters],
+        "RAG",
+        "Commentary",
+        "London average",
+    ]
     _header(sc, 3, heads)
     _list_validation(sc, ranges["Priority"], "C4:C500")
     _list_validation(sc, ranges["Good is"], "F4:F500")
@@ -92,15 +109,48 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
     sc.freeze_panes = "C4"
 
     tidy = wb.create_sheet("Indicator values", 2)
-    _header(tidy, 1, ["Ref", "Name", "Priority", "Directorate", "Portfolio holder", "Unit", "Polarity",
-                      "Frequency", "Counts people", "Period", "Actual", "Target", "Target upper", "RAG",
-                      "Commentary", "Benchmark", "Benchmark label"])
+    _header(
+        tidy,
+        1,
+        [
+            "Ref",
+            "Name",
+            "Priority",
+            "Directorate",
+            "Portfolio holder",
+            "Unit",
+            "Polarity",
+            "Frequency",
+            "Counts people",
+            "Period",
+            "Actual",
+            "Target",
+            "Target upper",
+            "RAG",
+            "Commentary",
+            "Benchmark",
+            "Benchmark label",
+        ],
+    )
     _list_validation(tidy, ranges["Priority"], "C2:C5000")
     _list_validation(tidy, ranges["Good is"], "G2:G5000")
 
     act = wb.create_sheet("Flagship actions", 3)
-    _header(act, 1, ["Action ref", "Title", "Priority", "Directorate", "Lead", "Parent ref", "Period",
-                     "Status", "Commentary"])
+    _header(
+        act,
+        1,
+        [
+            "Action ref",
+            "Title",
+            "Priority",
+            "Directorate",
+            "Lead",
+            "Parent ref",
+            "Period",
+            "Status",
+            "Commentary",
+        ],
+    )
     _list_validation(act, ranges["Priority"], "C2:C2000")
     _list_validation(act, ranges["Status"], "H2:H2000")
 

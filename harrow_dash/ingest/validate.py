@@ -22,10 +22,32 @@ from harrow_dash.rag import parse_polarity
 from harrow_dash.units import Unit, parse_unit
 from harrow_dash.value_states import Frequency, parse_frequency
 
-VALUE_COLUMNS = ["ref", "period", "actual", "target", "target_upper", "official_rag", "commentary",
-                 "benchmark", "benchmark_label", "not_due"]
-INDICATOR_COLUMNS = ["ref", "name", "description", "priority_id", "directorate", "portfolio", "unit",
-                     "polarity", "tolerance", "frequency", "counts_people", "source"]
+VALUE_COLUMNS = [
+    "ref",
+    "period",
+    "actual",
+    "target",
+    "target_upper",
+    "official_rag",
+    "commentary",
+    "benchmark",
+    "benchmark_label",
+    "not_due",
+]
+INDICATOR_COLUMNS = [
+    "ref",
+    "name",
+    "description",
+    "priority_id",
+    "directorate",
+    "portfolio",
+    "unit",
+    "polarity",
+    "tolerance",
+    "frequency",
+    "counts_people",
+    "source",
+]
 ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
 STATUS_COLUMNS = ["ref", "period", "status", "commentary"]
 HIGHLIGHT_COLUMNS = ["period", "priority_id", "kind", "text", "indicator_ref", "action_ref"]
@@ -64,25 +86,41 @@ class PriorityMatcher:
         self.by_text: dict[str, int] = {}
         for row in priorities.itertuples():
             pid = int(row.id)
-            for key in (row.name, row.short_name, str(pid), f"p{pid}", f"priority {pid}",
-                        f"priority {pid}: {row.name}", f"{pid}. {row.name}", f"{pid} {row.name}"):
+            for key in (
+                row.name,
+                row.short_name,
+                str(pid),
+                f"p{pid}",
+                f"priority {pid}",
+                f"priority {pid}: {row.name}",
+                f"{pid}. {row.name}",
+                f"{pid} {row.name}",
+            ):
                 self.by_text[_norm(key)] = pid
+        # Suggestions come from the full and the short names (both are accepted spellings).
+        self.suggest = {_norm(n): n for n in self.names}
+        for row in priorities.itertuples():
+            self.suggest.setdefault(_norm(row.short_name), row.name)
 
     def match(self, text: str) -> tuple[int | None, str | None]:
         pid = self.by_text.get(_norm(text))
         if pid is not None:
             return pid, None
-        close = difflib.get_close_matches(_norm(text), [_norm(n) for n in self.names], n=1, cutoff=0.6)
-        hint = ""
-        if close:
-            hint = f" Did you mean '{self.names[[_norm(n) for n in self.names].index(close[0])]}'?"
+        close = difflib.get_close_matches(_norm(text), list(self.suggest), n=1, cutoff=0.6)
+        hint = f" Did you mean '{self.suggest[close[0]]}'?" if close else ""
         known = "; ".join(f"{i + 1}. {n}" for i, n in enumerate(self.names))
         return None, f"unknown priority '{text}'.{hint} The priorities are: {known}."
 
 
-def _problems_at(frame: pd.DataFrame, mask: pd.Series, column: str | None, message: str) -> list[Problem]:
+def _problems_at(
+    frame: pd.DataFrame, mask: pd.Series, column: str | None, message: str
+) -> list[Problem]:
     rows = frame[mask]
-    col = rows[column] if column and column in rows else pd.Series([None] * len(rows), index=rows.index)
+    col = (
+        rows[column]
+        if column and column in rows
+        else pd.Series([None] * len(rows), index=rows.index)
+    )
     return [
         Problem(f, s if isinstance(s, str) else None, int(r), c, message)
         for f, s, r, c in zip(rows["_file"], rows["_sheet"], rows["_row"], col, strict=True)
@@ -134,7 +172,9 @@ class Validator:
                 out[name] = None
                 out[f"_has_{name}"] = False
                 continue
-            given = frame.loc[frame[name].notna(), ["ref", name, "_file", "_sheet", "_row", f"_col_{name}"]]
+            given = frame.loc[
+                frame[name].notna(), ["ref", name, "_file", "_sheet", "_row", f"_col_{name}"]
+            ]
             distinct = given.drop_duplicates(["ref", name])
             clash = distinct["ref"].duplicated(keep=False)
             if clash.any():
@@ -144,14 +184,23 @@ class Validator:
                         f"{what} {ref} is given {name.replace('_', ' ')} '{first[name]}' in row "
                         f"{int(first['_row'])} but a different value here; use one value."
                     )
-                    self.add(rows.iloc[1:], pd.Series(True, index=rows.index[1:]), f"_col_{name}", message)
+                    self.add(
+                        rows.iloc[1:],
+                        pd.Series(True, index=rows.index[1:]),
+                        f"_col_{name}",
+                        message,
+                    )
             first_values = distinct.drop_duplicates("ref").set_index("ref")[name]
             out[name] = first_values.reindex(out.index)
             out[f"_has_{name}"] = out[name].notna()
-            out[f"_col_{name}"] = distinct.drop_duplicates("ref").set_index("ref")[f"_col_{name}"].reindex(out.index)
+            out[f"_col_{name}"] = (
+                distinct.drop_duplicates("ref").set_index("ref")[f"_col_{name}"].reindex(out.index)
+            )
         return out.reset_index()
 
-    def _map_unique(self, frame: pd.DataFrame, name: str, parser, message_prefix: str = "") -> pd.Series:
+    def _map_unique(
+        self, frame: pd.DataFrame, name: str, parser, message_prefix: str = ""
+    ) -> pd.Series:
         values = frame[name]
         mapping: dict[object, object] = {}
         for text in values.dropna().unique():
@@ -180,27 +229,38 @@ class Validator:
         existing = set(self.ctx.indicators["ref"])
         new = ~ind["ref"].isin(existing)
         missing_cols = [f for f in NEW_INDICATOR_NEEDS if True]
-        for i in ind.index[new]:
+        # Only rows lacking a needed field can produce a message (one vectorised test, not a cell
+        # lookup per indicator: a large file defines tens of thousands of indicators).
+        lacks_any = ~ind[[f"_has_{f}" for f in missing_cols]].astype(bool).all(axis=1)
+        for i in ind.index[new & lacks_any]:
             lacking = [f.replace("_", " ") for f in missing_cols if not ind.at[i, f"_has_{f}"]]
             if lacking:
                 self.problems.append(
-                    Problem(ind.at[i, "_file"], ind.at[i, "_sheet"] if isinstance(ind.at[i, "_sheet"], str) else None,
-                            int(ind.at[i, "_row"]), None,
-                            f"{ind.at[i, 'ref']} is a new indicator, so the file must give its "
-                            f"{', '.join(NEW_INDICATOR_NEEDS).replace('_', ' ')}; missing: {', '.join(lacking)}.")
+                    Problem(
+                        ind.at[i, "_file"],
+                        ind.at[i, "_sheet"] if isinstance(ind.at[i, "_sheet"], str) else None,
+                        int(ind.at[i, "_row"]),
+                        None,
+                        f"{ind.at[i, 'ref']} is a new indicator, so the file must give its "
+                        f"{', '.join(NEW_INDICATOR_NEEDS).replace('_', ' ')}; missing: {', '.join(lacking)}.",
+                    )
                 )
         ind["priority_id"] = self._priority_ids(ind)
         ind["unit"] = self._map_unique(ind, "unit", lambda t: parse_unit(t).value)
         ind["polarity"] = self._map_unique(ind, "polarity", lambda t: parse_polarity(t).value)
         ind["frequency"] = self._map_unique(ind, "frequency", lambda t: parse_frequency(t).value)
         ind["_has_frequency"] = ind["_has_frequency"] | new
-        ind["frequency"] = ind["frequency"].where(ind["frequency"].notna() | ~new, Frequency.QUARTERLY.value)
+        ind["frequency"] = ind["frequency"].where(
+            ind["frequency"].notna() | ~new, Frequency.QUARTERLY.value
+        )
 
         def tolerance(t: str) -> float | None:
             try:
                 return _tolerance(t)
             except ValueError:
-                raise ValueError(f"'{t}' is not a tolerance; write a share of the target such as 5% or 0.05.") from None
+                raise ValueError(
+                    f"'{t}' is not a tolerance; write a share of the target such as 5% or 0.05."
+                ) from None
 
         ind["tolerance"] = self._map_unique(ind, "tolerance", tolerance)
 
@@ -212,9 +272,16 @@ class Validator:
 
         ind["counts_people"] = self._map_unique(ind, "counts_people", counts)
         ind["_has_counts_people"] = ind["_has_counts_people"] | new
-        ind["counts_people"] = ind["counts_people"].where(ind["counts_people"].notna() | ~new, False)
-        ind = ind.rename(columns={"portfolio_holder": "portfolio", "_has_portfolio_holder": "_has_portfolio",
-                                  "_has_priority": "_has_priority_id"})
+        ind["counts_people"] = ind["counts_people"].where(
+            ind["counts_people"].notna() | ~new, False
+        )
+        ind = ind.rename(
+            columns={
+                "portfolio_holder": "portfolio",
+                "_has_portfolio_holder": "_has_portfolio",
+                "_has_priority": "_has_priority_id",
+            }
+        )
         return ind
 
     def values(self, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -222,10 +289,12 @@ class Validator:
         if val.empty:
             return pd.DataFrame(columns=VALUE_COLUMNS)
         # Units: from the file where it gives one, else from the database.
-        unit_of = pd.concat([
-            self.ctx.indicators.set_index("ref")["unit"],
-            indicators.set_index("ref")["unit"].dropna(),
-        ])
+        unit_of = pd.concat(
+            [
+                self.ctx.indicators.set_index("ref")["unit"],
+                indicators.set_index("ref")["unit"].dropna(),
+            ]
+        )
         unit_of = unit_of[~unit_of.index.duplicated(keep="last")]
         unit = val["ref"].map(unit_of)
         is_pct = unit == Unit.PERCENT.value
@@ -236,20 +305,32 @@ class Validator:
             bare = is_pct & ~val[f"_pct_{name}"].fillna(False).astype(bool) & x.notna() & (x != 0)
             small = bare & (x.abs() <= 1)
             large = bare & (x.abs() > 1)
-            refs_small = set(val.loc[small, "ref"])
-            refs_large = set(val.loc[large, "ref"])
+            refs_small = set(val.loc[small, "ref"].unique())
+            refs_large = set(val.loc[large, "ref"].unique())
             mixed = refs_small & refs_large
             if mixed:
-                self.add(val, small & val["ref"].isin(mixed), f"_col_{name}",
-                         "this percentage is written as a fraction (like 0.85) but other values of the "
-                         "same indicator are written as percentages (like 85); write them all one way.")
+                self.add(
+                    val,
+                    small & val["ref"].isin(mixed),
+                    f"_col_{name}",
+                    "this percentage is written as a fraction (like 0.85) but other values of the "
+                    "same indicator are written as percentages (like 85); write them all one way.",
+                )
             as_fraction = small & ~val["ref"].isin(mixed)
             val[name] = np.where(as_fraction, x * 100, x)
             x = val[name]
-            self.add(val, is_pct & (x > 100), f"_col_{name}",
-                     f"{name.replace('_', ' ')} is above 100% for a percentage indicator.")
-            self.add(val, is_pct & (x < 0), f"_col_{name}",
-                     f"{name.replace('_', ' ')} is a negative percentage.")
+            self.add(
+                val,
+                is_pct & (x > 100),
+                f"_col_{name}",
+                f"{name.replace('_', ' ')} is above 100% for a percentage indicator.",
+            )
+            self.add(
+                val,
+                is_pct & (x < 0),
+                f"_col_{name}",
+                f"{name.replace('_', ' ')} is a negative percentage.",
+            )
         # Duplicates: the same indicator and quarter given twice.
         dup = val.duplicated(["ref", "period"], keep="first")
         if dup.any():
@@ -257,16 +338,27 @@ class Validator:
             for i in val.index[dup]:
                 ref, period = val.at[i, "ref"], int(val.at[i, "period"])
                 f = first.loc[(ref, period)]
-                where = f"row {int(f['_row'])}" + (f" of sheet '{f['_sheet']}'" if isinstance(f["_sheet"], str) else "")
+                where = f"row {int(f['_row'])}" + (
+                    f" of sheet '{f['_sheet']}'" if isinstance(f["_sheet"], str) else ""
+                )
                 self.problems.append(
-                    Problem(val.at[i, "_file"], val.at[i, "_sheet"] if isinstance(val.at[i, "_sheet"], str) else None,
-                            int(val.at[i, "_row"]), None,
-                            f"duplicate: {ref} already has a value for {Period.from_key(period).label} "
-                            f"in {where}{'' if f['_file'] == val.at[i, '_file'] else ' of ' + f['_file']}.")
+                    Problem(
+                        val.at[i, "_file"],
+                        val.at[i, "_sheet"] if isinstance(val.at[i, "_sheet"], str) else None,
+                        int(val.at[i, "_row"]),
+                        None,
+                        f"duplicate: {ref} already has a value for {Period.from_key(period).label} "
+                        f"in {where}{'' if f['_file'] == val.at[i, '_file'] else ' of ' + f['_file']}.",
+                    )
                 )
         unknown = ~val["ref"].isin(set(unit_of.index)) & ~val["ref"].isin(set(indicators["ref"]))
-        self.add(val, unknown, None, "unknown indicator: this reference is not in the database and the "
-                 "file does not define it (give its name, priority, unit and polarity).")
+        self.add(
+            val,
+            unknown,
+            None,
+            "unknown indicator: this reference is not in the database and the "
+            "file does not define it (give its name, priority, unit and polarity).",
+        )
         return val
 
     def actions(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -278,21 +370,34 @@ class Validator:
             new = ~act["ref"].isin(self.ctx.action_refs)
             for i in act.index[new & ~(act["_has_title"] & act["_has_priority"])]:
                 self.problems.append(
-                    Problem(act.at[i, "_file"], act.at[i, "_sheet"] if isinstance(act.at[i, "_sheet"], str) else None,
-                            int(act.at[i, "_row"]), None,
-                            f"{act.at[i, 'ref']} is a new flagship action, so the file must give its title and priority.")
+                    Problem(
+                        act.at[i, "_file"],
+                        act.at[i, "_sheet"] if isinstance(act.at[i, "_sheet"], str) else None,
+                        int(act.at[i, "_row"]),
+                        None,
+                        f"{act.at[i, 'ref']} is a new flagship action, so the file must give its title and priority.",
+                    )
                 )
             act["priority_id"] = self._priority_ids(act)
             act = act.rename(columns={"_has_priority": "_has_priority_id"})
             known = self.ctx.action_refs | set(act["ref"])
-            self.add(act, act["parent_ref"].notna() & ~act["parent_ref"].isin(known), "_col_parent_ref",
-                     "the parent action is not in the file or the database.")
+            self.add(
+                act,
+                act["parent_ref"].notna() & ~act["parent_ref"].isin(known),
+                "_col_parent_ref",
+                "the parent action is not in the file or the database.",
+            )
         st = _concat(self.parsed.statuses)
         if st.empty:
             return act, pd.DataFrame(columns=STATUS_COLUMNS)
         st["status"] = self._map_unique(st, "status", lambda t: parse_action_status(t).value)
         dup = st.duplicated(["ref", "period"], keep="first")
-        self.add(st, dup, None, "duplicate: this action already has a status for this quarter in the file.")
+        self.add(
+            st,
+            dup,
+            None,
+            "duplicate: this action already has a status for this quarter in the file.",
+        )
         known = self.ctx.action_refs | set(act["ref"])
         self.add(st, ~st["ref"].isin(known), None, "unknown flagship action reference.")
         return act, st
@@ -305,21 +410,39 @@ class Validator:
 
         def kind(t: str) -> str:
             n = _norm(t)
-            if n.startswith("achievement") or n in {"key achievement", "key achievements", "success"}:
+            if n.startswith("achievement") or n in {
+                "key achievement",
+                "key achievements",
+                "success",
+            }:
                 return "achievement"
             if "improvement" in n or n in {"challenge", "key challenge", "concern"}:
                 return "improvement"
-            raise ValueError(f"'{t}' is not a kind of highlight; use 'achievement' or 'area for improvement'.")
+            raise ValueError(
+                f"'{t}' is not a kind of highlight; use 'achievement' or 'area for improvement'."
+            )
 
         hl["kind"] = self._map_unique(hl, "kind", kind)
         known_ind = set(self.ctx.indicators["ref"]) | set(indicators["ref"])
         known_act = self.ctx.action_refs | set(actions["ref"])
-        for name, known, what in (("indicator_ref", known_ind, "indicator"), ("action_ref", known_act, "flagship action")):
+        for name, known, what in (
+            ("indicator_ref", known_ind, "indicator"),
+            ("action_ref", known_act, "flagship action"),
+        ):
             if name in hl:
-                self.add(hl, hl[name].notna() & ~hl[name].isin(known), f"_col_{name}",
-                         f"the linked {what} is not in the file or the database.")
+                self.add(
+                    hl,
+                    hl[name].notna() & ~hl[name].isin(known),
+                    f"_col_{name}",
+                    f"the linked {what} is not in the file or the database.",
+                )
         dup = hl.duplicated(["period", "priority_id", "kind", "text"], keep="first")
-        self.add(hl, dup & hl["priority_id"].notna(), "_col_text", "duplicate: the same highlight appears twice.")
+        self.add(
+            hl,
+            dup & hl["priority_id"].notna(),
+            "_col_text",
+            "duplicate: the same highlight appears twice.",
+        )
         return hl
 
     def run(self) -> tuple[Incoming, list[Problem]]:
@@ -327,7 +450,10 @@ class Validator:
         val = self.values(ind)
         act, st = self.actions()
         hl = self.highlights(ind, act)
-        names = [*ind.get("directorate", pd.Series(dtype=object)).dropna(), *act.get("directorate", pd.Series(dtype=object)).dropna()]
+        names = [
+            *ind.get("directorate", pd.Series(dtype=object)).dropna(),
+            *act.get("directorate", pd.Series(dtype=object)).dropna(),
+        ]
         portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
         incoming = Incoming(ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)))
         return incoming, self.problems

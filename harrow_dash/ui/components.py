@@ -24,9 +24,9 @@ def illustrative_note() -> None:
 
 
 def rag_key() -> None:
-    rows = [
-        {"Rating": rag_label(r.value), "Meaning": r.meaning} for r in Rag
-    ] + [{"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"}]
+    rows = [{"Rating": rag_label(r.value), "Meaning": r.meaning} for r in Rag] + [
+        {"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"}
+    ]
     st.table(pd.DataFrame(rows).set_index("Rating"))
     st.caption(
         "Amber means the target was missed by no more than the indicator's tolerance (5% of the target "
@@ -40,7 +40,13 @@ def text(value: object, prefix: str = "") -> None:
     st.markdown(prefix + escape_markdown(value))
 
 
-def chart_with_table(chart: alt.Chart, alt_text: str, table: pd.DataFrame, key: str, table_label: str = "Show the data as a table") -> None:
+def chart_with_table(
+    chart: alt.Chart,
+    alt_text: str,
+    table: pd.DataFrame,
+    key: str,
+    table_label: str = "Show the data as a table",
+) -> None:
     """A chart with an accessible name and, beneath it, its data as a table."""
     st.altair_chart(chart, alt=alt_text, key=f"chart_{key}")
     with st.expander(table_label):
@@ -51,8 +57,11 @@ def counts_table(counts: dict[str, int], words: dict[str, str] | None = None) ->
     df = counts_frame(counts, words)
     total = max(1, int(df["count"].sum()))
     return pd.DataFrame(
-        {"Status": [f"{RAG_ICONS.get(g, '')} {g}".strip() for g in df["group"]], "Count": df["count"],
-         "Share": [f"{c / total:.0%}" for c in df["count"]]}
+        {
+            "Status": [f"{RAG_ICONS.get(g, '')} {g}".strip() for g in df["group"]],
+            "Count": df["count"],
+            "Share": [f"{c / total:.0%}" for c in df["count"]],
+        }
     )
 
 

@@ -80,12 +80,16 @@ def action_history(url: str, filters: Filters, until: Period | None) -> pd.DataF
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def histories(url: str, refs: tuple[str, ...], rules: RuleSettings, until: Period | None) -> pd.DataFrame:
+def histories(
+    url: str, refs: tuple[str, ...], rules: RuleSettings, until: Period | None
+) -> pd.DataFrame:
     return views.indicator_histories(store(url), list(refs), rules, until)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def sparklines(url: str, refs: tuple[str, ...], until: Period | None, rules: RuleSettings) -> dict[str, list[float | None]]:
+def sparklines(
+    url: str, refs: tuple[str, ...], until: Period | None, rules: RuleSettings
+) -> dict[str, list[float | None]]:
     return views.sparkline_values(store(url), list(refs), until, rules)
 
 

@@ -14,11 +14,10 @@ import streamlit as st
 
 from harrow_dash.access import Role, User, resolve_user
 from harrow_dash.config import Settings, load_settings
-from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query
+from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_query
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import Store
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note, rag_key
 
@@ -55,11 +54,15 @@ def _user(settings: Settings) -> User | None:
     email = name = None
     if settings.auth_configured and not settings.public_mode:
         logged_in = bool(getattr(st.user, "is_logged_in", False))
-        email = st.user.get("email") if logged_in else None
-        name = st.user.get("name") if logged_in else None
+        email = str(st.user.get("email") or "") or None if logged_in else None
+        name = str(st.user.get("name") or "") or None if logged_in else None
     return resolve_user(
-        auth_configured=settings.auth_configured, public_mode=settings.public_mode,
-        logged_in=logged_in, email=email, name=name, editors=settings.editors,
+        auth_configured=settings.auth_configured,
+        public_mode=settings.public_mode,
+        logged_in=logged_in,
+        email=email,
+        name=name,
+        editors=settings.editors,
     )
 
 
@@ -71,52 +74,107 @@ def _sign_in_panel() -> None:
     st.stop()
 
 
-def _filter_bar(options: Options) -> Filters:
-    """The shared filter bar in the sidebar; every widget is bound to the URL."""
+FILTER_KEYS = ("quarter", "priority", "directorate", "portfolio", "rag")
+_WIDGET = {k: f"filter_{k}" for k in FILTER_KEYS}
+_WRITTEN = "_filters_written_to_url"
+_SAVED = "_filters_saved"
+
+
+def _current_query() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in FILTER_KEYS if k in st.query_params}
+
+
+def _widget_values(filters: Filters, options: Options) -> dict[str, object]:
+    return {
+        "quarter": filters.period.label if filters.period else None,
+        "priority": [options.priorities[p] for p in filters.priorities],
+        "directorate": list(filters.directorates),
+        "portfolio": list(filters.portfolios),
+        "rag": list(filters.rags),
+    }
+
+
+def _sync_from_url(options: Options) -> list[str]:
+    """Put the URL's filters into the widgets when the URL is new to this session (a shared link, an
+    edited address). Classic multipage navigation drops the query string, so a page opened with no
+    filter parameters gets the session's last filters back. Returns notes about values dropped."""
+    query = _current_query()
+    if query == st.session_state.get(_WRITTEN):
+        return []
+    saved = st.session_state.get(_SAVED)
+    if not query and saved is not None:
+        st.session_state.update(saved)
+        return []
+    link = from_query(query, options)
+    for key, value in _widget_values(link.filters, options).items():
+        st.session_state[_WIDGET[key]] = value
+    return link.notes
+
+
+def _filter_bar(options: Options) -> tuple[Filters, list[str]]:
+    """The shared filter bar in the sidebar. The URL always shows the filters in force, so a link
+    reproduces the view (parameters: quarter, priority, directorate, portfolio, rag)."""
+    notes = _sync_from_url(options)
     sb = st.sidebar
     sb.header("Filters")
     labels = [p.label for p in reversed(options.periods)]
-    default = options.default_period.label if options.default_period else None
-    quarter = sb.selectbox(
-        "Quarter (position as at the quarter's end)", labels,
-        index=labels.index(default) if default in labels else 0,
-        key="quarter", bind="query-params",
-    ) if labels else None
-    prio_keys = [str(k) for k in options.priorities]
+    if labels and st.session_state.get(_WIDGET["quarter"]) not in labels:
+        st.session_state[_WIDGET["quarter"]] = (
+            options.default_period.label if options.default_period else labels[0]
+        )
+    quarter = (
+        sb.selectbox("Quarter (position as at the quarter's end)", labels, key=_WIDGET["quarter"])
+        if labels
+        else None
+    )
+    by_name = {name: pid for pid, name in options.priorities.items()}
     priorities = sb.multiselect(
-        "Priority", prio_keys, format_func=lambda k: options.priorities[int(k)],
-        key="priority", bind="query-params", placeholder="All priorities",
+        "Priority", list(by_name), key=_WIDGET["priority"], placeholder="All priorities"
     )
     directorates = sb.multiselect(
-        "Directorate", options.directorates, key="directorate", bind="query-params", placeholder="All directorates"
+        "Directorate",
+        options.directorates,
+        key=_WIDGET["directorate"],
+        placeholder="All directorates",
     )
     portfolios = sb.multiselect(
-        "Portfolio holder", options.portfolios, key="portfolio", bind="query-params", placeholder="All portfolios"
+        "Portfolio holder",
+        options.portfolios,
+        key=_WIDGET["portfolio"],
+        placeholder="All portfolios",
     )
-    rags = sb.multiselect("RAG status", list(RAG_CHOICES), key="rag", bind="query-params", placeholder="Any status")
-    return Filters(
+    rags = sb.multiselect(
+        "RAG status", list(RAG_CHOICES), key=_WIDGET["rag"], placeholder="Any status"
+    )
+    filters = Filters(
         period=parse_period(quarter) if quarter else None,
-        priorities=tuple(int(p) for p in priorities if p in prio_keys),
+        priorities=tuple(by_name[p] for p in priorities if p in by_name),
         directorates=tuple(d for d in directorates if d in options.directorates),
         portfolios=tuple(p for p in portfolios if p in options.portfolios),
         rags=tuple(r for r in rags if r in RAG_CHOICES),
     )
-
-
-def _link_notes(options: Options) -> list[str]:
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
-    return from_query(params, options).notes
+    st.session_state[_SAVED] = {w: st.session_state.get(w) for w in _WIDGET.values()}
+    query = to_query(filters, options.priorities)
+    if filters.period == options.default_period:
+        query.pop("quarter", None)
+    if query != _current_query():
+        st.query_params.from_dict(query)
+    st.session_state[_WRITTEN] = query
+    return filters, notes
 
 
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 
 
-def page_frame(title: str, *, role: Role = Role.VIEWER,
-               show_filters: bool = True, sidebar: bool = True) -> PageContext:
+def page_frame(
+    title: str, *, role: Role = Role.VIEWER, show_filters: bool = True, sidebar: bool = True
+) -> PageContext:
     """Set up the page and return its context; stops the page (after saying why) when the user may
     not see it, or the database is not ready."""
     st.set_page_config(
-        page_title=f"{title} \u00b7 Harrow performance", page_icon=FAVICON, layout="wide",
+        page_title=f"{title} \u00b7 Harrow performance",
+        page_icon=FAVICON,
+        layout="wide",
         initial_sidebar_state="expanded" if sidebar else "collapsed",
     )
     st.html(CSS)
@@ -129,7 +187,8 @@ def page_frame(title: str, *, role: Role = Role.VIEWER,
         st.title(title)
         st.error(
             "You do not have access to this page. It is for editors; ask the performance team if you "
-            "need to load or publish data.", icon=":material/lock:"
+            "need to load or publish data.",
+            icon=":material/lock:",
         )
         st.stop()
     url = settings.database_url
@@ -139,11 +198,15 @@ def page_frame(title: str, *, role: Role = Role.VIEWER,
         st.error(problem, icon=":material/database:")
         st.stop()
     options = data.options(url, settings.public_mode)
-    notes = _link_notes(options) if show_filters else []
-    filters = _filter_bar(options) if show_filters else Filters(period=options.default_period)
+    notes: list[str] = []
+    filters = Filters(period=options.default_period)
+    if show_filters:
+        filters, notes = _filter_bar(options)
     if sidebar:
         _sidebar_footer(user, settings, url)
-    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, reveal_suppressed=False)
+    rules = RuleSettings(
+        settings.default_tolerance, settings.suppression_threshold, reveal_suppressed=False
+    )
     ctx = PageContext(settings, url, user, filters, options, rules, options.priorities)
     _header(title, ctx)
     for note in notes:
