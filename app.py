@@ -80,15 +80,19 @@ with st.expander("Data tables for the charts above"):
         (f"Priority {ps.priority_id}", ps.action_counts, ps.indicator_counts)
         for ps in ov.priorities
     ]:
-        rows.append(
+        rows += [
             {
                 "Scope": scope,
-                "What": "Flagship action lines",
-                **{ACTION_GROUP_WORDS[k].capitalize(): v for k, v in fa.items()},
+                "Chart": "Flagship action lines",
+                "Status": ACTION_GROUP_WORDS[k],
+                "Count": v,
             }
-        )
-        rows.append({"Scope": scope, "What": "Indicators", **pi})
-    st.dataframe(pd.DataFrame(rows).fillna(""), hide_index=True, key="overview_counts")
+            for k, v in fa.items()
+        ]
+        rows += [
+            {"Scope": scope, "Chart": "Indicators", "Status": k, "Count": v} for k, v in pi.items()
+        ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
 
 st.subheader("Changes since last quarter", anchor=False)
 c1, c2, c3 = st.columns(3)

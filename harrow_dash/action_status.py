@@ -47,3 +47,18 @@ def parse_action_status(text: object) -> ActionStatus:
             return status
     accepted = ", ".join(s.value for s in ActionStatus)
     raise ValueError(f"'{text}' is not a flagship action status; use one of: {accepted}.")
+
+
+# Icons per RAG group, so a status is never shown by colour alone.
+GROUP_ICONS = {
+    "Complete": "\u2605",
+    "Green": "\u2714",
+    "Amber": "\u25b2",
+    "Red": "\u2716",
+    "Not started / not yet due": "\u25cb",
+}
+
+
+def status_label(status: str) -> str:
+    """A status with its icon, e.g. '✖ Off track'."""
+    return f"{GROUP_ICONS[ActionStatus(status).rag]} {status}"

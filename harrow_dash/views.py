@@ -16,6 +16,8 @@ from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import NOT_RATED, RuleSettings, add_travel, filter_rags, rag_counts, rate
 from harrow_dash.store import Store
+from harrow_dash.suppression import is_suppressed
+from harrow_dash.units import format_number
 
 RAG_RANK = {"Green": 0, "Amber": 1, "Red": 2}
 
@@ -140,68 +142,58 @@ def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     return moved.sort_values(["_rank", "priority_id", "ref"])[cols].reset_index(drop=True)
 
 
-def _movers(now: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cols = [
-        "ref",
-        "name",
-        "priority_id",
-        "priority",
-        "actual_text",
-        "previous_text",
-        "change",
-        "travel_prev_text",
-    ]
+def _movers(
+    now: pd.DataFrame, rules: RuleSettings, earlier: str = "prev_actual", limit: int = 5
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The biggest improvements and deteriorations against ``earlier`` (``prev_actual`` or
+    ``year_actual``), judged by polarity. Counts of people small enough to be suppressed now or
+    then are left out: a change from a hidden figure would give it away."""
+    cols = ["ref", "name", "priority_id", "priority", "actual_text", "previous_text", "change"]
     if now.empty:
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=cols)
-    df = now[~now["suppressed"].astype(bool)].copy()
+    was_hidden = [
+        is_suppressed(v, bool(cp), rules.suppression_threshold)
+        for v, cp in zip(now[earlier], now["counts_people"], strict=True)
+    ]
+    df = now[~now["suppressed"].astype(bool) & ~pd.Series(was_hidden, index=now.index)].copy()
     df["change"] = [
         change_score(a, e, p, t, u)
         for a, e, p, t, u in zip(
-            df["actual"],
-            df["prev_actual"],
-            df["polarity"],
-            df["target"],
-            df["target_upper"],
-            strict=True,
+            df["actual"], df[earlier], df["polarity"], df["target"], df["target_upper"], strict=True
         )
     ]
     df = df[df["change"].notna() & (df["change"] != 0)]
-    from harrow_dash.units import format_number
-
     df["previous_text"] = [
-        format_number(v, u) for v, u in zip(df["prev_actual"], df["unit"], strict=True)
+        format_number(v, u) for v, u in zip(df[earlier], df["unit"], strict=True)
     ]
-    best = df[df["change"] > 0].sort_values("change", ascending=False).head(5)[cols]
-    worst = df[df["change"] < 0].sort_values("change").head(5)[cols]
+    best = df[df["change"] > 0].sort_values("change", ascending=False).head(limit)[cols]
+    worst = df[df["change"] < 0].sort_values("change").head(limit)[cols]
     return best.reset_index(drop=True), worst.reset_index(drop=True)
 
 
 def _priority_movements(
-    pid: int, changes: pd.DataFrame, worst: pd.DataFrame, best: pd.DataFrame
+    pid: int, changes: pd.DataFrame, yearly: tuple[pd.DataFrame, pd.DataFrame], year_label: str
 ) -> list[Movement]:
+    """A priority's most important movements: RAG changes since last quarter first, then the
+    largest changes against the same quarter last year (which, unlike last quarter, is not
+    distorted by seasonal or cumulative measures)."""
     out: list[Movement] = []
     for r in changes[changes["priority_id"] == pid].itertuples():
         arrow = "\u25bc" if r.direction == "worse" else "\u25b2"
-        out.append(
-            Movement(
-                r.ref, r.name, f"{arrow} {r.name}: {r.previous_rag} to {r.rag}", r.direction, 2.0
-            )
-        )
+        text = f"{arrow} {r.name}: {r.previous_rag} last quarter, {r.rag} now"
+        out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), 10.0))
     seen = {m.ref for m in out}
+    best, worst = yearly
     for frame, kind, arrow in ((worst, "worse", "\u25bc"), (best, "better", "\u25b2")):
         for r in frame[frame["priority_id"] == pid].itertuples():
-            if r.ref not in seen:
-                word = "worsening" if kind == "worse" else "improving"
-                out.append(
-                    Movement(
-                        r.ref,
-                        r.name,
-                        f"{arrow} {r.name}: {r.previous_text} to {r.actual_text} ({word})",
-                        kind,
-                        abs(r.change),
-                    )
-                )
-                seen.add(r.ref)
+            if r.ref in seen:
+                continue
+            word = "worse" if kind == "worse" else "better"
+            text = (
+                f"{arrow} {r.name}: {r.actual_text}, {word} than {r.previous_text} in {year_label}"
+            )
+            out.append(Movement(str(r.ref), str(r.name), text, kind, abs(float(r.change))))
+            seen.add(str(r.ref))
     out.sort(key=lambda m: (-m.weight, 0 if m.kind == "worse" else 1))
     return out[:3]
 
@@ -216,7 +208,8 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     )
     acts = actions_at(store, filters)
     changes = _rag_changes(inds, before)
-    best, worst = _movers(inds)
+    best, worst = _movers(inds, rules)
+    yearly = _movers(inds, rules, earlier="year_actual", limit=len(inds))
     prios = store.priorities()
     summaries = []
     for row in prios.itertuples():
@@ -230,7 +223,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
                 row.name,
                 action_counts(pa) if len(pa) else {g: 0 for g in ACTION_GROUPS},
                 rag_counts(pi["rag"]) if len(pi) else rag_counts(pd.Series(dtype=object)),
-                _priority_movements(int(row.id), changes, worst, best),
+                _priority_movements(int(row.id), changes, yearly, period.year_earlier().label),
             )
         )
     return Overview(
@@ -259,15 +252,16 @@ def indicator_histories(
 
 def sparkline_values(
     store: Store, refs: list[str], until: Period | None, rules: RuleSettings
-) -> dict[str, list[float | None]]:
-    """Actuals per indicator in quarter order for small trend lines; suppressed values left out."""
+) -> dict[str, list[float]]:
+    """Reported actuals per indicator in quarter order for small trend lines; gaps and suppressed
+    values are left out (a trend line cannot show a gap, and must not reveal a small count)."""
     hist = indicator_histories(store, refs, rules, until)
-    out: dict[str, list[float | None]] = {}
+    out: dict[str, list[float]] = {}
     if hist.empty:
         return out
     for ref, g in hist.groupby("ref", sort=False):
         vals = g["actual"].where(~g["suppressed"].astype(bool))
-        out[str(ref)] = [None if pd.isna(v) else float(v) for v in vals]
+        out[str(ref)] = [float(v) for v in vals if not pd.isna(v)]
     return out
 
 

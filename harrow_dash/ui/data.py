@@ -89,7 +89,7 @@ def histories(
 @st.cache_data(ttl=TTL, show_spinner=False)
 def sparklines(
     url: str, refs: tuple[str, ...], until: Period | None, rules: RuleSettings
-) -> dict[str, list[float | None]]:
+) -> dict[str, list[float]]:
     return views.sparkline_values(store(url), list(refs), until, rules)
 
 

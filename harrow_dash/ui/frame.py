@@ -164,6 +164,27 @@ def _filter_bar(options: Options) -> tuple[Filters, list[str]]:
 
 
 FAVICON = str(Path(__file__).with_name("favicon.png"))
+APP_DIR = Path(__file__).resolve().parents[2]
+EDITOR_PAGES = {"Data"}
+
+
+def _page_title(path: Path) -> str:
+    """'pages/3_Flagship_actions.py' -> 'Flagship actions'."""
+    stem = path.stem.split("_", 1)[1] if "_" in path.stem and path.stem.split("_", 1)[0].isdigit() else path.stem
+    return stem.replace("_", " ")
+
+
+def _navigation(user: User) -> None:
+    """Our own sidebar navigation (Streamlit's is switched off in config.toml) so the home page is
+    called "Overview" and editor-only pages are listed only for editors."""
+    with st.sidebar:
+        st.page_link("app.py", label="Overview")
+        for path in sorted((APP_DIR / "pages").glob("*.py")):
+            title = _page_title(path)
+            if title in EDITOR_PAGES and not user.is_editor:
+                continue
+            st.page_link(f"pages/{path.name}", label=title)
+        st.divider()
 
 
 def page_frame(
@@ -197,6 +218,8 @@ def page_frame(
         st.title(title)
         st.error(problem, icon=":material/database:")
         st.stop()
+    if sidebar:
+        _navigation(user)
     options = data.options(url, settings.public_mode)
     notes: list[str] = []
     filters = Filters(period=options.default_period)
