@@ -14,6 +14,7 @@ from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.ui import data
 from harrow_dash.ui.components import bullet_list, counts_sentence, empty_state
+from harrow_dash.ui.downloads import briefing_button
 from harrow_dash.ui.frame import page_frame
 
 ctx = page_frame("Overview")
@@ -30,6 +31,8 @@ if ov.indicators.empty and ov.actions.empty:
         "No indicators or flagship actions match these filters. Clear a filter in the sidebar to see more."
     )
     st.stop()
+
+briefing_button(ctx)
 
 FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
 

@@ -7,6 +7,9 @@ charts are rendered to PNG/SVG for briefings without a browser.
 
 from __future__ import annotations
 
+import json
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -14,6 +17,7 @@ from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
     BENCHMARK_COLOUR,
+    CATEGORICAL,
     RAG_COLOURS,
     RAG_SHAPES,
     TARGET_COLOUR,
@@ -21,20 +25,41 @@ from harrow_dash.palette import (
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.units import format_number
+from harrow_dash.value_states import ValueState
 
 FONT = "DejaVu Sans"
 
 
-def _configure(chart: alt.TopLevelMixin, width: int | str, height: int) -> alt.Chart:
+def _configure(
+    chart: alt.TopLevelMixin, width: int | str, height: int, fit_x: bool = False
+) -> alt.Chart:
+    """Shared look. ``fit_x``: fit the width to the container but keep ``height`` for the plot
+    itself (titles, axes and legends add to it) rather than for the whole chart."""
+    props: dict[str, object] = {"width": width, "height": height}
+    if fit_x:
+        props["autosize"] = alt.AutoSizeParams(type="fit-x", contains="padding")
     return (
-        chart.properties(width=width, height=height)
+        chart.properties(**props)
         .configure(font=FONT)
         .configure_view(strokeWidth=0)
         .configure_axis(
             labelFontSize=13, titleFontSize=13, labelColor="#0B0C0C", titleColor="#0B0C0C"
         )
-        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom")
-        .configure_title(fontSize=16, anchor="start", color="#0B0C0C")
+        .configure_legend(
+            labelFontSize=13,
+            titleFontSize=13,
+            orient="bottom",
+            labelColor="#0B0C0C",
+            titleColor="#0B0C0C",
+            symbolSize=110,
+        )
+        .configure_title(
+            fontSize=16,
+            anchor="start",
+            color="#0B0C0C",
+            subtitleColor="#3D3D3D",
+            subtitleFontSize=13,
+        )
     )
 
 
@@ -115,21 +140,88 @@ def action_bar(counts: dict[str, int], title: str = "", **kw: object) -> alt.Cha
 
 
 def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
-    """Rows of a rated history (see scorecard.rate) shaped for the trend chart."""
+    """Rows of a rated history (see scorecard.rate) shaped for the trend chart.
+
+    Only the columns the chart draws are kept, and a suppressed actual is blanked here, so the raw
+    value of a small count never reaches the chart's data (the browser, a PNG or an SVG export)."""
     df = history.copy()
     df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
     df["order"] = df["period"].astype(int)
-    return df
+    suppressed = (
+        df["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in df
+        else pd.Series(False, index=df.index)
+    )
+    df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
+    df.loc[suppressed, "actual"] = float("nan")
+    df["suppressed"] = suppressed
+    units = df["unit"] if "unit" in df else pd.Series("", index=df.index)
+    if "actual_text" not in df:
+        df["actual_text"] = [format_number(v, u) for v, u in zip(df["actual"], units, strict=True)]
+    if "target_text" not in df:
+        df["target_text"] = [format_number(v, u) for v, u in zip(df["target"], units, strict=True)]
+    for col in ("target_upper", "benchmark"):
+        if col not in df:
+            df[col] = float("nan")
+    if "benchmark_label" not in df:
+        df["benchmark_label"] = None
+    df["benchmark_fmt"] = [
+        "" if pd.isna(v) else format_number(v, u)
+        for v, u in zip(df["benchmark"], units, strict=True)
+    ]
+    df["commentary"] = df["commentary"].fillna("") if "commentary" in df else ""
+    df["rag"] = df["rag"].fillna("Not rated") if "rag" in df else "Not rated"
+    keep = [
+        "ref",
+        "name",
+        "unit",
+        "polarity",
+        "period",
+        "quarter",
+        "order",
+        "actual",
+        "target",
+        "target_upper",
+        "benchmark",
+        "benchmark_label",
+        "benchmark_fmt",
+        "rag",
+        "actual_text",
+        "target_text",
+        "commentary",
+        "suppressed",
+        "counts_people",
+        "state",
+    ]
+    return df[[c for c in keep if c in df]].reset_index(drop=True)
+
+
+NOT_DUE = ValueState.NOT_DUE.value
+TITLE_WIDTH = 50  # characters per line of a trend chart's title
+
+
+def quarter_labels(order: list[str]) -> str:
+    """A Vega label expression for a quarter axis: 'Q1' and the year under the first quarter and
+    under each Q1, just 'Q2', 'Q3', 'Q4' elsewhere, so a long run of quarters stays readable level."""
+    mapping: dict[str, str | list[str]] = {}
+    for i, label in enumerate(order):
+        q, _, year = label.partition(" ")
+        mapping[label] = [q, year] if i == 0 or q == "Q1" else q
+    return f"{json.dumps(mapping)}[datum.label] || datum.label"
 
 
 def trend_chart(
     history: pd.DataFrame,
     title: str | None = None,
     width: int | str = "container",
-    height: int = 320,
+    height: int = 240,
 ) -> alt.Chart:
     """Actual over quarters with the target as a dashed step line, the benchmark as a thin grey line,
-    and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated."""
+    and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated.
+
+    A suppressed count has no point and no value in the chart's data; the line breaks there. For an
+    indicator with a target band both edges of the band are drawn dashed. The subtitle names the
+    lines, since the target and benchmark have no legend entry."""
     df = trend_frame(history)
     first = df.iloc[0] if len(df) else None
     polarity = Polarity(first["polarity"]) if first is not None else Polarity.HIGHER
@@ -138,47 +230,77 @@ def trend_chart(
     if title is None:
         name = first["name"] if first is not None and not many else "Selected indicators"
         title = f"{name} ({polarity.phrase})"
+    # Wrap long titles, but never inside the polarity phrase ("lower is better").
+    keep = polarity.phrase
+    title_lines = [
+        line.replace("\u00a0", " ")
+        for line in textwrap.wrap(title.replace(keep, keep.replace(" ", "\u00a0")), TITLE_WIDTH)
+    ] or [title]
     order = [Period.from_key(k).label for k in sorted(df["order"].unique())] if len(df) else []
-    df["actual_fmt"] = [t for t in df.get("actual_text", df["actual"].astype(str))]
-    df["target_fmt"] = df.get("target_text", df["target"].astype(str))
+    df["actual_fmt"] = df["actual_text"]
+    df["target_fmt"] = df["target_text"]
     df["series"] = df["ref"] + " " + df["name"]
-    x = alt.X("quarter:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45))
+    has_bench = bool(df["benchmark"].notna().any())
+    has_band = bool(df["target_upper"].notna().any())
+    subtitle = "Dashed line: target" + (" range" if has_band else "")
+    if has_bench:
+        labels = [str(v) for v in df["benchmark_label"].dropna().unique() if str(v).strip()]
+        subtitle += f"; grey line: {labels[0] if len(labels) == 1 else 'benchmark'}"
+    if bool(df["suppressed"].any()):
+        hidden = str(df.loc[df["suppressed"], "actual_text"].iloc[0])
+        subtitle += f"; a gap is a count of {hidden}, not shown"
+    # Counts of people start at zero (the gap left by a small count then reads as "low"); other
+    # measures use the range of their values so that movements near the target are visible.
+    from_zero = (
+        bool(df["counts_people"].fillna(False).astype(bool).any())
+        if "counts_people" in df
+        else False
+    )
+    x = alt.X(
+        "quarter:O",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelExpr=quarter_labels(order), labelPadding=6),
+    )
     y_title = {"%": "Per cent", "£": "Pounds"}.get(unit, unit.capitalize() if unit else "Value")
     base = alt.Chart(df)
-    # Hide suppressed actuals from the chart entirely (their points would give the value away).
-    visible = df[~df.get("suppressed", pd.Series(False, index=df.index)).astype(bool)]
+    # The line breaks at a gap (not reported, suppressed) but joins an annual measure's values
+    # across the quarters in which it is not due.
     line = (
-        alt.Chart(visible)
+        base.transform_filter(f"datum.state != '{NOT_DUE}'")
         .mark_line(strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("actual:Q", title=y_title),
+            y=alt.Y("actual:Q", title=y_title, scale=alt.Scale(zero=from_zero, nice=True)),
             detail="series:N",
             color=alt.Color(
                 "series:N",
                 legend=alt.Legend(title=None) if many else None,
-                scale=alt.Scale(
-                    range=["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
-                ),
+                scale=alt.Scale(range=list(CATEGORICAL)),
             ),
         )
     )
+    rag_domain = list(RAG_COLOURS)
     points = (
-        alt.Chart(visible)
-        .mark_point(filled=True, size=110, stroke="white", strokeWidth=1)
+        base.transform_filter("isValid(datum.actual)")
+        .mark_point(filled=True, size=120, opacity=1, stroke="white", strokeWidth=1)
         .encode(
             x=x,
             y="actual:Q",
             detail="series:N",
             color=alt.Color(
                 "rag:N",
-                scale=alt.Scale(domain=list(RAG_COLOURS), range=list(RAG_COLOURS.values())),
-                legend=alt.Legend(title="RAG"),
+                scale=alt.Scale(domain=rag_domain, range=list(RAG_COLOURS.values())),
+                legend=alt.Legend(
+                    title="RAG rating", symbolSize=150, symbolStrokeWidth=0, symbolOpacity=1
+                ),
             ),
             shape=alt.Shape(
                 "rag:N",
-                scale=alt.Scale(domain=list(RAG_SHAPES), range=list(RAG_SHAPES.values())),
-                legend=alt.Legend(title="RAG"),
+                scale=alt.Scale(domain=rag_domain, range=[RAG_SHAPES[k] for k in rag_domain]),
+                legend=alt.Legend(
+                    title="RAG rating", symbolSize=150, symbolStrokeWidth=0, symbolOpacity=1
+                ),
             ),
             tooltip=[
                 alt.Tooltip("series:N", title="Indicator"),
@@ -190,22 +312,27 @@ def trend_chart(
             ],
         )
     )
+    target_tooltip = [
+        alt.Tooltip("quarter:N", title="Quarter"),
+        alt.Tooltip("target_fmt:N", title="Target"),
+    ]
     target = base.mark_line(
         strokeDash=[6, 4], color=TARGET_COLOUR, interpolate="step-after", strokeWidth=1.5
-    ).encode(
-        x=x,
-        y="target:Q",
-        detail="series:N",
-        tooltip=[
-            alt.Tooltip("quarter:N", title="Quarter"),
-            alt.Tooltip("target_fmt:N", title="Target"),
-        ],
-    )
+    ).encode(x=x, y="target:Q", detail="series:N", tooltip=target_tooltip)
     layers = [target, line, points]
-    if df["benchmark"].notna().any():
+    if has_band:
+        upper = (
+            base.transform_filter("isValid(datum.target_upper)")
+            .mark_line(
+                strokeDash=[6, 4], color=TARGET_COLOUR, interpolate="step-after", strokeWidth=1.5
+            )
+            .encode(x=x, y="target_upper:Q", detail="series:N", tooltip=target_tooltip)
+        )
+        layers.insert(1, upper)
+    if has_bench:
         bench = (
             base.transform_filter("isValid(datum.benchmark)")
-            .mark_line(color=BENCHMARK_COLOUR, strokeWidth=1)
+            .mark_line(color=BENCHMARK_COLOUR, strokeWidth=1.5)
             .encode(
                 x=x,
                 y="benchmark:Q",
@@ -213,13 +340,18 @@ def trend_chart(
                 tooltip=[
                     alt.Tooltip("quarter:N", title="Quarter"),
                     alt.Tooltip("benchmark_label:N", title="Benchmark"),
-                    alt.Tooltip("benchmark:Q", title="Value"),
+                    alt.Tooltip("benchmark_fmt:N", title="Value"),
                 ],
             )
         )
         layers.insert(0, bench)
     return _configure(
-        alt.layer(*layers, title=title).resolve_scale(color="independent"), width, height
+        alt.layer(*layers, title=alt.Title(title_lines, subtitle=subtitle)).resolve_scale(
+            color="independent", shape="independent"
+        ),
+        width,
+        height,
+        fit_x=True,
     )
 
 
@@ -228,48 +360,99 @@ def describe_trend(history: pd.DataFrame) -> str:
     if history.empty:
         return "Trend chart with no data."
     df = history.sort_values("period")
-    last = df[df["actual"].notna()].tail(1)
-    name = df["name"].iloc[0] if df["ref"].nunique() == 1 else f"{df['ref'].nunique()} indicators"
+    single = df["ref"].nunique() == 1
+    name = df["name"].iloc[0] if single else f"{df['ref'].nunique()} indicators"
+    if single and "polarity" in df:
+        name += f" ({Polarity(df['polarity'].iloc[0]).phrase})"
     first_q, last_q = (
         Period.from_key(int(df["period"].min())).label,
         Period.from_key(int(df["period"].max())).label,
     )
-    text = f"Trend of {name} from {first_q} to {last_q}, with the target as a dashed line."
-    if len(last) and df["ref"].nunique() == 1:
+    text = f"Trend of {name} from {first_q} to {last_q}, with the target as a dashed line"
+    if "benchmark" in df and df["benchmark"].notna().any():
+        labels = [str(v) for v in df.get("benchmark_label", pd.Series(dtype=object)).dropna()]
+        text += f" and the {labels[-1] if labels else 'benchmark'} as a grey line"
+    text += "."
+    last = df[df["actual"].notna()].tail(1)
+    if len(last) and single:
         r = last.iloc[0]
         text += (
             f" Latest value {r.get('actual_text', format_number(r['actual'], r['unit']))} in "
-            f"{Period.from_key(int(r['period'])).label} against a target of {r.get('target_text', '')}"
+            f"{Period.from_key(int(r['period'])).label} against a target of "
+            f"{r.get('target_text', format_number(r['target'], r['unit']))}"
             f" ({r.get('rag', 'not rated')})."
         )
     return text
 
 
-def action_timeline(statuses: pd.DataFrame, width: int | str = "container") -> alt.Chart:
-    """Each action line's status per quarter: a coloured cell with the status written in it."""
+# Status colours for the action timeline: the report's groups, with the two grey states told apart
+# by shade as well as by the word in the cell.
+STATUS_COLOURS = {
+    "Complete": ACTION_COLOURS["Complete"],
+    "On track": ACTION_COLOURS["Green"],
+    "Minor slippage": ACTION_COLOURS["Amber"],
+    "Off track": ACTION_COLOURS["Red"],
+    "Not started": ACTION_COLOURS["Not started / not yet due"],
+    "Not yet due": "#505A5F",
+}
+_SHORT_STATUS = {
+    "Minor slippage": "Slippage",
+    "Not started": "Not started",
+    "Not yet due": "Not due",
+}
+
+
+def action_timeline(
+    statuses: pd.DataFrame,
+    width: int | str = "container",
+    row_height: int = 28,
+    label_width: int = 440,
+) -> alt.Chart:
+    """Each action line's status per quarter: a coloured cell with the status written in it.
+
+    ``statuses`` has one row per action per quarter (ref, title, priority_id, period, status,
+    commentary). Optional columns: ``label`` (the row's name on the y axis, e.g. an indented split
+    line) and ``row_order`` (the order of rows, top first); without them rows are "REF  title" in
+    priority and reference order."""
     df = statuses.dropna(subset=["period"]).copy()
     df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
-    df["label"] = df["ref"] + "  " + df["title"].str.slice(0, 48)
+    if "label" not in df:
+        df["label"] = df["ref"] + "  " + df["title"].str.slice(0, 48)
+    # Vega trims a label's leading white space; a zero-width space in front keeps an indent.
+    df["label"] = ["\u200b" + v if v[:1].isspace() else v for v in df["label"].astype(str)]
+    if "commentary" not in df:
+        df["commentary"] = ""
+    df["commentary"] = df["commentary"].fillna("")
     order_q = [Period.from_key(k).label for k in sorted(df["period"].astype(int).unique())]
-    order_y = list(dict.fromkeys(df.sort_values(["priority_id", "ref"])["label"]))
-    short = {
-        "Complete": "Complete",
-        "On track": "On track",
-        "Minor slippage": "Slippage",
-        "Off track": "Off track",
-        "Not started": "Not started",
-        "Not yet due": "Not due",
-    }
-    df["short"] = df["status"].map(short)
+    sort_cols = ["row_order"] if "row_order" in df else ["priority_id", "ref"]
+    order_y = list(dict.fromkeys(df.sort_values(sort_cols)["label"]))
+    full_words = len(order_q) <= 6
+    df["short"] = [s if full_words else _SHORT_STATUS.get(s, s) for s in df["status"]]
     base = alt.Chart(df).encode(
-        x=alt.X("quarter:O", sort=order_q, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("label:N", sort=order_y, title=None, axis=alt.Axis(labelLimit=380)),
+        x=alt.X(
+            "quarter:O",
+            sort=order_q,
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=0, labelFontWeight="bold"),
+        ),
+        # Labels left-aligned so a split line's indent shows under its parent.
+        y=alt.Y(
+            "label:N",
+            sort=order_y,
+            title=None,
+            axis=alt.Axis(
+                labelLimit=label_width,
+                labelAlign="left",
+                labelBaseline="middle",
+                labelPadding=label_width + 8,
+            ),
+        ),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
-            "group:N",
-            scale=alt.Scale(domain=list(ACTION_COLOURS), range=list(ACTION_COLOURS.values())),
-            legend=alt.Legend(title="Status"),
+            "status:N",
+            scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+            legend=None,  # the status is written in every cell
         ),
         tooltip=[
             alt.Tooltip("ref:N", title="Action"),
@@ -280,4 +463,21 @@ def action_timeline(statuses: pd.DataFrame, width: int | str = "container") -> a
         ],
     )
     text = base.mark_text(color="white", fontSize=12, fontWeight="bold").encode(text="short:N")
-    return _configure(alt.layer(cells, text), width, max(120, 26 * len(order_y)))
+    return _configure(alt.layer(cells, text), width, max(60, row_height * len(order_y)), fit_x=True)
+
+
+def describe_timeline(statuses: pd.DataFrame, period_label: str) -> str:
+    """'Status of 31 flagship action lines from Q1 2023-24 to Q3 2023-24; in Q3 2023-24: ...'."""
+    if statuses.empty:
+        return "Flagship action timeline with no data."
+    df = statuses.dropna(subset=["period"])
+    first_q = Period.from_key(int(df["period"].min())).label
+    last_q = Period.from_key(int(df["period"].max())).label
+    rows = df["ref"].nunique()
+    text = f"Status of {rows} flagship actions and lines in each quarter from {first_q} to {last_q}"
+    now = df[[Period.from_key(int(k)).label == period_label for k in df["period"]]]
+    if len(now):
+        counts = now["status"].value_counts()
+        parts = [f"{int(counts[s])} {s.lower()}" for s in STATUS_COLOURS if s in counts]
+        text += f"; in {period_label}: " + ", ".join(parts)
+    return text + "."

@@ -177,6 +177,63 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def _choose(wanted: Sequence[str] | None, allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    """Values named on the command line, matched without regard to case; an unknown one is a usage
+    error naming the choices."""
+    lookup = {a.lower(): a for a in allowed}
+    chosen: list[str] = []
+    for value in wanted or []:
+        match = lookup.get(value.strip().lower())
+        if match is None:
+            choices = "; ".join(allowed) or "none in the database"
+            raise UsageError(f"There is no {what} '{value}'. Choose from: {choices}.")
+        if match not in chosen:
+            chosen.append(match)
+    return tuple(chosen)
+
+
+def cmd_briefing(store: Store, args: argparse.Namespace) -> int:
+    from harrow_dash.briefing import NoBriefingData, build_briefing
+    from harrow_dash.filters import Filters
+    from harrow_dash.scorecard import RuleSettings
+
+    store.require_initialised()
+    quarter: Period = args.quarter
+    available = store.periods()
+    if quarter not in available:
+        held = (
+            f"The database holds {available[0].label} to {available[-1].label}."
+            if available
+            else "The database holds no data yet."
+        )
+        print(f"There is no data for {quarter.label}. {held}", file=sys.stderr)
+        return 1
+    prios = store.priorities()
+    by_name = {str(r.name): int(r.id) for r in prios.itertuples()}
+    names = [
+        next((n for n, i in by_name.items() if str(i) == p.strip()), p) for p in args.priority or []
+    ]
+    filters = Filters(
+        period=quarter,
+        priorities=tuple(by_name[n] for n in _choose(names, list(by_name), "priority")),
+        directorates=_choose(args.directorate, store.directorates(), "directorate"),
+        portfolios=_choose(args.portfolio, store.portfolios(), "portfolio"),
+    )
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"The folder '{output.parent}' does not exist.")
+    settings = load_settings()
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    try:
+        document = build_briefing(store, filters, rules)
+    except NoBriefingData as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    output.write_bytes(document)
+    print(f"Briefing pack for {quarter.label} written to {output}")
+    return 0
+
+
 def _quarter(text: str) -> Period:
     try:
         return parse_period(text)
@@ -225,6 +282,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsuppressed", action="store_true", help="include small counts of people (editors only)"
     )
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser(
+        "briefing", help="write the briefing pack (Word) for a quarter, optionally filtered"
+    )
+    p.add_argument("--quarter", required=True, type=_quarter, help='the quarter, e.g. "Q3 2023-24"')
+    p.add_argument(
+        "--priority",
+        action="append",
+        metavar="N|NAME",
+        help="a priority by number or name (repeat for several; default: all)",
+    )
+    p.add_argument(
+        "--directorate", action="append", metavar="NAME", help="a directorate (repeatable)"
+    )
+    p.add_argument(
+        "--portfolio", action="append", metavar="NAME", help="a portfolio holder (repeatable)"
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .docx to write")
+    p.set_defaults(func=cmd_briefing)
     return parser
 
 

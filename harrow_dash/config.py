@@ -14,6 +14,11 @@ HARROW_DASH_PUBLIC         ``public_mode``                 false
 HARROW_DASH_EDITORS        ``editors`` (list)              empty: e-mails or ``@domain`` entries
 HARROW_DASH_MAX_UPLOAD_MB  ``max_upload_mb``               20
 =========================  ==============================  ===========================================
+
+Sign-in is configured when the secrets file has an ``[auth]`` section (OpenID Connect for ``st.login``;
+see ``.streamlit/secrets.toml.example``). ``HARROW_DASH_SECRETS`` names another secrets file for these
+settings (tests use it); Streamlit itself reads ``[auth]`` from its own secrets locations, so a
+deployment that moves the file must tell Streamlit too (``[secrets] files`` in ``config.toml``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class Settings:
     editors: tuple[str, ...] = field(default_factory=tuple)
     max_upload_mb: int = 20
     auth_configured: bool = False
+    # The ``[auth.<name>]`` provider to pass to ``st.login`` (None: the unnamed provider in ``[auth]``).
+    auth_provider: str | None = None
 
 
 def _secrets(path: Path) -> dict[str, Any]:
@@ -55,9 +62,23 @@ def _truthy(value: object) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secrets_file() -> Path:
+    """The secrets file the settings come from: ``HARROW_DASH_SECRETS`` or ``.streamlit/secrets.toml``."""
+    override = os.environ.get("HARROW_DASH_SECRETS", "").strip()
+    return Path(override) if override else SECRETS_PATH
+
+
+def _auth_provider(auth: object) -> str | None:
+    """The named provider when ``[auth]`` holds only ``[auth.<name>]`` sections, else None."""
+    if not isinstance(auth, dict) or "client_id" in auth:
+        return None
+    named = [k for k, v in auth.items() if isinstance(v, dict) and "client_id" in v]
+    return named[0] if named else None
+
+
 def load_settings(secrets_path: Path | None = None) -> Settings:
     """The settings in force now (environment first, then secrets.toml, then defaults)."""
-    secrets = _secrets(secrets_path or SECRETS_PATH)
+    secrets = _secrets(secrets_path or secrets_file())
     ours: dict[str, Any] = secrets.get("harrow_dash", {})
 
     def pick(env: str, key: str, default: Any) -> Any:
@@ -79,4 +100,5 @@ def load_settings(secrets_path: Path | None = None) -> Settings:
         editors=editors,
         max_upload_mb=int(pick("HARROW_DASH_MAX_UPLOAD_MB", "max_upload_mb", 20)),
         auth_configured="auth" in secrets,
+        auth_provider=_auth_provider(secrets.get("auth")),
     )

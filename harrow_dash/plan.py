@@ -14,3 +14,10 @@ PRIORITIES_2023_24: list[tuple[int, str, str]] = [
     (2, "A borough that is clean and safe", "Clean and safe"),
     (3, "A place where those in need are supported", "Those in need supported"),
 ]
+
+# Shown wherever the shipped sample data is on screen or in an export.
+ILLUSTRATIVE_NOTE = (
+    "Illustrative sample data, made up to show how the dashboard works: "
+    "not Harrow Council's official performance figures."
+)
+ILLUSTRATIVE_SHORT = "Illustrative sample data: not Harrow Council's official performance figures."

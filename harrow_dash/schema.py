@@ -4,7 +4,13 @@ Periods are stored as integer keys (see :mod:`harrow_dash.periods`), e.g. 20233 
 Every loaded row carries the load batch that last wrote it; ``*_history`` tables keep the rows a batch
 replaced so that a rollback restores exactly what was there before.
 
-Tables are declared explicitly (duckdb-engine cannot reflect them with SQLAlchemy 2.1).
+Tables are declared explicitly (duckdb-engine cannot reflect them with SQLAlchemy 2.1). A database made
+by an older version is brought up to date by :func:`upgrade` (new tables and new columns only).
+
+``commentary_internal`` marks commentary that is for officers and councillors only: the public view
+(public mode) blanks it. It was added after the first release, so it is the last column of its tables
+(where ``ALTER TABLE ... ADD COLUMN`` puts it in an upgraded database) and may be NULL there (read as
+false).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     DateTime,
     Float,
     Integer,
@@ -22,6 +29,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 
 metadata = MetaData()
@@ -84,6 +93,7 @@ indicator_values = Table(
     Column("benchmark_label", String),
     Column("not_due", Boolean, nullable=False),
     Column("batch_id", Integer),
+    Column("commentary_internal", Boolean, server_default=false()),
     PrimaryKeyConstraint("ref", "period"),
 )
 
@@ -107,6 +117,7 @@ action_statuses = Table(
     Column("status", String, nullable=False),
     Column("commentary", Text),
     Column("batch_id", Integer),
+    Column("commentary_internal", Boolean, server_default=false()),
     PrimaryKeyConstraint("ref", "period"),
 )
 
@@ -176,4 +187,45 @@ def _history_table(name: str) -> Table:
 
 HISTORY_TABLES = {name: _history_table(name) for name in LOADED_TABLES}
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+
+def upgrade(conn: Connection) -> list[str]:
+    """Bring a database made by an older version up to date: create missing tables and add missing
+    columns (with their defaults), then record the schema version. Idempotent; returns what it did.
+
+    Columns are found through ``information_schema`` (DuckDB and PostgreSQL both have it), not
+    SQLAlchemy reflection, which duckdb-engine does not support with SQLAlchemy 2.1."""
+    done: list[str] = []
+    metadata.create_all(conn)
+    for table in metadata.sorted_tables:
+        have = {
+            str(r[0]).lower()
+            for r in conn.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = :t AND table_schema = current_schema()"
+                ),
+                {"t": table.name},
+            )
+        }
+        for col in table.columns:
+            if col.name.lower() in have:
+                continue
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {col.name} {col.type.compile(conn.dialect)}"
+            if col.server_default is not None:
+                default = col.server_default.arg  # type: ignore[attr-defined]
+                ddl += f" DEFAULT {default.compile(dialect=conn.dialect)}"
+            conn.exec_driver_sql(ddl)
+            done.append(f"{table.name}.{col.name}")
+    version = conn.execute(
+        schema_info.select()
+        .with_only_columns(schema_info.c.value)
+        .where(schema_info.c.key == "version")
+    ).scalar()
+    if version is not None and version != SCHEMA_VERSION:
+        conn.execute(
+            schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)
+        )
+        done.append(f"schema version {version} -> {SCHEMA_VERSION}")
+    return done

@@ -17,6 +17,18 @@ from dataclasses import dataclass
 
 from harrow_dash.periods import Period, PeriodError, parse_period
 
+INTERNAL_SPELLINGS = (
+    "internal",
+    "internal commentary",
+    "commentary internal",
+    "commentary is internal",
+    "internal only",
+    "internal (yes/no)",
+    "commentary is internal (yes/no)",
+    "internal commentary (yes/no)",
+    "not for publication",
+)
+
 INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
     "ref": (
         "ref",
@@ -113,6 +125,8 @@ INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "england average",
     ),
     "benchmark_label": ("benchmark label", "benchmark name", "comparator group", "benchmark group"),
+    # yes/no: the commentary is for officers and councillors only (hidden in the public view).
+    "commentary_internal": INTERNAL_SPELLINGS,
 }
 
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -125,6 +139,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "period": INDICATOR_FIELDS["period"],
     "status": ("status", "progress", "rag", "rag status", "action status"),
     "commentary": INDICATOR_FIELDS["commentary"],
+    "commentary_internal": INTERNAL_SPELLINGS,
 }
 
 HIGHLIGHT_FIELDS: dict[str, tuple[str, ...]] = {

@@ -39,7 +39,12 @@ from harrow_dash.ingest.validate import (
 from harrow_dash.store import Store
 
 # Defaults for NOT NULL columns a file may leave out for a new row.
-_DEFAULTS = {"not_due": "FALSE", "counts_people": "FALSE", "frequency": "'quarterly'"}
+_DEFAULTS = {
+    "not_due": "FALSE",
+    "counts_people": "FALSE",
+    "frequency": "'quarterly'",
+    "commentary_internal": "FALSE",
+}
 # Tables counted as "rows" in batch summaries, with the frame that feeds each.
 DATA_TABLES = (
     "indicators",
@@ -273,10 +278,14 @@ class _Stager:
             f"DELETE FROM {name} e USING merged_{name} m WHERE {on} AND m.is_changed"
         )
         new_cols = [c for c in all_cols if c != "batch_id"]
+        # Rows by quarter: every dashboard query picks a quarter, and DuckDB skips the blocks of rows
+        # whose quarters cannot match, so a history loaded indicator by indicator (a tidy file sorted
+        # by reference) would otherwise be read whole for each quarter shown.
+        order = f" ORDER BY period, {', '.join(k for k in keys if k != 'period')}" if "period" in keys else ""
         self.conn.execute(
             sa.text(
                 f"INSERT INTO {name} ({', '.join(new_cols)}, batch_id) SELECT {', '.join(new_cols)}, :b "
-                f"FROM merged_{name} WHERE is_new OR is_changed"
+                f"FROM merged_{name} WHERE is_new OR is_changed{order}"
             ),
             {"b": batch_id},
         )

@@ -68,6 +68,8 @@ def clean_text(series: pd.Series) -> pd.Series:
         .str.replace("\u00a0", " ", regex=False)
         .str.strip()
     )
+    if cleaned.equals(distinct):  # already clean, as most columns are: no need to rebuild it
+        return s
     return pd.Series(cleaned.array.take(codes), index=series.index, name=series.name)
 
 

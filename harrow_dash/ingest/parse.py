@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
 from harrow_dash.ingest.problems import Problem
@@ -67,9 +68,23 @@ def _column(values: pd.Series) -> object:
     return values.to_numpy()
 
 
+def _repeated(text: str, n: int) -> object:
+    """``text`` as a whole column of ``n`` rows: what assigning the bare string gives, built directly
+    (pandas builds a text column from a scalar by an element-by-element take, slow for a big file)."""
+    if n == 0:
+        return text
+    indices = pa.array(np.zeros(n, dtype=np.int32))
+    values = pa.DictionaryArray.from_arrays(indices, pa.array([text], pa.large_string()))
+    return pd.array(values.dictionary_decode(), dtype=str)
+
+
 def _where(sheet: Sheet, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
-        {"_file": sheet.file, "_sheet": sheet.sheet, "_row": data["_row"].to_numpy()}
+        {
+            "_file": _repeated(sheet.file, len(data)),
+            "_sheet": sheet.sheet,
+            "_row": data["_row"].to_numpy(),
+        }
     )
 
 
@@ -149,7 +164,9 @@ class _SheetParser:
             frame[f"_has_{name}"] = values is not None
             frame[name] = None if values is None else _column(_blank_to_none(values))
             if values is not None:
-                frame[f"_col_{name}"] = describe_column(self.sheet, self.col_of[name])
+                frame[f"_col_{name}"] = _repeated(
+                    describe_column(self.sheet, self.col_of[name]), len(frame)
+                )
         return frame
 
     # -- layouts -------------------------------------------------------------------------------------
@@ -162,7 +179,11 @@ class _SheetParser:
         frame["ref"] = _column(ref)
         frame["period"] = period.to_numpy()
         self._value_fields(
-            frame, {f: self.col_of.get(f) for f in VALUE_NUMBERS + VALUE_TEXT + ("rag",)}
+            frame,
+            {
+                f: self.col_of.get(f)
+                for f in VALUE_NUMBERS + VALUE_TEXT + ("rag", "commentary_internal")
+            },
         )
         self.out.values.append(frame[(frame["ref"] != "") & (frame["period"] > 0)])
 
@@ -180,7 +201,7 @@ class _SheetParser:
             values, pct, nd = self.numbers(d[idx], idx, rows, name)
             frame[name] = values.to_numpy()
             frame[f"_pct_{name}"] = pct.to_numpy()
-            frame[f"_col_{name}"] = describe_column(self.sheet, idx)
+            frame[f"_col_{name}"] = _repeated(describe_column(self.sheet, idx), len(frame))
             if name == "actual":
                 not_due = nd
         frame["not_due"] = not_due.to_numpy()
@@ -192,13 +213,25 @@ class _SheetParser:
             idx = columns.get(name)
             frame[f"_has_{name}"] = idx is not None
             frame[name] = None if idx is None else _column(_blank_to_none(clean_text(d[idx])))
+        self._internal_flag(frame, columns.get("commentary_internal"), d)
         # A benchmark column headed e.g. "London average" names its own benchmark.
         b_idx = columns.get("benchmark")
         if b_idx is not None and columns.get("benchmark_label") is None:
             heading = self.sheet.headings[b_idx].strip()
             if heading.lower() not in ("benchmark", "benchmark value", "comparator"):
-                frame["benchmark_label"] = frame["benchmark"].notna().map({True: heading, False: None})
+                frame["benchmark_label"] = (
+                    frame["benchmark"].notna().map({True: heading, False: None})
+                )
                 frame["_has_benchmark_label"] = True
+
+    def _internal_flag(self, frame: pd.DataFrame, idx: int | None, rows: pd.DataFrame) -> None:
+        """The "commentary is internal" yes/no text (read as true/false in ``validate``)."""
+        frame["_has_commentary_internal"] = idx is not None
+        frame["commentary_internal"] = (
+            None if idx is None else _blank_to_none(clean_text(rows[idx])).to_numpy()
+        )
+        if idx is not None:
+            frame["_col_commentary_internal"] = describe_column(self.sheet, idx)
 
     def scorecard(self) -> None:
         d = self.data
@@ -230,6 +263,7 @@ class _SheetParser:
                 )
                 if columns["commentary"] is None:
                     columns["commentary"] = self.col_of.get("commentary")
+                columns["commentary_internal"] = self.col_of.get("commentary_internal")
             if all(v is None for v in columns.values()):
                 continue
             frame = _where(self.sheet, d)
@@ -266,6 +300,7 @@ class _SheetParser:
         comm = self.text("commentary")
         frame["_has_commentary"] = comm is not None
         frame["commentary"] = None if comm is None else _blank_to_none(comm[rows.index]).to_numpy()
+        self._internal_flag(frame, self.col_of.get("commentary_internal"), rows)
         self.out.statuses.append(frame[(frame["ref"] != "") & (frame["period"] > 0)])
 
     def highlights(self) -> None:

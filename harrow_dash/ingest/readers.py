@@ -204,7 +204,44 @@ def check_workbook(content: bytes, file: str) -> list[Problem]:
             ]
         if "[Content_Types].xml" not in zf.namelist():
             return [Problem(file, None, None, None, "this is not a valid .xlsx workbook.")]
+        try:
+            dtd = any(_declares_dtd(zf, i) for i in infos if i.filename.endswith((".xml", ".rels")))
+        except Exception as exc:  # a damaged, encrypted or oddly compressed part
+            return [
+                Problem(
+                    file, None, None, None, f"the workbook is damaged and was not opened: {exc}"
+                )
+            ]
+        if dtd:
+            return [
+                Problem(
+                    file,
+                    None,
+                    None,
+                    None,
+                    "the workbook's XML declares a document type (DTD), which spreadsheets never "
+                    "need and which can hide an entity-expansion attack; it was not opened.",
+                )
+            ]
     return []
+
+
+# A DOCTYPE can only come before the root element; Excel writes none. Checked in UTF-8 and UTF-16.
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+XML_PROLOG_BYTES = 64 * 1024
+
+
+def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part declares a DTD near its start. Defence in depth: openpyxl parses sheets
+    with defusedxml (which refuses entity declarations) and other parts with lxml without resolving
+    entities (libxml2 refuses entity amplification), but a workbook has no use for a DTD at all."""
+    with zf.open(info) as fh:
+        head = fh.read(XML_PROLOG_BYTES).upper()
+    return any(marker in head for marker in _DTD_MARKERS)
 
 
 def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
@@ -233,10 +270,17 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
                     )
                 )
                 continue
-            grid_rows = [
-                [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
-                for row in ws.iter_rows()
-            ]
+            try:
+                grid_rows = [
+                    [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
+                    for row in ws.iter_rows()
+                ]
+            except Exception as exc:  # read-only sheets are parsed lazily: damage shows up here
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                problems.append(
+                    Problem(file, ws.title, None, None, f"the sheet cannot be read: {reason}")
+                )
+                continue
             if not grid_rows:
                 continue
             width = max(len(r) for r in grid_rows)

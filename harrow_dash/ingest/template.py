@@ -31,6 +31,8 @@ GUIDANCE = [
     "  outside its reporting quarter.",
     "Priorities must be one of the plan's priorities (see the Lists sheet). New indicators need a name,",
     "  priority, unit and polarity ('Good is'). A RAG in the file is the official one and is kept.",
+    "Commentary is internal: write yes for commentary meant for officers and councillors only; the",
+    "  public view hides it. Blank or no means the commentary may be published.",
     "Quarters: Q1 is April-June, Q2 July-September, Q3 October-December, Q4 January-March.",
     "Nothing is loaded if any cell has a problem: the dashboard lists every problem with its row and column.",
 ]
@@ -99,8 +101,11 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
         "RAG",
         "Commentary",
         "London average",
+        "Commentary is internal",
     ]
     _header(sc, 3, heads)
+    internal_col = sc.cell(row=3, column=len(heads)).column_letter
+    _list_validation(sc, ranges["Yes/no"], f"{internal_col}4:{internal_col}500")
     _list_validation(sc, ranges["Priority"], "C4:C500")
     _list_validation(sc, ranges["Good is"], "F4:F500")
     _list_validation(sc, ranges["Unit"], "G4:G500")
@@ -130,9 +135,11 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
             "Commentary",
             "Benchmark",
             "Benchmark label",
+            "Commentary is internal",
         ],
     )
     _list_validation(tidy, ranges["Priority"], "C2:C5000")
+    _list_validation(tidy, ranges["Yes/no"], "R2:R5000")
     _list_validation(tidy, ranges["Good is"], "G2:G5000")
 
     act = wb.create_sheet("Flagship actions", 3)
@@ -149,9 +156,11 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
             "Period",
             "Status",
             "Commentary",
+            "Commentary is internal",
         ],
     )
     _list_validation(act, ranges["Priority"], "C2:C2000")
+    _list_validation(act, ranges["Yes/no"], "J2:J2000")
     _list_validation(act, ranges["Status"], "H2:H2000")
 
     hl = wb.create_sheet("Highlights", 4)

@@ -33,6 +33,7 @@ VALUE_COLUMNS = [
     "benchmark",
     "benchmark_label",
     "not_due",
+    "commentary_internal",
 ]
 INDICATOR_COLUMNS = [
     "ref",
@@ -49,7 +50,7 @@ INDICATOR_COLUMNS = [
     "source",
 ]
 ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
-STATUS_COLUMNS = ["ref", "period", "status", "commentary"]
+STATUS_COLUMNS = ["ref", "period", "status", "commentary", "commentary_internal"]
 HIGHLIGHT_COLUMNS = ["period", "priority_id", "kind", "text", "indicator_ref", "action_ref"]
 NEW_INDICATOR_NEEDS = ("name", "priority", "unit", "polarity")
 
@@ -284,10 +285,27 @@ class Validator:
         )
         return ind
 
+    def _internal_flags(self, frame: pd.DataFrame) -> None:
+        """``commentary_internal`` as true/false from yes/no text; a blank cell in a column the file
+        gives means no (public). Rows from files without the column keep None (the stored value)."""
+        if "commentary_internal" not in frame:
+            return
+
+        def yes_no(t: str) -> bool:
+            b = _bool(t)
+            if b is None:
+                raise ValueError(f"'{t}' is not yes or no (is the commentary internal?).")
+            return b
+
+        flags = self._map_unique(frame, "commentary_internal", yes_no)
+        given = frame["_has_commentary_internal"].fillna(False).astype(bool)
+        frame["commentary_internal"] = flags.where(flags.notna() | ~given, False)
+
     def values(self, indicators: pd.DataFrame) -> pd.DataFrame:
         val = _concat(self.parsed.values)
         if val.empty:
             return pd.DataFrame(columns=VALUE_COLUMNS)
+        self._internal_flags(val)
         # Units: from the file where it gives one, else from the database.
         unit_of = pd.concat(
             [
@@ -391,6 +409,7 @@ class Validator:
         if st.empty:
             return act, pd.DataFrame(columns=STATUS_COLUMNS)
         st["status"] = self._map_unique(st, "status", lambda t: parse_action_status(t).value)
+        self._internal_flags(st)
         dup = st.duplicated(["ref", "period"], keep="first")
         self.add(
             st,

@@ -9,18 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash.charts import counts_frame, describe_counts
+from harrow_dash.plan import ILLUSTRATIVE_NOTE
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import RAG_ICONS, rag_label
 from harrow_dash.textsafe import escape_markdown
 
-ILLUSTRATIVE = (
-    "Illustrative sample data, made up to show how the dashboard works: "
-    "not Harrow Council's official performance figures."
-)
-
 
 def illustrative_note() -> None:
-    st.warning(ILLUSTRATIVE, icon=":material/science:")
+    st.warning(ILLUSTRATIVE_NOTE, icon=":material/science:")
 
 
 def rag_key() -> None:

@@ -3,6 +3,9 @@
 Caches are keyed on the database URL and the filters (hashable, frozen dataclasses); the store itself
 is a cached resource and never hashed. ``clear()`` runs after every load or rollback so every open
 session sees the new data on its next interaction.
+
+In public mode (a setting of the whole deployment) the store is a public one: every query it runs
+sees only published quarters and no internal commentary, so no loader here can leak a draft.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash import views
+from harrow_dash.config import load_settings
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
@@ -20,13 +24,36 @@ TTL = 600
 
 
 @st.cache_resource(show_spinner=False)
+def _store(url: str, public: bool) -> Store:
+    return Store(url, public=public)
+
+
+_MODE: dict[str, bool] = {}
+
+
 def store(url: str) -> Store:
-    return Store(url)
+    """The process's store for ``url``; a public one (published quarters only) in public mode.
+
+    Cached results are keyed on the URL and filters, not the mode, so when the mode changes (the
+    setting was edited while the app runs) they are all dropped: nothing cached from the internal
+    view is served to the public one. Every page run calls this first (through ``database_ready``)."""
+    public = load_settings().public_mode
+    if _MODE.setdefault(url, public) != public:
+        _MODE[url] = public
+        st.cache_data.clear()
+    return _store(url, public)
+
+
+@st.cache_resource(show_spinner=False)
+def _upgraded(url: str) -> list[str]:
+    """Bring a database made by an older version up to date, once per process."""
+    return store(url).upgrade()
 
 
 def database_ready(url: str) -> tuple[bool, str]:
     try:
         if store(url).is_initialised():
+            _upgraded(url)
             return True, ""
     except DatabaseBusy as exc:
         return False, str(exc)
@@ -52,6 +79,12 @@ def options(url: str, public_mode: bool) -> Options:
         portfolios=s.portfolios(),
         default_period=default,
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def published(url: str) -> tuple[Period, ...]:
+    """The quarters an editor has published (the rest are drafts)."""
+    return tuple(store(url).published_periods())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -101,3 +134,50 @@ def highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
 def clear() -> None:
     """Forget cached results (after a load, rollback or publish)."""
     st.cache_data.clear()
+
+
+# -- Indicators, Flagship actions and Highlights pages (harrow_dash.explore) ------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFrame:
+    """The Indicators page's list: indicators matching the filters, with status and sparklines."""
+    from harrow_dash import explore
+
+    inds = indicators_at(url, filters, rules)
+    refs = tuple(str(r) for r in inds["ref"]) if len(inds) else ()
+    sparks = sparklines(url, refs, filters.period, rules) if refs else {}
+    return explore.indicator_list(inds, sparks)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def all_indicators_at(url: str, period: Period | None, rules: RuleSettings) -> pd.DataFrame:
+    """Every indicator at the quarter, whatever the other filters (for links and the picker)."""
+    return views.indicators_at(store(url), Filters(period=period), rules, apply_rag_filter=False)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def action_rows(url: str, filters: Filters) -> pd.DataFrame:
+    """Flagship actions and split lines with their status at the filter's quarter (no RAG filter)."""
+    from harrow_dash import explore
+
+    if filters.period is None:
+        return explore.action_rows(pd.DataFrame(), None)
+    return explore.action_rows(action_history(url, filters, filters.period), filters.period)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def highlight_items(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFrame:
+    """Achievements and areas for improvement up to the filter's quarter, newest first, linked."""
+    from harrow_dash import explore
+
+    if filters.period is None:
+        return explore.highlight_items(pd.DataFrame(), None, pd.DataFrame(), pd.DataFrame())
+    period = filters.period
+    everything = Filters(period=period)
+    return explore.highlight_items(
+        highlights(url, filters, True),
+        period,
+        all_indicators_at(url, period, rules),
+        action_rows(url, everything),
+    )

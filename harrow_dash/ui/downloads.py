@@ -1,31 +1,138 @@
-"""Download buttons for what a page shows: the data as CSV (and, with the briefing work, Excel,
-and charts as PNG and SVG). Every export is neutralised against formula injection and carries only
-what the user can see on screen (suppressed counts stay suppressed)."""
+"""Download buttons for what a page shows: the data as CSV and Excel, each chart as PNG and SVG, and
+the briefing pack (Word). The files are built by :mod:`harrow_dash.export_files` and
+:mod:`harrow_dash.briefing` (no Streamlit there), only when the user clicks: the buttons take a
+function, so a page never pays for files nobody downloads, and clicking does not rerun the page.
+
+Every export is neutralised against formula injection and carries only what the user can see on
+screen (the table passed in is the one displayed, so suppressed counts stay suppressed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from harrow_dash.exports import neutralise_frame
+from harrow_dash.briefing import briefing_document
+from harrow_dash.briefing import file_name as briefing_file_name
+from harrow_dash.export_files import (
+    chart_png,
+    chart_svg,
+    csv_bytes,
+    excel_bytes,
+    export_context,
+    file_slug,
+)
+from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _title_from(name: str) -> str:
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def download_bar(
-    ctx: PageContext, name: str, table: pd.DataFrame, charts: Mapping[str, alt.Chart] | None = None
+    ctx: PageContext,
+    name: str,
+    table: pd.DataFrame,
+    charts: Mapping[str, alt.Chart] | None = None,
+    *,
+    title: str | None = None,
 ) -> None:
-    """Offer ``table`` (exactly as displayed) and ``charts`` for download. ``name`` is a short slug
-    used in file names, e.g. ``indicators``."""
-    period = ctx.period.label.replace(" ", "_") if ctx.period else "all"
-    csv = neutralise_frame(table).to_csv(index=False).encode("utf-8-sig")
+    """Offer ``table`` (exactly as displayed) as CSV and Excel, and each of ``charts`` as PNG and SVG,
+    in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
+    e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows."""
+    period = file_slug(ctx.period.label) if ctx.period else "all"
+    base = f"harrow_{file_slug(name)}_{period}"
+    what = title or _title_from(name)
+    illustrative = data.is_illustrative(ctx.store_url)
+    threshold = ctx.rules.suppression_threshold
+    frame = table.copy()
+    context = export_context(what, ctx.filters, ctx.priority_names, illustrative, threshold)
+
+    def make_csv() -> bytes:
+        return csv_bytes(frame, threshold)
+
+    def make_xlsx() -> bytes:
+        return excel_bytes(frame, context, sheet_title=what, threshold=threshold)
+
+    with st.popover("Download", icon=":material/download:", key=f"dl_pop_{name}"):
+        st.caption(f"{what}: {len(frame):,} rows, as shown on this page.")
+        with st.container(horizontal=True):
+            st.download_button(
+                "Data (CSV)",
+                make_csv,
+                file_name=f"{base}.csv",
+                mime="text/csv",
+                key=f"dl_csv_{name}",
+                on_click="ignore",
+                icon=":material/table:",
+            )
+            st.download_button(
+                "Data (Excel)",
+                make_xlsx,
+                file_name=f"{base}.xlsx",
+                mime=XLSX_MIME,
+                key=f"dl_xlsx_{name}",
+                on_click="ignore",
+                icon=":material/table_view:",
+            )
+        for chart_name, chart in (charts or {}).items():
+            slug = file_slug(chart_name)
+            st.caption(f"Chart: {chart_name}")
+            with st.container(horizontal=True):
+                for fmt, maker, mime in (
+                    ("PNG", _png_maker(chart), "image/png"),
+                    ("SVG", _svg_maker(chart), "image/svg+xml"),
+                ):
+                    st.download_button(
+                        f"Chart ({fmt})",
+                        maker,
+                        file_name=f"{base}_{slug}.{fmt.lower()}",
+                        mime=mime,
+                        key=f"dl_{fmt.lower()}_{name}_{slug}",
+                        on_click="ignore",
+                        icon=":material/image:",
+                        help=f"{chart_name} as {fmt}",
+                    )
+
+
+def _png_maker(chart: alt.Chart) -> Callable[[], bytes]:
+    return lambda: chart_png(chart)
+
+
+def _svg_maker(chart: alt.Chart) -> Callable[[], bytes]:
+    return lambda: chart_svg(chart)
+
+
+def briefing_button(ctx: PageContext, key: str = "dl_briefing") -> None:
+    """A button that downloads the briefing pack (Word) for the page's quarter and filters. Shows
+    nothing when there is no quarter or nothing matches the filters."""
+    if ctx.period is None:
+        return
+    ov = data.overview(ctx.store_url, ctx.filters, ctx.rules)
+    if ov is None or (ov.indicators.empty and ov.actions.empty):
+        return
+    illustrative = data.is_illustrative(ctx.store_url)
+    filters, names = ctx.filters, dict(ctx.priority_names)
+    threshold = ctx.rules.suppression_threshold
+
+    def make_docx() -> bytes:
+        return briefing_document(ov, filters, names, illustrative, threshold)
+
     st.download_button(
-        "Download data (CSV)",
-        csv,
-        file_name=f"harrow_{name}_{period}.csv",
-        mime="text/csv",
-        key=f"dl_csv_{name}",
-        icon=":material/download:",
+        "Briefing pack (Word)",
+        make_docx,
+        file_name=briefing_file_name(filters),
+        mime=DOCX_MIME,
+        key=key,
+        on_click="ignore",
+        icon=":material/description:",
+        help=f"The Strategic Performance Report for {ctx.period.label} with these filters, "
+        "as a Word document with charts",
     )

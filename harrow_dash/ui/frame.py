@@ -7,10 +7,12 @@ reproduces the view; a bad or stale value in a link produces a gentle note, neve
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException, StreamlitAuthError
 
 from harrow_dash.access import Role, User, resolve_user
 from harrow_dash.config import Settings, load_settings
@@ -28,6 +30,8 @@ CSS = """
                  box-shadow: 0 0 0 5px #0B0C0C !important; }
 h1 { font-size: 1.8rem !important; padding-bottom: 0.2rem !important; }
 .block-container { padding-top: 1.5rem !important; }
+/* Target size (WCAG 2.5.8): beside a chosen value, a multiselect's text box shrinks to 12 px. */
+[data-testid="stMultiSelect"] input[role="combobox"] { min-width: 24px !important; }
 </style>
 """
 
@@ -49,13 +53,25 @@ class PageContext:
         return self.filters.period
 
 
+def _claim(name: str) -> str | None:
+    value = st.user.get(name)
+    return str(value).strip() or None if value else None
+
+
 def _user(settings: Settings) -> User | None:
+    """This session's user (None: sign-in needed). The role comes from the identity token's e-mail
+    claim; Microsoft Entra ID sends ``preferred_username`` (the sign-in address) when a user has no
+    ``email``, so that is used when it is an address."""
     logged_in = False
     email = name = None
     if settings.auth_configured and not settings.public_mode:
-        logged_in = bool(getattr(st.user, "is_logged_in", False))
-        email = str(st.user.get("email") or "") or None if logged_in else None
-        name = str(st.user.get("name") or "") or None if logged_in else None
+        logged_in = bool(st.user.get("is_logged_in", False))
+        if logged_in:
+            email = _claim("email")
+            upn = _claim("preferred_username")
+            if email is None and upn is not None and "@" in upn:
+                email = upn
+            name = _claim("name")
     return resolve_user(
         auth_configured=settings.auth_configured,
         public_mode=settings.public_mode,
@@ -66,12 +82,31 @@ def _user(settings: Settings) -> User | None:
     )
 
 
-def _sign_in_panel() -> None:
-    st.title("Harrow performance dashboard")
-    st.write("Sign in with your council account to see the dashboard.")
-    if st.button("Sign in", type="primary", key="sign_in"):
-        st.login()
+SIGN_IN_TITLE = "Harrow performance dashboard"
+
+
+def _sign_in_panel(settings: Settings) -> None:
+    """All a visitor who has not signed in sees: no data, no navigation, one button."""
+    st.title(SIGN_IN_TITLE, anchor=False)
+    st.write(
+        "Sign in with your council account to see the dashboard. Editors (named by the "
+        "performance team) can also load and publish data."
+    )
+    if st.button("Sign in", type="primary", key="sign_in", icon=":material/login:"):
+        try:
+            st.login(settings.auth_provider)
+        except StreamlitAuthError as exc:
+            st.error(
+                f"Sign-in is not set up correctly on this server: {exc}",
+                icon=":material/error:",
+            )
     st.stop()
+
+
+NO_ACCESS = (
+    "You do not have access to this page. It is for editors; ask the performance team if you "
+    "need to load or publish data."
+)
 
 
 FILTER_KEYS = ("quarter", "priority", "directorate", "portfolio", "rag")
@@ -158,7 +193,9 @@ def _filter_bar(options: Options) -> tuple[Filters, list[str]]:
     if filters.period == options.default_period:
         query.pop("quarter", None)
     if query != _current_query():
-        st.query_params.from_dict(query)
+        # Keep parameters that belong to the page (e.g. the chosen indicators), not the filters.
+        others = {k: st.query_params.get_all(k) for k in st.query_params if k not in FILTER_KEYS}
+        st.query_params.from_dict({**others, **query})
     st.session_state[_WRITTEN] = query
     return filters, notes
 
@@ -170,25 +207,41 @@ EDITOR_PAGES = {"Data"}
 
 def _page_title(path: Path) -> str:
     """'pages/3_Flagship_actions.py' -> 'Flagship actions'."""
-    stem = path.stem.split("_", 1)[1] if "_" in path.stem and path.stem.split("_", 1)[0].isdigit() else path.stem
+    stem = (
+        path.stem.split("_", 1)[1]
+        if "_" in path.stem and path.stem.split("_", 1)[0].isdigit()
+        else path.stem
+    )
     return stem.replace("_", " ")
+
+
+def page_link(page: str, **kwargs: object) -> None:
+    """``st.page_link`` that is skipped when the page is unknown, as when a page file is run on its
+    own (AppTest of a single page) rather than through app.py."""
+    with contextlib.suppress(StreamlitAPIException):
+        st.page_link(page, **kwargs)  # type: ignore[arg-type]
 
 
 def _navigation(user: User) -> None:
     """Our own sidebar navigation (Streamlit's is switched off in config.toml) so the home page is
     called "Overview" and editor-only pages are listed only for editors."""
     with st.sidebar:
-        st.page_link("app.py", label="Overview")
+        page_link("app.py", label="Overview")
         for path in sorted((APP_DIR / "pages").glob("*.py")):
             title = _page_title(path)
             if title in EDITOR_PAGES and not user.is_editor:
                 continue
-            st.page_link(f"pages/{path.name}", label=title)
+            page_link(f"pages/{path.name}", label=title)
         st.divider()
 
 
 def page_frame(
-    title: str, *, role: Role = Role.VIEWER, show_filters: bool = True, sidebar: bool = True
+    title: str,
+    *,
+    role: Role = Role.VIEWER,
+    show_filters: bool = True,
+    sidebar: bool = True,
+    header: bool = True,
 ) -> PageContext:
     """Set up the page and return its context; stops the page (after saying why) when the user may
     not see it, or the database is not ready."""
@@ -202,15 +255,13 @@ def page_frame(
     settings = load_settings()
     user = _user(settings)
     if user is None:
-        _sign_in_panel()
+        _sign_in_panel(settings)
         raise SystemExit  # unreachable: st.stop() ends the run
     if not user.may(role):
-        st.title(title)
-        st.error(
-            "You do not have access to this page. It is for editors; ask the performance team if you "
-            "need to load or publish data.",
-            icon=":material/lock:",
-        )
+        st.title(title, anchor=False)
+        st.error(NO_ACCESS, icon=":material/lock:")
+        page_link("app.py", label="Go to the Overview", icon=":material/home:")
+        _account(user, settings)
         st.stop()
     url = settings.database_url
     ready, problem = data.database_ready(url)
@@ -226,29 +277,47 @@ def page_frame(
     if show_filters:
         filters, notes = _filter_bar(options)
     if sidebar:
-        _sidebar_footer(user, settings, url)
+        _sidebar_footer(user, settings, url, filters.period)
     rules = RuleSettings(
         settings.default_tolerance, settings.suppression_threshold, reveal_suppressed=False
     )
     ctx = PageContext(settings, url, user, filters, options, rules, options.priorities)
-    _header(title, ctx)
+    if header:  # the presentation page draws its own header on every slide
+        _header(title, ctx)
     for note in notes:
         st.info(note, icon=":material/link:")
     return ctx
 
 
-def _sidebar_footer(user: User, settings: Settings, url: str) -> None:
+LOCAL_MODE = (
+    "**Local mode**: sign-in is not configured, so you are the single local user, an editor "
+    "(you can load, roll back and publish data). Configure sign-in before sharing this app."
+)
+
+
+def _account(user: User, settings: Settings) -> None:
+    """Who is using the app, in what mode, and the sign-out button."""
+    sb = st.sidebar
+    if settings.public_mode:
+        sb.caption("Public view: published quarters only.")
+    elif user.local_mode:
+        sb.info(LOCAL_MODE, icon=":material/computer:")
+    elif user.signed_in:
+        sb.caption(f"Signed in as {user.name} ({user.role.value}).")
+        if sb.button("Sign out", key="sign_out", icon=":material/logout:"):
+            st.logout()
+
+
+def _sidebar_footer(user: User, settings: Settings, url: str, period: Period | None) -> None:
     sb = st.sidebar
     with sb.expander("Key to RAG ratings", expanded=False):
         rag_key()
-    if user.local_mode:
-        sb.caption("Local mode: no sign-in is configured, so you are the local editor.")
-    elif user.signed_in:
-        sb.caption(f"Signed in as {user.name} ({user.role.value}).")
-        if sb.button("Sign out", key="sign_out"):
-            st.logout()
-    if settings.public_mode:
-        sb.caption("Public view: published quarters only.")
+    if period is not None and not settings.public_mode and period not in data.published(url):
+        sb.caption(
+            f"{period.label} is a draft: an editor has not published it yet, so the public view "
+            "does not show it."
+        )
+    _account(user, settings)
 
 
 def _header(title: str, ctx: PageContext) -> None:

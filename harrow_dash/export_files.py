@@ -1,0 +1,366 @@
+"""Export files built without Streamlit: the data as CSV and Excel, charts as PNG and SVG.
+
+* CSV and Excel hold exactly the table passed in (what the page shows), with readable headers. Every
+  text cell a spreadsheet program would run as a formula (starting with = + - @, a tab or a carriage
+  return) is neutralised; numbers stay numbers; suppressed actuals stay "fewer than 5".
+* The Excel workbook has one tidy sheet: the council, what the table is, the quarter with its as-at
+  date, the filters in words and (for the sample) the illustrative-data note in rows above the table.
+* Charts are rendered by vl-convert, without a browser. vl-convert draws text only in a font it can
+  find; with an unknown font it silently draws *no text at all*, so :func:`ensure_chart_font` checks
+  the chart font really renders (registering the system font folders if needed) before any image is
+  made, and refuses loudly rather than produce a chart without labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from harrow_dash.charts import FONT
+from harrow_dash.exports import neutralise
+from harrow_dash.filters import Filters
+from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_NOTE
+from harrow_dash.suppression import DEFAULT_THRESHOLD, suppressed_text
+
+DEFAULT_CHART_WIDTH = 640
+FONT_DIRECTORIES = ("/usr/share/fonts", "/usr/local/share/fonts")
+
+# Readable headers for the store's column names; a table that already has readable headers keeps them.
+READABLE_HEADERS = {
+    "ref": "Ref",
+    "name": "Indicator",
+    "title": "Flagship action",
+    "description": "Description",
+    "priority_id": "Priority number",
+    "priority": "Priority",
+    "directorate": "Directorate",
+    "portfolio": "Portfolio holder",
+    "portfolio_holder": "Portfolio holder",
+    "lead": "Lead",
+    "unit": "Unit",
+    "polarity": "What good looks like",
+    "tolerance": "Amber tolerance",
+    "frequency": "Frequency",
+    "period": "Quarter",
+    "actual": "Actual",
+    "actual_text": "Actual",
+    "target": "Target",
+    "target_text": "Target",
+    "target_upper": "Target (top of range)",
+    "rag": "RAG",
+    "rag_text": "RAG",
+    "official_rag": "Official RAG",
+    "computed_rag": "Calculated RAG",
+    "rag_note": "Data-quality note",
+    "state": "Reporting state",
+    "commentary": "Commentary",
+    "benchmark": "Benchmark",
+    "benchmark_label": "Benchmark name",
+    "travel_prev": "Since last quarter",
+    "travel_prev_text": "Since last quarter",
+    "travel_year": "Since a year ago",
+    "travel_year_text": "Since a year ago",
+    "status": "Status",
+    "previous_status": "Status last quarter",
+    "group": "Status group",
+    "parent_ref": "Part of action",
+    "counts_people": "Counts people",
+    "suppressed": "Suppressed (fewer than 5)",
+}
+UNIT_WORDS = {
+    "%": "per cent",
+    "£": "pounds (£)",
+    "count": "count",
+    "days": "days",
+    "weeks": "weeks",
+    "minutes": "minutes",
+    "seconds": "seconds",
+    "rate": "rate",
+    "score": "score",
+}
+# Excel number formats by unit, for numeric value columns of a tidy table that has a unit column.
+_UNIT_FORMATS = {
+    "%": '0.0"%"',
+    "£": '"£"#,##0',
+    "count": "#,##0",
+    "days": '0.0" days"',
+    "weeks": '0.0" weeks"',
+    "minutes": '0" minutes"',
+    "seconds": '0" seconds"',
+}
+_VALUE_COLUMNS = ("actual", "target", "target_upper", "benchmark")
+# openpyxl refuses control characters other than tab, newline and carriage return.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class ChartFontMissing(RuntimeError):
+    """vl-convert cannot find the chart font, so a chart image would have no text."""
+
+
+# -- tables -----------------------------------------------------------------------------------------
+
+
+def readable_headers(columns: Sequence[object]) -> list[str]:
+    """Headers for people: store column names become words; duplicates get a distinguishing suffix."""
+    out: list[str] = []
+    for col in columns:
+        text = str(col)
+        header = READABLE_HEADERS.get(text)
+        if header is None:
+            header = text.replace("_", " ").strip() if "_" in text or text.islower() else text
+            header = header[:1].upper() + header[1:]
+        if header in out:
+            header = f"{header} ({text.replace('_', ' ')})"
+        n = 2
+        base = header
+        while header in out:
+            header, n = f"{base} {n}", n + 1
+        out.append(header)
+    return out
+
+
+def protect_suppressed(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Belt and braces: where a table still carries a ``suppressed`` flag with a raw ``actual``,
+    write the actual as "fewer than N" (the pages pass tables that already show it so)."""
+    if "suppressed" not in table.columns or "actual" not in table.columns:
+        return table
+    hide = table["suppressed"].fillna(False).astype(bool)
+    if not hide.any():
+        return table
+    out = table.copy()
+    out["actual"] = out["actual"].astype(object)
+    out.loc[hide, "actual"] = suppressed_text(threshold)
+    return out
+
+
+def _cell(value: object) -> object:
+    """One value as a spreadsheet cell: numbers as numbers, missing as empty, text neutralised."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else value
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        try:
+            return _cell(value.item())
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, dt.date | dt.datetime):
+        return value
+    if isinstance(value, list | tuple | set):
+        value = ", ".join(str(v) for v in value)
+    text = _ILLEGAL_XML.sub("", str(value))
+    return neutralise(text)
+
+
+def export_frame(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """The table as it is exported: suppressed actuals hidden, readable headers, every cell safe."""
+    safe = protect_suppressed(table, threshold)
+    out = pd.DataFrame(
+        {
+            i: pd.Series([_cell(v) for v in safe.iloc[:, i]], dtype=object)
+            for i in range(safe.shape[1])
+        },
+        index=range(len(safe)),
+        dtype=object,
+    )
+    out.columns = [str(neutralise(h)) for h in readable_headers(list(safe.columns))]
+    return out
+
+
+def csv_bytes(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> bytes:
+    """The table as UTF-8 CSV with a byte-order mark (so Excel reads £ and accents correctly).
+
+    Rows end in CRLF (RFC 4180), so a field holding a bare carriage return is quoted too: unquoted,
+    a spreadsheet program would start a new row there, and its next cell could be a formula."""
+    frame = export_frame(table, threshold)
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def export_context(
+    what: str,
+    filters: Filters,
+    priority_names: Mapping[int, str] | None = None,
+    illustrative: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> list[str]:
+    """The lines written above an exported table: council, what it is, quarter and as-at date,
+    filters in words, the illustrative-data note and the suppression rule."""
+    lines = [f"{COUNCIL_NAME}: {what}"]
+    lines += filters.describe(priority_names)
+    if filters.period is None:
+        lines.insert(1, "Quarter: none selected")
+    if illustrative:
+        lines.append(ILLUSTRATIVE_NOTE)
+    lines.append(
+        f"Counts of fewer than {threshold} people are shown as \u201c{suppressed_text(threshold)}\u201d."
+    )
+    return lines
+
+
+def excel_bytes(
+    table: pd.DataFrame,
+    context_lines: Sequence[str],
+    sheet_title: str = "Data",
+    threshold: int = DEFAULT_THRESHOLD,
+) -> bytes:
+    """One tidy sheet: ``context_lines`` in rows at the top, a blank row, then the table with a bold,
+    frozen, filterable header row. Numbers stay numeric (with the unit's number format where the table
+    has a ``unit`` column); text is neutralised against formula injection."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    frame = export_frame(table, threshold)
+    raw_units = (
+        [str(u) if isinstance(u, str) else "" for u in table["unit"]]
+        if "unit" in table.columns
+        else None
+    )
+    wb = Workbook()
+    ws = wb.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", " ", sheet_title)[:31] or "Data"
+    for r, line in enumerate(context_lines, start=1):
+        cell = ws.cell(row=r, column=1, value=_cell(line))
+        cell.font = Font(bold=(r == 1), size=14 if r == 1 else 11)
+    header_row = len(context_lines) + 2
+    header_fill = PatternFill("solid", fgColor="12436D")
+    for c, header in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=header_row, column=c, value=header)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    value_cols = {
+        i
+        for i, name in enumerate(table.columns)
+        if str(name) in _VALUE_COLUMNS and raw_units is not None
+    }
+    for r, row in enumerate(frame.itertuples(index=False, name=None), start=header_row + 1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if (
+                c - 1 in value_cols
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and raw_units is not None
+            ):
+                fmt = _UNIT_FORMATS.get(raw_units[r - header_row - 1])
+                if fmt:
+                    cell.number_format = fmt
+            elif isinstance(value, str) and len(value) > 60:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for c, header in enumerate(frame.columns, start=1):
+        longest = max(
+            [len(str(header))] + [len(str(v)) for v in frame.iloc[:200, c - 1] if v is not None]
+        )
+        ws.column_dimensions[get_column_letter(c)].width = min(max(10, longest + 2), 60)
+    last_row = header_row + max(len(frame), 0)
+    if len(frame.columns):
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{last_row}"
+    ws.sheet_view.showGridLines = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# -- charts -----------------------------------------------------------------------------------------
+
+
+def _probe_spec(font: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": 120,
+        "height": 40,
+        "data": {"values": [{"t": "Harrow"}]},
+        "mark": {"type": "text", "font": font, "fontSize": 30, "color": "black"},
+        "encoding": {"text": {"field": "t", "type": "nominal"}},
+        "config": {"view": {"stroke": None}},
+    }
+
+
+def text_renders(font: str) -> bool:
+    """True when vl-convert really draws text in ``font`` (it draws none for an unknown font)."""
+    import vl_convert as vlc
+    from PIL import Image
+
+    png = vlc.vegalite_to_png(_probe_spec(font), scale=1)
+    image = Image.open(io.BytesIO(png)).convert("L")
+    dark = sum(image.histogram()[:128])  # pixels darker than mid-grey
+    return dark > 20
+
+
+@lru_cache(maxsize=4)
+def ensure_chart_font(font: str = FONT) -> None:
+    """Make sure vl-convert can draw ``font``; register the system font folders if it cannot yet.
+    Raise :class:`ChartFontMissing` (with what to install) rather than make charts without text."""
+    if text_renders(font):
+        return
+    import vl_convert as vlc
+
+    for folder in FONT_DIRECTORIES:
+        if Path(folder).is_dir():
+            vlc.register_font_directory(folder)
+    if not text_renders(font):
+        raise ChartFontMissing(
+            f"The chart font '{font}' is not installed, so chart images would have no text. "
+            "Install it (Debian: apt-get install fonts-dejavu-core) and try again."
+        )
+
+
+def chart_spec(
+    chart: alt.TopLevelMixin | Mapping[str, Any],
+    width: int = DEFAULT_CHART_WIDTH,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with a fixed width (a 'container' width has no container here)."""
+    spec = dict(chart) if isinstance(chart, Mapping) else chart.to_dict()
+    if spec.get("width") in (None, "container"):
+        spec["width"] = width
+    if spec.get("height") == "container":
+        spec["height"] = 300
+    if description:
+        spec["description"] = description
+    return spec
+
+
+def chart_svg(
+    chart: alt.TopLevelMixin | Mapping[str, Any],
+    width: int = DEFAULT_CHART_WIDTH,
+    description: str | None = None,
+) -> bytes:
+    """The chart as SVG (text as <text> elements in the chart font)."""
+    import vl_convert as vlc
+
+    ensure_chart_font()
+    return vlc.vegalite_to_svg(chart_spec(chart, width, description)).encode("utf-8")
+
+
+def chart_png(
+    chart: alt.TopLevelMixin | Mapping[str, Any],
+    width: int = DEFAULT_CHART_WIDTH,
+    scale: float = 2.0,
+    description: str | None = None,
+) -> bytes:
+    """The chart as PNG at ``scale`` times its size (2 = sharp in documents and on screens)."""
+    import vl_convert as vlc
+
+    ensure_chart_font()
+    return bytes(vlc.vegalite_to_png(chart_spec(chart, width, description), scale=scale))
+
+
+def file_slug(text: str) -> str:
+    """A safe piece of a file name: 'Q3 2023-24' -> 'Q3_2023-24'."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("_") or "export"

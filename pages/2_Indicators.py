@@ -1,0 +1,183 @@
+"""Indicators: every performance indicator matching the filters with its current status, and the
+trend of the ones picked, against target and benchmark, with the quarter's commentary.
+
+The picked indicators live in the URL as ``ind`` (repeated for several), beside the filter bar's own
+parameters, so a link opens the same charts. Tables and facts come from harrow_dash.explore.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from harrow_dash import explore
+from harrow_dash.charts import describe_counts, describe_trend, trend_chart
+from harrow_dash.textsafe import escape_markdown
+from harrow_dash.ui import data
+from harrow_dash.ui.components import empty_state, text
+from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.frame import page_frame
+
+PARAM, PICKER, WRITTEN = "ind", "ind_select", "_ind_written"
+MAX_PICKED = 6
+
+# Read the link's indicators before the frame runs: the frame rewrites the URL's filter parameters
+# when they differ from the session's filters, which drops any other parameter.
+link_refs = st.query_params.get_all(PARAM)
+
+ctx = page_frame("Indicators")
+period = ctx.period
+if period is None:
+    empty_state(
+        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
+    )
+    st.stop()
+
+everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
+names = dict(zip(everything["ref"], everything["name"], strict=True))
+table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
+
+# -- the list ---------------------------------------------------------------------------------------
+st.subheader("All indicators", anchor=False)
+if table.empty:
+    empty_state(
+        "No indicators match these filters. Clear a filter in the sidebar to see more, "
+        "or pick any indicator below to see its trend."
+    )
+    shown = table
+else:
+    search = st.text_input(
+        "Search indicators",
+        key="ind_search",
+        placeholder="Search by reference, name, directorate, portfolio, RAG or commentary",
+        icon=":material/search:",
+    )
+    shown = explore.search(table, search, explore.INDICATOR_SEARCH_COLUMNS)
+    counts = explore.rag_summary(shown)
+    if shown.empty:
+        empty_state(
+            f"No indicators match \u201c{escape_markdown(search)}\u201d with these filters. "
+            "Try fewer or different words."
+        )
+    else:
+        st.caption(f"{period.label} \u00b7 " + describe_counts(counts, "indicators"))
+        visible = [
+            c
+            for c in explore.INDICATOR_LIST_COLUMNS
+            if c != "Data note" or shown["Data note"].astype(bool).any()
+        ]
+        st.dataframe(
+            shown[visible],
+            column_config={
+                "Ref": st.column_config.TextColumn("Ref", width=62),
+                "Indicator": st.column_config.TextColumn("Indicator", width=240),
+                "Actual": st.column_config.TextColumn(f"Actual, {period.label}", width=160),
+                "Target": st.column_config.TextColumn("Target", width=90),
+                "RAG": st.column_config.TextColumn("RAG", width=100),
+                "Since last quarter": st.column_config.TextColumn(width=112),
+                "Since a year ago": st.column_config.TextColumn(width=112),
+                "Trend": st.column_config.LineChartColumn(
+                    "Trend to date",
+                    width=100,
+                    help="Reported actuals, oldest to newest; small counts are left out",
+                ),
+                "Data note": st.column_config.TextColumn(width=200),
+            },
+            hide_index=True,
+            height=min(38 + 35 * len(shown), 460),
+            key="ind_table",
+            alt=f"Indicators matching the filters with their status at {period.label}",
+        )
+    download_bar(ctx, "indicators", explore.indicator_download(shown))
+
+# -- picking indicators -------------------------------------------------------------------------------
+notes: list[str] = []
+if link_refs and link_refs != st.session_state.get(WRITTEN):
+    picked, unknown = explore.pick_refs(link_refs, names, MAX_PICKED)
+    st.session_state[PICKER] = picked
+    notes += [
+        f"The link names indicator \u2018{u}\u2019, which is not in the data." for u in unknown
+    ]
+elif PICKER not in st.session_state:
+    # First visit, or back from another page (Streamlit forgets a widget that was not drawn).
+    saved = st.session_state.get(WRITTEN)
+    st.session_state[PICKER] = list(saved) if saved is not None else list(table["ref"][:1])
+kept = [r for r in st.session_state.get(PICKER, []) if r in names]
+if kept != st.session_state.get(PICKER):
+    st.session_state[PICKER] = kept
+options = list(dict.fromkeys(list(shown["ref"] if len(shown) else []) + kept))
+if not options:
+    options = list(everything["ref"])
+
+st.subheader("Trends", anchor=False)
+for note in notes:
+    st.info(escape_markdown(note), icon=":material/link:")
+picked = st.multiselect(
+    "Indicators to chart",
+    options,
+    key=PICKER,
+    format_func=lambda r: explore.label_for(r, names),
+    max_selections=MAX_PICKED,
+    placeholder="Pick one or more indicators",
+    help="Each indicator gets its own chart. The list offers the indicators shown above.",
+)
+if st.query_params.get_all(PARAM) != picked:
+    if picked:
+        st.query_params[PARAM] = picked
+    elif PARAM in st.query_params:
+        del st.query_params[PARAM]
+st.session_state[WRITTEN] = list(picked)
+
+if not picked:
+    empty_state("Pick one or more indicators above to see their trend against target.")
+    st.stop()
+
+now = everything.set_index("ref")
+histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for ref in picked}
+charts = {}
+for ref in picked:
+    facts = explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()})
+    hist = histories[ref]
+    with st.container(border=True, key=f"ind_card_{ref}"):
+        st.caption(escape_markdown(f"{facts.context} \u00b7 {facts.polarity.capitalize()}"))
+        left, right = st.columns([2, 1], gap="large")
+        with left:
+            if hist.empty:
+                st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
+                st.write("No values have been reported for this indicator yet.")
+            else:
+                chart = trend_chart(hist, title=f"{ref} {facts.name} ({facts.polarity})")
+                charts[ref] = chart
+                st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
+        with right:
+            st.caption(f"Actual, {period.label}")
+            st.markdown(f"### {escape_markdown(facts.actual)}")
+            for label, value in (
+                ("Target", facts.target),
+                ("RAG", facts.rag),
+                ("Since last quarter", facts.since_last_quarter),
+                ("Since a year ago", facts.since_last_year),
+                ("Benchmark", facts.benchmark),
+            ):
+                if value:
+                    text(value, prefix=f"**{label}:** ")
+            if facts.rag_note:
+                st.warning(escape_markdown(facts.rag_note), icon=":material/report:")
+            st.markdown(f"**Commentary, {period.label}**")
+            if facts.commentary:
+                text(facts.commentary)
+            else:
+                st.caption("No commentary this quarter.")
+        with st.expander(f"Numbers behind the chart: {ref}", expanded=len(picked) == 1):
+            if facts.description:
+                text(facts.description, prefix="*What it measures:* ")
+            numbers = explore.trend_table(hist)
+            st.dataframe(
+                numbers,
+                hide_index=True,
+                height=38 + 35 * max(1, len(numbers)),
+                key=f"trend_table_{ref}",
+                alt=f"Quarterly values of {ref} {facts.name}",
+                column_config={"Commentary": st.column_config.TextColumn(width="large")},
+            )
+
+download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)

@@ -1,0 +1,161 @@
+"""Flagship actions: every plan commitment and its reporting lines, with status over the quarters as a
+timeline and the chosen quarter's commentary. Filter by the shared filters, a status and a search.
+
+A link may name an action (``?action=FA-12``, as the Highlights page does) to search for it. Rows,
+counts and tables come from harrow_dash.explore.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import streamlit as st
+
+from harrow_dash import explore
+from harrow_dash.charts import action_timeline, describe_timeline
+from harrow_dash.textsafe import escape_markdown
+from harrow_dash.ui import data
+from harrow_dash.ui.components import empty_state, text
+from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.frame import page_frame
+
+PARAM, SEARCH, SEEN = "action", "fa_search", "_fa_link_seen"
+
+# Read the link before the frame runs: the frame may rewrite the URL's filter parameters.
+link_action = st.query_params.get(PARAM)
+
+ctx = page_frame("Flagship actions")
+period = ctx.period
+if period is None:
+    empty_state(
+        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
+    )
+    st.stop()
+
+if link_action and link_action != st.session_state.get(SEEN):
+    st.session_state[SEARCH] = link_action
+st.session_state[SEEN] = link_action
+
+rows = data.action_rows(ctx.store_url, ctx.filters)
+if rows.empty:
+    empty_state(
+        "No flagship actions match these filters. Clear a filter in the sidebar to see more."
+    )
+    st.stop()
+
+notes = []
+if ctx.filters.portfolios:
+    notes.append(
+        "Flagship actions are not assigned to portfolio holders, so the portfolio filter does not "
+        "narrow this page."
+    )
+if ctx.filters.rags:
+    notes.append(
+        "The RAG filter reads on track as Green, minor slippage as Amber and off track as Red; "
+        "complete, not started and not yet due lines have no RAG."
+    )
+for note in notes:
+    st.caption(note)
+
+left, right = st.columns([2, 3], vertical_alignment="bottom")
+with left:
+    statuses = st.multiselect(
+        f"Status in {period.label}",
+        explore.STATUS_ORDER,
+        key="fa_status",
+        format_func=explore.status_label,
+        placeholder="Any status",
+    )
+with right:
+    search = st.text_input(
+        "Search actions",
+        key=SEARCH,
+        placeholder="Search by reference, title, lead officer, directorate or commentary",
+        icon=":material/search:",
+    )
+
+shown = explore.filter_actions(rows, statuses, search, ctx.filters.rags)
+counts = explore.status_counts(shown)
+
+# -- counts ----------------------------------------------------------------------------------------
+with st.container(horizontal=True, gap="small", key="fa_counts"):
+    for status, n in counts.items():
+        st.metric(
+            explore.status_label(status),
+            n,
+            border=True,
+            width=150,
+        )
+st.caption(
+    f"{period.label} \u00b7 {explore.describe_status_counts(counts)} A split action counts by its lines."
+)
+
+if shown.empty:
+    if (search or "").strip():
+        empty_state(
+            f"No flagship actions match \u201c{escape_markdown(search)}\u201d with these filters."
+        )
+    else:
+        empty_state("No flagship actions match these filters.")
+    st.stop()
+
+# -- timeline --------------------------------------------------------------------------------------
+history = data.action_history(ctx.store_url, ctx.filters, period)
+timeline = explore.timeline_frame(history, shown)
+st.subheader("Status over the quarters", anchor=False)
+chart = action_timeline(timeline)
+st.altair_chart(chart, alt=describe_timeline(timeline, period.label), key="fa_timeline")
+if shown["context_only"].any():
+    st.caption(
+        "A split action whose own status does not match is listed for context above its lines."
+    )
+
+# -- commentary ------------------------------------------------------------------------------------
+st.subheader(f"Commentary, {period.label}", anchor=False)
+st.caption("Select a row to read its commentary in full below the table.")
+table = explore.action_table(shown, period)
+picked = st.dataframe(
+    table,
+    hide_index=True,
+    # A new key when the rows change, so a selection never points at a different action.
+    key=f"fa_table_{period.key}_{zlib.crc32(' '.join(shown['ref']).encode()):x}",
+    height=min(38 + 35 * len(table), 740),
+    alt=f"Flagship actions with their status and commentary at {period.label}",
+    on_select="rerun",
+    selection_mode="single-row",
+    column_config={
+        "Action": st.column_config.TextColumn(width=320),
+        "Status": st.column_config.TextColumn(f"Status, {period.label}", width=145),
+        "Last quarter": st.column_config.TextColumn(width=135),
+        "Commentary": st.column_config.TextColumn(width=640),
+        "Lead": st.column_config.TextColumn(width=200),
+        "Directorate": st.column_config.TextColumn(width=160),
+        "Priority": st.column_config.TextColumn(width=260),
+    },
+)
+selected = picked.selection.rows if picked is not None else []
+if selected and selected[0] < len(shown):
+    row = shown.iloc[selected[0]]
+    with st.container(border=True, key="fa_detail"):
+        st.markdown(f"**{escape_markdown(row['ref'])} {escape_markdown(row['title'])}**")
+        st.caption(
+            escape_markdown(
+                " \u00b7 ".join(
+                    str(v) for v in (row["priority"], row["directorate"], row["lead"]) if v
+                )
+            )
+        )
+        text(row["status_text"], prefix=f"**Status, {period.label}:** ")
+        text(row["previous_text"], prefix="**Last quarter:** ")
+        if row["commentary"]:
+            text(row["commentary"])
+        else:
+            st.caption("No commentary this quarter.")
+with st.expander("The timeline as a table"):
+    st.dataframe(
+        explore.timeline_table(timeline),
+        hide_index=True,
+        key="fa_timeline_table",
+        alt="Status of each flagship action line in each quarter",
+    )
+download_bar(ctx, "flagship_actions", table, {"timeline": chart})

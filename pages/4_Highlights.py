@@ -1,0 +1,143 @@
+"""Highlights: key achievements and areas for improvement, every quarter up to the chosen one, newest
+first, grouped by priority, searchable, each linked to the indicator or flagship action it is about.
+
+Items come from harrow_dash.explore; their text is shown exactly as typed (never as HTML or Markdown).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from harrow_dash import explore
+from harrow_dash.textsafe import escape_markdown
+from harrow_dash.ui import data
+from harrow_dash.ui.components import empty_state
+from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.frame import page_frame
+
+INDICATORS_PAGE = "pages/2_Indicators.py"
+ACTIONS_PAGE = "pages/3_Flagship_actions.py"
+KINDS = {"achievement": "Key achievements", "improvement": "Areas for improvement"}
+
+ctx = page_frame("Highlights")
+period = ctx.period
+if period is None:
+    empty_state(
+        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
+    )
+    st.stop()
+as_at = period.label
+
+items = data.highlight_items(ctx.store_url, ctx.filters, ctx.rules)
+if items.empty:
+    empty_state(
+        f"No achievements or areas for improvement have been recorded up to {period.label} "
+        "for these filters."
+    )
+    st.stop()
+
+if ctx.filters.directorates or ctx.filters.portfolios or ctx.filters.rags:
+    st.caption(
+        "Highlights are recorded per priority, so only the quarter and priority filters narrow "
+        "this page; the directorate, portfolio and RAG filters do not."
+    )
+
+with st.container(horizontal=True, gap="medium", key="hl_controls"):
+    scope = st.segmented_control(
+        "Quarters",
+        explore.SCOPES,
+        key="hl_scope",
+        default=explore.SCOPES[0],
+        required=True,
+        format_func=lambda s: f"{s} to {as_at}" if s == "All quarters" else s,
+    )
+    kinds = st.segmented_control(
+        "Show",
+        list(KINDS),
+        key="hl_kind",
+        selection_mode="multi",
+        default=list(KINDS),
+        format_func=lambda k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}",
+    )
+search = st.text_input(
+    "Search highlights",
+    key="hl_search",
+    placeholder="Search the text, an indicator or an action (e.g. PI-16, fly-tipping, FA-12)",
+    icon=":material/search:",
+)
+
+shown = explore.filter_highlights(items, period, scope or explore.SCOPES[0], kinds or [], search)
+n_ach = int((shown["kind"] == "achievement").sum()) if len(shown) else 0
+n_imp = int((shown["kind"] == "improvement").sum()) if len(shown) else 0
+st.caption(
+    f"{n_ach} achievement{'s' if n_ach != 1 else ''} and {n_imp} area"
+    f"{'s' if n_imp != 1 else ''} for improvement, newest quarter first."
+)
+
+if not kinds:
+    empty_state("Choose achievements, areas for improvement or both to see them.")
+    st.stop()
+if shown.empty:
+    if (search or "").strip():
+        empty_state(
+            f"No highlights match \u201c{escape_markdown(search)}\u201d in these quarters. "
+            "Try fewer or different words."
+        )
+    else:
+        empty_state("No highlights were recorded in these quarters for these filters.")
+    st.stop()
+
+
+def show_item(item: pd.Series) -> None:
+    """One highlight: its marker (symbol and word), the text, how what it refers to stands now, and
+    links to that indicator or action. One Markdown block per item keeps long lists quick to draw."""
+    now = [
+        f"{ref} {status or '(not in the data)'}"
+        for ref, status in (
+            (item["indicator_ref"], item["indicator_status"]),
+            (item["action_ref"], item["action_status"]),
+        )
+        if ref
+    ]
+    lines = f"**{item['marker']}**\u2002{escape_markdown(item['text'])}"
+    if now:
+        lines += f"  \n*Now ({as_at}): {escape_markdown('; '.join(now))}*"
+    st.markdown(lines)
+    if item["indicator_ref"] and item["indicator_name"]:
+        st.page_link(
+            INDICATORS_PAGE,
+            label=escape_markdown(f"{item['indicator_ref']} {item['indicator_name']}"),
+            icon=":material/monitoring:",
+            query_params={"ind": item["indicator_ref"]},
+            help="Open this indicator's trend on the Indicators page",
+        )
+    if item["action_ref"] and item["action_title"]:
+        st.page_link(
+            ACTIONS_PAGE,
+            label=escape_markdown(f"{item['action_ref']} {item['action_title']}"),
+            icon=":material/flag:",
+            query_params={"action": item["action_ref"]},
+            help="Open this action on the Flagship actions page",
+        )
+
+
+wanted = [k for k in KINDS if k in (kinds or [])]
+for pid, group in shown.groupby("priority_id", sort=True):
+    with st.container(border=True, key=f"hl_priority_{pid}"):
+        st.subheader(f"Priority {pid}: {escape_markdown(group['priority'].iloc[0])}", anchor=False)
+        heads = st.columns(len(wanted), gap="large")
+        for col, kind in zip(heads, wanted, strict=True):
+            col.markdown(f"**{KINDS[kind]}**")
+        for _, in_quarter in group.groupby("period", sort=False):
+            st.markdown(f"##### {in_quarter['quarter'].iloc[0]}")
+            cols = st.columns(len(wanted), gap="large")
+            for col, kind in zip(cols, wanted, strict=True):
+                with col:
+                    these = in_quarter[in_quarter["kind"] == kind]
+                    if these.empty:
+                        st.caption("None recorded.")
+                    for _, item in these.iterrows():
+                        show_item(item)
+
+download_bar(ctx, "highlights", explore.highlights_download(shown))

@@ -1,0 +1,221 @@
+"""Plain helpers for the browser tests (and ``harrow_dash.bench``): wait for a Streamlit run to finish,
+read exceptions, run axe-core, save screenshots, list the app's pages.
+
+Import them in a test under ``tests/browser`` with ``from helpers import wait_for_app, ...`` (pytest puts
+this folder on ``sys.path`` because ``tests/`` has no ``__init__.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OUTPUT_DIR = REPO_ROOT / "test-output"
+SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
+LOG_DIR = OUTPUT_DIR / "logs"
+
+# The WCAG 2.2 A/AA rule sets of axe-core ("wcag22a" has no rules of its own in axe 4.x; wcag2a and
+# wcag21a hold them).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+# The page is drawn when Streamlit says on the app root that the script is not running, no skeleton
+# placeholder is left (elements whose code loads lazily show one until it arrives, after the run
+# ends), the "Running..." status widget has gone and every Vega-Lite chart has drawn its marks.
+# (harrow_dash/bench.py uses the same test for its timings.)
+_DONE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .every(chart => chart.querySelector('.marks'));
+}
+"""
+
+
+def wait_for_app(page: Page, timeout: float = 30_000, settle_ms: int = 250) -> None:
+    """Wait until the app has finished its current run and drawn the result.
+
+    Waits for the app root, then until Streamlit reports the script is not running, there is no
+    skeleton placeholder and no running status widget; then ``settle_ms`` for charts to paint (the
+    benchmark passes 0). Raise Playwright's TimeoutError after ``timeout`` ms."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(_DONE_JS, timeout=timeout, polling=50)
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+        # A rerun can start during the settle (e.g. a widget syncing its value): wait again.
+        page.wait_for_function(_DONE_JS, timeout=timeout, polling=50)
+
+
+def exceptions(page: Page) -> list[str]:
+    """The text of every Streamlit exception box on the page (empty when there is none)."""
+    return [t.strip() for t in page.locator('[data-testid="stException"]').all_inner_texts()]
+
+
+def alerts(page: Page, kind: str = "info") -> list[str]:
+    """The text of every st.info / st.warning / st.error / st.success box in the main area."""
+    testid = {
+        "info": "stAlertContentInfo",
+        "warning": "stAlertContentWarning",
+        "error": "stAlertContentError",
+        "success": "stAlertContentSuccess",
+    }[kind]
+    boxes = page.locator(f'[data-testid="{testid}"] [data-testid="stMarkdownContainer"]')
+    return [t.strip() for t in boxes.all_inner_texts()]
+
+
+def axe_violations(
+    page: Page,
+    exclusions: dict[str, str] | None = None,
+    tags: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """axe-core violations on the page at the WCAG 2.2 A/AA tags.
+
+    ``exclusions`` maps an axe rule id to the reason it is excluded; every excluded rule must have a
+    reason, and only rules in Streamlit's own chrome (which we cannot change) may be excluded."""
+    exclusions = exclusions or {}
+    for rule, reason in exclusions.items():
+        if not reason or not reason.strip():
+            raise ValueError(f"axe rule {rule!r} is excluded without a reason")
+    options: dict[str, Any] = {
+        "runOnly": {"type": "tag", "values": tags or AXE_TAGS},
+        "resultTypes": ["violations"],
+    }
+    if exclusions:
+        options["rules"] = {rule: {"enabled": False} for rule in exclusions}
+    results = Axe().run(page, options=options)
+    return list(results.response["violations"])
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    """A readable report: rule, impact, help, and for each element its selector and HTML."""
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v.get('help')} [{v.get('helpUrl')}]")
+        for node in v.get("nodes", []):
+            target = ", ".join(str(t) for t in node.get("target", []))
+            html = re.sub(r"\s+", " ", node.get("html", ""))[:300]
+            lines.append(f"    at {target}: {html}")
+            summary = node.get("failureSummary")
+            if summary:
+                lines.append("      " + summary.replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+    """Save what the viewport shows to ``test-output/screenshots/<name>.png`` and return its path.
+
+    With ``full_page`` also save the whole page to ``<name>-full.png``. Streamlit scrolls its main
+    area inside the window, so Playwright's own full-page option sees only the viewport; instead the
+    window is made as tall as the content for the picture, then put back."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "page"
+    path = SCREENSHOT_DIR / f"{safe}.png"
+    page.screenshot(path=str(path))
+    if full_page and page.viewport_size:
+        size = dict(page.viewport_size)
+        height = page.evaluate(
+            """() => Math.max(...[...document.querySelectorAll(
+                 '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stSidebarContent"]'
+               )].map(e => e.scrollHeight), document.body.scrollHeight)"""
+        )
+        tall = {"width": size["width"], "height": max(size["height"], min(int(height), 12_000))}
+        page.set_viewport_size(tall)
+        try:
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(SCREENSHOT_DIR / f"{safe}-full.png"))
+        finally:
+            page.set_viewport_size(size)
+            page.wait_for_timeout(200)
+    return path
+
+
+# -- the sidebar filter bar (widgets keyed filter_quarter, filter_priority, ...) ----------------------
+
+
+def _widget(page: Page, key: str):
+    """The element container of the keyed widget (Streamlit gives it the class ``st-key-<key>``)."""
+    return page.locator(f'[data-testid="stSidebar"] .st-key-{key}')
+
+
+def selectbox_value(page: Page, key: str) -> str:
+    """The value shown in a keyed selectbox."""
+    return _widget(page, key).locator('input[role="combobox"]').input_value()
+
+
+def multiselect_values(page: Page, key: str) -> list[str]:
+    """The values chosen in a keyed multiselect, as its tags name them."""
+    tags = _widget(page, key).locator("[data-tag]")
+    return [tags.nth(i).get_attribute("aria-label") or "" for i in range(tags.count())]
+
+
+def choose(page: Page, key: str, option: str) -> None:
+    """Pick ``option`` in a keyed selectbox or multiselect the way a user does (open, click), then
+    close the list. Does not wait for the rerun: call ``wait_for_app`` (or wait for the content)."""
+    box = _widget(page, key).locator('input[role="combobox"]')
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    if box.get_attribute("aria-expanded") == "true":
+        page.keyboard.press("Escape")
+
+
+def nav_link(page: Page, url_path: str):
+    """The sidebar navigation link to a page ("" for the home page), found by where it points (the
+    frame's ``st.page_link`` list or Streamlit's own navigation, whichever is shown)."""
+    index = page.evaluate(
+        r"""(path) => [...document.querySelectorAll('[data-testid="stSidebar"] a')].findIndex(a => {
+               const href = a.getAttribute('href');
+               if (href === null) return false;
+               // st.page_link writes the home page as href="" (which a browser would resolve to
+               // the current page) and other pages relative to the app's root.
+               const p = href === '' ? ''
+                 : new URL(href, location.origin + '/').pathname.replace(/\/+$/, '');
+               return path === '' ? p === '' : p.endsWith('/' + path);
+             })""",
+        url_path,
+    )
+    if index < 0:
+        raise AssertionError(f"no sidebar link to /{url_path}")
+    return page.locator('[data-testid="stSidebar"] a').nth(index)
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """A page of the classic multipage app: its file, its URL path and the title in the sidebar."""
+
+    file: Path
+    url_path: str  # "" for the home page (app.py), "Indicators" for pages/2_Indicators.py
+    title: str  # as the sidebar navigation shows it
+
+    @property
+    def id(self) -> str:
+        return self.url_path or "Overview"
+
+
+def discover_pages(root: Path = REPO_ROOT) -> list[AppPage]:
+    """``app.py`` then every ``pages/*.py``, named and ordered exactly as Streamlit's classic multipage
+    mode does it (``pages/2_Indicators.py`` is served at ``/Indicators`` and titled "Indicators")."""
+    from streamlit.source_util import page_icon_and_name, page_sort_key
+
+    files = sorted(
+        (
+            p
+            for p in (root / "pages").glob("*.py")
+            if not p.name.startswith(".") and p.name != "__init__.py"
+        ),
+        key=page_sort_key,
+    )
+    out = [AppPage(root / "app.py", "", "app")]
+    for path in files:
+        _icon, name = page_icon_and_name(path)
+        out.append(AppPage(path, name, name.replace("_", " ")))
+    return out

@@ -1,0 +1,356 @@
+"""AppTest tests for the Indicators, Flagship actions and Highlights pages, on the shipped sample data,
+plus the pure helpers behind them (harrow_dash.explore, the trend chart's data).
+
+Each page test runs the real page file against a private copy of the sample database. Pages are run
+through ``app.py`` (``switch_page``) because the shared frame's navigation links resolve page paths
+against the entry point, as they do in the browser. Known figures (see data/sample/README.md):
+Q3 2023-24 has 45 indicators (24 green, 6 amber, 9 red, 6 not rated with the official RAG), 19 of them
+in "A borough that is clean and safe"; PI-37 (rough sleepers) is 3 in Q3 2023-24, a suppressed count;
+31 flagship action lines: 7 complete, 16 on track, 5 minor slippage, 3 off track.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from harrow_dash import charts, explore, views
+from harrow_dash.filters import Filters
+from harrow_dash.periods import parse_period
+from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+Q3 = "Q3 2023-24"
+CLEAN_AND_SAFE = "A borough that is clean and safe"
+RESIDENTS_FIRST = "A council that puts residents first"
+
+
+@pytest.fixture
+def db_url(sample_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A private copy of the sample database, named in the environment the app reads."""
+    target = tmp_path / "pages.duckdb"
+    shutil.copyfile(sample_db_file, target)
+    wal = sample_db_file.with_name(sample_db_file.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    url = f"duckdb:///{target}"
+    monkeypatch.setenv("HARROW_DASH_DATABASE_URL", url)
+    monkeypatch.delenv("HARROW_DASH_PUBLIC", raising=False)
+    return url
+
+
+def run_page(page: str, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{page}")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def choose(at: AppTest, priority: str | None = None, directorate: str | None = None) -> AppTest:
+    at.selectbox(key="filter_quarter").select(Q3)
+    if priority:
+        at.multiselect(key="filter_priority").select(priority)
+    if directorate:
+        at.multiselect(key="filter_directorate").select(directorate)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+TABLES = {  # a table's accessible name (its alt text) starts with...
+    "indicators": "Indicators matching the filters",
+    "actions": "Flagship actions with their status",
+}
+
+
+def tables(at: AppTest, name: str) -> list[pd.DataFrame]:
+    """The dataframes whose accessible name starts with ``TABLES[name]`` (or ``name`` itself)."""
+    start = TABLES.get(name, name)
+    return [d.value for d in at.dataframe if d.proto.alt.startswith(start)]
+
+
+def frame(at: AppTest, name: str) -> pd.DataFrame:
+    found = tables(at, name)
+    assert found, f"no table named {name!r}"
+    return found[0]
+
+
+def plain(text: str) -> str:
+    """Markdown as read: backslash escapes (how user text is shown safely) removed."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def infos(at: AppTest) -> list[str]:
+    return [plain(i.value) for i in at.info]
+
+
+def markdown_text(at: AppTest) -> str:
+    return plain("\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]))
+
+
+def chart_data(at: AppTest) -> list[pd.DataFrame]:
+    """The data each Altair chart on the page sends to the browser."""
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        for ds in chart.proto.datasets:
+            out.append(pa.ipc.open_stream(ds.data.data).read_all().to_pandas())
+    return out
+
+
+# -- Indicators -----------------------------------------------------------------------------------
+
+
+def test_indicators_lists_every_indicator_with_status(db_url: str) -> None:
+    at = choose(run_page("2_Indicators.py"))
+    table = frame(at, "indicators")
+    assert len(table) == 45
+    captions = [c.value for c in at.caption]
+    assert any("45 indicators: 24 green, 6 amber, 9 red, 6 not rated" in c for c in captions)
+    # The trend line column carries numbers; the picker starts with the first indicator.
+    assert table.loc[table["Ref"] == "PI-01", "Trend"].iloc[0][-1] == pytest.approx(236)
+    assert at.multiselect(key="ind_select").value == ["PI-01"]
+
+
+def test_indicators_filtered_by_priority_show_the_real_numbers(db_url: str) -> None:
+    at = choose(run_page("2_Indicators.py"), priority=CLEAN_AND_SAFE)
+    table = frame(at, "indicators").set_index("Ref")
+    assert len(table) == 19
+    assert set(table["Priority"]) == {CLEAN_AND_SAFE}
+    assert table.at["PI-16", "Actual"] == "1,184"
+    assert table.at["PI-16", "Target"] == "1,000"
+    assert table.at["PI-16", "RAG"] == "\u2716 Red"
+    # A falling count of a "lower is better" measure is improving.
+    assert table.at["PI-14", "Since last quarter"] == "\u25b2 improving"
+    assert table.at["PI-28", "Actual"] == "Not due this quarter (annual measure)"
+    assert table.at["PI-28", "RAG"] == "\u25cb Not rated"
+    assert table.at["PI-19", "Data note"].startswith("\u26a0")
+
+
+def test_indicators_search_narrows_the_list(db_url: str) -> None:
+    at = choose(run_page("2_Indicators.py"))
+    at.text_input(key="ind_search").input("planning applications").run()
+    assert list(frame(at, "indicators")["Ref"]) == ["PI-07", "PI-08"]
+    at.text_input(key="ind_search").input("no such words here").run()
+    assert any("No indicators match" in i for i in infos(at))
+
+
+def test_indicators_empty_filters_say_so(db_url: str) -> None:
+    at = choose(
+        run_page("2_Indicators.py"), priority=RESIDENTS_FIRST, directorate="People - Adults"
+    )
+    assert any("No indicators match these filters" in i for i in infos(at))
+    assert not tables(at, "indicators")
+
+
+def test_suppressed_count_shows_fewer_than_5(db_url: str) -> None:
+    at = run_page("2_Indicators.py", {"ind": "PI-37"})
+    at = choose(at)
+    assert at.multiselect(key="ind_select").value == ["PI-37"]
+    table = frame(at, "indicators").set_index("Ref")
+    assert table.at["PI-37", "Actual"] == "fewer than 5"
+    # The trend line leaves the small counts out (Q3 2023-24 is 3 in the data).
+    assert 3.0 not in table.at["PI-37", "Trend"]
+    numbers = frame(at, "Quarterly values of PI-37").set_index("Quarter")
+    assert numbers.at[Q3, "Actual"] == "fewer than 5"
+    assert "3" not in set(numbers["Actual"])
+    assert "fewer than 5" in markdown_text(at)
+    # The chart's own data (sent to the browser) holds no raw value for the suppressed quarters.
+    (data,) = chart_data(at)
+    hidden = data[data["suppressed"].astype(bool)]
+    assert set(hidden["quarter"]) >= {Q3} and hidden["actual"].isna().all()
+    assert set(hidden["actual_fmt"]) == {"fewer than 5"}
+
+
+def test_indicator_link_with_unknown_ref_is_gentle(db_url: str) -> None:
+    at = run_page("2_Indicators.py", {"ind": ["PI-99", "pi-16"]})
+    assert at.multiselect(key="ind_select").value == ["PI-16"]
+    assert any("PI-99" in i for i in infos(at))
+
+
+def test_picked_indicator_shows_commentary_and_rag_note(db_url: str) -> None:
+    at = run_page("2_Indicators.py", {"ind": "PI-19"})
+    assert at.multiselect(key="ind_select").value == ["PI-19"]
+    assert any("official rating is Amber" in w.value for w in at.warning)
+    text = markdown_text(at)
+    assert "3,190,000" in text and "Commentary, Q3 2023" in text
+    numbers = frame(at, "Quarterly values of PI-19")
+    assert list(numbers["Quarter"])[-1] == Q3
+
+
+# -- Flagship actions -----------------------------------------------------------------------------
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_flagship_actions_counts_and_split_lines(db_url: str) -> None:
+    at = choose(run_page("3_Flagship_actions.py"))
+    counts = metrics(at)
+    assert counts["\u2605 Complete"] == "7"
+    assert counts["\u2714 On track"] == "16"
+    assert counts["\u25b2 Minor slippage"] == "5"
+    assert counts["\u2716 Off track"] == "3"
+    table = frame(at, "actions")
+    assert len(table) == 37  # 24 actions and 13 split lines (6 split actions)
+    actions = list(table["Action"])
+    parent = next(i for i, a in enumerate(actions) if a.startswith("FA-12 "))
+    assert "\u21b3 FA-12a" in actions[parent + 1]
+    assert "\u21b3 FA-12c" in actions[parent + 3]
+    row = table[table["Action"].str.startswith("FA-04 ")].iloc[0]
+    assert row["Status"] == "\u2716 Off track"
+    assert row["Last quarter"] == "\u25b2 Minor slippage"
+
+
+def test_flagship_actions_status_filter_and_search(db_url: str) -> None:
+    at = choose(run_page("3_Flagship_actions.py"))
+    at.multiselect(key="fa_status").select("Off track").run()
+    assert metrics(at)["\u2716 Off track"] == "3"
+    assert metrics(at)["\u2714 On track"] == "0"
+    at.multiselect(key="fa_status").unselect("Off track")
+    at.text_input(key="fa_search").input("Grange Farm").run()
+    actions = list(frame(at, "actions")["Action"])
+    assert [a.replace("\u21b3", " ").split()[0] for a in actions] == [
+        "FA-12",
+        "FA-12a",
+        "FA-12b",
+        "FA-12c",
+    ]
+    at.text_input(key="fa_search").input("nothing matches this").run()
+    assert any("No flagship actions match" in i for i in infos(at))
+
+
+def test_flagship_actions_link_searches_for_the_action(db_url: str) -> None:
+    at = run_page("3_Flagship_actions.py", {"action": "FA-06"})
+    assert at.text_input(key="fa_search").value == "FA-06"
+    assert len(frame(at, "actions")) == 1
+
+
+def test_flagship_actions_empty_filters_say_so(db_url: str) -> None:
+    at = choose(
+        run_page("3_Flagship_actions.py"), priority=RESIDENTS_FIRST, directorate="People - Adults"
+    )
+    assert any("No flagship actions match these filters" in i for i in infos(at))
+
+
+# -- Highlights -----------------------------------------------------------------------------------
+
+
+def test_highlights_this_quarter_grouped_by_priority_with_links(db_url: str) -> None:
+    at = choose(run_page("4_Highlights.py"))
+    at.segmented_control(key="hl_scope").set_value("This quarter only").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any("21 achievements and 13 areas for improvement" in c for c in captions)
+    headers = [s.value for s in at.subheader]
+    assert headers == [
+        "Priority 1: " + RESIDENTS_FIRST,
+        "Priority 2: " + CLEAN_AND_SAFE,
+        "Priority 3: A place where those in need are supported",
+    ]
+    text = markdown_text(at)
+    assert "**\u2714 Achievement**" in text and "**\u2691 Area for improvement**" in text
+    links = at.get("page_link")
+    assert any("PI\\-01" in link.proto.label or "PI-01" in link.proto.label for link in links)
+
+
+def test_highlights_search_kind_and_empty_state(db_url: str) -> None:
+    at = choose(run_page("4_Highlights.py"), priority=CLEAN_AND_SAFE)
+    at.text_input(key="hl_search").input("catalytic").run()
+    captions = [c.value for c in at.caption]
+    assert "5 achievements and 1 area for improvement, newest quarter first." in captions
+    at.segmented_control(key="hl_kind").set_value(["improvement"]).run()
+    assert "0 achievements and 1 area for improvement, newest quarter first." in [
+        c.value for c in at.caption
+    ]
+    assert "**\u2714 Achievement**" not in markdown_text(at)
+    at.text_input(key="hl_search").input("no highlight says this").run()
+    assert any("No highlights match \u201cno highlight says this\u201d" in i for i in infos(at))
+
+
+def test_highlights_all_quarters_newest_first(db_url: str) -> None:
+    at = choose(run_page("4_Highlights.py"), priority=RESIDENTS_FIRST)
+    quarters = [m.value for m in at.markdown if m.value.startswith("##### ")]
+    assert quarters[0] == "##### " + Q3
+    assert quarters == sorted(quarters, key=lambda q: parse_period(q[6:]).key, reverse=True)
+
+
+# -- the pure helpers -----------------------------------------------------------------------------
+
+
+def test_search_matches_every_word_literally() -> None:
+    df = pd.DataFrame(
+        {"a": ["Fly-tipping (reported)", "ASB incidents", None], "b": ["x", "y", "z"]}
+    )
+    assert list(explore.search(df, "fly (reported", ["a"]).index) == [0]
+    assert list(explore.search(df, "  ", ["a"]).index) == [0, 1, 2]
+    assert explore.search(df, "asb z", ["a", "b"]).empty
+
+
+def test_trend_chart_data_never_holds_a_suppressed_value(sample_store: Store) -> None:
+    hist = views.indicator_histories(sample_store, ["PI-37"], RuleSettings(), parse_period(Q3))
+    assert 3.0 in set(hist["actual"])  # the raw value is in the store...
+    data = charts.trend_frame(hist)
+    q3 = data[data["quarter"] == Q3].iloc[0]
+    assert pd.isna(q3["actual"]) and q3["actual_text"] == "fewer than 5"
+    spec = charts.trend_chart(hist).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert all(r["actual"] is None for r in rows if r["suppressed"])  # ...never in the chart
+    assert "(lower is better)" in " ".join(spec["title"]["text"])
+
+
+def test_action_rows_put_split_lines_under_their_parent(sample_store: Store) -> None:
+    period = parse_period(Q3)
+    rows = explore.action_rows(sample_store.action_statuses(Filters(period=period), period), period)
+    refs = list(rows["ref"])
+    assert refs.index("FA-12a") == refs.index("FA-12") + 1
+    assert explore.status_counts(rows) == {
+        "Complete": 7,
+        "On track": 16,
+        "Minor slippage": 5,
+        "Off track": 3,
+        "Not started": 0,
+        "Not yet due": 0,
+    }
+    only = explore.filter_actions(rows, ["Complete"], "Grange")
+    assert list(only["ref"]) == ["FA-12", "FA-12a"]
+    assert bool(only.set_index("ref").at["FA-12", "context_only"])
+
+
+def test_highlight_scopes_and_link_refs() -> None:
+    period = parse_period(Q3)
+    items = pd.DataFrame(
+        {
+            "period": [20233, 20232, 20224, 20223],
+            "kind": ["achievement", "improvement", "achievement", "improvement"],
+            "text": ["a", "b", "c", "d"],
+            "quarter": ["Q3 2023-24", "Q2 2023-24", "Q4 2022-23", "Q3 2022-23"],
+            "indicator_ref": ["", "", "", ""],
+            "indicator_name": ["", "", "", ""],
+            "action_ref": ["", "", "", ""],
+            "action_title": ["", "", "", ""],
+        }
+    )
+    assert list(explore.filter_highlights(items, period, "This quarter only")["text"]) == ["a"]
+    assert list(explore.filter_highlights(items, period, "Last four quarters")["text"]) == [
+        "a",
+        "b",
+        "c",
+    ]
+    assert list(explore.filter_highlights(items, period, kinds=["improvement"])["text"]) == [
+        "b",
+        "d",
+    ]
+    assert explore.pick_refs(["pi-01", "PI-01", "X"], ["PI-01", "PI-02"]) == (["PI-01"], ["X"])
+    assert explore.kind_label("improvement") == "\u2691 Area for improvement"
+    assert explore.status_label("Minor slippage") == "\u25b2 Minor slippage"
