@@ -98,8 +98,9 @@ def _inputs(paths: Sequence[str]) -> list[FileInput]:
 
 
 def cmd_load(store: Store, args: argparse.Namespace) -> int:
+    files = _inputs(args.files)
     store.require_initialised()
-    plan = prepare(store, _inputs(args.files))
+    plan = prepare(store, files)
     for w in plan.warnings:
         print(f"Note: {w}", file=sys.stderr)
     if not plan.ok:

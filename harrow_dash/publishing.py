@@ -14,6 +14,7 @@ No Streamlit here: the page frame and the pages call these functions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -113,16 +114,30 @@ def may_choose_drafts(user: User, public_mode: bool) -> bool:
     return user.is_editor and not public_mode
 
 
+def visible_among(
+    periods: Iterable[Period],
+    published: Iterable[Period],
+    user: User,
+    public_mode: bool,
+    include_drafts: bool = False,
+) -> list[Period]:
+    """Of ``periods`` (quarters with data), those a view may show, oldest first: all of them when an
+    editor chooses drafts (outside public mode); otherwise only the ``published`` ones. Pure, so a
+    page can pass cached lists (``ctx.options.periods`` and ``data.published(url)``)."""
+    ordered = sorted(set(periods))
+    if include_drafts and may_choose_drafts(user, public_mode):
+        return ordered
+    shown = set(published)
+    return [p for p in ordered if p in shown]
+
+
 def visible_periods(
     store: Store, user: User, public_mode: bool, include_drafts: bool = False
 ) -> list[Period]:
-    """The quarters a view may show, oldest first: every quarter with data when an editor chooses
-    drafts (outside public mode); otherwise only the published ones."""
-    periods = store.periods()
-    if include_drafts and may_choose_drafts(user, public_mode):
-        return periods
-    published = set(store.published_periods())
-    return [p for p in periods if p in published]
+    """The quarters a view may show (see :func:`visible_among`), read from the store."""
+    return visible_among(
+        store.periods(), store.published_periods(), user, public_mode, include_drafts
+    )
 
 
 def choose_period(visible: list[Period], wanted: Period | None) -> tuple[Period | None, str | None]:

@@ -1,7 +1,7 @@
 """Units of measure and how numbers are written so they read like the Cabinet report.
 
-Percentages carry the unit ("66.5%"), counts have thousands separators ("1,234"), money is "£1.4m" or
-"£12,500", durations name their unit ("12.5 days"). Suppressed and missing values are words.
+Percentages carry the unit ("66.5%"), counts have thousands separators ("1,234"), money is "£1.4m",
+"£12.5k" or "£950", durations name their unit ("12.5 days"). Suppressed and missing values are words.
 """
 
 from __future__ import annotations

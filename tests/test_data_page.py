@@ -385,6 +385,38 @@ def test_a_preview_made_stale_by_another_load_is_checked_again(
     assert "Nothing to load" in at.info[0].value  # the preview is up to date
 
 
+def test_a_preview_whose_old_values_changed_is_shown_again_before_loading(
+    env: AppEnv, sample_store: Store
+) -> None:
+    at = upload(open_data_page(), ("mine.csv", csv("Ref,Period,Actual", "PI-02,Q3 2023-24,99")))
+    assert table(at, "data_changes")[0][3:] == ["72.4", "99"]
+    load(
+        sample_store,
+        [FileInput("theirs.csv", csv("Ref,Period,Actual", "PI-02,Q3 2023-24,50"))],
+        "x",
+    )
+    at.button(key="data_commit").click().run()
+    assert any("The database changed after this file was checked" in w.value for w in at.warning)
+    assert len(sample_store.batches()) == 2
+    # Same counts, but the value it replaces is now 50: confirm again, and it loads.
+    assert table(at, "data_changes")[0][3:] == ["50", "99"]
+    at.button(key="data_commit").click().run()
+    assert at.success and len(sample_store.batches()) == 3
+
+
+def test_an_unrelated_load_meanwhile_does_not_need_a_second_confirmation(
+    env: AppEnv, sample_store: Store
+) -> None:
+    at = upload(open_data_page(), ("mine.csv", csv("Ref,Period,Actual", "PI-02,Q3 2023-24,99")))
+    load(
+        sample_store,
+        [FileInput("theirs.csv", csv("Ref,Period,Actual", "PI-03,Q3 2023-24,50"))],
+        "x",
+    )
+    at.button(key="data_commit").click().run()
+    assert unescape(at.success[0].value).startswith("Loaded mine.csv as batch 3")
+
+
 # -- rollback --------------------------------------------------------------------------------------
 
 

@@ -641,9 +641,6 @@ def test_the_blank_template_loads_nothing(store, tmp_path, load_files, db_snapsh
 # -- stored precision ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="schema.py declares values as sa.Float, which DuckDB stores as 4-byte REAL", strict=False
-)
 def test_decimal_values_are_stored_exactly(store, write_csv, load_files):
     load_files(store, write_csv("t.csv", tidy(ok_row(actual="89.4"))))
     assert store.read("SELECT actual FROM indicator_values")["actual"].iloc[0] == 89.4

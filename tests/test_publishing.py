@@ -270,6 +270,9 @@ def test_visible_periods_use_published_data_unless_an_editor_chooses_the_draft(
     assert publishing.visible_periods(sample_store, VIEWER_USER, False, include_drafts=True) == [Q2]
     assert publishing.visible_periods(sample_store, PUBLIC_USER, True, include_drafts=True) == [Q2]
     assert publishing.visible_periods(sample_store, EDITOR_USER, True, include_drafts=True) == [Q2]
+    # The pure form, for pages that already hold the cached lists.
+    assert publishing.visible_among([Q3, Q2], [Q2], EDITOR_USER, False) == [Q2]
+    assert publishing.visible_among([Q3, Q2], [Q2], EDITOR_USER, False, True) == [Q2, Q3]
     assert not publishing.may_choose_drafts(EDITOR_USER, public_mode=True)
     assert publishing.may_choose_drafts(EDITOR_USER, public_mode=False)
     assert not publishing.may_choose_drafts(VIEWER_USER, public_mode=False)

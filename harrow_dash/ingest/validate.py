@@ -9,6 +9,7 @@ duplicate values for the same indicator and quarter, links to indicators or acti
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,6 +153,28 @@ def _tolerance(text: object) -> float | None:
     return value
 
 
+class _Distinct:
+    """A column's distinct values (a large file repeats each reference once per quarter), so that an
+    element-wise step runs once per distinct value and its result is spread back over the rows."""
+
+    def __init__(self, values: pd.Series):
+        self.values = values
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        self.codes = codes.astype(np.int64)
+        self.distinct = pd.Series(uniques, dtype=values.dtype)
+
+    def apply(self, step: Callable[[pd.Series], pd.Series]) -> pd.Series:
+        """``step(values)`` for an element-wise ``step`` such as ``map`` or ``isin``."""
+        result = step(self.distinct)
+        return pd.Series(result.array.take(self.codes), index=self.values.index, name=self.values.name)
+
+    def pairs_duplicated(self, other: pd.Series) -> pd.Series:
+        """``DataFrame.duplicated`` of (these values, ``other``), keeping the first of each pair."""
+        other_codes = pd.factorize(other, use_na_sentinel=False)[0].astype(np.int64)
+        pairs = self.codes * (int(other_codes.max(initial=0)) + 1) + other_codes
+        return pd.Series(pairs, index=self.values.index).duplicated(keep="first")
+
+
 class Validator:
     def __init__(self, parsed: Parsed, context: Context):
         self.parsed = parsed
@@ -166,17 +189,23 @@ class Validator:
     # -- definitions (one row per ref) ---------------------------------------------------------------
     def _collapse(self, frame: pd.DataFrame, fields: tuple[str, ...], what: str) -> pd.DataFrame:
         """One row per ref: the non-blank value of each field; conflicting values are problems."""
-        refs = frame.drop_duplicates("ref")[["ref", "_file", "_sheet", "_row"]].set_index("ref")
+        # The first row of each ref, and of each (ref, value) pair, found from codes: the same rows
+        # as drop_duplicates finds, without copying a large file's columns to find them.
+        ref_codes = pd.factorize(frame["ref"], use_na_sentinel=False)[0].astype(np.int64)
+        first_ref = ~pd.Series(ref_codes).duplicated().to_numpy()
+        refs = frame.loc[first_ref, ["ref", "_file", "_sheet", "_row"]].set_index("ref")
         out = refs.copy()
         for name in fields:
             if f"_has_{name}" not in frame or not frame[f"_has_{name}"].any():
                 out[name] = None
                 out[f"_has_{name}"] = False
                 continue
-            given = frame.loc[
-                frame[name].notna(), ["ref", name, "_file", "_sheet", "_row", f"_col_{name}"]
+            codes = pd.factorize(frame[name])[0].astype(np.int64)  # a missing value is -1
+            first_pair = ~pd.Series(ref_codes * (codes.max(initial=-1) + 2) + codes + 1).duplicated()
+            distinct = frame.loc[
+                frame[name].notna().to_numpy() & first_pair.to_numpy(),
+                ["ref", name, "_file", "_sheet", "_row", f"_col_{name}"],
             ]
-            distinct = given.drop_duplicates(["ref", name])
             clash = distinct["ref"].duplicated(keep=False)
             if clash.any():
                 for ref, rows in distinct[clash].groupby("ref", sort=False):
@@ -314,7 +343,9 @@ class Validator:
             ]
         )
         unit_of = unit_of[~unit_of.index.duplicated(keep="last")]
-        unit = val["ref"].map(unit_of)
+        # Each reference repeats once per quarter: look each one up once.
+        refs = _Distinct(val["ref"])
+        unit = refs.apply(lambda r: r.map(unit_of))
         is_pct = unit == Unit.PERCENT.value
         for name in ("actual", "target", "target_upper", "benchmark"):
             if f"_pct_{name}" not in val:
@@ -350,7 +381,7 @@ class Validator:
                 f"{name.replace('_', ' ')} is a negative percentage.",
             )
         # Duplicates: the same indicator and quarter given twice.
-        dup = val.duplicated(["ref", "period"], keep="first")
+        dup = refs.pairs_duplicated(val["period"])
         if dup.any():
             first = val[~dup].set_index(["ref", "period"])
             for i in val.index[dup]:
@@ -369,7 +400,8 @@ class Validator:
                         f"in {where}{'' if f['_file'] == val.at[i, '_file'] else ' of ' + f['_file']}.",
                     )
                 )
-        unknown = ~val["ref"].isin(set(unit_of.index)) & ~val["ref"].isin(set(indicators["ref"]))
+        known_units, defined = set(unit_of.index), set(indicators["ref"])
+        unknown = ~refs.apply(lambda r: r.isin(known_units)) & ~refs.apply(lambda r: r.isin(defined))
         self.add(
             val,
             unknown,

@@ -85,8 +85,9 @@ def upload_cap_mb(max_upload_mb: int) -> int:
 
 
 def _template_quarters(latest: Period | None) -> tuple[list[Period], int]:
-    """Quarters a template can be made for (newest first) and the index of the suggested one: the
-    quarter after the latest with data, if it has ended, else the current quarter."""
+    """Quarters a template can be made for (the current one and the seven before it, newest first)
+    and the index of the suggested one: the quarter after the latest with data when it is among them,
+    else the current quarter."""
     current = Period.containing(dt.date.today())
     choices = [current]
     while len(choices) < 8:
@@ -118,14 +119,18 @@ def template_panel(ctx: PageContext, store: Store) -> None:
     )
 
 
-def _held_plan(store: Store, files: list[FileInput], max_bytes: int) -> HeldPlan:
+def _held_plan(store: Store, files: list[FileInput], max_bytes: int) -> HeldPlan | None:
     signature = report.files_signature(files)
     held = st.session_state.get(PLAN_KEY)
     if isinstance(held, HeldPlan) and held.signature == signature:
         return held
-    with st.spinner("Checking the file and comparing it with the database\u2026"):
-        token = report.database_token(store)
-        plan = prepare(store, files, max_bytes=max_bytes)
+    try:
+        with st.spinner("Checking the file and comparing it with the database\u2026"):
+            token = report.database_token(store)
+            plan = prepare(store, files, max_bytes=max_bytes)
+    except DatabaseBusy as exc:
+        st.error(str(exc), icon=":material/database:")
+        return None
     held = HeldPlan(signature, token, plan)
     st.session_state[PLAN_KEY] = held
     return held
@@ -191,7 +196,7 @@ def show_plan(plan: LoadPlan) -> bool:
     if len(changes):
         st.markdown("**Changed values** (the value stored now and the value the file gives)")
         st.dataframe(changes, hide_index=True, key="data_changes")
-        if plan.changed > len(plan.changes["key"].unique()):
+        if plan.changed > len(plan.changes[["table", "key"]].drop_duplicates()):
             st.caption(
                 f"Showing the first {CHANGES_SHOWN:,} changed rows of each kind of data; all "
                 f"{plan.changed:,} changed rows will be loaded."
@@ -199,11 +204,17 @@ def show_plan(plan: LoadPlan) -> bool:
     return True
 
 
-def _same_counts(a: LoadPlan, b: LoadPlan) -> bool:
+def _same_preview(a: LoadPlan, b: LoadPlan) -> bool:
+    """Whether two checks of the same files would show the editor the same thing."""
+
     def counts(p: LoadPlan) -> dict[str, tuple[int, int, int]]:
         return {n: (t.added, t.changed, t.unchanged) for n, t in p.tables.items()}
 
-    return a.ok == b.ok and counts(a) == counts(b)
+    return (
+        a.ok == b.ok
+        and counts(a) == counts(b)
+        and report.changes_table(a).equals(report.changes_table(b))
+    )
 
 
 def _reset_upload() -> None:
@@ -220,7 +231,7 @@ def _commit(ctx: PageContext, store: Store, held: HeldPlan, max_bytes: int) -> N
         if token != held.token:
             # Another load or rollback since the check: check again against the database as it is.
             fresh = prepare(store, plan.files, max_bytes=max_bytes)
-            if not _same_counts(fresh, plan):
+            if not _same_preview(fresh, plan):
                 st.session_state[PLAN_KEY] = HeldPlan(held.signature, token, fresh)
                 _flash(
                     "warning",
@@ -271,7 +282,7 @@ def load_panel(ctx: PageContext, store: Store) -> None:
         return
     files = [FileInput(f.name, f.getvalue()) for f in uploaded]
     held = _held_plan(store, files, cap * MB)
-    if not show_plan(held.plan):
+    if held is None or not show_plan(held.plan):
         return
     left, right, _ = st.columns([1, 1, 3])
     if left.button(
@@ -371,8 +382,8 @@ def history_panel(ctx: PageContext, store: Store) -> None:
         "later batch is."
     )
     ids = {report.batch_label(r): int(r["id"]) for _, r in committed.iterrows()}
-    pending = st.session_state.get(PENDING_ROLLBACK_KEY)
-    if pending not in ids.values():
+    pending: int | None = st.session_state.get(PENDING_ROLLBACK_KEY)
+    if pending is None or pending not in ids.values():
         # Keyed on the newest batch: after a load or rollback the choice starts at the newest again.
         newest = int(batches["id"].max())
         chosen = st.selectbox("Batch", list(ids), key=f"data_rollback_batch_{newest}")
@@ -392,7 +403,7 @@ def history_panel(ctx: PageContext, store: Store) -> None:
     if yes.button(f"Yes, roll back batch {pending}", type="primary", key="data_rollback_confirm"):
         st.session_state.pop(PENDING_ROLLBACK_KEY, None)
         try:
-            rollback(store, int(pending), publishing.user_label(ctx.user))
+            rollback(store, pending, publishing.user_label(ctx.user))
         except RollbackRefused as exc:
             _flash("error", f"Nothing was rolled back. {exc}")
         except DatabaseBusy as exc:
