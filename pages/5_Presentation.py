@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from harrow_dash import slides
+from harrow_dash import publishing, slides
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state
 from harrow_dash.ui.frame import page_frame
@@ -114,8 +114,23 @@ ctx = page_frame("Cabinet presentation", sidebar=False, header=False)
 st.html(CHROME_CSS)
 st.html(slides.SLIDE_CSS)
 
-ov = data.overview(ctx.store_url, ctx.filters, ctx.rules) if ctx.period else None
+# Cabinet sees published figures; an editor may choose to present the draft (toggle below).
+DRAFTS_KEY = "presentation_drafts"
+may_draft = publishing.may_choose_drafts(ctx.user, ctx.settings.public_mode)
+visible = publishing.visible_among(
+    ctx.options.periods,
+    data.published(ctx.store_url),
+    ctx.user,
+    ctx.settings.public_mode,
+    include_drafts=may_draft and bool(st.session_state.get(DRAFTS_KEY, False)),
+)
+period, fallback_note = publishing.choose_period(visible, ctx.period)
+ov = data.overview(ctx.store_url, ctx.filters.with_period(period), ctx.rules) if period else None
 if ov is None or (ov.indicators.empty and ov.actions.empty):
+    if fallback_note:
+        st.info(fallback_note, icon=":material/info:")
+    if may_draft:
+        st.toggle("Show the draft (unpublished) figures", key=DRAFTS_KEY)
     st.title("Cabinet presentation", anchor=False)
     empty_state(
         "There is nothing to present: no indicators or flagship actions match these filters. "
@@ -179,4 +194,6 @@ with st.container(
         on_nav_change=_on_key,
         width="content",
     )
+    if may_draft:
+        st.toggle("Draft figures", key=DRAFTS_KEY, help="Present the unpublished draft quarter")
     st.page_link("app.py", label="Exit presentation", icon=":material/close:")

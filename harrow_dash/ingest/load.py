@@ -191,10 +191,22 @@ class _Stager:
         table = s.metadata.tables[name]
         keys = list(s.LOADED_TABLES[name])
         stage_frame = pd.DataFrame({c: frame.get(c) for c in columns}, index=frame.index)
+        # Whether the file gave each field, per row; the same for every row (the usual case) is
+        # written into the SQL as a constant rather than staged as a column of a million rows.
+        given: dict[str, str] = {}
         for c in columns:
             if c not in keys:
                 has = frame.get(f"_has_{c}", c in frame)
-                stage_frame[f"_has_{c}"] = has if isinstance(has, bool) else has.astype(bool)
+                flags = has if isinstance(has, bool) else has.astype(bool)
+                if isinstance(flags, bool):
+                    given[c] = "TRUE" if flags else "FALSE"
+                elif flags.all():
+                    given[c] = "TRUE"
+                elif not flags.any():
+                    given[c] = "FALSE"
+                else:
+                    stage_frame[f"_has_{c}"] = flags
+                    given[c] = f"s._has_{c}"
         self.stage(name, stage_frame)
         merged = []
         for c in columns:
@@ -205,7 +217,7 @@ class _Stager:
             if c in keys:
                 merged.append((c, cast))
                 continue
-            expr = f"CASE WHEN s._has_{c} THEN {cast} ELSE e.{c} END"
+            expr = f"CASE WHEN {given[c]} THEN {cast} ELSE e.{c} END"
             if c in _DEFAULTS:
                 expr = f"COALESCE({expr}, {_DEFAULTS[c]})"
             merged.append((c, expr))

@@ -56,8 +56,8 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniques, dtype=s.dtype)
 
 
-def clean_text(series: pd.Series) -> pd.Series:
-    """Strip spaces (including non-breaking ones) and byte-order marks; None becomes ''."""
+def _texts(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series, pd.Series]:
+    """The column as text (None as ''), its codes, its distinct texts, and those texts cleaned."""
     if series.dtype == _STR_DTYPE:
         s = series.fillna("")
     else:
@@ -68,17 +68,23 @@ def clean_text(series: pd.Series) -> pd.Series:
         .str.replace("\u00a0", " ", regex=False)
         .str.strip()
     )
+    return s, codes, distinct, cleaned
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strip spaces (including non-breaking ones) and byte-order marks; None becomes ''."""
+    s, codes, distinct, cleaned = _texts(series)
     if cleaned.equals(distinct):  # already clean, as most columns are: no need to rebuild it
         return s
     return pd.Series(cleaned.array.take(codes), index=series.index, name=series.name)
 
 
 def parse_numbers(series: pd.Series) -> ParsedNumbers:
-    text = clean_text(series)
-    codes, distinct = _distinct(text)
-    parsed = _parse_distinct(distinct)
+    # Each distinct text is read once (reading is element by element) and spread back by its code.
+    _, codes, _, cleaned = _texts(series)
+    parsed = _parse_distinct(cleaned)
     spread = [
-        pd.Series(getattr(parsed, f).to_numpy()[codes], index=text.index, name=text.name)
+        pd.Series(getattr(parsed, f).to_numpy()[codes], index=series.index, name=series.name)
         for f in ("values", "missing", "not_due", "percent_sign", "bad")
     ]
     return ParsedNumbers(*spread)

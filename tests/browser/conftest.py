@@ -147,6 +147,9 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
             pg.console_errors.append(text)
 
     def on_request_failed(req) -> None:
+        # A request cut short because the test moved to another address is not a failure.
+        if req.failure and "ERR_ABORTED" in req.failure:
+            return
         pg.failed_requests.append(f"{req.method} {req.url}: {req.failure}")
 
     def on_response(resp) -> None:

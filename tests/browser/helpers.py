@@ -8,6 +8,7 @@ this folder on ``sys.path`` because ``tests/`` has no ``__init__.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,29 @@ def wait_for_app(page: Page, timeout: float = 30_000, settle_ms: int = 250) -> N
         page.wait_for_timeout(settle_ms)
         # A rerun can start during the settle (e.g. a widget syncing its value): wait again.
         page.wait_for_function(_DONE_JS, timeout=timeout, polling=50)
+
+
+_WATCH_RUN_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__harrowSawRun = false;
+  if (window.__harrowRunObserver) window.__harrowRunObserver.disconnect();
+  const obs = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') !== 'notRunning') window.__harrowSawRun = true;
+  });
+  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  window.__harrowRunObserver = obs;
+}
+"""
+
+
+def rerun_after(page: Page, action: Callable[[], object], timeout: float = 30_000) -> None:
+    """Do ``action`` (a click that makes the app rerun: a widget change, a page link) and wait until
+    that rerun has started and finished and the page is drawn, so nothing stale is read."""
+    page.evaluate(_WATCH_RUN_JS)
+    action()
+    page.wait_for_function("() => window.__harrowSawRun === true", timeout=timeout, polling=20)
+    wait_for_app(page, timeout=timeout)
 
 
 def exceptions(page: Page) -> list[str]:
@@ -159,11 +183,11 @@ def multiselect_values(page: Page, key: str) -> list[str]:
 
 
 def choose(page: Page, key: str, option: str) -> None:
-    """Pick ``option`` in a keyed selectbox or multiselect the way a user does (open, click), then
-    close the list. Does not wait for the rerun: call ``wait_for_app`` (or wait for the content)."""
+    """Pick ``option`` in a keyed selectbox or multiselect the way a user does (open the list, click
+    the option), close the list, and wait for the rerun to finish."""
     box = _widget(page, key).locator('input[role="combobox"]')
     box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    rerun_after(page, page.get_by_role("option", name=option, exact=True).click)
     if box.get_attribute("aria-expanded") == "true":
         page.keyboard.press("Escape")
 

@@ -28,6 +28,7 @@ from helpers import (
     exceptions,
     multiselect_values,
     nav_link,
+    rerun_after,
     screenshot,
     selectbox_value,
     wait_for_app,
@@ -160,12 +161,19 @@ def test_page_renders_cleanly(page, app_url: str, app_page: AppPage) -> None:
     assert alerts(page, "error") == [], f"error boxes: {alerts(page, 'error')}"
 
 
-def _open_expanders(pg) -> None:
-    summaries = pg.locator('[data-testid="stExpander"] details:not([open]) > summary')
-    for _ in range(summaries.count()):
-        summaries.first.click()
+def _open_expanders(pg) -> int:
+    """Open every visible closed expander (main area and sidebar); return how many were opened."""
+    opened = 0
+    for _ in range(100):
+        closed = pg.locator('[data-testid="stExpander"] details:not([open]) > summary')
+        closed = closed.filter(visible=True)
+        if closed.count() == 0:
+            break
+        closed.first.click()
+        opened += 1
         pg.wait_for_timeout(100)
     wait_for_app(pg)
+    return opened
 
 
 @pytest.mark.parametrize("state", ["default", "filtered", "expanded"])
@@ -175,8 +183,8 @@ def test_no_axe_violations(page, app_url: str, app_page: AppPage, state: str) ->
     the sidebar), and with every expander opened (tables and keys inside them)."""
     query = {**LINK_QUERY, "rag": ["Red", "Amber"]} if state == "filtered" else None
     open_page(page, page_url(app_url, app_page, query))
-    if state == "expanded":
-        _open_expanders(page)
+    if state == "expanded" and _open_expanders(page) == 0:
+        pytest.skip(f"{app_page.id} has no expander")
     violations = axe_violations(page, AXE_EXCLUSIONS)
     if violations:
         screenshot(page, f"axe-{app_page.id}-{state}", full_page=False)
@@ -228,20 +236,15 @@ def test_filters_survive_a_page_change(page, app_url: str, app_page: AppPage) ->
 
     choose(page, "filter_quarter", "Q1 2023-24")
     wait_for_query(page, {"quarter": ["Q1 2023-24"]})
-    wait_for_app(page)
     choose(page, "filter_priority", PRIORITY_3)
     wanted = {"quarter": ["Q1 2023-24"], "priority": [PRIORITY_3]}
     wait_for_query(page, wanted)
-    wait_for_app(page)
     assert "Quarter 1 2023-24, as at 30 June 2023" in main_text(page)
 
-    nav_link(page, target.url_path).click()
-    page.wait_for_url(
-        lambda u: (
-            urlsplit(u).path.rstrip("/") == urlsplit(page_url(app_url, target)).path.rstrip("/")
-        )
-    )
-    wait_for_app(page)
+    rerun_after(page, nav_link(page, target.url_path).click)
+    assert urlsplit(page.url).path.rstrip("/") == urlsplit(page_url(app_url, target)).path.rstrip(
+        "/"
+    ), f"the sidebar link led to {page.url}"
     wait_for_query(page, wanted)
     assert_clean(page, f"{app_page.id} -> {target.id}")
     assert selectbox_value(page, "filter_quarter") == "Q1 2023-24"
