@@ -12,6 +12,7 @@ import streamlit as st
 
 from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.palette import ACTION_GROUP_WORDS
+from harrow_dash.scorecard import rag_label
 from harrow_dash.ui import data
 from harrow_dash.ui.components import bullet_list, counts_sentence, empty_state
 from harrow_dash.ui.downloads import briefing_button
@@ -98,32 +99,31 @@ with st.expander("Data tables for the charts above"):
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
 
 st.subheader("Changes since last quarter", anchor=False)
-c1, c2, c3 = st.columns(3)
-with c1:
-    st.subheader("Changed RAG rating", anchor=False)
-    if ov.rag_changes.empty:
-        st.write("No indicator changed its RAG rating.")
-    else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Indicator": ov.rag_changes["ref"] + " " + ov.rag_changes["name"],
-                    "Was": ov.rag_changes["previous_rag"],
-                    "Now": ov.rag_changes["rag"],
-                    "Change": ov.rag_changes["direction"].map(
-                        {"better": "\u25b2 better", "worse": "\u25bc worse"}
-                    ),
-                }
-            ),
-            hide_index=True,
-            key="rag_changes",
-        )
+st.markdown("**Indicators whose RAG rating changed**")
+if ov.rag_changes.empty:
+    st.write("No indicator changed its RAG rating.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Indicator": ov.rag_changes["ref"] + " " + ov.rag_changes["name"],
+                "Last quarter": ov.rag_changes["previous_rag"].map(rag_label),
+                "This quarter": ov.rag_changes["rag"].map(rag_label),
+                "Change": ov.rag_changes["direction"].map(
+                    {"better": "\u25b2 better", "worse": "\u25bc worse"}
+                ),
+            }
+        ),
+        hide_index=True,
+        key="rag_changes",
+    )
+c2, c3 = st.columns(2)
 for col, title, frame in (
     (c2, "Biggest improvements", ov.improvements),
     (c3, "Biggest deteriorations", ov.deteriorations),
 ):
     with col:
-        st.subheader(title, anchor=False)
+        st.markdown(f"**{title}**")
         if frame.empty:
             st.write("None this quarter.")
         else:

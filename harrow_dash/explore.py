@@ -341,7 +341,9 @@ def action_rows(history: pd.DataFrame, period: Period | None) -> pd.DataFrame:
     before = (
         history[history["period"] == period.previous().key].drop_duplicates("ref").set_index("ref")
     )
-    defs["status"] = defs["ref"].map(now["status"]).fillna(ActionStatus.NOT_YET_DUE.value)
+    defs["status"] = (
+        defs["ref"].map(now["status"]).astype(object).fillna(ActionStatus.NOT_YET_DUE.value)
+    )
     defs["status_text"] = defs["status"].map(status_label)
     defs["previous_status"] = defs["ref"].map(before["status"])
     defs["previous_text"] = [

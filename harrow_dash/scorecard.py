@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,25 +89,22 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
     out["suppressed"] = _suppressed(
         out["actual"], out["counts_people"], rules.suppression_threshold
     )
-    actual, unit = out["actual"].tolist(), out["unit"].tolist()
-    out["actual_text"] = [
-        _actual_text(a, u, st, sup, rules)
-        for a, u, st, sup in zip(
-            actual, unit, out["state"].tolist(), out["suppressed"].tolist(), strict=True
-        )
-    ]
-    out["target_text"] = [
-        _target_text(t, tu, u, pol)
-        for t, tu, u, pol in zip(
-            out["target"].tolist(),
-            out["target_upper"].tolist(),
-            unit,
-            out["polarity"].tolist(),
-            strict=True,
-        )
-    ]
-    out["rag_text"] = out["rag"].map(rag_label)
+    unit = out["unit"].tolist()
+    out["actual_text"] = _actual_texts(
+        out["actual"].tolist(), unit, out["state"].tolist(), out["suppressed"].tolist(), rules
+    )
+    out["target_text"] = _target_texts(
+        out["target"].tolist(), out["target_upper"].tolist(), unit, out["polarity"].tolist()
+    )
+    out["rag_text"] = _per_distinct(out["rag"], rag_label)
     return out
+
+
+def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(fn)`` for a column of a few distinct values: ``fn`` once per distinct value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    mapped = pd.Series(distinct, dtype=values.dtype).map(fn)
+    return pd.Series(mapped.array.take(codes), index=values.index, name=values.name)
 
 
 def _states(actual: pd.Series, target: pd.Series, frequency: pd.Series, not_due: pd.Series) -> list:
@@ -122,8 +120,11 @@ def _states(actual: pd.Series, target: pd.Series, frequency: pd.Series, not_due:
     no_actual = np.isnan(actual.to_numpy())
     no_target = np.isnan(target.to_numpy())
     not_due_now = np.zeros(len(actual), dtype=bool)
-    for i in np.flatnonzero(no_actual):  # as value_state: the mark first, then the frequency
-        not_due_now[i] = bool(marked.iat[i]) or _is_annual(frequency.iat[i])
+    missing = np.flatnonzero(no_actual)
+    if len(missing):
+        marks, freqs = marked.to_numpy(), frequency.to_numpy()
+        for i in missing:  # as value_state: the mark first, then the frequency
+            not_due_now[i] = bool(marks[i]) or _is_annual(freqs[i])
     state = np.where(
         no_actual,
         np.where(not_due_now, ValueState.NOT_DUE.value, ValueState.NOT_REPORTED.value),
@@ -152,40 +153,51 @@ def _suppressed(actual: pd.Series, counts_people: pd.Series, threshold: int) -> 
 _NO_NUMBER = {v.value: v.text for v in (ValueState.NOT_DUE, ValueState.NOT_REPORTED)}
 
 
-def _actual_text(
-    actual: float | None, unit: str, state: str, suppressed: bool, rules: RuleSettings
-) -> str:
-    if state in _NO_NUMBER:
-        return _NO_NUMBER[state]
-    if suppressed and not rules.reveal_suppressed:
-        return suppressed_text(rules.suppression_threshold)
-    text = _format(actual, unit)
-    return f"{text} (suppressed publicly)" if suppressed else text
+# The two text columns are written in flat loops (a call less per value, which is most of the cost
+# for a view of thousands of indicators); they give what these rules say, one value at a time:
+#  * actual: the words for "not due" and "not yet reported"; "fewer than 5" for a suppressed count
+#    unless editors may see it, then the number marked "(suppressed publicly)"; else the number;
+#  * target: "No target"; for a band "low to high"; else the number;
+# numbers written by ``units.format_number`` (through ``_fast_formats`` for a float in a known unit).
+def _actual_texts(
+    actual: list, unit: list, state: list, suppressed: list, rules: RuleSettings
+) -> list[str]:
+    fmts = _fast_formats()
+    hidden = suppressed_text(rules.suppression_threshold)
+    reveal = rules.reveal_suppressed
+    out: list[str] = []
+    append = out.append
+    for a, u, st, sup in zip(actual, unit, state, suppressed, strict=True):
+        words = _NO_NUMBER.get(st)
+        if words is not None:
+            append(words)
+        elif sup and not reveal:
+            append(hidden)
+        else:
+            fmt = fmts.get(u) if type(u) is str and type(a) is float else None
+            text = ("\u2013" if a != a else fmt(a)) if fmt is not None else format_number(a, u)
+            append(f"{text} (suppressed publicly)" if sup else text)
+    return out
 
 
-def _target_text(target: float | None, upper: float | None, unit: str, polarity: str) -> str:
-    if target is None or _isna(target):
-        return "No target"
-    if polarity == "band" and upper is not None and not _isna(upper):
-        return f"{_format(target, unit)} to {_format(upper, unit)}"
-    return _format(target, unit)
-
-
-def _isna(value: object) -> bool:
-    return value != value if type(value) is float else bool(pd.isna(value))
-
-
-def _format(value: float | None, unit: str) -> str:
-    """:func:`~harrow_dash.units.format_number`, sped up for a float in a known unit (it is called
-    twice for every indicator in view, and looking the unit up is most of its cost)."""
-    if type(value) is float:
-        try:
-            fmt = _fast_formats().get(unit)
-        except TypeError:  # an unhashable unit: let format_number say what is wrong
-            fmt = None
-        if fmt is not None:
-            return "\u2013" if value != value else fmt(value)
-    return format_number(value, unit)
+def _target_texts(target: list, upper: list, unit: list, polarity: list) -> list[str]:
+    fmts = _fast_formats()
+    out: list[str] = []
+    for t, tu, u, pol in zip(target, upper, unit, polarity, strict=True):
+        if t is None or (t != t if type(t) is float else pd.isna(t)):
+            out.append("No target")
+            continue
+        fmt = fmts.get(u) if type(u) is str else None
+        text = fmt(t) if fmt is not None and type(t) is float else format_number(t, u)
+        if (
+            pol == "band"
+            and tu is not None
+            and not (tu != tu if type(tu) is float else pd.isna(tu))
+        ):
+            high = fmt(tu) if fmt is not None and type(tu) is float else format_number(tu, u)
+            text = f"{text} to {high}"
+        out.append(text)
+    return out
 
 
 def _money(value: float) -> str:
@@ -198,13 +210,50 @@ def _money(value: float) -> str:
     return f"{sign}£{v:,.0f}"
 
 
+def _trimmed(decimals: int, suffix: str = "") -> Callable[[float], str]:
+    """``units._trim(v, decimals) + suffix`` in a single call."""
+    spec = f",.{decimals}f"
+
+    def write(v: float) -> str:
+        text = format(v, spec)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text + suffix
+
+    return write
+
+
 def _duration(word: str) -> Callable[[float], str]:
-    return lambda v: f"{_trim(v, 1)} {word if abs(v) != 1 else word[:-1]}"
+    trim = _trimmed(1)
+    return lambda v: f"{trim(v)} {word if abs(v) != 1 else word[:-1]}"
 
 
-_FORMAT_PROBES = (0.0, -0.0, 1.0, -1.0, 0.04, 0.05, 0.5, 2.25, 66.45, 99.95, 100.0, 1234.5678,
-                  9999.95, 10000.0, 12500.0, 99999.9, 999999.95, 1e6, 1.45e6, -12500.0, -2.5e6,
-                  1e12, float("inf"), float("-inf"))
+_FORMAT_PROBES = (
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.04,
+    0.05,
+    0.5,
+    2.25,
+    66.45,
+    99.95,
+    100.0,
+    1234.5678,
+    9999.95,
+    10000.0,
+    12500.0,
+    99999.9,
+    999999.95,
+    1e6,
+    1.45e6,
+    -12500.0,
+    -2.5e6,
+    1e12,
+    float("inf"),
+    float("-inf"),
+)
 
 
 @functools.cache
@@ -213,14 +262,14 @@ def _fast_formats() -> dict[str, Callable[[float], str]]:
     against ``format_number`` on awkward values when first built; a unit whose function disagrees
     (because the rules in ``units`` changed) is left to ``format_number``."""
     special: dict[Unit, Callable[[float], str]] = {
-        Unit.PERCENT: lambda v: f"{_trim(v, 1)}%",
+        Unit.PERCENT: _trimmed(1, "%"),
         Unit.MONEY: _money,
-        Unit.COUNT: lambda v: _trim(v, 1),
+        Unit.COUNT: _trimmed(1),
         **{u: _duration(u.value) for u in (Unit.DAYS, Unit.WEEKS, Unit.MINUTES, Unit.SECONDS)},
     }
     table: dict[str, Callable[[float], str]] = {}
     for unit in Unit:
-        fmt = special.get(unit, lambda v: _trim(v, 2))
+        fmt = special.get(unit, _trimmed(2))
         if all(fmt(x) == format_number(x, unit) for x in _FORMAT_PROBES):
             table[unit.value] = fmt
     return table

@@ -77,15 +77,22 @@ def _column_like_rows(values: np.ndarray) -> Any:
     if missing.all():
         return np.full(len(data), None, dtype=object)
     if data.dtype == object:  # text
-        return pd.array(np.where(missing, None, data), dtype=str)
+        return pd.array(_with_none(data, missing), dtype=str)
     if data.dtype == bool:
-        if missing.any():
-            return np.where(missing, None, data.astype(object))
-        return data.astype(bool)
+        return _with_none(data, missing) if missing.any() else data.astype(bool)
     if data.dtype.kind in "iu" and not missing.any():
         return data.astype(np.int64)
     # Reals (4-byte ones widen exactly, as they do to Python floats) and whole numbers with a gap.
     return np.where(missing, np.nan, data.astype(np.float64))
+
+
+def _with_none(data: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``data`` as objects with None where ``missing``."""
+    if not missing.any() and data.dtype == object:
+        return data
+    out = data.astype(object)
+    out[missing] = None
+    return out
 
 
 def _frame_like_rows(columns: dict[str, np.ndarray], keys: list[str]) -> pd.DataFrame:

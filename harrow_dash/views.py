@@ -54,10 +54,19 @@ def actions_at(store: Store, filters: Filters) -> pd.DataFrame:
     prev = lines[lines["period"] == filters.period.previous().key].set_index("ref")["status"]
     out["previous_status"] = out["ref"].map(prev)
     if filters.rags:
-        wanted = {"Green", "Amber", "Red"} & set(filters.rags)
-        if wanted:
-            out = out[out["group"].isin(wanted)]
+        out = out[out["group"].isin(action_groups_for(filters.rags))]
     return out.reset_index(drop=True)
+
+
+def action_groups_for(rags: tuple[str, ...]) -> set[str]:
+    """The action status groups a RAG filter selects: Green includes Complete, and "Not rated"
+    means not started or not yet due."""
+    groups = {r for r in rags if r in ("Green", "Amber", "Red")}
+    if "Green" in rags:
+        groups.add("Complete")
+    if "Not rated" in rags:
+        groups.add("Not started / not yet due")
+    return groups
 
 
 def action_counts(actions: pd.DataFrame) -> dict[str, int]:

@@ -108,7 +108,7 @@ else:
                 "Ref": acts["ref"],
                 "Action": acts["title"],
                 "Status": [status_label(s) for s in acts["status"]],
-                "Last quarter": acts["previous_status"].fillna("\u2013"),
+                "Last quarter": acts["previous_status"].astype(object).fillna("\u2013"),
                 "Lead": acts["lead"].fillna(""),
                 "Commentary": acts["commentary"].fillna(""),
             }

@@ -48,7 +48,7 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         "Quarters",
         explore.SCOPES,
         key="hl_scope",
-        default=explore.SCOPES[0],
+        default=explore.SCOPES[1],
         required=True,
         format_func=lambda s: f"{s} to {as_at}" if s == "All quarters" else s,
     )

@@ -266,6 +266,7 @@ def test_highlights_this_quarter_grouped_by_priority_with_links(db_url: str) -> 
 
 def test_highlights_search_kind_and_empty_state(db_url: str) -> None:
     at = choose(run_page("4_Highlights.py"), priority=CLEAN_AND_SAFE)
+    at.segmented_control(key="hl_scope").set_value("All quarters").run()
     at.text_input(key="hl_search").input("catalytic").run()
     captions = [c.value for c in at.caption]
     assert "5 achievements and 1 area for improvement, newest quarter first." in captions
@@ -280,7 +281,9 @@ def test_highlights_search_kind_and_empty_state(db_url: str) -> None:
 
 def test_highlights_all_quarters_newest_first(db_url: str) -> None:
     at = choose(run_page("4_Highlights.py"), priority=RESIDENTS_FIRST)
+    at.segmented_control(key="hl_scope").set_value("All quarters").run()
     quarters = [m.value for m in at.markdown if m.value.startswith("##### ")]
+    assert len(quarters) > 4
     assert quarters[0] == "##### " + Q3
     assert quarters == sorted(quarters, key=lambda q: parse_period(q[6:]).key, reverse=True)
 

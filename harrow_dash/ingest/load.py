@@ -293,7 +293,11 @@ class _Stager:
         # Rows by quarter: every dashboard query picks a quarter, and DuckDB skips the blocks of rows
         # whose quarters cannot match, so a history loaded indicator by indicator (a tidy file sorted
         # by reference) would otherwise be read whole for each quarter shown.
-        order = f" ORDER BY period, {', '.join(k for k in keys if k != 'period')}" if "period" in keys else ""
+        order = (
+            f" ORDER BY period, {', '.join(k for k in keys if k != 'period')}"
+            if "period" in keys
+            else ""
+        )
         self.conn.execute(
             sa.text(
                 f"INSERT INTO {name} ({', '.join(new_cols)}, batch_id) SELECT {', '.join(new_cols)}, :b "

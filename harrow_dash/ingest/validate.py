@@ -166,7 +166,9 @@ class _Distinct:
     def apply(self, step: Callable[[pd.Series], pd.Series]) -> pd.Series:
         """``step(values)`` for an element-wise ``step`` such as ``map`` or ``isin``."""
         result = step(self.distinct)
-        return pd.Series(result.array.take(self.codes), index=self.values.index, name=self.values.name)
+        return pd.Series(
+            result.array.take(self.codes), index=self.values.index, name=self.values.name
+        )
 
     def pairs_duplicated(self, other: pd.Series) -> pd.Series:
         """``DataFrame.duplicated`` of (these values, ``other``), keeping the first of each pair."""
@@ -201,7 +203,9 @@ class Validator:
                 out[f"_has_{name}"] = False
                 continue
             codes = pd.factorize(frame[name])[0].astype(np.int64)  # a missing value is -1
-            first_pair = ~pd.Series(ref_codes * (codes.max(initial=-1) + 2) + codes + 1).duplicated()
+            first_pair = ~pd.Series(
+                ref_codes * (codes.max(initial=-1) + 2) + codes + 1
+            ).duplicated()
             distinct = frame.loc[
                 frame[name].notna().to_numpy() & first_pair.to_numpy(),
                 ["ref", name, "_file", "_sheet", "_row", f"_col_{name}"],
@@ -401,7 +405,9 @@ class Validator:
                     )
                 )
         known_units, defined = set(unit_of.index), set(indicators["ref"])
-        unknown = ~refs.apply(lambda r: r.isin(known_units)) & ~refs.apply(lambda r: r.isin(defined))
+        unknown = ~refs.apply(lambda r: r.isin(known_units)) & ~refs.apply(
+            lambda r: r.isin(defined)
+        )
         self.add(
             val,
             unknown,

@@ -8,7 +8,8 @@ Fixtures (keep the names: other test files use them):
 
 * ``chromium_path``: the Chromium binary. Without one the browser tests skip, unless ``CI=true``, where
   they fail: CI must run them.
-* ``start_app(db_path, env_extra=None) -> base_url``: start ``streamlit run app.py`` on a free port with
+* ``start_app(db_path, env_extra=None) -> base_url``: start ``streamlit run app.py`` (headless, on
+  127.0.0.1 and a free port, no usage stats, no file watcher) with
   ``HARROW_DASH_DATABASE_URL`` pointing at ``db_path`` (a DuckDB file path, or a full SQLAlchemy URL),
   wait for ``/_stcore/health``; the server stops when the test ends. Its log goes to
   ``test-output/logs/``. Use it for a test that writes to its database (give it its own copy).
@@ -39,6 +40,8 @@ from pathlib import Path
 
 import pytest
 from helpers import LOG_DIR, REPO_ROOT, screenshot
+
+from harrow_dash.store import Store
 
 BROWSER_DIR = Path(__file__).resolve().parent
 CHROMIUM_ARGS = [
@@ -207,9 +210,12 @@ class AppServers:
         for _attempt in range(3):  # another process may take the free port before we bind it
             port = _free_port()
             url = f"http://127.0.0.1:{port}"
-            env = dict(os.environ)
+            # The app's settings come from here only: none of the developer's HARROW_DASH_*
+            # variables, and no secrets file (so local mode: no sign-in, the local user edits).
+            env = {k: v for k, v in os.environ.items() if not k.startswith("HARROW_DASH_")}
             env.update(
                 HARROW_DASH_DATABASE_URL=database_url(db_path),
+                HARROW_DASH_SECRETS=str(LOG_DIR / "no-such-secrets.toml"),
                 PYTHONUNBUFFERED="1",
             )
             env.update(env_extra or {})
@@ -230,6 +236,11 @@ class AppServers:
                 "127.0.0.1",
                 "--browser.gatherUsageStats",
                 "false",
+                # No file watcher: a source edit while the tests run would put Streamlit's "source
+                # changed, rerun?" prompt (the status widget) on every page, and the watcher walks
+                # the whole repository (.venv included) at the first session.
+                "--server.fileWatcherType",
+                "none",
             ]
             proc = subprocess.Popen(
                 cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -293,12 +304,20 @@ def start_app(request: pytest.FixtureRequest) -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="session")
 def app_db(sample_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A session copy of the sample database for the shared server (the app holds its lock)."""
+    """A session copy of the sample database for the shared server (the app holds its lock), with
+    every reported quarter published, as a council's history would be; the Cabinet presentation
+    shows published quarters only."""
     target = tmp_path_factory.mktemp("app-db") / "sample.duckdb"
     shutil.copyfile(sample_db_file, target)
     wal = sample_db_file.with_name(sample_db_file.name + ".wal")
     if wal.exists():
         shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    db = Store(f"duckdb:///{target}")
+    latest = db.latest_reported_period()
+    for period in db.periods():
+        if latest is not None and period <= latest:
+            db.publish(period, "browser tests")
+    db.dispose()
     return target
 
 

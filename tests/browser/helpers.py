@@ -1,5 +1,5 @@
-"""Plain helpers for the browser tests (and ``harrow_dash.bench``): wait for a Streamlit run to finish,
-read exceptions, run axe-core, save screenshots, list the app's pages.
+"""Plain helpers for the browser tests: wait for a Streamlit run to finish, read exceptions and alerts,
+drive the sidebar filters, run axe-core, save screenshots, list the app's pages.
 
 Import them in a test under ``tests/browser`` with ``from helpers import wait_for_app, ...`` (pytest puts
 this folder on ``sys.path`` because ``tests/`` has no ``__init__.py``).
@@ -21,8 +21,8 @@ OUTPUT_DIR = REPO_ROOT / "test-output"
 SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
 LOG_DIR = OUTPUT_DIR / "logs"
 
-# The WCAG 2.2 A/AA rule sets of axe-core ("wcag22a" has no rules of its own in axe 4.x; wcag2a and
-# wcag21a hold them).
+# The WCAG 2.2 A/AA rules of axe-core (the bundled axe 4.12 tags no rule "wcag22a"; the level A rules
+# are under wcag2a and wcag21a).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 # The page is drawn when Streamlit says on the app root that the script is not running, no skeleton
@@ -47,8 +47,8 @@ def wait_for_app(page: Page, timeout: float = 30_000, settle_ms: int = 250) -> N
     """Wait until the app has finished its current run and drawn the result.
 
     Waits for the app root, then until Streamlit reports the script is not running, there is no
-    skeleton placeholder and no running status widget; then ``settle_ms`` for charts to paint (the
-    benchmark passes 0). Raise Playwright's TimeoutError after ``timeout`` ms."""
+    skeleton placeholder, no running status widget and every chart has drawn; then ``settle_ms``
+    more, checking again. Raises Playwright's TimeoutError after ``timeout`` ms."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(_DONE_JS, timeout=timeout, polling=50)
     if settle_ms:
@@ -86,7 +86,8 @@ def exceptions(page: Page) -> list[str]:
 
 
 def alerts(page: Page, kind: str = "info") -> list[str]:
-    """The text of every st.info / st.warning / st.error / st.success box in the main area."""
+    """The text of every st.info / st.warning / st.error / st.success box on the page (main area
+    and sidebar), without the icon's name."""
     testid = {
         "info": "stAlertContentInfo",
         "warning": "stAlertContentWarning",

@@ -97,6 +97,11 @@ def assert_clean(pg, what: str) -> None:
     assert pg.failed_requests == [], f"{what}: failed requests: {pg.failed_requests}"
 
 
+def link_notes(pg) -> list[str]:
+    """The frame's notes about values in a link that it could not use."""
+    return [n for n in alerts(pg, "info") if n.startswith(("The link", "There is no data"))]
+
+
 def open_page(pg, url: str) -> None:
     pg.goto(url)
     wait_for_app(pg)
@@ -214,12 +219,50 @@ def test_link_opens_the_filtered_view(
     wait_for_query(page, {"quarter": ["Q2 2023-24"], "priority": [PRIORITY_2]})
     # ... and the content is the filtered view.
     assert LINK_AS_AT in main_text(page)
-    link_notes = [n for n in alerts(page, "info") if n.startswith(("The link", "There is no data"))]
-    assert link_notes == [], f"a good link produced notes: {link_notes}"
+    assert link_notes(page) == [], "a good link produced notes"
     check = CONTENT_CHECKS.get(app_page.url_path)
     if check is not None:
         check(page, overview_q2_priority2)
     assert content_text(page) != unfiltered, "the filters did not change the page's content"
+
+
+EVERY_FILTER = {
+    "quarter": ["Q2 2023-24"],
+    "priority": [PRIORITY_2],
+    "directorate": ["Place"],
+    "portfolio": ["Highways, Infrastructure and Community Safety"],
+    "rag": ["Green", "Red"],
+}
+
+
+def test_link_with_every_filter_opens_that_view(page, app_url: str, sample_db_file: Path) -> None:
+    """All five parameters, one repeated: the widgets show them and the Overview's numbers are
+    those of exactly that selection."""
+    store = Store(f"duckdb:///{sample_db_file}")
+    try:
+        expected = overview(
+            store,
+            Filters(
+                period=Period(2023, 2),
+                priorities=(2,),
+                directorates=tuple(EVERY_FILTER["directorate"]),
+                portfolios=tuple(EVERY_FILTER["portfolio"]),
+                rags=tuple(EVERY_FILTER["rag"]),
+            ),
+            RuleSettings(),
+        )
+    finally:
+        store.dispose()
+    assert expected is not None and sum(expected.indicator_counts.values()) > 0
+
+    open_page(page, page_url(app_url, PAGES[0], EVERY_FILTER))
+    assert_clean(page, "Overview")
+    assert selectbox_value(page, "filter_quarter") == "Q2 2023-24"
+    for key in ("priority", "directorate", "portfolio", "rag"):
+        assert multiselect_values(page, f"filter_{key}") == EVERY_FILTER[key], key
+    wait_for_query(page, EVERY_FILTER)
+    check_overview_link(page, expected)
+    assert link_notes(page) == []
 
 
 def _next_page(app_page: AppPage) -> AppPage:
@@ -260,7 +303,7 @@ def test_bad_link_values_give_a_gentle_note(
     screenshot(page, f"{app_page.id}-bad-link", full_page=False)
     assert_clean(page, app_page.id)
     assert alerts(page, "error") == []
-    notes = alerts(page, "info")
+    notes = link_notes(page)
     assert any("Q9 2023-24" in n and default_quarter in n for n in notes), notes
     assert any("'Nope'" in n for n in notes), notes
     assert selectbox_value(page, "filter_quarter") == default_quarter
