@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from helpers import axe_violations, describe_violations, exceptions, screenshot, wait_for_app
 
 from harrow_dash import schema
+from harrow_dash.periods import Period
 from harrow_dash.store import Store
 
 pytestmark = pytest.mark.browser
@@ -259,6 +260,7 @@ def long_text_db(sample_db_file: Path, tmp_path: Path) -> Path:
                     name=i.c.name + " measured across every ward and every service in the borough"
                 )
             )
+        store.publish(Period.from_key(Q3_KEY), "test")  # the presentation shows published quarters
     finally:
         store.dispose()
     return path
