@@ -7,7 +7,6 @@ export and briefing shows the same judgement. Pure pandas, no Streamlit.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ import pandas as pd
 from harrow_dash.rag import Rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
 from harrow_dash.travel import Travel, direction_of_travel
-from harrow_dash.units import Unit, _trim, format_number
+from harrow_dash.units import format_number, formatter
 from harrow_dash.value_states import Frequency, ValueState, value_state
 
 NOT_RATED = "Not rated"
@@ -158,11 +157,10 @@ _NO_NUMBER = {v.value: v.text for v in (ValueState.NOT_DUE, ValueState.NOT_REPOR
 #  * actual: the words for "not due" and "not yet reported"; "fewer than 5" for a suppressed count
 #    unless editors may see it, then the number marked "(suppressed publicly)"; else the number;
 #  * target: "No target"; for a band "low to high"; else the number;
-# numbers written by ``units.format_number`` (through ``_fast_formats`` for a float in a known unit).
+# numbers written by ``units.formatter`` (the per-unit function ``units.format_number`` uses).
 def _actual_texts(
     actual: list, unit: list, state: list, suppressed: list, rules: RuleSettings
 ) -> list[str]:
-    fmts = _fast_formats()
     hidden = suppressed_text(rules.suppression_threshold)
     reveal = rules.reveal_suppressed
     out: list[str] = []
@@ -174,105 +172,28 @@ def _actual_texts(
         elif sup and not reveal:
             append(hidden)
         else:
-            fmt = fmts.get(u) if type(u) is str and type(a) is float else None
-            text = ("\u2013" if a != a else fmt(a)) if fmt is not None else format_number(a, u)
+            text = format_number(a, u) if a is None or a != a else formatter(u)(a)
             append(f"{text} (suppressed publicly)" if sup else text)
     return out
 
 
 def _target_texts(target: list, upper: list, unit: list, polarity: list) -> list[str]:
-    fmts = _fast_formats()
     out: list[str] = []
     for t, tu, u, pol in zip(target, upper, unit, polarity, strict=True):
         if t is None or (t != t if type(t) is float else pd.isna(t)):
             out.append("No target")
             continue
-        fmt = fmts.get(u) if type(u) is str else None
-        text = fmt(t) if fmt is not None and type(t) is float else format_number(t, u)
+        fmt = formatter(u)
+        text = fmt(t)
         if (
             pol == "band"
             and tu is not None
             and not (tu != tu if type(tu) is float else pd.isna(tu))
         ):
-            high = fmt(tu) if fmt is not None and type(tu) is float else format_number(tu, u)
+            high = fmt(tu)
             text = f"{text} to {high}"
         out.append(text)
     return out
-
-
-def _money(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 1_000_000:
-        return f"{sign}£{_trim(v / 1_000_000, 1)}m"
-    if v >= 10_000:
-        return f"{sign}£{_trim(v / 1_000, 1)}k"
-    return f"{sign}£{v:,.0f}"
-
-
-def _trimmed(decimals: int, suffix: str = "") -> Callable[[float], str]:
-    """``units._trim(v, decimals) + suffix`` in a single call."""
-    spec = f",.{decimals}f"
-
-    def write(v: float) -> str:
-        text = format(v, spec)
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text + suffix
-
-    return write
-
-
-def _duration(word: str) -> Callable[[float], str]:
-    trim = _trimmed(1)
-    return lambda v: f"{trim(v)} {word if abs(v) != 1 else word[:-1]}"
-
-
-_FORMAT_PROBES = (
-    0.0,
-    -0.0,
-    1.0,
-    -1.0,
-    0.04,
-    0.05,
-    0.5,
-    2.25,
-    66.45,
-    99.95,
-    100.0,
-    1234.5678,
-    9999.95,
-    10000.0,
-    12500.0,
-    99999.9,
-    999999.95,
-    1e6,
-    1.45e6,
-    -12500.0,
-    -2.5e6,
-    1e12,
-    float("inf"),
-    float("-inf"),
-)
-
-
-@functools.cache
-def _fast_formats() -> dict[str, Callable[[float], str]]:
-    """Per unit, a function writing a float exactly as ``format_number`` does. Each is checked
-    against ``format_number`` on awkward values when first built; a unit whose function disagrees
-    (because the rules in ``units`` changed) is left to ``format_number``."""
-    special: dict[Unit, Callable[[float], str]] = {
-        Unit.PERCENT: _trimmed(1, "%"),
-        Unit.MONEY: _money,
-        Unit.COUNT: _trimmed(1),
-        **{u: _duration(u.value) for u in (Unit.DAYS, Unit.WEEKS, Unit.MINUTES, Unit.SECONDS)},
-    }
-    table: dict[str, Callable[[float], str]] = {}
-    for unit in Unit:
-        fmt = special.get(unit, _trimmed(2))
-        if all(fmt(x) == format_number(x, unit) for x in _FORMAT_PROBES):
-            table[unit.value] = fmt
-    return table
 
 
 def add_travel(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,9 @@ Percentages carry the unit ("66.5%"), counts have thousands separators ("1,234")
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from enum import StrEnum
 
 
@@ -44,31 +46,52 @@ def parse_unit(text: object) -> Unit:
     raise ValueError(f"'{text}' is not a unit; use one of: {accepted}.")
 
 
-def _trim(number: float, decimals: int) -> str:
-    text = f"{number:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+def _trimmed(decimals: int, suffix: str = "") -> Callable[[float], str]:
+    """Writes a number with thousands separators, at most ``decimals`` places, no trailing zeros."""
+    spec = f",.{decimals}f"
+
+    def write(value: float) -> str:
+        text = format(value, spec)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text + suffix
+
+    return write
+
+
+def _money(value: float) -> str:
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 1_000_000:
+        return f"{sign}£{_trimmed(1)(v / 1_000_000)}m"
+    if v >= 10_000:
+        return f"{sign}£{_trimmed(1)(v / 1_000)}k"
+    return f"{sign}£{v:,.0f}"
+
+
+def _duration(word: str) -> Callable[[float], str]:
+    trim = _trimmed(1)
+    return lambda value: f"{trim(value)} {word if abs(value) != 1 else word[:-1]}"
+
+
+@functools.cache
+def formatter(unit: Unit | str) -> Callable[[float], str]:
+    """The function that writes a (non-missing) number in ``unit``; one per unit, built once, so
+    a long table can be written without re-deciding the rules for every value."""
+    unit = Unit(unit)
+    if unit is Unit.PERCENT:
+        return _trimmed(1, "%")
+    if unit is Unit.MONEY:
+        return _money
+    if unit is Unit.COUNT:
+        return _trimmed(1)
+    if unit in (Unit.DAYS, Unit.WEEKS, Unit.MINUTES, Unit.SECONDS):
+        return _duration(unit.value)
+    return _trimmed(2)
 
 
 def format_number(value: float | None, unit: Unit | str) -> str:
     """A value written for people, e.g. 66.5%, 1,234, £1.4m, 12.5 days. Missing -> an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "\u2013"
-    unit = Unit(unit)
-    if unit is Unit.PERCENT:
-        return f"{_trim(value, 1)}%"
-    if unit is Unit.MONEY:
-        sign = "-" if value < 0 else ""
-        v = abs(value)
-        if v >= 1_000_000:
-            return f"{sign}£{_trim(v / 1_000_000, 1)}m"
-        if v >= 10_000:
-            return f"{sign}£{_trim(v / 1_000, 1)}k"
-        return f"{sign}£{v:,.0f}"
-    if unit is Unit.COUNT:
-        return _trim(value, 1)
-    if unit in (Unit.DAYS, Unit.WEEKS, Unit.MINUTES, Unit.SECONDS):
-        word = unit.value if abs(value) != 1 else unit.value[:-1]
-        return f"{_trim(value, 1)} {word}"
-    return _trim(value, 2)
+    return formatter(unit)(value)
