@@ -14,7 +14,12 @@ from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.scorecard import rag_label
 from harrow_dash.ui import data
-from harrow_dash.ui.components import bullet_list, counts_sentence, empty_state
+from harrow_dash.ui.components import (
+    bullet_list,
+    counts_sentence,
+    empty_state,
+    highlight_columns,
+)
 from harrow_dash.ui.downloads import briefing_button
 from harrow_dash.ui.frame import page_frame
 
@@ -150,10 +155,4 @@ else:
         if items.empty:
             continue
         st.subheader(f"Priority {ps.priority_id}: {ps.name}", anchor=False)
-        a, b = st.columns(2)
-        with a:
-            st.markdown("**Key achievements**")
-            bullet_list(list(items.loc[items["kind"] == "achievement", "text"]), "\u2714")
-        with b:
-            st.markdown("**Areas for improvement**")
-            bullet_list(list(items.loc[items["kind"] == "improvement", "text"]), "\u2691")
+        highlight_columns(items)

@@ -349,6 +349,16 @@ class Store:
         )
         return self.read(q)
 
+    def _rating_columns(self) -> list[sa.ColumnElement[Any]]:
+        """A value with what is needed to rate it (unit, polarity, tolerance, ...), for the
+        queries that return indicator values; indicators joined to indicator_values."""
+        i, v = s.indicators, s.indicator_values
+        return [
+            i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people, v.c.period,
+            v.c.actual, v.c.target, v.c.target_upper, v.c.official_rag, self._commentary(v),
+            v.c.benchmark, v.c.benchmark_label, v.c.not_due,
+        ]  # fmt: skip
+
     def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Every value of the given indicators, oldest first, with what is needed to rate each one."""
         i, v = s.indicators, s.indicator_values
@@ -356,20 +366,7 @@ class Store:
             sa.select(
                 v.c.ref,
                 i.c.name,
-                i.c.unit,
-                i.c.polarity,
-                i.c.tolerance,
-                i.c.frequency,
-                i.c.counts_people,
-                v.c.period,
-                v.c.actual,
-                v.c.target,
-                v.c.target_upper,
-                v.c.official_rag,
-                self._commentary(v),
-                v.c.benchmark,
-                v.c.benchmark_label,
-                v.c.not_due,
+                *self._rating_columns(),
             )
             .select_from(v.join(i, i.c.ref == v.c.ref))
             .where(v.c.ref.in_(refs), *self._visible(v.c.period))
@@ -454,20 +451,7 @@ class Store:
                 s.priorities.c.name.label("priority"),
                 i.c.directorate,
                 i.c.portfolio.label("portfolio_holder"),
-                i.c.unit,
-                i.c.polarity,
-                i.c.tolerance,
-                i.c.frequency,
-                i.c.counts_people,
-                v.c.period,
-                v.c.actual,
-                v.c.target,
-                v.c.target_upper,
-                v.c.official_rag,
-                self._commentary(v),
-                v.c.benchmark,
-                v.c.benchmark_label,
-                v.c.not_due,
+                *self._rating_columns(),
             )
             .select_from(
                 v.join(i, i.c.ref == v.c.ref).join(

@@ -14,7 +14,7 @@ from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.ui import data
-from harrow_dash.ui.components import bullet_list, counts_sentence, empty_state
+from harrow_dash.ui.components import counts_sentence, empty_state, highlight_columns
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import action_counts
@@ -122,10 +122,4 @@ st.subheader("Achievements and areas for improvement", anchor=False)
 if hl.empty:
     st.write(f"None recorded for this priority in {ctx.period.label}.")
 else:
-    a, b = st.columns(2)
-    with a:
-        st.markdown("**Key achievements**")
-        bullet_list(list(hl.loc[hl["kind"] == "achievement", "text"]), "\u2714")
-    with b:
-        st.markdown("**Areas for improvement**")
-        bullet_list(list(hl.loc[hl["kind"] == "improvement", "text"]), "\u2691")
+    highlight_columns(hl)

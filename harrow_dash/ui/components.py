@@ -73,3 +73,14 @@ def bullet_list(items: list[str], marker: str) -> None:
     """A list whose marker is a symbol and a word, not colour; items shown as plain text."""
     for item in items:
         st.markdown(f"{marker}\u2002{escape_markdown(item)}")
+
+
+def highlight_columns(items: pd.DataFrame) -> None:
+    """Key achievements and areas for improvement side by side, each item marked by a symbol."""
+    achievements, improvements = st.columns(2)
+    with achievements:
+        st.markdown("**Key achievements**")
+        bullet_list(list(items.loc[items["kind"] == "achievement", "text"]), "\u2714")
+    with improvements:
+        st.markdown("**Areas for improvement**")
+        bullet_list(list(items.loc[items["kind"] == "improvement", "text"]), "\u2691")
