@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from harrow_dash.charts import action_bar, rag_bar
-from harrow_dash.palette import ACTION_GROUP_WORDS
+from harrow_dash.charts import stacked_bar_html
+from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.scorecard import rag_label
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
@@ -43,7 +43,7 @@ briefing_button(ctx)
 FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
 
 
-def summary_card(column, title: str, counts: dict[str, int], kind: str, key: str) -> None:
+def summary_card(column, title: str, counts: dict[str, int], kind: str) -> None:
     total = sum(counts.values())
     words = ACTION_GROUP_WORDS if kind == "action" else None
     noun = FA_NOUN if kind == "action" else PI_NOUN
@@ -52,15 +52,15 @@ def summary_card(column, title: str, counts: dict[str, int], kind: str, key: str
         if total == 0:
             st.write(f"No {noun} match these filters.")
             return
-        chart = action_bar(counts) if kind == "action" else rag_bar(counts)
         sentence = counts_sentence(counts, noun, words)
-        st.altair_chart(chart, alt=sentence, key=f"chart_{key}")
+        colours = ACTION_COLOURS if kind == "action" else RAG_COLOURS
+        st.html(stacked_bar_html(counts, colours, sentence, height=40))
         st.caption(sentence)
 
 
 left, right = st.columns(2)
-summary_card(left, "Flagship actions", ov.action_counts, "action", "fa_all")
-summary_card(right, "Performance indicators", ov.indicator_counts, "rag", "pi_all")
+summary_card(left, "Flagship actions", ov.action_counts, "action")
+summary_card(right, "Performance indicators", ov.indicator_counts, "rag")
 
 cols = st.columns(max(1, len(ov.priorities)))
 for col, ps in zip(cols, ov.priorities, strict=False):
@@ -71,13 +71,13 @@ for col, ps in zip(cols, ov.priorities, strict=False):
             ("pi", ps.indicator_counts, PI_NOUN, None),
         ):
             if sum(counts.values()):
-                chart = (action_bar if kind == "fa" else rag_bar)(counts, height=26, label_size=13)
                 sentence = counts_sentence(counts, noun, words)
                 st.caption(
                     ("Flagship actions" if kind == "fa" else "Indicators")
                     + f": {sentence.split(': ', 1)[1]}"
                 )
-                st.altair_chart(chart, alt=sentence, key=f"chart_{kind}_{ps.priority_id}")
+                colours = ACTION_COLOURS if kind == "fa" else RAG_COLOURS
+                st.html(stacked_bar_html(counts, colours, sentence, height=26))
         if ps.movements:
             bullet_list([m.text for m in ps.movements], "")
         else:

@@ -7,6 +7,7 @@ charts are rendered to PNG/SVG for briefings without a browser.
 
 from __future__ import annotations
 
+import html
 import json
 import textwrap
 
@@ -481,3 +482,26 @@ def describe_timeline(statuses: pd.DataFrame, period_label: str) -> str:
         parts = [f"{int(counts[s])} {s.lower()}" for s in STATUS_COLOURS if s in counts]
         text += f"; in {period_label}: " + ", ".join(parts)
     return text + "."
+
+
+def stacked_bar_html(
+    counts: dict[str, int], colours: dict[str, str], description: str, height: int = 40
+) -> str:
+    """The same stacked bar as :func:`stacked_bar`, as plain HTML for pages that show many of them
+    (drawn at once by the browser, no chart library). Only counts and our own labels go in; the
+    bar is an image named by ``description`` for screen readers."""
+    segments = []
+    for group, n in counts.items():
+        if not n:
+            continue
+        segments.append(
+            f'<div title="{html.escape(group)}: {n}" style="flex:{n} 1 0;min-width:1.6em;'
+            f"background:{colours[group]};color:#fff;font-weight:700;display:flex;"
+            f'align-items:center;justify-content:center;border-right:2px solid #fff">{n}</div>'
+        )
+    return (
+        f'<div role="img" aria-label="{html.escape(description)}" style="display:flex;'
+        f'height:{height}px;font-size:{max(12, height // 2 - 2)}px;font-family:inherit">'
+        + "".join(segments)
+        + "</div>"
+    )
