@@ -15,6 +15,7 @@ from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.scorecard import rag_label
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
+    NO_DATA_YET,
     bullet_list,
     counts_sentence,
     empty_state,
@@ -27,9 +28,7 @@ ctx = page_frame("Overview")
 ov = data.overview(ctx.store_url, ctx.filters, ctx.rules) if ctx.period else None
 
 if ov is None:
-    empty_state(
-        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
-    )
+    empty_state(NO_DATA_YET)
     st.stop()
 
 if ov.indicators.empty and ov.actions.empty:

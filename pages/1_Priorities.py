@@ -14,14 +14,14 @@ from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.ui import data
-from harrow_dash.ui.components import counts_sentence, empty_state, highlight_columns
+from harrow_dash.ui.components import NO_DATA_YET, counts_sentence, empty_state, highlight_columns
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import action_counts
 
 ctx = page_frame("Priorities")
 if ctx.period is None:
-    empty_state("There is no data yet.")
+    empty_state(NO_DATA_YET)
     st.stop()
 
 choices = {

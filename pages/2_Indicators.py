@@ -13,23 +13,20 @@ from harrow_dash import explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
 PARAM, PICKER, WRITTEN = "ind", "ind_select", "_ind_written"
 MAX_PICKED = 6
 
-# Read the link's indicators before the frame runs: the frame rewrites the URL's filter parameters
-# when they differ from the session's filters, which drops any other parameter.
+# The link's indicators (the frame keeps this parameter when it rewrites the filter parameters).
 link_refs = st.query_params.get_all(PARAM)
 
 ctx = page_frame("Indicators")
 period = ctx.period
 if period is None:
-    empty_state(
-        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
-    )
+    empty_state(NO_DATA_YET)
     st.stop()
 
 everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)

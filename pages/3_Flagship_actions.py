@@ -15,21 +15,19 @@ from harrow_dash import explore
 from harrow_dash.charts import action_timeline, describe_timeline
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
 PARAM, SEARCH, SEEN = "action", "fa_search", "_fa_link_seen"
 
-# Read the link before the frame runs: the frame may rewrite the URL's filter parameters.
+# The link's action (the frame keeps this parameter when it rewrites the filter parameters).
 link_action = st.query_params.get(PARAM)
 
 ctx = page_frame("Flagship actions")
 period = ctx.period
 if period is None:
-    empty_state(
-        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
-    )
+    empty_state(NO_DATA_YET)
     st.stop()
 
 if link_action and link_action != st.session_state.get(SEEN):

@@ -12,7 +12,7 @@ import streamlit as st
 from harrow_dash import explore
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import empty_state
+from harrow_dash.ui.components import NO_DATA_YET, empty_state
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -23,9 +23,7 @@ KINDS = {"achievement": "Key achievements", "improvement": "Areas for improvemen
 ctx = page_frame("Highlights")
 period = ctx.period
 if period is None:
-    empty_state(
-        "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
-    )
+    empty_state(NO_DATA_YET)
     st.stop()
 as_at = period.label
 

@@ -129,6 +129,18 @@ def _problems_at(
     ]
 
 
+def _problem_in_row(frame: pd.DataFrame, i: object, message: str) -> Problem:
+    """A problem about row ``i`` of a frame that carries ``_file``, ``_sheet`` and ``_row``."""
+    sheet = frame.at[i, "_sheet"]
+    return Problem(
+        frame.at[i, "_file"],
+        sheet if isinstance(sheet, str) else None,
+        int(frame.at[i, "_row"]),
+        None,
+        message,
+    )
+
+
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -262,19 +274,18 @@ class Validator:
         ind = self._collapse(raw[raw["ref"] != ""], INDICATOR_META, "Indicator")
         existing = set(self.ctx.indicators["ref"])
         new = ~ind["ref"].isin(existing)
-        missing_cols = [f for f in NEW_INDICATOR_NEEDS if True]
         # Only rows lacking a needed field can produce a message (one vectorised test, not a cell
         # lookup per indicator: a large file defines tens of thousands of indicators).
-        lacks_any = ~ind[[f"_has_{f}" for f in missing_cols]].astype(bool).all(axis=1)
+        lacks_any = ~ind[[f"_has_{f}" for f in NEW_INDICATOR_NEEDS]].astype(bool).all(axis=1)
         for i in ind.index[new & lacks_any]:
-            lacking = [f.replace("_", " ") for f in missing_cols if not ind.at[i, f"_has_{f}"]]
+            lacking = [
+                f.replace("_", " ") for f in NEW_INDICATOR_NEEDS if not ind.at[i, f"_has_{f}"]
+            ]
             if lacking:
                 self.problems.append(
-                    Problem(
-                        ind.at[i, "_file"],
-                        ind.at[i, "_sheet"] if isinstance(ind.at[i, "_sheet"], str) else None,
-                        int(ind.at[i, "_row"]),
-                        None,
+                    _problem_in_row(
+                        ind,
+                        i,
                         f"{ind.at[i, 'ref']} is a new indicator, so the file must give its "
                         f"{', '.join(NEW_INDICATOR_NEEDS).replace('_', ' ')}; missing: {', '.join(lacking)}.",
                     )
@@ -395,11 +406,9 @@ class Validator:
                     f" of sheet '{f['_sheet']}'" if isinstance(f["_sheet"], str) else ""
                 )
                 self.problems.append(
-                    Problem(
-                        val.at[i, "_file"],
-                        val.at[i, "_sheet"] if isinstance(val.at[i, "_sheet"], str) else None,
-                        int(val.at[i, "_row"]),
-                        None,
+                    _problem_in_row(
+                        val,
+                        i,
                         f"duplicate: {ref} already has a value for {Period.from_key(period).label} "
                         f"in {where}{'' if f['_file'] == val.at[i, '_file'] else ' of ' + f['_file']}.",
                     )
@@ -426,11 +435,9 @@ class Validator:
             new = ~act["ref"].isin(self.ctx.action_refs)
             for i in act.index[new & ~(act["_has_title"] & act["_has_priority"])]:
                 self.problems.append(
-                    Problem(
-                        act.at[i, "_file"],
-                        act.at[i, "_sheet"] if isinstance(act.at[i, "_sheet"], str) else None,
-                        int(act.at[i, "_row"]),
-                        None,
+                    _problem_in_row(
+                        act,
+                        i,
                         f"{act.at[i, 'ref']} is a new flagship action, so the file must give its title and priority.",
                     )
                 )

@@ -65,6 +65,11 @@ def counts_sentence(counts: dict[str, int], noun: str, words: dict[str, str] | N
     return describe_counts(counts, noun, words)
 
 
+NO_DATA_YET = (
+    "There is no data yet. Load a scorecard on the Data page or run `harrow-dash load FILE`."
+)
+
+
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/filter_alt_off:")
 

@@ -41,18 +41,10 @@ from pathlib import Path
 import pytest
 from helpers import LOG_DIR, REPO_ROOT, screenshot
 
+from harrow_dash.bench import CHROMIUM_ARGS  # the flags the page bench uses too
 from harrow_dash.store import Store
 
 BROWSER_DIR = Path(__file__).resolve().parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 
 # Streamlit's own frontend, opened at a page's address (/Indicators), does not know whether
