@@ -18,7 +18,7 @@ from harrow_dash.ingest.load import FileInput, RollbackRefused, commit, prepare,
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period, PeriodError, parse_period
-from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
+from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, DatabaseError, NotInitialised, Store
 
 SAMPLE_FILES = ("indicators.csv", "actions.csv", "highlights.csv")
 
@@ -54,7 +54,7 @@ def _report_problems(problems, err) -> int:
 
 def load_sample(store: Store, out=sys.stdout) -> int:
     files = [FileInput(f"sample/{n}", (SAMPLE_DIR / n).read_bytes()) for n in SAMPLE_FILES]
-    plan = prepare(store, files)
+    plan = prepare(store, files, compare=False)  # the commit compares
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
     result = commit(store, plan, SAMPLE_LOADER)
@@ -100,7 +100,8 @@ def _inputs(paths: Sequence[str]) -> list[FileInput]:
 def cmd_load(store: Store, args: argparse.Namespace) -> int:
     files = _inputs(args.files)
     store.require_initialised()
-    plan = prepare(store, files)
+    # A dry run compares here; a real load compares once, inside its own transaction.
+    plan = prepare(store, files, compare=args.dry_run)
     for w in plan.warnings:
         print(f"Note: {w}", file=sys.stderr)
     if not plan.ok:
@@ -308,13 +309,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = load_settings()
-    store = Store(settings.database_url)
+    try:
+        store = Store(settings.database_url)
+    except DatabaseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     try:
         return int(args.func(store, args))
     except UsageError as exc:
         print(f"harrow-dash: {exc}", file=sys.stderr)
         return 2
-    except (DatabaseBusy, NotInitialised) as exc:
+    except (DatabaseBusy, DatabaseError, NotInitialised) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except LoadRefused as exc:

@@ -16,11 +16,13 @@ false).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
     DateTime,
     Double,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -30,6 +32,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    insert,
+    select,
     text,
 )
 
@@ -166,6 +170,30 @@ schema_info = Table(
     UniqueConstraint("key"),
 )
 
+# One row: a number bumped by every change to what pages show (load, rollback, publication, revision),
+# so that every app instance knows when its cached results are stale (see store.bump_data_version).
+data_version = Table(
+    "data_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+# Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter, and the rollback and
+# history lookups go by batch. DuckDB does without (it skips blocks of rows by their min/max, and an
+# index there would only slow loads down), so these are created on PostgreSQL only.
+POSTGRES_INDEXES = [
+    Index("ix_indicator_values_period", indicator_values.c.period, indicator_values.c.ref),
+    Index("ix_indicator_values_batch", indicator_values.c.batch_id),
+    Index("ix_action_statuses_period", action_statuses.c.period, action_statuses.c.ref),
+    Index("ix_action_statuses_batch", action_statuses.c.batch_id),
+    Index("ix_indicators_batch", indicators.c.batch_id),
+    Index("ix_flagship_actions_batch", flagship_actions.c.batch_id),
+    Index("ix_highlights_batch", highlights.c.batch_id),
+]
+for _index in POSTGRES_INDEXES:
+    _index.ddl_if(dialect="postgresql")
+
 # Loaded tables, their key columns, in the order rows are written (parents first).
 LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "directorates": ("name",),
@@ -186,6 +214,10 @@ def _history_table(name: str) -> Table:
 
 
 HISTORY_TABLES = {name: _history_table(name) for name in LOADED_TABLES}
+for _name, _table in HISTORY_TABLES.items():
+    # A rollback finds the rows a batch replaced, and which later batch replaced its own rows.
+    Index(f"ix_{_name}_history_replaced_by", _table.c.replaced_by).ddl_if(dialect="postgresql")
+    Index(f"ix_{_name}_history_batch", _table.c.batch_id).ddl_if(dialect="postgresql")
 
 SCHEMA_VERSION = "2"
 
@@ -218,6 +250,12 @@ def upgrade(conn: Connection) -> list[str]:
                 ddl += f" DEFAULT {default.compile(dialect=conn.dialect)}"
             conn.exec_driver_sql(ddl)
             done.append(f"{table.name}.{col.name}")
+    if conn.dialect.name == "postgresql":
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+    if conn.execute(select(data_version.c.id)).first() is None:
+        conn.execute(insert(data_version).values(id=1, version=1))
     version = conn.execute(
         schema_info.select()
         .with_only_columns(schema_info.c.value)
