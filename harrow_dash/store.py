@@ -72,6 +72,15 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "could not set lock" in text or "conflicting lock" in text
 
 
+# What a driver raises itself, outside SQLAlchemy (DuckDB's relation API, psycopg's COPY).
+_DRIVER_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, duckdb.Error)
+try:
+    import psycopg
+
+    _DRIVER_ERRORS += (psycopg.Error,)
+except ImportError:  # the PostgreSQL driver is optional
+    pass
+
 # PostgreSQL: lock not available (lock_timeout), serialization failure, deadlock.
 _BUSY_CODES = frozenset({"55P03", "40001", "40P01"})
 
@@ -84,7 +93,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _sqlstate(exc: BaseException) -> str:
-    return str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+    return str(getattr(getattr(exc, "orig", None) or exc, "sqlstate", "") or "")
 
 
 def plain_message(exc: BaseException, where: str) -> str:
@@ -213,7 +222,7 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except (DBAPIError, duckdb.Error) as exc:
+        except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where) from exc
 
     @contextmanager
@@ -222,7 +231,7 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except (DBAPIError, duckdb.Error) as exc:
+        except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where) from exc
 
     @contextmanager

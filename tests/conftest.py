@@ -8,7 +8,7 @@
   that run the CLI or the app against them).
 * DuckDB and PostgreSQL: in a module marked ``pytestmark = pytest.mark.both_databases``, every test
   that uses any of the fixtures above runs twice, ``[duckdb]`` and ``[postgresql]`` (the ``backend``
-  fixture says which; ``skip_unless(backend, "duckdb")`` for a test about one database only).
+  fixture says which: a test about one database only skips the other case itself).
   PostgreSQL runs in a throwaway cluster the session starts and stops (``pg_cluster.py``); without
   PostgreSQL or its driver those cases skip, and with ``CI=true`` they fail instead.
 * ``write_csv`` / ``write_xlsx``: write real files into ``tmp_path``.
@@ -87,12 +87,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def backend(request: pytest.FixtureRequest) -> str:
     """Which database the test's fixtures use: ``duckdb`` (default) or ``postgresql``."""
     return str(getattr(request, "param", "duckdb"))
-
-
-def skip_unless(backend: str, wanted: str) -> None:
-    """Skip a case of a both-databases test that is about one database only."""
-    if backend != wanted:
-        pytest.skip(f"about {wanted} only")
 
 
 def _no_postgres(reason: str) -> None:

@@ -1,4 +1,5 @@
-"""The ``harrow-dash`` command, run for real in a subprocess against a DuckDB file in tmp_path.
+"""The ``harrow-dash`` command, run for real in a subprocess against a database of the test's own (a
+DuckDB file in tmp_path, or a PostgreSQL database: every test runs on both).
 
 Exit codes: 0 success, 1 input refused (problems on stderr), 2 wrong usage. Never a traceback.
 """
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -23,10 +25,18 @@ P1 = "A council that puts residents first"
 TIDY_HEAD = ["Ref", "Name", "Priority", "Unit", "Polarity", "Period", "Actual", "Target"]
 
 
-def cli_env(db: Path) -> dict[str, str]:
+pytestmark = pytest.mark.both_databases
+
+
+def db_url(db: Path | str) -> str:
+    """A database given as a DuckDB file or as a URL, as a URL."""
+    return db if isinstance(db, str) else f"duckdb:///{db}"
+
+
+def cli_env(db: Path | str) -> dict[str, str]:
     """The environment with only our database setting (none of the developer's HARROW_DASH_*)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARROW_DASH_")}
-    env["HARROW_DASH_DATABASE_URL"] = f"duckdb:///{db}"
+    env["HARROW_DASH_DATABASE_URL"] = db_url(db)
     return env
 
 
@@ -34,18 +44,19 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "harrow_dash.cli", *args]
 
 
-def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
+    cwd = db.parent if isinstance(db, Path) else tempfile.gettempdir()
     result = subprocess.run(
-        command(*args), env=cli_env(db), cwd=db.parent, capture_output=True, text=True, timeout=120
+        command(*args), env=cli_env(db), cwd=cwd, capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """Where a test's database lives; nothing is there until a command creates it."""
-    return tmp_path / "cli.duckdb"
+def db(empty_db_url: str) -> str:
+    """The URL of a test's database; nothing is there until a command creates it."""
+    return empty_db_url
 
 
 def copy_db(source: Path, target: Path) -> Path:
@@ -57,17 +68,17 @@ def copy_db(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture
-def sample_db(sample_db_file: Path, db: Path) -> Path:
+def sample_db(sample_db_url: str) -> str:
     """A copy of the sample database for commands that need data."""
-    return copy_db(sample_db_file, db)
+    return sample_db_url
 
 
 @pytest.fixture
 def snap(db_snapshot):
     """Snapshot a database file between commands (the store is closed again before the next one)."""
 
-    def take(path: Path):
-        store = Store(f"duckdb:///{path}")
+    def take(db: str):
+        store = Store(db)
         try:
             return db_snapshot(store)
         finally:
@@ -87,8 +98,8 @@ def read_export(path: Path) -> list[dict[str, str]]:
 def test_init_creates_an_empty_database(db):
     result = run(db, "init")
     assert result.returncode == 0
-    assert result.stdout == f"Database ready: duckdb:///{db}\n"
-    store = Store(f"duckdb:///{db}")
+    assert result.stdout == f"Database ready: {db}\n"
+    store = Store(db)
     try:
         assert store.is_initialised()
         assert list(store.priorities()["name"]) == [
@@ -103,7 +114,7 @@ def test_init_sample_loads_the_sample_and_if_missing_does_nothing(db, sample_sto
     result = run(db, "init", "--sample")
     assert result.returncode == 0, result.stderr
     assert "Loaded the illustrative sample data as batch 1." in result.stdout
-    store = Store(f"duckdb:///{db}")
+    store = Store(db)
     try:
         assert store.counts() == sample_store.counts()
         assert store.counts()["indicators"] >= 40
@@ -119,7 +130,7 @@ def test_commands_on_a_database_that_is_not_set_up(db):
     result = run(db, "batches")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"The database duckdb:///{db} has not been set up. Run: harrow-dash init --sample"
+        f"The database {db} has not been set up. Run: harrow-dash init --sample"
     )
 
 
@@ -142,7 +153,7 @@ def test_load_and_reload(sample_db, tmp_path, snap):
     assert "  indicator values: 0 new, 1 changed, 0 unchanged" in result.stdout or (
         "  indicator values: 1 new, 0 changed, 0 unchanged" in result.stdout
     )
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(sample_db)
     try:
         got = store.read(
             "SELECT actual FROM indicator_values WHERE ref = 'PI-02' AND period = 20234"
@@ -263,7 +274,7 @@ def test_export(sample_store, tmp_path, load_files):
     small = raw[raw["counts_people"].astype(bool) & (raw["actual"] > 0) & (raw["actual"] < 5)]
     small_keys = {(r.ref, Period.from_key(r.period).label) for r in small.itertuples()}
     assert len(small_keys) > 1, "the sample should include counts small enough to be suppressed"
-    db = Path(sample_store.url.removeprefix("duckdb:///"))
+    db = sample_store.url
     sample_store.dispose()
 
     out = tmp_path / "values.csv"
@@ -346,7 +357,9 @@ def test_wrong_usage_exits_2(usage_results, case):
     assert "Traceback" not in stderr
 
 
-def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap):
+def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap, backend):
+    if backend != "duckdb":
+        pytest.skip("one process per file is DuckDB's rule (see test_concurrency.py)")
     path = write_rows(
         tmp_path / "q4.csv", [["Ref", "Period", "Actual"], ["PI-02", "Q4 2023-24", "93"]]
     )
@@ -354,7 +367,7 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import duckdb, sys, time\n"
-         f"con = duckdb.connect({str(sample_db)!r})\n"
+         f"con = duckdb.connect({sample_db.removeprefix('duckdb:///')!r})\n"
          "print('ready', flush=True)\n"
          "time.sleep(60)\n"],
         stdout=subprocess.PIPE, text=True,
@@ -368,7 +381,7 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"The database duckdb:///{sample_db} is in use by another program, most likely the running "
+        f"The database {sample_db} is in use by another program, most likely the running "
         "dashboard. Stop the app (Ctrl+C in its terminal) and run the command again, or load the file "
         "through the dashboard's Data page instead.\n"
     )

@@ -20,6 +20,7 @@ from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_qu
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import DatabaseBusy, DatabaseError
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note, rag_key
 
@@ -271,7 +272,12 @@ def page_frame(
         st.stop()
     if sidebar:
         _navigation(user)
-    options = data.options(url, settings.public_mode)
+    try:
+        options = data.options(url, settings.public_mode)
+    except (DatabaseBusy, DatabaseError) as exc:
+        st.title(title)
+        st.error(str(exc), icon=":material/database:")
+        st.stop()
     notes: list[str] = []
     filters = Filters(period=options.default_period)
     if show_filters:

@@ -15,6 +15,8 @@ File names, cell text quoted in problems and commentary are user text: they go i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -31,7 +33,7 @@ from harrow_dash.ingest.load import (
 )
 from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period
-from harrow_dash.store import DatabaseBusy, Store
+from harrow_dash.store import DatabaseBusy, DatabaseError, Store
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
@@ -73,6 +75,18 @@ def show_flash() -> None:
         "error": ":material/error:",
     }
     show(message, icon=icons[kind])
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Around the page's panels: a database error (the server down, another load still running)
+    is shown once, as a sentence, where this starts, instead of a stack trace in a tab. The panels
+    after the failing one are not drawn."""
+    box = st.container()
+    try:
+        yield
+    except (DatabaseBusy, DatabaseError) as exc:
+        box.error(str(exc), icon=":material/database:")
 
 
 # -- loading -------------------------------------------------------------------------------------------
