@@ -15,6 +15,7 @@ query the page uses.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,6 +124,13 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def public_view(self) -> Store:
+        """The same database seen as the public sees it (published quarters only, no internal
+        commentary), sharing this store's engine: dispose the original, not the view."""
+        view = copy.copy(self)
+        view.public = True
+        return view
 
     # -- connections ---------------------------------------------------------------------------------
     @contextmanager
@@ -451,6 +459,8 @@ class Store:
                 s.priorities.c.name.label("priority"),
                 i.c.directorate,
                 i.c.portfolio.label("portfolio_holder"),
+                i.c.description,
+                i.c.source,
                 *self._rating_columns(),
             )
             .select_from(
