@@ -98,9 +98,9 @@ class Standing:
         return ("=" if self.tied else "") + ordinal(self.rank)
 
     def describe(self, noun: str) -> str:
-        """One sentence a councillor reads: '8th of 33 London boroughs, top quartile'."""
+        """What a councillor reads: '8th of 33 London boroughs, top quartile' (no full stop)."""
         if self.rank is None:
-            return f"Not ranked: {self.not_ranked_because}."
+            return f"Not ranked: {self.not_ranked_because}"
         text = f"{self.rank_text} of {self.ranked} {noun}"
         if self.ranked < self.group_size:
             gaps = []

@@ -20,7 +20,13 @@ from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
 
-SAMPLE_FILES = ("indicators.csv", "actions.csv", "highlights.csv")
+SAMPLE_FILES = (
+    "indicators.csv",
+    "actions.csv",
+    "highlights.csv",
+    "comparators.csv",
+    "comparison_groups.csv",
+)
 
 
 class UsageError(Exception):
