@@ -97,7 +97,9 @@ if link_measure is not None and link_measure not in refs:
         "The link names an indicator that has no comparator data with these filters.",
         icon=":material/link:",
     )
-ref = choose_measure.selectbox("Indicator", refs, key="cmp_measure", format_func=lambda r: labels[r])
+ref = choose_measure.selectbox(
+    "Indicator", refs, key="cmp_measure", format_func=lambda r: labels[r]
+)
 st.session_state["_cmp_measure_written"] = ref
 if st.query_params.get(MEASURE_PARAM) != ref:
     st.query_params[MEASURE_PARAM] = ref

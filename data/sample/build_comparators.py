@@ -47,7 +47,10 @@ MEASURES = {
     "PI-33": ("ILL-EDU-02", "Suspensions per 100 pupils"),
     "PI-34": ("ILL-SEND-01", "EHC plans issued within 20 weeks (%)"),
     "PI-37": ("ILL-HOUS-02", "Rough sleepers seen on a single night"),
-    "PI-38": ("ILL-NEET-01", "16-17 year olds not in education, employment or training or not known"),
+    "PI-38": (
+        "ILL-NEET-01",
+        "16-17 year olds not in education, employment or training or not known",
+    ),
     "PI-42": ("ILL-ASC-01", "Older people at home 91 days after reablement (%)"),
     "PI-44": ("ILL-EDU-03", "Pupils achieving grade 5 or above in English and maths (%)"),
 }
@@ -115,7 +118,15 @@ def build(indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 rows.append((code, name, measure, measure_name, period, text, SOURCE))
     values = pd.DataFrame(
         rows,
-        columns=["Area code", "Area name", "Measure id", "Measure name", "Period", "Value", "Source"],
+        columns=[
+            "Area code",
+            "Area name",
+            "Measure id",
+            "Measure name",
+            "Period",
+            "Value",
+            "Source",
+        ],
     ).drop_duplicates(["Area code", "Measure id", "Period"])
     group = pd.DataFrame({"Group": GROUP, "Area code": list(NEIGHBOURS)})
     return values, group
