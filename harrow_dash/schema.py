@@ -220,17 +220,13 @@ data_version = Table(
     Column("version", BigInteger, nullable=False),
 )
 
-# Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter, and the rollback and
-# history lookups go by batch. DuckDB does without (it skips blocks of rows by their min/max, and an
-# index there would only slow loads down), so these are created on PostgreSQL only.
+# Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter (the primary keys
+# serve the lookups by indicator). DuckDB does without (it skips blocks of rows by their min/max, and
+# an index there would only slow loads down), so these are created on PostgreSQL only. A rollback's
+# lookups by batch scan the tables: rare, and cheaper than an index every load must maintain.
 POSTGRES_INDEXES = [
     Index("ix_indicator_values_period", indicator_values.c.period, indicator_values.c.ref),
-    Index("ix_indicator_values_batch", indicator_values.c.batch_id),
     Index("ix_action_statuses_period", action_statuses.c.period, action_statuses.c.ref),
-    Index("ix_action_statuses_batch", action_statuses.c.batch_id),
-    Index("ix_indicators_batch", indicators.c.batch_id),
-    Index("ix_flagship_actions_batch", flagship_actions.c.batch_id),
-    Index("ix_highlights_batch", highlights.c.batch_id),
 ]
 for _index in POSTGRES_INDEXES:
     _index.ddl_if(dialect="postgresql")

@@ -259,6 +259,8 @@ class Store:
             with self.begin() as conn:
                 if not self.is_duckdb:
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_WAIT_SECONDS}s'")
+                    # A load sorts and joins its whole file: in memory rather than on disk.
+                    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
                 yield conn
                 bump_data_version(conn)
