@@ -574,9 +574,10 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
     """Undo a batch: remove the rows it added and restore the rows it replaced, exactly.
 
     Refused (nothing changes) when a later batch still in force changed rows this batch wrote or
-    depends on rows it created; that later batch must be rolled back first.
+    depends on rows it created; that later batch must be rolled back first. Waits for any load,
+    rollback or publication in progress (see :meth:`Store.writing`).
     """
-    with store.begin() as conn:
+    with store.writing() as conn:
         b = s.load_batches
         status = conn.execute(sa.select(b.c.status).where(b.c.id == batch_id)).scalar()
         if status is None:
