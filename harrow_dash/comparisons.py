@@ -275,3 +275,47 @@ def trend_bands(
     return pd.DataFrame(
         rows, columns=["period", "median", "lower_quartile", "upper_quartile", "areas"]
     )
+
+
+def for_indicator(
+    ref: str,
+    indicators: pd.DataFrame,
+    values: pd.DataFrame,
+    area_names: Mapping[str, str],
+    group: Group,
+    at: Period,
+    threshold: int,
+) -> tuple[MeasureComparison, pd.DataFrame] | None:
+    """One indicator's comparison at ``at`` and its group band for the trend chart; None when the
+    indicator has no comparator measure."""
+    rows = indicators[indicators["ref"] == ref]
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    result = compare_measure(row, values, area_names, group, at, threshold)
+    bands = trend_bands(
+        values, str(row["measure"]), group, bool(row.get("counts_people")), threshold, until=at
+    )
+    return result, bands
+
+
+def add_group_columns(table: pd.DataFrame, bands: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """A trend table (``Quarter`` column) with the comparison group's median and interquartile
+    range beside each quarter, written in the indicator's unit."""
+    by_label = {Period.from_key(int(r.period)).label: r for r in bands.itertuples()}
+
+    def column(name: str) -> list[str]:
+        out = []
+        for quarter in table["Quarter"]:
+            r = by_label.get(str(quarter))
+            value = getattr(r, name) if r is not None else None
+            out.append(format_number(value, unit) if value is not None else "")
+        return out
+
+    return table.assign(
+        **{
+            "Group median": column("median"),
+            "Group lower quartile": column("lower_quartile"),
+            "Group upper quartile": column("upper_quartile"),
+        }
+    )
