@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW
+from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW, LONDON_BOROUGHS
 from harrow_dash.benchmarking import QUARTILE_WORDS, Standing, rank_table, spread, standing
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.comparators import period_text
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
+from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
 from harrow_dash.units import format_number
 
@@ -319,3 +320,22 @@ def add_group_columns(table: pd.DataFrame, bands: pd.DataFrame, unit: str) -> pd
             "Group upper quartile": column("upper_quartile"),
         }
     )
+
+
+def indicator_standings(
+    store: Store, filters: Filters, threshold: int, group_name: str | None = None
+) -> dict[str, MeasureComparison]:
+    """Each benchmarked indicator matching the filters, compared with the group (London by
+    default) at the filters' quarter, by reference: for the briefing pack and the slides."""
+    if filters.period is None:
+        return {}
+    indicators = filter_indicators(store.benchmarked_indicators(), filters)
+    if indicators.empty:
+        return {}
+    values = store.comparator_values([str(m) for m in indicators["measure"].unique()])
+    names = {**LONDON_BOROUGHS, **store.area_names()}
+    group = pick_group(available_groups(store.comparison_groups()), group_name)
+    return {
+        str(row["ref"]): compare_measure(row, values, names, group, filters.period, threshold)
+        for row in indicators.to_dict("records")
+    }

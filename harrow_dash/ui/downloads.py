@@ -122,8 +122,13 @@ def briefing_button(ctx: PageContext, key: str = "dl_briefing") -> None:
     filters, names = ctx.filters, dict(ctx.priority_names)
     threshold = ctx.rules.suppression_threshold
 
+    url = ctx.store_url
+
     def make_docx() -> bytes:
-        return briefing_document(ov, filters, names, illustrative, threshold)
+        from harrow_dash.comparisons import indicator_standings
+
+        standings = indicator_standings(data.store(url), filters, threshold)
+        return briefing_document(ov, filters, names, illustrative, threshold, standings=standings)
 
     st.download_button(
         "Briefing pack (Word)",
