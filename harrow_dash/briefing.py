@@ -34,6 +34,11 @@ from harrow_dash.export_files import ILLUSTRATIVE_NOTE, chart_png
 from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import COUNCIL_NAME, PLAN_NAME
+from harrow_dash.quarters import (
+    no_action_status_text,
+    no_indicator_values_text,
+    nothing_reported_text,
+)
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
@@ -81,6 +86,8 @@ def briefing_document(
     """The briefing pack from an overview already computed (the page passes its cached one)."""
     if ov is None:
         raise NoBriefingData("Choose a quarter for the briefing pack.")
+    if ov.nothing_reported:
+        raise NoBriefingData(nothing_reported_text(ov.period))
     if ov.indicators.empty and ov.actions.empty:
         raise NoBriefingData(
             f"No indicators or flagship actions match these filters for {ov.period.label}."
@@ -199,9 +206,15 @@ def _summary(doc, ov: Overview) -> None:
         f"{PLAN_NAME}, {ov.period.as_at}."
     )
     doc.add_heading("Flagship actions", level=2)
-    _chart(doc, ov.action_counts, "action", "All flagship action lines", fa_sentence)
+    if ov.actions_reported:
+        _chart(doc, ov.action_counts, "action", "All flagship action lines", fa_sentence)
+    else:
+        doc.add_paragraph(no_action_status_text(ov.period))
     doc.add_heading("Performance indicators", level=2)
-    _chart(doc, ov.indicator_counts, "rag", "All performance indicators", pi_sentence)
+    if ov.indicators_reported:
+        _chart(doc, ov.indicator_counts, "rag", "All performance indicators", pi_sentence)
+    else:
+        doc.add_paragraph(no_indicator_values_text(ov.period))
     if not ov.rag_changes.empty:
         better = int((ov.rag_changes["direction"] == "better").sum())
         worse = int((ov.rag_changes["direction"] == "worse").sum())
@@ -244,20 +257,30 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
     acts = _rows_for(ov.actions, ps.priority_id)
     inds = _rows_for(ov.indicators, ps.priority_id)
     doc.add_heading("RAG summary", level=2)
+    no_actions = (
+        "No flagship actions match these filters."
+        if ov.actions_reported
+        else no_action_status_text(ov.period)
+    )
+    no_indicators = (
+        "No indicators match these filters."
+        if ov.indicators_reported
+        else no_indicator_values_text(ov.period)
+    )
     if sum(ps.action_counts.values()):
         sentence = describe_counts(ps.action_counts, FA_NOUN, ACTION_GROUP_WORDS)
         _chart(doc, ps.action_counts, "action", "Flagship action lines", sentence, small=True)
     else:
-        doc.add_paragraph("No flagship actions match these filters.")
+        doc.add_paragraph(no_actions)
     if sum(ps.indicator_counts.values()):
         sentence = describe_counts(ps.indicator_counts, PI_NOUN)
         _chart(doc, ps.indicator_counts, "rag", "Performance indicators", sentence, small=True)
     else:
-        doc.add_paragraph("No indicators match these filters.")
+        doc.add_paragraph(no_indicators)
 
     doc.add_heading("Flagship actions", level=2)
     if acts.empty:
-        doc.add_paragraph("No flagship actions match these filters.")
+        doc.add_paragraph(no_actions)
     else:
         _table(
             doc,
@@ -272,7 +295,7 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
 
     doc.add_heading("Performance indicators", level=2)
     if inds.empty:
-        doc.add_paragraph("No indicators match these filters.")
+        doc.add_paragraph(no_indicators)
     else:
         table = _table(
             doc,

@@ -11,7 +11,8 @@ import streamlit as st
 
 from harrow_dash import explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.quarters import nothing_reported_text
+from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
@@ -27,6 +28,9 @@ ctx = page_frame("Indicators")
 period = ctx.period
 if period is None:
     empty_state(NO_DATA_YET)
+    st.stop()
+if ctx.nothing_reported:
+    empty_state(nothing_reported_text(period))
     st.stop()
 
 everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
@@ -52,7 +56,7 @@ else:
     counts = explore.rag_summary(shown)
     if shown.empty:
         empty_state(
-            f"No indicators match \u201c{escape_markdown(search)}\u201d with these filters. "
+            f"No indicators match \u201c{escape_markdown(search, limit=NOTE_LIMIT)}\u201d with these filters. "
             "Try fewer or different words."
         )
     else:
@@ -91,9 +95,7 @@ notes: list[str] = []
 if link_refs and link_refs != st.session_state.get(WRITTEN):
     picked, unknown = explore.pick_refs(link_refs, names, MAX_PICKED)
     st.session_state[PICKER] = picked
-    notes += [
-        f"The link names indicator \u2018{u}\u2019, which is not in the data." for u in unknown
-    ]
+    notes += [f"The link names indicator {quoted(u)}, which is not in the data." for u in unknown]
 elif PICKER not in st.session_state:
     # First visit, or back from another page (Streamlit forgets a widget that was not drawn).
     saved = st.session_state.get(WRITTEN)
@@ -164,7 +166,9 @@ for ref in picked:
                 text(facts.commentary)
             else:
                 st.caption("No commentary this quarter.")
-        with st.expander(f"Numbers behind the chart: {ref}", expanded=len(picked) == 1):
+        with st.expander(
+            f"Numbers behind the chart: {escape_markdown(ref)}", expanded=len(picked) == 1
+        ):
             if facts.description:
                 text(facts.description, prefix="*What it measures:* ")
             numbers = explore.trend_table(hist)
