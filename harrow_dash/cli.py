@@ -169,12 +169,16 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
 
     store.require_initialised()
     settings = load_settings()
-    rules = RuleSettings(
-        settings.default_tolerance, settings.suppression_threshold, args.unsuppressed
-    )
-    frame = tidy_export(store.tidy_values(), rules)
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    source = Store(settings.database_url, public=True) if args.public else store
+    try:
+        frame = tidy_export(source.tidy_values(), rules, public=args.public)
+    finally:
+        if source is not store:
+            source.dispose()
     frame.to_csv(args.output, index=False, encoding="utf-8")
-    print(f"Exported {len(frame):,} indicator values to {args.output}")
+    view = "published quarters, small counts suppressed" if args.public else "stored values"
+    print(f"Exported {len(frame):,} indicator values ({view}) to {args.output}")
     return 0
 
 
@@ -277,10 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--quarter", type=_quarter, help="latest quarter to give a column (default: this quarter)"
     )
     p.set_defaults(func=cmd_template)
-    p = sub.add_parser("export", help="export all indicator values as a tidy CSV")
+    p = sub.add_parser(
+        "export",
+        help="export all indicator values as a tidy CSV that loads back unchanged (editors' copy)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.add_argument(
-        "--unsuppressed", action="store_true", help="include small counts of people (editors only)"
+        "--public",
+        action="store_true",
+        help="the published view instead: published quarters only, small counts of people "
+        "suppressed, internal commentary left out",
     )
     p.set_defaults(func=cmd_export)
     p = sub.add_parser(

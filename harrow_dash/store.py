@@ -452,6 +452,7 @@ class Store:
                 i.c.directorate,
                 i.c.portfolio.label("portfolio_holder"),
                 *self._rating_columns(),
+                v.c.commentary_internal,
             )
             .select_from(
                 v.join(i, i.c.ref == v.c.ref).join(
