@@ -331,9 +331,11 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
     for sheet in sheets:
         parser = _SheetParser(sheet, out)
         for idx, heading in sheet.header.unknown.items():
-            from harrow_dash.ingest.headings import quarter_heading_error
-
-            from harrow_dash.ingest.headings import DERIVED_HEADINGS, normalise
+            from harrow_dash.ingest.headings import (
+                DERIVED_HEADINGS,
+                normalise,
+                quarter_heading_error,
+            )
 
             reason = quarter_heading_error(heading)
             if normalise(heading) in DERIVED_HEADINGS:
