@@ -477,3 +477,66 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
         "through the dashboard's Data page instead.\n"
     )
     assert snap(sample_db) == before
+
+
+# -- published quarters -------------------------------------------------------------------------------
+
+
+def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason(
+    sample_db, tmp_path, snap
+):
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        store.publish(parse_period("Q3 2023-24"), "publisher")
+    finally:
+        store.dispose()
+    late = write_rows(tmp_path / "late.csv", [
+        ["Ref", "Quarter", "Actual"], ["PI-02", "Q3 2023-24", "95"],
+    ])  # fmt: skip
+    before = snap(sample_db)
+    refused = run(sample_db, "load", str(late))
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        "Refused: late.csv would change 1 published figure (Q3 2023-24); nothing was loaded. A "
+        "published quarter is the record Cabinet saw: change it only as a revision of published "
+        "figures, with a reason.",
+        "  Q3 2023-24 indicator values PI-02 actual: '72.4' -> '95'",
+        '  To revise them, load again with --revise-published --reason "why the figures change".',
+    ]
+    assert run(sample_db, "load", str(late), "--dry-run").returncode == 1
+    no_reason = run(sample_db, "load", str(late), "--revise-published")
+    assert no_reason.returncode == 2
+    assert "--revise-published needs --reason TEXT" in no_reason.stderr
+    assert snap(sample_db) == before
+
+    revised = run(
+        sample_db, "load", str(late), "--revise-published", "--reason", "Late FOI returns",
+        "--user", "jo",
+    )  # fmt: skip
+    assert revised.returncode == 0, revised.stderr
+    assert "Loaded late.csv as batch 2." in revised.stdout
+    assert (
+        "  revised 1 published figure:\n    Q3 2023-24 indicator values PI-02 actual: '72.4' -> '95'\n"
+        in revised.stdout
+    )
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        record = store.read("SELECT * FROM published_revisions")
+    finally:
+        store.dispose()
+    assert record[
+        ["batch_id", "item", "field", "old_value", "new_value", "revised_by", "reason"]
+    ].values.tolist() == [[2, "PI-02", "actual", "72.4", "95", "jo", "Late FOI returns"]]
+
+    undone = run(sample_db, "rollback", "2", "--user", "sam")
+    assert undone.returncode == 0, undone.stderr
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        record = store.read("SELECT rolled_back_by FROM published_revisions")
+        actual = store.read(
+            "SELECT actual FROM indicator_values WHERE ref = 'PI-02' AND period = 20233"
+        )
+    finally:
+        store.dispose()
+    assert record["rolled_back_by"].tolist() == ["sam"]
+    assert actual["actual"].tolist() == pytest.approx([72.4])
