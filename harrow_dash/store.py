@@ -123,7 +123,7 @@ def plain_message(exc: BaseException, where: str) -> str:
     if code == "42P01" or "does not exist" in detail.lower():
         return (
             f"The database {where} lacks part of the dashboard's tables ({detail}). Run "
-            "`harrow-dash init` to set it up or bring it up to date."
+            "harrow-dash init to set it up or bring it up to date."
         )
     return f"The database {where} reported a problem and nothing was changed: {detail}."
 

@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apptest_helpers import AppEnv, alert_texts, app_env, page_bytes, run_page
+from apptest_helpers import AppEnv, alert_texts, app_env, page_bytes, run_page, unescape
 
 from harrow_dash.ingest.load import FileInput, RollbackRefused, load, rollback
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
+from harrow_dash.textsafe import WORD_JOINER
 
 pytestmark = pytest.mark.both_databases
 
@@ -106,7 +107,7 @@ def test_a_database_error_on_the_data_page_is_one_plain_sentence(
     _break_the_history(sample_store)
     at = run_page("pages/6_Data.py")
     assert not at.exception, at.exception
-    errors = alert_texts(at, "error")
+    errors = [unescape(e).replace(WORD_JOINER, "") for e in alert_texts(at, "error")]
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"The database {sample_store.url} "), errors[0]
     everything = page_bytes(at)

@@ -21,6 +21,7 @@ from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
 from harrow_dash.store import DatabaseBusy, DatabaseError, Store
+from harrow_dash.textsafe import escape_markdown
 
 TTL = 600
 
@@ -73,8 +74,8 @@ def database_ready(url: str) -> tuple[bool, str]:
             _upgraded(url)
             follow_data_version(url)
             return True, ""
-    except (DatabaseBusy, DatabaseError) as exc:
-        return False, str(exc)
+    except (DatabaseBusy, DatabaseError) as exc:  # may quote the driver: shown as text
+        return False, escape_markdown(exc)
     return False, (
         "The database has not been set up yet. In a terminal, run `make run` (or "
         "`harrow-dash init --sample` for the illustrative sample data), then reload this page."

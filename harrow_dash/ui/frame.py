@@ -295,7 +295,7 @@ def page_frame(
         options = _options_for(user, settings, url)
     except (DatabaseBusy, DatabaseError) as exc:
         st.title(title)
-        st.error(str(exc), icon=":material/database:")
+        st.error(escape_markdown(exc), icon=":material/database:")
         st.stop()
     notes: list[str] = []
     filters = Filters(period=options.default_period)

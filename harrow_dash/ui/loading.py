@@ -88,7 +88,7 @@ def database_errors() -> Iterator[None]:
     try:
         yield
     except (DatabaseBusy, DatabaseError) as exc:
-        box.error(str(exc), icon=":material/database:")
+        box.error(escape_markdown(exc), icon=":material/database:")
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def _held_plan(store: Store, files: list[FileInput], max_bytes: int) -> HeldPlan
             token = report.database_token(store)
             plan = prepare(store, files, max_bytes=max_bytes)
     except DatabaseBusy as exc:
-        st.error(str(exc), icon=":material/database:")
+        st.error(escape_markdown(exc), icon=":material/database:")
         return None
     held = HeldPlan(signature, token, plan)
     st.session_state[PLAN_KEY] = held
@@ -268,11 +268,11 @@ def _commit(
             plan = fresh
         result = commit(store, plan, publishing.user_label(ctx.user), revision)
     except DatabaseBusy as exc:
-        st.error(str(exc), icon=":material/database:")
+        st.error(escape_markdown(exc), icon=":material/database:")
         return
     except PublishedChangeRefused as exc:
         st.session_state[PLAN_KEY] = HeldPlan(held.signature, report.database_token(store), plan)
-        _flash("error", str(exc))
+        _flash("error", escape_markdown(exc))
         st.rerun()
     data.clear()
     _reset_upload()
@@ -480,7 +480,7 @@ def history_panel(ctx: PageContext, store: Store) -> None:
         except RollbackRefused as exc:
             _flash("error", f"Nothing was rolled back. {exc}")
         except DatabaseBusy as exc:
-            _flash("error", str(exc))
+            _flash("error", escape_markdown(exc))
         else:
             data.clear()
             _flash(
