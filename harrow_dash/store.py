@@ -191,6 +191,15 @@ def _column_like_rows(col: pa.ChunkedArray) -> Any:
     return col.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
+def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
+    """The distinct values of an indexed column, found by hopping along its index from one value to
+    the next (one index probe per value: PostgreSQL has no skip scan of its own)."""
+    first = sa.select(sa.func.min(col).label("period")).cte(name, recursive=True)
+    following = sa.select(sa.func.min(col)).where(col > first.c.period).scalar_subquery()
+    hops = first.union_all(sa.select(following).where(first.c.period.is_not(None)))
+    return sa.select(hops.c.period).where(hops.c.period.is_not(None))
+
+
 class Store:
     def __init__(self, url: str, *, public: bool = False):
         self.url = url
@@ -360,11 +369,21 @@ class Store:
     def periods(self) -> list[Period]:
         """Every quarter that has any indicator value or action status, oldest first."""
         v, a = s.indicator_values, s.action_statuses
-        q = sa.union(
-            sa.select(v.c.period).where(*self._visible(v.c.period)),
-            sa.select(a.c.period).where(*self._visible(a.c.period)),
-        )
-        df = self.read(q)
+        if not self.is_duckdb and not self.public:
+            # PostgreSQL reads every row for DISTINCT; hopping along the period index from one
+            # quarter to the next reads one index entry per quarter instead.
+            df = self.read(
+                sa.union(
+                    _index_hops(v.c.period, "value_hops"), _index_hops(a.c.period, "status_hops")
+                )
+            )
+        else:
+            df = self.read(
+                sa.union(
+                    sa.select(v.c.period).where(*self._visible(v.c.period)),
+                    sa.select(a.c.period).where(*self._visible(a.c.period)),
+                )
+            )
         return [Period.from_key(k) for k in sorted(df.iloc[:, 0])] if not df.empty else []
 
     def latest_reported_period(self, published_only: bool = False) -> Period | None:
