@@ -249,7 +249,7 @@ def test_batches_into_a_reader_that_stops_early_exits_quietly(sample_db):
     proc = subprocess.Popen(
         command("batches"),
         env=cli_env(sample_db),
-        cwd=sample_db.parent,
+        cwd=tempfile.gettempdir(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -332,7 +332,7 @@ def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
 
 
 @pytest.fixture
-def varied_db(sample_db: Path, tmp_path: Path) -> Path:
+def varied_db(sample_db: str, tmp_path: Path) -> str:
     """The sample database with the states the sample lacks: a value marked not due, an official RAG
     that disagrees with the computed one, and commentary marked internal."""
     extra = write_rows(tmp_path / "states.csv", [
@@ -356,7 +356,7 @@ def test_export_for_editors_has_stored_values_and_separate_official_and_computed
     assert result.stdout == f"Exported {len(rows):,} indicator values (stored values) to {out}\n"
     assert {"official_rag", "computed_rag", "state", "commentary_internal"} <= set(rows[0])
     assert "rag" not in rows[0]  # one column that mixed both is what wrote computed RAG back
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         raw = store.tidy_values()
     finally:
@@ -412,7 +412,7 @@ def test_an_edited_export_row_keeps_the_official_rag_it_had(sample_db, tmp_path)
     result = run(sample_db, "load", str(out))
     assert result.returncode == 0, result.stderr
     assert "indicator values: 0 new, 1 changed" in result.stdout
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         values = store.tidy_values()
     finally:
@@ -514,7 +514,7 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
 def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason(
     sample_db, tmp_path, snap
 ):
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         store.publish(parse_period("Q3 2023-24"), "publisher")
     finally:
@@ -548,7 +548,7 @@ def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason
         "  revised 1 published figure:\n    Q3 2023-24 indicator values PI-02 actual: '72.4' -> '95'\n"
         in revised.stdout
     )
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         record = store.read("SELECT * FROM published_revisions")
     finally:
@@ -559,7 +559,7 @@ def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason
 
     undone = run(sample_db, "rollback", "2", "--user", "sam")
     assert undone.returncode == 0, undone.stderr
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         record = store.read("SELECT rolled_back_by FROM published_revisions")
         actual = store.read(
