@@ -12,6 +12,7 @@ import streamlit as st
 
 from harrow_dash.charts import stacked_bar_html
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_label
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
@@ -60,6 +61,8 @@ def summary_card(column, title: str, counts: dict[str, int], kind: str) -> None:
 left, right = st.columns(2)
 summary_card(left, "Flagship actions", ov.action_counts, "action")
 summary_card(right, "Performance indicators", ov.indicator_counts, "rag")
+for note in caveats(ctx.filters, highlights=False):
+    st.caption(note)
 
 cols = st.columns(max(1, len(ov.priorities)))
 for col, ps in zip(cols, ov.priorities, strict=False):
@@ -145,6 +148,8 @@ for col, title, frame in (
             )
 
 st.subheader("Achievements and areas for improvement", anchor=False)
+for note in caveats(ctx.filters, ov.unplaced_highlights, actions=False):
+    st.caption(note)
 hl = ov.highlights
 if hl.empty:
     st.write(f"No achievements or areas for improvement have been recorded for {ov.period.label}.")

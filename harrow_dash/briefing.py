@@ -35,6 +35,7 @@ from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import COUNCIL_NAME, PLAN_NAME
 from harrow_dash.rag import Rag
+from harrow_dash.scope import scope_lines
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
@@ -180,10 +181,10 @@ def _title(
         run = note.add_run(ILLUSTRATIVE_NOTE)
         run.bold = True
         _shade_paragraph(note, "FFF2CC")
-    scope = [line for line in filters.describe(names) if not line.startswith("Quarter:")]
+    scope = scope_lines(filters, names, ov.unplaced_highlights)
     p = doc.add_paragraph()
     p.add_run("Scope: ").bold = True
-    p.add_run("; ".join(scope) + ".")
+    p.add_run(" ".join(line if line.endswith(".") else line + "." for line in scope))
     doc.add_paragraph(
         f"Prepared from the {COUNCIL_NAME} performance dashboard on "
         f"{today.day} {today.strftime('%B')} {today.year}."

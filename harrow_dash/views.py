@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harrow_dash.action_status import ACTION_GROUPS, ActionStatus
+from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
@@ -46,7 +46,16 @@ def actions_at(store: Store, filters: Filters) -> pd.DataFrame:
     lines = all_rows[~all_rows["ref"].isin(parents)]
     now = lines[lines["period"] == filters.period.key]
     defs = lines.drop_duplicates("ref")[
-        ["ref", "title", "priority_id", "priority", "directorate", "lead", "parent_ref"]
+        [
+            "ref",
+            "title",
+            "priority_id",
+            "priority",
+            "directorate",
+            "portfolio",
+            "lead",
+            "parent_ref",
+        ]
     ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")
     out["status"] = out["status"].fillna(ActionStatus.NOT_YET_DUE.value)
@@ -56,17 +65,6 @@ def actions_at(store: Store, filters: Filters) -> pd.DataFrame:
     if filters.rags:
         out = out[out["group"].isin(action_groups_for(filters.rags))]
     return out.reset_index(drop=True)
-
-
-def action_groups_for(rags: tuple[str, ...]) -> set[str]:
-    """The action status groups a RAG filter selects: Green includes Complete, and "Not rated"
-    means not started or not yet due."""
-    groups = {r for r in rags if r in ("Green", "Amber", "Red")}
-    if "Green" in rags:
-        groups.add("Complete")
-    if "Not rated" in rags:
-        groups.add("Not started / not yet due")
-    return groups
 
 
 def action_counts(actions: pd.DataFrame) -> dict[str, int]:
@@ -104,6 +102,9 @@ class Overview:
     highlights: pd.DataFrame
     indicators: pd.DataFrame
     actions: pd.DataFrame
+    # Highlights of the quarter a directorate or portfolio filter left out because they refer to
+    # nothing with a directorate or portfolio (said in the scope line: harrow_dash.scope).
+    unplaced_highlights: int = 0
 
 
 def change_score(
@@ -248,6 +249,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         highlights=store.highlights(filters),
         indicators=inds,
         actions=acts,
+        unplaced_highlights=len(store.unplaced_highlights(filters)),
     )
 
 

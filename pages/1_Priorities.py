@@ -12,6 +12,7 @@ import streamlit as st
 from harrow_dash.action_status import status_label
 from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.palette import ACTION_GROUP_WORDS
+from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, counts_sentence, empty_state, highlight_columns
@@ -42,6 +43,7 @@ scoped = type(filters)(
 inds = data.indicators_at(ctx.store_url, scoped, ctx.rules)
 acts = data.actions_at(ctx.store_url, scoped)
 hl = data.highlights(ctx.store_url, scoped, False)
+unplaced = len(data.unplaced_highlights(ctx.store_url, scoped, False))
 
 st.header(f"Priority {pid}: {choices[pid]}", anchor=False)
 c1, c2 = st.columns(2)
@@ -99,6 +101,8 @@ else:
     download_bar(ctx, f"priority{pid}_indicators", table.drop(columns=["Trend"]))
 
 st.subheader("Flagship actions", anchor=False)
+for note in caveats(filters, highlights=False):
+    st.caption(note)
 if acts.empty:
     empty_state("No flagship actions match these filters.")
 else:
@@ -119,6 +123,8 @@ else:
     )
 
 st.subheader("Achievements and areas for improvement", anchor=False)
+for note in caveats(filters, unplaced, actions=False):
+    st.caption(note)
 if hl.empty:
     st.write(f"None recorded for this priority in {ctx.period.label}.")
 else:
