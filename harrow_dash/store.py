@@ -605,6 +605,7 @@ class Store:
                 i.c.description,
                 i.c.source,
                 *self._rating_columns(i),
+                v.c.commentary_internal,
             )
             .select_from(
                 v.join(i, i.c.ref == v.c.ref).join(
