@@ -226,7 +226,7 @@ def test_no_public_page_shows_anything_that_exists_only_in_a_draft(
         sidebar = {w.label: list(w.options) for w in at.sidebar.multiselect}
         assert NEW_DIRECTORATE not in sidebar["Directorate"] and sidebar["Directorate"]
         assert NEW_PORTFOLIO not in sidebar["Portfolio holder"] and sidebar["Portfolio holder"]
-        assert at.sidebar.selectbox[0].options[0] == Q3.label
+        assert at.sidebar.selectbox[0].options[0].startswith(Q3.label)  # no draft Q4
     if page == "pages/2_Indicators.py":
         assert PI_02_PUBLISHED.encode() in content  # positive control
 
