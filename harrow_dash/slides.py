@@ -332,6 +332,7 @@ SLIDE_CSS = """
 .hd-top .hd-when { font-weight: 700; flex-shrink: 0; }
 .hd-slide .hd-note { padding: 4px 16px; background: #FFF2CC; border-left: 8px solid #B35C00;
   font-size: 28px !important; }
+.hd-slide .hd-caveats { background: #EEF3F8; border-left-color: #12436D; }
 .hd-slide h1 { font-size: 52px !important; line-height: 1.1 !important; margin: 0 !important;
   padding: 0 !important; font-weight: 700 !important; color: #0B0C0C; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; flex-shrink: 0; }
@@ -433,10 +434,16 @@ def _achievements_html(slide: Slide) -> str:
 
 
 def slide_html(
-    slide: Slide, count: int, period: Period, illustrative: bool, scope: Sequence[str] = ()
+    slide: Slide,
+    count: int,
+    period: Period,
+    illustrative: bool,
+    scope: Sequence[str] = (),
+    caveats: Sequence[str] = (),
 ) -> str:
     """One slide as HTML (styled by :data:`SLIDE_CSS`). ``scope`` is the filters in words, shown
-    in the top band when the deck is filtered."""
+    in the top band when the deck is filtered; ``caveats`` (what a filter could not do:
+    :func:`harrow_dash.scope.short_caveats`) get a line of their own below it."""
     when = f"{period.long_label}, {period.as_at}"
     scope_text = (
         f'<span class="hd-scope">{_e("; ".join(scope))}</span>' if scope else "<span></span>"
@@ -450,6 +457,10 @@ def slide_html(
         if illustrative
         else ""
     )
+    if caveats:
+        note += (
+            f'<p class="hd-note hd-caveats"><strong>Note:</strong> {_e("; ".join(caveats))}.</p>'
+        )
     if slide.kind == "overview":
         cards = "".join(_bar_html(b) for b in slide.bars)
         lines = "".join(f"<p>{_e(line)}</p>" for line in slide.lines)
