@@ -110,15 +110,20 @@ def _column_like_rows(col: pa.ChunkedArray) -> Any:
 
 
 class Store:
-    def __init__(self, url: str, *, public: bool = False):
+    def __init__(self, url: str, *, public: bool = False, read_only: bool = False):
+        """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
+        such processes may share the file, and none can change it)."""
         self.url = url
         self.public = public
         self.is_duckdb = url.startswith("duckdb")
+        connect_args: dict[str, Any] = {}
         if self.is_duckdb:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = sa.create_engine(url, future=True)
+                if read_only:
+                    connect_args["read_only"] = True
+        self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
         self._where = sa.engine.make_url(url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
