@@ -498,12 +498,13 @@ def navigate(current: int, count: int, action: str) -> int:
 
 # Sizes below are written in design units ("30u"); :func:`_units` turns each into
 # ``calc(30 * var(--u))``, where ``--u`` is the CSS pixel size of one unit: the largest that fits the
-# canvas into the viewport less the presenter's controls (``--hd-chrome``, set by the page).
+# canvas into its container (container query units; the page makes the slide's element a size
+# container holding the height the notes and the presenter's controls leave).
 _SLIDE_CSS_U = """
 <style>
 /* Streamlit styles headings, paragraphs and list items itself (some with !important), so the slide's
    sizes are !important too. Every text on a slide is at least 28 design units. */
-.hd-slide { --u: min(calc((100vw - 80px) / CANVAS_W), calc((100vh - var(--hd-chrome, 100px)) / CANVAS_H));
+.hd-slide { --u: min(calc(100cqw / CANVAS_W), calc(100cqh / CANVAS_H));
   position: relative; box-sizing: border-box; width: CANVAS_Wu; height: CANVAS_Hu; margin: 0 auto;
   overflow: hidden; display: flex; flex-direction: column; gap: 16u; color: #0B0C0C;
   background: #FFFFFF; font-size: 30u; line-height: 1.3; padding: 16u 0 0 0; }
