@@ -11,7 +11,8 @@ import streamlit as st
 
 from harrow_dash import explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.quarters import nothing_reported_text
+from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
@@ -28,10 +29,15 @@ period = ctx.period
 if period is None:
     empty_state(NO_DATA_YET)
     st.stop()
+if ctx.nothing_reported:
+    empty_state(nothing_reported_text(period))
+    st.stop()
 
 everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
 names = dict(zip(everything["ref"], everything["name"], strict=True))
 table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
+# Figures revised after the quarter was published: the words go beside the value they qualify.
+revised = data.revision_notes(ctx.store_url, period, everything, ctx.rules.suppression_threshold)
 
 # -- the list ---------------------------------------------------------------------------------------
 st.subheader("All indicators", anchor=False)
@@ -52,7 +58,7 @@ else:
     counts = explore.rag_summary(shown)
     if shown.empty:
         empty_state(
-            f"No indicators match \u201c{escape_markdown(search)}\u201d with these filters. "
+            f"No indicators match \u201c{escape_markdown(search, limit=NOTE_LIMIT)}\u201d with these filters. "
             "Try fewer or different words."
         )
     else:
@@ -62,6 +68,10 @@ else:
             for c in explore.INDICATOR_LIST_COLUMNS
             if c != "Data note" or shown["Data note"].astype(bool).any()
         ]
+        if revised:
+            shown = shown.assign(Revised=[revised.get(str(r), "") for r in shown["Ref"]])
+            if shown["Revised"].astype(bool).any():
+                visible.insert(visible.index("Actual") + 1, "Revised")
         st.dataframe(
             shown[visible],
             column_config={
@@ -78,22 +88,29 @@ else:
                     help="Reported actuals, oldest to newest; small counts are left out",
                 ),
                 "Data note": st.column_config.TextColumn(width=200),
+                "Revised": st.column_config.TextColumn(
+                    "Revised since published",
+                    width=220,
+                    help="Figures changed after the quarter was published: when, the figure as "
+                    "published and as revised. The Actual column shows the revised figure.",
+                ),
             },
             hide_index=True,
             height=min(38 + 35 * len(shown), 460),
             key="ind_table",
             alt=f"Indicators matching the filters with their status at {period.label}",
         )
-    download_bar(ctx, "indicators", explore.indicator_download(shown))
+    download = explore.indicator_download(shown)
+    if "Revised" in shown and shown["Revised"].astype(bool).any():
+        download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
+    download_bar(ctx, "indicators", download)
 
 # -- picking indicators -------------------------------------------------------------------------------
 notes: list[str] = []
 if link_refs and link_refs != st.session_state.get(WRITTEN):
     picked, unknown = explore.pick_refs(link_refs, names, MAX_PICKED)
     st.session_state[PICKER] = picked
-    notes += [
-        f"The link names indicator \u2018{u}\u2019, which is not in the data." for u in unknown
-    ]
+    notes += [f"The link names indicator {quoted(u)}, which is not in the data." for u in unknown]
 elif PICKER not in st.session_state:
     # First visit, or back from another page (Streamlit forgets a widget that was not drawn).
     saved = st.session_state.get(WRITTEN)
@@ -148,6 +165,8 @@ for ref in picked:
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")
+            if revised.get(ref):
+                st.caption(escape_markdown(revised[ref]))
             for label, value in (
                 ("Target", facts.target),
                 ("RAG", facts.rag),
@@ -164,7 +183,9 @@ for ref in picked:
                 text(facts.commentary)
             else:
                 st.caption("No commentary this quarter.")
-        with st.expander(f"Numbers behind the chart: {ref}", expanded=len(picked) == 1):
+        with st.expander(
+            f"Numbers behind the chart: {escape_markdown(ref)}", expanded=len(picked) == 1
+        ):
             if facts.description:
                 text(facts.description, prefix="*What it measures:* ")
             numbers = explore.trend_table(hist)

@@ -345,9 +345,15 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
     for sheet in sheets:
         parser = _SheetParser(sheet, out)
         for idx, heading in sheet.header.unknown.items():
-            from harrow_dash.ingest.headings import quarter_heading_error
+            from harrow_dash.ingest.headings import (
+                DERIVED_HEADINGS,
+                normalise,
+                quarter_heading_error,
+            )
 
             reason = quarter_heading_error(heading)
+            if normalise(heading) in DERIVED_HEADINGS:
+                continue  # worked out by the dashboard (in its own exports): not data to load
             if reason:
                 parser.problem([sheet.header.row_index + 1], idx, reason)
             else:
