@@ -244,7 +244,7 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     store.require_initialised()
     settings = load_settings()
     rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
-    source = Store(settings.database_url, public=True) if args.public else store
+    source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
     try:
         frame = tidy_export(source.tidy_values(), rules, public=args.public)
     finally:
@@ -422,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Commands that only read open a DuckDB file read-only, so they never change it and can run while
 # another reader has it open.
-READ_ONLY_COMMANDS = frozenset({"briefing", "export", "batches"})
+READ_ONLY_COMMANDS = frozenset({"briefing", "export", "open-data", "batches"})
 
 
 def open_for_reading(url: str, err=sys.stderr) -> tuple[Store, Path | None]:

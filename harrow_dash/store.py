@@ -116,6 +116,7 @@ class Store:
         such processes may share the file, and none can change it)."""
         self.url = url
         self.public = public
+        self.read_only = read_only
         self.is_duckdb = url.startswith("duckdb")
         connect_args: dict[str, Any] = {}
         if self.is_duckdb:
