@@ -187,6 +187,11 @@ if period is None:
     page_link("app.py", label="Back to the overview", icon=":material/arrow_back:")
     st.stop()
 
+scope = [
+    line
+    for line in ctx.filters.describe(ctx.priority_names)
+    if not line.startswith("Quarter:") and not line.startswith("All ")
+]
 ov = data.overview(ctx.store_url, ctx.filters.with_period(period), ctx.rules)
 if ov is None or (ov.indicators.empty and ov.actions.empty):
     st.title("Cabinet presentation", anchor=False)
@@ -195,6 +200,9 @@ if ov is None or (ov.indicators.empty and ov.actions.empty):
     empty_state(
         f"There is nothing to present for {period.label}: no indicators or flagship actions "
         "match these filters. Open the Overview, choose other filters, then come back to this page."
+        if scope
+        else f"There is nothing to present for {period.label}: nothing has been reported for "
+        "that quarter yet."
     )
     if may_draft:
         st.toggle("Draft figures", key=DRAFTS_KEY, on_change=_on_draft_toggle)
@@ -214,11 +222,6 @@ number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):
     st.query_params[SLIDE_PARAM] = str(number)
 
-scope = [
-    line
-    for line in ctx.filters.describe(ctx.priority_names)
-    if not line.startswith("Quarter:") and not line.startswith("All ")
-]
 st.html(
     slides.slide_html(
         deck.slide(number),

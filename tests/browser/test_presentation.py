@@ -335,7 +335,7 @@ def test_filters_and_quarter_from_the_url(screen, app_url) -> None:
 
 def test_an_unpublished_quarter_in_the_url_is_explained(screen, app_url) -> None:
     """Q4 2023-24 is a draft in the test database: the deck shows the latest published quarter and
-    says why; switching on the draft shows Q4, marked as a draft on every slide."""
+    says why; switching on the draft shows Q4, where nothing is reported yet."""
     open_slide(screen, app_url, urllib.parse.urlencode({"quarter": "Q4 2023-24"}))
     notes = alerts(screen)
     assert any("Q4 2023-24 has not been published, so this shows Q3 2023-24" in n for n in notes), (
@@ -344,12 +344,12 @@ def test_an_unpublished_quarter_in_the_url_is_explained(screen, app_url) -> None
     m = screen.evaluate(MEASURE_JS)
     assert WHEN in m["text"] and "DRAFT" not in m["text"]
     assert_fits(m, SIZE, "with the note")
+    screenshot(screen, "presentation-unpublished-quarter-note", full_page=False)
+    # With the draft switched on, Q4 itself: nothing is reported yet, and the page says so.
     rerun_after(screen, screen.get_by_text("Draft figures", exact=True).click)
-    screen.wait_for_selector(".hd-slide.hd-is-draft")
-    m = screen.evaluate(MEASURE_JS)
-    assert "Quarter 4 2023-24, as at 31 March 2024" in m["text"]
-    assert "DRAFT: not yet published" in m["text"]
-    screenshot(screen, "presentation-draft-q4", full_page=False)
+    assert "draft=1" in screen.url
+    text = screen.locator('[data-testid="stMain"]').inner_text()
+    assert "There is nothing to present for Q4 2023-24: nothing has been reported" in text
 
 
 def test_auto_advance(screen, app_url) -> None:
