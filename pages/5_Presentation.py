@@ -14,6 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from harrow_dash import publishing, slides
+from harrow_dash.scope import short_scope
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state
 from harrow_dash.ui.frame import page_frame, page_link
@@ -187,7 +188,7 @@ if period is None:
     page_link("app.py", label="Back to the overview", icon=":material/arrow_back:")
     st.stop()
 
-scope = [
+filtered = [
     line
     for line in ctx.filters.describe(ctx.priority_names)
     if not line.startswith("Quarter:") and not line.startswith("All ")
@@ -200,7 +201,7 @@ if ov is None or (ov.indicators.empty and ov.actions.empty):
     empty_state(
         f"There is nothing to present for {period.label}: no indicators or flagship actions "
         "match these filters. Open the Overview, choose other filters, then come back to this page."
-        if scope
+        if filtered
         else f"There is nothing to present for {period.label}: nothing has been reported for "
         "that quarter yet."
     )
@@ -222,6 +223,7 @@ number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):
     st.query_params[SLIDE_PARAM] = str(number)
 
+scope = short_scope(ctx.filters, ctx.priority_names, ov.unplaced_highlights)
 st.html(
     slides.slide_html(
         deck.slide(number),
