@@ -7,6 +7,7 @@ exported as "fewer than N", never the raw figure.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from harrow_dash.periods import Period
@@ -23,11 +24,23 @@ def neutralise(value: object) -> object:
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell and heading made safe to open in a spreadsheet program. A column with a cell to
+    change becomes an object column; the others keep their type (whole columns are checked at
+    once, so a million-row export is quick)."""
     out = frame.copy()
     out.columns = [str(neutralise(str(c))) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise).astype(object)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if pd.api.types.is_string_dtype(col) and col.dtype != object:
+            risky = col.str.startswith(DANGEROUS_STARTS).fillna(False).to_numpy(dtype=bool)
+        elif col.dtype == object:
+            risky = np.array([isinstance(v, str) and v.startswith(DANGEROUS_STARTS) for v in col])
+        else:
+            continue  # numbers, dates and booleans cannot start a formula
+        if risky.any():
+            cells = col.astype(object).to_numpy(copy=True)
+            cells[risky] = ["'" + v for v in cells[risky]]
+            out.isetitem(i, pd.Series(cells, index=out.index, dtype=object))
     return out
 
 
@@ -57,14 +70,17 @@ TIDY_EXPORT_COLUMNS = [
 def tidy_export(values: pd.DataFrame, rules: RuleSettings) -> pd.DataFrame:
     """All indicator values as a tidy table: one row per indicator per quarter, canonical periods,
     RAG as the rules give it, suppressed counts hidden unless ``rules.reveal_suppressed``."""
-    rated = rate(values, rules)
-    rated["period"] = [Period.from_key(int(k)).label for k in rated["period"]] if len(rated) else []
-    hide = (
-        rated["suppressed"] & (not rules.reveal_suppressed)
-        if len(rated)
-        else rated.get("suppressed")
-    )
-    out = rated.reindex(columns=TIDY_EXPORT_COLUMNS).astype(object)
-    if len(out) and hide is not None and hide.any():
-        out.loc[hide, "actual"] = rated.loc[hide, "actual_text"]
+    rated = rate(values, rules, texts=False)
+    if len(rated):
+        keys = rated["period"].astype(int)
+        labels = {k: Period.from_key(k).label for k in keys.unique().tolist()}
+        rated["period"] = keys.map(labels)
+    out = rated.reindex(columns=TIDY_EXPORT_COLUMNS)
+    hide = rated["suppressed"].astype(bool) if len(rated) else None
+    if hide is not None and not rules.reveal_suppressed and hide.any():
+        # The words a suppressed count is shown as, from the rules (rated again, only those rows).
+        words = rate(values[hide.to_numpy()], rules)["actual_text"].to_numpy()
+        actual = out["actual"].astype(object).to_numpy(copy=True)
+        actual[hide.to_numpy()] = words
+        out["actual"] = pd.Series(actual, index=out.index, dtype=object)
     return neutralise_frame(out)
