@@ -44,6 +44,10 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The tidy value export. Its headings are ones the importer reads (``official_rag`` is the RAG the
+# council supplied; the others it reads as the same fields), so an editor's export loads back unchanged.
+# ``computed_rag`` and ``state`` are worked out by the dashboard: the importer knows them and ignores
+# them (see ``harrow_dash.ingest.headings.DERIVED_HEADINGS``).
 TIDY_EXPORT_COLUMNS = [
     "ref",
     "name",
@@ -57,30 +61,60 @@ TIDY_EXPORT_COLUMNS = [
     "actual",
     "target",
     "target_upper",
-    "rag",
     "official_rag",
     "computed_rag",
     "state",
     "commentary",
+    "commentary_internal",
     "benchmark",
     "benchmark_label",
 ]
+# Written in the actual column of a value marked "not due" (a word the importer reads back as such).
+NOT_DUE_WORD = "not due"
+WITHHELD_TEXT = "withheld: small number"
 
 
-def tidy_export(values: pd.DataFrame, rules: RuleSettings) -> pd.DataFrame:
-    """All indicator values as a tidy table: one row per indicator per quarter, canonical periods,
-    RAG as the rules give it, suppressed counts hidden unless ``rules.reveal_suppressed``."""
+def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False) -> pd.DataFrame:
+    """All indicator values as a tidy table: one row per indicator per quarter, canonical periods.
+
+    The editor's export (``public=False``) holds the stored values: the raw actual, the official RAG
+    (blank where the council gave none) and the RAG the rules compute, in separate columns, and
+    "not due" where a value is marked so. Loading it back changes nothing. The public export
+    (``public=True``, from a public store: published quarters, internal commentary blanked) writes
+    small counts of people as "fewer than N" and withholds the ratings worked out from them.
+
+    Whole columns at once (a million values in a second or two); numbers stay numbers."""
     rated = rate(values, rules, texts=False)
-    if len(rated):
-        keys = rated["period"].astype(int)
-        labels = {k: Period.from_key(k).label for k in keys.unique().tolist()}
-        rated["period"] = keys.map(labels)
     out = rated.reindex(columns=TIDY_EXPORT_COLUMNS)
-    hide = rated["suppressed"].astype(bool) if len(rated) else None
-    if hide is not None and not rules.reveal_suppressed and hide.any():
-        # The words a suppressed count is shown as, from the rules (rated again, only those rows).
-        words = rate(values[hide.to_numpy()], rules)["actual_text"].to_numpy()
+    if not len(out):
+        out = out.astype(object)
+        return out.drop(columns=["commentary_internal"]) if public else out
+    keys = rated["period"].astype(int)
+    out["period"] = keys.map({k: Period.from_key(k).label for k in keys.unique().tolist()})
+    not_due = (rated["not_due"].fillna(False).astype(bool) & rated["actual"].isna()).to_numpy()
+    hide = rated["suppressed"].fillna(False).astype(bool).to_numpy() if public else None
+    if not_due.any() or (hide is not None and hide.any()):
         actual = out["actual"].astype(object).to_numpy(copy=True)
-        actual[hide.to_numpy()] = words
+        actual[not_due] = NOT_DUE_WORD
+        if hide is not None and hide.any():
+            # The words a suppressed count is shown as, from the rules (those rows rated again).
+            actual[hide] = rate(values[hide], rules)["actual_text"].to_numpy()
         out["actual"] = pd.Series(actual, index=out.index, dtype=object)
+    out["computed_rag"] = (
+        rated["computed_rag"].astype(object).where(rated["computed_rag"].notna(), None)
+    )
+    internal = (
+        rated["commentary_internal"].astype(object).to_numpy()
+        if "commentary_internal" in rated
+        else np.full(len(rated), None, dtype=object)
+    )
+    # "yes" where the stored flag is true (True or 1), else "no" (false or not given).
+    out["commentary_internal"] = np.where(internal == 1, "yes", "no").tolist()
+    if public:
+        assert hide is not None
+        if hide.any():
+            out["official_rag"] = out["official_rag"].astype(object)
+            out.loc[hide, ["official_rag", "computed_rag"]] = WITHHELD_TEXT
+        out = out.drop(columns=["commentary_internal"])
+    return neutralise_frame(out)
     return neutralise_frame(out)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.action_status import parse_action_status
+from harrow_dash.ingest.comparators import validate_comparators
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.periods import Period
@@ -49,6 +50,7 @@ INDICATOR_COLUMNS = [
     "frequency",
     "counts_people",
     "source",
+    "benchmark_measure",
 ]
 ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
 STATUS_COLUMNS = ["ref", "period", "status", "commentary", "commentary_internal"]
@@ -76,6 +78,8 @@ class Incoming:
     highlights: pd.DataFrame
     directorates: list[str] = field(default_factory=list)
     portfolios: list[str] = field(default_factory=list)
+    # areas, comparator_measures, comparator_values, comparison_groups
+    comparators: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _norm(text: object) -> str:
@@ -520,6 +524,10 @@ class Validator:
         ]
         portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
         incoming = Incoming(ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)))
+        incoming.comparators, problems = validate_comparators(
+            self.parsed.comparators, self.parsed.groups
+        )
+        self.problems.extend(problems)
         return incoming, self.problems
 
 
