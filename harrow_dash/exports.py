@@ -33,8 +33,14 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         col = out.iloc[:, i]
         if pd.api.types.is_string_dtype(col) and col.dtype != object:
             risky = col.str.startswith(DANGEROUS_STARTS).fillna(False).to_numpy(dtype=bool)
-        elif col.dtype == object:
-            risky = np.array([isinstance(v, str) and v.startswith(DANGEROUS_STARTS) for v in col])
+        elif col.dtype == object:  # each distinct value checked once
+            codes, distinct = pd.factorize(col)
+            if not len(distinct):
+                continue
+            bad = np.array(
+                [isinstance(v, str) and v.startswith(DANGEROUS_STARTS) for v in distinct]
+            )
+            risky = (codes >= 0) & bad[np.maximum(codes, 0)]
         else:
             continue  # numbers, dates and booleans cannot start a formula
         if risky.any():
