@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -402,6 +403,30 @@ class Store:
         if until is not None:
             q = q.where(v.c.period <= until.key)
         return self.read(q)
+
+    # Above this many indicators, reading every value and keeping the wanted ones in pandas is
+    # quicker than one IN (...) with a bound parameter per indicator.
+    _MANY_REFS = 500
+
+    def indicator_actuals(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
+        first: what a trend line needs, without the columns needed to rate a value."""
+        i, v = s.indicators, s.indicator_values
+        q = (
+            sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
+            .select_from(v.join(i, i.c.ref == v.c.ref))
+            .where(*self._visible(v.c.period))
+            .order_by(v.c.ref, v.c.period)
+        )
+        if until is not None:
+            q = q.where(v.c.period <= until.key)
+        if len(refs) <= self._MANY_REFS:
+            return self.read(q.where(v.c.ref.in_(refs)))
+        frame = self.read(q)
+        wanted = pc.is_in(
+            pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())
+        )
+        return frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
 
     def indicator_list(self) -> pd.DataFrame:
         i = self._def("indicators")
