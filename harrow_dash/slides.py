@@ -654,7 +654,9 @@ def slide_html(
 ) -> str:
     """One slide as HTML (styled by :data:`SLIDE_CSS`). ``scope`` is the filters in words, shown
     in the top band when the deck is filtered; ``caveats`` (what a filter could not do:
-    :func:`harrow_dash.scope.short_caveats`) get a line of their own below it; ``draft`` marks a
+    :func:`harrow_dash.scope.short_caveats`) get a note of their own below it on the summary slide
+    (the one slide whose content leaves room for it: the others are filled to the budget by
+    :func:`paginate`, which counts only the one-line illustrative note); ``draft`` marks a
     slide drawn from figures that are not yet published, in the top band and across the slide."""
     when = f"{period.long_label}, {period.as_at}"
     scope_text = (
@@ -671,7 +673,7 @@ def slide_html(
         if illustrative
         else ""
     )
-    if caveats:
+    if caveats and slide.kind == "overview":
         note += (
             f'<p class="hd-note hd-caveats"><strong>Note:</strong> {_e("; ".join(caveats))}.</p>'
         )

@@ -260,6 +260,11 @@ def test_presentation_counts_the_portfolios_actions_and_says_what_it_leaves_out(
         caveats
     )
     assert "4 flagship action lines" in html
+    # The note is on the summary slide, which has room for it; the others keep their budget.
+    later = run_page(
+        "pages/5_Presentation.py", query={"quarter": Q3.label, "portfolio": CHS, "slide": "2"}
+    )
+    assert 'class="hd-note hd-caveats"' not in "\n".join(h.proto.body for h in later.get("html"))
 
 
 # -- the outputs -----------------------------------------------------------------------------------
