@@ -2,7 +2,9 @@
 
 Accepts thousands separators (1,234), currency (£1,234, £1.4m, £250k), percentages (85%), trailing
 spaces and non-breaking spaces. Blank, "n/a", "-" and "not reported" mean *no value* (never zero);
-"not due" marks an annual measure outside its reporting quarter.
+"not due" marks an annual measure outside its reporting quarter. A minus sign may come before or
+after the currency sign (``-£250k`` and ``£-250k`` are the same number). Infinite and overflowing
+numbers (``inf``, ``1e999``) are not numbers.
 """
 
 from __future__ import annotations
@@ -95,14 +97,19 @@ def _parse_distinct(text: pd.Series) -> ParsedNumbers:
     missing = lower.isin(MISSING_WORDS)
     not_due = lower.isin(NOT_DUE_WORDS)
     percent = lower.str.endswith("%")
-    body = lower.str.replace(r"[£,\s%]", "", regex=True)
+    body = lower.str.replace(r"[,\s%]", "", regex=True)
+    # A sign before or after the pound sign: -£250k, £-250k (and +£1m, £+1m) read alike.
+    signed = body.str.extract(r"^(?P<s1>[-+]?)£(?P<s2>[-+]?)(?P<rest>.*)$")
+    money = signed["rest"].notna()
+    sign = signed["s1"].fillna("") + signed["s2"].fillna("")
+    body = body.where(~money, sign.where(sign.str.len() <= 1, "bad") + signed["rest"].fillna(""))
     multiplier = np.where(
-        lower.str.startswith("£") & body.str.endswith("m"),
-        1e6,
-        np.where(lower.str.startswith("£") & body.str.endswith("k"), 1e3, 1.0),
+        money & body.str.endswith("m"), 1e6, np.where(money & body.str.endswith("k"), 1e3, 1.0)
     )
     body = body.where(multiplier == 1.0, body.str[:-1])
     values = pd.to_numeric(body.where(~(missing | not_due), None), errors="coerce").astype(float)
     values = values * multiplier
+    infinite = ~np.isfinite(values.to_numpy()) & values.notna().to_numpy()
+    values = values.where(~infinite, np.nan)
     bad = values.isna() & ~missing & ~not_due
     return ParsedNumbers(values, missing, not_due, percent & ~bad, bad)
