@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harrow_dash.periods import Period, PeriodError, parse_period
@@ -419,12 +420,12 @@ def _combinable(cell: object) -> bool:
     return bool(_BARE_QUARTER.fullmatch(core)) or core in MONTHS
 
 
-def is_two_row_header(upper: list[object], lower: list[object]) -> bool:
+def is_two_row_header(upper: Sequence[object], lower: Sequence[object]) -> bool:
     return any(_band(c) for c in upper) and any(_combinable(c) for c in lower)
 
 
 def combine_header_rows(
-    upper: list[object], lower: list[object]
+    upper: Sequence[object], lower: Sequence[object]
 ) -> tuple[list[str], list[tuple[int, str]]]:
     """One row of headings from two: a financial year written once above its quarter columns
     (often a merged cell, so blank to its right) is joined to each ``Q1``..``Q4``, ``Target`` or month
@@ -532,7 +533,7 @@ class HeaderMatch:
     band_row_index: int | None = None  # the year row above a two-row header
 
 
-def match_header(cells: list[object]) -> HeaderMatch | None:
+def match_header(cells: Sequence[object]) -> HeaderMatch | None:
     """Recognise a header row and its layout, or None if this row is not a header."""
     norm = [normalise(c) for c in cells]
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise

@@ -98,6 +98,9 @@ def _parse_distinct(text: pd.Series) -> ParsedNumbers:
     not_due = lower.isin(NOT_DUE_WORDS)
     percent = lower.str.endswith("%")
     body = lower.str.replace(r"[,\s%]", "", regex=True)
+    # Accounting brackets: (£1.5m) and (250) are negative.
+    bracketed = body.str.startswith("(") & body.str.endswith(")")
+    body = body.where(~bracketed, "-" + body.str[1:-1])
     # A sign before or after the pound sign: -£250k, £-250k (and +£1m, £+1m) read alike.
     signed = body.str.extract(r"^(?P<s1>[-+]?)£(?P<s2>[-+]?)(?P<rest>.*)$")
     money = signed["rest"].notna()

@@ -286,17 +286,24 @@ class _SheetParser:
         quarters = header.quarter_columns
         months = header.month_columns
         year_target = {fy.fy_start: idx for idx, (fy, _) in header.year_columns.items()}
+        # The quarters the file gives something for; a year's target alone names its four quarters.
         periods = sorted(
             {p for p, _ in quarters.values()}
-            | {m.quarter for m, _ in months.values()}
-            | {Period(fy, q) for fy in year_target for q in (1, 2, 3, 4)}
-        )
-        # Only quarters the file gives something for: a year's target alone names four quarters.
-        with_values = {p for p, _ in quarters.values()} | {m.quarter for m, _ in months.values()}
-        if with_values:
-            periods = [p for p in periods if p in with_values]
+            | {m.quarter for m, _ in months.values() if m.is_quarter_end}
+        ) or sorted({Period(fy, q) for fy in year_target for q in (1, 2, 3, 4)})
+        if not periods:
+            periods = sorted({m.quarter for m, _ in months.values()})
         latest = periods[-1]
         by_key = {(p, f): idx for idx, (p, f) in quarters.items()}
+        # A quarter-end month (Jun-23, 30/06/2023) stands for its quarter unless the file has a
+        # column for the quarter itself; for a monthly indicator validation may replace the actual
+        # by the quarter rule's (the sum of the three months).
+        from_month: set[Period] = set()
+        for idx, (m, f) in sorted(months.items()):
+            if m.is_quarter_end and (m.quarter, f) not in by_key:
+                by_key[(m.quarter, f)] = idx
+                if f == "actual":
+                    from_month.add(m.quarter)
         for p in periods:
             columns: dict[str, int | None] = {
                 "actual": by_key.get((p, "actual")),
@@ -329,6 +336,7 @@ class _SheetParser:
             frame["ref"] = _column(ref)
             frame["period"] = p.key
             self._value_fields(frame, columns)
+            frame["_actual_from_month"] = p in from_month
             self.out.values.append(frame[frame["ref"] != ""])
         by_month: dict[Month, dict[str, int | None]] = {}
         for idx, (m, f) in months.items():
@@ -341,8 +349,12 @@ class _SheetParser:
             self._value_fields(
                 frame, {f: cols.get(f) for f in ("actual", "target", "rag", "commentary")}
             )
+            first_col = cols.get("actual")
             frame["_col_month"] = describe_column(
-                self.sheet, cols.get("actual", next(iter(cols.values())))
+                self.sheet,
+                first_col
+                if first_col is not None
+                else min(i for i in cols.values() if i is not None),
             )
             self.out.months.append(frame[frame["ref"] != ""])
 

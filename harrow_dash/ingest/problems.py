@@ -42,9 +42,16 @@ class Problem:
 class LoadRefused(Exception):
     """The input was refused; nothing was written. Carries every problem found."""
 
-    def __init__(self, problems: list[Problem], more: int = 0):
-        self.more = more
+    def __init__(self, problems: list[Problem]):
+        # The "and N more problems not listed" line stays last.
         self.problems = sorted(
-            problems, key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "")
+            problems,
+            key=lambda p: (
+                p.row is None and p.message.startswith("and ") and "more problems" in p.message,
+                p.file,
+                p.sheet or "",
+                p.row or 0,
+                p.column or "",
+            ),
         )
         super().__init__(f"{len(problems)} problem(s) found; nothing was loaded.")

@@ -164,7 +164,7 @@ def _cell_problems(
                 Problem(
                     file,
                     sheet,
-                    top + r + 1,
+                    int(top + r + 1),
                     where(int(col)),
                     f"the cell holds a control character (U+{ord(char.group()):04X}), which is never "
                     "part of a scorecard; remove it.",
@@ -176,16 +176,19 @@ def _cell_problems(
                 Problem(
                     file,
                     sheet,
-                    top + r + 1,
+                    int(top + r + 1),
                     where(int(col)),
                     f"the cell holds the Excel error {text.upper()} ({EXCEL_ERRORS[text.lower()]}); "
                     "correct the formula or clear the cell.",
                 )
             )
-        bad = controls.to_numpy() | errors.to_numpy()
-        if bad.any():
-            idx = body.index[bad]
-            grid.loc[idx, col] = ""
+        if controls.any():
+            idx = body.index[controls.to_numpy()]
+            grid.loc[idx, col] = grid.loc[idx, col].str.replace(
+                CONTROL_CHARS.pattern, "", regex=True
+            )
+        if errors.any():
+            grid.loc[body.index[errors.to_numpy()], col] = ""
     return problems
 
 
