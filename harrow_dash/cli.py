@@ -20,7 +20,13 @@ from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
 
-SAMPLE_FILES = ("indicators.csv", "actions.csv", "highlights.csv")
+SAMPLE_FILES = (
+    "indicators.csv",
+    "actions.csv",
+    "highlights.csv",
+    "comparators.csv",
+    "comparison_groups.csv",
+)
 
 
 class UsageError(Exception):
@@ -178,6 +184,24 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_open_data(store: Store, args: argparse.Namespace) -> int:
+    from harrow_dash.open_data import NothingPublished, build, write
+    from harrow_dash.scorecard import RuleSettings
+
+    store.require_initialised()
+    settings = load_settings()
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    try:
+        files = build(store.public_view(), rules)
+    except NothingPublished as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    directory = Path(args.output)
+    write(files, directory)
+    print(f"Open data package ({len(files)} files, published quarters only) written to {directory}")
+    return 0
+
+
 def _choose(wanted: Sequence[str] | None, allowed: Sequence[str], what: str) -> tuple[str, ...]:
     """Values named on the command line, matched without regard to case; an unknown one is a usage
     error naming the choices."""
@@ -283,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsuppressed", action="store_true", help="include small counts of people (editors only)"
     )
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser(
+        "open-data",
+        help="write the published figures as an open data package (CSV + datapackage.json)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write")
+    p.set_defaults(func=cmd_open_data)
     p = sub.add_parser(
         "briefing", help="write the briefing pack (Word) for a quarter, optionally filtered"
     )

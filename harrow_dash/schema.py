@@ -77,6 +77,8 @@ indicators = Table(
     Column("counts_people", Boolean, nullable=False),
     Column("source", String),
     Column("batch_id", Integer),
+    # Added after the first release, so last (where ALTER TABLE ... ADD COLUMN puts it).
+    Column("benchmark_measure", String),  # the comparator measure this indicator maps to
     # Added after the first release (last, where ALTER TABLE puts them): how a monthly indicator's
     # quarter comes from its months ("last": the quarter's last month; "sum": the three months), and
     # whether its values may be negative (counts, percentages and durations otherwise may not).
@@ -153,6 +155,45 @@ highlights = Table(
     PrimaryKeyConstraint("period", "priority_id", "kind", "text"),
 )
 
+# Comparator data (benchmarking): other areas' values, as LG Inform and Oflog publish them.
+areas = Table(
+    "areas",
+    metadata,
+    Column("code", String, primary_key=True),  # ONS GSS code, e.g. E09000015 (Harrow)
+    Column("name", String, nullable=False),
+    Column("batch_id", Integer),
+)
+
+comparator_measures = Table(
+    "comparator_measures",
+    metadata,
+    Column("measure", String, primary_key=True),
+    Column("name", String),
+    Column("batch_id", Integer),
+)
+
+comparator_values = Table(
+    "comparator_values",
+    metadata,
+    Column("area_code", String, nullable=False),
+    Column("measure", String, nullable=False),
+    Column("period", Integer, nullable=False),  # a quarter key, or fy_start * 10 for a whole year
+    Column("value", Double),
+    Column("suppressed", Boolean, nullable=False),
+    Column("source", String),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("area_code", "measure", "period"),
+)
+
+comparison_groups = Table(
+    "comparison_groups",
+    metadata,
+    Column("group_name", String, nullable=False),
+    Column("area_code", String, nullable=False),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("group_name", "area_code"),
+)
+
 load_batches = Table(
     "load_batches",
     metadata,
@@ -195,6 +236,10 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "flagship_actions": ("ref",),
     "action_statuses": ("ref", "period"),
     "highlights": ("period", "priority_id", "kind", "text"),
+    "areas": ("code",),
+    "comparator_measures": ("measure",),
+    "comparator_values": ("area_code", "measure", "period"),
+    "comparison_groups": ("group_name", "area_code"),
 }
 
 

@@ -7,7 +7,9 @@ Layouts:
 * ``tidy``: one row per indicator per quarter (has a quarter column and an actual column);
 * ``scorecard``: one row per indicator, one column per quarter (headings such as ``Q3 2023-24``);
 * ``actions``: flagship action statuses, one row per action (line) per quarter;
-* ``highlights``: achievements and areas for improvement.
+* ``highlights``: achievements and areas for improvement;
+* ``comparators`` and ``groups``: other areas' values and named comparison groups
+  (see :mod:`harrow_dash.ingest.comparators`).
 """
 
 from __future__ import annotations
@@ -116,6 +118,15 @@ INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "negative allowed",
         "negatives allowed",
     ),
+    "benchmark_measure": (
+        "benchmark measure",
+        "benchmark measure id",
+        "comparator measure",
+        "comparator measure id",
+        "lg inform metric",
+        "lg inform measure",
+        "oflog metric",
+    ),
     "period": ("period", "quarter", "reporting period", "qtr", "as at", "quarter ending"),
     "actual": ("actual", "value", "result", "outturn", "performance", "actual value"),
     "target": ("target", "target value", "annual target", "target lower", "lower target"),
@@ -173,7 +184,50 @@ HIGHLIGHT_FIELDS: dict[str, tuple[str, ...]] = {
     "action_ref": ("action ref", "action", "fa ref", "related action", "flagship action ref"),
 }
 
+COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "area_code": (
+        "area code",
+        "gss code",
+        "ons code",
+        "area gss code",
+        "la code",
+        "local authority code",
+        "geography code",
+        "area id",
+    ),
+    "area_name": (
+        "area name",
+        "area",
+        "local authority",
+        "local authority name",
+        "authority",
+        "la name",
+        "geography name",
+        "council",
+    ),
+    "measure": (
+        "measure id",
+        "metric id",
+        "measure code",
+        "metric code",
+        "measure ref",
+        "benchmark measure",
+        "indicator id",
+    ),
+    "measure_name": ("measure name", "measure", "metric", "metric name", "indicator name"),
+    "period": ("period", "time period", "quarter", "year", "financial year", "period label"),
+    "value": ("value", "data value", "figure", "actual", "metric value"),
+    "source": ("source", "data source", "publisher", "dataset"),
+}
+GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "group_name": ("group", "group name", "comparison group", "comparator group"),
+    "area_code": COMPARATOR_FIELDS["area_code"],
+    "area_name": COMPARATOR_FIELDS["area_name"],
+}
+
 LAYOUT_FIELDS = {
+    "comparators": COMPARATOR_FIELDS,
+    "groups": GROUP_FIELDS,
     "tidy": INDICATOR_FIELDS,
     "scorecard": INDICATOR_FIELDS,
     "actions": ACTION_FIELDS,
@@ -538,7 +592,7 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
     norm = [normalise(c) for c in cells]
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
     # pass for a flagship-action sheet ("title" and "status" have those spellings too).
-    for layout in ("tidy", "scorecard", "highlights", "actions"):
+    for layout in ("comparators", "groups", "tidy", "scorecard", "highlights", "actions"):
         lookup = _LOOKUPS[layout]
         fields: dict[int, str] = {}
         first_of: dict[object, int] = {}
@@ -576,6 +630,8 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
         names = set(fields.values())
         has_periods = bool(quarters or years or months)
         ok = {
+            "comparators": {"area_code", "measure", "period", "value"} <= names,
+            "groups": {"group_name", "area_code"} <= names and "value" not in names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
             "tidy": {"ref", "period", "actual"} <= names,

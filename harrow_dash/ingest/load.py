@@ -23,6 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harrow_dash import schema as s
+from harrow_dash.ingest.comparators import (
+    AREA_COLUMNS,
+    COMPARATOR_VALUE_COLUMNS,
+    GROUP_COLUMNS,
+    MEASURE_COLUMNS,
+)
 from harrow_dash.ingest.parse import parse_sheets
 from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
@@ -55,6 +61,10 @@ DATA_TABLES = (
     "flagship_actions",
     "action_statuses",
     "highlights",
+    "areas",
+    "comparator_measures",
+    "comparator_values",
+    "comparison_groups",
 )
 TABLE_LABELS = {
     "indicators": "indicator definitions",
@@ -63,6 +73,10 @@ TABLE_LABELS = {
     "flagship_actions": "flagship actions",
     "action_statuses": "action statuses",
     "highlights": "highlights",
+    "areas": "comparator areas",
+    "comparator_measures": "comparator measures",
+    "comparator_values": "comparator values",
+    "comparison_groups": "comparison group members",
 }
 
 
@@ -157,6 +171,14 @@ def _type_sql(col: sa.Column) -> str:
     return "VARCHAR"
 
 
+COMPARATOR_COLUMNS = {
+    "areas": AREA_COLUMNS,
+    "comparator_measures": MEASURE_COLUMNS,
+    "comparator_values": COMPARATOR_VALUE_COLUMNS,
+    "comparison_groups": GROUP_COLUMNS,
+}
+
+
 def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
     return {
         "indicators": (incoming.indicators, INDICATOR_COLUMNS),
@@ -165,6 +187,10 @@ def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
         "flagship_actions": (incoming.actions, ACTION_COLUMNS),
         "action_statuses": (incoming.statuses, STATUS_COLUMNS),
         "highlights": (incoming.highlights, HIGHLIGHT_COLUMNS),
+        **{
+            name: (incoming.comparators.get(name), COMPARATOR_COLUMNS[name])
+            for name in COMPARATOR_COLUMNS
+        },
     }
 
 
@@ -327,9 +353,9 @@ class _Stager:
 
 def _key_text(k: str, v: Any) -> str:
     if k == "period":
-        from harrow_dash.periods import Period
+        from harrow_dash.ingest.comparators import period_text
 
-        return Period.from_key(int(v)).label
+        return period_text(int(v))
     if k == "month":
         from harrow_dash.ingest.headings import Month
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
 from harrow_dash.ingest.headings import Month, quarter_heading_error
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
@@ -37,6 +38,7 @@ INDICATOR_META = (
     "source",
     "quarter_rule",
     "allow_negative",
+    "benchmark_measure",
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
 VALUE_NUMBERS = ("actual", "target", "target_upper", "benchmark")
@@ -55,6 +57,8 @@ class Parsed:
     # Month columns of scorecards (``month`` key, its ``period``, and the value fields): monthly
     # indicators keep them as monthly values; validation decides once frequencies are known.
     months: list[pd.DataFrame] = field(default_factory=list)
+    comparators: list[pd.DataFrame] = field(default_factory=list)
+    groups: list[pd.DataFrame] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     more_problems: int = 0  # problems found beyond MAX_PROBLEMS, counted but not listed
@@ -448,6 +452,16 @@ class _SheetParser:
             & (frame["priority"] != "")
         )
         self.out.highlights.append(frame[ok])
+
+    def comparators(self) -> None:
+        frame, problems = read_comparator_sheet(self.sheet)
+        self.out.comparators.append(frame)
+        self.out.problems.extend(problems)
+
+    def groups(self) -> None:
+        frame, problems = read_group_sheet(self.sheet)
+        self.out.groups.append(frame)
+        self.out.problems.extend(problems)
 
 
 def parse_sheets(sheets: list[Sheet]) -> Parsed:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.action_status import parse_action_status
+from harrow_dash.ingest.comparators import validate_comparators
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
 from harrow_dash.periods import Period
@@ -58,6 +59,7 @@ INDICATOR_COLUMNS = [
     "source",
     "quarter_rule",
     "allow_negative",
+    "benchmark_measure",
 ]
 MONTH_COLUMNS = ["ref", "month", "actual", "target"]
 QUARTER_RULES = {
@@ -96,6 +98,8 @@ class Incoming:
     portfolios: list[str] = field(default_factory=list)
     months: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MONTH_COLUMNS))
     more_problems: int = 0  # problems found beyond the listed ones
+    # areas, comparator_measures, comparator_values, comparison_groups
+    comparators: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _norm(text: object) -> str:
@@ -658,12 +662,11 @@ class Validator:
         incoming = Incoming(
             ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)), self.monthly
         )
-        if self.more_problems:
-            self.problems.append(
-                Problem(
-                    "", None, None, None, f"and {self.more_problems:,} more problems not listed."
-                )
-            )
+        incoming.comparators, problems = validate_comparators(
+            self.parsed.comparators, self.parsed.groups
+        )
+        self.problems.extend(problems)
+        incoming.more_problems = self.more_problems
         return incoming, self.problems
 
 

@@ -1,0 +1,229 @@
+"""Benchmarking end to end: comparator files load (and are refused when wrong), the views rank Harrow
+as the rules say, and the Comparisons page shows the rank and quartile of a known measure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from harrow_dash import comparisons, schema
+from harrow_dash.areas import HARROW, LONDON_BOROUGHS
+from harrow_dash.benchmarking import standing
+from harrow_dash.ingest.comparators import parse_comparator_period
+from harrow_dash.ingest.load import rollback
+from harrow_dash.periods import parse_period
+from harrow_dash.store import Store
+from tests.apptest_helpers import app_env as _app_env
+from tests.apptest_helpers import page_bytes, run_page
+
+PAGE = "pages/7_Comparisons.py"
+Q3 = parse_period("Q3 2023-24")
+HEADER = ["Area code", "Area name", "Measure id", "Measure name", "Period", "Value", "Source"]
+
+
+# -- loading ----------------------------------------------------------------------------------------
+
+
+def test_the_sample_ships_33_boroughs_for_15_or_more_indicators_over_8_quarters(
+    sample_store: Store,
+) -> None:
+    inds = sample_store.benchmarked_indicators()
+    assert len(inds) >= 15
+    values = sample_store.comparator_values(list(inds["measure"]))
+    per_measure = values.groupby("measure").agg(
+        areas=("area_code", "nunique"), periods=("period", "nunique")
+    )
+    assert (per_measure["areas"] == 33).all()
+    assert (per_measure["periods"] >= 8).sum() >= 15
+    assert set(values["area_code"]) == set(LONDON_BOROUGHS)
+
+
+def test_comparator_file_refusals_name_row_and_column(
+    store: Store, write_csv, prepare_files, db_snapshot
+) -> None:
+    before = db_snapshot(store)
+    path = write_csv(
+        "lginform.csv",
+        [
+            HEADER,
+            ["E09000015", "Harrow", "M1", "Measure one", "Q3 2023-24", "84.1", ""],
+            ["E9000015", "Harrow", "M1", "Measure one", "Q2 2023-24", "80", ""],
+            ["E09000003", "Barnet", "M1", "Measure one", "2023", "80", ""],
+            ["E09000005", "Brent", "M1", "Measure one", "Q3 2023-24", "lots", ""],
+            ["E09000015", "Harrow", "M1", "Measure one", "Q3 2023-24", "84", ""],
+            ["E09000009", "Ealing", "M1", "Measure one", "Q3 2023-24", "inf", ""],
+        ],
+    )
+    plan = prepare_files(store, path)
+    messages = {(p.row, p.column, p.message) for p in plan.problems}
+    assert (
+        3,
+        'A ("Area code")',
+        "'E9000015' is not an ONS GSS area code (a letter and eight digits, e.g. E09000015).",
+    ) in messages
+    assert any(
+        r == 4 and c == 'E ("Period")' and "calendar year" in m and "2023-24" in m
+        for r, c, m in messages
+    )
+    assert (5, 'F ("Value")', "'lots' is not a number (value).") in messages
+    assert any(r == 6 and "duplicate" in m for r, _, m in messages)
+    assert (7, 'F ("Value")', "the value is not a finite number.") in messages
+    assert db_snapshot(store) == before
+
+
+def test_comparator_load_rolls_back_exactly(store: Store, write_csv, load_files, db_snapshot):
+    before = db_snapshot(store)
+    path = write_csv(
+        "c.csv",
+        [HEADER, ["E09000015", "Harrow", "M1", "Measure one", "2022/23", "[c]", "Oflog"]],
+    )
+    result = load_files(store, path)
+    rows = store.read(sa.select(schema.comparator_values))
+    assert rows.loc[0, "period"] == 20220 and bool(rows.loc[0, "suppressed"])
+    assert pd.isna(rows.loc[0, "value"])
+    assert result.batch_id is not None
+    rollback(store, result.batch_id, "tester")
+    after = db_snapshot(store)
+    assert {k: v for k, v in after.items() if k != "load_batches"} == {
+        k: v for k, v in before.items() if k != "load_batches"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("Q3 2023-24", 20233), ("2023-24", 20230), ("2023/24", 20230), ("2023/2024", 20230)],
+)
+def test_comparator_periods_are_quarters_or_financial_years(text: str, key: int) -> None:
+    assert parse_comparator_period(text) == key
+
+
+@pytest.mark.parametrize("text", ["2023", "2023-25", "Q5 2023-24", "Sep"])
+def test_comparator_periods_that_cannot_be_read_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_comparator_period(text)
+
+
+# -- the views ----------------------------------------------------------------------------------------
+
+
+def _comparison(store: Store, ref: str, group: str = "All London boroughs"):
+    inds = store.benchmarked_indicators()
+    row = inds[inds["ref"] == ref].iloc[0].to_dict()
+    values = store.comparator_values([row["measure"]])
+    groups = comparisons.available_groups(store.comparison_groups())
+    return (
+        comparisons.compare_measure(row, values, store.area_names(), groups[group], Q3, 5),
+        values,
+        row,
+    )
+
+
+def test_view_rank_matches_the_rule_on_the_raw_values(sample_store: Store) -> None:
+    result, values, row = _comparison(sample_store, "PI-12")
+    at = values[values["period"] == Q3.key]
+    expected = standing(
+        dict(zip(at["area_code"], at["value"], strict=True)),
+        list(LONDON_BOROUGHS),
+        HARROW,
+        row["polarity"],
+        suppressed=at.loc[at["suppressed"], "area_code"],
+    )
+    assert result.standing == expected
+    assert result.period_key == Q3.key
+    ours = sample_store.read(
+        "SELECT actual FROM indicator_values WHERE ref = 'PI-12' AND period = 20233"
+    )
+    assert float(at.loc[at["area_code"] == HARROW, "value"].iloc[0]) == ours["actual"].iloc[0]
+
+
+def test_small_counts_of_people_stay_suppressed_even_if_the_file_gives_them(
+    sample_store: Store,
+) -> None:
+    with sample_store.begin() as conn:
+        conn.execute(
+            sa.update(schema.comparator_values)
+            .where(schema.comparator_values.c.measure == "ILL-HOUS-02")
+            .values(value=3.0, suppressed=False)
+        )
+    result, _, _ = _comparison(sample_store, "PI-37")
+    assert result.standing is not None and result.standing.rank is None
+    assert result.standing.ranked == 0
+    assert result.standing.suppressed + result.standing.missing == 33
+    assert "3" not in set(comparisons.display_table(result, 5)["Value"])
+
+
+def test_an_annual_measure_uses_the_latest_year_that_has_ended(sample_store: Store) -> None:
+    result, _, _ = _comparison(sample_store, "PI-44")
+    assert result.period_label == "year 2022-23"
+
+
+def test_loaded_groups_are_offered_beside_the_london_ones(sample_store: Store) -> None:
+    groups = comparisons.available_groups(sample_store.comparison_groups())
+    assert list(groups)[:3] == ["All London boroughs", "Outer London", "Inner London"]
+    neighbours = groups["Statistical neighbours (illustrative)"]
+    assert HARROW in neighbours.members and len(neighbours.members) == 11
+    result, _, _ = _comparison(sample_store, "PI-12", neighbours.name)
+    assert result.standing is not None and result.standing.group_size == 11
+
+
+def test_public_store_sees_comparators_only_up_to_the_latest_published_quarter(
+    sample_store: Store,
+) -> None:
+    with sample_store.begin() as conn:
+        conn.execute(sa.delete(schema.published_quarters))
+    sample_store.publish(parse_period("Q1 2023-24"), "tester")
+    public = sample_store.public_view()
+    values = public.comparator_values(["ILL-CTAX-01"])
+    assert values["period"].max() == parse_period("Q1 2023-24").key
+
+
+# -- the page -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_db_file: Path) -> Iterator:
+    import shutil
+
+    db = tmp_path / "app.duckdb"
+    shutil.copyfile(sample_db_file, db)
+    yield from _app_env(monkeypatch, tmp_path, db)
+
+
+def test_comparisons_page_states_rank_and_quartile_for_a_known_measure(
+    app_env, sample_db_file: Path
+) -> None:
+    store = Store(f"duckdb:///{sample_db_file}")
+    try:
+        expected, _, _ = _comparison(store, "PI-12")
+    finally:
+        store.dispose()
+    assert expected.standing is not None and expected.standing.rank is not None
+    at = run_page(PAGE, query={"quarter": "Q3 2023-24", "measure": "PI-12"})
+    assert not at.exception and not at.error
+    sentence = expected.standing.describe("London boroughs")
+    shown = [m.value for m in at.markdown]
+    assert any(sentence in str(v) for v in shown), shown
+    assert at.selectbox(key="cmp_measure").value == "PI-12"
+    body = page_bytes(at)
+    assert b"Where Harrow stands" in body
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_comparisons_page_follows_the_group_in_the_link(app_env) -> None:
+    at = run_page(
+        PAGE,
+        query={"quarter": "Q3 2023-24", "measure": "PI-12", "group": "Outer London"},
+    )
+    assert at.selectbox(key="cmp_group").value == "Outer London"
+    assert any("outer London boroughs" in str(m.value) for m in at.markdown)
+
+
+def test_comparisons_page_unknown_group_in_link_is_said_as_text(app_env) -> None:
+    at = run_page(PAGE, query={"group": "[x](https://evil.example)"})
+    assert at.selectbox(key="cmp_group").value == "All London boroughs"
+    assert any("not in the data" in str(i.value) for i in at.info)
+    assert b"evil.example" not in page_bytes(at).replace(b"evil.example)", b"")
