@@ -44,6 +44,9 @@ class ParsedNumbers:
     not_due: pd.Series  # bool: "not due"
     percent_sign: pd.Series  # bool: written with a % sign
     bad: pd.Series  # bool: text that is not a number nor a known word
+    infinite: pd.Series | None = (
+        None  # bool: a number too large to be finite (inf, 1e999); also bad
+    )
 
 
 # The text dtype readers produce (``dtype=str``); such columns skip a round trip through objects.
@@ -87,7 +90,7 @@ def parse_numbers(series: pd.Series) -> ParsedNumbers:
     parsed = _parse_distinct(cleaned)
     spread = [
         pd.Series(getattr(parsed, f).to_numpy()[codes], index=series.index, name=series.name)
-        for f in ("values", "missing", "not_due", "percent_sign", "bad")
+        for f in ("values", "missing", "not_due", "percent_sign", "bad", "infinite")
     ]
     return ParsedNumbers(*spread)
 
@@ -115,4 +118,5 @@ def _parse_distinct(text: pd.Series) -> ParsedNumbers:
     infinite = ~np.isfinite(values.to_numpy()) & values.notna().to_numpy()
     values = values.where(~infinite, np.nan)
     bad = values.isna() & ~missing & ~not_due
-    return ParsedNumbers(values, missing, not_due, percent & ~bad, bad)
+    infinite_s = pd.Series(infinite, index=text.index)
+    return ParsedNumbers(values, missing, not_due, percent & ~bad, bad, infinite_s)

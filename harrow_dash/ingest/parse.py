@@ -169,13 +169,9 @@ class _SheetParser:
                 mask = parsed.bad & (raw == text)
                 left &= ~mask
                 shown = str(text).strip()
-                try:
-                    finite = np.isfinite(float(shown.replace(",", "").lstrip("£")))
-                except ValueError:
-                    finite = True
                 message = (
                     f"'{shown}' is not a finite number ({label})."
-                    if not finite
+                    if parsed.infinite is not None and parsed.infinite[mask].any()
                     else f"'{shown}' is not a number ({label})."
                 )
                 self.problem(rows[mask], column, message)
