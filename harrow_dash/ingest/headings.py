@@ -507,6 +507,21 @@ def combine_header_rows(
     for i in range(width):
         u, lo = normalise(up[i]), normalise(low[i])
         lower_text = str(low[i]).strip() if lo else ""
+        # A period heading with its own year under a year band (its own cell, or a blank one the
+        # band's merged cell spreads over) must name that year.
+        over = _band(up[i]) if u else (band if not u else None)
+        if over is not None and lo and not _combinable(low[i]):
+            found = period_heading(low[i])
+            if found is not None and _fy_of(found[0]) != over.fy_start:
+                problems.append(
+                    (
+                        i,
+                        f"the two header rows disagree: '{lower_text}' is below the year "
+                        f"'{str(up[i] if u else up[band_col]).strip()}'.",
+                    )
+                )
+                if not u and band is not None:
+                    band_used = True  # the band was meant to cover it: not a second message
         if u and (fy := _band(up[i])) is not None:
             close_band()
             band, band_col, band_used = fy, i, False
@@ -529,16 +544,6 @@ def combine_header_rows(
                 base = f"Q{q.group('q')} {band.label}"
             out.append(base if field == "actual" else f"{base} {field}")
             continue
-        if band is not None and lo:
-            found = period_heading(low[i])
-            if found is not None and _fy_of(found[0]) != band.fy_start:
-                problems.append(
-                    (
-                        i,
-                        f"the two header rows disagree: '{lower_text}' is below the year "
-                        f"'{str(up[band_col]).strip()}'.",
-                    )
-                )
         if u and lo and _band(up[i]) is None:
             upper_field = _any_field(u)
             lower_field = _any_field(lo)
@@ -635,7 +640,11 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
             "tidy": {"ref", "period", "actual"} <= names,
-            "scorecard": "ref" in names and has_periods and "period" not in names,
+            # Period-like headings that cannot be read still make a scorecard, so that each is
+            # refused by name rather than the file being "without a header".
+            "scorecard": "ref" in names
+            and (has_periods or any(looks_like_period(u) for u in unknown.values()))
+            and "period" not in names,
         }[layout]
         if ok:
             return HeaderMatch(

@@ -293,6 +293,8 @@ class _SheetParser:
         ) or sorted({Period(fy, q) for fy in year_target for q in (1, 2, 3, 4)})
         if not periods:
             periods = sorted({m.quarter for m, _ in months.values()})
+        if not periods:  # only unreadable period headings, each already a problem
+            return
         latest = periods[-1]
         by_key = {(p, f): idx for idx, (p, f) in quarters.items()}
         # A quarter-end month (Jun-23, 30/06/2023) stands for its quarter unless the file has a

@@ -88,28 +88,30 @@ def describe_column(sheet: Sheet, index: int) -> str:
     return f'{column_letter(index)} ("{heading}")'
 
 
-def _header_at(grid: pd.DataFrame, i: int) -> HeaderMatch | None:
-    """The header whose (lower) row is row ``i``: two rows when row ``i - 1`` holds financial years
-    over quarter columns, else row ``i`` alone."""
+def _header_at(grid: pd.DataFrame, i: int) -> tuple[int, HeaderMatch] | None:
+    """The header starting at row ``i``: two rows when row ``i`` holds financial years over the
+    quarter columns of row ``i + 1``, else row ``i`` alone. Returns (the header's lower row, match)."""
     cells = list(grid.iloc[i])
-    if i > 0:
-        upper = list(grid.iloc[i - 1])
-        if is_two_row_header(upper, cells):
-            combined, problems = combine_header_rows(upper, cells)
+    if i + 1 < len(grid):
+        lower = list(grid.iloc[i + 1])
+        if is_two_row_header(cells, lower):
+            combined, problems = combine_header_rows(cells, lower)
             match = match_header(combined)
             if match:
                 match.problems = problems
-                match.band_row_index = i - 1
-                return match
-    return match_header(cells)
+                match.band_row_index = i
+                return i + 1, match
+    match = match_header(cells)
+    return (i, match) if match else None
 
 
 def _find_header(
     grid: pd.DataFrame, file: str, sheet: str | None, scan_cells: bool = True
 ) -> tuple[Sheet | None, list[Problem]]:
-    for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
-        match = _header_at(grid, i)
-        if match:
+    for start in range(min(HEADER_SEARCH_ROWS, len(grid))):
+        found = _header_at(grid, start)
+        if found:
+            i, match = found
             match.row_index = i
             top = match.band_row_index if match.band_row_index is not None else i
             if match.band_row_index is not None:
@@ -454,7 +456,8 @@ def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 _CELL_XML = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_VALUE = re.compile(rb"<(?:\w+:)?v[\s>/]")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]+)</(?:\w+:)?v>")
+_TEXT_RESULT = re.compile(rb'\bt="str"')
 
 
 def _column_index(letters: str) -> int:
@@ -465,7 +468,7 @@ def _column_index(letters: str) -> int:
 
 
 def _uncalculated_formulas(zf: zipfile.ZipFile, path: str) -> list[tuple[int, int]]:
-    """(row, column) of formula cells saved without a calculated value (no ``<v>``), 0-based.
+    """(row, column) of formula cells saved without a calculated value, 0-based.
     Read in pieces: a sheet part can be large, and most have no formula at all."""
     found: list[tuple[int, int]] = []
     with zf.open(path) as fh:
@@ -477,7 +480,13 @@ def _uncalculated_formulas(zf: zipfile.ZipFile, path: str) -> list[tuple[int, in
                 for m in _CELL_XML.finditer(buf):
                     last = m.end()
                     body = m.group(2) or b""
-                    if _FORMULA.search(body) and not _VALUE.search(body):
+                    # No cached value, or an empty one in a cell that is not a text result (an
+                    # empty text is a real result; an empty number is a formula never calculated).
+                    if (
+                        _FORMULA.search(body)
+                        and not _VALUE.search(body)
+                        and not _TEXT_RESULT.search(m.group(1))
+                    ):
                         ref = _CELL_REF.search(m.group(1))
                         if ref:
                             col = _column_index(ref.group(1).decode())
