@@ -218,6 +218,26 @@ published_quarters = Table(
     Column("published_at", DateTime, nullable=False),
 )
 
+# A change to a published quarter's figures: one row per field a revision batch changed (or per row it
+# added to a published quarter, with ``field`` "(new row)"). Values are kept as text as they were
+# stored. Rolling the batch back marks its rows rolled back; they are never deleted.
+published_revisions = Table(
+    "published_revisions",
+    metadata,
+    Column("batch_id", Integer, nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("table_name", String, nullable=False),
+    Column("item", String, nullable=False),  # the row's key in words, e.g. "PI-02" or "FA-03"
+    Column("field", String, nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("revised_by", String, nullable=False),
+    Column("revised_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rolled_back_at", DateTime),
+    Column("rolled_back_by", String),
+)
+
 schema_info = Table(
     "schema_info",
     metadata,

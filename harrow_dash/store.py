@@ -512,6 +512,7 @@ class Store:
                 i.c.description,
                 i.c.source,
                 *self._rating_columns(),
+                v.c.commentary_internal,
             )
             .select_from(
                 v.join(i, i.c.ref == v.c.ref).join(

@@ -184,6 +184,19 @@ HIGHLIGHT_FIELDS: dict[str, tuple[str, ...]] = {
     "action_ref": ("action ref", "action", "fa ref", "related action", "flagship action ref"),
 }
 
+# Columns the dashboard works out itself (its own exports carry them beside the data): recognised,
+# not loaded, and not reported as unknown. "official rag" is the RAG supplied, which *is* loaded.
+DERIVED_HEADINGS = frozenset(
+    {
+        "computed rag",
+        "calculated rag",
+        "state",
+        "reporting state",
+        "data-quality note",
+        "rag note",
+    }
+)
+
 COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
     "area_code": (
         "area code",

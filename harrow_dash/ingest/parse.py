@@ -17,7 +17,12 @@ import pandas as pd
 import pyarrow as pa
 
 from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
-from harrow_dash.ingest.headings import Month, quarter_heading_error
+from harrow_dash.ingest.headings import (
+    DERIVED_HEADINGS,
+    Month,
+    normalise,
+    quarter_heading_error,
+)
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
 from harrow_dash.ingest.readers import Sheet, describe_column
@@ -468,6 +473,8 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
         parser = _SheetParser(sheet, out)
         for idx, heading in sheet.header.unknown.items():
             reason = quarter_heading_error(heading)
+            if normalise(heading) in DERIVED_HEADINGS:
+                continue  # worked out by the dashboard (in its own exports): not data to load
             if reason:
                 parser.problem([sheet.header.row_index + 1], idx, reason)
             else:
