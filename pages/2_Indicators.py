@@ -157,7 +157,10 @@ for ref in picked:
                 st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
-                chart = trend_chart(hist, title=f"{ref} {facts.name} ({facts.polarity})")
+                monthly = data.months(ctx.store_url, (ref,), period)
+                chart = trend_chart(
+                    hist, title=f"{ref} {facts.name} ({facts.polarity})", months=monthly
+                )
                 charts[ref] = chart
                 st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
         with right:
@@ -193,5 +196,15 @@ for ref in picked:
                 alt=f"Quarterly values of {ref} {facts.name}",
                 column_config={"Commentary": st.column_config.TextColumn(width="large")},
             )
+            monthly_numbers = explore.monthly_table(
+                data.months(ctx.store_url, (ref,), period), hist
+            )
+            if len(monthly_numbers):
+                st.dataframe(
+                    monthly_numbers,
+                    hide_index=True,
+                    key=f"monthly_table_{ref}",
+                    alt=f"Monthly figures of {ref} {facts.name}",
+                )
 
 download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)

@@ -103,3 +103,25 @@ def test_a_monthly_indicator_keeps_its_rule_for_later_files(store: Store) -> Non
     commit(store, plan, "tester")
     got = _rows(store, "SELECT actual FROM indicator_values WHERE ref = 'PI-65' AND period = 20234")
     assert got == [{"actual": pytest.approx(243)}]
+
+
+def test_trend_chart_shows_monthly_points_beside_the_quarterly_position(store: Store) -> None:
+    from harrow_dash import views
+    from harrow_dash.charts import trend_chart
+    from harrow_dash.scorecard import RuleSettings
+
+    case = next(c for c in corpus.GOOD if c.name == "monthly_indicators.xlsx")
+    commit(store, prepare(store, [_file(case)]), "tester")
+    months = store.indicator_months(["PI-60"])
+    # Only months of quarters that have a position (October's quarter has none yet).
+    assert months["month"].tolist() == [202304, 202305, 202306, 202307, 202308, 202309]
+    history = views.indicator_histories(store, ["PI-60"], RuleSettings(), None)
+    spec = trend_chart(history, months=months).to_dict()
+    assert "small circles: monthly figures" in str(spec["title"])
+    datasets = list(spec["datasets"].values())
+    monthly = next(d for d in datasets if d and "month_label" in d[0])
+    assert [r["month_label"] for r in monthly] == [
+        "April 2023", "May 2023", "June 2023", "July 2023", "August 2023", "September 2023",
+    ]  # fmt: skip
+    quarterly = next(d for d in datasets if d and "quarter" in d[0] and "rag" in d[0])
+    assert [r["actual"] for r in quarterly] == [876.0, 922.0]  # the sum rule, as loaded
