@@ -96,6 +96,11 @@ def parse_numbers(series: pd.Series) -> ParsedNumbers:
 
 
 def _parse_distinct(text: pd.Series) -> ParsedNumbers:
+    # Most columns hold plain numbers only: read them in one step.
+    plain = pd.to_numeric(text, errors="coerce")
+    if len(text) and plain.notna().all() and np.isfinite(plain.to_numpy(dtype=float)).all():
+        no = pd.Series(False, index=text.index)
+        return ParsedNumbers(plain.astype(float), no, no, no, no, no)
     lower = text.str.lower()
     missing = lower.isin(MISSING_WORDS)
     not_due = lower.isin(NOT_DUE_WORDS)
