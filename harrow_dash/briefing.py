@@ -45,6 +45,7 @@ from harrow_dash.quarters import (
 from harrow_dash.rag import Rag
 from harrow_dash.revisions import RevisedFigure, briefing_lines, facts_from, in_force
 from harrow_dash.revisions import read as read_revisions
+from harrow_dash.scope import scope_lines
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
@@ -206,10 +207,10 @@ def _title(
         run = note.add_run(ILLUSTRATIVE_NOTE)
         run.bold = True
         _shade_paragraph(note, "FFF2CC")
-    scope = [line for line in filters.describe(names) if not line.startswith("Quarter:")]
+    scope = scope_lines(filters, names, ov.unplaced_highlights)
     p = doc.add_paragraph()
     p.add_run("Scope: ").bold = True
-    p.add_run("; ".join(scope) + ".")
+    p.add_run(" ".join(line if line.endswith(".") else line + "." for line in scope))
     doc.add_paragraph(
         f"Prepared from the {COUNCIL_NAME} performance dashboard on "
         f"{today.day} {today.strftime('%B')} {today.year}."

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harrow_dash.action_status import ACTION_GROUPS, ActionStatus
+from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
@@ -47,7 +47,16 @@ def actions_at(store: Store, filters: Filters, apply_rag_filter: bool = True) ->
     lines = all_rows[~all_rows["ref"].isin(parents)]
     now = lines[lines["period"] == filters.period.key]
     defs = lines.drop_duplicates("ref")[
-        ["ref", "title", "priority_id", "priority", "directorate", "lead", "parent_ref"]
+        [
+            "ref",
+            "title",
+            "priority_id",
+            "priority",
+            "directorate",
+            "portfolio",
+            "lead",
+            "parent_ref",
+        ]
     ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")
     out["reported"] = out["status"].notna()
@@ -74,17 +83,6 @@ def status_reported_at(history: pd.DataFrame, period: Period) -> bool:
 def actions_reported(acts: pd.DataFrame) -> bool:
     """Whether any of these flagship action lines has a status for the quarter."""
     return bool(len(acts)) and bool(acts["reported"].any())
-
-
-def action_groups_for(rags: tuple[str, ...]) -> set[str]:
-    """The action status groups a RAG filter selects: Green includes Complete, and "Not rated"
-    means not started or not yet due."""
-    groups = {r for r in rags if r in ("Green", "Amber", "Red")}
-    if "Green" in rags:
-        groups.add("Complete")
-    if "Not rated" in rags:
-        groups.add("Not started / not yet due")
-    return groups
 
 
 def action_counts(actions: pd.DataFrame) -> dict[str, int]:
@@ -127,6 +125,9 @@ class Overview:
     # "31 not yet due" would be a position nobody reported.
     indicators_reported: bool = True
     actions_reported: bool = True
+    # Highlights of the quarter a directorate or portfolio filter left out because they refer to
+    # nothing with a directorate or portfolio (said in the scope line: harrow_dash.scope).
+    unplaced_highlights: int = 0
 
     @property
     def nothing_reported(self) -> bool:
@@ -283,6 +284,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         highlights=store.highlights(filters),
         indicators=inds,
         actions=acts,
+        unplaced_highlights=len(store.unplaced_highlights(filters)),
         indicators_reported=ind_reported,
         actions_reported=act_reported,
     )

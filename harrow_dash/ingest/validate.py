@@ -68,7 +68,7 @@ QUARTER_RULES = {
     "sum": {"sum", "sum of months", "sum of three months", "sum of the three months", "total",
             "flow", "add months", "sum of 3 months"},
 }  # fmt: skip
-ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
+ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref", "portfolio"]
 STATUS_COLUMNS = ["ref", "period", "status", "commentary", "commentary_internal"]
 HIGHLIGHT_COLUMNS = ["period", "priority_id", "kind", "text", "indicator_ref", "action_ref"]
 NEW_INDICATOR_NEEDS = ("name", "priority", "unit", "polarity")
@@ -581,7 +581,13 @@ class Validator:
                     )
                 )
             act["priority_id"] = self._priority_ids(act)
-            act = act.rename(columns={"_has_priority": "_has_priority_id"})
+            act = act.rename(
+                columns={
+                    "_has_priority": "_has_priority_id",
+                    "portfolio_holder": "portfolio",
+                    "_has_portfolio_holder": "_has_portfolio",
+                }
+            )
             known = self.ctx.action_refs | set(act["ref"])
             self.add(
                 act,
@@ -658,7 +664,10 @@ class Validator:
             *ind.get("directorate", pd.Series(dtype=object)).dropna(),
             *act.get("directorate", pd.Series(dtype=object)).dropna(),
         ]
-        portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
+        portfolios = [
+            *ind.get("portfolio", pd.Series(dtype=object)).dropna(),
+            *act.get("portfolio", pd.Series(dtype=object)).dropna(),
+        ]
         incoming = Incoming(
             ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)), self.monthly
         )
