@@ -84,6 +84,17 @@ def _text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
 
+def _as_list(values: Sequence[float | None]) -> list[float | None]:
+    return values if isinstance(values, list) else list(values)
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    """``column.map(_text)``; a text column's gaps filled at once instead of value by value."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return column.fillna("")
+    return column.map(_text)
+
+
 def indicator_list(
     indicators: pd.DataFrame, sparklines: Mapping[str, Sequence[float | None]]
 ) -> pd.DataFrame:
@@ -106,18 +117,23 @@ def indicator_list(
             "Portfolio holder": df["portfolio"].fillna(""),
             "Actual": [
                 display_actual(a, s, f)
-                for a, s, f in zip(df["actual_text"], df["state"], df["frequency"], strict=True)
+                for a, s, f in zip(
+                    df["actual_text"].tolist(),
+                    df["state"].tolist(),
+                    df["frequency"].tolist(),
+                    strict=True,
+                )
             ],
             "Target": df["target_text"],
             "RAG": df["rag_text"],
             "Since last quarter": df["travel_prev_text"],
             "Since a year ago": df["travel_year_text"],
-            "Trend": [list(sparklines.get(str(r), [])) for r in df["ref"]],
-            "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"]],
+            "Trend": [_as_list(sparklines.get(str(r), [])) for r in df["ref"].tolist()],
+            "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"].tolist()],
         }
     )
     for c in INDICATOR_SEARCH_COLUMNS:
-        out[c] = df[c].map(_text) if c in df else ""
+        out[c] = _texts(df[c]) if c in df else ""
     return out.reset_index(drop=True)
 
 
@@ -173,7 +189,12 @@ def trend_table(history: pd.DataFrame) -> pd.DataFrame:
             "Quarter": [Period.from_key(int(k)).label for k in df["period"]],
             "Actual": [
                 display_actual(a, s, f)
-                for a, s, f in zip(df["actual_text"], df["state"], df["frequency"], strict=True)
+                for a, s, f in zip(
+                    df["actual_text"].tolist(),
+                    df["state"].tolist(),
+                    df["frequency"].tolist(),
+                    strict=True,
+                )
             ],
             "Target": df["target_text"],
             "RAG": df["rag_text"],
