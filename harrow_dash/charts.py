@@ -65,6 +65,10 @@ def _configure(
     )
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) -> pd.DataFrame:
     """Counts as a table in display order, with shares and a label like '12 (48%)'."""
     total = sum(counts.values()) or 1
@@ -75,6 +79,7 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
                 "order": i,
                 "group": k,
                 "words": (words or {}).get(k, k.lower()),
+                "status": _capital((words or {}).get(k, k.lower())),
                 "count": n,
                 "share": n / total,
                 "label": f"{n}" if n else "",
@@ -84,10 +89,15 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
 
 
 def describe_counts(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
-    """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.'"""
+    """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.' ('1 indicator: 1 red.')"""
     total = sum(counts.values())
     parts = [f"{n} {(words or {}).get(k, k.lower())}" for k, n in counts.items() if n]
-    return f"{total} {noun}: " + (", ".join(parts) if parts else "none") + "."
+    return f"{total} {plural(noun, total)}: " + (", ".join(parts) if parts else "none") + "."
+
+
+def plural(noun: str, count: int) -> str:
+    """``noun`` (written in the plural, e.g. "flagship action lines") for ``count`` things."""
+    return noun[:-1] if count == 1 and noun.endswith("s") else noun
 
 
 def stacked_bar(
@@ -118,7 +128,7 @@ def stacked_bar(
         ),
         order=alt.Order("order:Q"),
         tooltip=[
-            alt.Tooltip("group:N", title="Status"),
+            alt.Tooltip("status:N", title="Status"),  # "On track", not the RAG group "Green"
             alt.Tooltip("count:Q", title="Count"),
             alt.Tooltip("share:Q", title="Share", format=".0%"),
         ],

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
+from harrow_dash.charts import plural
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_SHORT
@@ -68,7 +69,8 @@ class Bar:
     @property
     def sentence(self) -> str:
         parts = [f"{s.count} {s.word}" for s in self.segments if s.count]
-        return f"{self.total} {self.noun}: " + (", ".join(parts) if parts else "none") + "."
+        noun = plural(self.noun, self.total)
+        return f"{self.total} {noun}: " + (", ".join(parts) if parts else "none") + "."
 
 
 @dataclass(frozen=True)

@@ -508,6 +508,7 @@ class Store:
                 st.c.status,
                 self._commentary(st),
                 sa.func.coalesce(a.c.portfolio, parent.c.portfolio).label("portfolio"),
+                parent.c.title.label("parent_title"),  # a split line's action
             )
             .select_from(
                 a.join(s.priorities, s.priorities.c.id == a.c.priority_id)
