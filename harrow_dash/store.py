@@ -405,7 +405,8 @@ class Store:
         return self.read(q)
 
     def indicator_months(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
-        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``), oldest first,
+        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``, the indicator's
+        ``quarter_rule``), oldest first,
         only for months whose quarter has a value this view may show (in public mode, a published
         quarter). Indicators that count people are left out: their monthly counts are not
         suppressed figures."""
@@ -415,7 +416,7 @@ class Store:
         )
         shown = sa.select(v.c.period).where(v.c.ref == m.c.ref, *self._visible(v.c.period))
         q = (
-            sa.select(m.c.ref, m.c.month, m.c.actual)
+            sa.select(m.c.ref, m.c.month, m.c.actual, i.c.quarter_rule)
             .select_from(m.join(i, i.c.ref == m.c.ref))
             .where(
                 m.c.ref.in_(refs),
