@@ -128,6 +128,30 @@ def test_init_sample_loads_the_sample_and_if_missing_does_nothing(db, sample_sto
     assert snap(db) == before
 
 
+def test_init_sample_publishes_the_history_and_leaves_later_quarters_draft(db):
+    result = run(db, "init", "--sample")
+    assert result.returncode == 0, result.stderr
+    assert "Published Q1 2021-22 to Q3 2023-24; Q4 2023-24 left as draft." in result.stdout
+    store = Store(db_url(db))
+    try:
+        published = store.published_periods()
+        assert published[0].label == "Q1 2021-22" and published[-1].label == "Q3 2023-24"
+        assert len(published) == 11  # every quarter from Q1 2021-22 to Q3 2023-24
+        assert [p.label for p in store.periods() if p not in published] == ["Q4 2023-24"]
+        # An editor's choice is never overridden: unpublish a quarter, run init --sample again.
+        store.unpublish(published[-1])
+    finally:
+        store.dispose()
+    again = run(db, "init", "--sample")
+    assert again.returncode == 0, again.stderr
+    assert "Published" not in again.stdout
+    store = Store(db_url(db))
+    try:
+        assert store.published_periods() == published[:-1]
+    finally:
+        store.dispose()
+
+
 def test_commands_on_a_database_that_is_not_set_up(db):
     result = run(db, "batches")
     assert result.returncode == 1
@@ -267,7 +291,7 @@ def test_template(db, tmp_path):
     out = tmp_path / "template.xlsx"
     result = run(db, "template", "-o", str(out), "--quarter", "Q3 23/24")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"Template for 2023-24 written to {out}\n"
+    assert result.stdout == f"Template for Q3 2023-24 written to {out}\n"  # no database: blank
     wb = openpyxl.load_workbook(out)
     headings = [c.value for c in wb["Scorecard"][3]]
     assert headings[:2] == ["PI Ref", "Measure"]
@@ -277,6 +301,43 @@ def test_template(db, tmp_path):
         "Q3 2023-24",
     ]
     assert {"Flagship actions", "Highlights"} <= set(wb.sheetnames)
+
+
+def test_template_is_prefilled_for_the_quarter_after_the_latest_and_loads_back_unchanged(
+    sample_db, tmp_path, snap
+):
+    """By default the template is for the quarter after the latest in the data (Q4 2023-24 for the
+    sample, whatever today's date), with one row per current indicator; loaded back untouched it
+    changes nothing, published quarters included."""
+    out = tmp_path / "template.xlsx"
+    result = run(sample_db, "template", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Template for Q4 2023-24, prefilled with the 45 current indicators written to {out}\n"
+    )
+    wb = openpyxl.load_workbook(out)
+    sc = wb["Scorecard"]
+    headings = [c.value for c in sc[3]]
+    assert [h for h in headings if h and h.startswith("Q")] == ["Q4 2023-24"]
+    rows = [[c.value for c in r] for r in sc.iter_rows(min_row=4) if r[0].value]
+    assert [r[0] for r in rows] == [f"PI-{n:02d}" for n in range(1, 46)]
+    first = dict(zip(headings, rows[0], strict=False))
+    assert first["Measure"] == "Average wait before a call is answered"
+    assert first["Priority"] == "A council that puts residents first"
+    assert first["Target"] == 120 and first["Q4 2023-24"] is None
+    store = Store(db_url(sample_db))
+    try:
+        store.publish(Period.from_key(20233), "test")  # a published quarter is not touched either
+    finally:
+        store.dispose()
+    before = snap(sample_db)
+    dry = run(sample_db, "load", str(out), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "0 new, 0 changed, 45 unchanged" in dry.stdout
+    assert " changed" not in dry.stdout.replace(" 0 changed", "")
+    assert snap(sample_db) == before
+    blank = run(sample_db, "template", "-o", str(tmp_path / "blank.xlsx"), "--blank")
+    assert blank.stdout == f"Template for Q4 2023-24 written to {tmp_path / 'blank.xlsx'}\n"
 
 
 def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
@@ -506,6 +567,61 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
         "through the dashboard's Data page instead.\n"
     )
     assert snap(sample_db) == before
+
+
+def test_commands_that_only_read_work_while_the_app_holds_the_database(
+    sample_db, tmp_path, snap, backend
+):
+    if backend != "duckdb":
+        pytest.skip("one process per file is DuckDB's rule")
+    """DuckDB lets no other process open a file another holds for writing, even to read; briefing,
+    export and batches then read a snapshot copy and say so, and the database is left unchanged."""
+    before = snap(sample_db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time\n"
+         f"con = duckdb.connect({sample_db.removeprefix('duckdb:///')!r})\n"
+         "print('ready', flush=True)\n"
+         "time.sleep(120)\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        export = run(sample_db, "export", "-o", str(tmp_path / "all.csv"))
+        briefing = run(
+            sample_db, "briefing", "--quarter", "Q3 2023-24", "-o", str(tmp_path / "pack.docx")
+        )
+        batches = run(sample_db, "batches")
+    finally:
+        holder.terminate()
+        holder.wait(timeout=30)
+    for result in (export, briefing, batches):
+        assert result.returncode == 0, result.stderr
+        assert "reads a copy of it taken just now" in result.stderr
+    assert "Exported 540 indicator values" in export.stdout
+    assert (tmp_path / "pack.docx").stat().st_size > 10_000
+    assert "sample data" in batches.stdout
+    assert snap(sample_db) == before
+
+
+def test_commands_that_only_read_open_the_database_read_only(sample_db, tmp_path, backend):
+    """Without another holder a read-only command reads the file itself (no snapshot note), and two
+    can read at once."""
+    result = run(sample_db, "export", "-o", str(tmp_path / "all.csv"))
+    assert result.returncode == 0 and result.stderr == ""
+    if backend != "duckdb":
+        return  # a PostgreSQL user's rights are the server's business: nothing to open read-only
+    from harrow_dash.cli import open_for_reading
+
+    first, snapshot = open_for_reading(db_url(sample_db))
+    try:
+        assert snapshot is None
+        with first.connect() as conn, pytest.raises(Exception, match="read-only"):
+            conn.exec_driver_sql("DELETE FROM indicator_values")
+        second = run(sample_db, "batches")
+        assert second.returncode == 0 and second.stderr == "", second.stderr
+    finally:
+        first.dispose()
 
 
 # -- published quarters -------------------------------------------------------------------------------
