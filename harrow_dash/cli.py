@@ -154,14 +154,8 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         print(f"Note: {w}", file=sys.stderr)
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
-    if plan.changes_published and not args.revise_published:
-        print(published_change_message(plan), file=sys.stderr)
-        print(
-            '  To revise them, load again with --revise-published --reason "why the figures '
-            'change".',
-            file=sys.stderr,
-        )
-        return 1
+    if plan.changes_published and not args.revise_published:  # known here after a dry run
+        return _refuse_published(published_change_message(plan), args)
     if args.dry_run:
         print(f"Valid: {plan.file_name} would load as follows (dry run, nothing written):")
         _print_plan_counts(plan, sys.stdout)
@@ -170,9 +164,8 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     revision = Revision(reason) if args.revise_published else None
     try:
         result = commit(store, plan, args.user or _user(), revision)
-    except PublishedChangeRefused as exc:  # published since the check
-        print(str(exc), file=sys.stderr)
-        return 1
+    except PublishedChangeRefused as exc:  # found by the commit's comparison
+        return _refuse_published(str(exc), args)
     if result.batch_id is None:
         print("Nothing to load: every row in the file already matches the database.")
         return 0
@@ -180,6 +173,17 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     _print_plan_counts(plan, sys.stdout)
     _print_revisions(plan, sys.stdout)
     return 0
+
+
+def _refuse_published(message: str, args: argparse.Namespace) -> int:
+    print(message, file=sys.stderr)
+    if not args.revise_published:
+        print(
+            '  To revise them, load again with --revise-published --reason "why the figures '
+            'change".',
+            file=sys.stderr,
+        )
+    return 1
 
 
 def _print_revisions(plan, out) -> None:
