@@ -32,6 +32,7 @@ from docx.table import Table
 
 from harrow_dash.action_status import ACTION_GROUPS
 from harrow_dash.charts import action_bar, describe_counts, rag_bar
+from harrow_dash.comparisons import MeasureComparison, indicator_standings
 from harrow_dash.export_files import ILLUSTRATIVE_NOTE, chart_png
 from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
@@ -44,6 +45,7 @@ from harrow_dash.quarters import (
 from harrow_dash.rag import Rag
 from harrow_dash.revisions import RevisedFigure, briefing_lines, facts_from, in_force
 from harrow_dash.revisions import read as read_revisions
+from harrow_dash.scope import scope_lines
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
@@ -74,9 +76,16 @@ def build_briefing(store: Store, filters: Filters, rules: RuleSettings) -> bytes
         raise NoBriefingData(f"There is no data for {filters.period.label}.")
     ov = overview(store, filters, rules)
     names = {int(r.id): str(r.name) for r in store.priorities().itertuples()}
+    standings = indicator_standings(store, filters, rules.suppression_threshold)
     revised = in_force(read_revisions(store, [filters.period]), filters.period)
     return briefing_document(
-        ov, filters, names, store.has_sample_data(), rules.suppression_threshold, revised=revised
+        ov,
+        filters,
+        names,
+        store.has_sample_data(),
+        rules.suppression_threshold,
+        revised=revised,
+        standings=standings,
     )
 
 
@@ -88,9 +97,12 @@ def briefing_document(
     threshold: int = 5,
     today: dt.date | None = None,
     revised: Sequence[RevisedFigure] = (),
+    standings: Mapping[str, MeasureComparison] | None = None,
 ) -> bytes:
     """The briefing pack from an overview already computed (the page passes its cached one).
-    ``revised``: the quarter's revisions in force (:func:`harrow_dash.revisions.in_force`)."""
+    ``revised``: the quarter's revisions in force (:func:`harrow_dash.revisions.in_force`).
+    ``standings`` (from :func:`harrow_dash.comparisons.indicator_standings`) adds each benchmarked
+    indicator's rank and quartile among London boroughs."""
     if ov is None:
         raise NoBriefingData("Choose a quarter for the briefing pack.")
     if ov.nothing_reported:
@@ -104,7 +116,7 @@ def briefing_document(
     _summary(doc, ov)
     _revised_figures(doc, ov, revised, threshold)
     for ps in ov.priorities:
-        _priority_section(doc, ov, ps)
+        _priority_section(doc, ov, ps, standings or {})
     _rag_key(doc)
     _data_protection(doc, threshold)
     buf = io.BytesIO()
@@ -195,10 +207,10 @@ def _title(
         run = note.add_run(ILLUSTRATIVE_NOTE)
         run.bold = True
         _shade_paragraph(note, "FFF2CC")
-    scope = [line for line in filters.describe(names) if not line.startswith("Quarter:")]
+    scope = scope_lines(filters, names, ov.unplaced_highlights)
     p = doc.add_paragraph()
     p.add_run("Scope: ").bold = True
-    p.add_run("; ".join(scope) + ".")
+    p.add_run(" ".join(line if line.endswith(".") else line + "." for line in scope))
     doc.add_paragraph(
         f"Prepared from the {COUNCIL_NAME} performance dashboard on "
         f"{today.day} {today.strftime('%B')} {today.year}."
@@ -258,7 +270,9 @@ def _summary(doc, ov: Overview) -> None:
     )
 
 
-def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
+def _priority_section(
+    doc, ov: Overview, ps: PrioritySummary, standings: Mapping[str, MeasureComparison]
+) -> None:
     heading = doc.add_heading(f"Priority {ps.priority_id}: {ps.name}", level=1)
     # Each priority after the first starts a page, as the report's sections do.
     heading.paragraph_format.page_break_before = ps is not ov.priorities[0]
@@ -330,6 +344,7 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
             "looks like for each indicator (for some, lower is better).",
             style="Caption",
         )
+    _comparison_table(doc, ov, ps, standings)
 
     items = ov.highlights
     items = items[items["priority_id"] == ps.priority_id] if len(items) else items
@@ -360,6 +375,41 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
         )
         commentary = clean(r.commentary)
         doc.add_paragraph(commentary or "No commentary was supplied.", style="Quote")
+
+
+def _comparison_table(
+    doc, ov: Overview, ps: PrioritySummary, standings: Mapping[str, MeasureComparison]
+) -> None:
+    """The priority's benchmarked indicators: rank and quartile in the comparison group."""
+    inds = _rows_for(ov.indicators, ps.priority_id)
+    rows = [standings[r] for r in (inds["ref"] if len(inds) else []) if r in standings]
+    if not rows:
+        return
+    doc.add_heading("How Harrow compares", level=2)
+    _table(
+        doc,
+        ["Ref", "Indicator", "Rank and quartile", "Period compared"],
+        [
+            [
+                clean(c.ref),
+                clean(c.indicator),
+                clean(
+                    c.standing.describe(c.group.noun)
+                    if c.standing is not None
+                    else "No comparator figures"
+                ),
+                clean(c.period_label if c.period_key is not None else "none"),
+            ]
+            for c in rows
+        ],
+        [1.6, 5.6, 6.2, 3.0],
+        caption=f"Comparison with {rows[0].group.name}, priority {ps.priority_id}",
+    )
+    doc.add_paragraph(
+        "Rank 1 is best, judged by each indicator's polarity; comparator figures are the latest "
+        "published for other councils that had ended by the quarter (illustrative in the sample).",
+        style="Caption",
+    )
 
 
 def _revised_figures(doc, ov: Overview, revised: Sequence[RevisedFigure], threshold: int) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from harrow_dash import explore
+from harrow_dash import comparisons, explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
 from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
+from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
@@ -147,10 +148,21 @@ if not picked:
 
 now = everything.set_index("ref")
 histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for ref in picked}
+benchmarked = cdata.benchmarked(ctx.store_url)
+group = comparisons.pick_group(cdata.groups(ctx.store_url), st.query_params.get("group"))
 charts = {}
 for ref in picked:
     facts = explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()})
     hist = histories[ref]
+    compared = comparisons.for_indicator(
+        ref,
+        benchmarked,
+        cdata.values(ctx.store_url),
+        cdata.area_names(ctx.store_url),
+        group,
+        period,
+        ctx.rules.suppression_threshold,
+    )
     with st.container(border=True, key=f"ind_card_{ref}"):
         st.caption(escape_markdown(f"{facts.context} \u00b7 {facts.polarity.capitalize()}"))
         left, right = st.columns([2, 1], gap="large")
@@ -159,7 +171,12 @@ for ref in picked:
                 st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
-                chart = trend_chart(hist, title=f"{ref} {facts.name} ({facts.polarity})")
+                chart = trend_chart(
+                    hist,
+                    title=f"{ref} {facts.name} ({facts.polarity})",
+                    group_band=compared[1] if compared else None,
+                    group_name=group.noun,
+                )
                 charts[ref] = chart
                 st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
         with right:
@@ -173,9 +190,10 @@ for ref in picked:
                 ("Since last quarter", facts.since_last_quarter),
                 ("Since a year ago", facts.since_last_year),
                 ("Benchmark", facts.benchmark),
+                ("Compared with " + group.name, compared[0].sentence if compared else ""),
             ):
                 if value:
-                    text(value, prefix=f"**{label}:** ")
+                    text(value, prefix=f"**{escape_markdown(label)}:** ")
             if facts.rag_note:
                 st.warning(escape_markdown(facts.rag_note), icon=":material/report:")
             st.markdown(f"**Commentary, {period.label}**")
@@ -189,6 +207,8 @@ for ref in picked:
             if facts.description:
                 text(facts.description, prefix="*What it measures:* ")
             numbers = explore.trend_table(hist)
+            if compared is not None and not compared[1].empty:
+                numbers = comparisons.add_group_columns(numbers, compared[1], compared[0].unit)
             st.dataframe(
                 numbers,
                 hide_index=True,

@@ -135,6 +135,12 @@ def highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
     return store(url).highlights(filters, all_periods=all_periods)
 
 
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unplaced_highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
+    """Highlights the directorate and portfolio filters cannot place (see harrow_dash.scope)."""
+    return store(url).unplaced_highlights(filters, all_periods=all_periods)
+
+
 def clear() -> None:
     """Forget cached results (after a load, rollback or publish)."""
     st.cache_data.clear()
