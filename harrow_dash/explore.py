@@ -631,3 +631,18 @@ def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
             "Action status now": items["action_status"],
         }
     )
+
+
+def monthly_table(months: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """A monthly indicator's monthly figures as a table beside its trend chart: Month, Quarter,
+    Monthly figure (written in the indicator's unit)."""
+    from harrow_dash.charts import monthly_frame
+
+    frame = monthly_frame(months, history)
+    return pd.DataFrame(
+        {
+            "Month": frame["month_label"] if len(frame) else [],
+            "Quarter": frame["quarter"] if len(frame) else [],
+            "Monthly figure": frame["actual_fmt"] if len(frame) else [],
+        }
+    )

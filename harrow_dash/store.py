@@ -404,6 +404,31 @@ class Store:
             q = q.where(v.c.period <= until.key)
         return self.read(q)
 
+    def indicator_months(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``, the indicator's
+        ``quarter_rule``), oldest first,
+        only for months whose quarter has a value this view may show (in public mode, a published
+        quarter). Indicators that count people are left out: their monthly counts are not
+        suppressed figures."""
+        i, m, v = s.indicators, s.indicator_monthly_values, s.indicator_values
+        quarter = (m.c.month // 100 - sa.case((m.c.month % 100 <= 3, 1), else_=0)) * 10 + sa.case(
+            (m.c.month % 100 <= 3, 4), (m.c.month % 100 <= 6, 1), (m.c.month % 100 <= 9, 2), else_=3
+        )
+        shown = sa.select(v.c.period).where(v.c.ref == m.c.ref, *self._visible(v.c.period))
+        q = (
+            sa.select(m.c.ref, m.c.month, m.c.actual, i.c.quarter_rule)
+            .select_from(m.join(i, i.c.ref == m.c.ref))
+            .where(
+                m.c.ref.in_(refs),
+                sa.not_(sa.func.coalesce(i.c.counts_people, False)),
+                quarter.in_(shown),
+            )
+            .order_by(m.c.ref, m.c.month)
+        )
+        if until is not None:
+            q = q.where(quarter <= until.key)
+        return self.read(q)
+
     # Above this many indicators, reading every value and keeping the wanted ones in pandas is
     # quicker than one IN (...) with a bound parameter per indicator.
     _MANY_REFS = 500
@@ -484,6 +509,7 @@ class Store:
                 st.c.status,
                 self._commentary(st),
                 sa.func.coalesce(a.c.portfolio, parent.c.portfolio).label("portfolio"),
+                parent.c.title.label("parent_title"),  # a split line's action
             )
             .select_from(
                 a.join(s.priorities, s.priorities.c.id == a.c.priority_id)

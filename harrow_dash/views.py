@@ -67,6 +67,7 @@ def actions_at(store: Store, filters: Filters, apply_rag_filter: bool = True) ->
             "portfolio",
             "lead",
             "parent_ref",
+            "parent_title",
         ]
     ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")

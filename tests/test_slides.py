@@ -268,3 +268,25 @@ def test_empty_bars_and_lists_say_so() -> None:
 
 def test_needs_attention_on_an_empty_frame() -> None:
     assert slides.needs_attention(pd.DataFrame()).empty
+
+
+def test_counts_in_words_are_singular_for_one() -> None:
+    from harrow_dash.charts import describe_counts
+
+    assert describe_counts({"Red": 1, "Green": 0}, "indicators") == "1 indicator: 1 red."
+    assert describe_counts({"Red": 2}, "indicators") == "2 indicators: 2 red."
+    assert slides.rag_bar({"Red": 1}, "PIs", "indicators").sentence == "1 indicator: 1 red."
+    bar = slides.action_bar({"Green": 1}, "FAs", "flagship action lines")
+    assert bar.sentence == "1 flagship action line: 1 on track."
+
+
+def test_a_status_bar_says_on_track_not_green_when_hovered() -> None:
+    from harrow_dash.charts import stacked_bar
+    from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS
+
+    spec = stacked_bar({"Green": 3, "Red": 1}, ACTION_COLOURS, words=ACTION_GROUP_WORDS).to_dict()
+    bar = spec["layer"][0]
+    tooltip = bar["encoding"]["tooltip"]
+    assert tooltip[0] == {"field": "status", "type": "nominal", "title": "Status"}
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["status"] for r in rows} == {"On track", "Off track"}
