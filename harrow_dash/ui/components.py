@@ -54,9 +54,7 @@ def altair_chart(
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _chart_spec(
-    name: str, _build: Callable[..., Any], args: tuple, kwargs: dict
-) -> dict[str, Any]:
+def _chart_spec(name: str, _build: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
     # Streamlit's own conversion, as st.altair_chart does it (datasets as Arrow, theme "none").
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
