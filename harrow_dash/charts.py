@@ -14,6 +14,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD_RAG
 from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
@@ -21,10 +22,12 @@ from harrow_dash.palette import (
     CATEGORICAL,
     RAG_COLOURS,
     RAG_SHAPES,
+    RAG_WORDS,
     TARGET_COLOUR,
 )
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
+from harrow_dash.suppression import DEFAULT_THRESHOLD, suppressed_text
 from harrow_dash.units import format_number
 from harrow_dash.value_states import ValueState
 
@@ -73,7 +76,7 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
             {
                 "order": i,
                 "group": k,
-                "words": (words or {}).get(k, k.lower()),
+                "words": (words or RAG_WORDS).get(k, k.lower()),
                 "count": n,
                 "share": n / total,
                 "label": f"{n}" if n else "",
@@ -85,7 +88,7 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
 def describe_counts(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
     """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.'"""
     total = sum(counts.values())
-    parts = [f"{n} {(words or {}).get(k, k.lower())}" for k, n in counts.items() if n]
+    parts = [f"{n} {(words or RAG_WORDS).get(k, k.lower())}" for k, n in counts.items() if n]
     return f"{total} {noun}: " + (", ".join(parts) if parts else "none") + "."
 
 
@@ -140,11 +143,13 @@ def action_bar(counts: dict[str, int], title: str = "", **kw: object) -> alt.Cha
     return stacked_bar(counts, ACTION_COLOURS, title, ACTION_GROUP_WORDS, **kw)  # type: ignore[arg-type]
 
 
-def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
+def trend_frame(history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Rows of a rated history (see scorecard.rate) shaped for the trend chart.
 
     Only the columns the chart draws are kept, and a suppressed actual is blanked here, so the raw
-    value of a small count never reaches the chart's data (the browser, a PNG or an SVG export)."""
+    value of a small count never reaches the chart's data (the browser, a PNG or an SVG export).
+    A suppressed quarter gets instead the range its value could lie in (``hidden_low`` 1 to
+    ``hidden_high`` threshold - 1), the same whatever the hidden value is."""
     df = history.copy()
     df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
     df["order"] = df["period"].astype(int)
@@ -156,6 +161,8 @@ def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
     df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
     df.loc[suppressed, "actual"] = float("nan")
     df["suppressed"] = suppressed
+    df["hidden_low"] = [1.0 if h else float("nan") for h in suppressed]
+    df["hidden_high"] = [float(threshold - 1) if h else float("nan") for h in suppressed]
     units = df["unit"] if "unit" in df else pd.Series("", index=df.index)
     if "actual_text" not in df:
         df["actual_text"] = [format_number(v, u) for v, u in zip(df["actual"], units, strict=True)]
@@ -191,6 +198,8 @@ def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
         "target_text",
         "commentary",
         "suppressed",
+        "hidden_low",
+        "hidden_high",
         "counts_people",
         "state",
     ]
@@ -216,14 +225,17 @@ def trend_chart(
     title: str | None = None,
     width: int | str = "container",
     height: int = 240,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> alt.Chart:
     """Actual over quarters with the target as a dashed step line, the benchmark as a thin grey line,
     and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated.
 
-    A suppressed count has no point and no value in the chart's data; the line breaks there. For an
-    indicator with a target band both edges of the band are drawn dashed. The subtitle names the
-    lines, since the target and benchmark have no legend entry."""
-    df = trend_frame(history)
+    A suppressed count has no point and no value in the chart's data: the quarter is drawn as a
+    shaded band from 1 to threshold - 1 labelled "fewer than 5" (the line breaks there, so no point
+    sits at the hidden value, but the series visibly goes on). For an indicator with a target band
+    both edges of the band are drawn dashed. The subtitle names the lines, since the target and
+    benchmark have no legend entry."""
+    df = trend_frame(history, threshold)
     first = df.iloc[0] if len(df) else None
     polarity = Polarity(first["polarity"]) if first is not None else Polarity.HIGHER
     unit = first["unit"] if first is not None else ""
@@ -241,15 +253,16 @@ def trend_chart(
     df["actual_fmt"] = df["actual_text"]
     df["target_fmt"] = df["target_text"]
     df["series"] = df["ref"] + " " + df["name"]
+    df["rag_fmt"] = [RATING_WITHHELD if r == WITHHELD_RAG else r for r in df["rag"]]
     has_bench = bool(df["benchmark"].notna().any())
     has_band = bool(df["target_upper"].notna().any())
     subtitle = "Dashed line: target" + (" range" if has_band else "")
     if has_bench:
         labels = [str(v) for v in df["benchmark_label"].dropna().unique() if str(v).strip()]
         subtitle += f"; grey line: {labels[0] if len(labels) == 1 else 'benchmark'}"
-    if bool(df["suppressed"].any()):
-        hidden = str(df.loc[df["suppressed"], "actual_text"].iloc[0])
-        subtitle += f"; a gap is a count of {hidden}, not shown"
+    any_hidden = bool(df["suppressed"].any())
+    if any_hidden:
+        subtitle += f"; shaded band: a count of {suppressed_text(threshold)}, not shown exactly"
     # Counts of people start at zero (the gap left by a small count then reads as "low"); other
     # measures use the range of their values so that movements near the target are visible.
     from_zero = (
@@ -281,7 +294,8 @@ def trend_chart(
             ),
         )
     )
-    rag_domain = list(RAG_COLOURS)
+    # Points are drawn only for shown values, so a withheld rating never needs a legend entry.
+    rag_domain = [k for k in RAG_COLOURS if k != WITHHELD_RAG]
     points = (
         base.transform_filter("isValid(datum.actual)")
         .mark_point(filled=True, size=120, opacity=1, stroke="white", strokeWidth=1)
@@ -321,6 +335,23 @@ def trend_chart(
         strokeDash=[6, 4], color=TARGET_COLOUR, interpolate="step-after", strokeWidth=1.5
     ).encode(x=x, y="target:Q", detail="series:N", tooltip=target_tooltip)
     layers = [target, line, points]
+    if any_hidden:
+        hidden_marks = base.transform_filter("datum.suppressed")
+        hidden_tooltip = [
+            alt.Tooltip("series:N", title="Indicator"),
+            alt.Tooltip("quarter:N", title="Quarter"),
+            alt.Tooltip("actual_fmt:N", title="Actual"),
+            alt.Tooltip("target_fmt:N", title="Target"),
+            alt.Tooltip("rag_fmt:N", title="RAG"),
+            alt.Tooltip("commentary:N", title="Commentary"),
+        ]
+        band = hidden_marks.mark_bar(
+            color=BENCHMARK_COLOUR, opacity=0.35, stroke=TARGET_COLOUR, strokeDash=[2, 2]
+        ).encode(x=x, y="hidden_low:Q", y2="hidden_high:Q", tooltip=hidden_tooltip)
+        label = hidden_marks.mark_text(
+            dy=-8, fontSize=11, color="#0B0C0C", baseline="bottom"
+        ).encode(x=x, y="hidden_high:Q", text=alt.value(f"<{threshold}"), tooltip=hidden_tooltip)
+        layers = [target, band, label, line, points]
     if has_band:
         upper = (
             base.transform_filter("isValid(datum.target_upper)")
@@ -381,7 +412,7 @@ def describe_trend(history: pd.DataFrame) -> str:
             f" Latest value {r.get('actual_text', format_number(r['actual'], r['unit']))} in "
             f"{Period.from_key(int(r['period'])).label} against a target of "
             f"{r.get('target_text', format_number(r['target'], r['unit']))}"
-            f" ({r.get('rag', 'not rated')})."
+            f" ({RATING_WITHHELD if r.get('rag') == WITHHELD_RAG else r.get('rag', 'not rated')})."
         )
     return text
 

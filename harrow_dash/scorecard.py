@@ -14,18 +14,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harrow_dash.rag import Rag, compute_rag_frame, rag_mismatch_note
+from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
+from harrow_dash.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
 from harrow_dash.travel import Travel, direction_of_travel
 from harrow_dash.units import format_number, formatter
 from harrow_dash.value_states import Frequency, ValueState, value_state
 
 NOT_RATED = "Not rated"
-RAG_ORDER = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]
+# A rating that would give away a suppressed count: its own category, never folded into another,
+# so that a filtered count cannot reveal which indicators are behind it.
+RAG_ORDER = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, WITHHELD_RAG, NOT_RATED]
 RAG_ICONS = {
     Rag.GREEN.value: "\u2714",
     Rag.AMBER.value: "\u25b2",
     Rag.RED.value: "\u2716",
+    WITHHELD_RAG: "\u2298",
     NOT_RATED: "\u25cb",
 }
 
@@ -40,6 +44,8 @@ class RuleSettings:
 def rag_label(rag: str | None) -> str:
     """RAG as icon and word, never colour alone: '✖ Red'."""
     key = rag if rag in RAG_ICONS else NOT_RATED
+    if key == WITHHELD_RAG:
+        return f"{RAG_ICONS[key]} {RATING_WITHHELD}"
     return f"{RAG_ICONS[key]} {key}"
 
 
@@ -88,6 +94,8 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
     out["suppressed"] = _suppressed(
         out["actual"], out["counts_people"], rules.suppression_threshold
     )
+    if not rules.reveal_suppressed:
+        _withhold_ratings(out, rules.suppression_threshold)
     unit = out["unit"].tolist()
     out["actual_text"] = _actual_texts(
         out["actual"].tolist(), unit, out["state"].tolist(), out["suppressed"].tolist(), rules
@@ -97,6 +105,48 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
     )
     out["rag_text"] = _per_distinct(out["rag"], rag_label)
     return out
+
+
+def _withhold_ratings(out: pd.DataFrame, threshold: int) -> None:
+    """For each suppressed actual, keep a rating only if every value the count could hold gets it
+    (:func:`disclosure.disclosed`); otherwise the rating is :data:`WITHHELD_RAG`. An official rating
+    stands only where it is that same rating, and no data-quality note is given (it would compare
+    with the computed one). Works in place on the few suppressed rows."""
+    rows = np.flatnonzero(np.asarray(out["suppressed"].tolist(), dtype=bool))
+    if not len(rows):
+        return
+    idx = out.index[rows]
+    rags, computed = [], []
+    for a, t, pol, tol, tu, off in zip(
+        out.loc[idx, "actual"].tolist(),
+        out.loc[idx, "target"].tolist(),
+        out.loc[idx, "polarity"].tolist(),
+        out.loc[idx, "tolerance"].tolist(),
+        out.loc[idx, "target_upper"].tolist(),
+        out.loc[idx, "official_rag"].tolist(),
+        strict=True,
+    ):
+        rating = disclosed(
+            lambda v, t=t, pol=pol, tol=tol, tu=tu: compute_rag(v, _f(t), pol, _f(tol), _f(tu)),
+            [a],
+            [True],
+            threshold,
+        )
+        shown = rating.value if isinstance(rating, Rag) else None
+        official = off if isinstance(off, str) and off else None
+        if rating is WITHHELD or (official is not None and official != shown):
+            rags.append(WITHHELD_RAG)
+        else:
+            rags.append(shown or NOT_RATED)
+        computed.append(None if rating is WITHHELD else shown)
+    out["rag"] = out["rag"].astype(object)
+    out.loc[idx, "rag"] = rags
+    out["computed_rag"] = out["computed_rag"].astype(object)
+    out.loc[idx, "computed_rag"] = computed
+    out["official_rag"] = out["official_rag"].astype(object)
+    out.loc[idx, "official_rag"] = None
+    out["rag_note"] = out["rag_note"].astype(object)
+    out.loc[idx, "rag_note"] = None
 
 
 def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
@@ -196,21 +246,43 @@ def _target_texts(target: list, upper: list, unit: list, polarity: list) -> list
     return out
 
 
-def add_travel(frame: pd.DataFrame) -> pd.DataFrame:
+def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame:
     """Direction of travel against last quarter (``travel_prev``) and last year (``travel_year``).
 
-    Needs ``prev_actual`` and ``year_actual`` beside the columns :func:`rate` needs."""
+    Needs ``prev_actual`` and ``year_actual`` beside the columns :func:`rate` needs. Where either
+    value is a suppressed count, the direction is given only if it is the same for every value the
+    hidden count(s) could hold (:func:`disclosure.disclosed`), else it is withheld."""
+    rules = rules or RuleSettings()
     out = frame.copy()
+    hide = not rules.reveal_suppressed
+    threshold = rules.suppression_threshold
+    now_hidden = (
+        [hide and bool(x) for x in out["suppressed"].tolist()]
+        if "suppressed" in out
+        else [False] * len(out)
+    )
+    people = out["counts_people"].tolist() if "counts_people" in out else [False] * len(out)
     for col, earlier in (("travel_prev", "prev_actual"), ("travel_year", "year_actual")):
         out[col] = (
             [
-                direction_of_travel(_f(a), _f(e), p, _f(t), _f(tu)).value
-                for a, e, p, t, tu in zip(
+                _travel(
+                    _f(a),
+                    _f(e),
+                    p,
+                    _f(t),
+                    _f(tu),
+                    h,
+                    hide and is_suppressed(e, bool(cp), threshold),
+                    threshold,
+                )
+                for a, e, p, t, tu, h, cp in zip(
                     out["actual"],
                     out[earlier],
                     out["polarity"],
                     out["target"],
                     out["target_upper"],
+                    now_hidden,
+                    people,
                     strict=True,
                 )
             ]
@@ -221,6 +293,25 @@ def add_travel(frame: pd.DataFrame) -> pd.DataFrame:
             out[col].map(lambda v: Travel(v).text) if len(out) else pd.Series(dtype=object)
         )
     return out
+
+
+def _travel(
+    actual: float | None,
+    earlier: float | None,
+    polarity: str,
+    target: float | None,
+    upper: float | None,
+    actual_hidden: bool,
+    earlier_hidden: bool,
+    threshold: int,
+) -> str:
+    got = disclosed(
+        lambda a, e: direction_of_travel(a, e, polarity, target, upper),
+        [actual, earlier],
+        [actual_hidden, earlier_hidden],
+        threshold,
+    )
+    return Travel.WITHHELD.value if got is WITHHELD else got.value  # type: ignore[union-attr]
 
 
 def _f(v: object) -> float | None:

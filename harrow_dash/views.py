@@ -29,7 +29,7 @@ def indicators_at(
     snap = store.indicator_snapshot(filters)
     if snap.empty:
         return snap
-    rated = add_travel(rate(snap, rules))
+    rated = add_travel(rate(snap, rules), rules)
     return filter_rags(rated, filters.rags) if apply_rag_filter else rated
 
 

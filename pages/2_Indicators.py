@@ -142,7 +142,11 @@ for ref in picked:
                 st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
-                chart = trend_chart(hist, title=f"{ref} {facts.name} ({facts.polarity})")
+                chart = trend_chart(
+                    hist,
+                    title=f"{ref} {facts.name} ({facts.polarity})",
+                    threshold=ctx.rules.suppression_threshold,
+                )
                 charts[ref] = chart
                 st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
         with right:
