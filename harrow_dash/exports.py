@@ -40,6 +40,7 @@ TIDY_EXPORT_COLUMNS = [
     "unit",
     "polarity",
     "frequency",
+    "cumulative_or_seasonal",
     "period",
     "actual",
     "target",

@@ -77,6 +77,9 @@ indicators = Table(
     Column("counts_people", Boolean, nullable=False),
     Column("source", String),
     Column("batch_id", Integer),
+    # Added after the first release (so last): "cumulative", "seasonal" or NULL (neither); such
+    # measures compare with the same quarter a year earlier (harrow_dash.comparisons).
+    Column("cumulative_or_seasonal", String),
 )
 
 indicator_values = Table(

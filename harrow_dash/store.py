@@ -307,6 +307,7 @@ class Store:
                 i.c.frequency,
                 i.c.counts_people,
                 i.c.source,
+                i.c.cumulative_or_seasonal,
                 (now.c.ref.is_not(None)).label("has_row"),
                 now.c.actual,
                 now.c.target,
@@ -451,6 +452,7 @@ class Store:
                 s.priorities.c.name.label("priority"),
                 i.c.directorate,
                 i.c.portfolio.label("portfolio_holder"),
+                i.c.cumulative_or_seasonal,
                 *self._rating_columns(),
             )
             .select_from(

@@ -6,14 +6,16 @@ dataclasses, so the same numbers feed the screen, the exports, the briefing pack
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, ActionStatus
+from harrow_dash.comparisons import change_text, movement, pattern_of
+from harrow_dash.disclosure import disclosed
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
-from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import NOT_RATED, RuleSettings, add_travel, filter_rags, rag_counts, rate
 from harrow_dash.store import Store
 from harrow_dash.suppression import is_suppressed
@@ -107,21 +109,16 @@ class Overview:
 
 
 def change_score(
-    actual: float, earlier: float, polarity: str, target: float | None, upper: float | None
+    actual: float,
+    earlier: float,
+    polarity: str,
+    target: float | None,
+    upper: float | None,
+    tolerance: float | None = None,
 ) -> float:
-    """Signed relative change, positive when better by the indicator's polarity."""
-    if pd.isna(actual) or pd.isna(earlier):
-        return float("nan")
-    scale = abs(earlier) or 1.0
-    if polarity == Polarity.BAND.value and target is not None and not pd.isna(target):
-        hi = target if upper is None or pd.isna(upper) else upper
-
-        def dist(v: float) -> float:
-            return max(min(target, hi) - v, 0.0, v - max(target, hi))
-
-        return (dist(earlier) - dist(actual)) / scale
-    sign = 1.0 if polarity == Polarity.HIGHER.value else -1.0
-    return sign * (actual - earlier) / scale
+    """Signed size of a movement, positive when better by polarity, in tolerances of the target
+    (:func:`harrow_dash.comparisons.movement`)."""
+    return movement(actual, earlier, polarity, target, upper, tolerance)
 
 
 def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
@@ -151,32 +148,95 @@ def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     return moved.sort_values(["_rank", "priority_id", "ref"])[cols].reset_index(drop=True)
 
 
+def _mover_fact(
+    actual: float | None,
+    earlier: float | None,
+    polarity: str,
+    target: float | None,
+    upper: float | None,
+    tolerance: float | None,
+    unit: str,
+) -> tuple[float, str, str]:
+    """What a movers list shows of one indicator: its movement (its rank), the earlier value and
+    the change, as one fact, so a suppressed count is in the list only if none of them depends on
+    it (a change from a hidden figure is a number that gives it away, so in practice: never)."""
+    score = movement(actual, earlier, polarity, target, upper, tolerance)
+    if pd.isna(score):
+        return score, "", ""
+    assert actual is not None and earlier is not None
+    return score, format_number(earlier, unit), change_text(float(actual), float(earlier), unit)
+
+
+MOVER_COLUMNS = [
+    "ref",
+    "name",
+    "priority_id",
+    "priority",
+    "compared_with",
+    "previous_text",
+    "actual_text",
+    "change_text",
+    "change",
+]
+
+
 def _movers(
-    now: pd.DataFrame, rules: RuleSettings, earlier: str = "prev_actual", limit: int = 5
+    now: pd.DataFrame,
+    rules: RuleSettings,
+    period: Period | None = None,
+    earlier: str | None = None,
+    limit: int = 5,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The biggest improvements and deteriorations against ``earlier`` (``prev_actual`` or
-    ``year_actual``), judged by polarity. Counts of people small enough to be suppressed now or
-    then are left out: a change from a hidden figure would give it away."""
-    cols = ["ref", "name", "priority_id", "priority", "actual_text", "previous_text", "change"]
+    """The biggest improvements and deteriorations, judged by polarity and ranked by the change
+    relative to the indicator's tolerance (:func:`comparisons.movement`).
+
+    Each indicator is compared with the previous quarter, or, if it is cumulative or seasonal, with
+    the same quarter a year earlier; ``earlier`` (``prev_actual`` or ``year_actual``) compares all
+    with the one. A movement worked out from a suppressed count is left out unless it is the same for
+    every value the count could hold (:func:`disclosure.disclosed`): its size and so its place in the
+    list would give the count away."""
+    empty = pd.DataFrame(columns=MOVER_COLUMNS)
     if now.empty:
-        return pd.DataFrame(columns=cols), pd.DataFrame(columns=cols)
-    was_hidden = [
-        is_suppressed(v, bool(cp), rules.suppression_threshold)
-        for v, cp in zip(now[earlier], now["counts_people"], strict=True)
-    ]
-    df = now[~now["suppressed"].astype(bool) & ~pd.Series(was_hidden, index=now.index)].copy()
-    df["change"] = [
-        change_score(a, e, p, t, u)
-        for a, e, p, t, u in zip(
-            df["actual"], df[earlier], df["polarity"], df["target"], df["target_upper"], strict=True
+        return empty, empty.copy()
+    hide = not rules.reveal_suppressed
+    threshold = rules.suppression_threshold
+    year_label = period.year_earlier().label if period else "a year earlier"
+    prev_label = period.previous().label if period else "last quarter"
+    rows = []
+    for r in now.itertuples(index=False):
+        by_year = earlier == "year_actual" or (
+            earlier is None
+            and pattern_of(getattr(r, "cumulative_or_seasonal", None)).compares_with_year
         )
-    ]
-    df = df[df["change"].notna() & (df["change"] != 0)]
-    df["previous_text"] = [
-        format_number(v, u) for v, u in zip(df[earlier], df["unit"], strict=True)
-    ]
-    best = df[df["change"] > 0].sort_values("change", ascending=False).head(limit)[cols]
-    worst = df[df["change"] < 0].sort_values("change").head(limit)[cols]
+        then = getattr(r, "year_actual" if by_year else "prev_actual")
+        people = bool(r.counts_people)
+        fact = disclosed(
+            lambda a, e, r=r: _mover_fact(
+                a, e, r.polarity, r.target, r.target_upper, r.tolerance, r.unit
+            ),
+            [r.actual, then],
+            [hide and bool(r.suppressed), hide and is_suppressed(then, people, threshold)],
+            threshold,
+        )
+        if not isinstance(fact, tuple) or pd.isna(fact[0]) or fact[0] == 0:
+            continue
+        score, previous_text, change = fact
+        rows.append(
+            {
+                "ref": r.ref,
+                "name": r.name,
+                "priority_id": r.priority_id,
+                "priority": r.priority,
+                "compared_with": year_label if by_year else prev_label,
+                "previous_text": previous_text,
+                "actual_text": r.actual_text,
+                "change_text": change,
+                "change": score,
+            }
+        )
+    df = pd.DataFrame(rows, columns=MOVER_COLUMNS)
+    best = df[df["change"] > 0].sort_values(["change", "ref"], ascending=[False, True]).head(limit)
+    worst = df[df["change"] < 0].sort_values(["change", "ref"]).head(limit)
     return best.reset_index(drop=True), worst.reset_index(drop=True)
 
 
@@ -190,7 +250,8 @@ def _priority_movements(
     for r in changes[changes["priority_id"] == pid].itertuples():
         arrow = "\u25bc" if r.direction == "worse" else "\u25b2"
         text = f"{arrow} {r.name}: {r.previous_rag} last quarter, {r.rag} now"
-        out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), 10.0))
+        # A change of RAG rating comes before any change of value, however large.
+        out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), math.inf))
     seen = {m.ref for m in out}
     best, worst = yearly
     for frame, kind, arrow in ((worst, "worse", "\u25bc"), (best, "better", "\u25b2")):
@@ -217,8 +278,8 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     )
     acts = actions_at(store, filters)
     changes = _rag_changes(inds, before)
-    best, worst = _movers(inds, rules)
-    yearly = _movers(inds, rules, earlier="year_actual", limit=len(inds))
+    best, worst = _movers(inds, rules, period)
+    yearly = _movers(inds, rules, period, earlier="year_actual", limit=len(inds))
     prios = store.priorities()
     summaries = []
     for row in prios.itertuples():

@@ -213,10 +213,13 @@ def _write(path: Path, rows: list[list[object]]) -> Path:
 
 @pytest.fixture(scope="module")
 def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The generated data set loaded by the real importer into a DuckDB file."""
+    return build_generated_db(tmp_path_factory.mktemp("disclosure"))
+
+
+def build_generated_db(folder: Path) -> Path:
+    """The generated data set loaded by the real importer into a DuckDB file in ``folder``."""
     from harrow_dash.ingest.load import FileInput, commit, prepare
 
-    folder = tmp_path_factory.mktemp("disclosure")
     inds = _write(folder / "indicators.csv", [HEADER, *generated_rows()])
     hls = _write(folder / "highlights.csv", HIGHLIGHTS)
     db = Store(f"duckdb:///{folder / 'generated.duckdb'}")

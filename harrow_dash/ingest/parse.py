@@ -33,6 +33,7 @@ INDICATOR_META = (
     "frequency",
     "counts_people",
     "source",
+    "cumulative_or_seasonal",
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
 VALUE_NUMBERS = ("actual", "target", "target_upper", "benchmark")

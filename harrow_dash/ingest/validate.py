@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.action_status import parse_action_status
+from harrow_dash.comparisons import parse_pattern
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.periods import Period
@@ -49,6 +50,7 @@ INDICATOR_COLUMNS = [
     "frequency",
     "counts_people",
     "source",
+    "cumulative_or_seasonal",
 ]
 ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
 STATUS_COLUMNS = ["ref", "period", "status", "commentary", "commentary_internal"]
@@ -308,6 +310,9 @@ class Validator:
                 ) from None
 
         ind["tolerance"] = self._map_unique(ind, "tolerance", tolerance)
+        ind["cumulative_or_seasonal"] = self._map_unique(
+            ind, "cumulative_or_seasonal", lambda t: parse_pattern(t).value
+        )
 
         def counts(t: str) -> bool:
             b = _bool(t)
