@@ -35,7 +35,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: db
-	$(BIN)/python -m harrow_dash.bench
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal test-output bench-output

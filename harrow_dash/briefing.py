@@ -6,7 +6,9 @@ Structure: title and as-at date; the illustrative-data note (sample data only); 
 words); "Summary of performance" with the overall flagship action and indicator RAG charts, the counts
 in words and the counts by priority as tables; then for each priority its two RAG charts, a table of
 flagship actions, a table of indicators, key achievements, areas for improvement and "Key challenges"
-(every Red indicator with its commentary); the key to RAG ratings; a note on data protection.
+(every Red indicator with its commentary); the key to RAG ratings; a note on data protection. Where
+figures of the quarter were revised after it was published, a "Revised figures" section after the
+summary lists each one in scope: as published, as revised, when and why.
 Headings use Word's Heading 1 and 2 styles, so the document has a navigable outline.
 
 No Streamlit here: the page's download button and ``harrow-dash briefing`` both call
@@ -36,6 +38,8 @@ from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import COUNCIL_NAME, PLAN_NAME
 from harrow_dash.rag import Rag
+from harrow_dash.revisions import RevisedFigure, briefing_lines, facts_from, in_force
+from harrow_dash.revisions import read as read_revisions
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
@@ -66,8 +70,9 @@ def build_briefing(store: Store, filters: Filters, rules: RuleSettings) -> bytes
         raise NoBriefingData(f"There is no data for {filters.period.label}.")
     ov = overview(store, filters, rules)
     names = {int(r.id): str(r.name) for r in store.priorities().itertuples()}
+    revised = in_force(read_revisions(store, [filters.period]), filters.period)
     return briefing_document(
-        ov, filters, names, store.has_sample_data(), rules.suppression_threshold
+        ov, filters, names, store.has_sample_data(), rules.suppression_threshold, revised=revised
     )
 
 
@@ -78,8 +83,10 @@ def briefing_document(
     illustrative: bool,
     threshold: int = 5,
     today: dt.date | None = None,
+    revised: Sequence[RevisedFigure] = (),
 ) -> bytes:
-    """The briefing pack from an overview already computed (the page passes its cached one)."""
+    """The briefing pack from an overview already computed (the page passes its cached one).
+    ``revised``: the quarter's revisions in force (:func:`harrow_dash.revisions.in_force`)."""
     if ov is None:
         raise NoBriefingData("Choose a quarter for the briefing pack.")
     if ov.indicators.empty and ov.actions.empty:
@@ -89,6 +96,7 @@ def briefing_document(
     doc = _new_document(ov, illustrative)
     _title(doc, ov, filters, priority_names, illustrative, today or dt.date.today())
     _summary(doc, ov)
+    _revised_figures(doc, ov, revised, threshold)
     for ps in ov.priorities:
         _priority_section(doc, ov, ps)
     _rag_key(doc)
@@ -330,6 +338,32 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
         )
         commentary = clean(r.commentary)
         doc.add_paragraph(commentary or "No commentary was supplied.", style="Quote")
+
+
+def _revised_figures(doc, ov: Overview, revised: Sequence[RevisedFigure], threshold: int) -> None:
+    """The quarter's published figures revised since, for the indicators and actions in scope."""
+    refs = set(ov.indicators["ref"]) if "ref" in ov.indicators else set()
+    actions = set(ov.actions["ref"]) if "ref" in ov.actions else set()
+    priorities = {str(ps.priority_id) for ps in ov.priorities}
+    shown = [
+        f
+        for f in revised
+        if f.period == ov.period
+        and (
+            (f.table == "indicator_values" and f.item in refs)
+            or (f.table == "action_statuses" and f.item in actions)
+            or (f.table == "highlights" and f.item.split(" ")[0] in priorities)
+        )
+    ]
+    if not shown:
+        return
+    doc.add_heading("Revised figures", level=1)
+    doc.add_paragraph(
+        f"These figures for {ov.period.label} were revised after the quarter was published. This "
+        "report shows them as revised; each line gives the figure as published."
+    )
+    for line in briefing_lines(shown, facts_from(ov.indicators), threshold):
+        doc.add_paragraph(clean(line), style="List Bullet")
 
 
 def _rag_key(doc) -> None:

@@ -14,13 +14,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harrow_dash.config import SAMPLE_DIR, load_settings
-from harrow_dash.ingest.load import FileInput, RollbackRefused, commit, prepare, rollback
+from harrow_dash.ingest.load import (
+    FileInput,
+    PublishedChangeRefused,
+    Revision,
+    RollbackRefused,
+    commit,
+    prepare,
+    published_change_message,
+    rollback,
+)
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
 
-SAMPLE_FILES = ("indicators.csv", "actions.csv", "highlights.csv")
+SAMPLE_FILES = (
+    "indicators.csv",
+    "actions.csv",
+    "highlights.csv",
+    "comparators.csv",
+    "comparison_groups.csv",
+)
 
 
 class UsageError(Exception):
@@ -98,6 +113,11 @@ def _inputs(paths: Sequence[str]) -> list[FileInput]:
 
 
 def cmd_load(store: Store, args: argparse.Namespace) -> int:
+    reason = (args.reason or "").strip()
+    if args.revise_published and not reason:
+        raise UsageError("--revise-published needs --reason TEXT: say why the figures change.")
+    if reason and not args.revise_published:
+        raise UsageError("--reason goes with --revise-published.")
     files = _inputs(args.files)
     store.require_initialised()
     plan = prepare(store, files)
@@ -105,17 +125,43 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         print(f"Note: {w}", file=sys.stderr)
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
+    if plan.changes_published and not args.revise_published:
+        print(published_change_message(plan), file=sys.stderr)
+        print(
+            '  To revise them, load again with --revise-published --reason "why the figures '
+            'change".',
+            file=sys.stderr,
+        )
+        return 1
     if args.dry_run:
         print(f"Valid: {plan.file_name} would load as follows (dry run, nothing written):")
         _print_plan_counts(plan, sys.stdout)
+        _print_revisions(plan, sys.stdout)
         return 0
-    result = commit(store, plan, args.user or _user())
+    revision = Revision(reason) if args.revise_published else None
+    try:
+        result = commit(store, plan, args.user or _user(), revision)
+    except PublishedChangeRefused as exc:  # published since the check
+        print(str(exc), file=sys.stderr)
+        return 1
     if result.batch_id is None:
         print("Nothing to load: every row in the file already matches the database.")
         return 0
     print(f"Loaded {plan.file_name} as batch {result.batch_id}.")
     _print_plan_counts(plan, sys.stdout)
+    _print_revisions(plan, sys.stdout)
     return 0
+
+
+def _print_revisions(plan, out) -> None:
+    from harrow_dash.ingest.load import describe_published_change
+
+    n = len(plan.published_changes)
+    if not n:
+        return
+    print(f"  revised {n:,} published figure{'s' if n != 1 else ''}:", file=out)
+    for row in plan.published_changes.itertuples():
+        print(f"    {describe_published_change(row)}", file=out)
 
 
 def cmd_batches(store: Store, args: argparse.Namespace) -> int:
@@ -169,12 +215,34 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
 
     store.require_initialised()
     settings = load_settings()
-    rules = RuleSettings(
-        settings.default_tolerance, settings.suppression_threshold, args.unsuppressed
-    )
-    frame = tidy_export(store.tidy_values(), rules)
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    source = Store(settings.database_url, public=True) if args.public else store
+    try:
+        frame = tidy_export(source.tidy_values(), rules, public=args.public)
+    finally:
+        if source is not store:
+            source.dispose()
     frame.to_csv(args.output, index=False, encoding="utf-8")
-    print(f"Exported {len(frame):,} indicator values to {args.output}")
+    view = "published quarters, small counts suppressed" if args.public else "stored values"
+    print(f"Exported {len(frame):,} indicator values ({view}) to {args.output}")
+    return 0
+
+
+def cmd_open_data(store: Store, args: argparse.Namespace) -> int:
+    from harrow_dash.open_data import NothingPublished, build, write
+    from harrow_dash.scorecard import RuleSettings
+
+    store.require_initialised()
+    settings = load_settings()
+    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    try:
+        files = build(store.public_view(), rules)
+    except NothingPublished as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    directory = Path(args.output)
+    write(files, directory)
+    print(f"Open data package ({len(files)} files, published quarters only) written to {directory}")
     return 0
 
 
@@ -264,6 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="validate and compare only; write nothing"
     )
     p.add_argument("--user", help="name recorded against the batch (default: your login)")
+    p.add_argument(
+        "--revise-published",
+        action="store_true",
+        help="allow the load to change figures of published quarters (recorded as a revision)",
+    )
+    p.add_argument(
+        "--reason", metavar="TEXT", help="why published figures are revised (required with it)"
+    )
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("batches", help="list loaded batches")
     p.set_defaults(func=cmd_batches)
@@ -277,12 +353,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--quarter", type=_quarter, help="latest quarter to give a column (default: this quarter)"
     )
     p.set_defaults(func=cmd_template)
-    p = sub.add_parser("export", help="export all indicator values as a tidy CSV")
+    p = sub.add_parser(
+        "export",
+        help="export all indicator values as a tidy CSV that loads back unchanged (editors' copy)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.add_argument(
-        "--unsuppressed", action="store_true", help="include small counts of people (editors only)"
+        "--public",
+        action="store_true",
+        help="the published view instead: published quarters only, small counts of people "
+        "suppressed, internal commentary left out",
     )
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser(
+        "open-data",
+        help="write the published figures as an open data package (CSV + datapackage.json)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write")
+    p.set_defaults(func=cmd_open_data)
     p = sub.add_parser(
         "briefing", help="write the briefing pack (Word) for a quarter, optionally filtered"
     )

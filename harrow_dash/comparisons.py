@@ -1,116 +1,277 @@
-"""Comparisons that compare like with like: which earlier quarter, the change in the unit's own terms,
-and how big a movement is.
+"""How Harrow compares with other areas, as the Comparisons page, the Indicators trend charts, the
+briefing pack and the slides say it. Built without Streamlit from the store's comparator data; the rules
+themselves (rank, quartile, median, range) are in :mod:`harrow_dash.benchmarking`.
 
-* A **cumulative** measure builds up over the year (council tax collected: 29% in Q1, 97% by Q4) and a
-  **seasonal** one follows the time of year (arts centre attendances in pantomime season). Both are
-  compared with the same quarter a year earlier; every other measure with the previous quarter.
-* A change is written in the unit's own terms: percentage points for a percentage ("+28.1 pp"), the
-  count for a count, "£0.2m" for money.
-* Movers are ranked by the change *relative to the indicator's tolerance* (the width of its Amber
-  band, a share of the target): moving by one tolerance is a movement of 1.0, whatever the unit. An
-  indicator without a target is measured against its earlier value with the default tolerance.
+* **Groups**: the built-in London groups (:mod:`harrow_dash.areas`) and the groups loaded as data.
+  A loaded group with a built-in group's name replaces it.
+* **Which period**: at a quarter, the latest comparator period that had ended by then: that quarter
+  itself, an earlier quarter, or a whole financial year that has ended (comparator data is published
+  later than the council's own). The period used is always said.
+* **Suppression**: a comparator value that the file marked as suppressed stays suppressed, and so does
+  a small count of people (1 to threshold-1) for an indicator that counts people, whatever the file
+  says. A suppressed value is never shown, charted or ranked; it is counted and said.
 """
 
 from __future__ import annotations
 
-import math
-from enum import StrEnum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from harrow_dash.rag import DEFAULT_TOLERANCE, Polarity
-from harrow_dash.units import Unit, formatter
+import numpy as np
+import pandas as pd
+
+from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW
+from harrow_dash.benchmarking import QUARTILE_WORDS, Standing, rank_table, spread, standing
+from harrow_dash.filters import Filters
+from harrow_dash.ingest.comparators import period_text
+from harrow_dash.periods import Period
+from harrow_dash.rag import Polarity
+from harrow_dash.suppression import suppressed_text
+from harrow_dash.units import format_number
 
 
-class Pattern(StrEnum):
-    """How an indicator's values behave through the year (the data's ``cumulative_or_seasonal``)."""
+@dataclass(frozen=True)
+class Group:
+    name: str
+    members: frozenset[str]
+    noun: str  # how a rank reads: "8th of 33 London boroughs"
 
-    CUMULATIVE = "cumulative"
-    SEASONAL = "seasonal"
-    NEITHER = "neither"
+
+def available_groups(loaded: Mapping[str, Iterable[str]]) -> dict[str, Group]:
+    """The built-in London groups and the groups loaded as data, by name."""
+    groups = {name: Group(name, codes, noun) for name, (codes, noun) in BUILT_IN_GROUPS.items()}
+    for name, codes in loaded.items():
+        groups[name] = Group(name, frozenset(codes), f"areas in the group \u2018{name}\u2019")
+    return groups
+
+
+def filter_indicators(indicators: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The benchmarked indicators the priority, directorate and portfolio filters leave. (The RAG
+    filter rates the council against its own targets, so it does not apply to comparisons.)"""
+    out = indicators
+    if filters.priorities:
+        out = out[out["priority_id"].isin(filters.priorities)]
+    if filters.directorates:
+        out = out[out["directorate"].isin(filters.directorates)]
+    if filters.portfolios:
+        out = out[out["portfolio"].isin(filters.portfolios)]
+    return out.reset_index(drop=True)
+
+
+def pick_group(groups: Mapping[str, Group], wanted: str | None) -> Group:
+    return groups.get(wanted or "", groups[DEFAULT_GROUP])
+
+
+def _end_key(key: int) -> int:
+    """The last quarter a comparator period covers: itself, or Q4 of a whole year."""
+    return key if key % 10 else key + 4
+
+
+def comparator_period(keys: Iterable[int], at: Period) -> int | None:
+    """The latest comparator period that had ended by the end of quarter ``at``."""
+    ended = [int(k) for k in keys if _end_key(int(k)) <= at.key]
+    if not ended:
+        return None
+    return max(ended, key=lambda k: (_end_key(k), k % 10 != 0))
+
+
+def _hidden(frame: pd.DataFrame, counts_people: bool, threshold: int) -> pd.Series:
+    small = (
+        frame["value"].abs().between(1e-12, threshold, inclusive="left") if counts_people else False
+    )
+    return frame["suppressed"].astype(bool) | small
+
+
+@dataclass(frozen=True)
+class MeasureComparison:
+    """One indicator's comparison with a group at one comparator period."""
+
+    ref: str
+    indicator: str
+    measure: str
+    unit: str
+    polarity: str
+    group: Group
+    period_key: int | None
+    table: pd.DataFrame  # every area of the group, best first (see ``display_table``)
+    standing: Standing | None
 
     @property
-    def compares_with_year(self) -> bool:
-        return self is not Pattern.NEITHER
+    def period_label(self) -> str:
+        return period_text(self.period_key) if self.period_key is not None else "no period"
+
+    @property
+    def sentence(self) -> str:
+        if self.standing is None:
+            return f"No comparator figures for {self.group.name} up to this quarter."
+        return self.standing.describe(self.group.noun) + f" ({self.period_label})."
 
 
-_PATTERN_WORDS = {
-    Pattern.CUMULATIVE: {"cumulative", "cumulative year to date", "year to date", "ytd", "c"},
-    Pattern.SEASONAL: {"seasonal", "season", "s"},
-    Pattern.NEITHER: {"neither", "no", "none", "n", "-", "not cumulative or seasonal", "discrete"},
-}
+def compare_measure(
+    indicator: Mapping[str, object],
+    values: pd.DataFrame,
+    area_names: Mapping[str, str],
+    group: Group,
+    at: Period,
+    threshold: int,
+    area: str = HARROW,
+) -> MeasureComparison:
+    """``indicator`` is a row of ``Store.benchmarked_indicators``; ``values`` the comparator values
+    (any measures; this one's are picked)."""
+    measure = str(indicator["measure"])
+    unit, polarity = str(indicator["unit"]), str(indicator["polarity"])
+    mine = values[values["measure"] == measure] if len(values) else values
+    mine = mine[mine["area_code"].isin(group.members)] if len(mine) else mine
+    key = comparator_period(mine["period"].unique(), at) if len(mine) else None
+    base = dict(
+        ref=str(indicator["ref"]),
+        indicator=str(indicator["name"]),
+        measure=measure,
+        unit=unit,
+        polarity=polarity,
+        group=group,
+    )
+    if key is None:
+        empty = pd.DataFrame(columns=["area_code", "area_name", "value", "suppressed", "rank"])
+        return MeasureComparison(**base, period_key=None, table=empty, standing=None)  # type: ignore[arg-type]
+    at_period = mine[mine["period"] == key]
+    frame = pd.DataFrame({"area_code": sorted(group.members)})
+    frame = frame.merge(at_period[["area_code", "value", "suppressed"]], how="left")
+    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    frame["suppressed"] = _hidden(frame, bool(indicator.get("counts_people")), threshold)
+    frame["value"] = frame["value"].where(~frame["suppressed"])
+    frame["area_name"] = frame["area_code"].map(lambda c: area_names.get(c, c))
+    table = rank_table(frame, polarity)
+    result = standing(
+        dict(zip(table["area_code"], table["value"], strict=True)),
+        group.members,
+        area,
+        polarity,
+        suppressed=table.loc[table["suppressed"], "area_code"],
+    )
+    return MeasureComparison(**base, period_key=key, table=table, standing=result)  # type: ignore[arg-type]
 
 
-def parse_pattern(text: object) -> Pattern:
-    """Read ``cumulative``, ``seasonal`` or ``neither`` (blank means neither); else ``ValueError``."""
-    word = " ".join(str(text if text is not None else "").strip().lower().split())
-    if not word:
-        return Pattern.NEITHER
-    for pattern, words in _PATTERN_WORDS.items():
-        if word in words or word == pattern.value:
-            return pattern
-    raise ValueError(
-        f"'{text}' is not a comparison pattern; use cumulative, seasonal or leave it blank."
+def value_text(value: float | None, suppressed: bool, unit: str, threshold: int) -> str:
+    if suppressed:
+        return suppressed_text(threshold)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "no figure"
+    return format_number(value, unit)
+
+
+def display_table(
+    comparison: MeasureComparison, threshold: int, area: str = HARROW
+) -> pd.DataFrame:
+    """The table behind the ranking chart, as shown: rank, area, value, quartile."""
+    t = comparison.table
+    if t.empty:
+        return pd.DataFrame(columns=["Rank", "Area", "Value", "Quartile", "GSS code"])
+    ranks = [
+        ("=" if tied else "") + f"{int(r)}" if not pd.isna(r) else "not ranked"
+        for r, tied in zip(t["rank"], t["tied"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Rank": ranks,
+            "Area": [
+                f"{n} (us)" if c == area else n
+                for n, c in zip(t["area_name"], t["area_code"], strict=True)
+            ],
+            "Value": [
+                value_text(v, s, comparison.unit, threshold)
+                for v, s in zip(t["value"], t["suppressed"], strict=True)
+            ],
+            "Quartile": [
+                QUARTILE_WORDS.get(int(q), "") if not pd.isna(q) else "" for q in t["quartile"]
+            ],
+            "GSS code": t["area_code"],
+        }
     )
 
 
-def pattern_of(value: object) -> Pattern:
-    """The pattern stored for an indicator (missing or unknown reads as neither)."""
-    try:
-        return parse_pattern(value if isinstance(value, str) else "")
-    except ValueError:
-        return Pattern.NEITHER
+OVERVIEW_COLUMNS = [
+    "Ref",
+    "Indicator",
+    "Period compared",
+    "Harrow",
+    "Rank",
+    "Quartile",
+    "Group median",
+    "Where Harrow stands",
+]
 
 
-def _missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+def overview(
+    indicators: pd.DataFrame,
+    values: pd.DataFrame,
+    area_names: Mapping[str, str],
+    group: Group,
+    at: Period,
+    threshold: int,
+) -> tuple[pd.DataFrame, list[MeasureComparison]]:
+    """Every mapped indicator at once: Harrow's rank and quartile in the group (for the table and the
+    leads-and-lags chart), and the comparisons behind them."""
+    comparisons = [
+        compare_measure(row, values, area_names, group, at, threshold)
+        for row in indicators.to_dict("records")
+    ]
+    rows = []
+    for c in comparisons:
+        s = c.standing
+        rows.append(
+            {
+                "Ref": c.ref,
+                "Indicator": c.indicator,
+                "Period compared": c.period_label if c.period_key is not None else "none",
+                "Harrow": value_text(
+                    s.value if s else None, bool(s and s.area_suppressed), c.unit, threshold
+                ),
+                "Rank": (f"{s.rank_text} of {s.ranked}" if s and s.rank else "not ranked"),
+                "Quartile": QUARTILE_WORDS[s.quartile] if s and s.quartile else "",
+                "Group median": format_number(s.median, c.unit)
+                if s and s.median is not None
+                else "",
+                "Where Harrow stands": c.sentence,
+                "_quartile": s.quartile if s else None,
+                "_position": (
+                    (s.rank - 1) / (s.ranked - 1) if s and s.rank and s.ranked > 1 else None
+                ),
+                "_polarity": Polarity(c.polarity).phrase,
+            }
+        )
+    columns = [*OVERVIEW_COLUMNS, "_quartile", "_position", "_polarity"]
+    return pd.DataFrame(rows, columns=columns), comparisons
 
 
-def change_text(now: float, earlier: float, unit: Unit | str) -> str:
-    """The change from ``earlier`` to ``now`` in the unit's own terms, with its sign.
-
-    '+28.1 pp' for percentages, '-30 seconds', '+1,204', '+£0.2m'."""
-    delta = now - earlier
-    if abs(delta) < 1e-9:
-        return "no change"
-    sign = "+" if delta > 0 else "\u2212"
-    unit = Unit(unit)
-    if unit is Unit.PERCENT:
-        return f"{sign}{formatter(Unit.COUNT)(round(abs(delta), 1))} pp"
-    return f"{sign}{formatter(unit)(abs(delta))}"
-
-
-def movement(
-    now: float | None,
-    earlier: float | None,
-    polarity: Polarity | str,
-    target: float | None,
-    target_upper: float | None = None,
-    tolerance: float | None = None,
-) -> float:
-    """The size of a movement, positive when better by the indicator's polarity, in tolerances.
-
-    The change (for a band, how much closer to the band) divided by the indicator's tolerance as an
-    amount: ``tolerance`` (default 5%) of the target, or of the band edge nearest the values. With no
-    target (or a target of 0) the earlier value stands in for it. NaN when a value is missing."""
-    if _missing(now) or _missing(earlier):
-        return float("nan")
-    assert now is not None and earlier is not None
-    polarity = Polarity(polarity)
-    tol = DEFAULT_TOLERANCE if _missing(tolerance) or not tolerance else float(tolerance)
-    has_target = not _missing(target)
-    if polarity is Polarity.BAND and has_target:
-        assert target is not None
-        upper = target if _missing(target_upper) else float(target_upper)  # type: ignore[arg-type]
-        low, high = min(target, upper), max(target, upper)
-
-        def dist(v: float) -> float:
-            return max(low - v, 0.0, v - high)
-
-        gain = dist(earlier) - dist(now)
-        side = low if min(now, earlier) < low else high
-        base = abs(side)
-    else:
-        gain = now - earlier if polarity is not Polarity.LOWER else earlier - now
-        base = abs(target) if has_target else 0.0  # type: ignore[arg-type]
-    if not base:
-        base = abs(earlier) or 1.0
-    return gain / (base * tol)
+def trend_bands(
+    values: pd.DataFrame,
+    measure: str,
+    group: Group,
+    counts_people: bool,
+    threshold: int,
+    until: Period | None = None,
+) -> pd.DataFrame:
+    """The group's median and interquartile range per quarter, for a trend chart: ``period`` (quarter
+    key), ``median``, ``lower_quartile``, ``upper_quartile``, ``areas``. Whole-year figures are left
+    out of a quarterly chart."""
+    mine = values[(values["measure"] == measure) & values["area_code"].isin(group.members)]
+    mine = mine[mine["period"] % 10 != 0]
+    if until is not None:
+        mine = mine[mine["period"] <= until.key]
+    rows = []
+    for key, part in mine.groupby("period", sort=True):
+        shown = part["value"].where(~_hidden(part, counts_people, threshold))
+        low, median, high = spread(shown.dropna().tolist())
+        rows.append(
+            {
+                "period": int(key),
+                "median": median,
+                "lower_quartile": low,
+                "upper_quartile": high,
+                "areas": int(shown.notna().sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["period", "median", "lower_quartile", "upper_quartile", "areas"]
+    )

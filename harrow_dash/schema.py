@@ -77,8 +77,10 @@ indicators = Table(
     Column("counts_people", Boolean, nullable=False),
     Column("source", String),
     Column("batch_id", Integer),
-    # Added after the first release (so last): "cumulative", "seasonal" or NULL (neither); such
-    # measures compare with the same quarter a year earlier (harrow_dash.comparisons).
+    # Added after the first release, so last (where ALTER TABLE ... ADD COLUMN puts it).
+    Column("benchmark_measure", String),  # the comparator measure this indicator maps to
+    # Added later still: "cumulative", "seasonal" or NULL (neither); such measures compare with the
+    # same quarter a year earlier (harrow_dash.movements).
     Column("cumulative_or_seasonal", String),
 )
 
@@ -137,6 +139,45 @@ highlights = Table(
     PrimaryKeyConstraint("period", "priority_id", "kind", "text"),
 )
 
+# Comparator data (benchmarking): other areas' values, as LG Inform and Oflog publish them.
+areas = Table(
+    "areas",
+    metadata,
+    Column("code", String, primary_key=True),  # ONS GSS code, e.g. E09000015 (Harrow)
+    Column("name", String, nullable=False),
+    Column("batch_id", Integer),
+)
+
+comparator_measures = Table(
+    "comparator_measures",
+    metadata,
+    Column("measure", String, primary_key=True),
+    Column("name", String),
+    Column("batch_id", Integer),
+)
+
+comparator_values = Table(
+    "comparator_values",
+    metadata,
+    Column("area_code", String, nullable=False),
+    Column("measure", String, nullable=False),
+    Column("period", Integer, nullable=False),  # a quarter key, or fy_start * 10 for a whole year
+    Column("value", Double),
+    Column("suppressed", Boolean, nullable=False),
+    Column("source", String),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("area_code", "measure", "period"),
+)
+
+comparison_groups = Table(
+    "comparison_groups",
+    metadata,
+    Column("group_name", String, nullable=False),
+    Column("area_code", String, nullable=False),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("group_name", "area_code"),
+)
+
 load_batches = Table(
     "load_batches",
     metadata,
@@ -161,6 +202,26 @@ published_quarters = Table(
     Column("published_at", DateTime, nullable=False),
 )
 
+# A change to a published quarter's figures: one row per field a revision batch changed (or per row it
+# added to a published quarter, with ``field`` "(new row)"). Values are kept as text as they were
+# stored. Rolling the batch back marks its rows rolled back; they are never deleted.
+published_revisions = Table(
+    "published_revisions",
+    metadata,
+    Column("batch_id", Integer, nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("table_name", String, nullable=False),
+    Column("item", String, nullable=False),  # the row's key in words, e.g. "PI-02" or "FA-03"
+    Column("field", String, nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("revised_by", String, nullable=False),
+    Column("revised_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rolled_back_at", DateTime),
+    Column("rolled_back_by", String),
+)
+
 schema_info = Table(
     "schema_info",
     metadata,
@@ -178,6 +239,10 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "flagship_actions": ("ref",),
     "action_statuses": ("ref", "period"),
     "highlights": ("period", "priority_id", "kind", "text"),
+    "areas": ("code",),
+    "comparator_measures": ("measure",),
+    "comparator_values": ("area_code", "measure", "period"),
+    "comparison_groups": ("group_name", "area_code"),
 }
 
 

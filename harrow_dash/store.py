@@ -15,6 +15,7 @@ query the page uses.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,6 +124,13 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def public_view(self) -> Store:
+        """The same database seen as the public sees it (published quarters only, no internal
+        commentary), sharing this store's engine: dispose the original, not the view."""
+        view = copy.copy(self)
+        view.public = True
+        return view
 
     # -- connections ---------------------------------------------------------------------------------
     @contextmanager
@@ -437,6 +445,56 @@ class Store:
             q = q.where(h.c.priority_id.in_(filters.priorities))
         return self.read(q)
 
+    # -- comparators (benchmarking) ------------------------------------------------------------------
+    def _comparator_visible(self, period: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
+        """In a public store, comparator periods up to the latest published quarter only."""
+        if not self.public:
+            return []
+        latest = sa.select(sa.func.max(s.published_quarters.c.period)).scalar_subquery()
+        return [period <= latest]
+
+    def area_names(self) -> dict[str, str]:
+        df = self.read(sa.select(s.areas.c.code, s.areas.c.name))
+        return dict(zip(df["code"], df["name"], strict=True))
+
+    def comparison_groups(self) -> dict[str, list[str]]:
+        """Named comparison groups loaded as data (e.g. statistical neighbours): name -> codes."""
+        g = s.comparison_groups
+        df = self.read(sa.select(g.c.group_name, g.c.area_code).order_by(g.c.group_name))
+        return {str(n): list(part["area_code"]) for n, part in df.groupby("group_name", sort=True)}
+
+    def benchmarked_indicators(self) -> pd.DataFrame:
+        """Indicators mapped to a comparator measure, with what ranking needs."""
+        i, m = s.indicators, s.comparator_measures
+        q = (
+            sa.select(
+                i.c.ref,
+                i.c.name,
+                i.c.priority_id,
+                i.c.directorate,
+                i.c.portfolio,
+                i.c.unit,
+                i.c.polarity,
+                i.c.counts_people,
+                i.c.benchmark_measure.label("measure"),
+                m.c.name.label("measure_name"),
+            )
+            .select_from(i.outerjoin(m, m.c.measure == i.c.benchmark_measure))
+            .where(i.c.benchmark_measure.is_not(None))
+            .order_by(i.c.ref)
+        )
+        return self.read(q)
+
+    def comparator_values(self, measures: list[str]) -> pd.DataFrame:
+        """Every area's value for the measures: area_code, measure, period, value, suppressed."""
+        v = s.comparator_values
+        q = (
+            sa.select(v.c.area_code, v.c.measure, v.c.period, v.c.value, v.c.suppressed)
+            .where(v.c.measure.in_(measures), *self._comparator_visible(v.c.period))
+            .order_by(v.c.measure, v.c.period, v.c.area_code)
+        )
+        return self.read(q)
+
     # -- batches and export --------------------------------------------------------------------------
     def batches(self) -> pd.DataFrame:
         b = s.load_batches
@@ -452,8 +510,11 @@ class Store:
                 s.priorities.c.name.label("priority"),
                 i.c.directorate,
                 i.c.portfolio.label("portfolio_holder"),
+                i.c.description,
+                i.c.source,
                 i.c.cumulative_or_seasonal,
                 *self._rating_columns(),
+                v.c.commentary_internal,
             )
             .select_from(
                 v.join(i, i.c.ref == v.c.ref).join(

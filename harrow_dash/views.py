@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, ActionStatus
-from harrow_dash.comparisons import change_text, movement, pattern_of
 from harrow_dash.disclosure import disclosed
 from harrow_dash.filters import Filters
+from harrow_dash.movements import change_text, movement, pattern_of
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import NOT_RATED, RuleSettings, add_travel, filter_rags, rag_counts, rate
 from harrow_dash.store import Store
@@ -117,7 +117,7 @@ def change_score(
     tolerance: float | None = None,
 ) -> float:
     """Signed size of a movement, positive when better by polarity, in tolerances of the target
-    (:func:`harrow_dash.comparisons.movement`)."""
+    (:func:`harrow_dash.movements.movement`)."""
     return movement(actual, earlier, polarity, target, upper, tolerance)
 
 
@@ -188,7 +188,7 @@ def _movers(
     limit: int = 5,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The biggest improvements and deteriorations, judged by polarity and ranked by the change
-    relative to the indicator's tolerance (:func:`comparisons.movement`).
+    relative to the indicator's tolerance (:func:`movements.movement`).
 
     Each indicator is compared with the previous quarter, or, if it is cumulative or seasonal, with
     the same quarter a year earlier; ``earlier`` (``prev_actual`` or ``year_actual``) compares all

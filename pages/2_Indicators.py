@@ -32,6 +32,8 @@ if period is None:
 everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
 names = dict(zip(everything["ref"], everything["name"], strict=True))
 table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
+# Figures revised after the quarter was published: the words go beside the value they qualify.
+revised = data.revision_notes(ctx.store_url, period, everything, ctx.rules.suppression_threshold)
 
 # -- the list ---------------------------------------------------------------------------------------
 st.subheader("All indicators", anchor=False)
@@ -62,6 +64,10 @@ else:
             for c in explore.INDICATOR_LIST_COLUMNS
             if c != "Data note" or shown["Data note"].astype(bool).any()
         ]
+        if revised:
+            shown = shown.assign(Revised=[revised.get(str(r), "") for r in shown["Ref"]])
+            if shown["Revised"].astype(bool).any():
+                visible.insert(visible.index("Actual") + 1, "Revised")
         st.dataframe(
             shown[visible],
             column_config={
@@ -78,13 +84,22 @@ else:
                     help="Reported actuals, oldest to newest; small counts are left out",
                 ),
                 "Data note": st.column_config.TextColumn(width=200),
+                "Revised": st.column_config.TextColumn(
+                    "Revised since published",
+                    width=220,
+                    help="Figures changed after the quarter was published: when, the figure as "
+                    "published and as revised. The Actual column shows the revised figure.",
+                ),
             },
             hide_index=True,
             height=min(38 + 35 * len(shown), 460),
             key="ind_table",
             alt=f"Indicators matching the filters with their status at {period.label}",
         )
-    download_bar(ctx, "indicators", explore.indicator_download(shown))
+    download = explore.indicator_download(shown)
+    if "Revised" in shown and shown["Revised"].astype(bool).any():
+        download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
+    download_bar(ctx, "indicators", download)
 
 # -- picking indicators -------------------------------------------------------------------------------
 notes: list[str] = []
@@ -152,6 +167,8 @@ for ref in picked:
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")
+            if revised.get(ref):
+                st.caption(escape_markdown(revised[ref]))
             for label, value in (
                 ("Target", facts.target),
                 ("RAG", facts.rag),

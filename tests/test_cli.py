@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from harrow_dash.periods import Period
+from harrow_dash.periods import Period, parse_period
+from harrow_dash.scorecard import rate
 from harrow_dash.store import Store
 
 P1 = "A council that puts residents first"
@@ -250,7 +252,9 @@ def test_template(db, tmp_path):
     assert {"Flagship actions", "Highlights"} <= set(wb.sheetnames)
 
 
-def test_export(sample_store, tmp_path, load_files):
+def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
+    sample_store, tmp_path, load_files
+):
     people = write_rows(tmp_path / "people.csv", [
         [*TIDY_HEAD, "Counts people"],
         ["PI-P1", "Rough sleepers", P1, "count", "lower", "Q3 2023-24", "3", "5", "yes"],
@@ -259,40 +263,140 @@ def test_export(sample_store, tmp_path, load_files):
         ["PI-P2", "Potholes", P1, "count", "lower", "Q3 2023-24", "3", "5", "no"],
     ])  # fmt: skip
     load_files(sample_store, people)  # the load command is tested above; this is about the export
+    for q in ("Q1 2023-24", "Q2 2023-24", "Q3 2023-24"):
+        sample_store.publish(parse_period(q), "tester")
     raw = sample_store.tidy_values()
-    small = raw[raw["counts_people"].astype(bool) & (raw["actual"] > 0) & (raw["actual"] < 5)]
+    published = raw[raw["period"].isin([20231, 20232, 20233])]
+    small = published[
+        published["counts_people"].astype(bool)
+        & (published["actual"] > 0)
+        & (published["actual"] < 5)
+    ]
     small_keys = {(r.ref, Period.from_key(r.period).label) for r in small.itertuples()}
     assert len(small_keys) > 1, "the sample should include counts small enough to be suppressed"
     db = Path(sample_store.url.removeprefix("duckdb:///"))
     sample_store.dispose()
 
     out = tmp_path / "values.csv"
-    result = run(db, "export", "-o", str(out))
+    result = run(db, "export", "--public", "-o", str(out))
     assert result.returncode == 0, result.stderr
     rows = read_export(out)
-    assert result.stdout == f"Exported {len(rows):,} indicator values to {out}\n"
-    assert {"ref", "period", "actual", "target", "rag"} <= set(rows[0])
-    assert len(rows) == len(raw)
-    assert all(re.fullmatch(r"Q[1-4] \d{4}-\d{2}", r["period"]) for r in rows)
+    assert result.stdout == (
+        f"Exported {len(rows):,} indicator values (published quarters, small counts suppressed) "
+        f"to {out}\n"
+    )
+    assert len(rows) == len(published)  # published quarters only
+    assert {r["period"] for r in rows} == {"Q1 2023-24", "Q2 2023-24", "Q3 2023-24"}
+    assert "commentary_internal" not in rows[0]
     by_key = {(r["ref"], r["period"]): r for r in rows}
     got = {
-        k: (r["actual"], r["target"], r["rag"])
+        k: (r["actual"], r["target"], r["computed_rag"])
         for k, r in by_key.items()
         if k[0] in ("PI-P1", "PI-P2")
     }
     assert got == {
         ("PI-P1", "Q1 2023-24"): ("7.0", "5.0", "Red"),
         ("PI-P1", "Q2 2023-24"): ("0.0", "5.0", "Green"),  # zero is not disclosive
-        ("PI-P1", "Q3 2023-24"): ("fewer than 5", "5.0", "Green"),
+        ("PI-P1", "Q3 2023-24"): ("fewer than 5", "5.0", "withheld: small number"),
         ("PI-P2", "Q3 2023-24"): ("3.0", "5.0", "Green"),  # not a count of people
     }
-    # Small counts of people: never the raw figure by default, anywhere in the export.
+    # Small counts of people: never the raw figure, anywhere in the public export.
     assert {by_key[k]["actual"] for k in small_keys} == {"fewer than 5"}
 
-    assert run(db, "export", "-o", str(out), "--unsuppressed").returncode == 0
-    revealed = {(r["ref"], r["period"]): r["actual"] for r in read_export(out)}
-    assert revealed["PI-P1", "Q3 2023-24"] == "3.0"
-    assert all(float(revealed[k]) < 5 for k in small_keys)
+
+@pytest.fixture
+def varied_db(sample_db: Path, tmp_path: Path) -> Path:
+    """The sample database with the states the sample lacks: a value marked not due, an official RAG
+    that disagrees with the computed one, and commentary marked internal."""
+    extra = write_rows(tmp_path / "states.csv", [
+        ["Ref", "Quarter", "Actual", "Target", "RAG", "Commentary", "Internal"],
+        ["PI-01", "Q4 2023-24", "not due", "", "", "", "no"],
+        ["PI-03", "Q3 2023-24", "50", "90", "Green", "Agreed with the auditor", "yes"],
+    ])  # fmt: skip
+    result = run(sample_db, "load", str(extra))
+    assert result.returncode == 0, result.stderr
+    return sample_db
+
+
+def test_export_for_editors_has_stored_values_and_separate_official_and_computed_rag(
+    varied_db, tmp_path
+):
+    sample_db = varied_db
+    out = tmp_path / "values.csv"
+    result = run(sample_db, "export", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = read_export(out)
+    assert result.stdout == f"Exported {len(rows):,} indicator values (stored values) to {out}\n"
+    assert {"official_rag", "computed_rag", "state", "commentary_internal"} <= set(rows[0])
+    assert "rag" not in rows[0]  # one column that mixed both is what wrote computed RAG back
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        raw = store.tidy_values()
+    finally:
+        store.dispose()
+    assert len(rows) == len(raw)
+    small = raw[raw["counts_people"].astype(bool) & (raw["actual"] > 0) & (raw["actual"] < 5)]
+    assert len(small), "the sample should include small counts of people"
+    by_key = {(r["ref"], r["period"]): r for r in rows}
+    for r in small.itertuples():
+        assert float(by_key[r.ref, Period.from_key(r.period).label]["actual"]) == r.actual
+    # States are words the importer reads, or blank where they carry no data.
+    actual_words = {r["actual"] for r in rows if not re.fullmatch(r"-?\d+(\.\d+)?", r["actual"])}
+    assert actual_words <= {"", "not due"}
+    assert {r["official_rag"] for r in rows} <= {"", "Red", "Amber", "Green"}
+    assert "Not rated" not in {r["computed_rag"] for r in rows}
+    not_due = raw[raw["not_due"].astype(bool)]
+    assert len(not_due)
+    assert {
+        by_key[r.ref, Period.from_key(r.period).label]["actual"] for r in not_due.itertuples()
+    } == {"not due"}
+    pi03 = by_key["PI-03", "Q3 2023-24"]
+    assert (pi03["official_rag"], pi03["computed_rag"]) == ("Green", "Red")
+    assert (pi03["commentary"], pi03["commentary_internal"]) == ("Agreed with the auditor", "yes")
+
+
+def test_export_then_load_the_same_file_changes_nothing(varied_db, tmp_path, snap):
+    """Round trip: the editor's export loads back with no problem and no note, and writes no batch."""
+    sample_db = varied_db
+    out = tmp_path / "values.csv"
+    assert run(sample_db, "export", "-o", str(out)).returncode == 0
+    before = snap(sample_db)
+    result = run(sample_db, "load", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # not a single problem, nor a note about an unread column
+    assert result.stdout == "Nothing to load: every row in the file already matches the database.\n"
+    assert snap(sample_db) == before
+
+
+def test_an_edited_export_row_keeps_the_official_rag_it_had(sample_db, tmp_path):
+    """Editing a value in the export does not turn the computed RAG into an official one: PI-02 at
+    95% against a 90% target is Green, whatever it was rated before."""
+    out = tmp_path / "values.csv"
+    assert run(sample_db, "export", "-o", str(out)).returncode == 0
+    rows = read_export(out)
+    row = next(r for r in rows if r["ref"] == "PI-02" and r["period"] == "Q3 2023-24")
+    assert row["official_rag"] == ""
+    row["actual"], row["target"] = "95", "90"
+    row["computed_rag"] = "Red"  # a stale derived column in the file is not loaded
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run(sample_db, "load", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "indicator values: 0 new, 1 changed" in result.stdout
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        values = store.tidy_values()
+    finally:
+        store.dispose()
+    stored = values[(values["ref"] == "PI-02") & (values["period"] == 20233)].iloc[0]
+    assert stored["actual"] == 95 and stored["target"] == 90
+    assert stored["official_rag"] is None or pd.isna(stored["official_rag"])
+    assert (
+        rate(values[(values["ref"] == "PI-02") & (values["period"] == 20233)])["rag"].iloc[0]
+        == "Green"
+    )
 
 
 # -- usage and locking ------------------------------------------------------------------------------------
@@ -373,3 +477,66 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
         "through the dashboard's Data page instead.\n"
     )
     assert snap(sample_db) == before
+
+
+# -- published quarters -------------------------------------------------------------------------------
+
+
+def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason(
+    sample_db, tmp_path, snap
+):
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        store.publish(parse_period("Q3 2023-24"), "publisher")
+    finally:
+        store.dispose()
+    late = write_rows(tmp_path / "late.csv", [
+        ["Ref", "Quarter", "Actual"], ["PI-02", "Q3 2023-24", "95"],
+    ])  # fmt: skip
+    before = snap(sample_db)
+    refused = run(sample_db, "load", str(late))
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        "Refused: late.csv would change 1 published figure (Q3 2023-24); nothing was loaded. A "
+        "published quarter is the record Cabinet saw: change it only as a revision of published "
+        "figures, with a reason.",
+        "  Q3 2023-24 indicator values PI-02 actual: '72.4' -> '95'",
+        '  To revise them, load again with --revise-published --reason "why the figures change".',
+    ]
+    assert run(sample_db, "load", str(late), "--dry-run").returncode == 1
+    no_reason = run(sample_db, "load", str(late), "--revise-published")
+    assert no_reason.returncode == 2
+    assert "--revise-published needs --reason TEXT" in no_reason.stderr
+    assert snap(sample_db) == before
+
+    revised = run(
+        sample_db, "load", str(late), "--revise-published", "--reason", "Late FOI returns",
+        "--user", "jo",
+    )  # fmt: skip
+    assert revised.returncode == 0, revised.stderr
+    assert "Loaded late.csv as batch 2." in revised.stdout
+    assert (
+        "  revised 1 published figure:\n    Q3 2023-24 indicator values PI-02 actual: '72.4' -> '95'\n"
+        in revised.stdout
+    )
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        record = store.read("SELECT * FROM published_revisions")
+    finally:
+        store.dispose()
+    assert record[
+        ["batch_id", "item", "field", "old_value", "new_value", "revised_by", "reason"]
+    ].values.tolist() == [[2, "PI-02", "actual", "72.4", "95", "jo", "Late FOI returns"]]
+
+    undone = run(sample_db, "rollback", "2", "--user", "sam")
+    assert undone.returncode == 0, undone.stderr
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        record = store.read("SELECT rolled_back_by FROM published_revisions")
+        actual = store.read(
+            "SELECT actual FROM indicator_values WHERE ref = 'PI-02' AND period = 20233"
+        )
+    finally:
+        store.dispose()
+    assert record["rolled_back_by"].tolist() == ["sam"]
+    assert actual["actual"].tolist() == pytest.approx([72.4])

@@ -1,196 +1,229 @@
-"""Comparisons that compare like with like: cumulative and seasonal measures against the same quarter a
-year earlier, changes in the unit's own terms, movers ranked against their tolerance.
-
-The defect these protect against: "Biggest improvements" put council tax collected (cumulative from
-April, 56% -> 84.1% from Q2 to Q3) on top as "+50%", beside business rates and the arts centre in
-pantomime season.
-"""
+"""Benchmarking end to end: comparator files load (and are refused when wrong), the views rank Harrow
+as the rules say, and the Comparisons page shows the rank and quartile of a known measure."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from apptest_helpers import run_page
+import sqlalchemy as sa
 
-from harrow_dash import views
-from harrow_dash.comparisons import Pattern, change_text, movement, parse_pattern
-from harrow_dash.filters import Filters
-from harrow_dash.ingest.problems import LoadRefused
+from harrow_dash import comparisons, schema
+from harrow_dash.areas import HARROW, LONDON_BOROUGHS
+from harrow_dash.benchmarking import standing
+from harrow_dash.ingest.comparators import parse_comparator_period
+from harrow_dash.ingest.load import rollback
 from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
 from harrow_dash.store import Store
+from tests.apptest_helpers import app_env as _app_env
+from tests.apptest_helpers import page_bytes, run_page
 
+PAGE = "pages/7_Comparisons.py"
 Q3 = parse_period("Q3 2023-24")
-RULES = RuleSettings()
-
-# -- the rules --------------------------------------------------------------------------------------
+HEADER = ["Area code", "Area name", "Measure id", "Measure name", "Period", "Value", "Source"]
 
 
-@pytest.mark.parametrize(
-    ("text", "pattern"),
-    [
-        ("cumulative", Pattern.CUMULATIVE),
-        ("Cumulative", Pattern.CUMULATIVE),
-        ("year to date", Pattern.CUMULATIVE),
-        ("seasonal", Pattern.SEASONAL),
-        ("", Pattern.NEITHER),
-        ("no", Pattern.NEITHER),
-        ("neither", Pattern.NEITHER),
-    ],
-)
-def test_cumulative_or_seasonal_is_read_in_its_usual_spellings(text: str, pattern: Pattern) -> None:
-    assert parse_pattern(text) is pattern
+# -- loading ----------------------------------------------------------------------------------------
 
 
-def test_an_unknown_pattern_is_refused_with_the_choices() -> None:
-    with pytest.raises(ValueError, match="use cumulative, seasonal or leave it blank"):
-        parse_pattern("monthly")
-
-
-def test_only_cumulative_and_seasonal_measures_compare_with_a_year_earlier() -> None:
-    assert Pattern.CUMULATIVE.compares_with_year and Pattern.SEASONAL.compares_with_year
-    assert not Pattern.NEITHER.compares_with_year
-
-
-@pytest.mark.parametrize(
-    ("now", "earlier", "unit", "text"),
-    [
-        (84.1, 56.0, "%", "+28.1 pp"),  # percentage points, not "+50%"
-        (41.2, 44.9, "%", "\u22123.7 pp"),
-        (236, 221, "seconds", "+15 seconds"),
-        (41800, 28900, "count", "+12,900"),
-        (4_100_000, 4_800_000, "\u00a3", "\u2212\u00a3700k"),
-        (9.2, 9.2, "days", "no change"),
-    ],
-)
-def test_a_change_is_given_in_the_units_own_terms(now, earlier, unit, text) -> None:
-    assert change_text(now, earlier, unit) == text
-
-
-def test_a_movement_is_measured_in_tolerances_of_the_target() -> None:
-    # Target 90%, tolerance 5%: the Amber band is 4.5 points wide; 3 points better is 2/3 of it.
-    assert movement(84.0, 81.0, "higher", 90.0, tolerance=0.05) == pytest.approx(3 / 4.5)
-    # Lower is better: a fall is an improvement.
-    assert movement(38, 47, "lower", 30.0, tolerance=0.1) == pytest.approx(9 / 3)
-    # For a band, getting closer to the band is better; inside it there is no further gain.
-    assert movement(96, 90, "band", 95.0, 98.0, 0.05) == pytest.approx(5 / (95 * 0.05))
-    # No target: the earlier value stands in for it.
-    assert movement(110, 100, "higher", None) == pytest.approx(10 / (100 * 0.05))
-
-
-def test_a_large_relative_change_on_a_loose_target_ranks_below_a_small_one_on_a_tight_target() -> (
-    None
-):
-    """Raw relative change would rank 10 -> 15 (+50%) first; against tolerance it is small."""
-    loose = movement(15, 10, "higher", 100.0, tolerance=0.5)  # 5 of a 50-wide band
-    tight = movement(91, 90, "higher", 95.0, tolerance=0.01)  # 1 of a 0.95-wide band
-    assert tight > loose
-
-
-# -- the sample, as the Overview shows it -----------------------------------------------------------
-
-
-def test_cumulative_and_seasonal_measures_are_compared_with_a_year_earlier(
+def test_the_sample_ships_33_boroughs_for_15_or_more_indicators_over_8_quarters(
     sample_store: Store,
 ) -> None:
-    ov = views.overview(sample_store, Filters(period=Q3), RULES)
-    assert ov is not None
-    movers = pd.concat([ov.improvements, ov.deteriorations]).set_index("ref")
-    # Council tax collected (cumulative): 84.6% in Q3 2022-23, 84.1% now: a small deterioration,
-    # not the "+50%" improvement on Q2's 56%.
-    assert "PI-04" not in set(ov.improvements["ref"])
-    assert movers.at["PI-04", "compared_with"] == "Q3 2022-23"
-    assert movers.at["PI-04", "change_text"] == "\u22120.5 pp"
-    # Arts centre attendances (seasonal): against Q3 2022-23, not against the quieter Q2.
-    assert movers.at["PI-25", "compared_with"] == "Q3 2022-23"
-    assert movers.at["PI-25", "previous_text"] == "36,900"
-    # Everything else against last quarter.
-    others = movers.drop(index=[r for r in ("PI-04", "PI-05", "PI-25") if r in movers.index])
-    assert set(others["compared_with"]) == {"Q2 2023-24"}
+    inds = sample_store.benchmarked_indicators()
+    assert len(inds) >= 15
+    values = sample_store.comparator_values(list(inds["measure"]))
+    per_measure = values.groupby("measure").agg(
+        areas=("area_code", "nunique"), periods=("period", "nunique")
+    )
+    assert (per_measure["areas"] == 33).all()
+    assert (per_measure["periods"] >= 8).sum() >= 15
+    assert set(values["area_code"]) == set(LONDON_BOROUGHS)
 
 
-def test_movers_are_ranked_by_change_relative_to_tolerance(sample_store: Store) -> None:
-    ov = views.overview(sample_store, Filters(period=Q3), RULES)
-    assert ov is not None
-    inds = ov.indicators.set_index("ref")
-    for frame, sign in ((ov.improvements, 1), (ov.deteriorations, -1)):
-        scores = list(frame["change"])
-        assert scores == sorted(scores, reverse=sign > 0)
-        for r in frame.itertuples():
-            i = inds.loc[r.ref]
-            earlier = i["year_actual"] if r.compared_with == "Q3 2022-23" else i["prev_actual"]
-            expected = movement(
-                i["actual"], earlier, i["polarity"], i["target"], i["target_upper"], i["tolerance"]
-            )
-            assert r.change == pytest.approx(expected)
-            assert sign * r.change > 0
+def test_comparator_file_refusals_name_row_and_column(
+    store: Store, write_csv, prepare_files, db_snapshot
+) -> None:
+    before = db_snapshot(store)
+    path = write_csv(
+        "lginform.csv",
+        [
+            HEADER,
+            ["E09000015", "Harrow", "M1", "Measure one", "Q3 2023-24", "84.1", ""],
+            ["E9000015", "Harrow", "M1", "Measure one", "Q2 2023-24", "80", ""],
+            ["E09000003", "Barnet", "M1", "Measure one", "2023", "80", ""],
+            ["E09000005", "Brent", "M1", "Measure one", "Q3 2023-24", "lots", ""],
+            ["E09000015", "Harrow", "M1", "Measure one", "Q3 2023-24", "84", ""],
+            ["E09000009", "Ealing", "M1", "Measure one", "Q3 2023-24", "inf", ""],
+        ],
+    )
+    plan = prepare_files(store, path)
+    messages = {(p.row, p.column, p.message) for p in plan.problems}
+    assert (
+        3,
+        'A ("Area code")',
+        "'E9000015' is not an ONS GSS area code (a letter and eight digits, e.g. E09000015).",
+    ) in messages
+    assert any(
+        r == 4 and c == 'E ("Period")' and "calendar year" in m and "2023-24" in m
+        for r, c, m in messages
+    )
+    assert (5, 'F ("Value")', "'lots' is not a number (value).") in messages
+    assert any(r == 6 and "duplicate" in m for r, _, m in messages)
+    assert (7, 'F ("Value")', "the value is not a finite number.") in messages
+    assert db_snapshot(store) == before
 
 
-def test_percentage_changes_are_in_percentage_points(sample_store: Store) -> None:
-    ov = views.overview(sample_store, Filters(period=Q3), RULES)
-    assert ov is not None
-    movers = pd.concat([ov.improvements, ov.deteriorations])
-    pct = movers[movers["actual_text"].str.endswith("%")]
-    assert len(pct), "the sample's movers should include a percentage"
-    assert all(t.endswith(" pp") for t in pct["change_text"])
+def test_comparator_load_rolls_back_exactly(store: Store, write_csv, load_files, db_snapshot):
+    before = db_snapshot(store)
+    path = write_csv(
+        "c.csv",
+        [HEADER, ["E09000015", "Harrow", "M1", "Measure one", "2022/23", "[c]", "Oflog"]],
+    )
+    result = load_files(store, path)
+    rows = store.read(sa.select(schema.comparator_values))
+    assert rows.loc[0, "period"] == 20220 and bool(rows.loc[0, "suppressed"])
+    assert pd.isna(rows.loc[0, "value"])
+    assert result.batch_id is not None
+    rollback(store, result.batch_id, "tester")
+    after = db_snapshot(store)
+    assert {k: v for k, v in after.items() if k != "load_batches"} == {
+        k: v for k, v in before.items() if k != "load_batches"
+    }
 
 
-# -- loading the column ---------------------------------------------------------------------------
-
-HEADER = (
-    "ref,name,priority,unit,polarity,cumulative_or_seasonal,period,actual,target\n"
-    "X-01,Rent collected,A council that puts residents first,%,higher,cumulative,Q1 2023-24,24,25\n"
-    "X-02,Library visits,A council that puts residents first,count,higher,seasonal,Q1 2023-24,900,1000\n"
-    "X-03,Calls answered,A council that puts residents first,%,higher,,Q1 2023-24,90,95\n"
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("Q3 2023-24", 20233), ("2023-24", 20230), ("2023/24", 20230), ("2023/2024", 20230)],
 )
+def test_comparator_periods_are_quarters_or_financial_years(text: str, key: int) -> None:
+    assert parse_comparator_period(text) == key
 
 
-def test_the_importer_stores_whether_a_measure_is_cumulative_or_seasonal(
-    store: Store, write_csv, load_files
+@pytest.mark.parametrize("text", ["2023", "2023-25", "Q5 2023-24", "Sep"])
+def test_comparator_periods_that_cannot_be_read_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_comparator_period(text)
+
+
+# -- the views ----------------------------------------------------------------------------------------
+
+
+def _comparison(store: Store, ref: str, group: str = "All London boroughs"):
+    inds = store.benchmarked_indicators()
+    row = inds[inds["ref"] == ref].iloc[0].to_dict()
+    values = store.comparator_values([row["measure"]])
+    groups = comparisons.available_groups(store.comparison_groups())
+    return (
+        comparisons.compare_measure(row, values, store.area_names(), groups[group], Q3, 5),
+        values,
+        row,
+    )
+
+
+def test_view_rank_matches_the_rule_on_the_raw_values(sample_store: Store) -> None:
+    result, values, row = _comparison(sample_store, "PI-12")
+    at = values[values["period"] == Q3.key]
+    expected = standing(
+        dict(zip(at["area_code"], at["value"], strict=True)),
+        list(LONDON_BOROUGHS),
+        HARROW,
+        row["polarity"],
+        suppressed=at.loc[at["suppressed"], "area_code"],
+    )
+    assert result.standing == expected
+    assert result.period_key == Q3.key
+    ours = sample_store.read(
+        "SELECT actual FROM indicator_values WHERE ref = 'PI-12' AND period = 20233"
+    )
+    assert float(at.loc[at["area_code"] == HARROW, "value"].iloc[0]) == ours["actual"].iloc[0]
+
+
+def test_small_counts_of_people_stay_suppressed_even_if_the_file_gives_them(
+    sample_store: Store,
 ) -> None:
-    load_files(store, write_csv("ind.csv", HEADER))
-    snap = views.indicators_at(store, Filters(period=parse_period("Q1 2023-24")), RULES)
-    got = dict(zip(snap["ref"], snap["cumulative_or_seasonal"], strict=True))
-    assert got["X-01"] == "cumulative"
-    assert got["X-02"] == "seasonal"
-    assert got["X-03"] is None or pd.isna(got["X-03"])
+    with sample_store.begin() as conn:
+        conn.execute(
+            sa.update(schema.comparator_values)
+            .where(schema.comparator_values.c.measure == "ILL-HOUS-02")
+            .values(value=3.0, suppressed=False)
+        )
+    result, _, _ = _comparison(sample_store, "PI-37")
+    assert result.standing is not None and result.standing.rank is None
+    assert result.standing.ranked == 0
+    assert result.standing.suppressed + result.standing.missing == 33
+    assert "3" not in set(comparisons.display_table(result, 5)["Value"])
 
 
-def test_a_wrong_cumulative_or_seasonal_value_names_its_row_and_column(
-    store: Store, write_csv, load_files
+def test_an_annual_measure_uses_the_latest_year_that_has_ended(sample_store: Store) -> None:
+    result, _, _ = _comparison(sample_store, "PI-44")
+    assert result.period_label == "year 2022-23"
+
+
+def test_loaded_groups_are_offered_beside_the_london_ones(sample_store: Store) -> None:
+    groups = comparisons.available_groups(sample_store.comparison_groups())
+    assert list(groups)[:3] == ["All London boroughs", "Outer London", "Inner London"]
+    neighbours = groups["Statistical neighbours (illustrative)"]
+    assert HARROW in neighbours.members and len(neighbours.members) == 11
+    result, _, _ = _comparison(sample_store, "PI-12", neighbours.name)
+    assert result.standing is not None and result.standing.group_size == 11
+
+
+def test_public_store_sees_comparators_only_up_to_the_latest_published_quarter(
+    sample_store: Store,
 ) -> None:
-    bad = HEADER.replace(",seasonal,", ",sometimes,")
-    with pytest.raises(LoadRefused) as caught:
-        load_files(store, write_csv("ind.csv", bad))
-    text = " ".join(str(p) for p in caught.value.problems)
-    assert "sometimes" in text and "cumulative, seasonal" in text
-    assert "row 3" in text.lower() or "3" in text
+    with sample_store.begin() as conn:
+        conn.execute(sa.delete(schema.published_quarters))
+    sample_store.publish(parse_period("Q1 2023-24"), "tester")
+    public = sample_store.public_view()
+    values = public.comparator_values(["ILL-CTAX-01"])
+    assert values["period"].max() == parse_period("Q1 2023-24").key
 
 
-# -- the Overview page -------------------------------------------------------------------------------
+# -- the page -------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def overview_env(sample_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Store:
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text("", encoding="utf-8")
-    monkeypatch.setenv("HARROW_DASH_SECRETS", str(secrets))
-    monkeypatch.setenv("HARROW_DASH_DATABASE_URL", sample_store.url)
-    for name in ("HARROW_DASH_PUBLIC", "HARROW_DASH_SUPPRESSION", "HARROW_DASH_EDITORS"):
-        monkeypatch.delenv(name, raising=False)
-    return sample_store
+def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_db_file: Path) -> Iterator:
+    import shutil
+
+    db = tmp_path / "app.duckdb"
+    shutil.copyfile(sample_db_file, db)
+    yield from _app_env(monkeypatch, tmp_path, db)
 
 
-def test_overview_movers_tables_say_what_they_compare_with(overview_env: Store) -> None:
-    from apptest_helpers import clear_streamlit_caches
+def test_comparisons_page_states_rank_and_quartile_for_a_known_measure(
+    app_env, sample_db_file: Path
+) -> None:
+    store = Store(f"duckdb:///{sample_db_file}")
+    try:
+        expected, _, _ = _comparison(store, "PI-12")
+    finally:
+        store.dispose()
+    assert expected.standing is not None and expected.standing.rank is not None
+    at = run_page(PAGE, query={"quarter": "Q3 2023-24", "measure": "PI-12"})
+    assert not at.exception and not at.error
+    sentence = expected.standing.describe("London boroughs")
+    shown = [m.value for m in at.markdown]
+    assert any(sentence in str(v) for v in shown), shown
+    assert at.selectbox(key="cmp_measure").value == "PI-12"
+    body = page_bytes(at)
+    assert b"Where Harrow stands" in body
+    assert len(at.get("vega_lite_chart")) == 2
 
-    clear_streamlit_caches()
-    at = run_page("app.py", query={"quarter": Q3.label})
-    assert not at.exception
-    # AppTest finds a plain st.dataframe by position, not key: the movers tables by their columns.
-    movers = [d.value for d in at.dataframe if "Compared with" in d.value.columns]
-    assert len(movers) == 2  # improvements, then deteriorations
-    improvements = movers[0]
-    assert list(improvements.columns) == ["Indicator", "Compared with", "Then", "Now", "Change"]
-    assert not improvements["Change"].str.contains("%").any()  # never a relative change
-    assert "PI-04 Council tax collected in year (cumulative)" not in set(improvements["Indicator"])
+
+def test_comparisons_page_follows_the_group_in_the_link(app_env) -> None:
+    at = run_page(
+        PAGE,
+        query={"quarter": "Q3 2023-24", "measure": "PI-12", "group": "Outer London"},
+    )
+    assert at.selectbox(key="cmp_group").value == "Outer London"
+    assert any("outer London boroughs" in str(m.value) for m in at.markdown)
+
+
+def test_comparisons_page_unknown_group_in_link_is_said_as_text(app_env) -> None:
+    at = run_page(PAGE, query={"group": "[x](https://evil.example)"})
+    assert at.selectbox(key="cmp_group").value == "All London boroughs"
+    assert any("not in the data" in str(i.value) for i in at.info)
+    assert b"evil.example" not in page_bytes(at).replace(b"evil.example)", b"")

@@ -27,7 +27,7 @@ from apptest_helpers import clear_streamlit_caches, page_bytes, run_page
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash import explore, schema, slides, views
+from harrow_dash import explore, open_data, schema, slides, views
 from harrow_dash.briefing import briefing_document
 from harrow_dash.charts import describe_trend, trend_chart
 from harrow_dash.disclosure import WITHHELD, disclosed, hidden_values
@@ -227,6 +227,8 @@ def build_generated_db(folder: Path) -> Path:
     plan = prepare(db, [FileInput(p.name, p.read_bytes()) for p in (inds, hls)])
     assert plan.ok, plan.problems
     commit(db, plan, "tester")
+    for label in QUARTERS:  # published, so the public view and the open data hold them
+        db.publish(parse_period(label), "tester")
     db.dispose()
     return folder / "generated.duckdb"
 
@@ -317,8 +319,11 @@ def render_outputs(db: Store, period: Period, charted: list[str]) -> dict[str, o
     out["briefing pack"] = _zip_parts(doc)
     deck = slides.build_deck(ov)
     out["slides"] = [slides.slide_html(s, len(deck), period, False) for s in deck.slides]
-    tidy = tidy_export(db.tidy_values(), RULES)
+    public = db.public_view()
+    tidy = tidy_export(public.tidy_values(), RULES, public=True)
     out["public tidy export"] = tidy.to_csv(index=False)
+    package = open_data.build(public, RULES, created=dt.datetime(2024, 1, 1))
+    out["open data package"] = {n: hashlib.sha256(b).hexdigest() for n, b in package.items()}
     return out
 
 

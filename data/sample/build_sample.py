@@ -5,6 +5,8 @@ Writes three CSV files next to this script:
 * ``indicators.csv``  one row per performance indicator per quarter, Q1 2021-22 to Q4 2023-24
 * ``actions.csv``     one row per flagship action (or reporting line) per quarter, Q1-Q3 2023-24
 * ``highlights.csv``  achievements and areas for improvement per priority per quarter
+* ``comparators.csv`` and ``comparison_groups.csv`` (by ``build_comparators.py``): other London
+  boroughs' values for 18 of the indicators, for benchmarking
 
 ALL figures are invented for demonstration. Only the Q3 2023-24 achievement and improvement themes
 follow the council's real Cabinet report (paraphrased). The output is deterministic (fixed seed).
@@ -848,8 +850,11 @@ def check():
 
 
 def main():
-    ind_df = build_indicators()
+    import build_comparators  # beside this script: the benchmarking sample
+
+    ind_df = build_comparators.add_benchmark_measures(build_indicators())
     write(ind_df, "indicators.csv")
+    build_comparators.write(ind_df)
     write(build_actions(), "actions.csv")
     write(build_highlights(ind_df), "highlights.csv")
     check()

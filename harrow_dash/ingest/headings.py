@@ -7,7 +7,9 @@ Layouts:
 * ``tidy``: one row per indicator per quarter (has a quarter column and an actual column);
 * ``scorecard``: one row per indicator, one column per quarter (headings such as ``Q3 2023-24``);
 * ``actions``: flagship action statuses, one row per action (line) per quarter;
-* ``highlights``: achievements and areas for improvement.
+* ``highlights``: achievements and areas for improvement;
+* ``comparators`` and ``groups``: other areas' values and named comparison groups
+  (see :mod:`harrow_dash.ingest.comparators`).
 """
 
 from __future__ import annotations
@@ -94,6 +96,15 @@ INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "personal data",
     ),
     "source": ("source", "data source", "system"),
+    "benchmark_measure": (
+        "benchmark measure",
+        "benchmark measure id",
+        "comparator measure",
+        "comparator measure id",
+        "lg inform metric",
+        "lg inform measure",
+        "oflog metric",
+    ),
     "cumulative_or_seasonal": (
         "cumulative or seasonal",
         "cumulative/seasonal",
@@ -159,7 +170,63 @@ HIGHLIGHT_FIELDS: dict[str, tuple[str, ...]] = {
     "action_ref": ("action ref", "action", "fa ref", "related action", "flagship action ref"),
 }
 
+# Columns the dashboard works out itself (its own exports carry them beside the data): recognised,
+# not loaded, and not reported as unknown. "official rag" is the RAG supplied, which *is* loaded.
+DERIVED_HEADINGS = frozenset(
+    {
+        "computed rag",
+        "calculated rag",
+        "state",
+        "reporting state",
+        "data-quality note",
+        "rag note",
+    }
+)
+
+COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "area_code": (
+        "area code",
+        "gss code",
+        "ons code",
+        "area gss code",
+        "la code",
+        "local authority code",
+        "geography code",
+        "area id",
+    ),
+    "area_name": (
+        "area name",
+        "area",
+        "local authority",
+        "local authority name",
+        "authority",
+        "la name",
+        "geography name",
+        "council",
+    ),
+    "measure": (
+        "measure id",
+        "metric id",
+        "measure code",
+        "metric code",
+        "measure ref",
+        "benchmark measure",
+        "indicator id",
+    ),
+    "measure_name": ("measure name", "measure", "metric", "metric name", "indicator name"),
+    "period": ("period", "time period", "quarter", "year", "financial year", "period label"),
+    "value": ("value", "data value", "figure", "actual", "metric value"),
+    "source": ("source", "data source", "publisher", "dataset"),
+}
+GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "group_name": ("group", "group name", "comparison group", "comparator group"),
+    "area_code": COMPARATOR_FIELDS["area_code"],
+    "area_name": COMPARATOR_FIELDS["area_name"],
+}
+
 LAYOUT_FIELDS = {
+    "comparators": COMPARATOR_FIELDS,
+    "groups": GROUP_FIELDS,
     "tidy": INDICATOR_FIELDS,
     "scorecard": INDICATOR_FIELDS,
     "actions": ACTION_FIELDS,
@@ -253,7 +320,7 @@ def match_header(cells: list[object]) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
     # pass for a flagship-action sheet ("title" and "status" have those spellings too).
-    for layout in ("tidy", "scorecard", "highlights", "actions"):
+    for layout in ("comparators", "groups", "tidy", "scorecard", "highlights", "actions"):
         lookup = _LOOKUPS[layout]
         fields: dict[int, str] = {}
         quarters: dict[int, tuple[Period, str]] = {}
@@ -269,6 +336,8 @@ def match_header(cells: list[object]) -> HeaderMatch | None:
                 unknown[i] = str(cells[i]).strip()
         names = set(fields.values())
         ok = {
+            "comparators": {"area_code", "measure", "period", "value"} <= names,
+            "groups": {"group_name", "area_code"} <= names and "value" not in names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
             "tidy": {"ref", "period", "actual"} <= names,

@@ -6,6 +6,15 @@ says how many rows are new, changed and unchanged (with old and new values) or l
 loads nothing, and a file identical to what is stored changes nothing. ``rollback`` restores exactly
 the rows a batch replaced and removes the rows it added.
 
+A published quarter is the record Cabinet saw. A load that would add or change any of its indicator
+values (actual, target, RAG, commentary, benchmark, not-due flag), flagship action statuses
+(status, commentary) or highlights is refused (:class:`PublishedChangeRefused`, listing every change)
+unless the editor revises published figures on purpose and says why (:class:`Revision`). A revision
+is recorded field by field in ``published_revisions`` (who, when, why, old and new values). Indicator
+definitions are not per quarter and are not locked. Rolling back a revision batch restores the
+published figures and marks its revision rows rolled back; rolling back an ordinary batch whose
+figures are in a published quarter is refused.
+
 Comparison and writing happen in SQL over staging tables (DuckDB reads the pandas frames directly, which
 is what makes a million-row load take seconds, not minutes).
 """
@@ -23,6 +32,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harrow_dash import schema as s
+from harrow_dash.ingest.comparators import (
+    AREA_COLUMNS,
+    COMPARATOR_VALUE_COLUMNS,
+    GROUP_COLUMNS,
+    MEASURE_COLUMNS,
+)
 from harrow_dash.ingest.parse import parse_sheets
 from harrow_dash.ingest.problems import LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
@@ -52,6 +67,10 @@ DATA_TABLES = (
     "flagship_actions",
     "action_statuses",
     "highlights",
+    "areas",
+    "comparator_measures",
+    "comparator_values",
+    "comparison_groups",
 )
 TABLE_LABELS = {
     "indicators": "indicator definitions",
@@ -59,7 +78,30 @@ TABLE_LABELS = {
     "flagship_actions": "flagship actions",
     "action_statuses": "action statuses",
     "highlights": "highlights",
+    "areas": "comparator areas",
+    "comparator_measures": "comparator measures",
+    "comparator_values": "comparator values",
+    "comparison_groups": "comparison group members",
 }
+
+
+PUBLISHED_CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
+NEW_ROW_FIELD = "(new row)"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """An editor's decision to change figures of published quarters, and why."""
+
+    reason: str
+
+
+class PublishedChangeRefused(Exception):
+    """The load would change a published quarter and was not made as a revision with a reason."""
+
+    def __init__(self, plan: LoadPlan, message: str):
+        self.plan = plan
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -83,6 +125,14 @@ class LoadPlan:
     incoming: Incoming | None = None
     tables: dict[str, TableChange] = field(default_factory=dict)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # table, key, field, old, new
+    # New and changed figures in published quarters: table, period, item, field, old, new.
+    published_changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
+    )
+
+    @property
+    def changes_published(self) -> bool:
+        return len(self.published_changes) > 0
 
     @property
     def ok(self) -> bool:
@@ -145,6 +195,14 @@ def _type_sql(col: sa.Column) -> str:
     return "VARCHAR"
 
 
+COMPARATOR_COLUMNS = {
+    "areas": AREA_COLUMNS,
+    "comparator_measures": MEASURE_COLUMNS,
+    "comparator_values": COMPARATOR_VALUE_COLUMNS,
+    "comparison_groups": GROUP_COLUMNS,
+}
+
+
 def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
     return {
         "indicators": (incoming.indicators, INDICATOR_COLUMNS),
@@ -152,6 +210,10 @@ def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
         "flagship_actions": (incoming.actions, ACTION_COLUMNS),
         "action_statuses": (incoming.statuses, STATUS_COLUMNS),
         "highlights": (incoming.highlights, HIGHLIGHT_COLUMNS),
+        **{
+            name: (incoming.comparators.get(name), COMPARATOR_COLUMNS[name])
+            for name in COMPARATOR_COLUMNS
+        },
     }
 
 
@@ -273,6 +335,56 @@ class _Stager:
                     )
         return pd.DataFrame(out, columns=["table", "key", "field", "old", "new"])
 
+    def published_changes(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """New and changed fields of rows in published quarters (compared by :meth:`compare`)."""
+        keys = list(s.LOADED_TABLES[name])
+        on = " AND ".join(f"e.{k} = m.{k}" for k in keys)
+        cols = [c for c in columns if c not in keys]
+        select = ", ".join(
+            [
+                *(f"m.{k}" for k in keys),
+                "m.is_new",
+                *(f"m.{c} AS new_{c}" for c in cols),
+                *(f"e.{c} AS old_{c}" for c in cols),
+            ]
+        )
+        r = self.conn.exec_driver_sql(
+            f"SELECT {select} FROM merged_{name} m LEFT JOIN {name} e ON {on} "
+            "WHERE (m.is_new OR m.is_changed) "
+            "AND m.period IN (SELECT period FROM published_quarters)"
+        )
+        df = pd.DataFrame(r.fetchall(), columns=list(r.keys()))
+        out = []
+        for rec in df.to_dict("records"):
+            item = " ".join(str(rec[k]) for k in keys if k not in ("period", "text"))
+            for c in cols:
+                old, new = (None if rec["is_new"] else rec[f"old_{c}"]), rec[f"new_{c}"]
+                if rec["is_new"] and (new is None or new is False or _same(new, None)):
+                    continue
+                if rec["is_new"] or not _same(old, new):
+                    out.append(
+                        {
+                            "table": name,
+                            "period": int(rec["period"]),
+                            "item": item,
+                            "field": c,
+                            "old": _stored_text(old),
+                            "new": _stored_text(new),
+                        }
+                    )
+            if name == "highlights" and rec["is_new"]:
+                out.append(
+                    {
+                        "table": name,
+                        "period": int(rec["period"]),
+                        "item": item,
+                        "field": "text",
+                        "old": None,
+                        "new": str(rec["text"]),
+                    }
+                )
+        return pd.DataFrame(out, columns=PUBLISHED_CHANGE_COLUMNS)
+
     def apply(self, name: str, columns: list[str], batch_id: int) -> None:
         keys = list(s.LOADED_TABLES[name])
         on = " AND ".join(f"e.{k} = m.{k}" for k in keys)
@@ -314,10 +426,21 @@ class _Stager:
 
 def _key_text(k: str, v: Any) -> str:
     if k == "period":
-        from harrow_dash.periods import Period
+        from harrow_dash.ingest.comparators import period_text
 
-        return Period.from_key(int(v)).label
+        return period_text(int(v))
     return str(v)
+
+
+def _stored_text(value: Any) -> str | None:
+    """A stored value as the text kept in a revision record (None stays None)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}" if value == int(value) and abs(value) < 1e15 else repr(value)
+    return str(value)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -357,6 +480,7 @@ def _diff(
     stager = _Stager(conn, store.is_duckdb)
     frames = _frames(plan.incoming)
     changes = []
+    published = []
     for name in DATA_TABLES:
         frame, columns = frames[name]
         if frame is None or frame.empty:
@@ -364,8 +488,18 @@ def _diff(
         plan.tables[name] = stager.compare(name, frame, columns)
         if preview and plan.tables[name].changed:
             changes.append(stager.changed_rows(name, columns))
+        if "period" in s.LOADED_TABLES[name] and (
+            plan.tables[name].added or plan.tables[name].changed
+        ):
+            published.append(stager.published_changes(name, columns))
         if batch_id is not None:
             stager.apply(name, columns, batch_id)
+    published = [p for p in published if len(p)]
+    plan.published_changes = (
+        pd.concat(published, ignore_index=True)
+        if published
+        else pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
+    )
     if preview:
         plan.changes = (
             pd.concat(changes, ignore_index=True)
@@ -405,11 +539,47 @@ def prepare(store: Store, files: Sequence[FileInput], max_bytes: int | None = No
     return plan
 
 
-def commit(store: Store, plan: LoadPlan, user: str) -> BatchResult:
+def published_change_message(plan: LoadPlan, limit: int = 20) -> str:
+    """Why a load that changes published quarters is refused, and the first ``limit`` changes."""
+    from harrow_dash.periods import Period
+
+    changes = plan.published_changes
+    quarters = ", ".join(Period.from_key(int(k)).label for k in sorted(set(changes["period"])))
+    n = len(changes)
+    lines = [
+        f"Refused: {plan.file_name} would change {n:,} published figure{'s' if n != 1 else ''} "
+        f"({quarters}); nothing was loaded. A published quarter is the record Cabinet saw: change it "
+        "only as a revision of published figures, with a reason."
+    ]
+    for row in changes.head(limit).itertuples():
+        lines.append("  " + describe_published_change(row))
+    if n > limit:
+        lines.append(f"  ... and {n - limit:,} more.")
+    return "\n".join(lines)
+
+
+def describe_published_change(row: Any) -> str:
+    from harrow_dash.periods import Period
+
+    what = TABLE_LABELS.get(row.table, row.table)
+    old = "(none)" if row.old is None else repr(str(row.old))
+    new = "(none)" if row.new is None else repr(str(row.new))
+    return f"{Period.from_key(int(row.period)).label} {what} {row.item} {row.field}: {old} -> {new}"
+
+
+def commit(
+    store: Store, plan: LoadPlan, user: str, revision: Revision | None = None
+) -> BatchResult:
     """Write a prepared load in one transaction. Refuses a plan with problems; writes nothing when
-    every row already matches the database."""
+    every row already matches the database. A load that adds or changes figures of a published
+    quarter is refused (:class:`PublishedChangeRefused`) unless ``revision`` gives a reason; then
+    each changed field is recorded in ``published_revisions``."""
     if not plan.ok or plan.incoming is None:
         raise LoadRefused(plan.problems)
+    if revision is not None and not revision.reason.strip():
+        raise PublishedChangeRefused(
+            plan, "A revision of published figures needs a reason; nothing was loaded."
+        )
     try:
         with store.begin() as conn:
             batch_id = int(conn.execute(sa.select(s.batch_id_seq.next_value())).scalar_one())
@@ -417,7 +587,11 @@ def commit(store: Store, plan: LoadPlan, user: str) -> BatchResult:
             _diff(conn, store, plan, batch_id, preview=False)
             if plan.added == 0 and plan.changed == 0:
                 raise _NothingToWrite
+            if plan.changes_published and revision is None:
+                raise PublishedChangeRefused(plan, published_change_message(plan))
             _write_batch(conn, plan, batch_id, user)
+            if plan.changes_published and revision is not None:
+                _write_revisions(conn, plan, batch_id, user, revision)
     except _NothingToWrite:
         return BatchResult(None, plan)
     return BatchResult(batch_id, plan)
@@ -445,14 +619,42 @@ def _write_batch(conn: Connection, plan: LoadPlan, batch_id: int, user: str) -> 
     )
 
 
+def _write_revisions(
+    conn: Connection, plan: LoadPlan, batch_id: int, user: str, revision: Revision
+) -> None:
+    now = dt.datetime.now().replace(microsecond=0)
+    conn.execute(
+        s.published_revisions.insert(),
+        [
+            {
+                "batch_id": batch_id,
+                "period": int(r.period),
+                "table_name": r.table,
+                "item": r.item,
+                "field": r.field,
+                "old_value": r.old,
+                "new_value": r.new,
+                "revised_by": user,
+                "revised_at": now,
+                "reason": revision.reason.strip(),
+            }
+            for r in plan.published_changes.itertuples()
+        ],
+    )
+
+
 def load(
-    store: Store, files: Sequence[FileInput], user: str, max_bytes: int | None = None
+    store: Store,
+    files: Sequence[FileInput],
+    user: str,
+    max_bytes: int | None = None,
+    revision: Revision | None = None,
 ) -> BatchResult:
     """Prepare and commit in one go; raises :class:`LoadRefused` with every problem."""
     plan = prepare(store, files, max_bytes)
     if not plan.ok:
         raise LoadRefused(plan.problems)
-    return commit(store, plan, user)
+    return commit(store, plan, user, revision)
 
 
 class RollbackRefused(Exception):
@@ -515,6 +717,7 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
                 f"Batch {batch_id} cannot be rolled back: batch {ids} later changed rows it loaded. "
                 f"Roll back batch {ids} first."
             )
+        _refuse_if_published_changes(conn, batch_id)
         restored: dict[str, int] = {}
         for name in s.LOADED_TABLES:
             cols = ", ".join(c.name for c in s.metadata.tables[name].columns)
@@ -542,13 +745,48 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
                     f"Batch {batch_id} cannot be rolled back: batch {ids} added rows that depend on "
                     f"what batch {batch_id} created. Roll back batch {ids} first."
                 )
+        now = dt.datetime.now().replace(microsecond=0)
         conn.execute(
             sa.update(b)
             .where(b.c.id == batch_id)
-            .values(
-                status="rolled back",
-                rolled_back_at=dt.datetime.now().replace(microsecond=0),
-                rolled_back_by=user,
-            )
+            .values(status="rolled back", rolled_back_at=now, rolled_back_by=user)
+        )
+        r = s.published_revisions
+        conn.execute(
+            sa.update(r)
+            .where(r.c.batch_id == batch_id)
+            .values(rolled_back_at=now, rolled_back_by=user)
         )
     return restored
+
+
+def _refuse_if_published_changes(conn: Connection, batch_id: int) -> None:
+    """Refuse to roll back an ordinary batch whose figures are in a published quarter: that would
+    change the record. A revision batch may be rolled back (it restores the published figures)."""
+    from harrow_dash.periods import Period
+
+    r = s.published_revisions
+    if conn.execute(sa.select(sa.func.count()).where(r.c.batch_id == batch_id)).scalar():
+        return
+    touched: set[int] = set()
+    for name, keys in s.LOADED_TABLES.items():
+        if "period" not in keys:
+            continue
+        for table in (name, f"{name}_history"):
+            column = "batch_id" if table == name else "replaced_by"
+            rows = conn.execute(
+                sa.text(
+                    f"SELECT DISTINCT period FROM {table} WHERE {column} = :b "
+                    "AND period IN (SELECT period FROM published_quarters)"
+                ),
+                {"b": batch_id},
+            )
+            touched.update(int(row[0]) for row in rows)
+    if touched:
+        quarters = ", ".join(Period.from_key(k).label for k in sorted(touched))
+        raise RollbackRefused(
+            f"Batch {batch_id} cannot be rolled back: it loaded figures of {quarters}, which "
+            "is published, so rolling it back would change the published record. Load the "
+            "corrected figures as a revision of published figures instead, or unpublish the "
+            "quarter first."
+        )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.ingest.readers import Sheet, describe_column
@@ -33,6 +34,7 @@ INDICATOR_META = (
     "frequency",
     "counts_people",
     "source",
+    "benchmark_measure",
     "cumulative_or_seasonal",
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
@@ -49,6 +51,8 @@ class Parsed:
     actions: list[pd.DataFrame] = field(default_factory=list)
     statuses: list[pd.DataFrame] = field(default_factory=list)
     highlights: list[pd.DataFrame] = field(default_factory=list)
+    comparators: list[pd.DataFrame] = field(default_factory=list)
+    groups: list[pd.DataFrame] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -326,15 +330,31 @@ class _SheetParser:
         )
         self.out.highlights.append(frame[ok])
 
+    def comparators(self) -> None:
+        frame, problems = read_comparator_sheet(self.sheet)
+        self.out.comparators.append(frame)
+        self.out.problems.extend(problems)
+
+    def groups(self) -> None:
+        frame, problems = read_group_sheet(self.sheet)
+        self.out.groups.append(frame)
+        self.out.problems.extend(problems)
+
 
 def parse_sheets(sheets: list[Sheet]) -> Parsed:
     out = Parsed()
     for sheet in sheets:
         parser = _SheetParser(sheet, out)
         for idx, heading in sheet.header.unknown.items():
-            from harrow_dash.ingest.headings import quarter_heading_error
+            from harrow_dash.ingest.headings import (
+                DERIVED_HEADINGS,
+                normalise,
+                quarter_heading_error,
+            )
 
             reason = quarter_heading_error(heading)
+            if normalise(heading) in DERIVED_HEADINGS:
+                continue  # worked out by the dashboard (in its own exports): not data to load
             if reason:
                 parser.problem([sheet.header.row_index + 1], idx, reason)
             else:

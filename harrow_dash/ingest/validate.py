@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.action_status import parse_action_status
-from harrow_dash.comparisons import parse_pattern
+from harrow_dash.ingest.comparators import validate_comparators
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import Problem
+from harrow_dash.movements import parse_pattern
 from harrow_dash.periods import Period
 from harrow_dash.rag import parse_polarity
 from harrow_dash.units import Unit, parse_unit
@@ -50,6 +51,7 @@ INDICATOR_COLUMNS = [
     "frequency",
     "counts_people",
     "source",
+    "benchmark_measure",
     "cumulative_or_seasonal",
 ]
 ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
@@ -78,6 +80,8 @@ class Incoming:
     highlights: pd.DataFrame
     directorates: list[str] = field(default_factory=list)
     portfolios: list[str] = field(default_factory=list)
+    # areas, comparator_measures, comparator_values, comparison_groups
+    comparators: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _norm(text: object) -> str:
@@ -525,6 +529,10 @@ class Validator:
         ]
         portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
         incoming = Incoming(ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)))
+        incoming.comparators, problems = validate_comparators(
+            self.parsed.comparators, self.parsed.groups
+        )
+        self.problems.extend(problems)
         return incoming, self.problems
 
 

@@ -181,3 +181,28 @@ def highlight_items(url: str, filters: Filters, rules: RuleSettings) -> pd.DataF
         all_indicators_at(url, period, rules),
         action_rows(url, everything),
     )
+
+
+# -- revisions of published figures (harrow_dash.revisions) ------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def revised_figures(url: str, period: Period | None) -> list:
+    """The quarter's revisions in force (none without a quarter)."""
+    from harrow_dash import revisions
+
+    if period is None:
+        return []
+    return revisions.in_force(revisions.read(store(url), [period]), period)
+
+
+def revision_notes(
+    url: str, period: Period | None, indicators: pd.DataFrame, threshold: int
+) -> dict[str, str]:
+    """Per indicator ref, "Actual revised on DATE from X (as published) to Y"."""
+    from harrow_dash import revisions
+
+    figures = revised_figures(url, period)
+    if not figures:
+        return {}
+    return revisions.indicator_notes(figures, revisions.facts_from(indicators), threshold)

@@ -121,9 +121,10 @@ def briefing_button(ctx: PageContext, key: str = "dl_briefing") -> None:
     illustrative = data.is_illustrative(ctx.store_url)
     filters, names = ctx.filters, dict(ctx.priority_names)
     threshold = ctx.rules.suppression_threshold
+    revised = data.revised_figures(ctx.store_url, ctx.period)
 
     def make_docx() -> bytes:
-        return briefing_document(ov, filters, names, illustrative, threshold)
+        return briefing_document(ov, filters, names, illustrative, threshold, revised=revised)
 
     st.download_button(
         "Briefing pack (Word)",

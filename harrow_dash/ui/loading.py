@@ -19,11 +19,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from harrow_dash import publishing
+from harrow_dash import publishing, revisions
 from harrow_dash.ingest import report
 from harrow_dash.ingest.load import (
     FileInput,
     LoadPlan,
+    PublishedChangeRefused,
+    Revision,
     RollbackRefused,
     commit,
     prepare,
@@ -214,6 +216,9 @@ def _same_preview(a: LoadPlan, b: LoadPlan) -> bool:
         a.ok == b.ok
         and counts(a) == counts(b)
         and report.changes_table(a).equals(report.changes_table(b))
+        and revisions.preview_table(a.published_changes).equals(
+            revisions.preview_table(b.published_changes)
+        )
     )
 
 
@@ -223,7 +228,13 @@ def _reset_upload() -> None:
     st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
 
 
-def _commit(ctx: PageContext, store: Store, held: HeldPlan, max_bytes: int) -> None:
+def _commit(
+    ctx: PageContext,
+    store: Store,
+    held: HeldPlan,
+    max_bytes: int,
+    revision: Revision | None = None,
+) -> None:
     plan = held.plan
     files = escape_markdown(plan.file_name)
     try:
@@ -241,21 +252,63 @@ def _commit(ctx: PageContext, store: Store, held: HeldPlan, max_bytes: int) -> N
                 )
                 st.rerun()
             plan = fresh
-        result = commit(store, plan, publishing.user_label(ctx.user))
+        result = commit(store, plan, publishing.user_label(ctx.user), revision)
     except DatabaseBusy as exc:
         st.error(str(exc), icon=":material/database:")
         return
+    except PublishedChangeRefused as exc:
+        st.session_state[PLAN_KEY] = HeldPlan(held.signature, report.database_token(store), plan)
+        _flash("error", str(exc))
+        st.rerun()
     data.clear()
     _reset_upload()
     if result.batch_id is None:
         _flash("info", f"Nothing loaded: every row in {files} already matches the database.")
     else:
+        revised = len(plan.published_changes) if revision is not None else 0
+        note = (
+            f" It revised {revised:,} published figure{'s' if revised != 1 else ''}; the revision "
+            "is recorded under Load history."
+            if revised
+            else ""
+        )
         _flash(
             "success",
             f"Loaded {files} as batch {result.batch_id}: {report.plan_sentence(plan)}. Every "
-            "page shows the new figures from its next refresh.",
+            f"page shows the new figures from its next refresh.{note}",
         )
     st.rerun()
+
+
+def revision_choice(plan: LoadPlan) -> tuple[bool, Revision | None]:
+    """For a load that changes published quarters: the changes, and the editor's choice to revise
+    them with a reason. Returns (may load, the revision or None)."""
+    if not plan.changes_published:
+        return True, None
+    changes = plan.published_changes
+    n = len(changes)
+    quarters = ", ".join(Period.from_key(int(k)).label for k in sorted(set(changes["period"])))
+    st.warning(
+        f"**This file changes {n:,} published figure{'s' if n != 1 else ''}** ({quarters}). A "
+        "published quarter is the record Cabinet saw, so the file is loaded only as a revision of "
+        "published figures: it is recorded with your name, the date and your reason, and the "
+        "dashboard and briefing pack show each revised figure as revised.",
+        icon=":material/lock:",
+    )
+    st.dataframe(revisions.preview_table(changes), hide_index=True, key="data_published_changes")
+    revise = st.checkbox("Revise published figures", key="data_revise_published")
+    reason = st.text_area(
+        "Reason for the revision (required; recorded with it)",
+        key="data_revise_reason",
+        disabled=not revise,
+        max_chars=1000,
+    )
+    if not revise:
+        return False, None
+    if not reason.strip():
+        st.caption("Give a reason to load this file as a revision.")
+        return False, None
+    return True, Revision(reason.strip())
 
 
 def load_panel(ctx: PageContext, store: Store) -> None:
@@ -284,15 +337,17 @@ def load_panel(ctx: PageContext, store: Store) -> None:
     held = _held_plan(store, files, cap * MB)
     if held is None or not show_plan(held.plan):
         return
+    may_load, revision = revision_choice(held.plan)
     left, right, _ = st.columns([1, 1, 3])
     if left.button(
-        "Load into the database",
+        "Load as a revision" if revision is not None else "Load into the database",
         type="primary",
         key="data_commit",
         icon=":material/upload:",
+        disabled=not may_load,
         help="Writes the new and changed rows as one batch, which you can roll back later.",
     ):
-        _commit(ctx, store, held, cap * MB)
+        _commit(ctx, store, held, cap * MB, revision)
     if right.button("Cancel", key="data_cancel"):
         _reset_upload()
         st.rerun()
@@ -371,6 +426,10 @@ def history_panel(ctx: PageContext, store: Store) -> None:
             "SHA-256": st.column_config.TextColumn("SHA-256", width="small"),
         },
     )
+    record = revisions.read(store)
+    if len(record):
+        st.markdown("**Revisions of published figures**")
+        st.dataframe(revisions.record_table(record), hide_index=True, key="data_revisions")
     committed = batches[batches["status"] == "committed"]
     if committed.empty:
         st.caption("Every batch has been rolled back.")

@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 from helpers import LOG_DIR, REPO_ROOT, screenshot
 
-from harrow_dash.bench import CHROMIUM_ARGS  # the flags the page bench uses too
+from benchmarks.browser import CHROMIUM_ARGS  # the flags the page bench uses too
 from harrow_dash.store import Store
 
 BROWSER_DIR = Path(__file__).resolve().parent

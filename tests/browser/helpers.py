@@ -28,7 +28,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # The page is drawn when Streamlit says on the app root that the script is not running, no skeleton
 # placeholder is left (elements whose code loads lazily show one until it arrives, after the run
 # ends), the "Running..." status widget has gone and every Vega-Lite chart has drawn its marks.
-# (harrow_dash/bench.py uses the same test for its timings.)
+# (benchmarks/browser.py uses the same test for its timings.)
 _DONE_JS = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');

@@ -1,0 +1,26 @@
+"""Benchmarks behind ``make bench`` (``python -m benchmarks``): not part of the product.
+
+One module per thing measured, each registering its sections:
+
+* ``loading``: the shipped sample and a generated million-value history loaded from CSV;
+* ``queries``: the dashboard's commonest queries on that large database;
+* ``exports``: the Word briefing pack;
+* ``browser``: the pages in headless Chromium (cold start, render, quarter change);
+* ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;
+* ``generated``: the generated histories (CSV and DuckDB files under ``bench-output/``, made once);
+* ``run``: the runner and the results table.
+
+To add a benchmark, add a module here (say ``benchmarks/postgres.py``) with one or more sections::
+
+    from benchmarks.harness import Row, Run, bench, median_row, timed
+
+    @bench("pg-load", "load 1,000,000 values into PostgreSQL (target < 15 s)")
+    def bench_pg_load(run: Run) -> list[Row]:
+        seconds, _ = timed(lambda: ...)
+        return [Row("pg-load", "load 1,000,000 values", seconds, "s", target=15.0).judge()]
+
+The runner imports it by itself (every module not starting with ``_``); ``python -m benchmarks
+--only pg-load`` runs just that section. A row with a ``target`` is judged PASS or MISS
+(``better="higher"`` for a rate or a ratio that must reach the target); a row without one is a plain
+figure; ``skip_row`` says why a section could not run (no Chromium, no PostgreSQL...).
+"""

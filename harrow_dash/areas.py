@@ -1,0 +1,87 @@
+"""Areas the council compares itself with: the 33 London local authorities by ONS GSS code, and the
+built-in comparison groups (all London, inner London, outer London).
+
+Inner and outer London follow the ONS statistical definition (Greenwich is outer London, Haringey and
+Newham are inner). Named groups such as statistical neighbours are not fixed here: they are loaded as
+data (see the comparator layouts in the README) and sit beside these built-in groups.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+HARROW = "E09000015"
+
+LONDON_BOROUGHS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "E09000001": "City of London",
+        "E09000002": "Barking and Dagenham",
+        "E09000003": "Barnet",
+        "E09000004": "Bexley",
+        "E09000005": "Brent",
+        "E09000006": "Bromley",
+        "E09000007": "Camden",
+        "E09000008": "Croydon",
+        "E09000009": "Ealing",
+        "E09000010": "Enfield",
+        "E09000011": "Greenwich",
+        "E09000012": "Hackney",
+        "E09000013": "Hammersmith and Fulham",
+        "E09000014": "Haringey",
+        "E09000015": "Harrow",
+        "E09000016": "Havering",
+        "E09000017": "Hillingdon",
+        "E09000018": "Hounslow",
+        "E09000019": "Islington",
+        "E09000020": "Kensington and Chelsea",
+        "E09000021": "Kingston upon Thames",
+        "E09000022": "Lambeth",
+        "E09000023": "Lewisham",
+        "E09000024": "Merton",
+        "E09000025": "Newham",
+        "E09000026": "Redbridge",
+        "E09000027": "Richmond upon Thames",
+        "E09000028": "Southwark",
+        "E09000029": "Sutton",
+        "E09000030": "Tower Hamlets",
+        "E09000031": "Waltham Forest",
+        "E09000032": "Wandsworth",
+        "E09000033": "Westminster",
+    }
+)
+
+INNER_LONDON: frozenset[str] = frozenset(
+    {
+        "E09000001",  # City of London
+        "E09000007",  # Camden
+        "E09000012",  # Hackney
+        "E09000013",  # Hammersmith and Fulham
+        "E09000014",  # Haringey
+        "E09000019",  # Islington
+        "E09000020",  # Kensington and Chelsea
+        "E09000022",  # Lambeth
+        "E09000023",  # Lewisham
+        "E09000025",  # Newham
+        "E09000028",  # Southwark
+        "E09000030",  # Tower Hamlets
+        "E09000032",  # Wandsworth
+        "E09000033",  # Westminster
+    }
+)
+
+OUTER_LONDON: frozenset[str] = frozenset(set(LONDON_BOROUGHS) - INNER_LONDON)
+
+# Built-in groups: name -> (member codes, how a rank reads: "8th of 33 <noun>").
+BUILT_IN_GROUPS: MappingProxyType[str, tuple[frozenset[str], str]] = MappingProxyType(
+    {
+        "All London boroughs": (frozenset(LONDON_BOROUGHS), "London boroughs"),
+        "Outer London": (OUTER_LONDON, "outer London boroughs"),
+        "Inner London": (INNER_LONDON, "inner London boroughs"),
+    }
+)
+DEFAULT_GROUP = "All London boroughs"
+
+
+def is_gss_code(text: str) -> bool:
+    """An ONS GSS code: a letter, two digits, six digits (``E09000015``)."""
+    return len(text) == 9 and text[0].isalpha() and text[0].isupper() and text[1:].isdigit()

@@ -1,0 +1,270 @@
+"""Revisions of published figures: reading the record, and saying in words what was revised.
+
+A published quarter is the record Cabinet saw. A load that changes it must be made as a revision with
+a reason (:mod:`harrow_dash.ingest.load`), which records every changed field in
+``published_revisions``. The dashboard shows the figures as they now stand and, beside each revised
+one, "Revised on DATE" with the figure as published, so a reader always sees both; the briefing pack
+lists the revised figures of its quarter. A rolled-back revision stays in the record, marked so, and
+is no longer shown as in force.
+
+No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from harrow_dash import schema as s
+from harrow_dash.ingest.load import TABLE_LABELS
+from harrow_dash.periods import Period
+from harrow_dash.store import Store
+from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
+from harrow_dash.units import format_number
+
+FIELD_WORDS = {
+    "actual": "actual",
+    "target": "target",
+    "target_upper": "top of target range",
+    "official_rag": "official RAG",
+    "commentary": "commentary",
+    "commentary_internal": "commentary is internal",
+    "benchmark": "benchmark",
+    "benchmark_label": "benchmark name",
+    "not_due": "not due",
+    "status": "status",
+    "text": "highlight",
+}
+_NUMBER_FIELDS = {"actual", "target", "target_upper", "benchmark"}
+SINGULAR = {
+    "indicator_values": "indicator value",
+    "action_statuses": "flagship action status",
+    "highlights": "highlight",
+}
+
+PREVIEW_COLUMNS = ["Quarter", "What", "Item", "Field", "Published value", "New value"]
+RECORD_COLUMNS = [
+    "Batch",
+    "Quarter",
+    "What",
+    "Item",
+    "Field",
+    "Published value",
+    "Revised value",
+    "Revised by",
+    "Revised at",
+    "Reason",
+    "Status",
+]
+
+
+def _value(v: object, field: str = "", unit: str | None = None) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "(blank)"
+    if unit and field in _NUMBER_FIELDS:
+        try:
+            return format_number(float(str(v)), unit)
+        except ValueError:
+            pass
+    return str(v)
+
+
+def preview_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """A load's changes to published quarters, for the editor to check before revising them."""
+    if changes is None or changes.empty:
+        return pd.DataFrame(columns=PREVIEW_COLUMNS)
+    return pd.DataFrame(
+        {
+            "Quarter": [Period.from_key(int(p)).label for p in changes["period"]],
+            "What": [TABLE_LABELS.get(str(t), str(t)).capitalize() for t in changes["table"]],
+            "Item": changes["item"].astype(str),
+            "Field": [FIELD_WORDS.get(str(f), str(f)) for f in changes["field"]],
+            "Published value": [_value(v) for v in changes["old"]],
+            "New value": [_value(v) for v in changes["new"]],
+        },
+        columns=PREVIEW_COLUMNS,
+    )
+
+
+def read(store: Store, periods: Iterable[Period] | None = None) -> pd.DataFrame:
+    """Every recorded revision (rolled back ones too), oldest first; of ``periods`` if given."""
+    r = s.published_revisions
+    q = sa.select(r).order_by(r.c.revised_at, r.c.batch_id, r.c.period, r.c.item, r.c.field)
+    if periods is not None:
+        q = q.where(r.c.period.in_([p.key for p in periods]))
+    return store.read(q)
+
+
+def record_table(revisions: pd.DataFrame) -> pd.DataFrame:
+    """The record of revisions for the Data page: newest first, with who, when, why and status."""
+    if revisions.empty:
+        return pd.DataFrame(columns=RECORD_COLUMNS)
+    df = revisions.iloc[::-1]
+    status = [
+        "In force" if pd.isna(at) else f"Rolled back {pd.Timestamp(at):%d %b %Y %H:%M} by {by}"
+        for at, by in zip(df["rolled_back_at"], df["rolled_back_by"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Batch": df["batch_id"].astype(int).to_numpy(),
+            "Quarter": [Period.from_key(int(p)).label for p in df["period"]],
+            "What": [TABLE_LABELS.get(str(t), str(t)).capitalize() for t in df["table_name"]],
+            "Item": df["item"].astype(str).to_numpy(),
+            "Field": [FIELD_WORDS.get(str(f), str(f)) for f in df["field"]],
+            "Published value": [_value(v) for v in df["old_value"]],
+            "Revised value": [_value(v) for v in df["new_value"]],
+            "Revised by": df["revised_by"].astype(str).to_numpy(),
+            "Revised at": [f"{pd.Timestamp(t):%d %b %Y %H:%M}" for t in df["revised_at"]],
+            "Reason": df["reason"].astype(str).to_numpy(),
+            "Status": status,
+        },
+        columns=RECORD_COLUMNS,
+    )
+
+
+@dataclass(frozen=True)
+class RevisedFigure:
+    """One field of one item in a published quarter as it was published and as it now stands."""
+
+    period: Period
+    table: str
+    item: str
+    field: str
+    published: str | None
+    now: str | None
+    revised_on: dt.date
+    reason: str
+
+
+def in_force(revisions: pd.DataFrame, period: Period | None = None) -> list[RevisedFigure]:
+    """The revisions not rolled back, one per field: the value first published, the latest value and
+    the date of the latest revision (a field revised twice shows its first and last values)."""
+    if revisions.empty:
+        return []
+    df = revisions[revisions["rolled_back_at"].isna()]
+    if period is not None:
+        df = df[df["period"] == period.key]
+    out = []
+    for (p, table, item, field), g in df.groupby(
+        ["period", "table_name", "item", "field"], sort=True
+    ):
+        g = g.sort_values(["revised_at", "batch_id"])
+        first, last = g.iloc[0], g.iloc[-1]
+        out.append(
+            RevisedFigure(
+                Period.from_key(int(p)),
+                str(table),
+                str(item),
+                str(field),
+                None if pd.isna(first["old_value"]) else str(first["old_value"]),
+                None if pd.isna(last["new_value"]) else str(last["new_value"]),
+                pd.Timestamp(last["revised_at"]).date(),
+                str(last["reason"]),
+            )
+        )
+    return out
+
+
+def _shown(
+    value: str | None, field: str, unit: str | None, counts_people: bool, threshold: int
+) -> str:
+    """A revised value as a reader may see it: in the unit's terms, small counts of people as
+    "fewer than N", a missing value as "no figure"."""
+    if value is None:
+        return "no figure"
+    if field in _NUMBER_FIELDS:
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        if field == "actual" and is_suppressed(number, counts_people, threshold):
+            return suppressed_text(threshold)
+        return format_number(number, unit) if unit else value
+    return value
+
+
+def describe(
+    fig: RevisedFigure,
+    unit: str | None = None,
+    counts_people: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> str:
+    """``actual revised on 27 November 2026 from 72.4% (as published) to 95%``.
+
+    Commentary is not quoted (it may be internal), nor the RAG of a count of people (it could
+    narrow down a suppressed figure): those say only that they were revised, and when."""
+    what = FIELD_WORDS.get(fig.field, fig.field)
+    when = f"{fig.revised_on:%d %B %Y}"
+    if fig.field == "text":
+        return f"highlight added on {when}: {fig.now}"
+    if fig.field == "commentary" or (fig.field == "official_rag" and counts_people):
+        return f"{what} revised on {when}"
+    old = _shown(fig.published, fig.field, unit, counts_people, threshold)
+    new = _shown(fig.now, fig.field, unit, counts_people, threshold)
+    return f"{what} revised on {when} from {old} (as published) to {new}"
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What describing an indicator's revision needs: its name, unit and whether it counts people."""
+
+    name: str = ""
+    unit: str | None = None
+    counts_people: bool = False
+
+
+def facts_from(indicators: pd.DataFrame) -> dict[str, ItemFacts]:
+    """:class:`ItemFacts` per ref from a frame with ref, name, unit and counts_people columns."""
+    if indicators is None or indicators.empty:
+        return {}
+    names = indicators["name"] if "name" in indicators else [""] * len(indicators)
+    units = indicators["unit"] if "unit" in indicators else [None] * len(indicators)
+    people = (
+        indicators["counts_people"] if "counts_people" in indicators else [False] * len(indicators)
+    )
+    return {
+        str(r): ItemFacts(
+            str(n), None if pd.isna(u) else str(u), bool(c) if not pd.isna(c) else False
+        )
+        for r, n, u, c in zip(indicators["ref"], names, units, people, strict=True)
+    }
+
+
+def indicator_notes(
+    figures: Iterable[RevisedFigure],
+    facts: Mapping[str, ItemFacts] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> dict[str, str]:
+    """Per indicator ref, the words shown beside its value: "Actual revised on DATE from ... ."."""
+    notes: dict[str, list[str]] = {}
+    for fig in figures:
+        if fig.table != "indicator_values":
+            continue
+        f = (facts or {}).get(fig.item, ItemFacts())
+        notes.setdefault(fig.item, []).append(describe(fig, f.unit, f.counts_people, threshold))
+    out = {}
+    for ref, parts in notes.items():
+        text = "; ".join(parts)
+        out[ref] = text[:1].upper() + text[1:]
+    return out
+
+
+def briefing_lines(
+    figures: Iterable[RevisedFigure],
+    facts: Mapping[str, ItemFacts] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> list[str]:
+    """One sentence per revised figure, for the briefing pack's "Revised figures" section."""
+    lines = []
+    for fig in figures:
+        f = (facts or {}).get(fig.item, ItemFacts())
+        what = f"{fig.item} {f.name}" if f.name else fig.item
+        lines.append(
+            f"{what} ({SINGULAR.get(fig.table, fig.table)}, {fig.period.label}): "
+            f"{describe(fig, f.unit, f.counts_people, threshold)}. Reason: {fig.reason}"
+        )
+    return lines

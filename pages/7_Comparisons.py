@@ -1,0 +1,159 @@
+"""Comparisons: how Harrow compares with other London boroughs and named groups, one indicator at a
+time (every area ranked, Harrow highlighted) and all benchmarked indicators at once (Harrow's rank and
+quartile on each), from comparator data shaped like LG Inform's and Oflog's downloads.
+
+The chosen group and indicator live in the URL (``group``, ``measure``) beside the filter bar's own
+parameters. The rules are in harrow_dash.benchmarking; what is shown comes from harrow_dash.comparisons.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from harrow_dash import comparisons
+from harrow_dash.areas import DEFAULT_GROUP
+from harrow_dash.comparison_charts import (
+    describe_ranking,
+    describe_standings,
+    ranking_chart,
+    standing_chart,
+)
+from harrow_dash.textsafe import escape_markdown
+from harrow_dash.ui import comparison_data as cdata
+from harrow_dash.ui.components import NO_DATA_YET, empty_state
+from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.frame import page_frame
+
+GROUP_PARAM, MEASURE_PARAM = "group", "measure"
+link_group = st.query_params.get(GROUP_PARAM)
+link_measure = st.query_params.get(MEASURE_PARAM)
+
+ctx = page_frame("Comparisons")
+period = ctx.period
+if period is None:
+    empty_state(NO_DATA_YET)
+    st.stop()
+threshold = ctx.rules.suppression_threshold
+
+everything = cdata.benchmarked(ctx.store_url)
+if everything.empty:
+    empty_state(
+        "No indicator is mapped to comparator data yet. Load comparator values (one row per area "
+        "per measure per period) and give indicators a benchmark measure: see the README's data "
+        "formats."
+    )
+    st.stop()
+groups = cdata.groups(ctx.store_url)
+names = cdata.area_names(ctx.store_url)
+values = cdata.values(ctx.store_url)
+indicators = comparisons.filter_indicators(everything, ctx.filters)
+
+notes: list[str] = []
+if link_group is not None and link_group not in groups:
+    notes.append("The link names a comparison group that is not in the data; showing London.")
+if ctx.filters.rags:
+    notes.append(
+        "The RAG filter rates Harrow against its own targets, so it does not narrow comparisons."
+    )
+for note in notes:
+    st.info(escape_markdown(note), icon=":material/link:")
+
+choose_group, choose_measure = st.columns(2)
+group_names = list(groups)
+if "cmp_group" not in st.session_state or (
+    link_group in groups and link_group != st.session_state.get("_cmp_group_written")
+):
+    st.session_state["cmp_group"] = link_group if link_group in groups else DEFAULT_GROUP
+group_name = choose_group.selectbox(
+    "Compare with",
+    group_names,
+    key="cmp_group",
+    help="Built-in London groups, and groups loaded as data (e.g. statistical neighbours).",
+)
+group = comparisons.pick_group(groups, group_name)
+st.session_state["_cmp_group_written"] = group.name
+if st.query_params.get(GROUP_PARAM) != group.name:
+    st.query_params[GROUP_PARAM] = group.name
+
+if indicators.empty:
+    empty_state(
+        "No benchmarked indicator matches these filters. Clear the priority, directorate or "
+        "portfolio filter to see more."
+    )
+    st.stop()
+
+table, results = comparisons.overview(indicators, values, names, group, period, threshold)
+
+# -- one indicator -----------------------------------------------------------------------------------
+st.subheader("One indicator, every area", anchor=False)
+refs = list(indicators["ref"])
+labels = dict(zip(indicators["ref"], indicators["ref"] + " " + indicators["name"], strict=True))
+if link_measure in refs and link_measure != st.session_state.get("_cmp_measure_written"):
+    st.session_state["cmp_measure"] = link_measure
+if st.session_state.get("cmp_measure") not in refs:
+    st.session_state["cmp_measure"] = refs[0]
+if link_measure is not None and link_measure not in refs:
+    st.info(
+        "The link names an indicator that has no comparator data with these filters.",
+        icon=":material/link:",
+    )
+ref = choose_measure.selectbox(
+    "Indicator", refs, key="cmp_measure", format_func=lambda r: labels[r]
+)
+st.session_state["_cmp_measure_written"] = ref
+if st.query_params.get(MEASURE_PARAM) != ref:
+    st.query_params[MEASURE_PARAM] = ref
+chosen = results[refs.index(ref)]
+st.markdown(f"**{escape_markdown(chosen.sentence)}**")
+if chosen.standing is not None and not chosen.table.empty:
+    chart = ranking_chart(chosen, threshold)
+    st.altair_chart(chart, alt=describe_ranking(chosen, threshold), key="chart_ranking")
+    shown = comparisons.display_table(chosen, threshold)
+    with st.expander("The numbers behind the chart", expanded=False):
+        st.dataframe(shown, hide_index=True, key="table_ranking")
+    gaps = chosen.standing.suppressed + chosen.standing.missing
+    if gaps:
+        st.caption(
+            f"Not drawn: {chosen.standing.suppressed} area(s) whose figure is a small number "
+            f"(fewer than {threshold}) and {chosen.standing.missing} with no figure for "
+            f"{chosen.period_label}."
+        )
+    download_bar(
+        ctx,
+        "comparison",
+        shown,
+        {"ranking": chart},
+        title=f"{ref} compared with {group.name}, {chosen.period_label}",
+    )
+else:
+    empty_state(chosen.sentence)
+
+# -- every indicator -------------------------------------------------------------------------------
+st.subheader("Where Harrow leads and lags", anchor=False)
+st.caption(
+    f"Harrow's rank among {group.noun} on each benchmarked indicator, at the latest comparator "
+    f"period that had ended by {period.label}. Rank 1 is best, judged by each indicator's polarity."
+)
+visible = table[comparisons.OVERVIEW_COLUMNS]
+if table["_position"].notna().any():
+    overview_chart = standing_chart(table)
+    st.altair_chart(
+        overview_chart, alt=describe_standings(table, group.name), key="chart_standings"
+    )
+st.dataframe(
+    visible,
+    hide_index=True,
+    key="table_standings",
+    column_config={
+        "Indicator": st.column_config.TextColumn(width=280),
+        "Where Harrow stands": st.column_config.TextColumn(width=420),
+    },
+)
+download_bar(
+    ctx, "comparisons_all", visible, title=f"Benchmarked indicators compared with {group.name}"
+)
+st.caption(
+    "Comparator figures are other councils' published values (illustrative in the sample data). "
+    "Areas with a suppressed or missing figure are not ranked and are counted in each sentence. "
+    "Ties share the better rank (=3rd)."
+)

@@ -1,0 +1,145 @@
+"""Open data: a valid Frictionless package of published quarters only, with suppression applied."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from frictionless import Package
+
+from harrow_dash import schema
+from harrow_dash.cli import main
+from harrow_dash.open_data import NothingPublished, as_zip, build
+from harrow_dash.periods import parse_period
+from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import Store
+
+RULES = RuleSettings(0.05, 5, False)
+CREATED = dt.datetime(2024, 2, 1, 9, 0)
+PUBLISHED = ("Q1 2023-24", "Q2 2023-24")
+DRAFT = "Q3 2023-24"
+
+
+def _publish(store: Store, *labels: str) -> None:
+    with store.begin() as conn:
+        conn.execute(sa.delete(schema.published_quarters))
+    for label in labels:
+        store.publish(parse_period(label), "tester")
+
+
+def _write(files: dict[str, bytes], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+@pytest.fixture
+def published_sample(sample_store: Store) -> Store:
+    _publish(sample_store, *PUBLISHED)
+    return sample_store
+
+
+def test_open_data_package_is_valid_frictionless(published_sample: Store, tmp_path: Path) -> None:
+    files = build(published_sample.public_view(), RULES, CREATED)
+    folder = _write(files, tmp_path / "pkg")
+    report = Package(str(folder / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    descriptor = json.loads(files["datapackage.json"])
+    assert {r["name"] for r in descriptor["resources"]} == {
+        "indicators", "indicator-values", "flagship-action-statuses", "highlights",
+    }  # fmt: skip
+    for resource in descriptor["resources"]:
+        assert all(f["description"] for f in resource["schema"]["fields"])
+    assert "ILLUSTRATIVE" in descriptor["description"]
+    assert "ILLUSTRATIVE" in files["README.md"].decode()
+
+
+def test_open_data_holds_published_quarters_only(published_sample: Store, tmp_path: Path) -> None:
+    files = build(published_sample.public_view(), RULES, CREATED)
+    for name in ("indicator_values.csv", "flagship_action_statuses.csv", "highlights.csv"):
+        frame = pd.read_csv(io.BytesIO(files[name]))
+        assert set(frame["quarter"]) == set(PUBLISHED), name
+    blob = b"".join(v for k, v in files.items() if k.endswith(".csv")).decode()
+    assert DRAFT not in blob
+    draft_texts = published_sample.read(
+        sa.select(schema.highlights.c.text).where(
+            schema.highlights.c.period == parse_period(DRAFT).key
+        )
+    )["text"]
+    assert len(draft_texts) and not any(t in blob for t in draft_texts)
+
+
+def test_open_data_never_holds_a_suppressed_value(published_sample: Store) -> None:
+    files = build(published_sample.public_view(), RULES, CREATED)
+    values = pd.read_csv(io.BytesIO(files["indicator_values.csv"]))
+    people = pd.read_csv(io.BytesIO(files["indicators.csv"]))
+    refs = set(people.loc[people["counts_people"], "ref"])
+    counted = values[values["ref"].isin(refs)]
+    assert len(counted)
+    shown = counted["actual"].dropna()
+    assert not ((shown > 0) & (shown < 5)).any()
+    small = counted[counted["actual_note"].eq("fewer than 5")]
+    assert len(small), "the sample should hold suppressed counts in published quarters"
+    assert small["actual"].isna().all()
+
+
+def test_open_data_is_identical_whatever_the_hidden_value(published_sample: Store) -> None:
+    """Invariance: every file is byte-identical for each value a suppressed cell could hold."""
+    v, i = schema.indicator_values, schema.indicators
+    keys = set(map(parse_period, PUBLISHED))
+    cells = published_sample.read(
+        sa.select(v.c.ref, v.c.period)
+        .select_from(v.join(i, i.c.ref == v.c.ref))
+        .where(i.c.counts_people, v.c.actual > 0, v.c.actual < 5)
+    )
+    cells = cells[cells["period"].isin([p.key for p in keys])]
+    assert len(cells)
+    ref, period = cells.iloc[0]["ref"], int(cells.iloc[0]["period"])
+    outputs = set()
+    for hidden in range(1, 5):
+        with published_sample.begin() as conn:
+            conn.execute(
+                sa.update(v).where(v.c.ref == ref, v.c.period == period).values(actual=hidden)
+            )
+        files = build(published_sample.public_view(), RULES, CREATED)
+        outputs.add(as_zip({k: files[k] for k in sorted(files)}))
+    assert len(outputs) == 1
+
+
+def test_open_data_refuses_when_nothing_is_published(sample_store: Store) -> None:
+    _publish(sample_store)
+    with pytest.raises(NothingPublished, match="No quarter has been published"):
+        build(sample_store.public_view(), RULES, CREATED)
+
+
+def test_open_data_needs_a_public_store(sample_store: Store) -> None:
+    with pytest.raises(ValueError, match="public store"):
+        from harrow_dash.open_data import resources
+
+        resources(sample_store, RULES)
+
+
+def test_cli_open_data_writes_the_package(
+    published_sample: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("HARROW_DASH_DATABASE_URL", published_sample.url)
+    published_sample.dispose()
+    out = tmp_path / "open"
+    assert main(["open-data", "-o", str(out)]) == 0
+    assert "published quarters only" in capsys.readouterr().out
+    names = {p.name for p in out.iterdir()}
+    assert {"datapackage.json", "README.md", "indicator_values.csv", "indicators.csv"} <= names
+    assert Package(str(out / "datapackage.json")).validate().valid
+
+
+def test_zip_download_holds_every_file(published_sample: Store) -> None:
+    files = build(published_sample.public_view(), RULES, CREATED)
+    with zipfile.ZipFile(io.BytesIO(as_zip(files))) as zf:
+        assert sorted(n.split("/", 1)[1] for n in zf.namelist()) == sorted(files)
