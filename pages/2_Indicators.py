@@ -195,7 +195,10 @@ for ref in picked:
                 height=38 + 35 * max(1, len(numbers)),
                 key=f"trend_table_{ref}",
                 alt=f"Quarterly values of {ref} {facts.name}",
-                column_config={"Commentary": st.column_config.TextColumn(width="large")},
+                column_config={
+                    "RAG": st.column_config.TextColumn(width=230),
+                    "Commentary": st.column_config.TextColumn(width="large"),
+                },
             )
 
 download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)
