@@ -226,15 +226,20 @@ def trend_chart(
     width: int | str = "container",
     height: int = 240,
     threshold: int = DEFAULT_THRESHOLD,
+    group_band: pd.DataFrame | None = None,
+    group_name: str = "",
 ) -> alt.Chart:
     """Actual over quarters with the target as a dashed step line, the benchmark as a thin grey line,
     and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated.
 
+    ``group_band`` (from :func:`harrow_dash.comparisons.trend_bands`) adds a comparison group's
+    interquartile range as a shaded band and its median as a dotted line, named in the subtitle.
+
     A suppressed count has no point and no value in the chart's data: the quarter is drawn as a
-    shaded band from 1 to threshold - 1 labelled "fewer than 5" (the line breaks there, so no point
-    sits at the hidden value, but the series visibly goes on). For an indicator with a target band
-    both edges of the band are drawn dashed. The subtitle names the lines, since the target and
-    benchmark have no legend entry."""
+    grey bar from 1 to threshold - 1 labelled "<5" (the line breaks there, so no point sits at the
+    hidden value, but the series visibly goes on). For an indicator with a target band both edges
+    of the band are drawn dashed. The subtitle names the lines, since the target and benchmark have
+    no legend entry."""
     df = trend_frame(history, threshold)
     first = df.iloc[0] if len(df) else None
     polarity = Polarity(first["polarity"]) if first is not None else Polarity.HIGHER
@@ -260,9 +265,12 @@ def trend_chart(
     if has_bench:
         labels = [str(v) for v in df["benchmark_label"].dropna().unique() if str(v).strip()]
         subtitle += f"; grey line: {labels[0] if len(labels) == 1 else 'benchmark'}"
+    band = _group_band_frame(group_band, order)
+    if band is not None:
+        subtitle += f"; shaded: middle half of {group_name}, dotted: their median"
     any_hidden = bool(df["suppressed"].any())
     if any_hidden:
-        subtitle += f"; shaded band: a count of {suppressed_text(threshold)}, not shown exactly"
+        subtitle += f"; grey bar (<{threshold}): a count of {suppressed_text(threshold)}, not shown"
     # Counts of people start at zero (the gap left by a small count then reads as "low"); other
     # measures use the range of their values so that movements near the target are visible.
     from_zero = (
@@ -345,13 +353,13 @@ def trend_chart(
             alt.Tooltip("rag_fmt:N", title="RAG"),
             alt.Tooltip("commentary:N", title="Commentary"),
         ]
-        band = hidden_marks.mark_bar(
+        hidden_bar = hidden_marks.mark_bar(
             color=BENCHMARK_COLOUR, opacity=0.35, stroke=TARGET_COLOUR, strokeDash=[2, 2]
         ).encode(x=x, y="hidden_low:Q", y2="hidden_high:Q", tooltip=hidden_tooltip)
         label = hidden_marks.mark_text(
             dy=-8, fontSize=11, color="#0B0C0C", baseline="bottom"
         ).encode(x=x, y="hidden_high:Q", text=alt.value(f"<{threshold}"), tooltip=hidden_tooltip)
-        layers = [target, band, label, line, points]
+        layers = [target, hidden_bar, label, line, points]
     if has_band:
         upper = (
             base.transform_filter("isValid(datum.target_upper)")
@@ -377,14 +385,45 @@ def trend_chart(
             )
         )
         layers.insert(0, bench)
+    if band is not None:
+        layers[:0] = _group_band_layers(band, x)
     return _configure(
-        alt.layer(*layers, title=alt.Title(title_lines, subtitle=subtitle)).resolve_scale(
-            color="independent", shape="independent"
-        ),
+        alt.layer(
+            *layers, title=alt.Title(title_lines, subtitle=textwrap.wrap(subtitle, 90) or subtitle)
+        ).resolve_scale(color="independent", shape="independent"),
         width,
         height,
         fit_x=True,
     )
+
+
+def _group_band_frame(bands: pd.DataFrame | None, order: list[str]) -> pd.DataFrame | None:
+    """The comparison group's quarters that the chart shows, labelled like its x axis."""
+    if bands is None or bands.empty:
+        return None
+    out = bands.assign(quarter=[Period.from_key(int(k)).label for k in bands["period"]])
+    out = out[out["quarter"].isin(order)]
+    return out if len(out) else None
+
+
+def _group_band_layers(band: pd.DataFrame, x: alt.X) -> list[alt.Chart]:
+    tooltip = [
+        alt.Tooltip("quarter:N", title="Quarter"),
+        alt.Tooltip("median:Q", title="Group median", format=",.4~f"),
+        alt.Tooltip("lower_quartile:Q", title="Lower quartile", format=",.4~f"),
+        alt.Tooltip("upper_quartile:Q", title="Upper quartile", format=",.4~f"),
+        alt.Tooltip("areas:Q", title="Areas with a figure"),
+    ]
+    base = alt.Chart(band)
+    area = (
+        base.transform_filter("isValid(datum.lower_quartile)")
+        .mark_area(color=CATEGORICAL[1], opacity=0.18)
+        .encode(x=x, y="lower_quartile:Q", y2="upper_quartile:Q", tooltip=tooltip)
+    )
+    median = base.mark_line(color=CATEGORICAL[1], strokeDash=[2, 3], strokeWidth=2).encode(
+        x=x, y="median:Q", tooltip=tooltip
+    )
+    return [area, median]
 
 
 def describe_trend(history: pd.DataFrame) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from harrow_dash.action_status import ActionStatus
+from harrow_dash.action_status import ActionStatus, action_groups_for
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import RAG_ORDER
@@ -265,6 +265,7 @@ ACTION_SEARCH_COLUMNS = (
     "title",
     "priority",
     "directorate",
+    "portfolio",
     "lead",
     "commentary",
     "parent_title",
@@ -299,7 +300,7 @@ def action_rows(history: pd.DataFrame, period: Period | None) -> pd.DataFrame:
     """One row per action and per split line with its status at ``period`` and the quarter before.
 
     ``history`` is ``store.action_statuses(filters, until=period)``. Columns: ref, title, priority_id,
-    priority, directorate, lead, parent_ref, parent_title, is_parent, is_line (a reported line: a split
+    priority, directorate, portfolio (a split line's own or its parent's), lead, parent_ref, parent_title, is_parent, is_line (a reported line: a split
     line or an action that is not split), status, status_text, previous_status, previous_text,
     commentary, label
     (indented for split lines), row_order. An action without a status that quarter is "Not yet due"."""
@@ -309,6 +310,7 @@ def action_rows(history: pd.DataFrame, period: Period | None) -> pd.DataFrame:
         "priority_id",
         "priority",
         "directorate",
+        "portfolio",
         "lead",
         "parent_ref",
     ]
@@ -366,14 +368,15 @@ def filter_actions(
 ) -> pd.DataFrame:
     """Actions matching a status filter, a text search and the shared RAG filter.
 
-    A reported line matches when its status is one of ``statuses`` (any if empty), its RAG group is
-    one of the Green/Amber/Red in ``rags`` (as on the Overview: on track = Green, minor slippage =
-    Amber, off track = Red), and the search words appear in it or in its parent. A split action's own
+    A reported line matches when its status is one of ``statuses`` (any if empty), its status group
+    is one the shared RAG filter ``rags`` selects (as on the Overview and in the briefing pack:
+    :func:`~harrow_dash.action_status.action_groups_for`), and the search words appear in it or in
+    its parent. A split action's own
     row is kept, for context, whenever one of its lines is; it also matches on its own status. The
     column ``context_only`` marks a parent shown only because of its lines."""
     if rows.empty:
         return rows.assign(context_only=pd.Series(dtype=bool))
-    wanted_groups = {"Green", "Amber", "Red"} & set(rags)
+    wanted_groups = action_groups_for(tuple(rags))
     groups = rows["status"].map(lambda s: ActionStatus(s).rag)
     ok = pd.Series(True, index=rows.index)
     if statuses:
@@ -446,7 +449,16 @@ def timeline_table(timeline: pd.DataFrame) -> pd.DataFrame:
 
 def action_table(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The commentary table: the quarter's status (icon and word) and commentary for each row."""
-    cols = ["Action", "Status", "Last quarter", "Commentary", "Lead", "Directorate", "Priority"]
+    cols = [
+        "Action",
+        "Status",
+        "Last quarter",
+        "Commentary",
+        "Lead",
+        "Directorate",
+        "Portfolio holder",
+        "Priority",
+    ]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     commentary = [
@@ -461,6 +473,7 @@ def action_table(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
             "Commentary": commentary,
             "Lead": rows["lead"].map(_text),
             "Directorate": rows["directorate"].map(_text),
+            "Portfolio holder": rows["portfolio"].map(_text),
             "Priority": rows["priority"],
         }
     ).reset_index(drop=True)
@@ -555,14 +568,26 @@ def filter_highlights(
     """Items in the quarters of ``scope`` (ending at ``period``), of the given kinds, matching text."""
     if items.empty:
         return items
-    out = items
-    if scope == "This quarter only":
-        out = out[out["period"].astype(int) == period.key]
-    elif scope == "Last four quarters":
-        out = out[out["period"].astype(int) > period.shift(-4).key]
-    if kinds:
-        out = out[out["kind"].isin(list(kinds))]
+    out = in_quarters(items, period, scope, kinds)
     return search(out, text, HIGHLIGHT_SEARCH_COLUMNS + ("action_title",)).reset_index(drop=True)
+
+
+def in_quarters(
+    frame: pd.DataFrame, period: Period, scope: str = SCOPES[0], kinds: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Highlights (any frame with ``period`` and ``kind``) in the quarters of ``scope`` ending at
+    ``period``, of the given kinds (any if empty)."""
+    if frame.empty:
+        return frame
+    keys = frame["period"].astype(int)
+    keep = keys <= period.key
+    if scope == "This quarter only":
+        keep &= keys == period.key
+    elif scope == "Last four quarters":
+        keep &= keys > period.shift(-4).key
+    if kinds:
+        keep &= frame["kind"].isin(list(kinds))
+    return frame[keep]
 
 
 def highlights_download(items: pd.DataFrame) -> pd.DataFrame:

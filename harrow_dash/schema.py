@@ -112,6 +112,8 @@ flagship_actions = Table(
     Column("lead", String),
     Column("parent_ref", String),
     Column("batch_id", Integer),
+    # Added after the first release, hence last (where ALTER TABLE ... ADD COLUMN puts it).
+    Column("portfolio", String),
 )
 
 action_statuses = Table(
@@ -255,7 +257,25 @@ def _history_table(name: str) -> Table:
 
 HISTORY_TABLES = {name: _history_table(name) for name in LOADED_TABLES}
 
-SCHEMA_VERSION = "2"
+# Definitions as they stood when a quarter was published: ``Store.publish`` copies these tables into
+# ``published_<name>`` (one copy per published quarter), and a public store reads names,
+# descriptions, priorities, directorates, portfolios and leads from the copy made for the latest
+# published quarter, so whatever exists only in drafts does not exist in the public view. The copies
+# have the live tables' columns (a column added there is added here too) plus the quarter.
+DEFINITION_TABLES = ("directorates", "portfolio_holders", "indicators", "flagship_actions")
+
+
+def _published_table(name: str) -> Table:
+    source = metadata.tables[name]
+    cols = [Column(c.name, c.type) for c in source.columns]
+    return Table(f"published_{name}", metadata, Column("period", Integer, nullable=False), *cols)
+
+
+PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
+
+SCHEMA_VERSION = "3"
+# The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
+PUBLISHED_DEFINITIONS_SINCE = 3
 
 
 def upgrade(conn: Connection) -> list[str]:
@@ -291,6 +311,11 @@ def upgrade(conn: Connection) -> list[str]:
         .with_only_columns(schema_info.c.value)
         .where(schema_info.c.key == "version")
     ).scalar()
+    if version is not None and int(version) < PUBLISHED_DEFINITIONS_SINCE:
+        # Quarters published before definitions were copied at publication get their copy once.
+        from harrow_dash.published_definitions import backfill
+
+        done += backfill(conn)
     if version is not None and version != SCHEMA_VERSION:
         conn.execute(
             schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)

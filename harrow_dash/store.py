@@ -10,7 +10,10 @@ one engine per process is right; a second process (a CLI load while the app runs
 
 A store opened with ``public=True`` (the app in public mode) reads only published quarters, in every
 query, and blanks commentary marked internal: nothing unpublished can reach a public page, whichever
-query the page uses.
+query the page uses. It reads definitions (names, descriptions, priorities, directorates, portfolios,
+leads) as they stood when the latest published quarter was published
+(:mod:`harrow_dash.published_definitions`), so an indicator, action, rename, directorate or portfolio
+that exists only in a draft does not exist there.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from harrow_dash import schema as s
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.plan import PRIORITIES_2023_24
+from harrow_dash.published_definitions import drop_snapshot, in_force, take_snapshot
 
 
 class DatabaseBusy(RuntimeError):
@@ -215,6 +219,15 @@ class Store:
             return []
         return [period.in_(sa.select(s.published_quarters.c.period))]
 
+    def _def(self, name: str, alias: str | None = None) -> sa.FromClause:
+        """Where definitions of ``name`` are read from: the live table, or in a public store the
+        copy published with the latest published quarter (same columns). ``alias`` names it, for
+        a query that reads the same definitions twice."""
+        if self.public:
+            return in_force(name, alias)
+        table = s.metadata.tables[name]
+        return table.alias(alias) if alias else table
+
     def _commentary(self, table: sa.FromClause) -> sa.ColumnElement[Any]:
         """The commentary column, blanked in a public store where it is marked internal."""
         if not self.public:
@@ -227,12 +240,11 @@ class Store:
         return self.read(sa.select(s.priorities).order_by(s.priorities.c.id))
 
     def directorates(self) -> list[str]:
-        return list(
-            self.read(sa.select(s.directorates.c.name).order_by(s.directorates.c.name))["name"]
-        )
+        t = self._def("directorates")
+        return list(self.read(sa.select(t.c.name).order_by(t.c.name))["name"])
 
     def portfolios(self) -> list[str]:
-        t = s.portfolio_holders
+        t = self._def("portfolio_holders")
         return list(self.read(sa.select(t.c.portfolio).order_by(t.c.portfolio))["portfolio"])
 
     def periods(self) -> list[Period]:
@@ -271,16 +283,17 @@ class Store:
                     period=period.key, published_by=user, published_at=dt.datetime.now()
                 )
             )
+            take_snapshot(conn, period.key)
 
     def unpublish(self, period: Period) -> None:
         with self.begin() as conn:
             conn.execute(
                 sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
             )
+            drop_snapshot(conn, period.key)
 
     # -- indicators ----------------------------------------------------------------------------------
-    def _indicator_where(self, filters: Filters) -> list[sa.ColumnElement[bool]]:
-        i = s.indicators
+    def _indicator_where(self, filters: Filters, i: sa.FromClause) -> list[sa.ColumnElement[bool]]:
         cond: list[sa.ColumnElement[bool]] = []
         if filters.priorities:
             cond.append(i.c.priority_id.in_(filters.priorities))
@@ -295,7 +308,7 @@ class Store:
         quarter, and the actuals of the previous quarter and the same quarter a year earlier."""
         if filters.period is None:
             return pd.DataFrame()
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         now = v.alias("now")
         prev = v.alias("prev")
         year = v.alias("year")
@@ -353,15 +366,15 @@ class Store:
                     ),
                 )
             )
-            .where(*self._indicator_where(filters))
+            .where(*self._indicator_where(filters, i))
             .order_by(i.c.priority_id, i.c.ref)
         )
         return self.read(q)
 
-    def _rating_columns(self) -> list[sa.ColumnElement[Any]]:
+    def _rating_columns(self, i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
         """A value with what is needed to rate it (unit, polarity, tolerance, ...), for the
-        queries that return indicator values; indicators joined to indicator_values."""
-        i, v = s.indicators, s.indicator_values
+        queries that return indicator values; indicators ``i`` joined to indicator_values."""
+        v = s.indicator_values
         return [
             i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people, v.c.period,
             v.c.actual, v.c.target, v.c.target_upper, v.c.official_rag, self._commentary(v),
@@ -370,12 +383,12 @@ class Store:
 
     def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Every value of the given indicators, oldest first, with what is needed to rate each one."""
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(
                 v.c.ref,
                 i.c.name,
-                *self._rating_columns(),
+                *self._rating_columns(i),
             )
             .select_from(v.join(i, i.c.ref == v.c.ref))
             .where(v.c.ref.in_(refs), *self._visible(v.c.period))
@@ -386,18 +399,45 @@ class Store:
         return self.read(q)
 
     def indicator_list(self) -> pd.DataFrame:
-        i = s.indicators
+        i = self._def("indicators")
         return self.read(sa.select(i.c.ref, i.c.name, i.c.priority_id).order_by(i.c.ref))
 
     # -- flagship actions ----------------------------------------------------------------------------
+    @staticmethod
+    def _owner_match(
+        filters: Filters, row: sa.FromClause, parent: sa.FromClause
+    ) -> list[sa.ColumnElement[bool]]:
+        """An action (line) ``row`` is in the filters' directorates and portfolios; a split line
+        with no directorate or portfolio of its own has its parent's."""
+        cond: list[sa.ColumnElement[bool]] = []
+        for column, wanted in (
+            ("directorate", filters.directorates),
+            ("portfolio", filters.portfolios),
+        ):
+            if wanted:
+                cond.append(sa.func.coalesce(row.c[column], parent.c[column]).in_(wanted))
+        return cond
+
     def action_statuses(self, filters: Filters, until: Period | None = None) -> pd.DataFrame:
-        """Every action (and split line) matching the filters with its status in each quarter."""
-        a, st = s.flagship_actions, s.action_statuses
+        """Every action (and split line) matching the filters with its status in each quarter.
+
+        Directorate and portfolio are the line's own, else its parent's (both are returned so). A
+        split action is listed when one of its lines matches the directorate and portfolio filters
+        (it is reported by its lines), never on its own."""
+        a, st = self._def("flagship_actions", "fa"), s.action_statuses
+        parent = self._def("flagship_actions", "fa_parent")
+        line = self._def("flagship_actions", "fa_line")
         cond: list[sa.ColumnElement[bool]] = []
         if filters.priorities:
             cond.append(a.c.priority_id.in_(filters.priorities))
-        if filters.directorates:
-            cond.append(a.c.directorate.in_(filters.directorates))
+        if filters.directorates or filters.portfolios:
+            is_split = sa.exists().where(line.c.parent_ref == a.c.ref)
+            line_matches = sa.exists().where(
+                line.c.parent_ref == a.c.ref, *self._owner_match(filters, line, a)
+            )
+            cond.append(
+                sa.or_(sa.and_(~is_split, *self._owner_match(filters, a, parent)), line_matches)
+            )
         join_on = sa.and_(st.c.ref == a.c.ref, *self._visible(st.c.period))
         if until is not None:
             join_on = sa.and_(join_on, st.c.period <= until.key)
@@ -407,15 +447,18 @@ class Store:
                 a.c.title,
                 a.c.priority_id,
                 s.priorities.c.name.label("priority"),
-                a.c.directorate,
+                sa.func.coalesce(a.c.directorate, parent.c.directorate).label("directorate"),
                 a.c.lead,
                 a.c.parent_ref,
                 st.c.period,
                 st.c.status,
                 self._commentary(st),
+                sa.func.coalesce(a.c.portfolio, parent.c.portfolio).label("portfolio"),
             )
             .select_from(
-                a.join(s.priorities, s.priorities.c.id == a.c.priority_id).outerjoin(st, join_on)
+                a.join(s.priorities, s.priorities.c.id == a.c.priority_id)
+                .outerjoin(parent, parent.c.ref == a.c.parent_ref)
+                .outerjoin(st, join_on)
             )
             .where(*cond)
             .order_by(a.c.priority_id, a.c.ref, st.c.period)
@@ -423,8 +466,18 @@ class Store:
         return self.read(q)
 
     # -- highlights ----------------------------------------------------------------------------------
-    def highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+    def _highlight_query(
+        self, filters: Filters, all_periods: bool
+    ) -> tuple[sa.Select, sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+        """Highlights matching the quarter and priority filters, joined to the indicator and action
+        they refer to, with two conditions: the highlight matches the directorate and portfolio
+        filters (through the indicator or the action it refers to: it has their directorate and
+        portfolio), and it cannot be placed at all (neither refers to anything with a directorate
+        and portfolio for the filters in force)."""
         h = s.highlights
+        i = self._def("indicators", "hl_indicator")
+        a = self._def("flagship_actions", "hl_action")
+        parent = self._def("flagship_actions", "hl_action_parent")
         q = (
             sa.select(
                 h.c.period,
@@ -435,7 +488,12 @@ class Store:
                 h.c.indicator_ref,
                 h.c.action_ref,
             )
-            .select_from(h.join(s.priorities, s.priorities.c.id == h.c.priority_id))
+            .select_from(
+                h.join(s.priorities, s.priorities.c.id == h.c.priority_id)
+                .outerjoin(i, i.c.ref == h.c.indicator_ref)
+                .outerjoin(a, a.c.ref == h.c.action_ref)
+                .outerjoin(parent, parent.c.ref == a.c.parent_ref)
+            )
             .where(*self._visible(h.c.period))
             .order_by(h.c.period.desc(), h.c.priority_id, h.c.kind, h.c.text)
         )
@@ -443,7 +501,42 @@ class Store:
             q = q.where(h.c.period == filters.period.key)
         if filters.priorities:
             q = q.where(h.c.priority_id.in_(filters.priorities))
+        ind_owner: list[sa.ColumnElement[bool]] = [i.c.ref.is_not(None)]
+        act_owner: list[sa.ColumnElement[bool]] = [a.c.ref.is_not(None)]
+        ind_match, act_match = list(ind_owner), list(act_owner)
+        for column, wanted in (
+            ("directorate", filters.directorates),
+            ("portfolio", filters.portfolios),
+        ):
+            if not wanted:
+                continue
+            act_value = sa.func.coalesce(a.c[column], parent.c[column])
+            ind_owner.append(i.c[column].is_not(None))
+            act_owner.append(act_value.is_not(None))
+            ind_match.append(i.c[column].in_(wanted))
+            act_match.append(act_value.in_(wanted))
+        matches = sa.or_(sa.and_(*ind_match), sa.and_(*act_match))
+        unplaced = sa.and_(sa.not_(sa.and_(*ind_owner)), sa.not_(sa.and_(*act_owner)))
+        return q, matches, unplaced
+
+    def highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+        """Achievements and areas for improvement of the filter's quarter (or every quarter), its
+        priorities, and, with a directorate or portfolio filter, those that refer to an indicator
+        or flagship action in those directorates and portfolios (see :meth:`unplaced_highlights`
+        for those that refer to nothing of the kind)."""
+        q, matches, _ = self._highlight_query(filters, all_periods)
+        if filters.directorates or filters.portfolios:
+            q = q.where(matches)
         return self.read(q)
+
+    def unplaced_highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+        """The highlights of the quarter (or every quarter) and priorities that a directorate or
+        portfolio filter leaves out because they refer to no indicator or action with a directorate
+        or portfolio (none without such a filter); columns as :meth:`highlights`."""
+        q, _, unplaced = self._highlight_query(filters, all_periods)
+        if not (filters.directorates or filters.portfolios):
+            q = q.where(sa.false())
+        return self.read(q.where(unplaced))
 
     # -- comparators (benchmarking) ------------------------------------------------------------------
     def _comparator_visible(self, period: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
@@ -465,7 +558,7 @@ class Store:
 
     def benchmarked_indicators(self) -> pd.DataFrame:
         """Indicators mapped to a comparator measure, with what ranking needs."""
-        i, m = s.indicators, s.comparator_measures
+        i, m = self._def("indicators"), s.comparator_measures
         q = (
             sa.select(
                 i.c.ref,
@@ -502,7 +595,7 @@ class Store:
 
     def tidy_values(self) -> pd.DataFrame:
         """All indicator values with their definitions, one row per indicator per quarter."""
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(
                 v.c.ref,
@@ -513,7 +606,7 @@ class Store:
                 i.c.description,
                 i.c.source,
                 i.c.cumulative_or_seasonal,
-                *self._rating_columns(),
+                *self._rating_columns(i),
                 v.c.commentary_internal,
             )
             .select_from(

@@ -13,11 +13,14 @@ import streamlit as st
 
 from harrow_dash import explore
 from harrow_dash.charts import action_timeline, describe_timeline
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.quarters import no_action_status_text, nothing_reported_text
+from harrow_dash.scope import caveats
+from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
+from harrow_dash.views import status_reported_at
 
 PARAM, SEARCH, SEEN = "action", "fa_search", "_fa_link_seen"
 
@@ -34,6 +37,13 @@ if link_action and link_action != st.session_state.get(SEEN):
     st.session_state[SEARCH] = link_action
 st.session_state[SEEN] = link_action
 
+if ctx.nothing_reported:
+    empty_state(nothing_reported_text(period))
+    st.stop()
+if not status_reported_at(data.action_history(ctx.store_url, ctx.filters, period), period):
+    empty_state(no_action_status_text(period))
+    st.stop()
+
 rows = data.action_rows(ctx.store_url, ctx.filters)
 if rows.empty:
     empty_state(
@@ -41,17 +51,7 @@ if rows.empty:
     )
     st.stop()
 
-notes = []
-if ctx.filters.portfolios:
-    notes.append(
-        "Flagship actions are not assigned to portfolio holders, so the portfolio filter does not "
-        "narrow this page."
-    )
-if ctx.filters.rags:
-    notes.append(
-        "The RAG filter reads on track as Green, minor slippage as Amber and off track as Red; "
-        "complete, not started and not yet due lines have no RAG."
-    )
+notes = caveats(ctx.filters, highlights=False)
 for note in notes:
     st.caption(note)
 
@@ -91,7 +91,7 @@ st.caption(
 if shown.empty:
     if (search or "").strip():
         empty_state(
-            f"No flagship actions match \u201c{escape_markdown(search)}\u201d with these filters."
+            f"No flagship actions match \u201c{escape_markdown(search, limit=NOTE_LIMIT)}\u201d with these filters."
         )
     else:
         empty_state("No flagship actions match these filters.")
@@ -156,4 +156,4 @@ with st.expander("The timeline as a table"):
         key="fa_timeline_table",
         alt="Status of each flagship action line in each quarter",
     )
-download_bar(ctx, "flagship_actions", table, {"timeline": chart})
+download_bar(ctx, "flagship_actions", table, {"timeline": chart}, notes=notes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from harrow_dash import publishing, slides
+from harrow_dash.scope import short_scope
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state
 from harrow_dash.ui.frame import page_frame
@@ -145,11 +146,7 @@ number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):
     st.query_params[SLIDE_PARAM] = str(number)
 
-scope = [
-    line
-    for line in ctx.filters.describe(ctx.priority_names)
-    if not line.startswith("Quarter:") and not line.startswith("All ")
-]
+scope = short_scope(ctx.filters, ctx.priority_names, ov.unplaced_highlights)
 st.html(
     slides.slide_html(
         deck.slide(number), len(deck), deck.period, data.is_illustrative(ctx.store_url), scope

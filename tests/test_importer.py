@@ -602,8 +602,9 @@ def test_the_template_round_trips(store, tmp_path, load_files):
     for col in "JKLMP":
         sc[f"{col}4"].number_format = "0%"
     wb["Flagship actions"].append(
-        ["FA-T1", "Open a hub", P1, "Resources", "Head of X", None, "Q3 2023-24", "On track", None]
-    )
+        ["FA-T1", "Open a hub", P1, "Resources", "Finance", "Head of X", None, "Q3 2023-24",
+         "On track", None]
+    )  # fmt: skip
     wb["Highlights"].append(
         ["Q3 2023-24", P1, "achievement", "Calls answered faster", "PI-T1", "FA-T1"]
     )
@@ -628,6 +629,7 @@ def test_the_template_round_trips(store, tmp_path, load_files):
         ["PI-T2", True, "lower", "count"],
     ]
     assert store.counts()["action_statuses"] == 1 and store.counts()["highlights"] == 1
+    assert store.read("SELECT portfolio FROM flagship_actions")["portfolio"].tolist() == ["Finance"]
 
 
 def test_the_blank_template_loads_nothing(store, tmp_path, load_files, db_snapshot):

@@ -153,6 +153,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title", "action", "flagship action", "commitment", "action title", "description"),
     "priority": INDICATOR_FIELDS["priority"],
     "directorate": INDICATOR_FIELDS["directorate"],
+    "portfolio_holder": INDICATOR_FIELDS["portfolio_holder"],
     "lead": ("lead", "lead officer", "owner", "responsible officer", "accountable officer"),
     "parent_ref": ("parent ref", "parent", "part of", "parent action"),
     "period": INDICATOR_FIELDS["period"],

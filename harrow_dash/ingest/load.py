@@ -678,6 +678,10 @@ _INTEGRITY_CHECKS = [
     ),
     (
         "flagship_actions",
+        "portfolio IS NOT NULL AND portfolio NOT IN (SELECT portfolio FROM portfolio_holders)",
+    ),
+    (
+        "flagship_actions",
         "parent_ref IS NOT NULL AND parent_ref NOT IN (SELECT ref FROM flagship_actions)",
     ),
     (

@@ -39,7 +39,7 @@ INDICATOR_META = (
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
 VALUE_NUMBERS = ("actual", "target", "target_upper", "benchmark")
-ACTION_META = ("title", "priority", "directorate", "lead", "parent_ref")
+ACTION_META = ("title", "priority", "directorate", "portfolio_holder", "lead", "parent_ref")
 
 
 @dataclass

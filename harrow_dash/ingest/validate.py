@@ -54,7 +54,7 @@ INDICATOR_COLUMNS = [
     "benchmark_measure",
     "cumulative_or_seasonal",
 ]
-ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
+ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref", "portfolio"]
 STATUS_COLUMNS = ["ref", "period", "status", "commentary", "commentary_internal"]
 HIGHLIGHT_COLUMNS = ["period", "priority_id", "kind", "text", "indicator_ref", "action_ref"]
 NEW_INDICATOR_NEEDS = ("name", "priority", "unit", "polarity")
@@ -451,7 +451,13 @@ class Validator:
                     )
                 )
             act["priority_id"] = self._priority_ids(act)
-            act = act.rename(columns={"_has_priority": "_has_priority_id"})
+            act = act.rename(
+                columns={
+                    "_has_priority": "_has_priority_id",
+                    "portfolio_holder": "portfolio",
+                    "_has_portfolio_holder": "_has_portfolio",
+                }
+            )
             known = self.ctx.action_refs | set(act["ref"])
             self.add(
                 act,
@@ -527,7 +533,10 @@ class Validator:
             *ind.get("directorate", pd.Series(dtype=object)).dropna(),
             *act.get("directorate", pd.Series(dtype=object)).dropna(),
         ]
-        portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
+        portfolios = [
+            *ind.get("portfolio", pd.Series(dtype=object)).dropna(),
+            *act.get("portfolio", pd.Series(dtype=object)).dropna(),
+        ]
         incoming = Incoming(ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)))
         incoming.comparators, problems = validate_comparators(
             self.parsed.comparators, self.parsed.groups
