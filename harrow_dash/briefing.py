@@ -330,7 +330,7 @@ def _priority_section(
                     clean(r.actual_text),
                     clean(r.target_text),
                     rag_label(r.rag),
-                    clean(r.travel_prev_text),
+                    clean(r.travel_text),
                 ]
                 for r in inds.itertuples()
             ],
@@ -341,7 +341,8 @@ def _priority_section(
             if rag in RAG_COLOURS and rag not in (NOT_RATED, WITHHELD_RAG):
                 _colour_cell(table.rows[i].cells[4], RAG_COLOURS[rag])
         doc.add_paragraph(
-            "Direction of travel compares the actual with last quarter's, judged by what good "
+            "Direction of travel compares the actual with last quarter's, or, for a cumulative or "
+            "seasonal measure, with the same quarter a year earlier; it is judged by what good "
             "looks like for each indicator (for some, lower is better).",
             style="Caption",
         )
@@ -372,7 +373,7 @@ def _priority_section(
         p.add_run(f"{clean(r.ref)} {clean(r.name)}").bold = True
         p.add_run(
             f" \u2013 {clean(r.actual_text)} against a target of {clean(r.target_text)} "
-            f"({rag_label(r.rag)}; {clean(r.travel_prev_text)} since last quarter)."
+            f"({rag_label(r.rag)}; {clean(r.travel_text)})."
         )
         commentary = clean(r.commentary)
         doc.add_paragraph(commentary or "No commentary was supplied.", style="Quote")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
+from harrow_dash.movements import pattern_of
 from harrow_dash.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
 from harrow_dash.travel import Travel, direction_of_travel
@@ -292,6 +293,20 @@ def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.Dat
         out[f"{col}_text"] = (
             out[col].map(lambda v: Travel(v).text) if len(out) else pd.Series(dtype=object)
         )
+    # Like with like: a cumulative or seasonal measure's direction is the one against a year
+    # earlier (harrow_dash.movements), said so; every other measure's is against last quarter.
+    by_year = [
+        pattern_of(p).compares_with_year
+        for p in (
+            out["cumulative_or_seasonal"] if "cumulative_or_seasonal" in out else [None] * len(out)
+        )
+    ]
+    out["travel_text"] = [
+        f"{y} on a year earlier" if yearly else f"{p} on last quarter"
+        for yearly, p, y in zip(
+            by_year, out["travel_prev_text"].tolist(), out["travel_year_text"].tolist(), strict=True
+        )
+    ]
     return out
 
 

@@ -158,7 +158,7 @@ def _attention_items(frame: pd.DataFrame) -> list[AttentionItem]:
             rag=str(r.rag),
             actual_text=shorten(r.actual_text, 40),
             target_text=shorten(r.target_text, 40),
-            travel_text=shorten(getattr(r, "travel_prev_text", ""), 30),
+            travel_text=shorten(getattr(r, "travel_text", ""), 40),
         )
         for r in frame.itertuples()
     ]

@@ -177,7 +177,7 @@ def test_every_indicator_and_action_is_in_its_priority_table(q3) -> None:
             assert row[2] == ind.actual_text
             assert row[3] == ind.target_text
             assert row[4] == rag_label(ind.rag)  # RAG in words (with its icon)
-            assert row[5] == ind.travel_prev_text
+            assert row[5] == ind.travel_text
     for ps, table in zip(ov.priorities, act_tables, strict=True):
         expected = ov.actions[ov.actions["priority_id"] == ps.priority_id]
         assert [r[0] for r in table[1:]] == list(expected["ref"])

@@ -137,7 +137,7 @@ def test_rated_rows_read_the_same_whatever_the_hidden_count(
         }
         out = add_travel(rate(pd.DataFrame([row]), RULES), RULES)
         cols = ["rag", "rag_text", "computed_rag", "official_rag", "rag_note", "actual_text"]
-        cols += ["state", "travel_prev_text", "travel_year_text"]
+        cols += ["state", "travel_prev_text", "travel_year_text", "travel_text"]
         return {c: out[c].iloc[0] for c in cols}
 
     assert shown(hidden) == shown(1.0)

@@ -194,3 +194,14 @@ def test_overview_movers_tables_say_what_they_compare_with(overview_env: Store) 
     assert list(improvements.columns) == ["Indicator", "Compared with", "Then", "Now", "Change"]
     assert not improvements["Change"].str.contains("%").any()  # never a relative change
     assert "PI-04 Council tax collected in year (cumulative)" not in set(improvements["Indicator"])
+
+
+def test_direction_of_travel_in_reports_compares_like_with_like(sample_store: Store) -> None:
+    """The briefing's and slides' direction of travel: council tax collected is not "improving"
+    because December follows September; it is compared with December a year earlier."""
+    inds = views.indicators_at(sample_store, Filters(period=Q3), RULES).set_index("ref")
+    assert inds.at["PI-04", "travel_prev_text"] == "\u25b2 improving"  # 56% -> 84.1%, cumulative
+    assert inds.at["PI-04", "travel_text"] == "\u25bc worsening on a year earlier"  # 84.6% -> 84.1%
+    assert (
+        inds.at["PI-02", "travel_text"] == inds.at["PI-02", "travel_prev_text"] + " on last quarter"
+    )
