@@ -191,6 +191,21 @@ def _page_number(paragraph) -> None:
         run._r.append(el)
 
 
+def action_title(row: object) -> str:
+    """A flagship action's title; a split line's says which action it is part of."""
+    title = str(getattr(row, "title", ""))
+    parent_ref = getattr(row, "parent_ref", None)
+    parent_title = getattr(row, "parent_title", None)
+    if (
+        isinstance(parent_ref, str)
+        and parent_ref
+        and isinstance(parent_title, str)
+        and parent_title
+    ):
+        return f"{title} (part of {parent_ref}: {parent_title})"
+    return title
+
+
 def _title(
     doc,
     ov: Overview,
@@ -309,7 +324,12 @@ def _priority_section(
             doc,
             ["Ref", "Flagship action", "Status", "Commentary"],
             [
-                [clean(r.ref), clean(r.title), clean(r.status), clean(r.commentary) or "\u2013"]
+                [
+                    clean(r.ref),
+                    clean(action_title(r)),
+                    clean(r.status),
+                    clean(r.commentary) or "\u2013",
+                ]
                 for r in acts.itertuples()
             ],
             [1.8, 5.2, 2.6, 7.4],

@@ -20,6 +20,7 @@ from harrow_dash.action_status import ActionStatus, action_groups_for
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import RAG_ORDER
+from harrow_dash.suppression import DEFAULT_THRESHOLD
 from harrow_dash.units import format_number
 from harrow_dash.value_states import Frequency, ValueState
 
@@ -84,6 +85,17 @@ def _text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
 
+def _as_list(values: Sequence[float | None]) -> list[float | None]:
+    return values if isinstance(values, list) else list(values)
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    """``column.map(_text)``; a text column's gaps filled at once instead of value by value."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return column.fillna("")
+    return column.map(_text)
+
+
 def indicator_list(
     indicators: pd.DataFrame, sparklines: Mapping[str, Sequence[float | None]]
 ) -> pd.DataFrame:
@@ -106,18 +118,23 @@ def indicator_list(
             "Portfolio holder": df["portfolio"].fillna(""),
             "Actual": [
                 display_actual(a, s, f)
-                for a, s, f in zip(df["actual_text"], df["state"], df["frequency"], strict=True)
+                for a, s, f in zip(
+                    df["actual_text"].tolist(),
+                    df["state"].tolist(),
+                    df["frequency"].tolist(),
+                    strict=True,
+                )
             ],
             "Target": df["target_text"],
             "RAG": df["rag_text"],
             "Since last quarter": df["travel_prev_text"],
             "Since a year ago": df["travel_year_text"],
-            "Trend": [list(sparklines.get(str(r), [])) for r in df["ref"]],
-            "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"]],
+            "Trend": [_as_list(sparklines.get(str(r), [])) for r in df["ref"].tolist()],
+            "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"].tolist()],
         }
     )
     for c in INDICATOR_SEARCH_COLUMNS:
-        out[c] = df[c].map(_text) if c in df else ""
+        out[c] = _texts(df[c]) if c in df else ""
     return out.reset_index(drop=True)
 
 
@@ -173,7 +190,12 @@ def trend_table(history: pd.DataFrame) -> pd.DataFrame:
             "Quarter": [Period.from_key(int(k)).label for k in df["period"]],
             "Actual": [
                 display_actual(a, s, f)
-                for a, s, f in zip(df["actual_text"], df["state"], df["frequency"], strict=True)
+                for a, s, f in zip(
+                    df["actual_text"].tolist(),
+                    df["state"].tolist(),
+                    df["frequency"].tolist(),
+                    strict=True,
+                )
             ],
             "Target": df["target_text"],
             "RAG": df["rag_text"],
@@ -608,5 +630,22 @@ def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
                 for r, t in zip(items["action_ref"], items["action_title"], strict=True)
             ],
             "Action status now": items["action_status"],
+        }
+    )
+
+
+def monthly_table(
+    months: pd.DataFrame, history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """A monthly indicator's monthly figures as a table beside its trend chart: Month, Quarter,
+    Monthly figure (written in the indicator's unit; a small count of people as "fewer than 5")."""
+    from harrow_dash.charts import monthly_frame
+
+    frame = monthly_frame(months, history, threshold)
+    return pd.DataFrame(
+        {
+            "Month": frame["month_label"] if len(frame) else [],
+            "Quarter": frame["quarter"] if len(frame) else [],
+            "Monthly figure": frame["actual_fmt"] if len(frame) else [],
         }
     )

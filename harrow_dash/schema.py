@@ -79,6 +79,11 @@ indicators = Table(
     Column("batch_id", Integer),
     # Added after the first release, so last (where ALTER TABLE ... ADD COLUMN puts it).
     Column("benchmark_measure", String),  # the comparator measure this indicator maps to
+    # Added after the first release (last, where ALTER TABLE puts them): how a monthly indicator's
+    # quarter comes from its months ("last": the quarter's last month; "sum": the three months), and
+    # whether its values may be negative (counts, percentages and durations otherwise may not).
+    Column("quarter_rule", String),
+    Column("allow_negative", Boolean, server_default=false()),
     # Added later still: "cumulative", "seasonal" or NULL (neither); such measures compare with the
     # same quarter a year earlier (harrow_dash.movements).
     Column("cumulative_or_seasonal", String),
@@ -100,6 +105,20 @@ indicator_values = Table(
     Column("batch_id", Integer),
     Column("commentary_internal", Boolean, server_default=false()),
     PrimaryKeyConstraint("ref", "period"),
+)
+
+# Monthly figures of monthly indicators (``month`` is year * 100 + month, e.g. 202306). The quarter's
+# position, the one Cabinet sees, is in ``indicator_values``, worked out from these by the indicator's
+# quarter rule when they are loaded.
+indicator_monthly_values = Table(
+    "indicator_monthly_values",
+    metadata,
+    Column("ref", String, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("actual", Double),
+    Column("target", Double),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("ref", "month"),
 )
 
 flagship_actions = Table(
@@ -238,6 +257,7 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "portfolio_holders": ("portfolio",),
     "indicators": ("ref",),
     "indicator_values": ("ref", "period"),
+    "indicator_monthly_values": ("ref", "month"),
     "flagship_actions": ("ref",),
     "action_statuses": ("ref", "period"),
     "highlights": ("period", "priority_id", "kind", "text"),

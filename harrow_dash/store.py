@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -115,15 +116,21 @@ def _column_like_rows(col: pa.ChunkedArray) -> Any:
 
 
 class Store:
-    def __init__(self, url: str, *, public: bool = False):
+    def __init__(self, url: str, *, public: bool = False, read_only: bool = False):
+        """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
+        such processes may share the file, and none can change it)."""
         self.url = url
         self.public = public
+        self.read_only = read_only
         self.is_duckdb = url.startswith("duckdb")
+        connect_args: dict[str, Any] = {}
         if self.is_duckdb:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = sa.create_engine(url, future=True)
+                if read_only:
+                    connect_args["read_only"] = True
+        self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
         self._where = sa.engine.make_url(url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
@@ -398,6 +405,55 @@ class Store:
             q = q.where(v.c.period <= until.key)
         return self.read(q)
 
+    def indicator_months(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``, the indicator's
+        ``quarter_rule``), oldest first,
+        only for months whose quarter has a value this view may show (in public mode, a published
+        quarter). Indicators that count people are left out: their monthly counts are not
+        suppressed figures."""
+        i, m, v = s.indicators, s.indicator_monthly_values, s.indicator_values
+        quarter = (m.c.month // 100 - sa.case((m.c.month % 100 <= 3, 1), else_=0)) * 10 + sa.case(
+            (m.c.month % 100 <= 3, 4), (m.c.month % 100 <= 6, 1), (m.c.month % 100 <= 9, 2), else_=3
+        )
+        shown = sa.select(v.c.period).where(v.c.ref == m.c.ref, *self._visible(v.c.period))
+        q = (
+            sa.select(m.c.ref, m.c.month, m.c.actual, i.c.quarter_rule)
+            .select_from(m.join(i, i.c.ref == m.c.ref))
+            .where(
+                m.c.ref.in_(refs),
+                sa.not_(sa.func.coalesce(i.c.counts_people, False)),
+                quarter.in_(shown),
+            )
+            .order_by(m.c.ref, m.c.month)
+        )
+        if until is not None:
+            q = q.where(quarter <= until.key)
+        return self.read(q)
+
+    # Above this many indicators, reading every value and keeping the wanted ones in pandas is
+    # quicker than one IN (...) with a bound parameter per indicator.
+    _MANY_REFS = 500
+
+    def indicator_actuals(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
+        first: what a trend line needs, without the columns needed to rate a value."""
+        i, v = s.indicators, s.indicator_values
+        q = (
+            sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
+            .select_from(v.join(i, i.c.ref == v.c.ref))
+            .where(*self._visible(v.c.period))
+            .order_by(v.c.ref, v.c.period)
+        )
+        if until is not None:
+            q = q.where(v.c.period <= until.key)
+        if len(refs) <= self._MANY_REFS:
+            return self.read(q.where(v.c.ref.in_(refs)))
+        frame = self.read(q)
+        wanted = pc.is_in(
+            pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())
+        )
+        return frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
+
     def indicator_list(self) -> pd.DataFrame:
         i = self._def("indicators")
         return self.read(sa.select(i.c.ref, i.c.name, i.c.priority_id).order_by(i.c.ref))
@@ -454,6 +510,7 @@ class Store:
                 st.c.status,
                 self._commentary(st),
                 sa.func.coalesce(a.c.portfolio, parent.c.portfolio).label("portfolio"),
+                parent.c.title.label("parent_title"),  # a split line's action
             )
             .select_from(
                 a.join(s.priorities, s.priorities.c.id == a.c.priority_id)

@@ -7,18 +7,29 @@ dataclasses, so the same numbers feed the screen, the exports, the briefing pack
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
 from harrow_dash.disclosure import disclosed
 from harrow_dash.filters import Filters
-from harrow_dash.movements import change_text, movement, pattern_of
+from harrow_dash.movements import change_text, movement, movement_frame, pattern_of
 from harrow_dash.periods import Period
-from harrow_dash.scorecard import NOT_RATED, RuleSettings, add_travel, filter_rags, rag_counts, rate
+from harrow_dash.scorecard import (
+    NOT_RATED,
+    RuleSettings,
+    add_travel,
+    filter_rags,
+    rag_counts,
+    rate,
+    suppressed_flags,
+)
 from harrow_dash.store import Store
-from harrow_dash.suppression import is_suppressed
 from harrow_dash.units import format_number
 
 RAG_RANK = {"Green": 0, "Amber": 1, "Red": 2}
@@ -58,6 +69,7 @@ def actions_at(store: Store, filters: Filters, apply_rag_filter: bool = True) ->
             "portfolio",
             "lead",
             "parent_ref",
+            "parent_title",
         ]
     ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")
@@ -149,6 +161,20 @@ def change_score(
     return movement(actual, earlier, polarity, target, upper, tolerance)
 
 
+def change_scores(
+    actual: pd.Series,
+    earlier: pd.Series,
+    polarity: pd.Series,
+    target: pd.Series,
+    upper: pd.Series,
+    tolerance: pd.Series | None = None,
+) -> np.ndarray:
+    """:func:`change_score` of every row of aligned columns, whole columns at once."""
+    if tolerance is None:
+        tolerance = pd.Series(np.nan, index=actual.index)
+    return movement_frame(actual, earlier, polarity, target, upper, tolerance)
+
+
 def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     cols = [
         "ref",
@@ -163,7 +189,8 @@ def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     ]
     if now.empty or before.empty:
         return pd.DataFrame(columns=cols)
-    merged = now.merge(
+    mine = [c for c in cols if c in now and c not in ("previous_rag", "direction")]
+    merged = now[mine].merge(
         before[["ref", "rag"]].rename(columns={"rag": "previous_rag"}), on="ref", how="inner"
     )
     rated = merged["rag"].isin(RAG_RANK) & merged["previous_rag"].isin(RAG_RANK)
@@ -214,58 +241,99 @@ def _movers(
     period: Period | None = None,
     earlier: str | None = None,
     limit: int = 5,
+    keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The biggest improvements and deteriorations, judged by polarity and ranked by the change
     relative to the indicator's tolerance (:func:`movements.movement`).
 
     Each indicator is compared with the previous quarter, or, if it is cumulative or seasonal, with
     the same quarter a year earlier; ``earlier`` (``prev_actual`` or ``year_actual``) compares all
-    with the one. A movement worked out from a suppressed count is left out unless it is the same for
-    every value the count could hold (:func:`disclosure.disclosed`): its size and so its place in the
-    list would give the count away."""
+    with the one. A movement worked out from a suppressed count is left out unless what the list
+    shows of it is the same for every value the count could hold (:func:`disclosure.disclosed`): its
+    size, and so its place in the list, would give the count away. ``keep`` narrows each ranked list
+    further before its values are written as text. Whole columns at once; only the few rows with a
+    suppressed count go one by one."""
     empty = pd.DataFrame(columns=MOVER_COLUMNS)
     if now.empty:
         return empty, empty.copy()
     hide = not rules.reveal_suppressed
     threshold = rules.suppression_threshold
-    year_label = period.year_earlier().label if period else "a year earlier"
-    prev_label = period.previous().label if period else "last quarter"
-    rows = []
-    for r in now.itertuples(index=False):
-        by_year = earlier == "year_actual" or (
-            earlier is None
-            and pattern_of(getattr(r, "cumulative_or_seasonal", None)).compares_with_year
+    if earlier is not None:
+        by_year = np.full(len(now), earlier == "year_actual")
+    elif "cumulative_or_seasonal" in now:
+        by_year = np.array(
+            [pattern_of(p).compares_with_year for p in now["cumulative_or_seasonal"].tolist()],
+            dtype=bool,
         )
-        then = getattr(r, "year_actual" if by_year else "prev_actual")
-        people = bool(r.counts_people)
+    else:
+        by_year = np.zeros(len(now), dtype=bool)
+    then = pd.Series(
+        np.where(
+            by_year,
+            pd.to_numeric(now["year_actual"], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            ),
+            pd.to_numeric(now["prev_actual"], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            ),
+        ),
+        index=now.index,
+    )
+    hidden_now = now["suppressed"].astype(bool).to_numpy() & hide
+    hidden_then = (
+        np.asarray(suppressed_flags(then, now["counts_people"], threshold), dtype=bool) & hide
+    )
+    score = movement_frame(
+        now["actual"], then, now["polarity"], now["target"], now["target_upper"], now["tolerance"]
+    )
+    for i in np.flatnonzero(hidden_now | hidden_then):
+        r = now.iloc[i]
         fact = disclosed(
             lambda a, e, r=r: _mover_fact(
-                a, e, r.polarity, r.target, r.target_upper, r.tolerance, r.unit
+                a, e, r["polarity"], r["target"], r["target_upper"], r["tolerance"], r["unit"]
             ),
-            [r.actual, then],
-            [hide and bool(r.suppressed), hide and is_suppressed(then, people, threshold)],
+            [r["actual"], then.iloc[i]],
+            [bool(hidden_now[i]), bool(hidden_then[i])],
             threshold,
         )
-        if not isinstance(fact, tuple) or pd.isna(fact[0]) or fact[0] == 0:
-            continue
-        score, previous_text, change = fact
-        rows.append(
-            {
-                "ref": r.ref,
-                "name": r.name,
-                "priority_id": r.priority_id,
-                "priority": r.priority,
-                "compared_with": year_label if by_year else prev_label,
-                "previous_text": previous_text,
-                "actual_text": r.actual_text,
-                "change_text": change,
-                "change": score,
-            }
-        )
-    df = pd.DataFrame(rows, columns=MOVER_COLUMNS)
+        score[i] = fact[0] if isinstance(fact, tuple) else np.nan
+    base_cols = ["ref", "name", "priority_id", "priority", "actual_text", "actual", "unit"]
+    df = now[base_cols].assign(_then=then, _by_year=by_year, change=score)
+    df = df[df["change"].notna() & (df["change"] != 0)]
     best = df[df["change"] > 0].sort_values(["change", "ref"], ascending=[False, True]).head(limit)
     worst = df[df["change"] < 0].sort_values(["change", "ref"]).head(limit)
-    return best.reset_index(drop=True), worst.reset_index(drop=True)
+    if keep is not None:
+        best, worst = keep(best), keep(worst)
+    labels = (
+        period.year_earlier().label if period else "a year earlier",
+        period.previous().label if period else "last quarter",
+    )
+    return _mover_texts(best, labels), _mover_texts(worst, labels)
+
+
+def _mover_texts(movers: pd.DataFrame, labels: tuple[str, str]) -> pd.DataFrame:
+    """The ranked movers with what the list shows in words: the quarter compared with, the earlier
+    value and the change in the unit's own terms."""
+    out = movers.reset_index(drop=True)
+    out["compared_with"] = [labels[0] if y else labels[1] for y in out["_by_year"].tolist()]
+    out["previous_text"] = [
+        format_number(v, u)
+        for v, u in zip(out["_then"].tolist(), out["unit"].tolist(), strict=True)
+    ]
+    out["change_text"] = [
+        change_text(float(a), float(e), u)
+        for a, e, u in zip(
+            out["actual"].tolist(), out["_then"].tolist(), out["unit"].tolist(), strict=True
+        )
+    ]
+    return out[MOVER_COLUMNS]
+
+
+def _isin(column: pd.Series, values: list[str]) -> np.ndarray:
+    """``column.isin(values)`` for a text column, as a boolean array, in one step (pandas asks
+    about each value separately, which takes a while for thousands of references)."""
+    found = pc.is_in(pa.array(column, type=pa.string()), value_set=pa.array(values, pa.string()))
+    return found.to_numpy(zero_copy_only=False)
 
 
 def _priority_movements(
@@ -275,12 +343,15 @@ def _priority_movements(
     largest changes against the same quarter last year (which, unlike last quarter, is not
     distorted by seasonal or cumulative measures)."""
     out: list[Movement] = []
-    for r in changes[changes["priority_id"] == pid].itertuples():
+    mine = changes[changes["priority_id"] == pid]
+    # Every RAG change weighs the same, so only the first three of each direction can be among the
+    # three shown; the rest still keep their indicators out of the yearly movements.
+    for r in mine.groupby("direction", sort=False).head(3).itertuples():
         arrow = "\u25bc" if r.direction == "worse" else "\u25b2"
         text = f"{arrow} {r.name}: {r.previous_rag} last quarter, {r.rag} now"
         # A change of RAG rating comes before any change of value, however large.
         out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), math.inf))
-    seen = {m.ref for m in out}
+    seen = {str(r) for r in mine["ref"].tolist()}
     best, worst = yearly
     for frame, kind, arrow in ((worst, "worse", "\u25bc"), (best, "better", "\u25b2")):
         for r in frame[frame["priority_id"] == pid].itertuples():
@@ -304,9 +375,9 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     # Nothing in scope is "nothing matches these filters", not "nothing reported".
     ind_reported = inds.empty or indicators_reported(inds)
     inds = filter_rags(inds, filters.rags) if ind_reported else inds.iloc[0:0]
-    before = indicators_at(
-        store, filters.with_period(period.previous()), rules, apply_rag_filter=False
-    )
+    # Last quarter's ratings (no direction of travel needed) for the RAG changes.
+    before = store.indicator_snapshot(filters.with_period(period.previous()))
+    before = rate(before, rules, texts=False) if len(before) else before
     acts = actions_at(store, filters, apply_rag_filter=False)
     act_reported = acts.empty or actions_reported(acts)
     if not act_reported:
@@ -315,7 +386,17 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         acts = acts[acts["group"].isin(action_groups_for(filters.rags))].reset_index(drop=True)
     changes = _rag_changes(inds, before)
     best, worst = _movers(inds, rules, period)
-    yearly = _movers(inds, rules, period, earlier="year_actual", limit=len(inds))
+    # A priority shows at most three movements after its RAG changes, and an indicator whose RAG
+    # changed is not repeated: only the first three other yearly movers of each priority in each
+    # direction can be shown, so only they are written out.
+    changed = changes["ref"].tolist()
+
+    def first_of_each_priority(ranked: pd.DataFrame) -> pd.DataFrame:
+        return ranked[~_isin(ranked["ref"], changed)].groupby("priority_id").head(3)
+
+    yearly = _movers(
+        inds, rules, period, earlier="year_actual", limit=len(inds), keep=first_of_each_priority
+    )
     prios = store.priorities()
     summaries = []
     for row in prios.itertuples():
@@ -363,15 +444,28 @@ def sparkline_values(
     store: Store, refs: list[str], until: Period | None, rules: RuleSettings
 ) -> dict[str, list[float]]:
     """Reported actuals per indicator in quarter order for small trend lines; gaps and suppressed
-    values are left out (a trend line cannot show a gap, and must not reveal a small count)."""
-    hist = indicator_histories(store, refs, rules, until)
-    out: dict[str, list[float]] = {}
+    values are left out (a trend line cannot show a gap, and must not reveal a small count).
+
+    An indicator with values, none of them shown, gets an empty list; one with no value at all is
+    not in the result. Whole columns at once: the list of 13,000 indicators draws 500,000 points."""
+    hist = store.indicator_actuals(refs, until)
     if hist.empty:
-        return out
-    for ref, g in hist.groupby("ref", sort=False):
-        vals = g["actual"].where(~g["suppressed"].astype(bool))
-        out[str(ref)] = [float(v) for v in vals if not pd.isna(v)]
-    return out
+        return {}
+    actual = hist["actual"].to_numpy(dtype=float, na_value=np.nan)
+    hidden = np.asarray(
+        suppressed_flags(hist["actual"], hist["counts_people"], rules.suppression_threshold),
+        dtype=bool,
+    )
+    shown = ~np.isnan(actual) & ~hidden
+    codes, refs_seen = pd.factorize(hist["ref"])
+    # Rows come sorted by ref: each indicator is one run of rows, starting where the ref changes.
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    # Where each run's shown values start and end in the compacted array of shown values.
+    before = np.r_[0, np.cumsum(shown)]
+    bounds = before[np.r_[starts, len(codes)]].tolist()
+    values = actual[shown].tolist()
+    names = [str(r) for r in refs_seen[codes[starts]].tolist()]
+    return {name: values[a:b] for name, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
 
 
 def not_rated_reason(state: str) -> str:

@@ -133,7 +133,12 @@ else:
     notes = inds[inds["rag_note"].notna()]
     for r in notes.itertuples():  # the reference and the note come from a file: literal text
         st.caption(escape_markdown(f"Data-quality note for {r.ref}: {r.rag_note}"))
-    download_bar(ctx, f"priority{pid}_indicators", table.drop(columns=["Trend"]))
+    download_bar(
+        ctx,
+        f"priority_{pid}_indicators",
+        table.drop(columns=["Trend"]),
+        title=f"Priority {pid} indicators",
+    )
 
 st.subheader("Flagship actions", anchor=False)
 for note in caveats(filters, highlights=False):

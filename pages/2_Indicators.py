@@ -171,12 +171,14 @@ for ref in picked:
                 st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
+                monthly = data.months(ctx.store_url, (ref,), period)
                 chart = trend_chart(
                     hist,
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
                     threshold=ctx.rules.suppression_threshold,
+                    months=monthly,
                 )
                 charts[ref] = chart
                 st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
@@ -221,5 +223,15 @@ for ref in picked:
                     "Commentary": st.column_config.TextColumn(width="large"),
                 },
             )
+            monthly_numbers = explore.monthly_table(
+                data.months(ctx.store_url, (ref,), period), hist, ctx.rules.suppression_threshold
+            )
+            if len(monthly_numbers):
+                st.dataframe(
+                    monthly_numbers,
+                    hide_index=True,
+                    key=f"monthly_table_{ref}",
+                    alt=f"Monthly figures of {ref} {facts.name}",
+                )
 
 download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)

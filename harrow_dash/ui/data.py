@@ -124,6 +124,12 @@ def histories(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def months(url: str, refs: tuple[str, ...], until: Period | None) -> pd.DataFrame:
+    """Monthly figures of monthly indicators, for the monthly points on trend charts."""
+    return store(url).indicator_months(list(refs), until)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def sparklines(
     url: str, refs: tuple[str, ...], until: Period | None, rules: RuleSettings
 ) -> dict[str, list[float]]:
