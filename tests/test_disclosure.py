@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from harrow_dash import explore, open_data, schema, slides, views
 from harrow_dash.briefing import briefing_document
-from harrow_dash.charts import describe_trend, trend_chart
+from harrow_dash.charts import describe_trend, monthly_frame, trend_chart
 from harrow_dash.disclosure import WITHHELD, disclosed, hidden_values
 from harrow_dash.export_files import csv_bytes, excel_bytes, export_context
 from harrow_dash.exports import tidy_export
@@ -439,3 +439,18 @@ def test_pages_send_the_same_bytes_whatever_the_hidden_count(page_env: Store, ce
                 if key in seen:
                     assert got == seen[key], f"{key} changes with the hidden value of {cell}"
                 seen[key] = got
+
+
+def test_a_small_monthly_count_of_people_reads_fewer_than_5() -> None:
+    """A monthly indicator's months go to the chart and its table: a small count there is hidden
+    too (with the quarter rule 'last' the last month *is* the quarter's figure)."""
+    history = pd.DataFrame(
+        {"ref": ["M-1"], "unit": ["count"], "period": [20231], "counts_people": [True]}
+    )
+    months = pd.DataFrame(
+        {"ref": ["M-1"] * 3, "month": [202304, 202305, 202306], "actual": [3.0, 0.0, 12.0]}
+    )
+    table = explore.monthly_table(months, history, THRESHOLD)
+    assert list(table["Monthly figure"]) == ["fewer than 5", "0", "12"]
+    drawn = monthly_frame(months, history, THRESHOLD)
+    assert drawn["actual"].isna().tolist() == [True, False, False]

@@ -8,14 +8,18 @@ pantomime season.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from apptest_helpers import run_page
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harrow_dash import views
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.problems import LoadRefused
-from harrow_dash.movements import Pattern, change_text, movement, parse_pattern
+from harrow_dash.movements import Pattern, change_text, movement, movement_frame, parse_pattern
 from harrow_dash.periods import parse_period
 from harrow_dash.scorecard import RuleSettings
 from harrow_dash.store import Store
@@ -205,3 +209,31 @@ def test_direction_of_travel_in_reports_compares_like_with_like(sample_store: St
     assert (
         inds.at["PI-02", "travel_text"] == inds.at["PI-02", "travel_prev_text"] + " on last quarter"
     )
+
+
+_NUM = st.one_of(st.none(), st.sampled_from([0.0, 1.0, 5.0, 90.0, 100.0]), st.floats(-1e4, 1e4))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            _NUM,
+            _NUM,
+            st.sampled_from(["higher", "lower", "band"]),
+            _NUM,
+            _NUM,
+            st.sampled_from([None, 0.0, 0.01, 0.05, 0.5]),
+        ),  # fmt: skip
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_movement_frame_agrees_with_movement_for_one_value(rows: list[tuple]) -> None:
+    """The whole-column ranking the Overview uses gives exactly the rule's movement."""
+    frame = pd.DataFrame(rows, columns=["a", "e", "p", "t", "u", "tol"])
+    for c in ("a", "e", "t", "u", "tol"):
+        frame[c] = frame[c].astype(float)
+    got = movement_frame(frame["a"], frame["e"], frame["p"], frame["t"], frame["u"], frame["tol"])
+    for (a, e, p, t, u, tol), score in zip(rows, got, strict=True):
+        want = movement(a, e, p, t, u, tol)
+        assert (math.isnan(want) and math.isnan(score)) or score == pytest.approx(want, rel=1e-12)
