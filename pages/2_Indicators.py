@@ -177,6 +177,7 @@ for ref in picked:
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
+                    threshold=ctx.rules.suppression_threshold,
                     months=monthly,
                 )
                 charts[ref] = chart  # for the downloads (drawn only when asked for)
@@ -225,10 +226,13 @@ for ref in picked:
                 height=38 + 35 * max(1, len(numbers)),
                 key=f"trend_table_{ref}",
                 alt=f"Quarterly values of {ref} {facts.name}",
-                column_config={"Commentary": st.column_config.TextColumn(width="large")},
+                column_config={
+                    "RAG": st.column_config.TextColumn(width=230),
+                    "Commentary": st.column_config.TextColumn(width="large"),
+                },
             )
             monthly_numbers = explore.monthly_table(
-                data.months(ctx.store_url, (ref,), period), hist
+                data.months(ctx.store_url, (ref,), period), hist, ctx.rules.suppression_threshold
             )
             if len(monthly_numbers):
                 st.dataframe(

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash.charts import counts_frame, describe_counts
+from harrow_dash.disclosure import RATING_WITHHELD_MEANING, WITHHELD_RAG
 from harrow_dash.plan import ILLUSTRATIVE_NOTE
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import RAG_ICONS, rag_label
@@ -24,7 +25,8 @@ def illustrative_note() -> None:
 
 def rag_key() -> None:
     rows = [{"Rating": rag_label(r.value), "Meaning": r.meaning} for r in Rag] + [
-        {"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"}
+        {"Rating": rag_label(WITHHELD_RAG), "Meaning": RATING_WITHHELD_MEANING},
+        {"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"},
     ]
     st.table(pd.DataFrame(rows).set_index("Rating"))
     st.caption(
