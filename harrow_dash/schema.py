@@ -84,6 +84,9 @@ indicators = Table(
     # whether its values may be negative (counts, percentages and durations otherwise may not).
     Column("quarter_rule", String),
     Column("allow_negative", Boolean, server_default=false()),
+    # Added later still: "cumulative", "seasonal" or NULL (neither); such measures compare with the
+    # same quarter a year earlier (harrow_dash.movements).
+    Column("cumulative_or_seasonal", String),
 )
 
 indicator_values = Table(

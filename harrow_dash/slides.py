@@ -25,7 +25,7 @@ import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
 from harrow_dash.charts import plural
-from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS, RAG_WORDS
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_SHORT
 from harrow_dash.scorecard import RAG_ICONS, RAG_ORDER
@@ -142,7 +142,7 @@ def shorten(text: object, limit: int = MAX_TEXT) -> str:
 
 def rag_bar(counts: dict[str, int], title: str, noun: str) -> Bar:
     segs = tuple(
-        Segment(g, int(counts.get(g, 0)), RAG_COLOURS[g], g.lower(), RAG_ICONS[g])
+        Segment(g, int(counts.get(g, 0)), RAG_COLOURS[g], RAG_WORDS[g], RAG_ICONS[g])
         for g in RAG_ORDER
     )
     return Bar(title, noun, sum(s.count for s in segs), segs)

@@ -13,6 +13,7 @@ council the draft shows (a positive control). The browser test of the DOM and we
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ from draft_only import (
     publish_history,
 )
 
-from harrow_dash import explore, schema, views
+from harrow_dash import explore, open_data, schema, views
 from harrow_dash.briefing import build_briefing
 from harrow_dash.export_files import csv_bytes, excel_bytes
 from harrow_dash.exports import tidy_export
@@ -176,6 +177,9 @@ def test_every_public_output_built_from_the_store_is_free_of_the_draft(public: S
         assert not leaks(csv_bytes(table)), what
         assert not leaks(excel_bytes(table, [what])), what
     assert not leaks(build_briefing(public, f, RULES))
+    package = open_data.build(public, RULES, dt.datetime(2024, 1, 1))
+    assert PI_02_PUBLISHED.encode() in package["indicators.csv"]  # positive control
+    assert not any(leaks(content) for content in package.values())
     ov = views.overview(public, f, RULES)
     assert ov is not None
     deck = build_deck(ov)
