@@ -223,8 +223,7 @@ def test_highlights_page_follows_the_portfolio_and_counts_what_it_leaves_out(env
 def test_priorities_page_follows_the_portfolio(env: Store) -> None:
     at = run_page(
         "pages/1_Priorities.py",
-        query={"quarter": Q3.label, "portfolio": CHS},
-        session={"priority_page": "Priority 3: A place where those in need are supported"},
+        query={"quarter": Q3.label, "portfolio": CHS, "section": "3"},  # priority 3
     )
     assert not at.exception
     acts = next(d.value for d in at.dataframe if "Action" in d.value.columns)

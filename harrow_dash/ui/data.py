@@ -20,7 +20,7 @@ from harrow_dash.config import load_settings
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, DatabaseError, Store
+from harrow_dash.store import DatabaseBusy, DatabaseError, NotInitialised, Store
 from harrow_dash.textsafe import escape_markdown
 
 TTL = 600
@@ -48,9 +48,14 @@ def store(url: str) -> Store:
 
 
 @st.cache_resource(show_spinner=False)
-def _upgraded(url: str) -> list[str]:
-    """Bring a database made by an older version up to date, once per process."""
-    return store(url).upgrade()
+def _ready(url: str) -> bool:
+    """The schema is there, brought up to date from an older version if need be: checked once per
+    process (a schema is never taken away under a running app), not on every page run. Raises
+    ``NotInitialised`` while it is not there, so that is never cached."""
+    if not store(url).is_initialised():
+        raise NotInitialised(url)
+    store(url).upgrade()
+    return True
 
 
 _SEEN_VERSION: dict[str, int] = {}
@@ -70,12 +75,13 @@ def database_ready(url: str) -> tuple[bool, str]:
     """Whether the database can be used (set up, up to date, reachable), else a sentence saying why.
     Also clears cached results that another instance's load made stale."""
     try:
-        if store(url).is_initialised():
-            _upgraded(url)
-            follow_data_version(url)
-            return True, ""
+        _ready(url)
+        follow_data_version(url)
+        return True, ""
     except (DatabaseBusy, DatabaseError) as exc:  # may quote the driver: shown as text
         return False, escape_markdown(exc)
+    except NotInitialised:
+        pass
     return False, (
         "The database has not been set up yet. In a terminal, run `make run` (or "
         "`harrow-dash init --sample` for the illustrative sample data), then reload this page."
