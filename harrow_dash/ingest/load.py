@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -525,8 +525,15 @@ def read_inputs(
 
 
 def _diff(
-    conn: Connection, store: Store, plan: LoadPlan, batch_id: int | None, preview: bool
-) -> None:
+    conn: Connection,
+    store: Store,
+    plan: LoadPlan,
+    preview: bool,
+    write: Callable[[LoadPlan], int] | None = None,
+) -> int | None:
+    """Compare every table of the plan with the database. With ``write``, which is called once
+    everything is compared (it may refuse by raising) and returns the batch number to write under,
+    then writes the new and changed rows and returns that number: a refused load takes none."""
     assert plan.incoming is not None
     stager = _Stager(conn, store.is_duckdb)
     frames = _frames(plan.incoming)
@@ -543,8 +550,6 @@ def _diff(
             plan.tables[name].added or plan.tables[name].changed
         ):
             published.append(stager.published_changes(name, columns))
-        if batch_id is not None:
-            stager.apply(name, columns, batch_id)
     published = [p for p in published if len(p)]
     plan.published_changes = (
         pd.concat(published, ignore_index=True)
@@ -557,7 +562,12 @@ def _diff(
             if changes
             else pd.DataFrame(columns=["table", "key", "field", "old", "new"])
         )
+    batch_id = write(plan) if write is not None else None
+    if batch_id is not None:
+        for name in plan.tables:
+            stager.apply(name, frames[name][1], batch_id)
     stager.cleanup([n for n in DATA_TABLES if n in plan.tables])
+    return batch_id
 
 
 def prepare(
@@ -597,7 +607,7 @@ def prepare(
     with store.connect() as conn:
         trans = conn.begin()
         try:
-            _diff(conn, store, plan, None, preview=True)
+            _diff(conn, store, plan, preview=True)
         finally:
             trans.rollback()
     return plan
@@ -648,13 +658,19 @@ def commit(
         # One load, rollback or publication at a time (see Store.writing): this one starts from
         # whatever the one before it committed, so neither loses the other's rows.
         with store.writing() as conn:
-            batch_id = int(conn.execute(sa.select(s.batch_id_seq.next_value())).scalar_one())
+
+            def batch_number(compared: LoadPlan) -> int:
+                if compared.added == 0 and compared.changed == 0:
+                    raise _NothingToWrite
+                if compared.changes_published and revision is None:
+                    raise PublishedChangeRefused(compared, published_change_message(compared))
+                # Taken only now: a PostgreSQL sequence does not give back a number taken by a
+                # load that was then refused.
+                return int(conn.execute(sa.select(s.batch_id_seq.next_value())).scalar_one())
+
             # Compare again inside the transaction so the counts describe exactly what is written.
-            _diff(conn, store, plan, batch_id, preview=False)
-            if plan.added == 0 and plan.changed == 0:
-                raise _NothingToWrite
-            if plan.changes_published and revision is None:
-                raise PublishedChangeRefused(plan, published_change_message(plan))
+            batch_id = _diff(conn, store, plan, preview=False, write=batch_number)
+            assert batch_id is not None
             _write_batch(conn, plan, batch_id, user)
             if plan.changes_published and revision is not None:
                 _write_revisions(conn, plan, batch_id, user, revision)
