@@ -9,6 +9,7 @@ import html
 from dataclasses import dataclass
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
+from harrow_dash.disclosure import RATING_WITHHELD, RATING_WITHHELD_MEANING, WITHHELD_RAG
 from harrow_dash.palette import ACTION_COLOURS, RAG_COLOURS
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import NOT_RATED, RAG_ICONS
@@ -35,6 +36,12 @@ def indicator_rows() -> list[KeyRow]:
     rows = [KeyRow(r.value, RAG_ICONS[r.value], RAG_COLOURS[r.value], r.meaning) for r in Rag]
     return [
         *rows,
+        KeyRow(
+            RATING_WITHHELD,
+            RAG_ICONS[WITHHELD_RAG],
+            RAG_COLOURS[WITHHELD_RAG],
+            RATING_WITHHELD_MEANING,
+        ),
         KeyRow(
             NOT_RATED,
             RAG_ICONS[NOT_RATED],
