@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    DefaultClause,
     Double,
     Integer,
     MetaData,
@@ -286,8 +287,22 @@ DEFINITION_TABLES = ("directorates", "portfolio_holders", "indicators", "flagshi
 
 
 def _published_table(name: str) -> Table:
+    """``published_<name>``: the quarter, then ``name``'s columns. A column added to ``name`` later
+    is added here by :func:`upgrade` with the same default, so the copies made before it existed
+    read as the live rows did when the column arrived."""
     source = metadata.tables[name]
-    cols = [Column(c.name, c.type) for c in source.columns]
+    cols = [
+        Column(
+            c.name,
+            c.type,
+            server_default=(
+                DefaultClause(c.server_default.arg)  # type: ignore[attr-defined]
+                if c.server_default is not None
+                else None
+            ),
+        )
+        for c in source.columns
+    ]
     return Table(f"published_{name}", metadata, Column("period", Integer, nullable=False), *cols)
 
 

@@ -15,7 +15,7 @@ from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -180,8 +180,16 @@ for ref in picked:
                     threshold=ctx.rules.suppression_threshold,
                     months=monthly,
                 )
-                charts[ref] = chart
-                st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
+                charts[ref] = chart  # for the downloads (drawn only when asked for)
+                altair_chart(
+                    trend_chart,
+                    hist,
+                    title=f"{ref} {facts.name} ({facts.polarity})",
+                    group_band=compared[1] if compared else None,
+                    group_name=group.noun,
+                    alt_text=describe_trend(hist),
+                    key=f"trend_{ref}",
+                )
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")

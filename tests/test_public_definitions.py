@@ -273,3 +273,21 @@ def test_a_draft_cannot_lift_suppression_in_public(sample_store: Store) -> None:
         small_rows["suppressed"].astype(bool).all() and not (small_rows["actual_text"] == "3").any()
     )
     public.dispose()
+
+
+def test_a_column_added_to_a_definition_table_is_added_to_its_published_copies(
+    sample_store: Store,
+) -> None:
+    """Published copies made before a definition column existed get it, with the live column's
+    default, when the database is upgraded; the public view reads them as before."""
+    sample_store.publish(Q3, "tests")
+    with sample_store.begin() as conn:  # as a database from before ``allow_negative``
+        for table in ("indicators", "indicators_history", "published_indicators"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN allow_negative")
+    done = sample_store.upgrade()
+    assert "published_indicators.allow_negative" in done
+    flags = sample_store.read("SELECT DISTINCT allow_negative AS f FROM published_indicators")
+    assert flags["f"].tolist() == [False]
+    public = Store(sample_store.url, public=True)
+    assert len(public.indicator_snapshot(Filters(period=Q3))) == 45
+    public.dispose()

@@ -4,6 +4,9 @@ table, summary cards and highlight lists. User text is always shown as text, nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -36,6 +39,28 @@ def rag_key() -> None:
 def text(value: object, prefix: str = "") -> None:
     """Show user-supplied text exactly as text (no Markdown, no HTML); ``prefix`` is ours, trusted."""
     st.markdown(prefix + escape_markdown(value))
+
+
+def altair_chart(
+    build: Callable[..., Any], *args: Any, alt_text: str, key: str, **kwargs: Any
+) -> None:
+    """``st.altair_chart(build(*args, **kwargs), alt=alt_text, key=key)``, with the chart's
+    Vega-Lite spec cached.
+
+    A chart is a pure function of its builder's arguments, and turning an Altair chart into its
+    spec (``to_dict`` with schema validation, under a lock Streamlit holds for every session) was
+    about a third of a page run: the spec is made once per distinct data and reused. The element
+    sent to the browser is the one ``st.altair_chart`` sends."""
+    spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+    st.vega_lite_chart(spec, alt=alt_text, key=key)
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _chart_spec(name: str, _build: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
+    # Streamlit's own conversion, as st.altair_chart does it (datasets as Arrow, theme "none").
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return dict(_convert_altair_to_vega_lite_spec(_build(*args, **kwargs)))
 
 
 def chart_with_table(
