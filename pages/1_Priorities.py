@@ -11,6 +11,7 @@ import streamlit as st
 
 from harrow_dash.action_status import status_label
 from harrow_dash.charts import action_bar, rag_bar
+from harrow_dash.exports import analysable
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.ui import data
@@ -96,7 +97,16 @@ else:
     notes = inds[inds["rag_note"].notna()]
     for r in notes.itertuples():
         st.caption(f"Data-quality note for {r.ref}: {r.rag_note}")
-    download_bar(ctx, f"priority{pid}_indicators", table.drop(columns=["Trend"]))
+    download_bar(
+        ctx,
+        f"priority{pid}_indicators",
+        analysable(
+            table.drop(columns=["Trend"]),
+            inds,
+            ctx.rules.suppression_threshold,
+            ctx.rules.reveal_suppressed,
+        ),
+    )
 
 st.subheader("Flagship actions", anchor=False)
 if acts.empty:

@@ -7,10 +7,12 @@ parameters, so a link opens the same charts. Tables and facts come from harrow_d
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from harrow_dash import explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
+from harrow_dash.exports import analysable
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
@@ -99,7 +101,8 @@ else:
     download = explore.indicator_download(shown)
     if "Revised" in shown and shown["Revised"].astype(bool).any():
         download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
-    download_bar(ctx, "indicators", download)
+    threshold, reveal = ctx.rules.suppression_threshold, ctx.rules.reveal_suppressed
+    download_bar(ctx, "indicators", analysable(download, everything, threshold, reveal))
 
 # -- picking indicators -------------------------------------------------------------------------------
 notes: list[str] = []
@@ -194,4 +197,18 @@ for ref in picked:
                 column_config={"Commentary": st.column_config.TextColumn(width="large")},
             )
 
-download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)
+trend_values = pd.concat(
+    [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
+    ignore_index=True,
+)
+download_bar(
+    ctx,
+    "indicator_trends",
+    analysable(
+        explore.trend_download(histories, names),
+        trend_values,
+        ctx.rules.suppression_threshold,
+        ctx.rules.reveal_suppressed,
+    ),
+    charts,
+)
