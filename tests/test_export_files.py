@@ -16,9 +16,9 @@ from harrow_dash.charts import FONT, action_bar, rag_bar
 from harrow_dash.export_files import (
     ILLUSTRATIVE_NOTE,
     chart_png,
-    compact_png,
     chart_spec,
     chart_svg,
+    compact_png,
     csv_bytes,
     ensure_chart_font,
     excel_bytes,
