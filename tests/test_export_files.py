@@ -171,7 +171,14 @@ def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store
     assert table.loc[table["Ref"] == "PI-02", "Actual"].item() == "72.4%"  # text on screen
     download = analysable(table, inds)
     assert list(download.columns)[:8] == [
-        "Ref", "Indicator", "actual", "target", "target_upper", "unit", "state", "RAG",
+        "Ref",
+        "Indicator",
+        "actual",
+        "target",
+        "target_upper",
+        "unit",
+        "state",
+        "RAG",
     ]  # fmt: skip (the sample has an indicator with a target band)
 
     rows = list(csv.DictReader(io.StringIO(csv_bytes(download).decode("utf-8-sig"))))
