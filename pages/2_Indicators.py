@@ -35,7 +35,9 @@ everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
 names = dict(zip(everything["ref"], everything["name"], strict=True))
 table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
 # Figures revised after the quarter was published: the words go beside the value they qualify.
-revised = data.revision_notes(ctx.store_url, period, everything, ctx.rules.suppression_threshold)
+threshold = ctx.rules.suppression_threshold
+revised = data.revision_notes(ctx.store_url, period, everything, threshold, short=True)
+revised_in_full = data.revision_notes(ctx.store_url, period, everything, threshold)
 
 # -- the list ---------------------------------------------------------------------------------------
 st.subheader("All indicators", anchor=False)
@@ -88,7 +90,7 @@ else:
                 "Data note": st.column_config.TextColumn(width=200),
                 "Revised": st.column_config.TextColumn(
                     "Revised since published",
-                    width=220,
+                    width=290,
                     help="Figures changed after the quarter was published: when, the figure as "
                     "published and as revised. The Actual column shows the revised figure.",
                 ),
@@ -166,8 +168,8 @@ for ref in picked:
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")
-            if revised.get(ref):
-                st.caption(escape_markdown(revised[ref]))
+            if revised_in_full.get(ref):
+                st.caption(escape_markdown(revised_in_full[ref]))
             for label, value in (
                 ("Target", facts.target),
                 ("RAG", facts.rag),
