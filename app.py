@@ -12,7 +12,13 @@ import streamlit as st
 
 from harrow_dash.charts import stacked_bar_html
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.quarters import (
+    no_action_status_text,
+    no_indicator_values_text,
+    nothing_reported_text,
+)
 from harrow_dash.scorecard import rag_label
+from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
     NO_DATA_YET,
@@ -31,6 +37,10 @@ if ov is None:
     empty_state(NO_DATA_YET)
     st.stop()
 
+if ov.nothing_reported:
+    empty_state(nothing_reported_text(ov.period))
+    st.stop()
+
 if ov.indicators.empty and ov.actions.empty:
     empty_state(
         "No indicators or flagship actions match these filters. Clear a filter in the sidebar to see more."
@@ -42,11 +52,16 @@ briefing_button(ctx)
 FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
 
 
-def summary_card(column, title: str, counts: dict[str, int], kind: str) -> None:
+def summary_card(column, title: str, counts: dict[str, int], kind: str, reported: bool) -> None:
     total = sum(counts.values())
     words = ACTION_GROUP_WORDS if kind == "action" else None
     noun = FA_NOUN if kind == "action" else PI_NOUN
     with column.container(border=True):
+        if not reported:
+            st.markdown(f"### {title}")
+            missing = no_action_status_text if kind == "action" else no_indicator_values_text
+            st.write(missing(ov.period))
+            return
         st.markdown(f"### {title}: {total}")
         if total == 0:
             st.write(f"No {noun} match these filters.")
@@ -58,13 +73,17 @@ def summary_card(column, title: str, counts: dict[str, int], kind: str) -> None:
 
 
 left, right = st.columns(2)
-summary_card(left, "Flagship actions", ov.action_counts, "action")
-summary_card(right, "Performance indicators", ov.indicator_counts, "rag")
+summary_card(left, "Flagship actions", ov.action_counts, "action", ov.actions_reported)
+summary_card(right, "Performance indicators", ov.indicator_counts, "rag", ov.indicators_reported)
 
 cols = st.columns(max(1, len(ov.priorities)))
 for col, ps in zip(cols, ov.priorities, strict=False):
     with col.container(border=True):
-        st.markdown(f"**Priority {ps.priority_id}: {ps.name}**")
+        st.markdown(f"**Priority {ps.priority_id}: {escape_markdown(ps.name)}**")
+        if not ov.actions_reported:
+            st.caption("Flagship actions: no status reported")
+        if not ov.indicators_reported:
+            st.caption("Indicators: no values reported")
         for kind, counts, noun, words in (
             ("fa", ps.action_counts, FA_NOUN, ACTION_GROUP_WORDS),
             ("pi", ps.indicator_counts, PI_NOUN, None),
@@ -96,9 +115,12 @@ with st.expander("Data tables for the charts above"):
                 "Count": v,
             }
             for k, v in fa.items()
+            if ov.actions_reported  # no "0 not started" rows for a quarter nobody reported on
         ]
         rows += [
-            {"Scope": scope, "Chart": "Indicators", "Status": k, "Count": v} for k, v in pi.items()
+            {"Scope": scope, "Chart": "Indicators", "Status": k, "Count": v}
+            for k, v in pi.items()
+            if ov.indicators_reported
         ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
 
@@ -153,5 +175,5 @@ else:
         items = hl[hl["priority_id"] == ps.priority_id]
         if items.empty:
             continue
-        st.subheader(f"Priority {ps.priority_id}: {ps.name}", anchor=False)
+        st.subheader(f"Priority {ps.priority_id}: {escape_markdown(ps.name)}", anchor=False)
         highlight_columns(items)

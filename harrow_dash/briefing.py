@@ -32,10 +32,16 @@ from docx.table import Table
 
 from harrow_dash.action_status import ACTION_GROUPS
 from harrow_dash.charts import action_bar, describe_counts, rag_bar
+from harrow_dash.comparisons import MeasureComparison, indicator_standings
 from harrow_dash.export_files import ILLUSTRATIVE_NOTE, chart_png
 from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import COUNCIL_NAME, PLAN_NAME
+from harrow_dash.quarters import (
+    no_action_status_text,
+    no_indicator_values_text,
+    nothing_reported_text,
+)
 from harrow_dash.rag import Rag
 from harrow_dash.revisions import RevisedFigure, briefing_lines, facts_from, in_force
 from harrow_dash.revisions import read as read_revisions
@@ -69,9 +75,16 @@ def build_briefing(store: Store, filters: Filters, rules: RuleSettings) -> bytes
         raise NoBriefingData(f"There is no data for {filters.period.label}.")
     ov = overview(store, filters, rules)
     names = {int(r.id): str(r.name) for r in store.priorities().itertuples()}
+    standings = indicator_standings(store, filters, rules.suppression_threshold)
     revised = in_force(read_revisions(store, [filters.period]), filters.period)
     return briefing_document(
-        ov, filters, names, store.has_sample_data(), rules.suppression_threshold, revised=revised
+        ov,
+        filters,
+        names,
+        store.has_sample_data(),
+        rules.suppression_threshold,
+        revised=revised,
+        standings=standings,
     )
 
 
@@ -83,11 +96,16 @@ def briefing_document(
     threshold: int = 5,
     today: dt.date | None = None,
     revised: Sequence[RevisedFigure] = (),
+    standings: Mapping[str, MeasureComparison] | None = None,
 ) -> bytes:
     """The briefing pack from an overview already computed (the page passes its cached one).
-    ``revised``: the quarter's revisions in force (:func:`harrow_dash.revisions.in_force`)."""
+    ``revised``: the quarter's revisions in force (:func:`harrow_dash.revisions.in_force`).
+    ``standings`` (from :func:`harrow_dash.comparisons.indicator_standings`) adds each benchmarked
+    indicator's rank and quartile among London boroughs."""
     if ov is None:
         raise NoBriefingData("Choose a quarter for the briefing pack.")
+    if ov.nothing_reported:
+        raise NoBriefingData(nothing_reported_text(ov.period))
     if ov.indicators.empty and ov.actions.empty:
         raise NoBriefingData(
             f"No indicators or flagship actions match these filters for {ov.period.label}."
@@ -97,7 +115,7 @@ def briefing_document(
     _summary(doc, ov)
     _revised_figures(doc, ov, revised, threshold)
     for ps in ov.priorities:
-        _priority_section(doc, ov, ps)
+        _priority_section(doc, ov, ps, standings or {})
     _rag_key(doc)
     _data_protection(doc, threshold)
     buf = io.BytesIO()
@@ -207,9 +225,15 @@ def _summary(doc, ov: Overview) -> None:
         f"{PLAN_NAME}, {ov.period.as_at}."
     )
     doc.add_heading("Flagship actions", level=2)
-    _chart(doc, ov.action_counts, "action", "All flagship action lines", fa_sentence)
+    if ov.actions_reported:
+        _chart(doc, ov.action_counts, "action", "All flagship action lines", fa_sentence)
+    else:
+        doc.add_paragraph(no_action_status_text(ov.period))
     doc.add_heading("Performance indicators", level=2)
-    _chart(doc, ov.indicator_counts, "rag", "All performance indicators", pi_sentence)
+    if ov.indicators_reported:
+        _chart(doc, ov.indicator_counts, "rag", "All performance indicators", pi_sentence)
+    else:
+        doc.add_paragraph(no_indicator_values_text(ov.period))
     if not ov.rag_changes.empty:
         better = int((ov.rag_changes["direction"] == "better").sum())
         worse = int((ov.rag_changes["direction"] == "worse").sum())
@@ -245,27 +269,39 @@ def _summary(doc, ov: Overview) -> None:
     )
 
 
-def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
+def _priority_section(
+    doc, ov: Overview, ps: PrioritySummary, standings: Mapping[str, MeasureComparison]
+) -> None:
     heading = doc.add_heading(f"Priority {ps.priority_id}: {ps.name}", level=1)
     # Each priority after the first starts a page, as the report's sections do.
     heading.paragraph_format.page_break_before = ps is not ov.priorities[0]
     acts = _rows_for(ov.actions, ps.priority_id)
     inds = _rows_for(ov.indicators, ps.priority_id)
     doc.add_heading("RAG summary", level=2)
+    no_actions = (
+        "No flagship actions match these filters."
+        if ov.actions_reported
+        else no_action_status_text(ov.period)
+    )
+    no_indicators = (
+        "No indicators match these filters."
+        if ov.indicators_reported
+        else no_indicator_values_text(ov.period)
+    )
     if sum(ps.action_counts.values()):
         sentence = describe_counts(ps.action_counts, FA_NOUN, ACTION_GROUP_WORDS)
         _chart(doc, ps.action_counts, "action", "Flagship action lines", sentence, small=True)
     else:
-        doc.add_paragraph("No flagship actions match these filters.")
+        doc.add_paragraph(no_actions)
     if sum(ps.indicator_counts.values()):
         sentence = describe_counts(ps.indicator_counts, PI_NOUN)
         _chart(doc, ps.indicator_counts, "rag", "Performance indicators", sentence, small=True)
     else:
-        doc.add_paragraph("No indicators match these filters.")
+        doc.add_paragraph(no_indicators)
 
     doc.add_heading("Flagship actions", level=2)
     if acts.empty:
-        doc.add_paragraph("No flagship actions match these filters.")
+        doc.add_paragraph(no_actions)
     else:
         _table(
             doc,
@@ -280,7 +316,7 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
 
     doc.add_heading("Performance indicators", level=2)
     if inds.empty:
-        doc.add_paragraph("No indicators match these filters.")
+        doc.add_paragraph(no_indicators)
     else:
         table = _table(
             doc,
@@ -307,6 +343,7 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
             "looks like for each indicator (for some, lower is better).",
             style="Caption",
         )
+    _comparison_table(doc, ov, ps, standings)
 
     items = ov.highlights
     items = items[items["priority_id"] == ps.priority_id] if len(items) else items
@@ -337,6 +374,41 @@ def _priority_section(doc, ov: Overview, ps: PrioritySummary) -> None:
         )
         commentary = clean(r.commentary)
         doc.add_paragraph(commentary or "No commentary was supplied.", style="Quote")
+
+
+def _comparison_table(
+    doc, ov: Overview, ps: PrioritySummary, standings: Mapping[str, MeasureComparison]
+) -> None:
+    """The priority's benchmarked indicators: rank and quartile in the comparison group."""
+    inds = _rows_for(ov.indicators, ps.priority_id)
+    rows = [standings[r] for r in (inds["ref"] if len(inds) else []) if r in standings]
+    if not rows:
+        return
+    doc.add_heading("How Harrow compares", level=2)
+    _table(
+        doc,
+        ["Ref", "Indicator", "Rank and quartile", "Period compared"],
+        [
+            [
+                clean(c.ref),
+                clean(c.indicator),
+                clean(
+                    c.standing.describe(c.group.noun)
+                    if c.standing is not None
+                    else "No comparator figures"
+                ),
+                clean(c.period_label if c.period_key is not None else "none"),
+            ]
+            for c in rows
+        ],
+        [1.6, 5.6, 6.2, 3.0],
+        caption=f"Comparison with {rows[0].group.name}, priority {ps.priority_id}",
+    )
+    doc.add_paragraph(
+        "Rank 1 is best, judged by each indicator's polarity; comparator figures are the latest "
+        "published for other councils that had ended by the quarter (illustrative in the sample).",
+        style="Caption",
+    )
 
 
 def _revised_figures(doc, ov: Overview, revised: Sequence[RevisedFigure], threshold: int) -> None:

@@ -216,9 +216,14 @@ def trend_chart(
     title: str | None = None,
     width: int | str = "container",
     height: int = 240,
+    group_band: pd.DataFrame | None = None,
+    group_name: str = "",
 ) -> alt.Chart:
     """Actual over quarters with the target as a dashed step line, the benchmark as a thin grey line,
     and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated.
+
+    ``group_band`` (from :func:`harrow_dash.comparisons.trend_bands`) adds a comparison group's
+    interquartile range as a shaded band and its median as a dotted line, named in the subtitle.
 
     A suppressed count has no point and no value in the chart's data; the line breaks there. For an
     indicator with a target band both edges of the band are drawn dashed. The subtitle names the
@@ -247,6 +252,9 @@ def trend_chart(
     if has_bench:
         labels = [str(v) for v in df["benchmark_label"].dropna().unique() if str(v).strip()]
         subtitle += f"; grey line: {labels[0] if len(labels) == 1 else 'benchmark'}"
+    band = _group_band_frame(group_band, order)
+    if band is not None:
+        subtitle += f"; shaded: middle half of {group_name}, dotted: their median"
     if bool(df["suppressed"].any()):
         hidden = str(df.loc[df["suppressed"], "actual_text"].iloc[0])
         subtitle += f"; a gap is a count of {hidden}, not shown"
@@ -346,14 +354,45 @@ def trend_chart(
             )
         )
         layers.insert(0, bench)
+    if band is not None:
+        layers[:0] = _group_band_layers(band, x)
     return _configure(
-        alt.layer(*layers, title=alt.Title(title_lines, subtitle=subtitle)).resolve_scale(
-            color="independent", shape="independent"
-        ),
+        alt.layer(
+            *layers, title=alt.Title(title_lines, subtitle=textwrap.wrap(subtitle, 90) or subtitle)
+        ).resolve_scale(color="independent", shape="independent"),
         width,
         height,
         fit_x=True,
     )
+
+
+def _group_band_frame(bands: pd.DataFrame | None, order: list[str]) -> pd.DataFrame | None:
+    """The comparison group's quarters that the chart shows, labelled like its x axis."""
+    if bands is None or bands.empty:
+        return None
+    out = bands.assign(quarter=[Period.from_key(int(k)).label for k in bands["period"]])
+    out = out[out["quarter"].isin(order)]
+    return out if len(out) else None
+
+
+def _group_band_layers(band: pd.DataFrame, x: alt.X) -> list[alt.Chart]:
+    tooltip = [
+        alt.Tooltip("quarter:N", title="Quarter"),
+        alt.Tooltip("median:Q", title="Group median", format=",.4~f"),
+        alt.Tooltip("lower_quartile:Q", title="Lower quartile", format=",.4~f"),
+        alt.Tooltip("upper_quartile:Q", title="Upper quartile", format=",.4~f"),
+        alt.Tooltip("areas:Q", title="Areas with a figure"),
+    ]
+    base = alt.Chart(band)
+    area = (
+        base.transform_filter("isValid(datum.lower_quartile)")
+        .mark_area(color=CATEGORICAL[1], opacity=0.18)
+        .encode(x=x, y="lower_quartile:Q", y2="upper_quartile:Q", tooltip=tooltip)
+    )
+    median = base.mark_line(color=CATEGORICAL[1], strokeDash=[2, 3], strokeWidth=2).encode(
+        x=x, y="median:Q", tooltip=tooltip
+    )
+    return [area, median]
 
 
 def describe_trend(history: pd.DataFrame) -> str:

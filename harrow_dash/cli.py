@@ -8,7 +8,9 @@ plain sentences, never a stack trace.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -392,13 +394,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit does not fail on the closed pipe again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = load_settings()
     store = Store(settings.database_url)
     try:
-        return int(args.func(store, args))
+        rc = int(args.func(store, args))
+        sys.stdout.flush()  # inside the try: a reader that stopped early is handled below
+        return rc
     except UsageError as exc:
         print(f"harrow-dash: {exc}", file=sys.stderr)
         return 2
@@ -410,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; nothing was written by the interrupted step.", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader stopped early (`harrow-dash batches | head`): that is its choice, not an error.
+        _silence_stdout()
+        return BROKEN_PIPE
     except Exception as exc:  # a last resort: a sentence, not a stack trace
         print(f"harrow-dash: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW
+from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW, LONDON_BOROUGHS
 from harrow_dash.benchmarking import QUARTILE_WORDS, Standing, rank_table, spread, standing
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.comparators import period_text
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
+from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
 from harrow_dash.units import format_number
 
@@ -275,3 +276,66 @@ def trend_bands(
     return pd.DataFrame(
         rows, columns=["period", "median", "lower_quartile", "upper_quartile", "areas"]
     )
+
+
+def for_indicator(
+    ref: str,
+    indicators: pd.DataFrame,
+    values: pd.DataFrame,
+    area_names: Mapping[str, str],
+    group: Group,
+    at: Period,
+    threshold: int,
+) -> tuple[MeasureComparison, pd.DataFrame] | None:
+    """One indicator's comparison at ``at`` and its group band for the trend chart; None when the
+    indicator has no comparator measure."""
+    rows = indicators[indicators["ref"] == ref]
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    result = compare_measure(row, values, area_names, group, at, threshold)
+    bands = trend_bands(
+        values, str(row["measure"]), group, bool(row.get("counts_people")), threshold, until=at
+    )
+    return result, bands
+
+
+def add_group_columns(table: pd.DataFrame, bands: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """A trend table (``Quarter`` column) with the comparison group's median and interquartile
+    range beside each quarter, written in the indicator's unit."""
+    by_label = {Period.from_key(int(r.period)).label: r for r in bands.itertuples()}
+
+    def column(name: str) -> list[str]:
+        out = []
+        for quarter in table["Quarter"]:
+            r = by_label.get(str(quarter))
+            value = getattr(r, name) if r is not None else None
+            out.append(format_number(value, unit) if value is not None else "")
+        return out
+
+    return table.assign(
+        **{
+            "Group median": column("median"),
+            "Group lower quartile": column("lower_quartile"),
+            "Group upper quartile": column("upper_quartile"),
+        }
+    )
+
+
+def indicator_standings(
+    store: Store, filters: Filters, threshold: int, group_name: str | None = None
+) -> dict[str, MeasureComparison]:
+    """Each benchmarked indicator matching the filters, compared with the group (London by
+    default) at the filters' quarter, by reference: for the briefing pack and the slides."""
+    if filters.period is None:
+        return {}
+    indicators = filter_indicators(store.benchmarked_indicators(), filters)
+    if indicators.empty:
+        return {}
+    values = store.comparator_values([str(m) for m in indicators["measure"].unique()])
+    names = {**LONDON_BOROUGHS, **store.area_names()}
+    group = pick_group(available_groups(store.comparison_groups()), group_name)
+    return {
+        str(row["ref"]): compare_measure(row, values, names, group, filters.period, threshold)
+        for row in indicators.to_dict("records")
+    }

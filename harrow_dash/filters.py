@@ -3,8 +3,10 @@
 The filter bar binds each widget to a query parameter: ``quarter`` (canonical label), ``priority``
 (priority names), ``directorate``, ``portfolio`` and ``rag``, repeated for several values.
 
-A link an officer shares carries the filters; reading it back never fails: a value that no longer
-exists is dropped with a gentle note saying so.
+A link an officer shares carries the filters, the quarter always included (the frame writes the
+default one into the URL too), so a link opens the same quarter after the next quarter is loaded.
+Reading it back never fails: a value that no longer exists, or that this viewer may not see, is
+dropped with a gentle note saying so and naming what is shown instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.textsafe import quoted
 
 RAG_CHOICES = ("Green", "Amber", "Red", "Not rated")
 
@@ -51,13 +54,21 @@ class Filters:
 
 @dataclass
 class Options:
-    """The values a filter may take, as the database holds them now."""
+    """The values a filter may take, as the database holds them now.
+
+    ``default_period`` is the quarter a view opens on (:func:`harrow_dash.quarters.default_quarter`;
+    the frame puts the editors' one, ``draft_default``, there for an editor); ``quarter_states``
+    says how far each quarter is reported and published, for the quarter picker."""
 
     periods: list[Period]
     priorities: dict[int, str]
     directorates: list[str]
     portfolios: list[str]
     default_period: Period | None
+    draft_default: Period | None = None
+    quarter_states: dict[Period, str] = field(default_factory=dict)
+    nothing_reported: tuple[Period, ...] = ()  # quarters with no indicator actual, no action status
+    public: bool = False
 
 
 @dataclass
@@ -90,20 +101,34 @@ def to_query(filters: Filters, names: Mapping[int, str]) -> dict[str, list[str]]
 
 
 def from_query(params: Mapping[str, str | list[str]], options: Options) -> ParsedLink:
-    """Filters from a link, keeping only values that exist; each dropped value gets a note."""
+    """Filters from a link, keeping only values that exist; each dropped value gets a note (plain
+    text quoting the link's value, shortened: escape it where it is shown). A quarter the viewer
+    cannot see is never swapped silently: the note names the quarter shown instead."""
     notes: list[str] = []
     period = options.default_period
     quarter = _many(params, "quarter")
     if quarter:
+        instead = f"showing {_label(period)} instead."
         try:
             wanted = parse_period(quarter[0])
-        except PeriodError as exc:
-            notes.append(f"The link's quarter could not be read ({exc}); showing {_label(period)}.")
+        except PeriodError:
+            notes.append(
+                f"The link's quarter {quoted(quarter[0])} is not a quarter like Q3 2023-24; "
+                + instead
+            )
         else:
             if wanted in options.periods:
                 period = wanted
+            elif options.public:
+                notes.append(
+                    f"The link is for {wanted.label}, which is not a published quarter, so the "
+                    f"public view cannot show it; {instead}"
+                )
             else:
-                notes.append(f"There is no data for {wanted.label}; showing {_label(period)}.")
+                notes.append(
+                    f"The link is for {wanted.label}, but there is no data for that quarter (it "
+                    f"has not been loaded, or its data was rolled back); {instead}"
+                )
 
     def keep(key: str, allowed: Iterable[str], what: str) -> tuple[str, ...]:
         allowed_list = list(allowed)
@@ -113,7 +138,8 @@ def from_query(params: Mapping[str, str | list[str]], options: Options) -> Parse
             match = lookup.get(value.strip().lower())
             if match is None:
                 notes.append(
-                    f"The link names {what} '{value}', which is not in the data; it was ignored."
+                    f"The link names {what} {quoted(value)}, which is not in the data; it was "
+                    "ignored."
                 )
             elif match not in kept:
                 kept.append(match)

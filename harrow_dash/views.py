@@ -33,10 +33,11 @@ def indicators_at(
     return filter_rags(rated, filters.rags) if apply_rag_filter else rated
 
 
-def actions_at(store: Store, filters: Filters) -> pd.DataFrame:
+def actions_at(store: Store, filters: Filters, apply_rag_filter: bool = True) -> pd.DataFrame:
     """Flagship action lines (a split action's lines, not its parent) with their status at the quarter.
 
-    Actions with no status that quarter show as "Not yet due"."""
+    Actions with no status that quarter show as "Not yet due"; ``reported`` says which lines have a
+    status that quarter (where none has, nothing has been reported: see :func:`actions_reported`)."""
     if filters.period is None:
         return pd.DataFrame()
     all_rows = store.action_statuses(filters, until=filters.period)
@@ -49,13 +50,30 @@ def actions_at(store: Store, filters: Filters) -> pd.DataFrame:
         ["ref", "title", "priority_id", "priority", "directorate", "lead", "parent_ref"]
     ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")
+    out["reported"] = out["status"].notna()
     out["status"] = out["status"].fillna(ActionStatus.NOT_YET_DUE.value)
     out["group"] = out["status"].map(lambda s: ActionStatus(s).rag)
     prev = lines[lines["period"] == filters.period.previous().key].set_index("ref")["status"]
     out["previous_status"] = out["ref"].map(prev)
-    if filters.rags:
+    if filters.rags and apply_rag_filter:
         out = out[out["group"].isin(action_groups_for(filters.rags))]
     return out.reset_index(drop=True)
+
+
+def indicators_reported(inds: pd.DataFrame) -> bool:
+    """Whether any of these indicator rows has an actual (a suppressed one counts: it was reported)."""
+    return bool(len(inds)) and bool(inds["actual"].notna().any())
+
+
+def status_reported_at(history: pd.DataFrame, period: Period) -> bool:
+    """Whether ``history`` (``store.action_statuses``) holds any status for ``period``; True when it
+    holds no action at all (then nothing matches the filters, which pages say in their own words)."""
+    return history.empty or bool((history["period"] == period.key).any())
+
+
+def actions_reported(acts: pd.DataFrame) -> bool:
+    """Whether any of these flagship action lines has a status for the quarter."""
+    return bool(len(acts)) and bool(acts["reported"].any())
 
 
 def action_groups_for(rags: tuple[str, ...]) -> set[str]:
@@ -104,6 +122,15 @@ class Overview:
     highlights: pd.DataFrame
     indicators: pd.DataFrame
     actions: pd.DataFrame
+    # False when nothing has been reported in scope for the quarter (no actual / no action status):
+    # then ``indicators`` / ``actions`` are empty and their counts zero, since "45 not rated" or
+    # "31 not yet due" would be a position nobody reported.
+    indicators_reported: bool = True
+    actions_reported: bool = True
+
+    @property
+    def nothing_reported(self) -> bool:
+        return not self.indicators_reported and not self.actions_reported
 
 
 def change_score(
@@ -211,11 +238,19 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     if filters.period is None:
         return None
     period = filters.period
-    inds = indicators_at(store, filters, rules)
+    inds = indicators_at(store, filters, rules, apply_rag_filter=False)
+    # Nothing in scope is "nothing matches these filters", not "nothing reported".
+    ind_reported = inds.empty or indicators_reported(inds)
+    inds = filter_rags(inds, filters.rags) if ind_reported else inds.iloc[0:0]
     before = indicators_at(
         store, filters.with_period(period.previous()), rules, apply_rag_filter=False
     )
-    acts = actions_at(store, filters)
+    acts = actions_at(store, filters, apply_rag_filter=False)
+    act_reported = acts.empty or actions_reported(acts)
+    if not act_reported:
+        acts = acts.iloc[0:0]
+    elif filters.rags:
+        acts = acts[acts["group"].isin(action_groups_for(filters.rags))].reset_index(drop=True)
     changes = _rag_changes(inds, before)
     best, worst = _movers(inds, rules)
     yearly = _movers(inds, rules, earlier="year_actual", limit=len(inds))
@@ -248,6 +283,8 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         highlights=store.highlights(filters),
         indicators=inds,
         actions=acts,
+        indicators_reported=ind_reported,
+        actions_reported=act_reported,
     )
 
 

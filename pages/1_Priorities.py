@@ -13,16 +13,25 @@ from harrow_dash.action_status import status_label
 from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.exports import analysable
 from harrow_dash.palette import ACTION_GROUP_WORDS
+from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scorecard import rag_counts
+from harrow_dash.textsafe import escape_markdown, quoted
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, counts_sentence, empty_state, highlight_columns
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
-from harrow_dash.views import action_counts
+from harrow_dash.views import action_counts, status_reported_at
+
+SECTION, RADIO, SEEN = "section", "priority_page", "_section_seen"
+# The link's priority (e.g. ?section=2); read before the frame, which keeps page parameters anyway.
+link_section = st.query_params.get(SECTION)
 
 ctx = page_frame("Priorities")
 if ctx.period is None:
     empty_state(NO_DATA_YET)
+    st.stop()
+if ctx.nothing_reported:
+    empty_state(nothing_reported_text(ctx.period))
     st.stop()
 
 choices = {
@@ -30,11 +39,32 @@ choices = {
     for pid, name in ctx.priority_names.items()
     if not ctx.filters.priorities or pid in ctx.filters.priorities
 }
-labels = [f"Priority {pid}: {name}" for pid, name in choices.items()]
+labels = {str(pid): f"Priority {pid}: {name}" for pid, name in choices.items()}
+if link_section != st.session_state.get(SEEN):
+    if link_section in labels:
+        st.session_state[RADIO] = labels[link_section]
+    elif link_section:
+        empty_state(
+            escape_markdown(
+                f"The link names priority {quoted(link_section)}, which is not one of the "
+                "priorities shown with these filters; showing the first."
+            )
+        )
+if st.session_state.get(RADIO) not in labels.values():
+    st.session_state[RADIO] = next(iter(labels.values()))
 chosen = st.radio(
-    "Priority", labels, horizontal=True, key="priority_page", label_visibility="collapsed"
+    "Priority",
+    list(labels.values()),
+    horizontal=True,
+    key=RADIO,
+    label_visibility="collapsed",
+    format_func=escape_markdown,  # radio options are Markdown; priority names come from a file
 )
-pid = int(chosen.split(":")[0].split()[-1]) if chosen else next(iter(choices))
+pid = next((int(k) for k, v in labels.items() if v == chosen), int(next(iter(labels))))
+# The choice is in the URL, so a link opens the same priority.
+if st.query_params.get(SECTION) != str(pid):
+    st.query_params[SECTION] = str(pid)
+st.session_state[SEEN] = str(pid)
 filters = ctx.filters
 scoped = type(filters)(
     filters.period, (pid,), filters.directorates, filters.portfolios, filters.rags
@@ -44,13 +74,18 @@ inds = data.indicators_at(ctx.store_url, scoped, ctx.rules)
 acts = data.actions_at(ctx.store_url, scoped)
 hl = data.highlights(ctx.store_url, scoped, False)
 
-st.header(f"Priority {pid}: {choices[pid]}", anchor=False)
+st.header(f"Priority {pid}: {escape_markdown(choices[pid])}", anchor=False)
 c1, c2 = st.columns(2)
 fa_counts = action_counts(acts) if len(acts) else {}
 pi_counts = rag_counts(inds["rag"]) if len(inds) else {}
+fa_reported = status_reported_at(data.action_history(ctx.store_url, scoped, ctx.period), ctx.period)
+if not fa_reported:
+    acts, fa_counts = acts.iloc[0:0], {}
 with c1.container(border=True):
     st.markdown(f"**Flagship actions: {sum(fa_counts.values())}**")
-    if sum(fa_counts.values()):
+    if not fa_reported:
+        st.write(no_action_status_text(ctx.period))
+    elif sum(fa_counts.values()):
         sentence = counts_sentence(fa_counts, "flagship action lines", ACTION_GROUP_WORDS)
         st.altair_chart(action_bar(fa_counts, height=34), alt=sentence, key="prio_fa_chart")
         st.caption(sentence)
@@ -95,8 +130,8 @@ else:
         },
     )
     notes = inds[inds["rag_note"].notna()]
-    for r in notes.itertuples():
-        st.caption(f"Data-quality note for {r.ref}: {r.rag_note}")
+    for r in notes.itertuples():  # the reference and the note come from a file: literal text
+        st.caption(escape_markdown(f"Data-quality note for {r.ref}: {r.rag_note}"))
     download_bar(
         ctx,
         f"priority{pid}_indicators",
@@ -109,7 +144,9 @@ else:
     )
 
 st.subheader("Flagship actions", anchor=False)
-if acts.empty:
+if not fa_reported:
+    empty_state(no_action_status_text(ctx.period))
+elif acts.empty:
     empty_state("No flagship actions match these filters.")
 else:
     st.dataframe(

@@ -10,10 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import explore
+from harrow_dash import comparisons, explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
 from harrow_dash.exports import analysable
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.quarters import nothing_reported_text
+from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
+from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
@@ -29,6 +31,9 @@ ctx = page_frame("Indicators")
 period = ctx.period
 if period is None:
     empty_state(NO_DATA_YET)
+    st.stop()
+if ctx.nothing_reported:
+    empty_state(nothing_reported_text(period))
     st.stop()
 
 everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
@@ -58,7 +63,7 @@ else:
     counts = explore.rag_summary(shown)
     if shown.empty:
         empty_state(
-            f"No indicators match \u201c{escape_markdown(search)}\u201d with these filters. "
+            f"No indicators match \u201c{escape_markdown(search, limit=NOTE_LIMIT)}\u201d with these filters. "
             "Try fewer or different words."
         )
     else:
@@ -111,9 +116,7 @@ notes: list[str] = []
 if link_refs and link_refs != st.session_state.get(WRITTEN):
     picked, unknown = explore.pick_refs(link_refs, names, MAX_PICKED)
     st.session_state[PICKER] = picked
-    notes += [
-        f"The link names indicator \u2018{u}\u2019, which is not in the data." for u in unknown
-    ]
+    notes += [f"The link names indicator {quoted(u)}, which is not in the data." for u in unknown]
 elif PICKER not in st.session_state:
     # First visit, or back from another page (Streamlit forgets a widget that was not drawn).
     saved = st.session_state.get(WRITTEN)
@@ -150,10 +153,21 @@ if not picked:
 
 now = everything.set_index("ref")
 histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for ref in picked}
+benchmarked = cdata.benchmarked(ctx.store_url)
+group = comparisons.pick_group(cdata.groups(ctx.store_url), st.query_params.get("group"))
 charts = {}
 for ref in picked:
     facts = explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()})
     hist = histories[ref]
+    compared = comparisons.for_indicator(
+        ref,
+        benchmarked,
+        cdata.values(ctx.store_url),
+        cdata.area_names(ctx.store_url),
+        group,
+        period,
+        ctx.rules.suppression_threshold,
+    )
     with st.container(border=True, key=f"ind_card_{ref}"):
         st.caption(escape_markdown(f"{facts.context} \u00b7 {facts.polarity.capitalize()}"))
         left, right = st.columns([2, 1], gap="large")
@@ -162,7 +176,12 @@ for ref in picked:
                 st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
-                chart = trend_chart(hist, title=f"{ref} {facts.name} ({facts.polarity})")
+                chart = trend_chart(
+                    hist,
+                    title=f"{ref} {facts.name} ({facts.polarity})",
+                    group_band=compared[1] if compared else None,
+                    group_name=group.noun,
+                )
                 charts[ref] = chart
                 st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
         with right:
@@ -176,9 +195,10 @@ for ref in picked:
                 ("Since last quarter", facts.since_last_quarter),
                 ("Since a year ago", facts.since_last_year),
                 ("Benchmark", facts.benchmark),
+                ("Compared with " + group.name, compared[0].sentence if compared else ""),
             ):
                 if value:
-                    text(value, prefix=f"**{label}:** ")
+                    text(value, prefix=f"**{escape_markdown(label)}:** ")
             if facts.rag_note:
                 st.warning(escape_markdown(facts.rag_note), icon=":material/report:")
             st.markdown(f"**Commentary, {period.label}**")
@@ -186,10 +206,14 @@ for ref in picked:
                 text(facts.commentary)
             else:
                 st.caption("No commentary this quarter.")
-        with st.expander(f"Numbers behind the chart: {ref}", expanded=len(picked) == 1):
+        with st.expander(
+            f"Numbers behind the chart: {escape_markdown(ref)}", expanded=len(picked) == 1
+        ):
             if facts.description:
                 text(facts.description, prefix="*What it measures:* ")
             numbers = explore.trend_table(hist)
+            if compared is not None and not compared[1].empty:
+                numbers = comparisons.add_group_columns(numbers, compared[1], compared[0].unit)
             st.dataframe(
                 numbers,
                 hide_index=True,

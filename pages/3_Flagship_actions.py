@@ -13,11 +13,13 @@ import streamlit as st
 
 from harrow_dash import explore
 from harrow_dash.charts import action_timeline, describe_timeline
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.quarters import no_action_status_text, nothing_reported_text
+from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
+from harrow_dash.views import status_reported_at
 
 PARAM, SEARCH, SEEN = "action", "fa_search", "_fa_link_seen"
 
@@ -33,6 +35,13 @@ if period is None:
 if link_action and link_action != st.session_state.get(SEEN):
     st.session_state[SEARCH] = link_action
 st.session_state[SEEN] = link_action
+
+if ctx.nothing_reported:
+    empty_state(nothing_reported_text(period))
+    st.stop()
+if not status_reported_at(data.action_history(ctx.store_url, ctx.filters, period), period):
+    empty_state(no_action_status_text(period))
+    st.stop()
 
 rows = data.action_rows(ctx.store_url, ctx.filters)
 if rows.empty:
@@ -91,7 +100,7 @@ st.caption(
 if shown.empty:
     if (search or "").strip():
         empty_state(
-            f"No flagship actions match \u201c{escape_markdown(search)}\u201d with these filters."
+            f"No flagship actions match \u201c{escape_markdown(search, limit=NOTE_LIMIT)}\u201d with these filters."
         )
     else:
         empty_state("No flagship actions match these filters.")

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash import explore
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state
 from harrow_dash.ui.downloads import download_bar
@@ -79,7 +79,7 @@ if not kinds:
 if shown.empty:
     if (search or "").strip():
         empty_state(
-            f"No highlights match \u201c{escape_markdown(search)}\u201d in these quarters. "
+            f"No highlights match \u201c{escape_markdown(search, limit=NOTE_LIMIT)}\u201d in these quarters. "
             "Try fewer or different words."
         )
     else:

@@ -233,6 +233,22 @@ def test_batches_and_rollback(sample_db, tmp_path, snap):
     assert snap(sample_db) == after
 
 
+def test_batches_into_a_reader_that_stops_early_exits_quietly(sample_db):
+    """``harrow-dash batches | head``: the reader closes the pipe before the listing is written."""
+    proc = subprocess.Popen(
+        command("batches"),
+        env=cli_env(sample_db),
+        cwd=sample_db.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command has started writing: its first write hits a closed pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141  # as a shell reports a command ended by a broken pipe
+    assert stderr == ""
+
+
 # -- template and export ----------------------------------------------------------------------------------
 
 

@@ -227,3 +227,37 @@ def test_comparisons_page_unknown_group_in_link_is_said_as_text(app_env) -> None
     assert at.selectbox(key="cmp_group").value == "All London boroughs"
     assert any("not in the data" in str(i.value) for i in at.info)
     assert b"evil.example" not in page_bytes(at).replace(b"evil.example)", b"")
+
+
+# -- the briefing pack ------------------------------------------------------------------------------
+
+
+def test_briefing_pack_gives_rank_and_quartile_for_benchmarked_indicators(
+    sample_store: Store,
+) -> None:
+    import io
+
+    from docx import Document
+
+    from harrow_dash.briefing import build_briefing
+    from harrow_dash.filters import Filters
+    from harrow_dash.scorecard import RuleSettings
+
+    filters = Filters(period=Q3)
+    expected, _, _ = _comparison(sample_store, "PI-12")
+    assert expected.standing is not None
+    doc = Document(io.BytesIO(build_briefing(sample_store, filters, RuleSettings(0.05, 5, False))))
+    rows = [
+        [c.text for c in row.cells]
+        for table in doc.tables
+        for row in table.rows
+        if row.cells[0].text == "PI-12"
+    ]
+    assert [
+        "PI-12",
+        expected.indicator,
+        expected.standing.describe("London boroughs"),
+        "Q3 2023-24",
+    ] in rows
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings.count("How Harrow compares") >= 2

@@ -143,3 +143,52 @@ def test_zip_download_holds_every_file(published_sample: Store) -> None:
     files = build(published_sample.public_view(), RULES, CREATED)
     with zipfile.ZipFile(io.BytesIO(as_zip(files))) as zf:
         assert sorted(n.split("/", 1)[1] for n in zf.namelist()) == sorted(files)
+
+
+# -- the Open data page ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page_db(published_sample: Store, tmp_path: Path) -> Path:
+    import shutil
+
+    published_sample.dispose()
+    target = tmp_path / "page.duckdb"
+    shutil.copyfile(published_sample.url.removeprefix("duckdb:///"), target)
+    return target
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["internal", "public mode"])
+def test_open_data_page_offers_the_published_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page_db: Path, public: bool
+) -> None:
+    from tests.apptest_helpers import app_env, page_bytes, run_page
+
+    for env in app_env(monkeypatch, tmp_path, page_db):
+        env.configure(public=public)
+        at = run_page("pages/8_Open_data.py")
+        assert not at.exception and not at.error
+        body = page_bytes(at)
+        assert b"Q1 2023-24 to Q2 2023-24" in body
+        assert b"indicator_values.csv" in body
+        assert DRAFT.encode() not in body.replace(b"Q3 2023-24 is a draft", b"")
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert any("open data package" in label for label in labels)
+
+
+def test_open_data_page_says_when_nothing_is_published(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_db_file: Path
+) -> None:
+    import shutil
+
+    from tests.apptest_helpers import app_env, run_page
+
+    db = tmp_path / "none.duckdb"
+    shutil.copyfile(sample_db_file, db)
+    store = Store(f"duckdb:///{db}")
+    _publish(store)
+    store.dispose()
+    for _ in app_env(monkeypatch, tmp_path, db):
+        at = run_page("pages/8_Open_data.py")
+        assert any("No quarter has been published" in str(i.value) for i in at.info)
+        assert not at.get("download_button")

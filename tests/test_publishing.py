@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from apptest_helpers import EDITOR, VIEWER, AppEnv, app_env, run_page
+from apptest_helpers import EDITOR, VIEWER, AppEnv, app_env, run_page, unescape
 
 from harrow_dash import publishing
 from harrow_dash import schema as s
@@ -329,14 +329,13 @@ def test_publishing_from_the_data_page_records_who_and_the_public_view_follows(
     assert rows["period"].tolist() == [Q3.key]
     assert rows["published_by"].tolist() == [EDITOR["email"]]
     assert any(
-        "was published by jo.bloggs@harrow.gov.uk on" in c.value.replace("\\", "")
-        for c in at.caption
+        "was published by jo.bloggs@harrow.gov.uk on" in unescape(c.value) for c in at.caption
     )
 
     env.configure(auth=True, public=True)
     public = run_page("app.py")
     assert not public.exception
-    assert public.sidebar.selectbox[0].options == ["Q3 2023-24"]
+    assert public.sidebar.selectbox[0].options == ["Q3 2023-24 (published)"]
 
     env.configure(auth=True)
     at = run_page("pages/6_Data.py", EDITOR)

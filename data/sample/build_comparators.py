@@ -8,7 +8,8 @@ writes next to this script:
 * ``comparison_groups.csv``  one row per area of the illustrative "Statistical neighbours" group
 
 ALL figures are invented. Harrow's own rows repeat its (invented) sample actuals, so its rank agrees
-with the rest of the sample; the other boroughs' values are drawn around Harrow's with a fixed seed.
+with the rest of the sample; the other boroughs' values are drawn with a fixed seed around the sample's
+"London average" benchmark where the indicator has one (so the two agree), else around Harrow's value.
 Small counts of people are written as ``[c]`` (suppressed), as the publishers do, and a few areas have
 no figure for a period, so the sample shows both.
 """
@@ -80,7 +81,7 @@ def _value(harrow: float, unit: str, spread: float, size: float) -> float:
     if unit == "%":
         # Spread on the log-odds scale, so a percentage near 100 stays below 100.
         p = min(0.995, max(0.005, harrow / 100))
-        odds = math.log(p / (1 - p)) + 4 * math.log(spread)
+        odds = math.log(p / (1 - p)) + 2.5 * math.log(spread)
         return round(100 / (1 + math.exp(-odds)), 1)
     value = harrow * spread * (size if unit == "count" else 1.0)
     if unit == "count":
@@ -100,9 +101,15 @@ def build(indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         annual = str(ind["frequency"].iloc[0]) == "annual"
         people = str(ind["counts_people"].iloc[0]) == "yes"
         level = {code: math.exp(rng.gauss(0, 0.12)) for code in LONDON_BOROUGHS}
+        # Centre the boroughs' levels so the group's median sits on the centre value.
+        middle = sorted(v for c, v in level.items() if c != HARROW)[len(level) // 2 - 1]
+        level = {code: v / middle for code, v in level.items()}
         level[HARROW] = 1.0
         actuals = pd.to_numeric(ind["actual"], errors="coerce")
-        for rec, actual in zip(ind.itertuples(), actuals, strict=True):
+        # Other boroughs centre on the sample's London average where it gives one, so the two
+        # illustrative benchmarks agree; elsewhere on Harrow's own value.
+        centres = pd.to_numeric(ind["benchmark"], errors="coerce").fillna(actuals)
+        for rec, actual, centre in zip(ind.itertuples(), actuals, centres, strict=True):
             if pd.isna(actual):
                 continue
             period = _year_label(rec.period) if annual else rec.period
@@ -111,7 +118,7 @@ def build(indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                     value = float(actual)
                 else:
                     noise = math.exp(rng.gauss(0, 0.05))
-                    value = _value(float(actual), unit, level[code] * noise, sizes[code])
+                    value = _value(float(centre), unit, level[code] * noise, sizes[code])
                     if rng.random() < 0.01:
                         continue  # this area has no figure for this period
                 text = "[c]" if people and 0 < value < 5 else f"{value:g}"

@@ -19,6 +19,7 @@ from harrow_dash.exports import neutralise_frame
 from harrow_dash.ingest.load import DATA_TABLES, TABLE_LABELS, FileInput, LoadPlan
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.store import Store
+from harrow_dash.textsafe import visible_controls
 
 SHORT_CHECKSUM = 12
 PROBLEM_COLUMNS = ["File", "Sheet", "Row", "Column", "Problem"]
@@ -85,6 +86,10 @@ def problems_table(problems: Sequence[Problem]) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
     frame["Row"] = frame["Row"].astype("Int64")
+    # A file's NUL or other control character, quoted in a problem or in its name, is shown as a
+    # visible symbol (NUL as U+2400): never written raw into the table or the CSV.
+    for col in ("File", "Sheet", "Column", "Problem"):
+        frame[col] = frame[col].map(lambda v: visible_controls(str(v))).astype(object)
     return frame
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import views
+from harrow_dash import quarters, views
 from harrow_dash.config import load_settings
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
@@ -66,8 +66,8 @@ def database_ready(url: str) -> tuple[bool, str]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def options(url: str, public_mode: bool) -> Options:
     s = store(url)
+    reports = quarters.quarter_reports(s)
     periods = s.periods()
-    default = s.latest_reported_period(published_only=public_mode)
     if public_mode:
         published = set(s.published_periods())
         periods = [p for p in periods if p in published]
@@ -77,7 +77,11 @@ def options(url: str, public_mode: bool) -> Options:
         priorities={int(r.id): str(r.name) for r in prios.itertuples()},
         directorates=s.directorates(),
         portfolios=s.portfolios(),
-        default_period=default,
+        default_period=quarters.default_quarter(reports),
+        draft_default=None if public_mode else quarters.default_quarter(reports, drafts=True),
+        quarter_states={r.period: r.state for r in reports},
+        nothing_reported=tuple(r.period for r in reports if r.nothing_reported),
+        public=public_mode,
     )
 
 

@@ -123,8 +123,15 @@ def briefing_button(ctx: PageContext, key: str = "dl_briefing") -> None:
     threshold = ctx.rules.suppression_threshold
     revised = data.revised_figures(ctx.store_url, ctx.period)
 
+    url = ctx.store_url
+
     def make_docx() -> bytes:
-        return briefing_document(ov, filters, names, illustrative, threshold, revised=revised)
+        from harrow_dash.comparisons import indicator_standings
+
+        standings = indicator_standings(data.store(url), filters, threshold)
+        return briefing_document(
+            ov, filters, names, illustrative, threshold, revised=revised, standings=standings
+        )
 
     st.download_button(
         "Briefing pack (Word)",

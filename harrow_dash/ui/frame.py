@@ -8,18 +8,21 @@ reproduces the view; a bad or stale value in a link produces a gentle note, neve
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException, StreamlitAuthError
 
+from harrow_dash import publishing
 from harrow_dash.access import Role, User, resolve_user
 from harrow_dash.config import Settings, load_settings
 from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_query
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings
+from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note, rag_key
 
@@ -51,6 +54,11 @@ class PageContext:
     @property
     def period(self) -> Period | None:
         return self.filters.period
+
+    @property
+    def nothing_reported(self) -> bool:
+        """The quarter has no indicator actual and no action status: not a position to show."""
+        return self.period is not None and self.period in self.options.nothing_reported
 
 
 def _claim(name: str) -> str | None:
@@ -157,8 +165,16 @@ def _filter_bar(options: Options) -> tuple[Filters, list[str]]:
         st.session_state[_WIDGET["quarter"]] = (
             options.default_period.label if options.default_period else labels[0]
         )
+    states = {p.label: state for p, state in options.quarter_states.items()}
     quarter = (
-        sb.selectbox("Quarter (position as at the quarter's end)", labels, key=_WIDGET["quarter"])
+        sb.selectbox(
+            "Quarter (position as at the quarter's end)",
+            labels,
+            key=_WIDGET["quarter"],
+            format_func=lambda label: f"{label} ({states[label]})" if label in states else label,
+            help="Each quarter says whether it is published or a draft, and whether it is only "
+            "partly reported or has nothing reported yet.",
+        )
         if labels
         else None
     )
@@ -189,9 +205,9 @@ def _filter_bar(options: Options) -> tuple[Filters, list[str]]:
         rags=tuple(r for r in rags if r in RAG_CHOICES),
     )
     st.session_state[_SAVED] = {w: st.session_state.get(w) for w in _WIDGET.values()}
+    # The quarter is always in the URL, the default one too: a link sent today opens the same
+    # quarter after the next quarter is loaded.
     query = to_query(filters, options.priorities)
-    if filters.period == options.default_period:
-        query.pop("quarter", None)
     if query != _current_query():
         # Keep parameters that belong to the page (e.g. the chosen indicators), not the filters.
         others = {k: st.query_params.get_all(k) for k in st.query_params if k not in FILTER_KEYS}
@@ -222,16 +238,20 @@ def page_link(page: str, **kwargs: object) -> None:
         st.page_link(page, **kwargs)  # type: ignore[arg-type]
 
 
-def _navigation(user: User) -> None:
+def _navigation(
+    user: User, where: DeltaGenerator, query: dict[str, list[str]] | None = None
+) -> None:
     """Our own sidebar navigation (Streamlit's is switched off in config.toml) so the home page is
-    called "Overview" and editor-only pages are listed only for editors."""
-    with st.sidebar:
-        page_link("app.py", label="Overview")
+    called "Overview" and editor-only pages are listed only for editors. Each link carries the
+    filters in force (``query``), so the page it opens, and a link copied from it, shows them."""
+    params = query or None
+    with where:
+        page_link("app.py", label="Overview", query_params=params)
         for path in sorted((APP_DIR / "pages").glob("*.py")):
             title = _page_title(path)
             if title in EDITOR_PAGES and not user.is_editor:
                 continue
-            page_link(f"pages/{path.name}", label=title)
+            page_link(f"pages/{path.name}", label=title, query_params=params)
         st.divider()
 
 
@@ -269,14 +289,14 @@ def page_frame(
         st.title(title)
         st.error(problem, icon=":material/database:")
         st.stop()
-    if sidebar:
-        _navigation(user)
-    options = data.options(url, settings.public_mode)
+    nav = st.sidebar.container() if sidebar else None
+    options = _options_for(user, settings, url)
     notes: list[str] = []
     filters = Filters(period=options.default_period)
     if show_filters:
         filters, notes = _filter_bar(options)
-    if sidebar:
+    if nav is not None:
+        _navigation(user, nav, to_query(filters, options.priorities) if show_filters else None)
         _sidebar_footer(user, settings, url, filters.period)
     rules = RuleSettings(
         settings.default_tolerance, settings.suppression_threshold, reveal_suppressed=False
@@ -284,9 +304,18 @@ def page_frame(
     ctx = PageContext(settings, url, user, filters, options, rules, options.priorities)
     if header:  # the presentation page draws its own header on every slide
         _header(title, ctx)
-    for note in notes:
-        st.info(note, icon=":material/link:")
+    for note in notes:  # plain text quoting the link: shown as literal text
+        st.info(escape_markdown(note), icon=":material/link:")
     return ctx
+
+
+def _options_for(user: User, settings: Settings, url: str) -> Options:
+    """The filter options, with the quarter this viewer opens on: the latest published quarter, or
+    for an editor (who works on drafts) the latest mostly reported one (harrow_dash.quarters)."""
+    options = data.options(url, settings.public_mode)
+    if publishing.may_choose_drafts(user, settings.public_mode) and options.draft_default:
+        return replace(options, default_period=options.draft_default)
+    return options
 
 
 LOCAL_MODE = (
@@ -303,7 +332,7 @@ def _account(user: User, settings: Settings) -> None:
     elif user.local_mode:
         sb.info(LOCAL_MODE, icon=":material/computer:")
     elif user.signed_in:
-        sb.caption(f"Signed in as {user.name} ({user.role.value}).")
+        sb.caption(escape_markdown(f"Signed in as {user.name} ({user.role.value})."))
         if sb.button("Sign out", key="sign_out", icon=":material/logout:"):
             st.logout()
 

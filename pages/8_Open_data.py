@@ -1,0 +1,88 @@
+"""Open data: the published figures as a Frictionless Data Package (CSV files and datapackage.json),
+for residents and anyone who wants to reuse them. Visible in public mode.
+
+Whatever the viewer's role, the package holds only published quarters, with suppression applied and
+internal commentary left out (harrow_dash.open_data builds it from the public view of the store).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from harrow_dash import open_data
+from harrow_dash.ui import data
+from harrow_dash.ui.frame import page_frame
+
+ctx = page_frame("Open data", show_filters=False)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def _package(url: str, threshold: int, tolerance: float) -> dict[str, bytes] | str:
+    from harrow_dash.scorecard import RuleSettings
+
+    try:
+        return open_data.build(
+            data.store(url).public_view(), RuleSettings(tolerance, threshold, False)
+        )
+    except open_data.NothingPublished as exc:
+        return str(exc)
+
+
+files = _package(ctx.store_url, ctx.rules.suppression_threshold, ctx.rules.default_tolerance)
+if isinstance(files, str):
+    st.info(files, icon=":material/unpublished:")
+    st.stop()
+
+published = data.published(ctx.store_url)
+st.markdown(
+    f"The council's published performance figures, **{published[0].label} to "
+    f"{published[-1].label}**, as open data under the Open Government Licence v3.0. Quarters not yet "
+    "published are not included, counts of fewer than "
+    f"{ctx.rules.suppression_threshold} people are withheld, and internal commentary is left out."
+)
+st.download_button(
+    "Download the open data package (ZIP: CSV files and datapackage.json)",
+    open_data.as_zip(files),
+    file_name="harrow-performance-open-data.zip",
+    mime="application/zip",
+    icon=":material/download:",
+    type="primary",
+    key="dl_open_data",
+    on_click="ignore",
+)
+st.caption(
+    "A Frictionless Data Package: each CSV file is described, field by field, in datapackage.json, "
+    "so the data can be checked and loaded by standard tools."
+)
+
+st.subheader("What is in it", anchor=False)
+rows = []
+descriptor = pd.read_json(io.BytesIO(files["datapackage.json"]), typ="series")
+for resource in descriptor["resources"]:
+    frame = pd.read_csv(io.BytesIO(files[resource["path"]]))
+    rows.append(
+        {
+            "File": resource["path"],
+            "What it holds": resource["title"],
+            "Rows": len(frame),
+            "Fields": ", ".join(f["name"] for f in resource["schema"]["fields"]),
+        }
+    )
+st.dataframe(
+    pd.DataFrame(rows),
+    hide_index=True,
+    key="open_data_files",
+    column_config={"Fields": st.column_config.TextColumn(width=520)},
+)
+for resource in descriptor["resources"]:
+    with st.expander(f"Fields of {resource['path']}"):
+        st.dataframe(
+            pd.DataFrame(resource["schema"]["fields"]).rename(
+                columns={"name": "Field", "type": "Type", "description": "Meaning"}
+            ),
+            hide_index=True,
+            key=f"fields_{resource['name']}",
+        )
