@@ -17,6 +17,7 @@ from harrow_dash.quarters import (
     no_indicator_values_text,
     nothing_reported_text,
 )
+from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_label
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
@@ -75,6 +76,8 @@ def summary_card(column, title: str, counts: dict[str, int], kind: str, reported
 left, right = st.columns(2)
 summary_card(left, "Flagship actions", ov.action_counts, "action", ov.actions_reported)
 summary_card(right, "Performance indicators", ov.indicator_counts, "rag", ov.indicators_reported)
+for note in caveats(ctx.filters, highlights=False):
+    st.caption(note)
 
 cols = st.columns(max(1, len(ov.priorities)))
 for col, ps in zip(cols, ov.priorities, strict=False):
@@ -167,6 +170,8 @@ for col, title, frame in (
             )
 
 st.subheader("Achievements and areas for improvement", anchor=False)
+for note in caveats(ctx.filters, ov.unplaced_highlights, actions=False):
+    st.caption(note)
 hl = ov.highlights
 if hl.empty:
     st.write(f"No achievements or areas for improvement have been recorded for {ov.period.label}.")

@@ -180,6 +180,7 @@ def history_store(out_dir: Path, indicators: int, quarters: int) -> tuple[Store,
         finally:
             store.dispose()
     store = Store(f"duckdb:///{db}")
+    store.upgrade()  # a file built by an older version of the schema
     latest = store.latest_reported_period()
     if latest is None:
         store.dispose()

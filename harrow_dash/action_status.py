@@ -29,6 +29,18 @@ class ActionStatus(StrEnum):
 # The order groups are shown in charts and tables.
 ACTION_GROUPS = ["Complete", "Green", "Amber", "Red", "Not started / not yet due"]
 
+
+def action_groups_for(rags: tuple[str, ...] | list[str]) -> set[str]:
+    """The action status groups the shared RAG filter selects, everywhere actions are shown: Green
+    includes Complete, and "Not rated" means not started or not yet due."""
+    groups = {r for r in rags if r in ("Green", "Amber", "Red")}
+    if "Green" in rags:
+        groups.add("Complete")
+    if "Not rated" in rags:
+        groups.add("Not started / not yet due")
+    return groups
+
+
 _WORDS = {
     ActionStatus.COMPLETE: {"complete", "completed", "done", "achieved", "blue"},
     ActionStatus.ON_TRACK: {"on track", "on target", "green", "g"},

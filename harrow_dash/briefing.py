@@ -45,6 +45,7 @@ from harrow_dash.quarters import (
 from harrow_dash.rag import Rag
 from harrow_dash.revisions import RevisedFigure, briefing_lines, facts_from, in_force
 from harrow_dash.revisions import read as read_revisions
+from harrow_dash.scope import scope_lines
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
 from harrow_dash.suppression import suppressed_text
@@ -189,6 +190,21 @@ def _page_number(paragraph) -> None:
         run._r.append(el)
 
 
+def action_title(row: object) -> str:
+    """A flagship action's title; a split line's says which action it is part of."""
+    title = str(getattr(row, "title", ""))
+    parent_ref = getattr(row, "parent_ref", None)
+    parent_title = getattr(row, "parent_title", None)
+    if (
+        isinstance(parent_ref, str)
+        and parent_ref
+        and isinstance(parent_title, str)
+        and parent_title
+    ):
+        return f"{title} (part of {parent_ref}: {parent_title})"
+    return title
+
+
 def _title(
     doc,
     ov: Overview,
@@ -206,10 +222,10 @@ def _title(
         run = note.add_run(ILLUSTRATIVE_NOTE)
         run.bold = True
         _shade_paragraph(note, "FFF2CC")
-    scope = [line for line in filters.describe(names) if not line.startswith("Quarter:")]
+    scope = scope_lines(filters, names, ov.unplaced_highlights)
     p = doc.add_paragraph()
     p.add_run("Scope: ").bold = True
-    p.add_run("; ".join(scope) + ".")
+    p.add_run(" ".join(line if line.endswith(".") else line + "." for line in scope))
     doc.add_paragraph(
         f"Prepared from the {COUNCIL_NAME} performance dashboard on "
         f"{today.day} {today.strftime('%B')} {today.year}."
@@ -307,7 +323,12 @@ def _priority_section(
             doc,
             ["Ref", "Flagship action", "Status", "Commentary"],
             [
-                [clean(r.ref), clean(r.title), clean(r.status), clean(r.commentary) or "\u2013"]
+                [
+                    clean(r.ref),
+                    clean(action_title(r)),
+                    clean(r.status),
+                    clean(r.commentary) or "\u2013",
+                ]
                 for r in acts.itertuples()
             ],
             [1.8, 5.2, 2.6, 7.4],

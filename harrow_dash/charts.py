@@ -7,6 +7,7 @@ charts are rendered to PNG/SVG for briefings without a browser.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import textwrap
@@ -64,6 +65,10 @@ def _configure(
     )
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) -> pd.DataFrame:
     """Counts as a table in display order, with shares and a label like '12 (48%)'."""
     total = sum(counts.values()) or 1
@@ -74,6 +79,7 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
                 "order": i,
                 "group": k,
                 "words": (words or {}).get(k, k.lower()),
+                "status": _capital((words or {}).get(k, k.lower())),
                 "count": n,
                 "share": n / total,
                 "label": f"{n}" if n else "",
@@ -83,10 +89,15 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
 
 
 def describe_counts(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
-    """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.'"""
+    """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.' ('1 indicator: 1 red.')"""
     total = sum(counts.values())
     parts = [f"{n} {(words or {}).get(k, k.lower())}" for k, n in counts.items() if n]
-    return f"{total} {noun}: " + (", ".join(parts) if parts else "none") + "."
+    return f"{total} {plural(noun, total)}: " + (", ".join(parts) if parts else "none") + "."
+
+
+def plural(noun: str, count: int) -> str:
+    """``noun`` (written in the plural, e.g. "flagship action lines") for ``count`` things."""
+    return noun[:-1] if count == 1 and noun.endswith("s") else noun
 
 
 def stacked_bar(
@@ -117,7 +128,7 @@ def stacked_bar(
         ),
         order=alt.Order("order:Q"),
         tooltip=[
-            alt.Tooltip("group:N", title="Status"),
+            alt.Tooltip("status:N", title="Status"),  # "On track", not the RAG group "Green"
             alt.Tooltip("count:Q", title="Count"),
             alt.Tooltip("share:Q", title="Share", format=".0%"),
         ],
@@ -211,6 +222,26 @@ def quarter_labels(order: list[str]) -> str:
     return f"{json.dumps(mapping)}[datum.label] || datum.label"
 
 
+def monthly_frame(months: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Monthly figures shaped for the trend chart: each month at its quarter, only for quarters the
+    chart shows, with the month and the value written out for the tooltip."""
+    if months is None or months.empty or history.empty:
+        return pd.DataFrame(columns=["ref", "quarter", "month", "actual", "actual_fmt"])
+    unit_of = history.drop_duplicates("ref").set_index("ref")["unit"]
+    df = months.copy()
+    keys = df["month"].astype(int)
+    dates = [dt.date(k // 100, k % 100, 1) for k in keys]
+    df["period"] = [Period.containing(d).key for d in dates]
+    df = df[df["period"].isin(set(history["period"].astype(int)))]
+    df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
+    df["month_label"] = [dt.date(k // 100, k % 100, 1).strftime("%B %Y") for k in df["month"]]
+    df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
+    df["actual_fmt"] = [
+        format_number(v, unit_of.get(r, "")) for v, r in zip(df["actual"], df["ref"], strict=True)
+    ]
+    return df.dropna(subset=["actual"]).reset_index(drop=True)
+
+
 def trend_chart(
     history: pd.DataFrame,
     title: str | None = None,
@@ -218,6 +249,7 @@ def trend_chart(
     height: int = 240,
     group_band: pd.DataFrame | None = None,
     group_name: str = "",
+    months: pd.DataFrame | None = None,
 ) -> alt.Chart:
     """Actual over quarters with the target as a dashed step line, the benchmark as a thin grey line,
     and points coloured *and* shaped by RAG. ``history`` is one or more indicators, rated.
@@ -227,8 +259,13 @@ def trend_chart(
 
     A suppressed count has no point and no value in the chart's data; the line breaks there. For an
     indicator with a target band both edges of the band are drawn dashed. The subtitle names the
-    lines, since the target and benchmark have no legend entry."""
+    lines, since the target and benchmark have no legend entry.
+
+    ``months`` (``ref``, ``month``, ``actual``) adds a monthly indicator's monthly figures as small
+    hollow circles in the column of their quarter; the line and the rated points stay the quarterly
+    position, the one Cabinet saw."""
     df = trend_frame(history)
+    monthly = monthly_frame(months, df) if months is not None else None
     first = df.iloc[0] if len(df) else None
     polarity = Polarity(first["polarity"]) if first is not None else Polarity.HIGHER
     unit = first["unit"] if first is not None else ""
@@ -338,6 +375,20 @@ def trend_chart(
             .encode(x=x, y="target_upper:Q", detail="series:N", tooltip=target_tooltip)
         )
         layers.insert(1, upper)
+    if monthly is not None and len(monthly):
+        subtitle += "; small circles: monthly figures"
+        layers.append(
+            alt.Chart(monthly)
+            .mark_point(size=40, filled=False, color=BENCHMARK_COLOUR, strokeWidth=1.5)
+            .encode(
+                x=x,
+                y="actual:Q",
+                tooltip=[
+                    alt.Tooltip("month_label:N", title="Month"),
+                    alt.Tooltip("actual_fmt:N", title="Monthly figure"),
+                ],
+            )
+        )
     if has_bench:
         bench = (
             base.transform_filter("isValid(datum.benchmark)")

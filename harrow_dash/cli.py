@@ -11,9 +11,13 @@ import argparse
 import contextlib
 import getpass
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from harrow_dash.config import SAMPLE_DIR, load_settings
 from harrow_dash.ingest.load import (
@@ -38,6 +42,9 @@ SAMPLE_FILES = (
     "comparators.csv",
     "comparison_groups.csv",
 )
+# The sample's Cabinet history: `init --sample` publishes every quarter up to this one, as a council's
+# past reports would be; later quarters (Q4 2023-24 has targets, no actuals yet) stay drafts.
+SAMPLE_PUBLISHED_THROUGH = parse_period("Q3 2023-24")
 
 
 class UsageError(Exception):
@@ -100,8 +107,27 @@ def cmd_init(store: Store, args: argparse.Namespace) -> int:
     store.init(priorities)
     print(f"Database ready: {store._where}")
     if args.sample:
-        return load_sample(store)
+        rc = load_sample(store)
+        if rc == 0:
+            publish_sample_history(store)
+        return rc
     return 0
+
+
+def publish_sample_history(store: Store, out=sys.stdout) -> list[Period]:
+    """Publish the sample's quarters up to :data:`SAMPLE_PUBLISHED_THROUGH`, unless the database
+    already has a published quarter (an editor's choices are never overridden). Returns those
+    published."""
+    if store.published_periods():
+        return []
+    chosen = [p for p in store.periods() if p <= SAMPLE_PUBLISHED_THROUGH]
+    for period in chosen:
+        store.publish(period, SAMPLE_LOADER)
+    if chosen:
+        later = [p for p in store.periods() if p > SAMPLE_PUBLISHED_THROUGH]
+        drafts = f"; {', '.join(p.label for p in later)} left as draft" if later else ""
+        print(f"Published {chosen[0].label} to {chosen[-1].label}{drafts}.", file=out)
+    return chosen
 
 
 def _inputs(paths: Sequence[str]) -> list[FileInput]:
@@ -218,7 +244,7 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     store.require_initialised()
     settings = load_settings()
     rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
-    source = Store(settings.database_url, public=True) if args.public else store
+    source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
     try:
         frame = tidy_export(source.tidy_values(), rules, public=args.public)
     finally:
@@ -394,6 +420,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that only read open a DuckDB file read-only, so they never change it and can run while
+# another reader has it open.
+READ_ONLY_COMMANDS = frozenset({"briefing", "export", "open-data", "batches"})
+
+
+def open_for_reading(url: str, err=sys.stderr) -> tuple[Store, Path | None]:
+    """A read-only store for ``url``, and the folder of a snapshot to delete afterwards (or None).
+
+    DuckDB lets one process hold a file for writing and no other process open it meanwhile, even to
+    read; the running dashboard is such a process. Then this reads a snapshot: a copy of the file and
+    its write-ahead log as they stand (what the dashboard shows), opened read-only."""
+    if not url.startswith("duckdb"):
+        return Store(url), None
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or not Path(path).is_file():
+        return Store(url), None
+    store = Store(url, read_only=True)
+    try:
+        with store.connect():
+            return store, None
+    except DatabaseBusy:
+        store.dispose()
+    folder = Path(tempfile.mkdtemp(prefix="harrow-dash-snapshot-"))
+    copy = folder / Path(path).name
+    shutil.copyfile(path, copy)
+    wal = Path(path + ".wal")
+    if wal.is_file():
+        shutil.copyfile(wal, Path(str(copy) + ".wal"))
+    print(
+        "Note: another program (most likely the running dashboard) has the database open, so this "
+        "reads a copy of it taken just now.",
+        file=err,
+    )
+    return Store(f"duckdb:///{copy}", read_only=True), folder
+
+
 BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
@@ -409,7 +471,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = load_settings()
-    store = Store(settings.database_url)
+    snapshot: Path | None = None
+    try:
+        if args.command in READ_ONLY_COMMANDS:
+            store, snapshot = open_for_reading(settings.database_url)
+        else:
+            store = Store(settings.database_url)
+    except Exception as exc:
+        print(f"harrow-dash: the database could not be opened: {exc}", file=sys.stderr)
+        return 1
     try:
         rc = int(args.func(store, args))
         sys.stdout.flush()  # inside the try: a reader that stopped early is handled below
@@ -434,6 +504,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         store.dispose()
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
 
 
 if __name__ == "__main__":

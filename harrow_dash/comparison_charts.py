@@ -79,11 +79,7 @@ def ranking_chart(
                 scale=alt.Scale(domain=["Harrow", "Other areas"], range=["diamond", "circle"]),
                 legend=alt.Legend(title=None),
             ),
-            size=alt.Size(
-                "who:N",
-                scale=alt.Scale(domain=["Harrow", "Other areas"], range=[260, 70]),
-                legend=None,
-            ),
+            size=alt.condition("datum.is_us", alt.value(260), alt.value(70)),
             tooltip=tooltip,
         )
     )

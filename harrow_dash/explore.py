@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from harrow_dash.action_status import ActionStatus
+from harrow_dash.action_status import ActionStatus, action_groups_for
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import RAG_ORDER
@@ -84,6 +84,17 @@ def _text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
 
+def _as_list(values: Sequence[float | None]) -> list[float | None]:
+    return values if isinstance(values, list) else list(values)
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    """``column.map(_text)``; a text column's gaps filled at once instead of value by value."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return column.fillna("")
+    return column.map(_text)
+
+
 def indicator_list(
     indicators: pd.DataFrame, sparklines: Mapping[str, Sequence[float | None]]
 ) -> pd.DataFrame:
@@ -106,18 +117,23 @@ def indicator_list(
             "Portfolio holder": df["portfolio"].fillna(""),
             "Actual": [
                 display_actual(a, s, f)
-                for a, s, f in zip(df["actual_text"], df["state"], df["frequency"], strict=True)
+                for a, s, f in zip(
+                    df["actual_text"].tolist(),
+                    df["state"].tolist(),
+                    df["frequency"].tolist(),
+                    strict=True,
+                )
             ],
             "Target": df["target_text"],
             "RAG": df["rag_text"],
             "Since last quarter": df["travel_prev_text"],
             "Since a year ago": df["travel_year_text"],
-            "Trend": [list(sparklines.get(str(r), [])) for r in df["ref"]],
-            "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"]],
+            "Trend": [_as_list(sparklines.get(str(r), [])) for r in df["ref"].tolist()],
+            "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"].tolist()],
         }
     )
     for c in INDICATOR_SEARCH_COLUMNS:
-        out[c] = df[c].map(_text) if c in df else ""
+        out[c] = _texts(df[c]) if c in df else ""
     return out.reset_index(drop=True)
 
 
@@ -173,7 +189,12 @@ def trend_table(history: pd.DataFrame) -> pd.DataFrame:
             "Quarter": [Period.from_key(int(k)).label for k in df["period"]],
             "Actual": [
                 display_actual(a, s, f)
-                for a, s, f in zip(df["actual_text"], df["state"], df["frequency"], strict=True)
+                for a, s, f in zip(
+                    df["actual_text"].tolist(),
+                    df["state"].tolist(),
+                    df["frequency"].tolist(),
+                    strict=True,
+                )
             ],
             "Target": df["target_text"],
             "RAG": df["rag_text"],
@@ -265,6 +286,7 @@ ACTION_SEARCH_COLUMNS = (
     "title",
     "priority",
     "directorate",
+    "portfolio",
     "lead",
     "commentary",
     "parent_title",
@@ -299,7 +321,7 @@ def action_rows(history: pd.DataFrame, period: Period | None) -> pd.DataFrame:
     """One row per action and per split line with its status at ``period`` and the quarter before.
 
     ``history`` is ``store.action_statuses(filters, until=period)``. Columns: ref, title, priority_id,
-    priority, directorate, lead, parent_ref, parent_title, is_parent, is_line (a reported line: a split
+    priority, directorate, portfolio (a split line's own or its parent's), lead, parent_ref, parent_title, is_parent, is_line (a reported line: a split
     line or an action that is not split), status, status_text, previous_status, previous_text,
     commentary, label
     (indented for split lines), row_order. An action without a status that quarter is "Not yet due"."""
@@ -309,6 +331,7 @@ def action_rows(history: pd.DataFrame, period: Period | None) -> pd.DataFrame:
         "priority_id",
         "priority",
         "directorate",
+        "portfolio",
         "lead",
         "parent_ref",
     ]
@@ -366,14 +389,15 @@ def filter_actions(
 ) -> pd.DataFrame:
     """Actions matching a status filter, a text search and the shared RAG filter.
 
-    A reported line matches when its status is one of ``statuses`` (any if empty), its RAG group is
-    one of the Green/Amber/Red in ``rags`` (as on the Overview: on track = Green, minor slippage =
-    Amber, off track = Red), and the search words appear in it or in its parent. A split action's own
+    A reported line matches when its status is one of ``statuses`` (any if empty), its status group
+    is one the shared RAG filter ``rags`` selects (as on the Overview and in the briefing pack:
+    :func:`~harrow_dash.action_status.action_groups_for`), and the search words appear in it or in
+    its parent. A split action's own
     row is kept, for context, whenever one of its lines is; it also matches on its own status. The
     column ``context_only`` marks a parent shown only because of its lines."""
     if rows.empty:
         return rows.assign(context_only=pd.Series(dtype=bool))
-    wanted_groups = {"Green", "Amber", "Red"} & set(rags)
+    wanted_groups = action_groups_for(tuple(rags))
     groups = rows["status"].map(lambda s: ActionStatus(s).rag)
     ok = pd.Series(True, index=rows.index)
     if statuses:
@@ -446,7 +470,16 @@ def timeline_table(timeline: pd.DataFrame) -> pd.DataFrame:
 
 def action_table(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The commentary table: the quarter's status (icon and word) and commentary for each row."""
-    cols = ["Action", "Status", "Last quarter", "Commentary", "Lead", "Directorate", "Priority"]
+    cols = [
+        "Action",
+        "Status",
+        "Last quarter",
+        "Commentary",
+        "Lead",
+        "Directorate",
+        "Portfolio holder",
+        "Priority",
+    ]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     commentary = [
@@ -461,6 +494,7 @@ def action_table(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
             "Commentary": commentary,
             "Lead": rows["lead"].map(_text),
             "Directorate": rows["directorate"].map(_text),
+            "Portfolio holder": rows["portfolio"].map(_text),
             "Priority": rows["priority"],
         }
     ).reset_index(drop=True)
@@ -555,14 +589,26 @@ def filter_highlights(
     """Items in the quarters of ``scope`` (ending at ``period``), of the given kinds, matching text."""
     if items.empty:
         return items
-    out = items
-    if scope == "This quarter only":
-        out = out[out["period"].astype(int) == period.key]
-    elif scope == "Last four quarters":
-        out = out[out["period"].astype(int) > period.shift(-4).key]
-    if kinds:
-        out = out[out["kind"].isin(list(kinds))]
+    out = in_quarters(items, period, scope, kinds)
     return search(out, text, HIGHLIGHT_SEARCH_COLUMNS + ("action_title",)).reset_index(drop=True)
+
+
+def in_quarters(
+    frame: pd.DataFrame, period: Period, scope: str = SCOPES[0], kinds: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Highlights (any frame with ``period`` and ``kind``) in the quarters of ``scope`` ending at
+    ``period``, of the given kinds (any if empty)."""
+    if frame.empty:
+        return frame
+    keys = frame["period"].astype(int)
+    keep = keys <= period.key
+    if scope == "This quarter only":
+        keep &= keys == period.key
+    elif scope == "Last four quarters":
+        keep &= keys > period.shift(-4).key
+    if kinds:
+        keep &= frame["kind"].isin(list(kinds))
+    return frame[keep]
 
 
 def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
@@ -583,5 +629,20 @@ def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
                 for r, t in zip(items["action_ref"], items["action_title"], strict=True)
             ],
             "Action status now": items["action_status"],
+        }
+    )
+
+
+def monthly_table(months: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """A monthly indicator's monthly figures as a table beside its trend chart: Month, Quarter,
+    Monthly figure (written in the indicator's unit)."""
+    from harrow_dash.charts import monthly_frame
+
+    frame = monthly_frame(months, history)
+    return pd.DataFrame(
+        {
+            "Month": frame["month_label"] if len(frame) else [],
+            "Quarter": frame["quarter"] if len(frame) else [],
+            "Monthly figure": frame["actual_fmt"] if len(frame) else [],
         }
     )

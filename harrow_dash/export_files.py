@@ -197,11 +197,14 @@ def export_context(
     priority_names: Mapping[int, str] | None = None,
     illustrative: bool = False,
     threshold: int = DEFAULT_THRESHOLD,
+    notes: Sequence[str] = (),
 ) -> list[str]:
     """The lines written above an exported table: council, what it is, quarter and as-at date,
-    filters in words, the illustrative-data note and the suppression rule."""
+    filters in words and ``notes`` on what they could not do, the illustrative-data note and the
+    suppression rule."""
     lines = [f"{COUNCIL_NAME}: {what}"]
     lines += filters.describe(priority_names)
+    lines += notes
     if filters.period is None:
         lines.insert(1, "Quarter: none selected")
     if illustrative:

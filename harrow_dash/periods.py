@@ -100,6 +100,11 @@ class Period:
         return self.shift(-4)
 
     @classmethod
+    def in_progress(cls, today: dt.date | None = None) -> Period:
+        """The quarter in progress today: no figure can be reported for a quarter after it."""
+        return cls.containing(today or dt.date.today())
+
+    @classmethod
     def containing(cls, day: dt.date) -> Period:
         """The quarter a calendar date falls in."""
         fy_start = day.year if day.month >= 4 else day.year - 1

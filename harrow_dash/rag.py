@@ -105,9 +105,9 @@ class Rag(StrEnum):
 
 
 _RAG_WORDS = {
-    Rag.GREEN: {"green", "g"},
+    Rag.GREEN: {"green", "g", "on target"},
     Rag.AMBER: {"amber", "a", "amber/green", "yellow"},
-    Rag.RED: {"red", "r"},
+    Rag.RED: {"red", "r", "off target"},
 }
 
 

@@ -79,6 +79,11 @@ indicators = Table(
     Column("batch_id", Integer),
     # Added after the first release, so last (where ALTER TABLE ... ADD COLUMN puts it).
     Column("benchmark_measure", String),  # the comparator measure this indicator maps to
+    # Added after the first release (last, where ALTER TABLE puts them): how a monthly indicator's
+    # quarter comes from its months ("last": the quarter's last month; "sum": the three months), and
+    # whether its values may be negative (counts, percentages and durations otherwise may not).
+    Column("quarter_rule", String),
+    Column("allow_negative", Boolean, server_default=false()),
 )
 
 indicator_values = Table(
@@ -99,6 +104,20 @@ indicator_values = Table(
     PrimaryKeyConstraint("ref", "period"),
 )
 
+# Monthly figures of monthly indicators (``month`` is year * 100 + month, e.g. 202306). The quarter's
+# position, the one Cabinet sees, is in ``indicator_values``, worked out from these by the indicator's
+# quarter rule when they are loaded.
+indicator_monthly_values = Table(
+    "indicator_monthly_values",
+    metadata,
+    Column("ref", String, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("actual", Double),
+    Column("target", Double),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("ref", "month"),
+)
+
 flagship_actions = Table(
     "flagship_actions",
     metadata,
@@ -109,6 +128,8 @@ flagship_actions = Table(
     Column("lead", String),
     Column("parent_ref", String),
     Column("batch_id", Integer),
+    # Added after the first release, hence last (where ALTER TABLE ... ADD COLUMN puts it).
+    Column("portfolio", String),
 )
 
 action_statuses = Table(
@@ -233,6 +254,7 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "portfolio_holders": ("portfolio",),
     "indicators": ("ref",),
     "indicator_values": ("ref", "period"),
+    "indicator_monthly_values": ("ref", "month"),
     "flagship_actions": ("ref",),
     "action_statuses": ("ref", "period"),
     "highlights": ("period", "priority_id", "kind", "text"),
@@ -252,7 +274,25 @@ def _history_table(name: str) -> Table:
 
 HISTORY_TABLES = {name: _history_table(name) for name in LOADED_TABLES}
 
-SCHEMA_VERSION = "2"
+# Definitions as they stood when a quarter was published: ``Store.publish`` copies these tables into
+# ``published_<name>`` (one copy per published quarter), and a public store reads names,
+# descriptions, priorities, directorates, portfolios and leads from the copy made for the latest
+# published quarter, so whatever exists only in drafts does not exist in the public view. The copies
+# have the live tables' columns (a column added there is added here too) plus the quarter.
+DEFINITION_TABLES = ("directorates", "portfolio_holders", "indicators", "flagship_actions")
+
+
+def _published_table(name: str) -> Table:
+    source = metadata.tables[name]
+    cols = [Column(c.name, c.type) for c in source.columns]
+    return Table(f"published_{name}", metadata, Column("period", Integer, nullable=False), *cols)
+
+
+PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
+
+SCHEMA_VERSION = "3"
+# The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
+PUBLISHED_DEFINITIONS_SINCE = 3
 
 
 def upgrade(conn: Connection) -> list[str]:
@@ -288,6 +328,11 @@ def upgrade(conn: Connection) -> list[str]:
         .with_only_columns(schema_info.c.value)
         .where(schema_info.c.key == "version")
     ).scalar()
+    if version is not None and int(version) < PUBLISHED_DEFINITIONS_SINCE:
+        # Quarters published before definitions were copied at publication get their copy once.
+        from harrow_dash.published_definitions import backfill
+
+        done += backfill(conn)
     if version is not None and version != SCHEMA_VERSION:
         conn.execute(
             schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from harrow_dash.rag import Rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
-from harrow_dash.travel import Travel, direction_of_travel
+from harrow_dash.travel import Travel, direction_of_travel_frame
 from harrow_dash.units import format_number, formatter
 from harrow_dash.value_states import Frequency, ValueState, value_state
 
@@ -43,11 +43,14 @@ def rag_label(rag: str | None) -> str:
     return f"{RAG_ICONS[key]} {key}"
 
 
-def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame:
+def rate(
+    frame: pd.DataFrame, rules: RuleSettings | None = None, *, texts: bool = True
+) -> pd.DataFrame:
     """Add ``computed_rag``, ``rag`` (official wins), ``rag_note``, ``state`` and display columns.
 
     ``frame`` needs: actual, target, target_upper, polarity, tolerance, official_rag, frequency,
-    not_due, unit, counts_people.
+    not_due, unit, counts_people. ``texts=False`` leaves out the text columns (``rag_note``,
+    ``actual_text``, ``target_text``, ``rag_text``), for an export of a million numbers.
 
     Columns are worked on whole (numpy) or as plain lists, never by iterating the frame's own
     columns, so that rating the 20,000 indicators of a large database takes milliseconds.
@@ -77,17 +80,20 @@ def rate(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame
     official = out["official_rag"].astype(object).where(out["official_rag"].notna(), None)
     out["rag"] = official.where(official.notna(), out["computed_rag"]).fillna(NOT_RATED)
     # rag_mismatch_note gives None unless both ratings are there.
-    out["rag_note"] = [
-        None if o is None or c is None else rag_mismatch_note(o, c)
-        for o, c in zip(official.tolist(), out["computed_rag"].tolist(), strict=True)
-    ]
+    if texts:
+        out["rag_note"] = [
+            None if o is None or c is None else rag_mismatch_note(o, c)
+            for o, c in zip(official.tolist(), out["computed_rag"].tolist(), strict=True)
+        ]
     out["state"] = _states(out["actual"], out["target"], out["frequency"], out["not_due"])
     # An indicator without an actual has no rating, whatever was computed.
     no_value = out["state"].isin([ValueState.NOT_DUE.value, ValueState.NOT_REPORTED.value])
     out.loc[no_value & official.isna(), "rag"] = NOT_RATED
-    out["suppressed"] = _suppressed(
+    out["suppressed"] = suppressed_flags(
         out["actual"], out["counts_people"], rules.suppression_threshold
     )
+    if not texts:
+        return out
     unit = out["unit"].tolist()
     out["actual_text"] = _actual_texts(
         out["actual"].tolist(), unit, out["state"].tolist(), out["suppressed"].tolist(), rules
@@ -136,7 +142,7 @@ def _is_annual(frequency: object) -> bool:
     return Frequency(frequency) is Frequency.ANNUAL  # type: ignore[arg-type]
 
 
-def _suppressed(actual: pd.Series, counts_people: pd.Series, threshold: int) -> list[bool]:
+def suppressed_flags(actual: pd.Series, counts_people: pd.Series, threshold: int) -> list[bool]:
     """:func:`is_suppressed` of every row; whole columns at once for a float column."""
     if actual.dtype != np.float64:
         return [
@@ -144,7 +150,10 @@ def _suppressed(actual: pd.Series, counts_people: pd.Series, threshold: int) -> 
             for a, cp in zip(actual.tolist(), counts_people.tolist(), strict=True)
         ]
     values = np.abs(actual.to_numpy())
-    people = np.array([bool(cp) for cp in counts_people.tolist()], dtype=bool)
+    if counts_people.dtype == bool:
+        people = counts_people.to_numpy()
+    else:  # with a gap: objects (True, False, None)
+        people = np.array([bool(cp) for cp in counts_people.tolist()], dtype=bool)
     with np.errstate(invalid="ignore"):
         return (people & (values > 0) & (values < threshold)).tolist()
 
@@ -202,35 +211,18 @@ def add_travel(frame: pd.DataFrame) -> pd.DataFrame:
     Needs ``prev_actual`` and ``year_actual`` beside the columns :func:`rate` needs."""
     out = frame.copy()
     for col, earlier in (("travel_prev", "prev_actual"), ("travel_year", "year_actual")):
-        out[col] = (
-            [
-                direction_of_travel(_f(a), _f(e), p, _f(t), _f(tu)).value
-                for a, e, p, t, tu in zip(
-                    out["actual"],
-                    out[earlier],
-                    out["polarity"],
-                    out["target"],
-                    out["target_upper"],
-                    strict=True,
-                )
-            ]
-            if len(out)
-            else pd.Series(dtype=object)
+        if not len(out):
+            out[col] = pd.Series(dtype=object)
+            out[f"{col}_text"] = pd.Series(dtype=object)
+            continue
+        out[col] = direction_of_travel_frame(
+            out["actual"], out[earlier], out["polarity"], out["target"], out["target_upper"]
         )
-        out[f"{col}_text"] = (
-            out[col].map(lambda v: Travel(v).text) if len(out) else pd.Series(dtype=object)
-        )
+        out[f"{col}_text"] = out[col].map(_TRAVEL_TEXT)
     return out
 
 
-def _f(v: object) -> float | None:
-    if v is None:
-        return None
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if pd.isna(f) else f
+_TRAVEL_TEXT = {t.value: t.text for t in Travel}
 
 
 def rag_counts(rags: pd.Series) -> dict[str, int]:

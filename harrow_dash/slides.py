@@ -1,43 +1,43 @@
 """The Cabinet presentation, without Streamlit: which slides there are, what each says, and the HTML
-that shows it at 1920x1080 from across a room.
+that shows it on a meeting-room screen.
 
-A deck is one overview slide (all flagship actions and all indicators by RAG) then one slide per
-priority: its two RAG summaries, the indicators that need attention (Red, then Amber) and its key
-achievements. Each slide carries a bounded amount of text (a few items, long texts shortened), so it
-always fits the screen without scrolling; what does not fit is counted ("and 2 more: see the briefing
-pack").
+A deck is one overview slide (all flagship actions and all indicators by RAG), then each priority:
+its two RAG summaries beside the indicators that need attention (Red, then Amber), then the flagship
+actions that are off track or slipping, its key achievements and its areas for improvement; last, the
+key challenges (every Red indicator with a line of commentary). A list that does not fit continues on
+the next slide, titled "(continued)": nothing is left out and nothing is cut off.
 
-User text (indicator names, achievements) is escaped with :func:`html.escape` before it goes into the
-HTML; the HTML and CSS here are ours.
+Slides are laid out on a fixed canvas of :data:`CANVAS_W` x :data:`CANVAS_H` design units that the CSS
+scales to the viewport (one unit is one CSS pixel on a 1920x1080 screen), so a slide looks the same,
+only smaller, at 1366x768 as at 1920x1080, and :func:`paginate` can decide what fits without a
+browser. User text (indicator names, commentary, achievements) is escaped with :func:`html.escape`
+before it goes into the HTML; the HTML and CSS here are ours.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harrow_dash.action_status import ACTION_GROUPS
+from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
+from harrow_dash.charts import plural
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_SHORT
 from harrow_dash.scorecard import RAG_ICONS, RAG_ORDER
 from harrow_dash.views import Overview, PrioritySummary
 
-MAX_ATTENTION = 5
-MAX_ACHIEVEMENTS = 3
-MAX_TEXT = 150  # characters of user text on a slide before it is shortened
+MAX_TEXT = 260  # characters of user text in one list item (three lines of full-width text)
+MAX_NOTE = 110  # characters of the one line of commentary under an item (it is cut to one line)
 
-ACTION_ICONS = {
-    "Complete": "\u2605",  # star
-    "Green": "\u2714",
-    "Amber": "\u25b2",
-    "Red": "\u2716",
-    "Not started / not yet due": "\u25cb",
-}
+ACTION_ICONS = GROUP_ICONS
 ATTENTION_RAGS = ("Red", "Amber")
+SLIPPING_GROUPS = ("Red", "Amber")  # off track, then minor slippage
+DRAFT_MARK = "DRAFT: not yet published"
 
 # Auto-advance choices for the presenter, in seconds (0 = off).
 AUTO_ADVANCE = {
@@ -69,31 +69,48 @@ class Bar:
     @property
     def sentence(self) -> str:
         parts = [f"{s.count} {s.word}" for s in self.segments if s.count]
-        return f"{self.total} {self.noun}: " + (", ".join(parts) if parts else "none") + "."
+        noun = plural(self.noun, self.total)
+        return f"{self.total} {noun}: " + (", ".join(parts) if parts else "none") + "."
 
 
 @dataclass(frozen=True)
-class AttentionItem:
+class Item:
+    """One line of a list on a slide: an indicator, a flagship action or a highlight.
+
+    Shown as ``[badge] text: figure against target`` with ``note`` (one line of commentary) below."""
+
     ref: str
-    name: str
-    rag: str
-    actual_text: str
-    target_text: str
-    travel_text: str
+    text: str
+    badge: str = ""  # "Red", "Off track"; empty for highlights
+    colour: str = ""
+    icon: str = ""
+    figure: str = ""
+    target: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A list under a heading; ``kind`` picks the layout and the marker."""
+
+    kind: str  # "attention" | "actions" | "achievements" | "improvements" | "challenges"
+    heading: str  # with " (continued)" when it began on an earlier slide
+    items: tuple[Item, ...]
+    empty: str = ""  # what to say when there are no items at all
 
 
 @dataclass(frozen=True)
 class Slide:
     number: int  # 1-based
-    kind: str  # "overview" | "priority"
+    kind: str  # "overview" | "priority" (RAG cards beside a list) | "list" | "challenges"
     title: str
-    bars: tuple[Bar, ...]
-    lines: tuple[str, ...] = ()  # extra sentences of ours (overview)
-    attention: tuple[AttentionItem, ...] = ()
-    attention_more: int = 0
-    achievements: tuple[str, ...] = ()
-    achievements_more: int = 0
+    bars: tuple[Bar, ...] = ()
+    lines: tuple[str, ...] = ()  # sentences of ours (overview)
+    sections: tuple[Section, ...] = ()
     priority_id: int | None = None
+
+    def section(self, kind: str) -> Section | None:
+        return next((s for s in self.sections if s.kind == kind), None)
 
 
 @dataclass(frozen=True)
@@ -150,18 +167,56 @@ def needs_attention(indicators: pd.DataFrame, priority_id: int | None = None) ->
     return df.sort_values(["_rank", "ref"]).drop(columns="_rank")
 
 
-def _attention_items(frame: pd.DataFrame) -> list[AttentionItem]:
+def slipping_actions(actions: pd.DataFrame, priority_id: int | None = None) -> pd.DataFrame:
+    """Flagship action lines off track, then with minor slippage (each in reference order)."""
+    if actions.empty or "group" not in actions:
+        return actions
+    df = actions
+    if priority_id is not None:
+        df = df[df["priority_id"] == priority_id]
+    df = df[df["group"].isin(SLIPPING_GROUPS)].copy()
+    df["_rank"] = df["group"].map({g: i for i, g in enumerate(SLIPPING_GROUPS)})
+    return df.sort_values(["_rank", "ref"]).drop(columns="_rank")
+
+
+def _indicator_items(frame: pd.DataFrame, with_note: bool = False) -> list[Item]:
     return [
-        AttentionItem(
+        Item(
             ref=str(r.ref),
-            name=shorten(r.name, 90),
-            rag=str(r.rag),
-            actual_text=shorten(r.actual_text, 40),
-            target_text=shorten(r.target_text, 40),
-            travel_text=shorten(getattr(r, "travel_prev_text", ""), 30),
+            text=shorten(r.name, 120),
+            badge=str(r.rag),
+            colour=RAG_COLOURS.get(str(r.rag), RAG_COLOURS["Not rated"]),
+            icon=RAG_ICONS.get(str(r.rag), ""),
+            figure=shorten(r.actual_text, 40),
+            target=shorten(r.target_text, 40),
+            note=(shorten(r.commentary, MAX_NOTE) or "No commentary supplied.")
+            if with_note
+            else "",
         )
         for r in frame.itertuples()
     ]
+
+
+def _action_items(frame: pd.DataFrame) -> list[Item]:
+    return [
+        Item(
+            ref=str(r.ref),
+            text=shorten(f"{r.ref} {r.title}", 160),
+            badge=str(r.status),
+            colour=ACTION_COLOURS.get(str(r.group), ACTION_COLOURS["Not started / not yet due"]),
+            icon=ACTION_ICONS.get(str(r.group), ""),
+            note=shorten(r.commentary, MAX_NOTE),
+        )
+        for r in frame.itertuples()
+    ]
+
+
+def _highlight_items(ov: Overview, priority_id: int, kind: str) -> list[Item]:
+    hl = ov.highlights
+    if not len(hl):
+        return []
+    mine = hl[(hl["priority_id"] == priority_id) & (hl["kind"] == kind)]
+    return [Item(ref="", text=shorten(t)) for t in mine["text"] if shorten(t)]
 
 
 def _changes_line(ov: Overview) -> str:
@@ -179,101 +234,222 @@ def _changes_line(ov: Overview) -> str:
     )
 
 
-# The slide's vertical budget at 1920x1080, in CSS pixels, measured from SLIDE_CSS in Chromium: what
-# is left below the header, the illustrative note and the title, and the height of each part.
-# :func:`fit` keeps the estimated height within it, so no slide needs to scroll or loses text.
-BUDGET_PX = 766
+# -- fitting lists onto slides ----------------------------------------------------------------------
+# Sizes in design units (CSS pixels at 1920x1080), measured from SLIDE_CSS in Chromium. The budget is
+# what is left of the canvas below the top band, the one-line note and the title. Character counts
+# per line are deliberately low (Source Sans at 30px averages about 14 units a character), so an
+# estimate errs towards a slide with room to spare, never one that clips.
+
+CANVAS_W = 1840
+CANVAS_H = 968
+BUDGET_PX = 720
 LINE_PX = 39  # one line of 30px text
-HEADING_PX = 52  # an h2 with its margin
-ITEM_GAP_PX = 10
-SECTION_GAP_PX = 16
+HEADING_PX = 56  # an h2 with its margin
+ITEM_GAP_PX = 12
+SECTION_GAP_PX = 20
 CARDS_PX = 446  # the two RAG cards, both legends on two lines
-ATTENTION_CHARS_PER_LINE = 60  # beside the RAG badge, in the right-hand column
-ACHIEVEMENT_CHARS_PER_LINE = 110  # full width
+MAX_ITEM_LINES = 3
+CHARS_PER_LINE = {  # by section kind: full width less the badge column
+    "attention": 50,  # beside the RAG cards
+    "attention-wide": 92,
+    "challenges": 92,
+    "actions": 84,
+    "achievements": 110,
+    "improvements": 110,
+}
+
+
+def item_text(item: Item) -> str:
+    return f"{item.text}: {item.figure} against {item.target}" if item.figure else item.text
 
 
 def _lines(text: str, per_line: int) -> int:
-    return max(1, min(2, -(-len(text) // per_line)))  # list items are clamped to two lines
+    return max(1, min(MAX_ITEM_LINES, -(-len(text) // per_line)))
 
 
-def _list_px(lines: list[int], more: bool) -> int:
-    n = len(lines) + (1 if more else 0)
-    return HEADING_PX + LINE_PX * (sum(lines) + (1 if more else 0)) + ITEM_GAP_PX * max(0, n - 1)
+def item_px(item: Item, layout: str) -> int:
+    """The estimated height of one list item (its text, then its line of commentary)."""
+    lines = _lines(item_text(item), CHARS_PER_LINE[layout]) + (1 if item.note else 0)
+    return LINE_PX * lines
 
 
-def attention_text(item: AttentionItem) -> str:
-    return f"{item.name}: {item.actual_text} against {item.target_text}"
+def section_px(items: Sequence[Item], layout: str) -> int:
+    if not items:
+        return HEADING_PX + LINE_PX
+    heights = [item_px(i, layout) for i in items]
+    return HEADING_PX + sum(heights) + ITEM_GAP_PX * (len(items) - 1)
 
 
-def fit(attention: Sequence[AttentionItem], achievements: Sequence[str]) -> tuple[int, int]:
-    """How many attention items and achievements fit on one slide (at most MAX_ATTENTION and
-    MAX_ACHIEVEMENTS): achievements give way first (down to one), then attention items (down to
-    two), so the Red indicators stay on screen."""
-    att_lines = [_lines(attention_text(a), ATTENTION_CHARS_PER_LINE) for a in attention]
-    ach_lines = [_lines(t, ACHIEVEMENT_CHARS_PER_LINE) for t in achievements]
-    n_att = min(len(attention), MAX_ATTENTION)
-    n_ach = min(len(achievements), MAX_ACHIEVEMENTS)
-
-    def height(na: int, nh: int) -> int:
-        right = _list_px(att_lines[:na], na < len(attention)) if attention else HEADING_PX + LINE_PX
-        grid = max(CARDS_PX, right)
-        ach = (
-            _list_px(ach_lines[:nh], nh < len(achievements))
-            if achievements
-            else HEADING_PX + LINE_PX
-        )
-        return grid + SECTION_GAP_PX + ach
-
-    while height(n_att, n_ach) > BUDGET_PX:
-        if n_ach > 1:
-            n_ach -= 1
-        elif n_att > 2:
-            n_att -= 1
-        elif n_ach > 0:
-            n_ach -= 1
-        else:
+def take(items: Sequence[Item], layout: str, room: int) -> int:
+    """How many of ``items`` (in order) fit under a heading in ``room`` units: at least one, so a
+    list always moves on."""
+    used, n = HEADING_PX, 0
+    for item in items:
+        extra = item_px(item, layout) + (ITEM_GAP_PX if n else 0)
+        if used + extra > room and n:
             break
-    return n_att, n_ach
+        used += extra
+        n += 1
+    return n
 
 
-def _priority_slide(number: int, ov: Overview, ps: PrioritySummary) -> Slide:
-    attention = _attention_items(needs_attention(ov.indicators, ps.priority_id))
-    hl = ov.highlights
-    achievements: list[str] = []
-    if len(hl):
-        mine = hl[(hl["priority_id"] == ps.priority_id) & (hl["kind"] == "achievement")]
-        achievements = [shorten(t) for t in mine["text"] if shorten(t)]
-    n_att, n_ach = fit(attention, achievements)
-    return Slide(
-        number=number,
+@dataclass(frozen=True)
+class _List:
+    kind: str
+    heading: str
+    items: tuple[Item, ...]
+    empty: str
+    layout: str
+
+
+def paginate(lists: Sequence[_List], budget: int = BUDGET_PX) -> list[tuple[Section, ...]]:
+    """Lay full-width lists out in order over as many slides as they need: a list that does not fit
+    in what is left of a slide continues on the next one, its heading marked "(continued)"."""
+    pages: list[list[Section]] = [[]]
+    room = budget
+    for lst in lists:
+        remaining = list(lst.items)
+        started = False
+        while True:
+            gap = SECTION_GAP_PX if pages[-1] else 0
+            need_first = (
+                HEADING_PX + (item_px(remaining[0], lst.layout) if remaining else LINE_PX) + gap
+            )
+            if pages[-1] and need_first > room:
+                pages.append([])
+                room, gap = budget, 0
+            heading = f"{lst.heading} (continued)" if started else lst.heading
+            if not remaining:
+                pages[-1].append(Section(lst.kind, heading, (), lst.empty))
+                room -= gap + HEADING_PX + LINE_PX
+                break
+            n = take(remaining, lst.layout, room - gap)
+            chunk, remaining = remaining[:n], remaining[n:]
+            pages[-1].append(Section(lst.kind, heading, tuple(chunk), lst.empty))
+            room -= gap + section_px(chunk, lst.layout)
+            started = True
+            if not remaining:
+                break
+            pages.append([])
+            room = budget
+    return [tuple(p) for p in pages if p]
+
+
+def _priority_slides(first_number: int, ov: Overview, ps: PrioritySummary) -> list[Slide]:
+    title = f"Priority {ps.priority_id}: {ps.name}"
+    attention = _indicator_items(needs_attention(ov.indicators, ps.priority_id))
+    n_beside = take(attention, "attention", BUDGET_PX) if attention else 0
+    first = Slide(
+        number=first_number,
         kind="priority",
-        title=f"Priority {ps.priority_id}: {ps.name}",
+        title=title,
         bars=(
             action_bar(ps.action_counts, "Flagship actions", "flagship action lines"),
             rag_bar(ps.indicator_counts, "Performance indicators", "indicators"),
         ),
-        attention=tuple(attention[:n_att]),
-        attention_more=len(attention) - n_att,
-        achievements=tuple(achievements[:n_ach]),
-        achievements_more=len(achievements) - n_ach,
+        sections=(
+            Section(
+                "attention",
+                "Needs attention",
+                tuple(attention[:n_beside]),
+                "No indicator in this priority is rated Red or Amber.",
+            ),
+        ),
         priority_id=ps.priority_id,
     )
+    lists = []
+    if attention[n_beside:]:
+        lists.append(
+            _List(
+                "attention",
+                "Needs attention (continued)",
+                tuple(attention[n_beside:]),
+                "",
+                "attention-wide",
+            )
+        )
+    lists += [
+        _List(
+            "actions",
+            "Flagship actions off track or slipping",
+            tuple(_action_items(slipping_actions(ov.actions, ps.priority_id))),
+            "No flagship action in this priority is off track or slipping.",
+            "actions",
+        ),
+        _List(
+            "achievements",
+            "Key achievements",
+            tuple(_highlight_items(ov, ps.priority_id, "achievement")),
+            "No achievements have been recorded for this quarter.",
+            "achievements",
+        ),
+        _List(
+            "improvements",
+            "Areas for improvement",
+            tuple(_highlight_items(ov, ps.priority_id, "improvement")),
+            "No areas for improvement have been recorded for this quarter.",
+            "improvements",
+        ),
+    ]
+    rest = [
+        Slide(
+            number=first_number + i,
+            kind="list",
+            title=f"{title} (continued)",
+            sections=sections,
+            priority_id=ps.priority_id,
+        )
+        for i, sections in enumerate(paginate(lists), start=1)
+    ]
+    return [first, *rest]
+
+
+def _challenge_slides(first_number: int, ov: Overview) -> list[Slide]:
+    reds = needs_attention(ov.indicators)
+    if len(reds):
+        reds = reds[reds["rag"] == "Red"]
+    items = tuple(_indicator_items(reds, with_note=True))
+    pages = paginate(
+        [
+            _List(
+                "challenges",
+                "Indicators rated Red",
+                items,
+                "No indicator is rated Red this quarter.",
+                "challenges",
+            )
+        ]
+    )
+    return [
+        Slide(
+            number=first_number + i,
+            kind="challenges",
+            title="Key challenges" + (" (continued)" if i else ""),
+            sections=sections,
+        )
+        for i, sections in enumerate(pages)
+    ]
 
 
 def build_deck(ov: Overview) -> Deck:
-    """The overview slide, then one slide per priority in the overview (the filters' priorities)."""
-    first = Slide(
-        number=1,
-        kind="overview",
-        title="Summary of performance",
-        bars=(
-            action_bar(ov.action_counts, "Flagship actions", "flagship action lines"),
-            rag_bar(ov.indicator_counts, "Performance indicators", "indicators"),
-        ),
-        lines=(_changes_line(ov),),
-    )
-    rest = [_priority_slide(i, ov, ps) for i, ps in enumerate(ov.priorities, start=2)]
-    return Deck(ov.period, (first, *rest))
+    """The overview slide, each priority in the overview (the filters' priorities) on as many slides
+    as its lists need, then the key challenges."""
+    out: list[Slide] = [
+        Slide(
+            number=1,
+            kind="overview",
+            title="Summary of performance",
+            bars=(
+                action_bar(ov.action_counts, "Flagship actions", "flagship action lines"),
+                rag_bar(ov.indicator_counts, "Performance indicators", "indicators"),
+            ),
+            lines=(_changes_line(ov),),
+        )
+    ]
+    for ps in ov.priorities:
+        out += _priority_slides(len(out) + 1, ov, ps)
+    out += _challenge_slides(len(out) + 1, ov)
+    return Deck(ov.period, tuple(out))
 
 
 # -- moving between slides --------------------------------------------------------------------------
@@ -292,6 +468,13 @@ def parse_slide(value: object, count: int) -> int:
     except (TypeError, ValueError):
         return 1
     return clamp(number, count)
+
+
+def parse_flag(value: object) -> bool:
+    """A yes/no URL parameter (``?draft=1``): "1", "true", "yes" or "on" is yes, anything else no."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 NAV_ACTIONS = ("next", "prev", "first", "last", "auto")
@@ -315,56 +498,84 @@ def navigate(current: int, count: int, action: str) -> int:
 
 # -- HTML -------------------------------------------------------------------------------------------
 
-SLIDE_CSS = """
+# Sizes below are written in design units ("30u"); :func:`_units` turns each into
+# ``calc(30 * var(--u))``, where ``--u`` is the CSS pixel size of one unit: the largest that fits the
+# canvas into its container (container query units; the page makes the slide's element a size
+# container holding the height the notes and the presenter's controls leave).
+_SLIDE_CSS_U = """
 <style>
 /* Streamlit styles headings, paragraphs and list items itself (some with !important), so the slide's
-   sizes are !important too. Every text on a slide is at least 28px. */
-.hd-slide { box-sizing: border-box; height: calc(100vh - 96px); overflow: hidden;
-  display: flex; flex-direction: column; gap: 16px; color: #0B0C0C; background: #FFFFFF;
-  font-size: 30px; line-height: 1.3; padding: 16px 8px 0 8px; }
+   sizes are !important too. Every text on a slide is at least 28 design units. */
+.hd-slide { --u: min(calc(100cqw / CANVAS_W), calc(100cqh / CANVAS_H));
+  position: relative; box-sizing: border-box; width: CANVAS_Wu; height: CANVAS_Hu; margin: 0 auto;
+  overflow: hidden; display: flex; flex-direction: column; gap: 16u; color: #0B0C0C;
+  background: #FFFFFF; font-size: 30u; line-height: 1.3; padding: 16u 0 0 0; }
 .hd-slide * { box-sizing: border-box; }
 .hd-slide p, .hd-slide ul, .hd-slide li, .hd-slide span { font-size: inherit !important;
   line-height: 1.3 !important; }
 .hd-slide p, .hd-slide ul, .hd-slide li { margin: 0 !important; padding: 0; }
-.hd-top { display: flex; justify-content: space-between; align-items: baseline; gap: 32px;
-  border-bottom: 6px solid #12436D; padding-bottom: 10px; font-size: 28px !important; }
+.hd-top { display: flex; justify-content: space-between; align-items: center; gap: 32u;
+  border-bottom: 6u solid #12436D; padding-bottom: 10u; font-size: 28u !important;
+  flex-shrink: 0; }
 .hd-top > span { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .hd-top .hd-when { font-weight: 700; flex-shrink: 0; }
-.hd-slide .hd-note { padding: 4px 16px; background: #FFF2CC; border-left: 8px solid #B35C00;
-  font-size: 28px !important; }
-.hd-slide h1 { font-size: 52px !important; line-height: 1.1 !important; margin: 0 !important;
+.hd-slide .hd-draft { flex-shrink: 0; padding: 0 16u; background: #D4351C; color: #FFFFFF;
+  font-weight: 700; font-size: 36u !important; letter-spacing: 1u; border-radius: 6u; }
+.hd-slide > * { position: relative; z-index: 1; }
+.hd-slide.hd-is-draft::after { content: "DRAFT"; position: absolute; z-index: 0; left: 50%; top: 55%;
+  transform: translate(-50%, -50%) rotate(-18deg); font-size: 300u; font-weight: 800;
+  color: rgba(212, 53, 28, 0.09); pointer-events: none; letter-spacing: 20u; }
+.hd-slide .hd-note { padding: 2u 16u; background: #FFF2CC; border-left: 8u solid #B35C00;
+  font-size: 28u !important; flex-shrink: 0; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.hd-slide h1 { font-size: 52u !important; line-height: 1.1 !important; margin: 0 !important;
   padding: 0 !important; font-weight: 700 !important; color: #0B0C0C; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; flex-shrink: 0; }
-.hd-slide h2 { font-size: 36px !important; line-height: 1.2 !important; margin: 0 0 8px 0 !important;
+.hd-slide h2 { font-size: 36u !important; line-height: 1.2 !important; margin: 0 0 12u 0 !important;
   padding: 0 !important; font-weight: 700 !important; color: #12436D; }
-.hd-grid { display: grid; grid-template-columns: 40% 1fr; gap: 40px; min-height: 0; }
-.hd-cards { display: flex; flex-direction: column; gap: 16px; }
-.hd-card { border: 2px solid #B1B4B6; border-radius: 8px; padding: 12px 18px; }
+.hd-body { display: flex; flex-direction: column; gap: 20u; min-height: 0; }
+.hd-grid { display: grid; grid-template-columns: 40% 1fr; gap: 40u; min-height: 0; }
+.hd-cards { display: flex; flex-direction: column; gap: 16u; }
+.hd-card { border: 2u solid #B1B4B6; border-radius: 8u; padding: 12u 18u; }
 .hd-card h2 .hd-total { color: #0B0C0C; }
-.hd-bar { display: flex; width: 100%; height: 56px; border-radius: 4px; overflow: hidden; }
-.hd-seg { display: flex; align-items: center; justify-content: center; min-width: 56px;
-  color: #FFFFFF; font-weight: 700; font-size: 32px; border-right: 3px solid #FFFFFF; }
+.hd-bar { display: flex; width: 100%; height: 56u; border-radius: 4u; overflow: hidden; }
+.hd-seg { display: flex; align-items: center; justify-content: center; min-width: 56u;
+  color: #FFFFFF; font-weight: 700; font-size: 32u; border-right: 3u solid #FFFFFF; }
 .hd-seg:last-child { border-right: 0; }
-.hd-slide .hd-legend { list-style: none; margin: 8px 0 0 0 !important; display: flex;
-  flex-wrap: wrap; column-gap: 28px; row-gap: 4px; font-size: 28px !important; }
+.hd-slide .hd-legend { list-style: none; margin: 8u 0 0 0 !important; display: flex;
+  flex-wrap: wrap; column-gap: 28u; row-gap: 4u; font-size: 28u !important; }
 .hd-legend .hd-icon { font-weight: 700; }
-.hd-list { list-style: none; display: flex; flex-direction: column; gap: 10px; }
-.hd-list li { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
+.hd-list { list-style: none; display: flex; flex-direction: column; gap: 12u; }
+.hd-list li { display: flex; align-items: flex-start; gap: 14u; }
+.hd-list .hd-badge { flex: 0 0 170u; padding: 0 10u; border-radius: 6u; color: #FFFFFF;
+  font-weight: 700; text-align: center; white-space: nowrap; }
+.hd-actions .hd-badge { flex-basis: 290u; }
+.hd-list .hd-text { flex: 1 1 auto; min-width: 0; }
+.hd-list .hd-main { display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical;
   overflow: hidden; }
-.hd-badge { display: inline-block; min-width: 140px; padding: 0 10px; margin-right: 14px;
-  border-radius: 6px; color: #FFFFFF; font-weight: 700; text-align: center; }
+.hd-list .hd-comment { display: block; color: #3D3D3D; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.hd-list .hd-mark { flex: 0 0 auto; font-weight: 700; }
+.hd-ach .hd-mark { color: #00703C; }
+.hd-imp .hd-mark { color: #B35C00; }
 .hd-fig { font-weight: 700; }
-.hd-more, .hd-empty { color: #3D3D3D; font-style: italic; }
-.hd-lines { font-size: 32px; }
-.hd-overview .hd-cards { gap: 32px; }
-.hd-slide.hd-overview .hd-card h2 { font-size: 44px !important; }
-.hd-overview .hd-bar { height: 96px; }
-.hd-overview .hd-seg { font-size: 40px; min-width: 72px; }
-.hd-slide.hd-overview .hd-legend { font-size: 32px !important; }
-.hd-ach li::before { content: "\\2714\\00a0"; font-weight: 700; color: #00703C; }
-.hd-ach li.hd-more::before { content: ""; }
+.hd-empty { color: #3D3D3D; font-style: italic; }
+.hd-lines { font-size: 32u; }
+.hd-overview .hd-cards { gap: 32u; }
+.hd-slide.hd-overview .hd-card h2 { font-size: 44u !important; }
+.hd-overview .hd-bar { height: 96u; }
+.hd-overview .hd-seg { font-size: 40u; min-width: 72u; }
+.hd-slide.hd-overview .hd-legend { font-size: 32u !important; }
 </style>
 """
+
+
+def _units(css: str) -> str:
+    css = css.replace("CANVAS_W", str(CANVAS_W)).replace("CANVAS_H", str(CANVAS_H))
+    return re.sub(r"(?<![\w.#-])(\d+(?:\.\d+)?)u\b", r"calc(\1 * var(--u))", css)
+
+
+SLIDE_CSS = _units(_SLIDE_CSS_U)
 
 
 def _e(text: object) -> str:
@@ -397,54 +608,61 @@ def _bar_html(bar: Bar, heading: str = "h2") -> str:
     )
 
 
-def _attention_html(slide: Slide) -> str:
-    if not slide.attention:
-        items = '<p class="hd-empty">No indicator in this priority is rated Red or Amber.</p>'
-    else:
-        lis = "".join(
-            f"<li>"
-            f'<span class="hd-badge" style="background: {RAG_COLOURS.get(a.rag, "#6F777B")};">'
-            f"{_e(RAG_ICONS.get(a.rag, ''))} {_e(a.rag)}</span>"
-            f'{_e(a.name)}: <span class="hd-fig">{_e(a.actual_text)}</span> '
-            f"against {_e(a.target_text)}</li>"
-            for a in slide.attention
-        )
-        more = (
-            f'<li class="hd-more">and {slide.attention_more} more: see the briefing pack</li>'
-            if slide.attention_more
-            else ""
-        )
-        items = f'<ul class="hd-list">{lis}{more}</ul>'
-    return f"<section><h2>Needs attention</h2>{items}</section>"
+_LIST_CLASS = {
+    "attention": "hd-att",
+    "challenges": "hd-att",
+    "actions": "hd-actions",
+    "achievements": "hd-ach",
+    "improvements": "hd-imp",
+}
+_MARKS = {"achievements": "\u2714", "improvements": "\u25b6"}
 
 
-def _achievements_html(slide: Slide) -> str:
-    if not slide.achievements:
-        body = '<p class="hd-empty">No achievements have been recorded for this quarter.</p>'
-    else:
-        lis = "".join(f"<li>{_e(t)}</li>" for t in slide.achievements)
-        more = (
-            f'<li class="hd-more">and {slide.achievements_more} more: see the briefing pack</li>'
-            if slide.achievements_more
-            else ""
+def _item_html(item: Item, kind: str) -> str:
+    if item.badge:
+        lead = (
+            f'<span class="hd-badge" style="background: {item.colour};">'
+            f"{_e(item.icon)} {_e(item.badge)}</span>"
         )
-        body = f'<ul class="hd-list hd-ach">{lis}{more}</ul>'
-    return f"<section><h2>Key achievements</h2>{body}</section>"
+    else:
+        lead = f'<span class="hd-mark" aria-hidden="true">{_MARKS.get(kind, "")}</span>'
+    main = _e(item.text)
+    if item.figure:
+        main += f': <span class="hd-fig">{_e(item.figure)}</span> against {_e(item.target)}'
+    note = f'<span class="hd-comment">{_e(item.note)}</span>' if item.note else ""
+    return f'<li>{lead}<span class="hd-text"><span class="hd-main">{main}</span>{note}</span></li>'
+
+
+def _section_html(section: Section) -> str:
+    if not section.items:
+        body = f'<p class="hd-empty">{_e(section.empty)}</p>'
+    else:
+        lis = "".join(_item_html(i, section.kind) for i in section.items)
+        body = f'<ul class="hd-list {_LIST_CLASS.get(section.kind, "")}">{lis}</ul>'
+    return f'<section class="hd-section hd-{section.kind}"><h2>{_e(section.heading)}</h2>{body}</section>'
 
 
 def slide_html(
-    slide: Slide, count: int, period: Period, illustrative: bool, scope: Sequence[str] = ()
+    slide: Slide,
+    count: int,
+    period: Period,
+    illustrative: bool,
+    scope: Sequence[str] = (),
+    draft: bool = False,
 ) -> str:
     """One slide as HTML (styled by :data:`SLIDE_CSS`). ``scope`` is the filters in words, shown
-    in the top band when the deck is filtered."""
+    in the top band when the deck is filtered; ``draft`` marks a slide drawn from figures that are
+    not yet published, in the top band and across the slide."""
     when = f"{period.long_label}, {period.as_at}"
     scope_text = (
         f'<span class="hd-scope">{_e("; ".join(scope))}</span>' if scope else "<span></span>"
     )
-    top = (
-        f'<div class="hd-top"><span>{_e(COUNCIL_NAME)} \u00b7 Cabinet performance report</span>'
-        f'{scope_text}<span class="hd-when">{_e(when)}</span></div>'
+    first = (
+        f'<span class="hd-draft">{_e(DRAFT_MARK)}</span>'
+        if draft
+        else f"<span>{_e(COUNCIL_NAME)} \u00b7 Cabinet performance report</span>"
     )
+    top = f'<div class="hd-top">{first}{scope_text}<span class="hd-when">{_e(when)}</span></div>'
     note = (
         f'<p class="hd-note"><span aria-hidden="true">\u26a0</span> {_e(ILLUSTRATIVE_SHORT)}</p>'
         if illustrative
@@ -456,14 +674,19 @@ def slide_html(
         body = f'<div class="hd-cards">{cards}</div>' + (
             f'<div class="hd-lines">{lines}</div>' if lines else ""
         )
-    else:
+    elif slide.kind == "priority":
         cards = "".join(_bar_html(b) for b in slide.bars)
+        sections = "".join(_section_html(s) for s in slide.sections)
         body = (
-            f'<div class="hd-grid"><div class="hd-cards">{cards}</div>'
-            f"{_attention_html(slide)}</div>{_achievements_html(slide)}"
+            f'<div class="hd-grid"><div class="hd-cards">{cards}</div><div>{sections}</div></div>'
         )
+    else:
+        body = "".join(_section_html(s) for s in slide.sections)
     label = f"Slide {slide.number} of {count}: {slide.title}"
+    if draft:
+        label += f" ({DRAFT_MARK})"
+    classes = f"hd-slide hd-{slide.kind}" + (" hd-is-draft" if draft else "")
     return (
-        f'<article class="hd-slide hd-{slide.kind}" aria-roledescription="slide" '
-        f'aria-label="{_e(label)}">{top}{note}<h1>{_e(slide.title)}</h1>{body}</article>'
+        f'<article class="{classes}" aria-roledescription="slide" aria-label="{_e(label)}">'
+        f'{top}{note}<h1>{_e(slide.title)}</h1><div class="hd-body">{body}</div></article>'
     )

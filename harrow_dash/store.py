@@ -10,7 +10,10 @@ one engine per process is right; a second process (a CLI load while the app runs
 
 A store opened with ``public=True`` (the app in public mode) reads only published quarters, in every
 query, and blanks commentary marked internal: nothing unpublished can reach a public page, whichever
-query the page uses.
+query the page uses. It reads definitions (names, descriptions, priorities, directorates, portfolios,
+leads) as they stood when the latest published quarter was published
+(:mod:`harrow_dash.published_definitions`), so an indicator, action, rename, directorate or portfolio
+that exists only in a draft does not exist there.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +37,7 @@ from harrow_dash import schema as s
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.plan import PRIORITIES_2023_24
+from harrow_dash.published_definitions import drop_snapshot, in_force, take_snapshot
 
 
 class DatabaseBusy(RuntimeError):
@@ -111,15 +116,21 @@ def _column_like_rows(col: pa.ChunkedArray) -> Any:
 
 
 class Store:
-    def __init__(self, url: str, *, public: bool = False):
+    def __init__(self, url: str, *, public: bool = False, read_only: bool = False):
+        """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
+        such processes may share the file, and none can change it)."""
         self.url = url
         self.public = public
+        self.read_only = read_only
         self.is_duckdb = url.startswith("duckdb")
+        connect_args: dict[str, Any] = {}
         if self.is_duckdb:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = sa.create_engine(url, future=True)
+                if read_only:
+                    connect_args["read_only"] = True
+        self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
         self._where = sa.engine.make_url(url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
@@ -215,6 +226,15 @@ class Store:
             return []
         return [period.in_(sa.select(s.published_quarters.c.period))]
 
+    def _def(self, name: str, alias: str | None = None) -> sa.FromClause:
+        """Where definitions of ``name`` are read from: the live table, or in a public store the
+        copy published with the latest published quarter (same columns). ``alias`` names it, for
+        a query that reads the same definitions twice."""
+        if self.public:
+            return in_force(name, alias)
+        table = s.metadata.tables[name]
+        return table.alias(alias) if alias else table
+
     def _commentary(self, table: sa.FromClause) -> sa.ColumnElement[Any]:
         """The commentary column, blanked in a public store where it is marked internal."""
         if not self.public:
@@ -227,12 +247,11 @@ class Store:
         return self.read(sa.select(s.priorities).order_by(s.priorities.c.id))
 
     def directorates(self) -> list[str]:
-        return list(
-            self.read(sa.select(s.directorates.c.name).order_by(s.directorates.c.name))["name"]
-        )
+        t = self._def("directorates")
+        return list(self.read(sa.select(t.c.name).order_by(t.c.name))["name"])
 
     def portfolios(self) -> list[str]:
-        t = s.portfolio_holders
+        t = self._def("portfolio_holders")
         return list(self.read(sa.select(t.c.portfolio).order_by(t.c.portfolio))["portfolio"])
 
     def periods(self) -> list[Period]:
@@ -271,16 +290,17 @@ class Store:
                     period=period.key, published_by=user, published_at=dt.datetime.now()
                 )
             )
+            take_snapshot(conn, period.key)
 
     def unpublish(self, period: Period) -> None:
         with self.begin() as conn:
             conn.execute(
                 sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
             )
+            drop_snapshot(conn, period.key)
 
     # -- indicators ----------------------------------------------------------------------------------
-    def _indicator_where(self, filters: Filters) -> list[sa.ColumnElement[bool]]:
-        i = s.indicators
+    def _indicator_where(self, filters: Filters, i: sa.FromClause) -> list[sa.ColumnElement[bool]]:
         cond: list[sa.ColumnElement[bool]] = []
         if filters.priorities:
             cond.append(i.c.priority_id.in_(filters.priorities))
@@ -295,7 +315,7 @@ class Store:
         quarter, and the actuals of the previous quarter and the same quarter a year earlier."""
         if filters.period is None:
             return pd.DataFrame()
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         now = v.alias("now")
         prev = v.alias("prev")
         year = v.alias("year")
@@ -352,15 +372,15 @@ class Store:
                     ),
                 )
             )
-            .where(*self._indicator_where(filters))
+            .where(*self._indicator_where(filters, i))
             .order_by(i.c.priority_id, i.c.ref)
         )
         return self.read(q)
 
-    def _rating_columns(self) -> list[sa.ColumnElement[Any]]:
+    def _rating_columns(self, i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
         """A value with what is needed to rate it (unit, polarity, tolerance, ...), for the
-        queries that return indicator values; indicators joined to indicator_values."""
-        i, v = s.indicators, s.indicator_values
+        queries that return indicator values; indicators ``i`` joined to indicator_values."""
+        v = s.indicator_values
         return [
             i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people, v.c.period,
             v.c.actual, v.c.target, v.c.target_upper, v.c.official_rag, self._commentary(v),
@@ -369,12 +389,12 @@ class Store:
 
     def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Every value of the given indicators, oldest first, with what is needed to rate each one."""
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(
                 v.c.ref,
                 i.c.name,
-                *self._rating_columns(),
+                *self._rating_columns(i),
             )
             .select_from(v.join(i, i.c.ref == v.c.ref))
             .where(v.c.ref.in_(refs), *self._visible(v.c.period))
@@ -384,19 +404,94 @@ class Store:
             q = q.where(v.c.period <= until.key)
         return self.read(q)
 
+    def indicator_months(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``), oldest first,
+        only for months whose quarter has a value this view may show (in public mode, a published
+        quarter). Indicators that count people are left out: their monthly counts are not
+        suppressed figures."""
+        i, m, v = s.indicators, s.indicator_monthly_values, s.indicator_values
+        quarter = (m.c.month // 100 - sa.case((m.c.month % 100 <= 3, 1), else_=0)) * 10 + sa.case(
+            (m.c.month % 100 <= 3, 4), (m.c.month % 100 <= 6, 1), (m.c.month % 100 <= 9, 2), else_=3
+        )
+        shown = sa.select(v.c.period).where(v.c.ref == m.c.ref, *self._visible(v.c.period))
+        q = (
+            sa.select(m.c.ref, m.c.month, m.c.actual)
+            .select_from(m.join(i, i.c.ref == m.c.ref))
+            .where(
+                m.c.ref.in_(refs),
+                sa.not_(sa.func.coalesce(i.c.counts_people, False)),
+                quarter.in_(shown),
+            )
+            .order_by(m.c.ref, m.c.month)
+        )
+        if until is not None:
+            q = q.where(quarter <= until.key)
+        return self.read(q)
+
+    # Above this many indicators, reading every value and keeping the wanted ones in pandas is
+    # quicker than one IN (...) with a bound parameter per indicator.
+    _MANY_REFS = 500
+
+    def indicator_actuals(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
+        """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
+        first: what a trend line needs, without the columns needed to rate a value."""
+        i, v = s.indicators, s.indicator_values
+        q = (
+            sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
+            .select_from(v.join(i, i.c.ref == v.c.ref))
+            .where(*self._visible(v.c.period))
+            .order_by(v.c.ref, v.c.period)
+        )
+        if until is not None:
+            q = q.where(v.c.period <= until.key)
+        if len(refs) <= self._MANY_REFS:
+            return self.read(q.where(v.c.ref.in_(refs)))
+        frame = self.read(q)
+        wanted = pc.is_in(
+            pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())
+        )
+        return frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
+
     def indicator_list(self) -> pd.DataFrame:
-        i = s.indicators
+        i = self._def("indicators")
         return self.read(sa.select(i.c.ref, i.c.name, i.c.priority_id).order_by(i.c.ref))
 
     # -- flagship actions ----------------------------------------------------------------------------
+    @staticmethod
+    def _owner_match(
+        filters: Filters, row: sa.FromClause, parent: sa.FromClause
+    ) -> list[sa.ColumnElement[bool]]:
+        """An action (line) ``row`` is in the filters' directorates and portfolios; a split line
+        with no directorate or portfolio of its own has its parent's."""
+        cond: list[sa.ColumnElement[bool]] = []
+        for column, wanted in (
+            ("directorate", filters.directorates),
+            ("portfolio", filters.portfolios),
+        ):
+            if wanted:
+                cond.append(sa.func.coalesce(row.c[column], parent.c[column]).in_(wanted))
+        return cond
+
     def action_statuses(self, filters: Filters, until: Period | None = None) -> pd.DataFrame:
-        """Every action (and split line) matching the filters with its status in each quarter."""
-        a, st = s.flagship_actions, s.action_statuses
+        """Every action (and split line) matching the filters with its status in each quarter.
+
+        Directorate and portfolio are the line's own, else its parent's (both are returned so). A
+        split action is listed when one of its lines matches the directorate and portfolio filters
+        (it is reported by its lines), never on its own."""
+        a, st = self._def("flagship_actions", "fa"), s.action_statuses
+        parent = self._def("flagship_actions", "fa_parent")
+        line = self._def("flagship_actions", "fa_line")
         cond: list[sa.ColumnElement[bool]] = []
         if filters.priorities:
             cond.append(a.c.priority_id.in_(filters.priorities))
-        if filters.directorates:
-            cond.append(a.c.directorate.in_(filters.directorates))
+        if filters.directorates or filters.portfolios:
+            is_split = sa.exists().where(line.c.parent_ref == a.c.ref)
+            line_matches = sa.exists().where(
+                line.c.parent_ref == a.c.ref, *self._owner_match(filters, line, a)
+            )
+            cond.append(
+                sa.or_(sa.and_(~is_split, *self._owner_match(filters, a, parent)), line_matches)
+            )
         join_on = sa.and_(st.c.ref == a.c.ref, *self._visible(st.c.period))
         if until is not None:
             join_on = sa.and_(join_on, st.c.period <= until.key)
@@ -406,15 +501,19 @@ class Store:
                 a.c.title,
                 a.c.priority_id,
                 s.priorities.c.name.label("priority"),
-                a.c.directorate,
+                sa.func.coalesce(a.c.directorate, parent.c.directorate).label("directorate"),
                 a.c.lead,
                 a.c.parent_ref,
                 st.c.period,
                 st.c.status,
                 self._commentary(st),
+                sa.func.coalesce(a.c.portfolio, parent.c.portfolio).label("portfolio"),
+                parent.c.title.label("parent_title"),  # a split line's action
             )
             .select_from(
-                a.join(s.priorities, s.priorities.c.id == a.c.priority_id).outerjoin(st, join_on)
+                a.join(s.priorities, s.priorities.c.id == a.c.priority_id)
+                .outerjoin(parent, parent.c.ref == a.c.parent_ref)
+                .outerjoin(st, join_on)
             )
             .where(*cond)
             .order_by(a.c.priority_id, a.c.ref, st.c.period)
@@ -422,8 +521,18 @@ class Store:
         return self.read(q)
 
     # -- highlights ----------------------------------------------------------------------------------
-    def highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+    def _highlight_query(
+        self, filters: Filters, all_periods: bool
+    ) -> tuple[sa.Select, sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+        """Highlights matching the quarter and priority filters, joined to the indicator and action
+        they refer to, with two conditions: the highlight matches the directorate and portfolio
+        filters (through the indicator or the action it refers to: it has their directorate and
+        portfolio), and it cannot be placed at all (neither refers to anything with a directorate
+        and portfolio for the filters in force)."""
         h = s.highlights
+        i = self._def("indicators", "hl_indicator")
+        a = self._def("flagship_actions", "hl_action")
+        parent = self._def("flagship_actions", "hl_action_parent")
         q = (
             sa.select(
                 h.c.period,
@@ -434,7 +543,12 @@ class Store:
                 h.c.indicator_ref,
                 h.c.action_ref,
             )
-            .select_from(h.join(s.priorities, s.priorities.c.id == h.c.priority_id))
+            .select_from(
+                h.join(s.priorities, s.priorities.c.id == h.c.priority_id)
+                .outerjoin(i, i.c.ref == h.c.indicator_ref)
+                .outerjoin(a, a.c.ref == h.c.action_ref)
+                .outerjoin(parent, parent.c.ref == a.c.parent_ref)
+            )
             .where(*self._visible(h.c.period))
             .order_by(h.c.period.desc(), h.c.priority_id, h.c.kind, h.c.text)
         )
@@ -442,7 +556,42 @@ class Store:
             q = q.where(h.c.period == filters.period.key)
         if filters.priorities:
             q = q.where(h.c.priority_id.in_(filters.priorities))
+        ind_owner: list[sa.ColumnElement[bool]] = [i.c.ref.is_not(None)]
+        act_owner: list[sa.ColumnElement[bool]] = [a.c.ref.is_not(None)]
+        ind_match, act_match = list(ind_owner), list(act_owner)
+        for column, wanted in (
+            ("directorate", filters.directorates),
+            ("portfolio", filters.portfolios),
+        ):
+            if not wanted:
+                continue
+            act_value = sa.func.coalesce(a.c[column], parent.c[column])
+            ind_owner.append(i.c[column].is_not(None))
+            act_owner.append(act_value.is_not(None))
+            ind_match.append(i.c[column].in_(wanted))
+            act_match.append(act_value.in_(wanted))
+        matches = sa.or_(sa.and_(*ind_match), sa.and_(*act_match))
+        unplaced = sa.and_(sa.not_(sa.and_(*ind_owner)), sa.not_(sa.and_(*act_owner)))
+        return q, matches, unplaced
+
+    def highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+        """Achievements and areas for improvement of the filter's quarter (or every quarter), its
+        priorities, and, with a directorate or portfolio filter, those that refer to an indicator
+        or flagship action in those directorates and portfolios (see :meth:`unplaced_highlights`
+        for those that refer to nothing of the kind)."""
+        q, matches, _ = self._highlight_query(filters, all_periods)
+        if filters.directorates or filters.portfolios:
+            q = q.where(matches)
         return self.read(q)
+
+    def unplaced_highlights(self, filters: Filters, all_periods: bool = False) -> pd.DataFrame:
+        """The highlights of the quarter (or every quarter) and priorities that a directorate or
+        portfolio filter leaves out because they refer to no indicator or action with a directorate
+        or portfolio (none without such a filter); columns as :meth:`highlights`."""
+        q, _, unplaced = self._highlight_query(filters, all_periods)
+        if not (filters.directorates or filters.portfolios):
+            q = q.where(sa.false())
+        return self.read(q.where(unplaced))
 
     # -- comparators (benchmarking) ------------------------------------------------------------------
     def _comparator_visible(self, period: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
@@ -464,7 +613,7 @@ class Store:
 
     def benchmarked_indicators(self) -> pd.DataFrame:
         """Indicators mapped to a comparator measure, with what ranking needs."""
-        i, m = s.indicators, s.comparator_measures
+        i, m = self._def("indicators"), s.comparator_measures
         q = (
             sa.select(
                 i.c.ref,
@@ -501,7 +650,7 @@ class Store:
 
     def tidy_values(self) -> pd.DataFrame:
         """All indicator values with their definitions, one row per indicator per quarter."""
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(
                 v.c.ref,
@@ -511,7 +660,7 @@ class Store:
                 i.c.portfolio.label("portfolio_holder"),
                 i.c.description,
                 i.c.source,
-                *self._rating_columns(),
+                *self._rating_columns(i),
                 v.c.commentary_internal,
             )
             .select_from(

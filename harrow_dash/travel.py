@@ -3,12 +3,18 @@
 Compared against the previous quarter and against the same quarter a year earlier. A falling count of
 anti-social behaviour incidents (lower is better) is *improving*. For a band, moving closer to the band
 is improving. A change smaller than a rounding hair is "no change".
+
+``direction_of_travel`` judges one pair of values; ``direction_of_travel_frame`` applies exactly the
+same rules to whole columns (tests check that the two always agree).
 """
 
 from __future__ import annotations
 
 import math
 from enum import StrEnum
+
+import numpy as np
+import pandas as pd
 
 from harrow_dash.rag import Polarity
 
@@ -71,3 +77,40 @@ def direction_of_travel(
     if abs(delta) <= 1e-9 * scale:
         return Travel.NO_CHANGE
     return Travel.IMPROVING if delta > 0 else Travel.WORSENING
+
+
+def direction_of_travel_frame(
+    current: pd.Series,
+    earlier: pd.Series,
+    polarity: pd.Series,
+    target: pd.Series,
+    target_upper: pd.Series,
+) -> list[str]:
+    """:func:`direction_of_travel` of every row of aligned columns, as the values of
+    :class:`Travel`; a value that is not a number counts as missing."""
+    c = pd.to_numeric(current, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    e = pd.to_numeric(earlier, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    tu = pd.to_numeric(target_upper, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    compared = ~np.isnan(c) & ~np.isnan(e)
+    pol = polarity.astype(object).to_numpy()
+    for p in pd.unique(pol[compared]):
+        Polarity(p)  # a polarity it does not know is a ValueError, as in direction_of_travel
+    is_band = pol == Polarity.BAND.value
+    upper = np.where(np.isnan(tu), t, tu)
+    low, high = np.minimum(t, upper), np.maximum(t, upper)
+    with np.errstate(invalid="ignore"):
+        band_delta = _band_distance(e, low, high) - _band_distance(c, low, high)
+        delta = np.where(is_band, band_delta, np.where(pol == Polarity.HIGHER.value, c - e, e - c))
+        scale = np.maximum(np.maximum(np.abs(c), np.abs(e)), 1.0)
+        out = np.where(
+            np.abs(delta) <= 1e-9 * scale,
+            Travel.NO_CHANGE.value,
+            np.where(delta > 0, Travel.IMPROVING.value, Travel.WORSENING.value),
+        ).astype(object)
+    out[~compared | (is_band & np.isnan(t))] = Travel.NO_COMPARISON.value
+    return out.tolist()
+
+
+def _band_distance(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return np.where(value < low, low - value, np.where(value > high, value - high, 0.0))

@@ -24,6 +24,11 @@ class Unit(StrEnum):
     SCORE = "score"
 
 
+# Units whose values cannot be below zero (a net change is marked as allowing negative values).
+NON_NEGATIVE_UNITS = frozenset(
+    {Unit.PERCENT, Unit.COUNT, Unit.DAYS, Unit.WEEKS, Unit.MINUTES, Unit.SECONDS, Unit.RATE}
+)
+
 _UNIT_WORDS = {
     Unit.PERCENT: {"%", "percent", "percentage", "per cent", "pct"},
     Unit.COUNT: {"count", "number", "no.", "no", "#", "n", "total"},

@@ -6,17 +6,28 @@ dataclasses, so the same numbers feed the screen, the exports, the briefing pack
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from harrow_dash.action_status import ACTION_GROUPS, ActionStatus
+from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
-from harrow_dash.scorecard import NOT_RATED, RuleSettings, add_travel, filter_rags, rag_counts, rate
+from harrow_dash.scorecard import (
+    NOT_RATED,
+    RuleSettings,
+    add_travel,
+    filter_rags,
+    rag_counts,
+    rate,
+    suppressed_flags,
+)
 from harrow_dash.store import Store
-from harrow_dash.suppression import is_suppressed
 from harrow_dash.units import format_number
 
 RAG_RANK = {"Green": 0, "Amber": 1, "Red": 2}
@@ -47,7 +58,17 @@ def actions_at(store: Store, filters: Filters, apply_rag_filter: bool = True) ->
     lines = all_rows[~all_rows["ref"].isin(parents)]
     now = lines[lines["period"] == filters.period.key]
     defs = lines.drop_duplicates("ref")[
-        ["ref", "title", "priority_id", "priority", "directorate", "lead", "parent_ref"]
+        [
+            "ref",
+            "title",
+            "priority_id",
+            "priority",
+            "directorate",
+            "portfolio",
+            "lead",
+            "parent_ref",
+            "parent_title",
+        ]
     ]
     out = defs.merge(now[["ref", "status", "commentary"]], on="ref", how="left")
     out["reported"] = out["status"].notna()
@@ -74,17 +95,6 @@ def status_reported_at(history: pd.DataFrame, period: Period) -> bool:
 def actions_reported(acts: pd.DataFrame) -> bool:
     """Whether any of these flagship action lines has a status for the quarter."""
     return bool(len(acts)) and bool(acts["reported"].any())
-
-
-def action_groups_for(rags: tuple[str, ...]) -> set[str]:
-    """The action status groups a RAG filter selects: Green includes Complete, and "Not rated"
-    means not started or not yet due."""
-    groups = {r for r in rags if r in ("Green", "Amber", "Red")}
-    if "Green" in rags:
-        groups.add("Complete")
-    if "Not rated" in rags:
-        groups.add("Not started / not yet due")
-    return groups
 
 
 def action_counts(actions: pd.DataFrame) -> dict[str, int]:
@@ -127,6 +137,9 @@ class Overview:
     # "31 not yet due" would be a position nobody reported.
     indicators_reported: bool = True
     actions_reported: bool = True
+    # Highlights of the quarter a directorate or portfolio filter left out because they refer to
+    # nothing with a directorate or portfolio (said in the scope line: harrow_dash.scope).
+    unplaced_highlights: int = 0
 
     @property
     def nothing_reported(self) -> bool:
@@ -151,6 +164,35 @@ def change_score(
     return sign * (actual - earlier) / scale
 
 
+def change_scores(
+    actual: pd.Series,
+    earlier: pd.Series,
+    polarity: pd.Series,
+    target: pd.Series,
+    upper: pd.Series,
+) -> np.ndarray:
+    """:func:`change_score` of every row of aligned columns, whole columns at once."""
+    a = pd.to_numeric(actual, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    e = pd.to_numeric(earlier, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    u = pd.to_numeric(upper, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    pol = polarity.astype(object).to_numpy()
+    scale = np.abs(e)
+    scale = np.where(scale == 0, 1.0, scale)
+    hi = np.where(np.isnan(u), t, u)
+    low, high = np.minimum(t, hi), np.maximum(t, hi)
+
+    def dist(v: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum(low - v, 0.0), v - high)
+
+    with np.errstate(invalid="ignore"):
+        band = (dist(e) - dist(a)) / scale
+        sign = np.where(pol == Polarity.HIGHER.value, 1.0, -1.0)
+        out = np.where((pol == Polarity.BAND.value) & ~np.isnan(t), band, sign * (a - e) / scale)
+    out[np.isnan(a) | np.isnan(e)] = np.nan
+    return out
+
+
 def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     cols = [
         "ref",
@@ -165,7 +207,8 @@ def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     ]
     if now.empty or before.empty:
         return pd.DataFrame(columns=cols)
-    merged = now.merge(
+    mine = [c for c in cols if c in now and c not in ("previous_rag", "direction")]
+    merged = now[mine].merge(
         before[["ref", "rag"]].rename(columns={"rag": "previous_rag"}), on="ref", how="inner"
     )
     rated = merged["rag"].isin(RAG_RANK) & merged["previous_rag"].isin(RAG_RANK)
@@ -179,32 +222,48 @@ def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 
 
 def _movers(
-    now: pd.DataFrame, rules: RuleSettings, earlier: str = "prev_actual", limit: int = 5
+    now: pd.DataFrame,
+    rules: RuleSettings,
+    earlier: str = "prev_actual",
+    limit: int = 5,
+    keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The biggest improvements and deteriorations against ``earlier`` (``prev_actual`` or
     ``year_actual``), judged by polarity. Counts of people small enough to be suppressed now or
-    then are left out: a change from a hidden figure would give it away."""
+    then are left out: a change from a hidden figure would give it away. ``keep`` narrows each
+    ranked list further before its values are written as text."""
     cols = ["ref", "name", "priority_id", "priority", "actual_text", "previous_text", "change"]
     if now.empty:
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=cols)
-    was_hidden = [
-        is_suppressed(v, bool(cp), rules.suppression_threshold)
-        for v, cp in zip(now[earlier], now["counts_people"], strict=True)
-    ]
-    df = now[~now["suppressed"].astype(bool) & ~pd.Series(was_hidden, index=now.index)].copy()
-    df["change"] = [
-        change_score(a, e, p, t, u)
-        for a, e, p, t, u in zip(
-            df["actual"], df[earlier], df["polarity"], df["target"], df["target_upper"], strict=True
-        )
-    ]
+    was_hidden = suppressed_flags(now[earlier], now["counts_people"], rules.suppression_threshold)
+    needed = ["actual", earlier, "polarity", "target", "target_upper", "unit"]
+    shown = ~now["suppressed"].astype(bool).to_numpy() & ~np.asarray(was_hidden, dtype=bool)
+    df = now.loc[shown, list(dict.fromkeys(cols[:-2] + needed))]
+    df["change"] = change_scores(
+        df["actual"], df[earlier], df["polarity"], df["target"], df["target_upper"]
+    )
     df = df[df["change"].notna() & (df["change"] != 0)]
-    df["previous_text"] = [
-        format_number(v, u) for v, u in zip(df[earlier], df["unit"], strict=True)
+    best = df[df["change"] > 0].sort_values("change", ascending=False).head(limit)
+    worst = df[df["change"] < 0].sort_values("change").head(limit)
+    if keep is not None:
+        best, worst = keep(best), keep(worst)
+    return _with_previous_text(best, earlier)[cols], _with_previous_text(worst, earlier)[cols]
+
+
+def _isin(column: pd.Series, values: list[str]) -> np.ndarray:
+    """``column.isin(values)`` for a text column, as a boolean array, in one step (pandas asks
+    about each value separately, which takes a while for thousands of references)."""
+    found = pc.is_in(pa.array(column, type=pa.string()), value_set=pa.array(values, pa.string()))
+    return found.to_numpy(zero_copy_only=False)
+
+
+def _with_previous_text(movers: pd.DataFrame, earlier: str) -> pd.DataFrame:
+    """The movers with ``previous_text``, the earlier value written in its unit."""
+    out = movers.reset_index(drop=True)
+    out["previous_text"] = [
+        format_number(v, u) for v, u in zip(out[earlier], out["unit"], strict=True)
     ]
-    best = df[df["change"] > 0].sort_values("change", ascending=False).head(limit)[cols]
-    worst = df[df["change"] < 0].sort_values("change").head(limit)[cols]
-    return best.reset_index(drop=True), worst.reset_index(drop=True)
+    return out
 
 
 def _priority_movements(
@@ -214,11 +273,14 @@ def _priority_movements(
     largest changes against the same quarter last year (which, unlike last quarter, is not
     distorted by seasonal or cumulative measures)."""
     out: list[Movement] = []
-    for r in changes[changes["priority_id"] == pid].itertuples():
+    mine = changes[changes["priority_id"] == pid]
+    # Every RAG change weighs the same, so only the first three of each direction can be among the
+    # three shown; the rest still keep their indicators out of the yearly movements.
+    for r in mine.groupby("direction", sort=False).head(3).itertuples():
         arrow = "\u25bc" if r.direction == "worse" else "\u25b2"
         text = f"{arrow} {r.name}: {r.previous_rag} last quarter, {r.rag} now"
         out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), 10.0))
-    seen = {m.ref for m in out}
+    seen = {str(r) for r in mine["ref"].tolist()}
     best, worst = yearly
     for frame, kind, arrow in ((worst, "worse", "\u25bc"), (best, "better", "\u25b2")):
         for r in frame[frame["priority_id"] == pid].itertuples():
@@ -242,9 +304,9 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     # Nothing in scope is "nothing matches these filters", not "nothing reported".
     ind_reported = inds.empty or indicators_reported(inds)
     inds = filter_rags(inds, filters.rags) if ind_reported else inds.iloc[0:0]
-    before = indicators_at(
-        store, filters.with_period(period.previous()), rules, apply_rag_filter=False
-    )
+    # Last quarter's ratings (no direction of travel needed) for the RAG changes.
+    before = store.indicator_snapshot(filters.with_period(period.previous()))
+    before = rate(before, rules, texts=False) if len(before) else before
     acts = actions_at(store, filters, apply_rag_filter=False)
     act_reported = acts.empty or actions_reported(acts)
     if not act_reported:
@@ -253,7 +315,17 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         acts = acts[acts["group"].isin(action_groups_for(filters.rags))].reset_index(drop=True)
     changes = _rag_changes(inds, before)
     best, worst = _movers(inds, rules)
-    yearly = _movers(inds, rules, earlier="year_actual", limit=len(inds))
+    # A priority shows at most three movements after its RAG changes, and an indicator whose RAG
+    # changed is not repeated: only the first three other yearly movers of each priority in each
+    # direction can be shown, so only they are written out.
+    changed = changes["ref"].tolist()
+
+    def first_of_each_priority(ranked: pd.DataFrame) -> pd.DataFrame:
+        return ranked[~_isin(ranked["ref"], changed)].groupby("priority_id").head(3)
+
+    yearly = _movers(
+        inds, rules, earlier="year_actual", limit=len(inds), keep=first_of_each_priority
+    )
     prios = store.priorities()
     summaries = []
     for row in prios.itertuples():
@@ -283,6 +355,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         highlights=store.highlights(filters),
         indicators=inds,
         actions=acts,
+        unplaced_highlights=len(store.unplaced_highlights(filters)),
         indicators_reported=ind_reported,
         actions_reported=act_reported,
     )
@@ -300,15 +373,28 @@ def sparkline_values(
     store: Store, refs: list[str], until: Period | None, rules: RuleSettings
 ) -> dict[str, list[float]]:
     """Reported actuals per indicator in quarter order for small trend lines; gaps and suppressed
-    values are left out (a trend line cannot show a gap, and must not reveal a small count)."""
-    hist = indicator_histories(store, refs, rules, until)
-    out: dict[str, list[float]] = {}
+    values are left out (a trend line cannot show a gap, and must not reveal a small count).
+
+    An indicator with values, none of them shown, gets an empty list; one with no value at all is
+    not in the result. Whole columns at once: the list of 13,000 indicators draws 500,000 points."""
+    hist = store.indicator_actuals(refs, until)
     if hist.empty:
-        return out
-    for ref, g in hist.groupby("ref", sort=False):
-        vals = g["actual"].where(~g["suppressed"].astype(bool))
-        out[str(ref)] = [float(v) for v in vals if not pd.isna(v)]
-    return out
+        return {}
+    actual = hist["actual"].to_numpy(dtype=float, na_value=np.nan)
+    hidden = np.asarray(
+        suppressed_flags(hist["actual"], hist["counts_people"], rules.suppression_threshold),
+        dtype=bool,
+    )
+    shown = ~np.isnan(actual) & ~hidden
+    codes, refs_seen = pd.factorize(hist["ref"])
+    # Rows come sorted by ref: each indicator is one run of rows, starting where the ref changes.
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    # Where each run's shown values start and end in the compacted array of shown values.
+    before = np.r_[0, np.cumsum(shown)]
+    bounds = before[np.r_[starts, len(codes)]].tolist()
+    values = actual[shown].tolist()
+    names = [str(r) for r in refs_seen[codes[starts]].tolist()]
+    return {name: values[a:b] for name, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
 
 
 def not_rated_reason(state: str) -> str:

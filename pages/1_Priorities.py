@@ -14,6 +14,7 @@ from harrow_dash.charts import action_bar, rag_bar
 from harrow_dash.exports import analysable
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
+from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.textsafe import escape_markdown, quoted
 from harrow_dash.ui import data
@@ -73,6 +74,7 @@ scoped = type(filters)(
 inds = data.indicators_at(ctx.store_url, scoped, ctx.rules)
 acts = data.actions_at(ctx.store_url, scoped)
 hl = data.highlights(ctx.store_url, scoped, False)
+unplaced = len(data.unplaced_highlights(ctx.store_url, scoped, False))
 
 st.header(f"Priority {pid}: {escape_markdown(choices[pid])}", anchor=False)
 c1, c2 = st.columns(2)
@@ -134,16 +136,19 @@ else:
         st.caption(escape_markdown(f"Data-quality note for {r.ref}: {r.rag_note}"))
     download_bar(
         ctx,
-        f"priority{pid}_indicators",
+        f"priority_{pid}_indicators",
         analysable(
             table.drop(columns=["Trend"]),
             inds,
             ctx.rules.suppression_threshold,
             ctx.rules.reveal_suppressed,
         ),
+        title=f"Priority {pid} indicators",
     )
 
 st.subheader("Flagship actions", anchor=False)
+for note in caveats(filters, highlights=False):
+    st.caption(note)
 if not fa_reported:
     empty_state(no_action_status_text(ctx.period))
 elif acts.empty:
@@ -166,6 +171,8 @@ else:
     )
 
 st.subheader("Achievements and areas for improvement", anchor=False)
+for note in caveats(filters, unplaced, actions=False):
+    st.caption(note)
 if hl.empty:
     st.write(f"None recorded for this priority in {ctx.period.label}.")
 else:

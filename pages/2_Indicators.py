@@ -176,11 +176,13 @@ for ref in picked:
                 st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
+                monthly = data.months(ctx.store_url, (ref,), period)
                 chart = trend_chart(
                     hist,
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
+                    months=monthly,
                 )
                 charts[ref] = chart
                 st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
@@ -222,6 +224,16 @@ for ref in picked:
                 alt=f"Quarterly values of {ref} {facts.name}",
                 column_config={"Commentary": st.column_config.TextColumn(width="large")},
             )
+            monthly_numbers = explore.monthly_table(
+                data.months(ctx.store_url, (ref,), period), hist
+            )
+            if len(monthly_numbers):
+                st.dataframe(
+                    monthly_numbers,
+                    hide_index=True,
+                    key=f"monthly_table_{ref}",
+                    alt=f"Monthly figures of {ref} {facts.name}",
+                )
 
 trend_values = pd.concat(
     [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],

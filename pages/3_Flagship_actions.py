@@ -14,6 +14,7 @@ import streamlit as st
 from harrow_dash import explore
 from harrow_dash.charts import action_timeline, describe_timeline
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
+from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
@@ -50,17 +51,7 @@ if rows.empty:
     )
     st.stop()
 
-notes = []
-if ctx.filters.portfolios:
-    notes.append(
-        "Flagship actions are not assigned to portfolio holders, so the portfolio filter does not "
-        "narrow this page."
-    )
-if ctx.filters.rags:
-    notes.append(
-        "The RAG filter reads on track as Green, minor slippage as Amber and off track as Red; "
-        "complete, not started and not yet due lines have no RAG."
-    )
+notes = caveats(ctx.filters, highlights=False)
 for note in notes:
     st.caption(note)
 
@@ -165,4 +156,4 @@ with st.expander("The timeline as a table"):
         key="fa_timeline_table",
         alt="Status of each flagship action line in each quarter",
     )
-download_bar(ctx, "flagship_actions", table, {"timeline": chart})
+download_bar(ctx, "flagship_actions", table, {"timeline": chart}, notes=notes)

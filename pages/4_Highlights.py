@@ -2,6 +2,8 @@
 first, grouped by priority, searchable, each linked to the indicator or flagship action it is about.
 
 Items come from harrow_dash.explore; their text is shown exactly as typed (never as HTML or Markdown).
+The directorate and portfolio filters place an item by the indicator or action it refers to; the
+captions say what the filters could not place (harrow_dash.scope).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash import explore
+from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state
@@ -29,17 +32,16 @@ as_at = period.label
 
 items = data.highlight_items(ctx.store_url, ctx.filters, ctx.rules)
 if items.empty:
+    unplaced_all = explore.in_quarters(
+        data.unplaced_highlights(ctx.store_url, ctx.filters, True), period
+    )
+    for note in caveats(ctx.filters, len(unplaced_all), actions=False):
+        st.caption(note)
     empty_state(
         f"No achievements or areas for improvement have been recorded up to {period.label} "
         "for these filters."
     )
     st.stop()
-
-if ctx.filters.directorates or ctx.filters.portfolios or ctx.filters.rags:
-    st.caption(
-        "Highlights are recorded per priority, so only the quarter and priority filters narrow "
-        "this page; the directorate, portfolio and RAG filters do not."
-    )
 
 with st.container(horizontal=True, gap="medium", key="hl_controls"):
     scope = st.segmented_control(
@@ -65,7 +67,14 @@ search = st.text_input(
     icon=":material/search:",
 )
 
-shown = explore.filter_highlights(items, period, scope or explore.SCOPES[0], kinds or [], search)
+quarters = scope or explore.SCOPES[0]
+shown = explore.filter_highlights(items, period, quarters, kinds or [], search)
+unplaced = explore.in_quarters(
+    data.unplaced_highlights(ctx.store_url, ctx.filters, True), period, quarters, kinds or []
+)
+notes = caveats(ctx.filters, len(unplaced), actions=False)
+for note in notes:
+    st.caption(note)
 n_ach = int((shown["kind"] == "achievement").sum()) if len(shown) else 0
 n_imp = int((shown["kind"] == "improvement").sum()) if len(shown) else 0
 st.caption(
@@ -138,4 +147,4 @@ for pid, group in shown.groupby("priority_id", sort=True):
                     for _, item in these.iterrows():
                         show_item(item)
 
-download_bar(ctx, "highlights", explore.highlights_download(shown))
+download_bar(ctx, "highlights", explore.highlights_download(shown), notes=notes)

@@ -13,10 +13,17 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash import open_data
+from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.ui import data
+from harrow_dash.ui.components import illustrative_note
 from harrow_dash.ui.frame import page_frame
 
-ctx = page_frame("Open data", show_filters=False)
+ctx = page_frame("Open data", show_filters=False, header=False)
+# Not the frame's header: the package is every published quarter, not the quarter of a filter.
+st.title("Open data", anchor=False)
+st.markdown(f"**{COUNCIL_NAME}** \u00b7 Performance dashboard \u00b7 **published quarters**")
+if data.is_illustrative(ctx.store_url):
+    illustrative_note()
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)

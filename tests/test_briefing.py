@@ -311,3 +311,18 @@ def test_builds_within_the_target(sample_store) -> None:
     start = time.process_time()
     build_briefing(sample_store, Filters(period=Q3), RULES)
     assert time.process_time() - start < 5.0
+
+
+def test_split_lines_name_the_action_they_are_part_of(q3) -> None:
+    """FA-10a and FA-10b report one flagship action in two lines: each says which action."""
+    _, doc = q3
+    rows = {
+        r[0]: r[1]
+        for t in doc.tables
+        if table_rows(t)[0][:2] == ["Ref", "Flagship action"]
+        for r in table_rows(t)[1:]
+    }
+    parent = "Install at least 15 mobile CCTV cameras at crime and fly-tipping hotspots"
+    assert rows["FA-10a"] == f"Install the first 10 mobile CCTV cameras (part of FA-10: {parent})"
+    assert rows["FA-10b"].endswith(f"(part of FA-10: {parent})")
+    assert "(part of" not in rows["FA-01"]  # an action reported whole

@@ -117,6 +117,30 @@ def test_init_sample_loads_the_sample_and_if_missing_does_nothing(db, sample_sto
     assert snap(db) == before
 
 
+def test_init_sample_publishes_the_history_and_leaves_later_quarters_draft(db):
+    result = run(db, "init", "--sample")
+    assert result.returncode == 0, result.stderr
+    assert "Published Q1 2021-22 to Q3 2023-24; Q4 2023-24 left as draft." in result.stdout
+    store = Store(f"duckdb:///{db}")
+    try:
+        published = store.published_periods()
+        assert published[0].label == "Q1 2021-22" and published[-1].label == "Q3 2023-24"
+        assert len(published) == 11  # every quarter from Q1 2021-22 to Q3 2023-24
+        assert [p.label for p in store.periods() if p not in published] == ["Q4 2023-24"]
+        # An editor's choice is never overridden: unpublish a quarter, run init --sample again.
+        store.unpublish(published[-1])
+    finally:
+        store.dispose()
+    again = run(db, "init", "--sample")
+    assert again.returncode == 0, again.stderr
+    assert "Published" not in again.stdout
+    store = Store(f"duckdb:///{db}")
+    try:
+        assert store.published_periods() == published[:-1]
+    finally:
+        store.dispose()
+
+
 def test_commands_on_a_database_that_is_not_set_up(db):
     result = run(db, "batches")
     assert result.returncode == 1
@@ -493,6 +517,55 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
         "through the dashboard's Data page instead.\n"
     )
     assert snap(sample_db) == before
+
+
+def test_commands_that_only_read_work_while_the_app_holds_the_database(sample_db, tmp_path, snap):
+    """DuckDB lets no other process open a file another holds for writing, even to read; briefing,
+    export and batches then read a snapshot copy and say so, and the database is left unchanged."""
+    before = snap(sample_db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time\n"
+         f"con = duckdb.connect({str(sample_db)!r})\n"
+         "print('ready', flush=True)\n"
+         "time.sleep(120)\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        export = run(sample_db, "export", "-o", str(tmp_path / "all.csv"))
+        briefing = run(
+            sample_db, "briefing", "--quarter", "Q3 2023-24", "-o", str(tmp_path / "pack.docx")
+        )
+        batches = run(sample_db, "batches")
+    finally:
+        holder.terminate()
+        holder.wait(timeout=30)
+    for result in (export, briefing, batches):
+        assert result.returncode == 0, result.stderr
+        assert "reads a copy of it taken just now" in result.stderr
+    assert "Exported 540 indicator values" in export.stdout
+    assert (tmp_path / "pack.docx").stat().st_size > 10_000
+    assert "sample data" in batches.stdout
+    assert snap(sample_db) == before
+
+
+def test_commands_that_only_read_open_the_database_read_only(sample_db, tmp_path):
+    """Without another holder a read-only command reads the file itself (no snapshot note), and two
+    can read at once."""
+    result = run(sample_db, "export", "-o", str(tmp_path / "all.csv"))
+    assert result.returncode == 0 and result.stderr == ""
+    from harrow_dash.cli import open_for_reading
+
+    first, snapshot = open_for_reading(f"duckdb:///{sample_db}")
+    try:
+        assert snapshot is None
+        with first.connect() as conn, pytest.raises(Exception, match="read-only"):
+            conn.exec_driver_sql("DELETE FROM indicator_values")
+        second = run(sample_db, "batches")
+        assert second.returncode == 0 and second.stderr == "", second.stderr
+    finally:
+        first.dispose()
 
 
 # -- published quarters -------------------------------------------------------------------------------

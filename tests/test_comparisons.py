@@ -261,3 +261,24 @@ def test_briefing_pack_gives_rank_and_quartile_for_benchmarked_indicators(
     ] in rows
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings.count("How Harrow compares") >= 2
+
+
+def test_indicators_page_gives_rank_and_draws_the_group_band(app_env, sample_db_file: Path) -> None:
+    store = Store(f"duckdb:///{sample_db_file}")
+    try:
+        expected, _, _ = _comparison(store, "PI-12", "Outer London")
+    finally:
+        store.dispose()
+    assert expected.standing is not None
+    at = run_page(
+        "pages/2_Indicators.py",
+        query={"quarter": "Q3 2023-24", "ind": "PI-12", "group": "Outer London"},
+    )
+    assert not at.exception
+    texts = [str(m.value) for m in at.markdown]
+    sentence = expected.standing.describe("outer London boroughs")
+    assert any("Compared with Outer London" in t and sentence in t for t in texts), texts
+    body = page_bytes(at)
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any("upper_quartile" in spec and "middle half of" in spec for spec in specs)
+    assert b"Group median" in body

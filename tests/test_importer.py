@@ -602,8 +602,9 @@ def test_the_template_round_trips(store, tmp_path, load_files):
     for col in "JKLMP":
         sc[f"{col}4"].number_format = "0%"
     wb["Flagship actions"].append(
-        ["FA-T1", "Open a hub", P1, "Resources", "Head of X", None, "Q3 2023-24", "On track", None]
-    )
+        ["FA-T1", "Open a hub", P1, "Resources", "Finance", "Head of X", None, "Q3 2023-24",
+         "On track", None]
+    )  # fmt: skip
     wb["Highlights"].append(
         ["Q3 2023-24", P1, "achievement", "Calls answered faster", "PI-T1", "FA-T1"]
     )
@@ -628,13 +629,20 @@ def test_the_template_round_trips(store, tmp_path, load_files):
         ["PI-T2", True, "lower", "count"],
     ]
     assert store.counts()["action_statuses"] == 1 and store.counts()["highlights"] == 1
+    assert store.read("SELECT portfolio FROM flagship_actions")["portfolio"].tolist() == ["Finance"]
 
 
-def test_the_blank_template_loads_nothing(store, tmp_path, load_files, db_snapshot):
+def test_the_blank_template_is_refused_as_holding_no_data(store, tmp_path, refuse, db_snapshot):
     path = tmp_path / "blank.xlsx"
     path.write_bytes(build_template([P1], Period(2024, 1)))
     before = db_snapshot(store)
-    assert load_files(store, path).batch_id is None
+    problems = refuse(store, path)
+    assert [(p.sheet, p.message) for p in problems] == [
+        ("Flagship actions", "no data rows below the header in row 1."),
+        ("Highlights", "no data rows below the header in row 1."),
+        ("Indicator values", "no data rows below the header in row 1."),
+        ("Scorecard", "no data rows below the header in row 3."),
+    ]
     assert db_snapshot(store) == before
 
 

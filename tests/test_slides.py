@@ -1,5 +1,6 @@
-"""The Cabinet presentation's content, without a browser: which slides, what needs attention, moving
-between slides, fitting a slide's text into the screen, and user text escaped in the HTML."""
+"""The Cabinet presentation's content, without a browser: which slides, what needs attention, lists
+continued over slides (nothing left out), key challenges, moving between slides, draft marks, and user
+text escaped in the HTML."""
 
 from __future__ import annotations
 
@@ -29,20 +30,36 @@ def ov(sample_db_file, tmp_path_factory):
         store.dispose()
 
 
-def test_deck_is_overview_then_one_slide_per_priority(ov) -> None:
+def _priority_slides(deck: slides.Deck, pid: int) -> list[slides.Slide]:
+    return [s for s in deck.slides if s.priority_id == pid]
+
+
+def _items(slide_list: list[slides.Slide], kind: str) -> list[slides.Item]:
+    return [i for s in slide_list for sec in s.sections if sec.kind == kind for i in sec.items]
+
+
+def test_deck_is_overview_then_each_priority_then_key_challenges(ov) -> None:
     deck = slides.build_deck(ov)
-    assert len(deck) == 4
-    assert [s.number for s in deck.slides] == [1, 2, 3, 4]
+    assert [s.number for s in deck.slides] == list(range(1, len(deck) + 1))
     assert deck.slides[0].kind == "overview"
-    assert [s.title for s in deck.slides[1:]] == [
-        f"Priority {p.priority_id}: {p.name}" for p in ov.priorities
-    ]
     first = deck.slides[0]
     assert [b.total for b in first.bars] == [
         sum(ov.action_counts.values()),
         sum(ov.indicator_counts.values()),
     ]
     assert first.bars[1].sentence == "45 indicators: 24 green, 6 amber, 9 red, 6 not rated."
+    # Each priority opens with its RAG summary; its further slides say "(continued)".
+    for ps in ov.priorities:
+        mine = _priority_slides(deck, ps.priority_id)
+        title = f"Priority {ps.priority_id}: {ps.name}"
+        assert mine[0].kind == "priority" and mine[0].title == title and len(mine[0].bars) == 2
+        assert [s.title for s in mine[1:]] == [f"{title} (continued)"] * (len(mine) - 1)
+        assert len(mine) >= 2
+    # The priorities in order, then the key challenges last.
+    order = [s.priority_id for s in deck.slides[1:] if s.priority_id is not None]
+    assert order == sorted(order)
+    assert deck.slides[-1].kind == "challenges"
+    assert deck.slides[-1].title.startswith("Key challenges")
 
 
 def test_needs_attention_lists_red_then_amber(ov) -> None:
@@ -54,18 +71,91 @@ def test_needs_attention_lists_red_then_amber(ov) -> None:
         assert list(got["ref"]) == reds + ambers
 
 
-def test_priority_slides_show_attention_items_first_and_count_the_rest(ov) -> None:
+def test_every_list_is_shown_whole_across_its_slides(ov) -> None:
+    """Nothing is "and 7 more": every indicator needing attention, every slipping flagship action,
+    every achievement and area for improvement is on a slide, once, in order."""
     deck = slides.build_deck(ov)
-    for slide, ps in zip(deck.slides[1:], ov.priorities, strict=True):
+    hl = ov.highlights
+    for ps in ov.priorities:
+        mine = _priority_slides(deck, ps.priority_id)
         attention = slides.needs_attention(ov.indicators, ps.priority_id)
-        shown = [a.ref for a in slide.attention]
-        assert shown == list(attention["ref"])[: len(shown)]
-        assert len(shown) + slide.attention_more == len(attention)
-        assert len(shown) >= min(2, len(attention))
-        hl = ov.highlights
-        achievements = hl[(hl["priority_id"] == ps.priority_id) & (hl["kind"] == "achievement")]
-        assert len(slide.achievements) + slide.achievements_more == len(achievements)
-        assert slide.achievements  # at least one achievement is always on screen
+        assert [i.ref for i in _items(mine, "attention")] == list(attention["ref"])
+        acts = ov.actions[ov.actions["priority_id"] == ps.priority_id]
+        slipping = acts[acts["status"].isin(["Off track", "Minor slippage"])]
+        shown = _items(mine, "actions")
+        assert sorted(i.ref for i in shown) == sorted(slipping["ref"])
+        # Off track first, each by reference and title, with its status and commentary.
+        assert [i.badge for i in shown] == sorted(
+            (i.badge for i in shown), key=lambda b: b != "Off track"
+        )
+        for item, row in zip(
+            shown, slipping.set_index("ref").loc[[i.ref for i in shown]].itertuples(), strict=True
+        ):
+            assert item.text == f"{item.ref} {row.title}" and item.badge == row.status
+            assert item.note and item.note[:30] == str(row.commentary)[:30]
+        for kind, key in (("achievement", "achievements"), ("improvement", "improvements")):
+            texts = hl[(hl["priority_id"] == ps.priority_id) & (hl["kind"] == kind)]["text"]
+            assert [i.text for i in _items(mine, key)] == [slides.shorten(t) for t in texts]
+    text = " ".join(
+        slides.slide_html(s, len(deck), deck.period, illustrative=False) for s in deck.slides
+    )
+    assert "more: see the briefing pack" not in text
+    # The sample's one flagship action off track in Priority 1, by name.
+    assert "FA-04 Bring full-fibre broadband to all council homes" in text
+
+
+def test_a_section_split_over_slides_says_continued(ov) -> None:
+    deck = slides.build_deck(ov)
+    seen: dict[tuple[int | None, str], int] = {}
+    for s in deck.slides:
+        for sec in s.sections:
+            key = (s.priority_id, sec.kind)
+            if key in seen:
+                assert sec.heading.endswith("(continued)"), sec.heading
+            else:
+                assert not sec.heading.endswith("(continued)") or sec.kind == "attention"
+            seen[key] = s.number
+
+
+def test_key_challenges_list_every_red_indicator_with_a_line_of_commentary(ov) -> None:
+    deck = slides.build_deck(ov)
+    closing = [s for s in deck.slides if s.kind == "challenges"]
+    items = _items(closing, "challenges")
+    reds = ov.indicators[ov.indicators["rag"] == "Red"].sort_values("ref")
+    assert [i.ref for i in items] == list(reds["ref"]) and len(items) == 9
+    for item, row in zip(items, reds.itertuples(), strict=True):
+        assert item.badge == "Red" and item.figure == row.actual_text
+        assert item.note  # one line of commentary (or "No commentary supplied.")
+        assert len(item.note) <= slides.MAX_NOTE
+
+
+def test_every_slide_fits_its_budget(ov) -> None:
+    """The estimated height of every list slide is within the canvas budget."""
+    deck = slides.build_deck(ov)
+    for s in deck.slides:
+        if s.kind in ("list", "challenges"):
+            layouts = {"attention": "attention-wide"}
+            total = sum(
+                slides.section_px(sec.items, layouts.get(sec.kind, sec.kind)) for sec in s.sections
+            ) + slides.SECTION_GAP_PX * (len(s.sections) - 1)
+            assert total <= slides.BUDGET_PX, (s.number, total)
+        if s.kind == "priority":
+            sec = s.sections[0]
+            assert slides.section_px(sec.items, "attention") <= slides.BUDGET_PX
+
+
+def test_paginate_continues_a_long_list() -> None:
+    items = tuple(slides.Item(f"PI-{n:02d}", "word " * 40) for n in range(30))
+    pages = slides.paginate(
+        [slides._List("achievements", "Key achievements", items, "", "achievements")]
+    )
+    assert len(pages) > 1
+    flat = [i.ref for p in pages for sec in p for i in sec.items]
+    assert flat == [i.ref for i in items]
+    assert pages[0][0].heading == "Key achievements"
+    assert all(p[0].heading == "Key achievements (continued)" for p in pages[1:])
+    empty = slides.paginate([slides._List("actions", "Slipping", (), "None slipping.", "actions")])
+    assert empty == [(slides.Section("actions", "Slipping", (), "None slipping."),)]
 
 
 def test_navigation() -> None:
@@ -95,28 +185,6 @@ def test_shorten_cuts_at_a_word_with_an_ellipsis() -> None:
     assert slides.shorten(None) == "" and slides.shorten(float("nan")) == ""
 
 
-def item(n: int, long: bool) -> slides.AttentionItem:
-    name = ("A very long indicator name that goes on and on " * 2) if long else "Short"
-    return slides.AttentionItem(f"PI-{n:02d}", name.strip(), "Red", "12.5%", "90%", "worsening")
-
-
-def test_fit_keeps_everything_when_it_fits() -> None:
-    assert slides.fit([item(i, False) for i in range(3)], ["Short."] * 2) == (3, 2)
-
-
-def test_fit_gives_way_achievements_first_then_attention() -> None:
-    long_items = [item(i, True) for i in range(8)]
-    long_texts = ["x" * 149] * 6
-    n_att, n_ach = slides.fit(long_items, long_texts)
-    assert n_att == slides.MAX_ATTENTION
-    assert n_ach == 1
-    # Whatever is shown stays within the slide's budget.
-    att = [2] * n_att
-    right = slides._list_px(att, True)
-    ach = slides._list_px([2] * n_ach, True)
-    assert max(slides.CARDS_PX, right) + slides.SECTION_GAP_PX + ach <= slides.BUDGET_PX
-
-
 def test_slide_html_escapes_user_text_and_shows_the_quarter(ov) -> None:
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     slide = slides.Slide(
@@ -124,8 +192,22 @@ def test_slide_html_escapes_user_text_and_shows_the_quarter(ov) -> None:
         kind="priority",
         title="Priority 1: <b>Residents</b>",
         bars=(slides.rag_bar({"Green": 1, "Red": 2}, "Performance indicators", "indicators"),),
-        attention=(slides.AttentionItem("PI-01", evil, "Red", "1", "2", ""),),
-        achievements=(evil,),
+        sections=(
+            slides.Section(
+                "attention", "Needs attention", (slides.Item("PI-01", evil, "Red", figure="1"),)
+            ),
+        ),
+    )
+    listed = slides.Slide(
+        3,
+        "list",
+        "More",
+        sections=(
+            slides.Section("achievements", "Key achievements", (slides.Item("", evil),)),
+            slides.Section(
+                "actions", "Slipping", (slides.Item("FA-1", "x", "Off track", note=evil),)
+            ),
+        ),
     )
     html = slides.slide_html(slide, 4, Q3, illustrative=True, scope=["Directorate: <Place>"])
     assert "<script>" not in html and "<img" not in html
@@ -137,6 +219,26 @@ def test_slide_html_escapes_user_text_and_shows_the_quarter(ov) -> None:
     assert 'aria-label="Slide 2 of 4: Priority 1: &lt;b&gt;Residents&lt;/b&gt;"' in html
     plain = slides.slide_html(slide, 4, Q3, illustrative=False)
     assert "Illustrative sample data" not in plain
+    html = slides.slide_html(listed, 4, Q3, illustrative=False)
+    assert "<script>" not in html and "<img" not in html
+    assert html.count("&lt;script&gt;") == 2
+
+
+def test_draft_slides_are_marked() -> None:
+    slide = slides.Slide(1, "overview", "Summary", bars=())
+    draft = slides.slide_html(slide, 3, Q3, illustrative=False, draft=True)
+    assert '<span class="hd-draft">DRAFT: not yet published</span>' in draft
+    assert "hd-is-draft" in draft and "(DRAFT: not yet published)" in draft  # in the label too
+    final = slides.slide_html(slide, 3, Q3, illustrative=False)
+    assert "DRAFT" not in final
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), (["yes"], True), ("0", False), ("", False), (None, False)],
+)
+def test_parse_flag(value, expected) -> None:
+    assert slides.parse_flag(value) is expected
 
 
 def test_every_slide_has_the_quarter(ov) -> None:
@@ -144,7 +246,7 @@ def test_every_slide_has_the_quarter(ov) -> None:
     for s in deck.slides:
         html = slides.slide_html(s, len(deck), deck.period, illustrative=True)
         assert "Quarter 3 2023-24, as at 31 December 2023" in html
-        assert f"Slide {s.number} of 4" in html
+        assert f"Slide {s.number} of {len(deck)}" in html
 
 
 def test_empty_bars_and_lists_say_so() -> None:
@@ -153,12 +255,38 @@ def test_empty_bars_and_lists_say_so() -> None:
         "priority",
         "Priority 9: Nothing",
         (slides.action_bar({}, "Flagship actions", "flagship action lines"),),
+        sections=(
+            slides.Section(
+                "attention", "Needs attention", (), "No indicator is rated Red or Amber."
+            ),
+        ),
     )
     html = slides.slide_html(empty, 2, Q3, illustrative=False)
     assert "No flagship action lines match these filters." in html
-    assert "No indicator in this priority is rated Red or Amber." in html
-    assert "No achievements have been recorded" in html
+    assert "No indicator is rated Red or Amber." in html
 
 
 def test_needs_attention_on_an_empty_frame() -> None:
     assert slides.needs_attention(pd.DataFrame()).empty
+
+
+def test_counts_in_words_are_singular_for_one() -> None:
+    from harrow_dash.charts import describe_counts
+
+    assert describe_counts({"Red": 1, "Green": 0}, "indicators") == "1 indicator: 1 red."
+    assert describe_counts({"Red": 2}, "indicators") == "2 indicators: 2 red."
+    assert slides.rag_bar({"Red": 1}, "PIs", "indicators").sentence == "1 indicator: 1 red."
+    bar = slides.action_bar({"Green": 1}, "FAs", "flagship action lines")
+    assert bar.sentence == "1 flagship action line: 1 on track."
+
+
+def test_a_status_bar_says_on_track_not_green_when_hovered() -> None:
+    from harrow_dash.charts import stacked_bar
+    from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS
+
+    spec = stacked_bar({"Green": 3, "Red": 1}, ACTION_COLOURS, words=ACTION_GROUP_WORDS).to_dict()
+    bar = spec["layer"][0]
+    tooltip = bar["encoding"]["tooltip"]
+    assert tooltip[0] == {"field": "status", "type": "nominal", "title": "Status"}
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["status"] for r in rows} == {"On track", "Off track"}

@@ -588,6 +588,35 @@ ACTIONS = [
      "spring.", {}),
 ]
 # fmt: on
+# Cabinet portfolio of each action. A split line without an entry has its parent's (left blank in the
+# file); FA-20a, free school meals, is the Children's Services portfolio's part of a Finance one.
+ACTION_PORTFOLIOS = {
+    "FA-01": PCC,
+    "FA-02": PCC,
+    "FA-03": PLR,
+    "FA-04": HSG,
+    "FA-05": PCC,
+    "FA-06": HIC,
+    "FA-07": HIC,
+    "FA-08": LDR,
+    "FA-09": HIC,
+    "FA-10": HIC,
+    "FA-11": CC,
+    "FA-12": PLR,
+    "FA-13": HIC,
+    "FA-14": HIC,
+    "FA-15": CC,
+    "FA-16": HSG,
+    "FA-17": PLR,
+    "FA-18": CHS,
+    "FA-19": ASC,
+    "FA-20": FHR,
+    "FA-20a": CHS,
+    "FA-21": ASC,
+    "FA-22": CHS,
+    "FA-23": ASC,
+    "FA-24": ASC,
+}  # fmt: skip
 # A parent's status is the worst of its lines, in this order (worst first).
 SEVERITY = [OFF, MS, OT, NS, NYD, C]
 
@@ -615,6 +644,7 @@ def build_actions():
                     "title": title,
                     "priority": priority,
                     "directorate": directorate,
+                    "portfolio_holder": ACTION_PORTFOLIOS.get(ref, ""),
                     "lead": lead,
                     "parent_ref": parent,
                     "period": period,
@@ -790,6 +820,14 @@ def check():
     assert pct.dropna().between(0, 100).all()
     assert (ind.loc[ind.period == "Q4 2023-24", "actual"] == "").all()
     assert (ind.loc[ind.period == LATEST, "commentary"] != "").all()
+    # Every action has a portfolio holder, its own or (a split line) its parent's, and it is one of
+    # the indicators' portfolios.
+    own = act.groupby("ref").portfolio_holder.first()
+    parent_of = act.groupby("ref").parent_ref.first()
+    held = [own[r] or own.get(parent_of[r], "") for r in own.index]
+    assert all(held) and set(held) <= set(ind.portfolio_holder), set(held) - set(
+        ind.portfolio_holder
+    )
     refs = set(ind.ref) | set(act.ref)
     assert set(hil.indicator_ref) - {""} <= refs and set(hil.action_ref) - {""} <= refs
 

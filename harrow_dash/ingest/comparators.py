@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from harrow_dash.areas import LONDON_BOROUGHS, is_gss_code
@@ -142,11 +141,12 @@ def read_comparator_sheet(sheet: Sheet) -> tuple[pd.DataFrame, list[Problem]]:
     suppressed = lower.isin(SUPPRESSED_WORDS) | lower.str.match(_FEWER_THAN)
     missing = lower.isin(MISSING_WORDS) & ~suppressed
     parsed = parse_numbers(raw.where(~suppressed, ""))
-    bad = parsed.bad & ~suppressed
+    # An infinite number ('inf', '1e999') is not a number either, but says so in its own words.
+    infinite = parsed.infinite if parsed.infinite is not None else parsed.bad & False
+    bad = parsed.bad & ~suppressed & ~infinite
     for text in raw[bad].unique():
         r.problem(bad & (raw == text), "value", f"'{text}' is not a number (value).")
-    infinite = ~np.isfinite(parsed.values.fillna(0.0))
-    r.problem(infinite & ~bad, "value", "the value is not a finite number.")
+    r.problem(infinite & ~suppressed, "value", "the value is not a finite number.")
     frame["value"] = parsed.values.where(~suppressed)
     frame["suppressed"] = suppressed.astype(bool)
     for field in ("area_code", "measure", "period", "value"):

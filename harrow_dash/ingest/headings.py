@@ -14,8 +14,11 @@ Layouts:
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from harrow_dash.periods import Period, PeriodError, parse_period
 
@@ -96,6 +99,25 @@ INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "personal data",
     ),
     "source": ("source", "data source", "system"),
+    # monthly indicators: how the quarter's position comes from the months ("last month" or "sum").
+    "quarter_rule": (
+        "quarter rule",
+        "quarterly rule",
+        "quarter value",
+        "quarter value is",
+        "quarter from months",
+        "quarterly position",
+    ),
+    # yes/no: a value below zero is possible (a net change); otherwise counts, percentages and
+    # durations must not be negative.
+    "allow_negative": (
+        "allow negative",
+        "allow negatives",
+        "allows negative",
+        "can be negative",
+        "negative allowed",
+        "negatives allowed",
+    ),
     "benchmark_measure": (
         "benchmark measure",
         "benchmark measure id",
@@ -145,6 +167,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title", "action", "flagship action", "commitment", "action title", "description"),
     "priority": INDICATOR_FIELDS["priority"],
     "directorate": INDICATOR_FIELDS["directorate"],
+    "portfolio_holder": INDICATOR_FIELDS["portfolio_holder"],
     "lead": ("lead", "lead officer", "owner", "responsible officer", "accountable officer"),
     "parent_ref": ("parent ref", "parent", "part of", "parent action"),
     "period": INDICATOR_FIELDS["period"],
@@ -250,51 +273,320 @@ def _lookup(fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 _LOOKUPS = {layout: _lookup(fields) for layout, fields in LAYOUT_FIELDS.items()}
 
-_QUARTER_WORDS = {
-    "actual": "actual",
+# Words that say which field of a period a column holds; longest first ("annual target" before
+# "target"). A heading with none of them holds actuals.
+_PERIOD_WORDS = {
+    "annual target": "target",
     "target": "target",
+    "actual": "actual",
     "rag": "rag",
     "commentary": "commentary",
-    "comment": "commentary",
     "comments": "commentary",
+    "comment": "commentary",
     "status": "rag",
 }
+_QUARTER_WORDS = _PERIOD_WORDS  # the older name, kept for callers
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_FY_RE = r"(?:fy\s*|financial year\s*|year\s*)?(?P<y1>\d{4}|\d{2})\s*[-/\u2013\u2014]\s*(?P<y2>\d{4}|\d{2})"
+_MONTH_YEAR = re.compile(rf"(?P<mon>{_MONTH_RE})\s*[-/' ]?\s*(?P<y>\d{{4}}|\d{{2}})")
+_DMY = re.compile(r"(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4}|\d{2})")
+_YMD = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ t]00:00(?::00)?)?")
+_D_MONTH_Y = re.compile(
+    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_RE})\s+(?P<y>\d{{4}})"
+)
+_BARE_QUARTER = re.compile(r"(?:q|qtr|quarter)\s*(?P<q>[1-4])")
+
+# What makes a heading *look like* a period: a quarter word, a month name, a year, a financial year or
+# a date. Such a heading must be read or refused, never ignored (ignoring it would lose its values).
+_PERIODISH = re.compile(
+    rf"\b(?:q\s*\d+|qtr|quarter|fy|{_MONTH_RE})\b|\b(?:19|20)\d{{2}}\b|\d{{1,4}}\s*[-/.]\s*\d{{1,4}}"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month, stored as the key ``year * 100 + month`` (June 2023 -> 202306)."""
+
+    year: int
+    month: int
+
+    @property
+    def key(self) -> int:
+        return self.year * 100 + self.month
+
+    @classmethod
+    def from_key(cls, key: int) -> Month:
+        return cls(int(key) // 100, int(key) % 100)
+
+    @property
+    def quarter(self) -> Period:
+        return Period.containing(dt.date(self.year, self.month, 1))
+
+    @property
+    def is_quarter_end(self) -> bool:
+        return self.month in (3, 6, 9, 12)
+
+    @property
+    def end_date(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def label(self) -> str:
+        return dt.date(self.year, self.month, 1).strftime("%b %Y")
+
+
+@dataclass(frozen=True, order=True)
+class FinancialYear:
+    """A whole financial year (its targets apply to each of its quarters)."""
+
+    fy_start: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.fy_start}-{(self.fy_start + 1) % 100:02d}"
+
+
+PeriodKind = Period | Month | FinancialYear
+
+
+def _year(text: str) -> int:
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def financial_year(text: str) -> FinancialYear | None:
+    """``2023/24``, ``2023-24``, ``23/24``, ``FY 2023/24``, ``2023/2024`` as a financial year."""
+    m = re.fullmatch(_FY_RE, text.strip())
+    if not m:
+        return None
+    y1 = _year(m.group("y1"))
+    y2 = int(m.group("y2")) if len(m.group("y2")) == 4 else (y1 // 100) * 100 + int(m.group("y2"))
+    if y2 != y1 + 1 or not 1990 <= y1 <= 2100:
+        return None
+    return FinancialYear(y1)
+
+
+def _month_or_date(text: str) -> Month | str | None:
+    """A month (``Jun-23``, ``December 2023``) or a month-end date (``31/12/2023``, ``2023-12-31``,
+    ``31 December 2023``); a message for a date that is not a month's last day; None otherwise."""
+    if m := _MONTH_YEAR.fullmatch(text):
+        return Month(_year(m.group("y")), MONTHS[m.group("mon")])
+    day = None
+    for pattern in (_DMY, _YMD, _D_MONTH_Y):
+        if m := pattern.fullmatch(text):
+            month = int(m.group("m")) if "m" in m.groupdict() else MONTHS[m.group("mon")]
+            try:
+                day = dt.date(_year(m.group("y")), month, int(m.group("d")))
+            except ValueError:
+                return f"'{text}' is not a date (day/month/year)."
+            break
+    if day is None:
+        return None
+    month_ = Month(day.year, day.month)
+    if day != month_.end_date:
+        return (
+            f"'{text}' is not the last day of a month; head the column with the month "
+            f"('{month_.label}') or the quarter's last day."
+        )
+    return month_
+
+
+def _strip_field(text: str) -> tuple[str, str]:
+    """The heading without its field word (``Q3 2023-24 Target`` -> ``q3 2023-24``, "target")."""
+    for word, name in _PERIOD_WORDS.items():
+        m = re.fullmatch(rf"(?:{word}\s*[-:(]?\s*(.+?)\)?|(.+?)\s*[-:(]?\s*{word}\)?)", text)
+        if m:
+            return (m.group(1) or m.group(2)).strip(" -:()"), name
+    return text, "actual"
+
+
+def period_heading(heading: object) -> tuple[PeriodKind, str] | None:
+    """Read a period column heading as ``(period, field)``: a quarter (``Q3 2023-24``,
+    ``RAG Q3 2023/24``), a year's target (``Target 2023/24``, ``Annual target 2023-24``), a month or a
+    month-end date (``Jun-23``, ``31/12/2023``, ``December 2023 target``). None if it is not one."""
+    text = normalise(heading)
+    if not text:
+        return None
+    core, field = _strip_field(text)
+    try:
+        return parse_period(core), field
+    except PeriodError:
+        pass
+    fy = financial_year(core)
+    if fy is not None:
+        return (fy, field) if field == "target" else None
+    month = _month_or_date(core)
+    if isinstance(month, Month):
+        return month, field
+    return None
 
 
 def quarter_heading(heading: object) -> tuple[Period, str] | None:
     """Read a scorecard quarter heading: ``Q3 2023-24`` (an actual), ``Q3 2023-24 Target``,
     ``RAG Q3 2023/24``, ``Q3 23/24 commentary``. Returns ``(period, field)`` or None."""
-    text = normalise(heading)
-    if not text:
+    found = period_heading(heading)
+    if found is None or not isinstance(found[0], Period):
         return None
-    field = "actual"
-    for word, name in _QUARTER_WORDS.items():
-        m = re.fullmatch(rf"(?:{word}\s*[-:(]?\s*(.+?)\)?|(.+?)\s*[-:(]?\s*{word}\)?)", text)
-        if m:
-            text = (m.group(1) or m.group(2)).strip(" -:()")
-            field = name
-            break
-    try:
-        return parse_period(text), field
-    except PeriodError:
-        return None
+    return found[0], found[1]
+
+
+def looks_like_period(heading: object) -> bool:
+    """Whether a heading names (or tries to name) a quarter, month, date or year."""
+    return bool(_PERIODISH.search(normalise(heading)))
 
 
 def quarter_heading_error(heading: object) -> str | None:
-    """Why a heading that looks like a quarter cannot be read, else None."""
+    """Why a heading that looks like a period cannot be read, else None (also None for a heading
+    that does not look like a period at all, which may be ignored)."""
     text = normalise(heading)
-    if not re.search(r"\bq(?:tr|uarter)?\s*\d|\b\d{2,4}\s*[-/]\s*\d{2,4}\b", text):
+    if not looks_like_period(text) or period_heading(heading) is not None:
         return None
-    if quarter_heading(heading) is not None:
-        return None
-    core = text
-    for word in _QUARTER_WORDS:
-        core = re.sub(rf"\b{word}\b", "", core).strip(" -:()")
+    core, field = _strip_field(text)
+    if _BARE_QUARTER.fullmatch(core) or core in MONTHS:
+        return (
+            f"cannot read the period heading: '{str(heading).strip()}' has no financial year; write "
+            "it like 'Q1 2023-24' or put the year in a row above its quarter columns."
+        )
+    if financial_year(core) is not None:
+        return (
+            f"cannot read the period heading: '{str(heading).strip()}' names a financial year but "
+            "not a quarter; a year column can only hold a target ('Target 2023/24')."
+        )
+    month = _month_or_date(core)
+    if isinstance(month, str):
+        return f"cannot read the period heading: {month}"
     try:
         parse_period(core)
     except PeriodError as exc:
-        return f"cannot read the quarter heading: {exc}"
-    return "cannot read the quarter heading."
+        if re.search(r"\bq(?:tr|uarter)?\s*\d|\d{2,4}\s*[-/]\s*\d{2,4}", core):
+            return f"cannot read the quarter heading: {exc}"
+    return (
+        f"cannot read the period heading '{str(heading).strip()}': it looks like a quarter, month or "
+        "year but is none of the spellings the importer reads (see the README)."
+    )
+
+
+# -- two header rows ---------------------------------------------------------------------------------
+
+
+def _band(cell: object) -> FinancialYear | None:
+    return financial_year(normalise(cell))
+
+
+def _combinable(cell: object) -> bool:
+    """A lower-row heading that needs the year band above it: ``Q1``, ``Qtr 1``, ``Quarter 1``,
+    ``Target``, ``Annual target``, a month name, optionally with a field word (``Q3 Target``)."""
+    text = normalise(cell)
+    if text in ("target", "annual target"):
+        return True
+    core, _ = _strip_field(text)
+    return bool(_BARE_QUARTER.fullmatch(core)) or core in MONTHS
+
+
+def is_two_row_header(upper: Sequence[object], lower: Sequence[object]) -> bool:
+    return any(_band(c) for c in upper) and any(_combinable(c) for c in lower)
+
+
+def combine_header_rows(
+    upper: Sequence[object], lower: Sequence[object]
+) -> tuple[list[str], list[tuple[int, str]]]:
+    """One row of headings from two: a financial year written once above its quarter columns
+    (often a merged cell, so blank to its right) is joined to each ``Q1``..``Q4``, ``Target`` or month
+    below it; an identifying heading may sit in either row. Returns the headings and the problems
+    (column index, message): rows that disagree, a year band over no quarter column."""
+    width = max(len(upper), len(lower))
+    up = [upper[i] if i < len(upper) else None for i in range(width)]
+    low = [lower[i] if i < len(lower) else None for i in range(width)]
+    out: list[str] = []
+    problems: list[tuple[int, str]] = []
+    band: FinancialYear | None = None
+    band_col = -1
+    band_used = False
+
+    def close_band() -> None:
+        if band is not None and not band_used:
+            problems.append(
+                (
+                    band_col,
+                    f"the year '{str(up[band_col]).strip()}' in the row above covers no quarter "
+                    "column (Q1 to Q4, Target or a month below it).",
+                )
+            )
+
+    for i in range(width):
+        u, lo = normalise(up[i]), normalise(low[i])
+        lower_text = str(low[i]).strip() if lo else ""
+        # A period heading with its own year under a year band (its own cell, or a blank one the
+        # band's merged cell spreads over) must name that year.
+        over = _band(up[i]) if u else (band if not u else None)
+        if over is not None and lo and not _combinable(low[i]):
+            found = period_heading(low[i])
+            if found is not None and _fy_of(found[0]) != over.fy_start:
+                problems.append(
+                    (
+                        i,
+                        f"the two header rows disagree: '{lower_text}' is below the year "
+                        f"'{str(up[i] if u else up[band_col]).strip()}'.",
+                    )
+                )
+                if not u and band is not None:
+                    band_used = True  # the band was meant to cover it: not a second message
+        if u and (fy := _band(up[i])) is not None:
+            close_band()
+            band, band_col, band_used = fy, i, False
+        elif u or band is not None and not _combinable(low[i]):
+            close_band()
+            band = None
+        if band is not None and _combinable(low[i]):
+            band_used = True
+            if lo in ("target", "annual target"):
+                out.append(f"Target {band.label}")
+                continue
+            core, field = _strip_field(lo)
+            if core in MONTHS:
+                month = MONTHS[core]
+                year = band.fy_start + (1 if month <= 3 else 0)
+                base = f"{dt.date(year, month, 1):%b %Y}"
+            else:
+                q = _BARE_QUARTER.fullmatch(core)
+                assert q is not None
+                base = f"Q{q.group('q')} {band.label}"
+            out.append(base if field == "actual" else f"{base} {field}")
+            continue
+        if u and lo and _band(up[i]) is None:
+            upper_field = _any_field(u)
+            lower_field = _any_field(lo)
+            if upper_field and lower_field and upper_field != lower_field:
+                problems.append(
+                    (
+                        i,
+                        f"the two header rows disagree: '{str(up[i]).strip()}' above "
+                        f"'{lower_text}' name different columns.",
+                    )
+                )
+        out.append(
+            lower_text if lo else ("" if _band(up[i]) is not None else str(up[i] or "").strip())
+        )
+    close_band()
+    return out, problems
+
+
+def _fy_of(p: PeriodKind) -> int:
+    if isinstance(p, Period | FinancialYear):
+        return p.fy_start
+    return p.quarter.fy_start
+
+
+def _any_field(text: str) -> str | None:
+    for lookup in _LOOKUPS.values():
+        if text in lookup:
+            return lookup[text]
+    return None
 
 
 @dataclass
@@ -302,40 +594,74 @@ class HeaderMatch:
     layout: str
     row_index: int  # 0-based index among the sheet's rows
     fields: dict[int, str]  # column index -> field name
-    quarter_columns: dict[int, tuple[Period, str]]  # scorecard: column index -> (period, field)
+    quarter_columns: dict[int, tuple[Period, str]]  # scorecard: column index -> (quarter, field)
     unknown: dict[int, str]  # column index -> heading that matched nothing
+    year_columns: dict[int, tuple[FinancialYear, str]] = field(default_factory=dict)
+    month_columns: dict[int, tuple[Month, str]] = field(default_factory=dict)
+    # Columns that give a field (or a period's field) already given by an earlier column:
+    # (column index, earlier column index, what both give).
+    duplicates: list[tuple[int, int, str]] = field(default_factory=list)
+    # Problems with the header itself, found while combining two header rows: (column index, message).
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    band_row_index: int | None = None  # the year row above a two-row header
 
 
-def match_header(cells: list[object]) -> HeaderMatch | None:
+def match_header(cells: Sequence[object]) -> HeaderMatch | None:
     """Recognise a header row and its layout, or None if this row is not a header."""
     norm = [normalise(c) for c in cells]
-    best: HeaderMatch | None = None
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
     # pass for a flagship-action sheet ("title" and "status" have those spellings too).
     for layout in ("comparators", "groups", "tidy", "scorecard", "highlights", "actions"):
         lookup = _LOOKUPS[layout]
         fields: dict[int, str] = {}
+        first_of: dict[object, int] = {}
         quarters: dict[int, tuple[Period, str]] = {}
+        years: dict[int, tuple[FinancialYear, str]] = {}
+        months: dict[int, tuple[Month, str]] = {}
         unknown: dict[int, str] = {}
+        duplicates: list[tuple[int, int, str]] = []
         for i, h in enumerate(norm):
             if not h:
                 continue
-            if layout == "scorecard" and (q := quarter_heading(cells[i])) is not None:
-                quarters[i] = q
-            elif h in lookup and lookup[h] not in fields.values():
-                fields[i] = lookup[h]
+            found = period_heading(cells[i]) if layout == "scorecard" and h not in lookup else None
+            if found is not None:
+                key: object = found
+                what = f"{found[0].label} {found[1]}"
+                if isinstance(found[0], Period):
+                    quarters[i] = (found[0], found[1])
+                elif isinstance(found[0], FinancialYear):
+                    years[i] = (found[0], found[1])
+                    what = f"{found[0].label} target"
+                else:
+                    months[i] = (found[0], found[1])
+            elif h in lookup:
+                key = lookup[h]
+                what = lookup[h].replace("_", " ")
+                if key not in first_of:
+                    fields[i] = lookup[h]
             else:
                 unknown[i] = str(cells[i]).strip()
+                continue
+            if key in first_of:
+                duplicates.append((i, first_of[key], what))
+            else:
+                first_of[key] = i
         names = set(fields.values())
+        has_periods = bool(quarters or years or months)
         ok = {
             "comparators": {"area_code", "measure", "period", "value"} <= names,
             "groups": {"group_name", "area_code"} <= names and "value" not in names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
             "tidy": {"ref", "period", "actual"} <= names,
-            "scorecard": "ref" in names and bool(quarters) and "period" not in names,
+            # Period-like headings that cannot be read still make a scorecard, so that each is
+            # refused by name rather than the file being "without a header".
+            "scorecard": "ref" in names
+            and (has_periods or any(looks_like_period(u) for u in unknown.values()))
+            and "period" not in names,
         }[layout]
         if ok:
-            best = HeaderMatch(layout, 0, fields, quarters, unknown)
-            break
-    return best
+            return HeaderMatch(
+                layout, 0, fields, quarters, unknown, years, months, duplicates=duplicates
+            )
+    return None

@@ -39,12 +39,13 @@ from harrow_dash.ingest.comparators import (
     MEASURE_COLUMNS,
 )
 from harrow_dash.ingest.parse import parse_sheets
-from harrow_dash.ingest.problems import LoadRefused, Problem
+from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
 from harrow_dash.ingest.validate import (
     ACTION_COLUMNS,
     HIGHLIGHT_COLUMNS,
     INDICATOR_COLUMNS,
+    MONTH_COLUMNS,
     STATUS_COLUMNS,
     VALUE_COLUMNS,
     Context,
@@ -59,11 +60,13 @@ _DEFAULTS = {
     "counts_people": "FALSE",
     "frequency": "'quarterly'",
     "commentary_internal": "FALSE",
+    "allow_negative": "FALSE",
 }
 # Tables counted as "rows" in batch summaries, with the frame that feeds each.
 DATA_TABLES = (
     "indicators",
     "indicator_values",
+    "indicator_monthly_values",
     "flagship_actions",
     "action_statuses",
     "highlights",
@@ -75,6 +78,7 @@ DATA_TABLES = (
 TABLE_LABELS = {
     "indicators": "indicator definitions",
     "indicator_values": "indicator values",
+    "indicator_monthly_values": "monthly values",
     "flagship_actions": "flagship actions",
     "action_statuses": "action statuses",
     "highlights": "highlights",
@@ -179,7 +183,15 @@ def context_from(conn: Connection) -> Context:
 
     return Context(
         priorities=frame(sa.select(s.priorities).order_by(s.priorities.c.id)),
-        indicators=frame(sa.select(s.indicators.c.ref, s.indicators.c.unit)),
+        indicators=frame(
+            sa.select(
+                s.indicators.c.ref,
+                s.indicators.c.unit,
+                s.indicators.c.frequency,
+                s.indicators.c.quarter_rule,
+                s.indicators.c.allow_negative,
+            )
+        ),
         action_refs=set(frame(sa.select(s.flagship_actions.c.ref))["ref"]),
     )
 
@@ -207,6 +219,7 @@ def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
     return {
         "indicators": (incoming.indicators, INDICATOR_COLUMNS),
         "indicator_values": (incoming.values, VALUE_COLUMNS),
+        "indicator_monthly_values": (incoming.months, MONTH_COLUMNS),
         "flagship_actions": (incoming.actions, ACTION_COLUMNS),
         "action_statuses": (incoming.statuses, STATUS_COLUMNS),
         "highlights": (incoming.highlights, HIGHLIGHT_COLUMNS),
@@ -429,6 +442,10 @@ def _key_text(k: str, v: Any) -> str:
         from harrow_dash.ingest.comparators import period_text
 
         return period_text(int(v))
+    if k == "month":
+        from harrow_dash.ingest.headings import Month
+
+        return Month.from_key(int(v)).label
     return str(v)
 
 
@@ -522,6 +539,11 @@ def prepare(store: Store, files: Sequence[FileInput], max_bytes: int | None = No
         set(plan.problems + problems),
         key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "", p.message),
     )
+    more = incoming.more_problems + max(0, len(plan.problems) - MAX_PROBLEMS)
+    if more:
+        plan.problems = plan.problems[:MAX_PROBLEMS] + [
+            Problem(plan.file_name, None, None, None, f"and {more:,} more problems not listed.")
+        ]
     if plan.problems:
         return plan
     if not sheets:
@@ -663,6 +685,7 @@ class RollbackRefused(Exception):
 
 _INTEGRITY_CHECKS = [
     ("indicator_values", "ref NOT IN (SELECT ref FROM indicators)"),
+    ("indicator_monthly_values", "ref NOT IN (SELECT ref FROM indicators)"),
     ("action_statuses", "ref NOT IN (SELECT ref FROM flagship_actions)"),
     (
         "indicators",
@@ -675,6 +698,10 @@ _INTEGRITY_CHECKS = [
     (
         "flagship_actions",
         "directorate IS NOT NULL AND directorate NOT IN (SELECT name FROM directorates)",
+    ),
+    (
+        "flagship_actions",
+        "portfolio IS NOT NULL AND portfolio NOT IN (SELECT portfolio FROM portfolio_holders)",
     ),
     (
         "flagship_actions",

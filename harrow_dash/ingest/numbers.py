@@ -2,7 +2,9 @@
 
 Accepts thousands separators (1,234), currency (£1,234, £1.4m, £250k), percentages (85%), trailing
 spaces and non-breaking spaces. Blank, "n/a", "-" and "not reported" mean *no value* (never zero);
-"not due" marks an annual measure outside its reporting quarter.
+"not due" marks an annual measure outside its reporting quarter. A minus sign may come before or
+after the currency sign (``-£250k`` and ``£-250k`` are the same number). Infinite and overflowing
+numbers (``inf``, ``1e999``) are not numbers.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class ParsedNumbers:
     not_due: pd.Series  # bool: "not due"
     percent_sign: pd.Series  # bool: written with a % sign
     bad: pd.Series  # bool: text that is not a number nor a known word
+    infinite: pd.Series | None = (
+        None  # bool: a number too large to be finite (inf, 1e999); also bad
+    )
 
 
 # The text dtype readers produce (``dtype=str``); such columns skip a round trip through objects.
@@ -85,24 +90,38 @@ def parse_numbers(series: pd.Series) -> ParsedNumbers:
     parsed = _parse_distinct(cleaned)
     spread = [
         pd.Series(getattr(parsed, f).to_numpy()[codes], index=series.index, name=series.name)
-        for f in ("values", "missing", "not_due", "percent_sign", "bad")
+        for f in ("values", "missing", "not_due", "percent_sign", "bad", "infinite")
     ]
     return ParsedNumbers(*spread)
 
 
 def _parse_distinct(text: pd.Series) -> ParsedNumbers:
+    # Most columns hold plain numbers only: read them in one step.
+    plain = pd.to_numeric(text, errors="coerce")
+    if len(text) and plain.notna().all() and np.isfinite(plain.to_numpy(dtype=float)).all():
+        no = pd.Series(False, index=text.index)
+        return ParsedNumbers(plain.astype(float), no, no, no, no, no)
     lower = text.str.lower()
     missing = lower.isin(MISSING_WORDS)
     not_due = lower.isin(NOT_DUE_WORDS)
     percent = lower.str.endswith("%")
-    body = lower.str.replace(r"[£,\s%]", "", regex=True)
+    body = lower.str.replace(r"[,\s%]", "", regex=True)
+    # Accounting brackets: (£1.5m) and (250) are negative.
+    bracketed = body.str.startswith("(") & body.str.endswith(")")
+    body = body.where(~bracketed, "-" + body.str[1:-1])
+    # A sign before or after the pound sign: -£250k, £-250k (and +£1m, £+1m) read alike.
+    signed = body.str.extract(r"^(?P<s1>[-+]?)£(?P<s2>[-+]?)(?P<rest>.*)$")
+    money = signed["rest"].notna()
+    sign = signed["s1"].fillna("") + signed["s2"].fillna("")
+    body = body.where(~money, sign.where(sign.str.len() <= 1, "bad") + signed["rest"].fillna(""))
     multiplier = np.where(
-        lower.str.startswith("£") & body.str.endswith("m"),
-        1e6,
-        np.where(lower.str.startswith("£") & body.str.endswith("k"), 1e3, 1.0),
+        money & body.str.endswith("m"), 1e6, np.where(money & body.str.endswith("k"), 1e3, 1.0)
     )
     body = body.where(multiplier == 1.0, body.str[:-1])
     values = pd.to_numeric(body.where(~(missing | not_due), None), errors="coerce").astype(float)
     values = values * multiplier
+    infinite = ~np.isfinite(values.to_numpy()) & values.notna().to_numpy()
+    values = values.where(~infinite, np.nan)
     bad = values.isna() & ~missing & ~not_due
-    return ParsedNumbers(values, missing, not_due, percent & ~bad, bad)
+    infinite_s = pd.Series(infinite, index=text.index)
+    return ParsedNumbers(values, missing, not_due, percent & ~bad, bad, infinite_s)

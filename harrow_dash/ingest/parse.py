@@ -9,6 +9,7 @@ keeps the value already stored).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,8 +17,14 @@ import pandas as pd
 import pyarrow as pa
 
 from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
+from harrow_dash.ingest.headings import (
+    DERIVED_HEADINGS,
+    Month,
+    normalise,
+    quarter_heading_error,
+)
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
-from harrow_dash.ingest.problems import Problem
+from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
 from harrow_dash.ingest.readers import Sheet, describe_column
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.rag import parse_rag
@@ -34,11 +41,13 @@ INDICATOR_META = (
     "frequency",
     "counts_people",
     "source",
+    "quarter_rule",
+    "allow_negative",
     "benchmark_measure",
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
 VALUE_NUMBERS = ("actual", "target", "target_upper", "benchmark")
-ACTION_META = ("title", "priority", "directorate", "lead", "parent_ref")
+ACTION_META = ("title", "priority", "directorate", "portfolio_holder", "lead", "parent_ref")
 
 
 @dataclass
@@ -50,10 +59,20 @@ class Parsed:
     actions: list[pd.DataFrame] = field(default_factory=list)
     statuses: list[pd.DataFrame] = field(default_factory=list)
     highlights: list[pd.DataFrame] = field(default_factory=list)
+    # Month columns of scorecards (``month`` key, its ``period``, and the value fields): monthly
+    # indicators keep them as monthly values; validation decides once frequencies are known.
+    months: list[pd.DataFrame] = field(default_factory=list)
     comparators: list[pd.DataFrame] = field(default_factory=list)
     groups: list[pd.DataFrame] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    more_problems: int = 0  # problems found beyond MAX_PROBLEMS, counted but not listed
+
+    def report(self, problem: Problem, count: int = 1) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+            count -= 1
+        self.more_problems += count
 
 
 def _blank_to_none(s: pd.Series) -> pd.Series:
@@ -101,10 +120,17 @@ class _SheetParser:
 
     def problem(self, rows: pd.Series | list[int], column: int | None, message: str) -> None:
         col = describe_column(self.sheet, column) if column is not None else None
-        for r in rows:
+        rows = list(rows)
+        room = max(0, MAX_PROBLEMS - len(self.out.problems))
+        for r in rows[:room]:
             self.out.problems.append(
                 Problem(self.sheet.file, self.sheet.sheet, int(r), col, message)
             )
+        self.out.more_problems += max(0, len(rows) - room)
+
+    @property
+    def full(self) -> bool:
+        return len(self.out.problems) >= MAX_PROBLEMS
 
     def text(self, name: str) -> pd.Series | None:
         idx = self.col_of.get(name)
@@ -140,11 +166,20 @@ class _SheetParser:
     ) -> tuple[pd.Series, pd.Series, pd.Series]:
         parsed = parse_numbers(raw)
         if parsed.bad.any():
+            left = parsed.bad.copy()
             for text in raw[parsed.bad].unique():
+                if self.full:  # count the rest without naming them one text at a time
+                    self.out.more_problems += int(left.sum())
+                    break
                 mask = parsed.bad & (raw == text)
-                self.problem(
-                    rows[mask], column, f"'{str(text).strip()}' is not a number ({label})."
+                left &= ~mask
+                shown = str(text).strip()
+                message = (
+                    f"'{shown}' is not a finite number ({label})."
+                    if parsed.infinite is not None and parsed.infinite[mask].any()
+                    else f"'{shown}' is not a number ({label})."
                 )
+                self.problem(rows[mask], column, message)
         return parsed.values, parsed.percent_sign, parsed.not_due
 
     def rags(self, raw: pd.Series, column: int | None, rows: pd.Series) -> pd.Series:
@@ -179,6 +214,17 @@ class _SheetParser:
         ref = self.required_text("ref", "indicator reference")
         self.out.indicators.append(self.meta_frame(INDICATOR_META, ref))
         period = self.periods(self.required_text("period", "quarter"), self.col_of["period"])
+        future = period > Period.in_progress().key
+        if future.any():
+            now = Period.in_progress()
+            for key in sorted(period[future].unique()):
+                self.problem(
+                    d.loc[period == key, "_row"],
+                    self.col_of["period"],
+                    f"{Period.from_key(int(key)).label} has not started yet (the quarter in "
+                    f"progress is {now.label}).",
+                )
+            period = period.where(~future, 0)
         frame = _where(self.sheet, d)
         frame["ref"] = _column(ref)
         frame["period"] = period.to_numpy()
@@ -239,12 +285,32 @@ class _SheetParser:
 
     def scorecard(self) -> None:
         d = self.data
+        header = self.sheet.header
         ref = self.required_text("ref", "indicator reference")
         self.out.indicators.append(self.meta_frame(INDICATOR_META, ref))
-        quarters = self.sheet.header.quarter_columns
-        periods = sorted({p for p, _ in quarters.values()})
+        quarters = header.quarter_columns
+        months = header.month_columns
+        year_target = {fy.fy_start: idx for idx, (fy, _) in header.year_columns.items()}
+        # The quarters the file gives something for; a year's target alone names its four quarters.
+        periods = sorted(
+            {p for p, _ in quarters.values()}
+            | {m.quarter for m, _ in months.values() if m.is_quarter_end}
+        ) or sorted({Period(fy, q) for fy in year_target for q in (1, 2, 3, 4)})
+        if not periods:
+            periods = sorted({m.quarter for m, _ in months.values()})
+        if not periods:  # only unreadable period headings, each already a problem
+            return
         latest = periods[-1]
         by_key = {(p, f): idx for idx, (p, f) in quarters.items()}
+        # A quarter-end month (Jun-23, 30/06/2023) stands for its quarter unless the file has a
+        # column for the quarter itself; for a monthly indicator validation may replace the actual
+        # by the quarter rule's (the sum of the three months).
+        from_month: set[Period] = set()
+        for idx, (m, f) in sorted(months.items()):
+            if m.is_quarter_end and (m.quarter, f) not in by_key:
+                by_key[(m.quarter, f)] = idx
+                if f == "actual":
+                    from_month.add(m.quarter)
         for p in periods:
             columns: dict[str, int | None] = {
                 "actual": by_key.get((p, "actual")),
@@ -257,8 +323,11 @@ class _SheetParser:
                 if p.fy_start == latest.fy_start
                 else None,
             }
-            # A target heading without a quarter is the target for the latest year in the file;
-            # a RAG or commentary without a quarter belongs to the latest quarter.
+            # A quarter without its own target takes its year's target ("Target 2023/24"); a
+            # target heading without a year is the target for the latest year in the file; a RAG
+            # or commentary without a quarter belongs to the latest quarter.
+            if columns["target"] is None:
+                columns["target"] = year_target.get(p.fy_start)
             if columns["target"] is None and p.fy_start == latest.fy_start:
                 columns["target"] = self.col_of.get("target")
             if p == latest:
@@ -274,7 +343,65 @@ class _SheetParser:
             frame["ref"] = _column(ref)
             frame["period"] = p.key
             self._value_fields(frame, columns)
+            frame["_actual_from_month"] = p in from_month
             self.out.values.append(frame[frame["ref"] != ""])
+        by_month: dict[Month, dict[str, int | None]] = {}
+        for idx, (m, f) in months.items():
+            by_month.setdefault(m, {})[f] = idx
+        for m, cols in sorted(by_month.items()):
+            frame = _where(self.sheet, d)
+            frame["ref"] = _column(ref)
+            frame["month"] = m.key
+            frame["period"] = m.quarter.key
+            self._value_fields(
+                frame, {f: cols.get(f) for f in ("actual", "target", "rag", "commentary")}
+            )
+            first_col = cols.get("actual")
+            frame["_col_month"] = describe_column(
+                self.sheet,
+                first_col
+                if first_col is not None
+                else min(i for i in cols.values() if i is not None),
+            )
+            self.out.months.append(frame[frame["ref"] != ""])
+
+    def check_header(self) -> None:
+        """Problems with the header itself: columns that give the same thing twice, two header rows
+        that disagree, periods after the one in progress today."""
+        header = self.sheet.header
+        row = header.row_index + 1
+        for idx, first, what in header.duplicates:
+            self.problem(
+                [row],
+                idx,
+                f"this column and column {describe_column(self.sheet, first)} both give the "
+                f"{what}; keep one.",
+            )
+        for idx, message in header.problems:
+            band_row = header.band_row_index + 1 if header.band_row_index is not None else row
+            self.problem([band_row], idx, message)
+        now = Period.in_progress()
+        this_month = Month(dt.date.today().year, dt.date.today().month)
+        for idx, (p, _) in header.quarter_columns.items():
+            if p > now:
+                self.problem(
+                    [row],
+                    idx,
+                    f"{p.label} has not started yet (the quarter in progress is {now.label}).",
+                )
+        for idx, (m, _) in header.month_columns.items():
+            if m > this_month:
+                self.problem(
+                    [row], idx, f"{m.label} has not started yet (this month is {this_month.label})."
+                )
+        for idx, (fy, _) in header.year_columns.items():
+            if fy.fy_start > now.fy_start + 1:
+                self.problem(
+                    [row],
+                    idx,
+                    f"the year {fy.label} is more than a year ahead of the one in progress "
+                    f"({Period(now.fy_start, 1).fy_label}).",
+                )
 
     def actions(self) -> None:
         d = self.data
@@ -345,12 +472,6 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
     for sheet in sheets:
         parser = _SheetParser(sheet, out)
         for idx, heading in sheet.header.unknown.items():
-            from harrow_dash.ingest.headings import (
-                DERIVED_HEADINGS,
-                normalise,
-                quarter_heading_error,
-            )
-
             reason = quarter_heading_error(heading)
             if normalise(heading) in DERIVED_HEADINGS:
                 continue  # worked out by the dashboard (in its own exports): not data to load
@@ -366,6 +487,18 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
                         "this column is not one the importer reads; ignored.",
                     )
                 )
+        parser.check_header()
+        if sheet.data.empty:
+            out.warnings.append(
+                Problem(
+                    sheet.file,
+                    sheet.sheet,
+                    None,
+                    None,
+                    f"no data rows below the header in row {sheet.header.row_index + 1}; skipped.",
+                )
+            )
+            continue
         getattr(parser, sheet.header.layout)()
     return out
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# At most this many problems are listed; the rest are counted ("and 12,345 more problems").
+MAX_PROBLEMS = 500
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as ``\\x1b``-style escapes, so that a message
+    quoting a cell never sends raw escape sequences to a terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,14 +36,22 @@ class Problem:
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        return f"{self.where()}: {self.message}"
+        return printable(f"{self.where()}: {self.message}")
 
 
 class LoadRefused(Exception):
     """The input was refused; nothing was written. Carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
+        # The "and N more problems not listed" line stays last.
         self.problems = sorted(
-            problems, key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "")
+            problems,
+            key=lambda p: (
+                p.row is None and p.message.startswith("and ") and "more problems" in p.message,
+                p.file,
+                p.sheet or "",
+                p.row or 0,
+                p.column or "",
+            ),
         )
         super().__init__(f"{len(problems)} problem(s) found; nothing was loaded.")

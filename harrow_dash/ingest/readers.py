@@ -5,6 +5,12 @@ becomes ``85%``), so that one set of rules reads both formats. Row numbers are t
 program shows. Workbooks are checked before they are parsed in full: a size cap, a cap on how far their
 compressed parts expand, and a cap on the sheet dimensions; openpyxl parses their XML through
 defusedxml.
+
+Every reader is bounded while it reads, before any data frame is built: at most ``MAX_COLUMNS``
+columns, ``MAX_ROWS`` rows and ``MAX_CSV_CELLS`` / ``MAX_XLSX_CELLS`` cells. A file beyond them is
+refused with the limit named. Cells are checked as they are read: control characters (NUL, escape
+sequences) and Excel error values (``#DIV/0!``, ``#N/A``...) are refused naming the cell, and so is a
+workbook formula saved without its calculated value (written by a tool that does not calculate).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,14 +27,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harrow_dash.ingest.headings import GUIDANCE_SHEETS, HeaderMatch, match_header, normalise
+from harrow_dash.ingest.headings import (
+    GUIDANCE_SHEETS,
+    HeaderMatch,
+    combine_header_rows,
+    is_two_row_header,
+    match_header,
+    normalise,
+)
 from harrow_dash.ingest.problems import Problem
 
 MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 MAX_XLSX_CELLS = 5_000_000
-MAX_XLSX_COLUMNS = 500
+MAX_COLUMNS = 500
+MAX_XLSX_COLUMNS = MAX_COLUMNS
+MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_CSV_CELLS = 24_000_000
 HEADER_SEARCH_ROWS = 30
+
+# Control characters other than tab, line feed and carriage return (C0, DEL and C1).
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+EXCEL_ERRORS = {
+    "#div/0!": "division by zero",
+    "#n/a": "a value not available, often a failed lookup",
+    "#ref!": "a reference to a cell that no longer exists",
+    "#value!": "a formula given the wrong kind of value",
+    "#name?": "a formula naming something Excel does not know",
+    "#num!": "an impossible number",
+    "#null!": "an empty intersection of ranges",
+    "#spill!": "a result that cannot spill into its cells",
+    "#calc!": "a calculation Excel cannot do",
+    "#getting_data": "a value still being fetched",
+}
 
 
 @dataclass
@@ -56,20 +88,43 @@ def describe_column(sheet: Sheet, index: int) -> str:
     return f'{column_letter(index)} ("{heading}")'
 
 
+def _header_at(grid: pd.DataFrame, i: int) -> tuple[int, HeaderMatch] | None:
+    """The header starting at row ``i``: two rows when row ``i`` holds financial years over the
+    quarter columns of row ``i + 1``, else row ``i`` alone. Returns (the header's lower row, match)."""
+    cells = list(grid.iloc[i])
+    if i + 1 < len(grid):
+        lower = list(grid.iloc[i + 1])
+        if is_two_row_header(cells, lower):
+            combined, problems = combine_header_rows(cells, lower)
+            match = match_header(combined)
+            if match:
+                match.problems = problems
+                match.band_row_index = i
+                return i + 1, match
+    match = match_header(cells)
+    return (i, match) if match else None
+
+
 def _find_header(
-    grid: pd.DataFrame, file: str, sheet: str | None
+    grid: pd.DataFrame, file: str, sheet: str | None, scan_cells: bool = True
 ) -> tuple[Sheet | None, list[Problem]]:
-    for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
-        cells = list(grid.iloc[i])
-        match = match_header(cells)
-        if match:
+    for start in range(min(HEADER_SEARCH_ROWS, len(grid))):
+        found = _header_at(grid, start)
+        if found:
+            i, match = found
             match.row_index = i
+            top = match.band_row_index if match.band_row_index is not None else i
+            if match.band_row_index is not None:
+                upper = list(grid.iloc[match.band_row_index])
+                headings = combine_header_rows(upper, list(grid.iloc[i]))[0]
+            else:
+                headings = [str(c).strip() for c in grid.iloc[i]]
+            problems = _cell_problems(grid, top, file, sheet, headings) if scan_cells else []
             data = grid.iloc[i + 1 :].copy()
             data["_row"] = data.index + 1
             blank = _blank_rows(data)
             data = data[~blank].reset_index(drop=True)
-            headings = [str(c).strip() for c in cells]
-            return Sheet(file, sheet, match, headings, data), []
+            return Sheet(file, sheet, match, headings, data), problems
     if sheet is not None and normalise(sheet).startswith(GUIDANCE_SHEETS):
         return None, []
     where = "this sheet" if sheet else "this file"
@@ -84,6 +139,75 @@ def _find_header(
             "column (tidy), a title and a status column (flagship actions) or a priority, kind and text "
             "column (highlights). See the template: harrow-dash template -o template.xlsx",
         )
+    ]
+
+
+def _cell_problems(
+    grid: pd.DataFrame, top: int, file: str, sheet: str | None, headings: list[str]
+) -> list[Problem]:
+    """Control characters and Excel error values in the header and data rows, each named by its
+    cell; such cells are blanked in ``grid`` so that no second message is given about them."""
+    problems: list[Problem] = []
+    body = grid.iloc[top:]
+
+    def where(col: int) -> str:
+        heading = headings[col] if col < len(headings) else ""
+        return f'{column_letter(col)} ("{heading}")' if heading else column_letter(col)
+
+    for col in grid.columns:
+        values = body[col]
+        controls = values.str.contains(CONTROL_CHARS.pattern, regex=True)
+        errors = values.str.strip().str.lower().isin(list(EXCEL_ERRORS))
+        for r in np.flatnonzero(controls.to_numpy()):
+            text = values.iloc[r]
+            char = CONTROL_CHARS.search(text)
+            assert char is not None
+            problems.append(
+                Problem(
+                    file,
+                    sheet,
+                    int(top + r + 1),
+                    where(int(col)),
+                    f"the cell holds a control character (U+{ord(char.group()):04X}), which is never "
+                    "part of a scorecard; remove it.",
+                )
+            )
+        for r in np.flatnonzero(errors.to_numpy()):
+            text = values.iloc[r].strip()
+            problems.append(
+                Problem(
+                    file,
+                    sheet,
+                    int(top + r + 1),
+                    where(int(col)),
+                    f"the cell holds the Excel error {text.upper()} ({EXCEL_ERRORS[text.lower()]}); "
+                    "correct the formula or clear the cell.",
+                )
+            )
+        if controls.any():
+            idx = body.index[controls.to_numpy()]
+            grid.loc[idx, col] = grid.loc[idx, col].str.replace(
+                CONTROL_CHARS.pattern, "", regex=True
+            )
+        if errors.any():
+            grid.loc[body.index[errors.to_numpy()], col] = ""
+    return problems
+
+
+def no_data_problems(sheets: list[Sheet]) -> list[Problem]:
+    """A file whose every table has a header but no data rows is refused (a workbook may leave some
+    of its sheets empty, as the template does, when another sheet holds data)."""
+    if not sheets or any(len(s.data) for s in sheets):
+        return []
+    return [
+        Problem(
+            s.file,
+            s.sheet,
+            None,
+            None,
+            f"no data rows below the header in row {s.header.row_index + 1}.",
+        )
+        for s in sheets
     ]
 
 
@@ -112,35 +236,112 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _csv_width(text: str) -> int:
-    """The most fields in any of the first rows (where a header may be), 0 if none can be read."""
+def _csv_width(text: str) -> tuple[int, int]:
+    """The most fields in any of the first rows (where a header may be) and the row that has them;
+    (0, 0) if none can be read."""
     try:
-        rows = zip(range(HEADER_SEARCH_ROWS + 1), csv.reader(_lines(text)), strict=False)
-        return max((len(row) for _, row in rows), default=0)
+        reader = csv.reader(_lines(text))
+        rows = zip(range(HEADER_SEARCH_ROWS + 2), reader, strict=False)
+        widths = [(len(row), i + 1) for i, row in rows]
     except csv.Error:
-        return 0
+        return 0, 0
+    return max(widths, default=(0, 0), key=lambda w: w[0])
+
+
+def _refuse(file: str, message: str) -> tuple[list[Sheet], list[Problem]]:
+    return [], [Problem(file, None, None, None, message)]
+
+
+def _is_utf16(content: bytes) -> bool:
+    """A UTF-16 byte-order mark, or text whose every other byte is NUL (UTF-16 without a mark)."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = content[:4096]
+    return len(head) >= 8 and (
+        head[1::2].count(0) > 0.4 * len(head) / 2 or head[0::2].count(0) > 0.4 * len(head) / 2
+    )
+
+
+def _record_start_line(text: str, record: int) -> int:
+    """The 1-based line of the file on which record ``record`` (0-based) starts."""
+    reader = csv.reader(_lines(text))
+    previous = 0
+    for index, _ in enumerate(reader):
+        if index == record:
+            break
+        previous = reader.line_num
+    return previous + 1
+
+
+def _csv_error(text: str, exc: Exception) -> str:
+    reason = str(exc).strip().split("\n")[0]
+    m = re.search(r"EOF inside string starting at row (\d+)", reason)
+    if m:
+        record = int(m.group(1))
+        line = _record_start_line(text, record)
+        where = f"row {record + 1}" + (f" (line {line} of the file)" if line != record + 1 else "")
+        return (
+            f"the CSV cannot be read: a quote opens in {where} and is never closed; "
+            "close the quote or remove it."
+        )
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", reason)
+    if m:
+        expected, row, saw = (int(g) for g in m.groups())
+        if saw > MAX_COLUMNS:
+            return (
+                f"the CSV cannot be read: row {row} has {saw:,} fields; the limit is "
+                f"{MAX_COLUMNS:,} columns."
+            )
+        return (
+            f"the CSV cannot be read: row {row} has {saw:,} fields but the rows above have at most "
+            f"{expected:,}; check for a stray comma or an unclosed quote."
+        )
+    reason = reason.replace("Error tokenizing data. C error: ", "")
+    return f"the CSV cannot be read: {reason}"
 
 
 def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
     source: io.BytesIO | io.StringIO
+    if _is_utf16(content):
+        return _refuse(
+            file,
+            "the file is UTF-16 text (as Excel's 'Unicode Text' saves it), not UTF-8; save it as "
+            "'CSV UTF-8 (Comma delimited)' and load that.",
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = content.decode("cp1252")
         except UnicodeDecodeError:
-            return [], [
-                Problem(file, None, None, None, "the file is not text (expected UTF-8 CSV).")
-            ]
+            return _refuse(file, "the file is not text (expected UTF-8 CSV).")
         source = io.StringIO(text)
     else:
         # Valid UTF-8: pandas reads the bytes itself, several times faster for a large file than
         # reading the decoded text back out of a StringIO.
         source = io.BytesIO(content)
+    # Bounds, checked before anything is parsed in full: lines (an upper bound on rows), and the
+    # widest of the rows a header may be in (a wider row further down stops the parser).
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines > MAX_ROWS + 1:
+        return _refuse(
+            file, f"the file has {lines:,} lines; the limit is {MAX_ROWS:,} rows of data."
+        )
+    width, wide_row = _csv_width(text)
+    if width > MAX_COLUMNS:
+        return _refuse(
+            file,
+            f"row {wide_row} has {width:,} fields; the limit is {MAX_COLUMNS:,} columns.",
+        )
+    if lines * max(width, 1) > MAX_CSV_CELLS:
+        return _refuse(
+            file,
+            f"the file has {lines:,} rows of {width:,} columns; the limit is "
+            f"{MAX_CSV_CELLS:,} cells.",
+        )
     try:
         # Title rows above the header are often shorter than it; pandas sizes the grid from the
-        # first line unless told the width, so measure the widest of the rows a header may be in.
-        width = _csv_width(text)
+        # first line unless told the width, so give it the widest of the rows a header may be in.
         grid = pd.read_csv(
             source,
             header=None,
@@ -152,11 +353,14 @@ def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
             encoding="utf-8-sig" if isinstance(source, io.BytesIO) else None,
         ).fillna("")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        reason = str(exc).split("\n")[0]
-        return [], [Problem(file, None, None, None, f"the CSV cannot be read: {reason}")]
+        return _refuse(file, _csv_error(text, exc))
     grid.columns = range(grid.shape[1])
-    sheet, problems = _find_header(grid, file, None)
-    return ([sheet] if sheet else []), problems
+    # Only a file holding a control character or a '#' can hold a cell to refuse: look for the
+    # cells themselves only then (a large clean file is not scanned cell by cell).
+    suspicious = "#" in text or CONTROL_CHARS.search(text) is not None
+    sheet, problems = _find_header(grid, file, None, scan_cells=suspicious)
+    sheets = [sheet] if sheet else []
+    return sheets, problems + no_data_problems(sheets)
 
 
 def _cell_text(value: object, number_format: str) -> str:
@@ -169,7 +373,12 @@ def _cell_text(value: object, number_format: str) -> str:
             return f"{value * 100:.10g}%"
         return f"{value:.15g}"
     if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%Y-%m-%d")
+        # A date cell shown without its day (formatted mmm-yy, as Excel stores a typed "Jun-23")
+        # names a month; with its day, the day.
+        fmt = (number_format or "").lower()
+        if "d" not in re.sub(r"\[[^\]]*\]|\"[^\"]*\"", "", fmt) and fmt not in ("", "general"):
+            return value.strftime("%b %Y")
+        return value.strftime("%d/%m/%Y")
     return str(value)
 
 
@@ -244,6 +453,52 @@ def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     return any(marker in head for marker in _DTD_MARKERS)
 
 
+_CELL_XML = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]+)</(?:\w+:)?v>")
+_TEXT_RESULT = re.compile(rb'\bt="str"')
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _uncalculated_formulas(zf: zipfile.ZipFile, path: str) -> list[tuple[int, int]]:
+    """(row, column) of formula cells saved without a calculated value, 0-based.
+    Read in pieces: a sheet part can be large, and most have no formula at all."""
+    found: list[tuple[int, int]] = []
+    with zf.open(path) as fh:
+        carry = b""
+        while chunk := fh.read(1 << 20):
+            buf = carry + chunk
+            last = 0
+            if _FORMULA.search(buf):
+                for m in _CELL_XML.finditer(buf):
+                    last = m.end()
+                    body = m.group(2) or b""
+                    # No cached value, or an empty one in a cell that is not a text result (an
+                    # empty text is a real result; an empty number is a formula never calculated).
+                    if (
+                        _FORMULA.search(body)
+                        and not _VALUE.search(body)
+                        and not _TEXT_RESULT.search(m.group(1))
+                    ):
+                        ref = _CELL_REF.search(m.group(1))
+                        if ref:
+                            col = _column_index(ref.group(1).decode())
+                            found.append((int(ref.group(2)) - 1, col))
+            else:
+                last = max(0, len(buf) - 64 * 1024)  # keep a tail that may start a cell
+            carry = buf[last:]
+            if len(found) > 10_000:
+                break
+    return found
+
+
 def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
     import openpyxl  # imported here: only needed for workbooks
 
@@ -271,15 +526,15 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
                 )
                 continue
             try:
-                grid_rows = [
-                    [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
-                    for row in ws.iter_rows()
-                ]
+                grid_rows, limit = _read_rows(ws)
             except Exception as exc:  # read-only sheets are parsed lazily: damage shows up here
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 problems.append(
                     Problem(file, ws.title, None, None, f"the sheet cannot be read: {reason}")
                 )
+                continue
+            if limit:
+                problems.append(Problem(file, ws.title, None, None, limit))
                 continue
             if not grid_rows:
                 continue
@@ -288,10 +543,64 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
             sheet, found = _find_header(grid, file, ws.title)
             problems.extend(found)
             if sheet:
+                path = getattr(ws, "_worksheet_path", None)
+                if path:
+                    problems.extend(_formula_problems(wb, path, sheet, len(grid)))
                 sheets.append(sheet)
     finally:
         wb.close()
-    return sheets, problems
+    return sheets, problems + no_data_problems(sheets)
+
+
+def _read_rows(ws: object) -> tuple[list[list[str]], str | None]:
+    """The sheet's cells as text, row by row, stopping as soon as a limit is passed (a sheet without
+    a ``<dimension>`` element does not say its size before it is read). Trailing blank cells and
+    rows are dropped. Returns the rows, or a message naming the limit passed."""
+    rows: list[list[str]] = []
+    cells = 0
+    last_filled = 0
+    for n, row in enumerate(ws.iter_rows(), start=1):  # type: ignore[attr-defined]
+        cells += len(row)
+        if cells > MAX_XLSX_CELLS or n > MAX_ROWS:
+            return [], (
+                f"the sheet has more than {min(n, MAX_ROWS):,} rows or {MAX_XLSX_CELLS:,} cells, "
+                "beyond the safe limit; it was not read."
+            )
+        texts = [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
+        while texts and texts[-1] == "":
+            texts.pop()
+        if len(texts) > MAX_COLUMNS:
+            return [], (
+                f"row {n} has {len(texts):,} columns; the limit is {MAX_COLUMNS:,}; the sheet was not read."
+            )
+        rows.append(texts)
+        if texts:
+            last_filled = n
+    return rows[:last_filled], None
+
+
+def _formula_problems(wb: object, path: str, sheet: Sheet, n_rows: int) -> list[Problem]:
+    archive = getattr(wb, "_archive", None)
+    if archive is None:
+        return []
+    out = []
+    for row, col in _uncalculated_formulas(archive, path):
+        if row >= n_rows:
+            continue
+        heading = sheet.headings[col] if col < len(sheet.headings) else ""
+        where = f'{column_letter(col)} ("{heading}")' if heading else column_letter(col)
+        out.append(
+            Problem(
+                sheet.file,
+                sheet.sheet,
+                row + 1,
+                where,
+                "the cell holds a formula saved without its calculated value (the workbook was "
+                "written by a tool that does not calculate); open it in Excel, save it, and load it "
+                "again.",
+            )
+        )
+    return out
 
 
 def read_file(

@@ -151,6 +151,7 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
             "Title",
             "Priority",
             "Directorate",
+            "Portfolio holder",
             "Lead",
             "Parent ref",
             "Period",
@@ -160,8 +161,8 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
         ],
     )
     _list_validation(act, ranges["Priority"], "C2:C2000")
-    _list_validation(act, ranges["Yes/no"], "J2:J2000")
-    _list_validation(act, ranges["Status"], "H2:H2000")
+    _list_validation(act, ranges["Yes/no"], "K2:K2000")
+    _list_validation(act, ranges["Status"], "I2:I2000")
 
     hl = wb.create_sheet("Highlights", 4)
     _header(hl, 1, ["Period", "Priority", "Kind", "Text", "Indicator ref", "Action ref"])

@@ -3,7 +3,14 @@
 Reports every problem at once, each with file, sheet, row, column and a plain-English reason: unknown
 priorities (with a suggestion), unknown units, polarities and statuses, new indicators missing their
 definition, percentages above 100, a file that mixes 0.85 and 85 for one percentage indicator,
-duplicate values for the same indicator and quarter, links to indicators or actions that do not exist.
+duplicate values for the same indicator and quarter, links to indicators or actions that do not exist,
+negative values for indicators whose unit cannot be negative (unless the indicator allows them).
+
+Monthly figures: month columns of a monthly indicator load as monthly values, and its quarter's
+position comes from them by the indicator's quarter rule: ``last`` (the value at the quarter's last
+month, for snapshots and cumulative measures) or ``sum`` (the three months added up, for flows such as
+numbers of incidents). A quarter is only worked out once the months it needs are all there. For any
+other indicator a quarter-end month (June, September, December, March) means that quarter.
 """
 
 from __future__ import annotations
@@ -18,10 +25,10 @@ import pandas as pd
 from harrow_dash.action_status import parse_action_status
 from harrow_dash.ingest.comparators import validate_comparators
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
-from harrow_dash.ingest.problems import Problem
+from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
 from harrow_dash.periods import Period
 from harrow_dash.rag import parse_polarity
-from harrow_dash.units import Unit, parse_unit
+from harrow_dash.units import NON_NEGATIVE_UNITS, Unit, parse_unit
 from harrow_dash.value_states import Frequency, parse_frequency
 
 VALUE_COLUMNS = [
@@ -50,9 +57,18 @@ INDICATOR_COLUMNS = [
     "frequency",
     "counts_people",
     "source",
+    "quarter_rule",
+    "allow_negative",
     "benchmark_measure",
 ]
-ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref"]
+MONTH_COLUMNS = ["ref", "month", "actual", "target"]
+QUARTER_RULES = {
+    "last": {"last", "last month", "quarter end", "value at quarter end", "month end", "snapshot",
+             "cumulative", "latest", "last month of the quarter"},
+    "sum": {"sum", "sum of months", "sum of three months", "sum of the three months", "total",
+            "flow", "add months", "sum of 3 months"},
+}  # fmt: skip
+ACTION_COLUMNS = ["ref", "title", "priority_id", "directorate", "lead", "parent_ref", "portfolio"]
 STATUS_COLUMNS = ["ref", "period", "status", "commentary", "commentary_internal"]
 HIGHLIGHT_COLUMNS = ["period", "priority_id", "kind", "text", "indicator_ref", "action_ref"]
 NEW_INDICATOR_NEEDS = ("name", "priority", "unit", "polarity")
@@ -63,7 +79,9 @@ class Context:
     """What the database already holds that validation needs."""
 
     priorities: pd.DataFrame  # id, name, short_name
-    indicators: pd.DataFrame  # ref, unit (existing indicators)
+    indicators: (
+        pd.DataFrame
+    )  # ref, unit (existing indicators); also frequency, quarter_rule, allow_negative
     action_refs: set[str]
 
 
@@ -78,6 +96,8 @@ class Incoming:
     highlights: pd.DataFrame
     directorates: list[str] = field(default_factory=list)
     portfolios: list[str] = field(default_factory=list)
+    months: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MONTH_COLUMNS))
+    more_problems: int = 0  # problems found beyond the listed ones
     # areas, comparator_measures, comparator_values, comparison_groups
     comparators: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -159,6 +179,17 @@ def _bool(text: object) -> bool | None:
     return None
 
 
+def parse_quarter_rule(text: object) -> str:
+    word = _norm(text)
+    for rule, words in QUARTER_RULES.items():
+        if word in words:
+            return rule
+    raise ValueError(
+        f"'{text}' is not a quarter rule; use 'last month' (the value at the quarter's last month) "
+        "or 'sum' (the three months added up)."
+    )
+
+
 def _tolerance(text: object) -> float | None:
     t = str(text).strip().rstrip("%").strip()
     value = float(t)
@@ -198,11 +229,19 @@ class Validator:
         self.parsed = parsed
         self.ctx = context
         self.problems: list[Problem] = list(parsed.problems)
+        self.more_problems = parsed.more_problems
         self.priorities = PriorityMatcher(context.priorities)
+        self.monthly = pd.DataFrame(columns=MONTH_COLUMNS)
 
     def add(self, frame: pd.DataFrame, mask: pd.Series, column: str | None, message: str) -> None:
         if mask.any():
-            self.problems.extend(_problems_at(frame, mask, column, message))
+            room = max(0, MAX_PROBLEMS - len(self.problems))
+            n = int(mask.sum())
+            if n > room:
+                mask = mask & (mask.cumsum() <= room)
+                self.more_problems += n - room
+            if room:
+                self.problems.extend(_problems_at(frame, mask, column, message))
 
     # -- definitions (one row per ref) ---------------------------------------------------------------
     def _collapse(self, frame: pd.DataFrame, fields: tuple[str, ...], what: str) -> pd.DataFrame:
@@ -320,6 +359,8 @@ class Validator:
             return b
 
         ind["counts_people"] = self._map_unique(ind, "counts_people", counts)
+        ind["allow_negative"] = self._map_unique(ind, "allow_negative", counts)
+        ind["quarter_rule"] = self._map_unique(ind, "quarter_rule", parse_quarter_rule)
         ind["_has_counts_people"] = ind["_has_counts_people"] | new
         ind["counts_people"] = ind["counts_people"].where(
             ind["counts_people"].notna() | ~new, False
@@ -355,17 +396,16 @@ class Validator:
             return pd.DataFrame(columns=VALUE_COLUMNS)
         self._internal_flags(val)
         # Units: from the file where it gives one, else from the database.
-        unit_of = pd.concat(
-            [
-                self.ctx.indicators.set_index("ref")["unit"],
-                indicators.set_index("ref")["unit"].dropna(),
-            ]
-        )
-        unit_of = unit_of[~unit_of.index.duplicated(keep="last")]
+        unit_of = self._setting(indicators, "unit")
+        allows_negative = self._setting(indicators, "allow_negative")
+        val = self._quarters_from_months(val, indicators)
         # Each reference repeats once per quarter: look each one up once.
         refs = _Distinct(val["ref"])
         unit = refs.apply(lambda r: r.map(unit_of))
         is_pct = unit == Unit.PERCENT.value
+        no_negatives = unit.isin([u.value for u in NON_NEGATIVE_UNITS]) & ~refs.apply(
+            lambda r: r.map(allows_negative).eq(True)
+        )
         for name in ("actual", "target", "target_upper", "benchmark"):
             if f"_pct_{name}" not in val:
                 continue
@@ -393,11 +433,16 @@ class Validator:
                 f"_col_{name}",
                 f"{name.replace('_', ' ')} is above 100% for a percentage indicator.",
             )
+
+        for name in ("actual", "target", "target_upper", "benchmark"):
+            x = val[name]
             self.add(
                 val,
-                is_pct & (x < 0),
+                no_negatives & (x < 0),
                 f"_col_{name}",
-                f"{name.replace('_', ' ')} is a negative percentage.",
+                f"{name.replace('_', ' ')} is negative, but this indicator's unit ("
+                "a count, percentage, rate or duration) cannot be; if it can (a net change), "
+                "mark the indicator 'allow negative: yes'.",
             )
         # Duplicates: the same indicator and quarter given twice.
         dup = refs.pairs_duplicated(val["period"])
@@ -430,6 +475,96 @@ class Validator:
         )
         return val
 
+    def _setting(self, indicators: pd.DataFrame, name: str) -> pd.Series:
+        """An indicator setting by reference: from the file where it gives one, else the database."""
+        stored = self.ctx.indicators
+        parts = []
+        if name in stored:
+            parts.append(stored.set_index("ref")[name])
+        if name in indicators:
+            parts.append(indicators.set_index("ref")[name].dropna())
+        if not parts:
+            return pd.Series(dtype=object)
+        out = pd.concat(parts) if len(parts) > 1 else parts[0]
+        return out[~out.index.duplicated(keep="last")]
+
+    def months(self, indicators: pd.DataFrame) -> pd.DataFrame:
+        """Monthly values of monthly indicators (``ref``, ``month``, ``actual``, ``target``). Values in
+        other months than a quarter's last for an indicator that is not monthly are problems."""
+        mon = _concat(self.parsed.months)
+        if mon.empty:
+            return pd.DataFrame(columns=MONTH_COLUMNS)
+        frequency = mon["ref"].map(self._setting(indicators, "frequency"))
+        monthly = frequency == "monthly"
+        quarter_end = (mon["month"] % 100).isin([3, 6, 9, 12])
+        stray = ~monthly & ~quarter_end & (mon["actual"].notna() | mon["target"].notna())
+        self.add(
+            mon,
+            stray,
+            "_col_month",
+            "this indicator is not monthly, so only quarter-end months (June, September, December, "
+            "March) are read for it; give it the frequency 'monthly' to load its other months.",
+        )
+        mon = mon[monthly].copy()
+        if mon.empty:
+            return pd.DataFrame(columns=MONTH_COLUMNS)
+        unit = mon["ref"].map(self._setting(indicators, "unit"))
+        allows = mon["ref"].map(self._setting(indicators, "allow_negative")).eq(True)
+        for name in ("actual", "target"):
+            x = mon[name]
+            pct = mon.get(f"_pct_{name}", pd.Series(False, index=mon.index))
+            bare = (unit == Unit.PERCENT.value) & ~pct.fillna(False).astype(bool)
+            mon[name] = np.where(bare & (x.abs() <= 1) & (x != 0), x * 100, x)
+            no_negatives = unit.isin([u.value for u in NON_NEGATIVE_UNITS]) & ~allows.astype(bool)
+            self.add(
+                mon,
+                no_negatives & (mon[name] < 0),
+                f"_col_{name}",
+                f"{name} is negative, but this indicator's unit cannot be; if it can (a net "
+                "change), mark the indicator 'allow negative: yes'.",
+            )
+        rule = self._setting(indicators, "quarter_rule")
+        no_rule = ~mon["ref"].map(rule).isin(["last", "sum"])
+        first = no_rule & ~mon["ref"].duplicated()
+        self.add(
+            mon,
+            first,
+            "_col_month",
+            "this indicator is monthly, so the file or the database must say how its quarter comes "
+            "from its months: give a 'Quarter rule' column with 'last month' (snapshots, cumulative "
+            "measures) or 'sum' (flows such as numbers of incidents).",
+        )
+        dup = mon.duplicated(["ref", "month"], keep="first")
+        self.add(
+            mon, dup, "_col_month", "duplicate: this indicator already has a value for this month."
+        )
+        return mon[~dup]
+
+    def _quarters_from_months(self, val: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+        """For a monthly indicator whose quarter rule is ``sum``, the quarter's actual is the sum of
+        its three months (a quarter-end month column gave the ``last`` value already). A monthly
+        indicator with month values and no rule is a problem: the rule is never guessed."""
+        mon = self.monthly
+        if mon.empty:
+            return val
+        rule = self._setting(indicators, "quarter_rule")
+        if "_actual_from_month" not in val:
+            return val
+        sums = mon[mon["ref"].map(rule) == "sum"]
+        if sums.empty:
+            return val
+        grouped = sums.groupby(["ref", "period"])["actual"].agg(["sum", "count"])
+        target = val["_actual_from_month"].fillna(False).astype(bool) & val["ref"].isin(
+            set(sums["ref"])
+        )
+        if target.any():
+            keys = pd.MultiIndex.from_arrays([val.loc[target, "ref"], val.loc[target, "period"]])
+            found = grouped.reindex(keys)
+            complete = (found["count"] == 3).to_numpy()
+            val.loc[target, "actual"] = np.where(complete, found["sum"].to_numpy(), np.nan)
+            val.loc[target, "_pct_actual"] = False
+        return val
+
     def actions(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         raw = _concat(self.parsed.actions)
         if raw.empty:
@@ -446,7 +581,13 @@ class Validator:
                     )
                 )
             act["priority_id"] = self._priority_ids(act)
-            act = act.rename(columns={"_has_priority": "_has_priority_id"})
+            act = act.rename(
+                columns={
+                    "_has_priority": "_has_priority_id",
+                    "portfolio_holder": "portfolio",
+                    "_has_portfolio_holder": "_has_portfolio",
+                }
+            )
             known = self.ctx.action_refs | set(act["ref"])
             self.add(
                 act,
@@ -515,6 +656,7 @@ class Validator:
 
     def run(self) -> tuple[Incoming, list[Problem]]:
         ind = self.indicators()
+        self.monthly = self.months(ind)
         val = self.values(ind)
         act, st = self.actions()
         hl = self.highlights(ind, act)
@@ -522,12 +664,18 @@ class Validator:
             *ind.get("directorate", pd.Series(dtype=object)).dropna(),
             *act.get("directorate", pd.Series(dtype=object)).dropna(),
         ]
-        portfolios = list(ind.get("portfolio", pd.Series(dtype=object)).dropna().unique())
-        incoming = Incoming(ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)))
+        portfolios = [
+            *ind.get("portfolio", pd.Series(dtype=object)).dropna(),
+            *act.get("portfolio", pd.Series(dtype=object)).dropna(),
+        ]
+        incoming = Incoming(
+            ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)), self.monthly
+        )
         incoming.comparators, problems = validate_comparators(
             self.parsed.comparators, self.parsed.groups
         )
         self.problems.extend(problems)
+        incoming.more_problems = self.more_problems
         return incoming, self.problems
 
 

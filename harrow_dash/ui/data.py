@@ -124,6 +124,12 @@ def histories(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def months(url: str, refs: tuple[str, ...], until: Period | None) -> pd.DataFrame:
+    """Monthly figures of monthly indicators, for the monthly points on trend charts."""
+    return store(url).indicator_months(list(refs), until)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def sparklines(
     url: str, refs: tuple[str, ...], until: Period | None, rules: RuleSettings
 ) -> dict[str, list[float]]:
@@ -133,6 +139,12 @@ def sparklines(
 @st.cache_data(ttl=TTL, show_spinner=False)
 def highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
     return store(url).highlights(filters, all_periods=all_periods)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unplaced_highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
+    """Highlights the directorate and portfolio filters cannot place (see harrow_dash.scope)."""
+    return store(url).unplaced_highlights(filters, all_periods=all_periods)
 
 
 def clear() -> None:

@@ -8,7 +8,7 @@ screen (the table passed in is the one displayed, so suppressed counts stay supp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -43,17 +43,21 @@ def download_bar(
     charts: Mapping[str, alt.Chart] | None = None,
     *,
     title: str | None = None,
+    notes: Sequence[str] = (),
 ) -> None:
     """Offer ``table`` (exactly as displayed) as CSV and Excel, and each of ``charts`` as PNG and SVG,
     in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
-    e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows."""
+    e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows;
+    ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there."""
     period = file_slug(ctx.period.label) if ctx.period else "all"
     base = f"harrow_{file_slug(name)}_{period}"
     what = title or _title_from(name)
     illustrative = data.is_illustrative(ctx.store_url)
     threshold = ctx.rules.suppression_threshold
     frame = table.copy()
-    context = export_context(what, ctx.filters, ctx.priority_names, illustrative, threshold)
+    context = export_context(
+        what, ctx.filters, ctx.priority_names, illustrative, threshold, notes=notes
+    )
 
     def make_csv() -> bytes:
         return csv_bytes(frame, threshold)
