@@ -241,7 +241,8 @@ def bench_pages(run: Run) -> list[Row]:
                 quarters = [q.strip() for q in labels if q.strip() != current][:PAGE_RUNS]
                 print(f"  quarter change on {name} ...", file=sys.stderr, flush=True)
                 times = [
-                    quarter_change_seconds(page, q, parse_period(q).long_label) for q in quarters
+                    quarter_change_seconds(page, q, parse_period(q.split(" (")[0]).long_label)
+                    for q in quarters
                 ]
                 rows.append(
                     Row(

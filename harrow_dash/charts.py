@@ -262,10 +262,15 @@ def trend_chart(
     lines, since the target and benchmark have no legend entry.
 
     ``months`` (``ref``, ``month``, ``actual``) adds a monthly indicator's monthly figures as small
-    hollow circles in the column of their quarter; the line and the rated points stay the quarterly
-    position, the one Cabinet saw."""
+    hollow circles in the column of their quarter (not for a quarter rule of ``sum``, whose months
+    are a third of its quarter's scale); the line and the rated points stay the quarterly position,
+    the one Cabinet saw."""
     df = trend_frame(history)
     monthly = monthly_frame(months, df) if months is not None else None
+    if monthly is not None and "quarter_rule" in monthly:
+        # A flow's quarter is the sum of its months: its monthly figures are on another scale
+        # than the quarterly line, so they are listed in the table, not drawn.
+        monthly = monthly[monthly["quarter_rule"] != "sum"]
     first = df.iloc[0] if len(df) else None
     polarity = Polarity(first["polarity"]) if first is not None else Polarity.HIGHER
     unit = first["unit"] if first is not None else ""

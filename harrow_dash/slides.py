@@ -528,6 +528,7 @@ _SLIDE_CSS_U = """
 .hd-slide .hd-note { padding: 2u 16u; background: #FFF2CC; border-left: 8u solid #B35C00;
   font-size: 28u !important; flex-shrink: 0; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
+.hd-slide .hd-caveats { background: #EEF3F8; border-left-color: #12436D; white-space: normal; }
 .hd-slide h1 { font-size: 52u !important; line-height: 1.1 !important; margin: 0 !important;
   padding: 0 !important; font-weight: 700 !important; color: #0B0C0C; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; flex-shrink: 0; }
@@ -648,11 +649,15 @@ def slide_html(
     period: Period,
     illustrative: bool,
     scope: Sequence[str] = (),
+    caveats: Sequence[str] = (),
     draft: bool = False,
 ) -> str:
     """One slide as HTML (styled by :data:`SLIDE_CSS`). ``scope`` is the filters in words, shown
-    in the top band when the deck is filtered; ``draft`` marks a slide drawn from figures that are
-    not yet published, in the top band and across the slide."""
+    in the top band when the deck is filtered; ``caveats`` (what a filter could not do:
+    :func:`harrow_dash.scope.short_caveats`) get a note of their own below it on the summary slide
+    (the one slide whose content leaves room for it: the others are filled to the budget by
+    :func:`paginate`, which counts only the one-line illustrative note); ``draft`` marks a
+    slide drawn from figures that are not yet published, in the top band and across the slide."""
     when = f"{period.long_label}, {period.as_at}"
     scope_text = (
         f'<span class="hd-scope">{_e("; ".join(scope))}</span>' if scope else "<span></span>"
@@ -668,6 +673,10 @@ def slide_html(
         if illustrative
         else ""
     )
+    if caveats and slide.kind == "overview":
+        note += (
+            f'<p class="hd-note hd-caveats"><strong>Note:</strong> {_e("; ".join(caveats))}.</p>'
+        )
     if slide.kind == "overview":
         cards = "".join(_bar_html(b) for b in slide.bars)
         lines = "".join(f"<p>{_e(line)}</p>" for line in slide.lines)

@@ -405,17 +405,18 @@ class Store:
         return self.read(q)
 
     def indicator_months(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
-        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``), oldest first,
+        """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``, the indicator's
+        ``quarter_rule``), oldest first,
         only for months whose quarter has a value this view may show (in public mode, a published
         quarter). Indicators that count people are left out: their monthly counts are not
         suppressed figures."""
-        i, m, v = s.indicators, s.indicator_monthly_values, s.indicator_values
+        i, m, v = self._def("indicators"), s.indicator_monthly_values, s.indicator_values
         quarter = (m.c.month // 100 - sa.case((m.c.month % 100 <= 3, 1), else_=0)) * 10 + sa.case(
             (m.c.month % 100 <= 3, 4), (m.c.month % 100 <= 6, 1), (m.c.month % 100 <= 9, 2), else_=3
         )
         shown = sa.select(v.c.period).where(v.c.ref == m.c.ref, *self._visible(v.c.period))
         q = (
-            sa.select(m.c.ref, m.c.month, m.c.actual)
+            sa.select(m.c.ref, m.c.month, m.c.actual, i.c.quarter_rule)
             .select_from(m.join(i, i.c.ref == m.c.ref))
             .where(
                 m.c.ref.in_(refs),
@@ -435,7 +436,7 @@ class Store:
     def indicator_actuals(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
         first: what a trend line needs, without the columns needed to rate a value."""
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
             .select_from(v.join(i, i.c.ref == v.c.ref))

@@ -40,10 +40,10 @@ choices = {
     for pid, name in ctx.priority_names.items()
     if not ctx.filters.priorities or pid in ctx.filters.priorities
 }
-labels = {str(pid): f"Priority {pid}: {name}" for pid, name in choices.items()}
+keys = [str(pid) for pid in choices]
 if link_section != st.session_state.get(SEEN):
-    if link_section in labels:
-        st.session_state[RADIO] = labels[link_section]
+    if link_section in keys:
+        st.session_state[RADIO] = link_section
     elif link_section:
         empty_state(
             escape_markdown(
@@ -51,17 +51,18 @@ if link_section != st.session_state.get(SEEN):
                 "priorities shown with these filters; showing the first."
             )
         )
-if st.session_state.get(RADIO) not in labels.values():
-    st.session_state[RADIO] = next(iter(labels.values()))
+if st.session_state.get(RADIO) not in keys:
+    st.session_state[RADIO] = keys[0]
 chosen = st.radio(
     "Priority",
-    list(labels.values()),
+    keys,
     horizontal=True,
     key=RADIO,
     label_visibility="collapsed",
-    format_func=escape_markdown,  # radio options are Markdown; priority names come from a file
+    # Radio labels are Markdown; the priority names come from a file.
+    format_func=lambda k: f"Priority {k}: {escape_markdown(choices[int(k)])}",
 )
-pid = next((int(k) for k, v in labels.items() if v == chosen), int(next(iter(labels))))
+pid = int(chosen or keys[0])
 # The choice is in the URL, so a link opens the same priority.
 if st.query_params.get(SECTION) != str(pid):
     st.query_params[SECTION] = str(pid)

@@ -116,6 +116,10 @@ def test_trend_chart_shows_monthly_points_beside_the_quarterly_position(store: S
     # Only months of quarters that have a position (October's quarter has none yet).
     assert months["month"].tolist() == [202304, 202305, 202306, 202307, 202308, 202309]
     history = views.indicator_histories(store, ["PI-60"], RuleSettings(), None)
+    # A flow (quarter rule 'sum') lists its months but does not draw them on the quarterly scale.
+    assert "monthly" not in str(trend_chart(history, months=months).to_dict()["title"])
+    months = store.indicator_months(["PI-61"])
+    history = views.indicator_histories(store, ["PI-61"], RuleSettings(), None)
     spec = trend_chart(history, months=months).to_dict()
     assert "small circles: monthly figures" in str(spec["title"])
     datasets = list(spec["datasets"].values())
@@ -124,4 +128,4 @@ def test_trend_chart_shows_monthly_points_beside_the_quarterly_position(store: S
         "April 2023", "May 2023", "June 2023", "July 2023", "August 2023", "September 2023",
     ]  # fmt: skip
     quarterly = next(d for d in datasets if d and "quarter" in d[0] and "rag" in d[0])
-    assert [r["actual"] for r in quarterly] == [876.0, 922.0]  # the sum rule, as loaded
+    assert [r["actual"] for r in quarterly] == [288.0, 575.0]  # the last month of each quarter

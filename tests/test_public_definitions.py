@@ -240,3 +240,32 @@ def test_a_link_to_a_draft_only_indicator_is_answered_as_for_one_that_never_exis
         return [str(i.value).replace("\\", "").replace(ref, "REF") for i in [*at.info, *at.caption]]
 
     assert notes("PI-ZQ7") == notes("PI-NOPE")
+
+
+def test_a_draft_cannot_lift_suppression_in_public(sample_store: Store) -> None:
+    """Whether an indicator counts people is a definition too: a draft that says PI-41 does not
+    count people leaves its published small counts suppressed in public (trend line, history)."""
+    publish_history(sample_store)
+    load(
+        sample_store,
+        [FileInput("d.csv", b"Ref,Counts people,Period,Actual\nPI-41,no,Q4 2023-24,7\n")],
+        "tests",
+    )
+    small = sample_store.read(
+        "SELECT period, actual FROM indicator_values "
+        "WHERE ref = 'PI-41' AND period <= 20233 AND actual BETWEEN 1 AND 4"
+    )
+    assert len(small) >= 5  # published small counts (positive control)
+    inside = views.sparkline_values(sample_store, ["PI-41"], Q3, RULES)["PI-41"]
+    assert len(inside) > len(
+        views.sparkline_values(Store(sample_store.url, public=True), ["PI-41"], Q3, RULES)["PI-41"]
+    )
+    public = Store(sample_store.url, public=True)
+    shown = views.sparkline_values(public, ["PI-41"], Q3, RULES)["PI-41"]
+    assert not any(1 <= v <= 4 for v in shown)
+    hist = views.indicator_histories(public, ["PI-41"], RULES, Q3)
+    small_rows = hist[hist["period"].isin(small["period"])]
+    assert (
+        small_rows["suppressed"].astype(bool).all() and not (small_rows["actual_text"] == "3").any()
+    )
+    public.dispose()
