@@ -7,6 +7,8 @@ exported as "fewer than N", never the raw figure.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -64,6 +66,7 @@ TIDY_EXPORT_COLUMNS = [
     "unit",
     "polarity",
     "frequency",
+    "cumulative_or_seasonal",
     "period",
     "actual",
     "target",
@@ -91,7 +94,9 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
     small counts of people as "fewer than N" and withholds the ratings worked out from them.
 
     Whole columns at once (a million values in a second or two); numbers stay numbers."""
-    rated = rate(values, rules, texts=False)
+    # The editor's export holds stored values, so nothing in it is withheld (see disclosure.py).
+    editor = replace(rules, reveal_suppressed=rules.reveal_suppressed or not public)
+    rated = rate(values, editor, texts=False)
     out = rated.reindex(columns=TIDY_EXPORT_COLUMNS)
     if not len(out):
         out = out.astype(object)

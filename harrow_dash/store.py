@@ -335,6 +335,7 @@ class Store:
                 i.c.frequency,
                 i.c.counts_people,
                 i.c.source,
+                i.c.cumulative_or_seasonal,
                 (now.c.ref.is_not(None)).label("has_row"),
                 now.c.actual,
                 now.c.target,
@@ -661,6 +662,7 @@ class Store:
                 i.c.portfolio.label("portfolio_holder"),
                 i.c.description,
                 i.c.source,
+                i.c.cumulative_or_seasonal,
                 *self._rating_columns(i),
                 v.c.commentary_internal,
             )

@@ -17,7 +17,7 @@ from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -182,10 +182,19 @@ for ref in picked:
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
+                    threshold=ctx.rules.suppression_threshold,
                     months=monthly,
                 )
-                charts[ref] = chart
-                st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
+                charts[ref] = chart  # for the downloads (drawn only when asked for)
+                altair_chart(
+                    trend_chart,
+                    hist,
+                    title=f"{ref} {facts.name} ({facts.polarity})",
+                    group_band=compared[1] if compared else None,
+                    group_name=group.noun,
+                    alt_text=describe_trend(hist),
+                    key=f"trend_{ref}",
+                )
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")
@@ -222,10 +231,13 @@ for ref in picked:
                 height=38 + 35 * max(1, len(numbers)),
                 key=f"trend_table_{ref}",
                 alt=f"Quarterly values of {ref} {facts.name}",
-                column_config={"Commentary": st.column_config.TextColumn(width="large")},
+                column_config={
+                    "RAG": st.column_config.TextColumn(width=230),
+                    "Commentary": st.column_config.TextColumn(width="large"),
+                },
             )
             monthly_numbers = explore.monthly_table(
-                data.months(ctx.store_url, (ref,), period), hist
+                data.months(ctx.store_url, (ref,), period), hist, ctx.rules.suppression_threshold
             )
             if len(monthly_numbers):
                 st.dataframe(
