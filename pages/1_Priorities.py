@@ -11,13 +11,20 @@ import streamlit as st
 
 from harrow_dash.action_status import status_label
 from harrow_dash.charts import action_bar, rag_bar
+from harrow_dash.exports import analysable
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.textsafe import escape_markdown, quoted
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, counts_sentence, empty_state, highlight_columns
+from harrow_dash.ui.components import (
+    NO_DATA_YET,
+    altair_chart,
+    counts_sentence,
+    empty_state,
+    highlight_columns,
+)
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import action_counts, status_reported_at
@@ -89,7 +96,7 @@ with c1.container(border=True):
         st.write(no_action_status_text(ctx.period))
     elif sum(fa_counts.values()):
         sentence = counts_sentence(fa_counts, "flagship action lines", ACTION_GROUP_WORDS)
-        st.altair_chart(action_bar(fa_counts, height=34), alt=sentence, key="prio_fa_chart")
+        altair_chart(action_bar, fa_counts, height=34, alt_text=sentence, key="prio_fa_chart")
         st.caption(sentence)
     else:
         st.write("No flagship actions match these filters.")
@@ -97,7 +104,7 @@ with c2.container(border=True):
     st.markdown(f"**Performance indicators: {sum(pi_counts.values())}**")
     if sum(pi_counts.values()):
         sentence = counts_sentence(pi_counts, "indicators")
-        st.altair_chart(rag_bar(pi_counts, height=34), alt=sentence, key="prio_pi_chart")
+        altair_chart(rag_bar, pi_counts, height=34, alt_text=sentence, key="prio_pi_chart")
         st.caption(sentence)
     else:
         st.write("No indicators match these filters.")
@@ -137,7 +144,12 @@ else:
     download_bar(
         ctx,
         f"priority_{pid}_indicators",
-        table.drop(columns=["Trend"]),
+        analysable(
+            table.drop(columns=["Trend"]),
+            inds,
+            ctx.rules.suppression_threshold,
+            ctx.rules.reveal_suppressed,
+        ),
         title=f"Priority {pid} indicators",
     )
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from harrow_dash import publishing, slides
 from harrow_dash.scope import short_caveats, short_scope
+from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state
 from harrow_dash.ui.frame import page_frame, page_link
@@ -217,7 +218,12 @@ if fallback_note:
         icon=":material/info:",
     )
 
-deck = slides.build_deck(ov)
+deck = slides.build_deck(
+    ov,
+    cdata.slide_standings(
+        ctx.store_url, ctx.filters.with_period(period), ctx.rules.suppression_threshold
+    ),
+)
 st.session_state[COUNT_KEY] = len(deck)
 number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):
