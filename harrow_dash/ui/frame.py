@@ -144,9 +144,14 @@ def _sync_from_url(options: Options) -> list[str]:
     edited address). Classic multipage navigation drops the query string, so a page opened with no
     filter parameters gets the session's last filters back. Returns notes about values dropped."""
     query = _current_query()
-    if query == st.session_state.get(_WRITTEN):
-        return []
     saved = st.session_state.get(_SAVED)
+    if query == st.session_state.get(_WRITTEN):
+        # The URL is the one this session wrote (e.g. a sidebar link, which carries the filters):
+        # Streamlit forgets widgets a page did not draw, so put back any it dropped.
+        for key, value in (saved or {}).items():
+            if key not in st.session_state:
+                st.session_state[key] = value
+        return []
     if not query and saved is not None:
         st.session_state.update(saved)
         return []
