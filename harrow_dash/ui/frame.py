@@ -32,6 +32,13 @@ CSS = """
 :focus-visible { outline: 3px solid #FFDD00 !important; outline-offset: 0 !important;
                  box-shadow: 0 0 0 5px #0B0C0C !important; }
 h1 { font-size: 1.8rem !important; padding-bottom: 0.2rem !important; }
+/* A dropdown's focus ring goes round the whole control, not the narrow text input inside it (which
+   drew it as a stray bar beside the chosen value). */
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"]) input:focus-visible {
+  outline: none !important; box-shadow: none !important; }
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"]) div:has(> input:focus-visible) {
+  outline: 3px solid #FFDD00 !important; outline-offset: 0 !important;
+  box-shadow: 0 0 0 5px #0B0C0C !important; }
 /* Sections are h2 under the page's h1 (heading order), at the size of Streamlit's subheader. */
 h2 { font-size: 1.5rem !important; }
 .block-container { padding-top: 1.5rem !important; }

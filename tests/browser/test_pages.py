@@ -337,3 +337,26 @@ def test_the_key_to_ratings_is_by_the_header_and_complete(page, app_url: str) ->
     violations = axe_violations(page, AXE_EXCLUSIONS, tags=AXE_RULES)
     assert violations == [], describe_violations(violations)
     screenshot(page, "key-to-ratings", full_page=False)
+
+
+def test_the_quarter_selector_focus_ring_goes_round_the_whole_control(page, app_url: str) -> None:
+    """Keyboard focus in a dropdown: the ring is drawn round the control, not on the narrow text
+    input inside it (which showed as a stray bar beside the value)."""
+    open_page(page, page_url(app_url, PAGES[0]))
+    box = page.locator('.st-key-filter_quarter input[role="combobox"]')
+    box.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+    rings = box.evaluate(
+        """e => [e, e.parentElement].map(x => {
+             const cs = getComputedStyle(x);
+             return {outline: cs.outlineStyle, shadow: cs.boxShadow,
+                     width: x.getBoundingClientRect().width};
+           })"""
+    )
+    inner, control = rings
+    assert inner["outline"] == "none" and inner["shadow"] == "none", inner
+    assert control["outline"] == "solid" and control["shadow"] != "none", control
+    whole = page.locator(".st-key-filter_quarter").bounding_box()
+    assert whole is not None and control["width"] >= whole["width"] - 2
+    screenshot(page, "quarter-selector-focus", full_page=False)
