@@ -31,7 +31,7 @@ from harrow_dash.ingest.load import (
     rollback,
 )
 from harrow_dash.ingest.problems import LoadRefused
-from harrow_dash.ingest.template import build_template
+from harrow_dash.ingest.template import build_template, current_indicators, next_quarter
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
 
@@ -223,17 +223,31 @@ def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_template(store: Store, args: argparse.Namespace) -> int:
-    quarter = args.quarter or Period.containing(__import__("datetime").date.today())
+    priorities = indicators = None
+    latest = None
     try:
-        priorities = list(store.priorities()["name"]) if store.is_initialised() else None
+        if store.is_initialised():
+            priorities = list(store.priorities()["name"])
+            latest = store.latest_reported_period()
     except DatabaseBusy:
         priorities = None
+    quarter = args.quarter or next_quarter(latest)
+    if priorities and not args.blank:
+        try:
+            indicators = current_indicators(store, quarter)
+        except DatabaseBusy:
+            indicators = None
     if not priorities:
         from harrow_dash.plan import PRIORITIES_2023_24
 
         priorities = [n for _, n, _ in PRIORITIES_2023_24]
-    Path(args.output).write_bytes(build_template(priorities, quarter))
-    print(f"Template for {quarter.fy_label} written to {args.output}")
+    Path(args.output).write_bytes(build_template(priorities, quarter, indicators))
+    filled = (
+        f", prefilled with the {len(indicators)} current indicators"
+        if indicators is not None and len(indicators)
+        else ""
+    )
+    print(f"Template for {quarter.label}{filled} written to {args.output}")
     return 0
 
 
@@ -375,10 +389,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("batch", type=int, metavar="BATCH")
     p.add_argument("--user", help="name recorded against the rollback")
     p.set_defaults(func=cmd_rollback)
-    p = sub.add_parser("template", help="write the blank workbook to fill in")
+    p = sub.add_parser("template", help="write the workbook to fill in for the next quarter")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.add_argument(
-        "--quarter", type=_quarter, help="latest quarter to give a column (default: this quarter)"
+        "--quarter",
+        type=_quarter,
+        help="the quarter to fill in (default: the one after the latest in the database)",
+    )
+    p.add_argument(
+        "--blank",
+        action="store_true",
+        help="no indicator rows (default: the current indicators, their figures left to fill)",
     )
     p.set_defaults(func=cmd_template)
     p = sub.add_parser(

@@ -280,7 +280,7 @@ def test_template(db, tmp_path):
     out = tmp_path / "template.xlsx"
     result = run(db, "template", "-o", str(out), "--quarter", "Q3 23/24")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"Template for 2023-24 written to {out}\n"
+    assert result.stdout == f"Template for Q3 2023-24 written to {out}\n"  # no database: blank
     wb = openpyxl.load_workbook(out)
     headings = [c.value for c in wb["Scorecard"][3]]
     assert headings[:2] == ["PI Ref", "Measure"]
@@ -290,6 +290,43 @@ def test_template(db, tmp_path):
         "Q3 2023-24",
     ]
     assert {"Flagship actions", "Highlights"} <= set(wb.sheetnames)
+
+
+def test_template_is_prefilled_for_the_quarter_after_the_latest_and_loads_back_unchanged(
+    sample_db, tmp_path, snap
+):
+    """By default the template is for the quarter after the latest in the data (Q4 2023-24 for the
+    sample, whatever today's date), with one row per current indicator; loaded back untouched it
+    changes nothing, published quarters included."""
+    out = tmp_path / "template.xlsx"
+    result = run(sample_db, "template", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Template for Q4 2023-24, prefilled with the 45 current indicators written to {out}\n"
+    )
+    wb = openpyxl.load_workbook(out)
+    sc = wb["Scorecard"]
+    headings = [c.value for c in sc[3]]
+    assert [h for h in headings if h and h.startswith("Q")] == ["Q4 2023-24"]
+    rows = [[c.value for c in r] for r in sc.iter_rows(min_row=4) if r[0].value]
+    assert [r[0] for r in rows] == [f"PI-{n:02d}" for n in range(1, 46)]
+    first = dict(zip(headings, rows[0], strict=False))
+    assert first["Measure"] == "Average wait before a call is answered"
+    assert first["Priority"] == "A council that puts residents first"
+    assert first["Target"] == 120 and first["Q4 2023-24"] is None
+    store = Store(f"duckdb:///{sample_db}")
+    try:
+        store.publish(Period.from_key(20233), "test")  # a published quarter is not touched either
+    finally:
+        store.dispose()
+    before = snap(sample_db)
+    dry = run(sample_db, "load", str(out), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "0 new, 0 changed, 45 unchanged" in dry.stdout
+    assert " changed" not in dry.stdout.replace(" 0 changed", "")
+    assert snap(sample_db) == before
+    blank = run(sample_db, "template", "-o", str(tmp_path / "blank.xlsx"), "--blank")
+    assert blank.stdout == f"Template for Q4 2023-24 written to {tmp_path / 'blank.xlsx'}\n"
 
 
 def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
+import pandas as pd
+import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from harrow_dash import schema
 from harrow_dash.action_status import ActionStatus
 from harrow_dash.periods import Period
+from harrow_dash.store import Store
 from harrow_dash.units import Unit
 
 HEADER_FILL = PatternFill("solid", fgColor="12436D")
@@ -52,8 +57,65 @@ def _list_validation(ws, formula: str, cells: str) -> None:
     ws.add_data_validation(dv)
 
 
-def build_template(priorities: list[str], quarter: Period) -> bytes:
-    """The template workbook for the financial year of ``quarter``, as .xlsx bytes."""
+# The indicator definitions a prefilled Scorecard sheet repeats (store column -> Scorecard heading).
+PREFILL_COLUMNS = {
+    "ref": "PI Ref",
+    "name": "Measure",
+    "priority": "Priority",
+    "directorate": "Directorate",
+    "portfolio": "Portfolio Holder",
+    "polarity": "Good is",
+    "unit": "Unit",
+    "frequency": "Frequency",
+    "counts_people": "Counts people",
+}
+
+
+def current_indicators(store: Store, quarter: Period | None = None) -> pd.DataFrame:
+    """The indicator definitions held now, in reference order, with the priority by name and the
+    target: the one held for ``quarter``, else the latest before it in the same financial year (for
+    :func:`build_template`'s ``indicators``)."""
+    i, p, v = schema.indicators, schema.priorities, schema.indicator_values
+    q = (
+        sa.select(
+            i.c.ref,
+            i.c.name,
+            p.c.name.label("priority"),
+            i.c.directorate,
+            i.c.portfolio,
+            i.c.polarity,
+            i.c.unit,
+            i.c.frequency,
+            i.c.counts_people,
+        )
+        .select_from(i.join(p, p.c.id == i.c.priority_id))
+        .order_by(i.c.ref)
+    )
+    frame = store.read(q)
+    tq = sa.select(v.c.ref, v.c.period, v.c.target).where(v.c.target.is_not(None))
+    if quarter is not None:  # this financial year's: a new year's targets are for officers to set
+        tq = tq.where(v.c.period <= quarter.key, v.c.period >= Period(quarter.fy_start, 1).key)
+    targets = store.read(tq)
+    latest = (
+        targets.sort_values("period").drop_duplicates("ref", keep="last").set_index("ref")["target"]
+        if len(targets)
+        else pd.Series(dtype=float)
+    )
+    frame["target"] = frame["ref"].map(latest)
+    return frame
+
+
+def next_quarter(latest: Period | None, today: dt.date | None = None) -> Period:
+    """The quarter a template is for: the one after the latest in the data, else today's."""
+    return latest.shift(1) if latest is not None else Period.containing(today or dt.date.today())
+
+
+def build_template(
+    priorities: list[str], quarter: Period, indicators: pd.DataFrame | None = None
+) -> bytes:
+    """The template workbook for the financial year of ``quarter``, as .xlsx bytes. With
+    ``indicators`` (:func:`current_indicators`) the Scorecard sheet lists them, one row each, with
+    their definitions filled in and every figure left to fill."""
     wb = Workbook()
     guide = wb.active
     guide.title = "Guidance"
@@ -81,7 +143,14 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
             lists.cell(row=row, column=col, value=value)
         ranges[name] = f"Lists!${letter}$2:${letter}${len(values) + 1}"
 
-    quarters = [Period(quarter.fy_start, q) for q in range(1, quarter.quarter + 1)]
+    # Blank: every quarter of the year up to ``quarter``. Prefilled: ``quarter`` alone, so that the
+    # figures already held for earlier quarters are not touched when the workbook is loaded back.
+    prefilled = indicators is not None and len(indicators) > 0
+    quarters = (
+        [quarter]
+        if prefilled
+        else [Period(quarter.fy_start, q) for q in range(1, quarter.quarter + 1)]
+    )
     sc = wb.create_sheet("Scorecard", 1)
     sc.cell(row=1, column=1, value=f"Corporate Scorecard {quarter.fy_label}").font = Font(
         bold=True, size=14
@@ -112,6 +181,17 @@ def build_template(priorities: list[str], quarter: Period) -> bytes:
     _list_validation(sc, ranges["Frequency"], "H4:H500")
     _list_validation(sc, ranges["Yes/no"], "I4:I500")
     sc.freeze_panes = "C4"
+    if prefilled and indicators is not None:
+        target_col = heads.index("Target") + 1
+        for row, rec in enumerate(indicators.to_dict("records"), start=4):
+            for col, key in enumerate(PREFILL_COLUMNS, start=1):
+                value = rec.get(key)
+                if key == "counts_people":
+                    value = "yes" if bool(value) else "no"
+                sc.cell(row=row, column=col, value=None if pd.isna(value) else str(value))
+            target = rec.get("target")
+            if target is not None and not pd.isna(target):
+                sc.cell(row=row, column=target_col, value=float(target))
 
     tidy = wb.create_sheet("Indicator values", 2)
     _header(

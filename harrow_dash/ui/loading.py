@@ -31,7 +31,7 @@ from harrow_dash.ingest.load import (
     prepare,
     rollback,
 )
-from harrow_dash.ingest.template import build_template
+from harrow_dash.ingest.template import build_template, current_indicators
 from harrow_dash.periods import Period
 from harrow_dash.store import DatabaseBusy, Store
 from harrow_dash.textsafe import escape_markdown
@@ -111,9 +111,18 @@ def template_panel(ctx: PageContext, store: Store) -> None:
     )
     quarter = by_label[label]
     priorities = list(ctx.priority_names.values())
+    prefill = st.checkbox(
+        "Prefilled with the current indicators",
+        value=True,
+        key="data_template_prefill",
+        help="One Scorecard row per indicator held now, its definition and this year's target "
+        "filled in, a column for the quarter's figures. Untick for a blank workbook.",
+    )
     st.download_button(
         "Download the template (.xlsx)",
-        data=lambda: build_template(priorities, quarter),
+        data=lambda: build_template(
+            priorities, quarter, current_indicators(store, quarter) if prefill else None
+        ),
         file_name=f"harrow-scorecard-template-{quarter.fy_label}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
