@@ -146,28 +146,39 @@ else:
         hide_index=True,
         key="rag_changes",
     )
-c2, c3 = st.columns(2)
-for col, title, frame in (
-    (c2, "Biggest improvements", ov.improvements),
-    (c3, "Biggest deteriorations", ov.deteriorations),
+st.caption(
+    "Each indicator is compared with last quarter, or with the same quarter a year earlier if it is "
+    "cumulative or seasonal. Ranked by the change relative to the indicator's tolerance; small "
+    "counts of people are left out."
+)
+for title, frame in (
+    ("Biggest improvements", ov.improvements),
+    ("Biggest deteriorations", ov.deteriorations),
 ):
-    with col:
-        st.markdown(f"**{title}**")
-        if frame.empty:
-            st.write("None this quarter.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Indicator": frame["ref"] + " " + frame["name"],
-                        "Last quarter": frame["previous_text"],
-                        "This quarter": frame["actual_text"],
-                        "Change": [f"{c:+.0%}" for c in frame["change"]],
-                    }
-                ),
-                hide_index=True,
-                key=f"movers_{title}",
-            )
+    st.markdown(f"**{title}**")
+    if frame.empty:
+        st.write("None this quarter.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Indicator": frame["ref"] + " " + frame["name"],
+                    "Compared with": frame["compared_with"],
+                    "Then": frame["previous_text"],
+                    "Now": frame["actual_text"],
+                    "Change": frame["change_text"],
+                }
+            ),
+            hide_index=True,
+            key=f"movers_{title}",
+            column_config={
+                "Indicator": st.column_config.TextColumn(width="large"),
+                "Compared with": st.column_config.TextColumn(width="small"),
+                "Then": st.column_config.TextColumn(width="small"),
+                "Now": st.column_config.TextColumn(width="small"),
+                "Change": st.column_config.TextColumn(width="small"),
+            },
+        )
 
 st.subheader("Achievements and areas for improvement", anchor=False)
 for note in caveats(ctx.filters, ov.unplaced_highlights, actions=False):

@@ -5,7 +5,9 @@ on the sample data, at 1440x900.
     The first page from ``streamlit run`` (cold, target under 4 s); then, on the warmed server, each
     page's load from navigation start to drawn (median of 5, target under 1.5 s each) and a quarter
     change in the sidebar on every page with the filter bar, from the click to the page drawn with
-    the new quarter (median of 5, target under 0.5 s). Skipped without Chromium or Playwright.
+    the new quarter (median of 5, target under 0.5 s). Each warm render is also compared with the
+    reference app's (``benchmarks/reference_app``, loaded alternately with it in the same browser):
+    target within 1.3x. Skipped without Chromium or Playwright.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ PAGE_TARGET_S = 1.5
 FILTER_TARGET_S = 0.5
 FIRST_PAGE_TARGET_S = 4.0
 PAGE_RUNS = 5
+RENDER_RATIO_TARGET = 1.3  # a warm page render against the reference app's, same run
+REFERENCE_APP = Path(__file__).resolve().parent / "reference_app"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -78,7 +82,7 @@ def find_chromium() -> str | None:
     return shutil.which("chromium")
 
 
-def app_pages() -> list[tuple[str, str]]:
+def app_pages(app_dir: Path = REPO_ROOT) -> list[tuple[str, str]]:
     """(name, URL path) of ``app.py`` and every ``pages/*.py``, as classic multipage mode serves
     them (``pages/2_Indicators.py`` at ``/Indicators``)."""
     from streamlit.source_util import page_icon_and_name, page_sort_key
@@ -86,7 +90,7 @@ def app_pages() -> list[tuple[str, str]]:
     files = sorted(
         (
             p
-            for p in (REPO_ROOT / "pages").glob("*.py")
+            for p in (app_dir / "pages").glob("*.py")
             if not p.name.startswith(".") and p.name != "__init__.py"
         ),
         key=page_sort_key,
@@ -165,7 +169,7 @@ def bench_pages(run: Run) -> list[Row]:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
-        proc = None
+        proc = ref_proc = None
 
         def cold_start(watch_files: bool) -> tuple[Any, str, Row]:
             """Start the app and open the Overview in a new browser context (nothing cached)."""
@@ -211,12 +215,24 @@ def bench_pages(run: Run) -> list[Row]:
             # file during the run would otherwise put a "source changed" prompt on every page.
             proc, base, row = cold_start(watch_files=False)
             rows.append(row)
-            for _name, path in pages:  # warm the server: every page once
+            # The reference app (benchmarks/reference_app, Streamlit's defaults) beside it: each
+            # dashboard page load is followed by a reference page load, so both see the same machine.
+            ref_proc, ref_base = start_streamlit(
+                "app.py", run.out_dir / "pages-reference.log", cwd=REFERENCE_APP
+            )
+            ref_pages = app_pages(REFERENCE_APP)
+            for _name, path in pages:  # warm the servers: every page once
                 page_load_seconds(page, f"{base}/{path}")
+            for _name, path in ref_pages:
+                page_load_seconds(page, f"{ref_base}/{path}")
 
             for name, path in pages:
                 print(f"  render {name} ...", file=sys.stderr, flush=True)
-                times = [page_load_seconds(page, f"{base}/{path}") for _ in range(PAGE_RUNS)]
+                times, ref_times = [], []
+                for i in range(PAGE_RUNS):
+                    times.append(page_load_seconds(page, f"{base}/{path}"))
+                    ref_path = ref_pages[i % len(ref_pages)][1]
+                    ref_times.append(page_load_seconds(page, f"{ref_base}/{ref_path}"))
                 rows.append(
                     Row(
                         "pages",
@@ -228,6 +244,19 @@ def bench_pages(run: Run) -> list[Row]:
                         extra={"runs": times},
                     ).judge()
                 )
+                ref_median = statistics.median(ref_times)
+                rows.append(
+                    Row(
+                        "pages",
+                        f"render {name} / reference app's",
+                        statistics.median(times) / ref_median,
+                        "x",
+                        target=RENDER_RATIO_TARGET,
+                        note=f"reference app pages loaded alternately: {runs_note(ref_times)}",
+                        extra={"reference_runs": ref_times},
+                    ).judge()
+                )
+            stop(ref_proc)
 
             for name, path in pages:
                 page_load_seconds(page, f"{base}/{path}")
@@ -241,7 +270,8 @@ def bench_pages(run: Run) -> list[Row]:
                 quarters = [q.strip() for q in labels if q.strip() != current][:PAGE_RUNS]
                 print(f"  quarter change on {name} ...", file=sys.stderr, flush=True)
                 times = [
-                    quarter_change_seconds(page, q, parse_period(q).long_label) for q in quarters
+                    quarter_change_seconds(page, q, parse_period(q.split(" (")[0]).long_label)
+                    for q in quarters
                 ]
                 rows.append(
                     Row(
@@ -258,4 +288,5 @@ def bench_pages(run: Run) -> list[Row]:
             context.close()
             browser.close()
             stop(proc)
+            stop(ref_proc)
     return rows

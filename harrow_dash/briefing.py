@@ -33,6 +33,7 @@ from docx.table import Table
 from harrow_dash.action_status import ACTION_GROUPS
 from harrow_dash.charts import action_bar, describe_counts, rag_bar
 from harrow_dash.comparisons import MeasureComparison, indicator_standings
+from harrow_dash.disclosure import RATING_WITHHELD_MEANING, WITHHELD_RAG, WITHHELD_WORDS
 from harrow_dash.export_files import ILLUSTRATIVE_NOTE, chart_png
 from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
@@ -280,7 +281,7 @@ def _summary(doc, ov: Overview) -> None:
         doc,
         ["Performance indicators"] + RAG_ORDER,
         pi_rows,
-        [7.0, 2.5, 2.5, 2.5, 2.5],
+        [6.0, 2.2, 2.2, 2.2, 2.2, 2.2],
         caption="Performance indicators by RAG rating and priority",
     )
 
@@ -349,7 +350,7 @@ def _priority_section(
                     clean(r.actual_text),
                     clean(r.target_text),
                     rag_label(r.rag),
-                    clean(r.travel_prev_text),
+                    clean(r.travel_text),
                 ]
                 for r in inds.itertuples()
             ],
@@ -357,10 +358,11 @@ def _priority_section(
             caption=f"Performance indicators, priority {ps.priority_id}",
         )
         for i, rag in enumerate(inds["rag"], start=1):
-            if rag in RAG_COLOURS and rag != NOT_RATED:
+            if rag in RAG_COLOURS and rag not in (NOT_RATED, WITHHELD_RAG):
                 _colour_cell(table.rows[i].cells[4], RAG_COLOURS[rag])
         doc.add_paragraph(
-            "Direction of travel compares the actual with last quarter's, judged by what good "
+            "Direction of travel compares the actual with last quarter's, or, for a cumulative or "
+            "seasonal measure, with the same quarter a year earlier; it is judged by what good "
             "looks like for each indicator (for some, lower is better).",
             style="Caption",
         )
@@ -391,7 +393,7 @@ def _priority_section(
         p.add_run(f"{clean(r.ref)} {clean(r.name)}").bold = True
         p.add_run(
             f" \u2013 {clean(r.actual_text)} against a target of {clean(r.target_text)} "
-            f"({rag_label(r.rag)}; {clean(r.travel_prev_text)} since last quarter)."
+            f"({rag_label(r.rag)}; {clean(r.travel_text)})."
         )
         commentary = clean(r.commentary)
         doc.add_paragraph(commentary or "No commentary was supplied.", style="Quote")
@@ -461,6 +463,7 @@ def _revised_figures(doc, ov: Overview, revised: Sequence[RevisedFigure], thresh
 def _rag_key(doc) -> None:
     doc.add_heading("Key to RAG ratings", level=1)
     rows = [[rag_label(r.value), r.meaning.capitalize()] for r in Rag]
+    rows.append([rag_label(WITHHELD_RAG), RATING_WITHHELD_MEANING.capitalize()])
     rows.append([rag_label(None), "No actual or no target this quarter, so no rating"])
     table = _table(doc, ["Rating", "Meaning"], rows, [4.0, 13.0], caption="Key to RAG ratings")
     for i, r in enumerate(Rag, start=1):
@@ -479,7 +482,9 @@ def _data_protection(doc, threshold: int) -> None:
         "This report contains aggregated figures only: no individual can be identified from it. "
         f"Counts of fewer than {threshold} people are suppressed and shown as "
         f"\u201c{suppressed_text(threshold)}\u201d; zero is shown as 0. A total that would let a "
-        "suppressed figure be worked out by subtraction is suppressed too."
+        "suppressed figure be worked out by subtraction is suppressed too. A rating, direction of "
+        "travel or ranking worked out from a suppressed figure is given only where it would be the "
+        f"same whatever the hidden figure is; otherwise it reads \u201c{WITHHELD_WORDS}\u201d."
     )
 
 

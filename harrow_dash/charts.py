@@ -15,6 +15,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD_RAG
 from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
@@ -22,10 +23,12 @@ from harrow_dash.palette import (
     CATEGORICAL,
     RAG_COLOURS,
     RAG_SHAPES,
+    RAG_WORDS,
     TARGET_COLOUR,
 )
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
+from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
 from harrow_dash.units import format_number
 from harrow_dash.value_states import ValueState
 
@@ -78,8 +81,8 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
             {
                 "order": i,
                 "group": k,
-                "words": (words or {}).get(k, k.lower()),
-                "status": _capital((words or {}).get(k, k.lower())),
+                "words": (words or RAG_WORDS).get(k, k.lower()),
+                "status": _capital((words or RAG_WORDS).get(k, k.lower())),
                 "count": n,
                 "share": n / total,
                 "label": f"{n}" if n else "",
@@ -91,7 +94,7 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
 def describe_counts(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
     """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.' ('1 indicator: 1 red.')"""
     total = sum(counts.values())
-    parts = [f"{n} {(words or {}).get(k, k.lower())}" for k, n in counts.items() if n]
+    parts = [f"{n} {(words or RAG_WORDS).get(k, k.lower())}" for k, n in counts.items() if n]
     return f"{total} {plural(noun, total)}: " + (", ".join(parts) if parts else "none") + "."
 
 
@@ -151,11 +154,13 @@ def action_bar(counts: dict[str, int], title: str = "", **kw: object) -> alt.Cha
     return stacked_bar(counts, ACTION_COLOURS, title, ACTION_GROUP_WORDS, **kw)  # type: ignore[arg-type]
 
 
-def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
+def trend_frame(history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Rows of a rated history (see scorecard.rate) shaped for the trend chart.
 
     Only the columns the chart draws are kept, and a suppressed actual is blanked here, so the raw
-    value of a small count never reaches the chart's data (the browser, a PNG or an SVG export)."""
+    value of a small count never reaches the chart's data (the browser, a PNG or an SVG export).
+    A suppressed quarter gets instead the range its value could lie in (``hidden_low`` 1 to
+    ``hidden_high`` threshold - 1), the same whatever the hidden value is."""
     df = history.copy()
     df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
     df["order"] = df["period"].astype(int)
@@ -167,6 +172,8 @@ def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
     df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
     df.loc[suppressed, "actual"] = float("nan")
     df["suppressed"] = suppressed
+    df["hidden_low"] = [1.0 if h else float("nan") for h in suppressed]
+    df["hidden_high"] = [float(threshold - 1) if h else float("nan") for h in suppressed]
     units = df["unit"] if "unit" in df else pd.Series("", index=df.index)
     if "actual_text" not in df:
         df["actual_text"] = [format_number(v, u) for v, u in zip(df["actual"], units, strict=True)]
@@ -202,6 +209,8 @@ def trend_frame(history: pd.DataFrame) -> pd.DataFrame:
         "target_text",
         "commentary",
         "suppressed",
+        "hidden_low",
+        "hidden_high",
         "counts_people",
         "state",
     ]
@@ -222,9 +231,12 @@ def quarter_labels(order: list[str]) -> str:
     return f"{json.dumps(mapping)}[datum.label] || datum.label"
 
 
-def monthly_frame(months: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+def monthly_frame(
+    months: pd.DataFrame, history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
     """Monthly figures shaped for the trend chart: each month at its quarter, only for quarters the
-    chart shows, with the month and the value written out for the tooltip."""
+    chart shows, with the month and the value written out for the tooltip. A monthly count of
+    people below the threshold has no value (it reads "fewer than 5"), as a quarter's would."""
     if months is None or months.empty or history.empty:
         return pd.DataFrame(columns=["ref", "quarter", "month", "actual", "actual_fmt"])
     unit_of = history.drop_duplicates("ref").set_index("ref")["unit"]
@@ -239,7 +251,22 @@ def monthly_frame(months: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     df["actual_fmt"] = [
         format_number(v, unit_of.get(r, "")) for v, r in zip(df["actual"], df["ref"], strict=True)
     ]
-    return df.dropna(subset=["actual"]).reset_index(drop=True)
+    people = (
+        history.drop_duplicates("ref").set_index("ref")["counts_people"].fillna(False).astype(bool)
+        if "counts_people" in history
+        else pd.Series(dtype=bool)
+    )
+    hidden = pd.Series(
+        [
+            is_suppressed(v, bool(people.get(r, False)), threshold)
+            for v, r in zip(df["actual"].tolist(), df["ref"].tolist(), strict=True)
+        ],
+        index=df.index,
+        dtype=bool,
+    )
+    df.loc[hidden, "actual"] = float("nan")
+    df.loc[hidden, "actual_fmt"] = suppressed_text(threshold)
+    return df[df["actual"].notna() | hidden].reset_index(drop=True)
 
 
 def trend_chart(
@@ -247,6 +274,7 @@ def trend_chart(
     title: str | None = None,
     width: int | str = "container",
     height: int = 240,
+    threshold: int = DEFAULT_THRESHOLD,
     group_band: pd.DataFrame | None = None,
     group_name: str = "",
     months: pd.DataFrame | None = None,
@@ -257,16 +285,18 @@ def trend_chart(
     ``group_band`` (from :func:`harrow_dash.comparisons.trend_bands`) adds a comparison group's
     interquartile range as a shaded band and its median as a dotted line, named in the subtitle.
 
-    A suppressed count has no point and no value in the chart's data; the line breaks there. For an
-    indicator with a target band both edges of the band are drawn dashed. The subtitle names the
-    lines, since the target and benchmark have no legend entry.
+    A suppressed count has no point and no value in the chart's data: the quarter is drawn as a
+    grey bar from 1 to threshold - 1 labelled "<5" (the line breaks there, so no point sits at the
+    hidden value, but the series visibly goes on). For an indicator with a target band both edges
+    of the band are drawn dashed. The subtitle names the lines, since the target and benchmark have
+    no legend entry.
 
     ``months`` (``ref``, ``month``, ``actual``) adds a monthly indicator's monthly figures as small
     hollow circles in the column of their quarter (not for a quarter rule of ``sum``, whose months
     are a third of its quarter's scale); the line and the rated points stay the quarterly position,
-    the one Cabinet saw."""
-    df = trend_frame(history)
-    monthly = monthly_frame(months, df) if months is not None else None
+    the one Cabinet saw. A monthly figure that is a suppressed count is not drawn."""
+    df = trend_frame(history, threshold)
+    monthly = monthly_frame(months, df, threshold) if months is not None else None
     if monthly is not None and "quarter_rule" in monthly:
         # A flow's quarter is the sum of its months: its monthly figures are on another scale
         # than the quarterly line, so they are listed in the table, not drawn.
@@ -288,6 +318,7 @@ def trend_chart(
     df["actual_fmt"] = df["actual_text"]
     df["target_fmt"] = df["target_text"]
     df["series"] = df["ref"] + " " + df["name"]
+    df["rag_fmt"] = [RATING_WITHHELD if r == WITHHELD_RAG else r for r in df["rag"]]
     has_bench = bool(df["benchmark"].notna().any())
     has_band = bool(df["target_upper"].notna().any())
     subtitle = "Dashed line: target" + (" range" if has_band else "")
@@ -297,9 +328,9 @@ def trend_chart(
     band = _group_band_frame(group_band, order)
     if band is not None:
         subtitle += f"; shaded: middle half of {group_name}, dotted: their median"
-    if bool(df["suppressed"].any()):
-        hidden = str(df.loc[df["suppressed"], "actual_text"].iloc[0])
-        subtitle += f"; a gap is a count of {hidden}, not shown"
+    any_hidden = bool(df["suppressed"].any())
+    if any_hidden:
+        subtitle += f"; grey bar (<{threshold}): a count of {suppressed_text(threshold)}, not shown"
     # Counts of people start at zero (the gap left by a small count then reads as "low"); other
     # measures use the range of their values so that movements near the target are visible.
     from_zero = (
@@ -331,7 +362,8 @@ def trend_chart(
             ),
         )
     )
-    rag_domain = list(RAG_COLOURS)
+    # Points are drawn only for shown values, so a withheld rating never needs a legend entry.
+    rag_domain = [k for k in RAG_COLOURS if k != WITHHELD_RAG]
     points = (
         base.transform_filter("isValid(datum.actual)")
         .mark_point(filled=True, size=120, opacity=1, stroke="white", strokeWidth=1)
@@ -371,6 +403,23 @@ def trend_chart(
         strokeDash=[6, 4], color=TARGET_COLOUR, interpolate="step-after", strokeWidth=1.5
     ).encode(x=x, y="target:Q", detail="series:N", tooltip=target_tooltip)
     layers = [target, line, points]
+    if any_hidden:
+        hidden_marks = base.transform_filter("datum.suppressed")
+        hidden_tooltip = [
+            alt.Tooltip("series:N", title="Indicator"),
+            alt.Tooltip("quarter:N", title="Quarter"),
+            alt.Tooltip("actual_fmt:N", title="Actual"),
+            alt.Tooltip("target_fmt:N", title="Target"),
+            alt.Tooltip("rag_fmt:N", title="RAG"),
+            alt.Tooltip("commentary:N", title="Commentary"),
+        ]
+        hidden_bar = hidden_marks.mark_bar(
+            color=BENCHMARK_COLOUR, opacity=0.35, stroke=TARGET_COLOUR, strokeDash=[2, 2]
+        ).encode(x=x, y="hidden_low:Q", y2="hidden_high:Q", tooltip=hidden_tooltip)
+        label = hidden_marks.mark_text(
+            dy=-8, fontSize=11, color="#0B0C0C", baseline="bottom"
+        ).encode(x=x, y="hidden_high:Q", text=alt.value(f"<{threshold}"), tooltip=hidden_tooltip)
+        layers = [target, hidden_bar, label, line, points]
     if has_band:
         upper = (
             base.transform_filter("isValid(datum.target_upper)")
@@ -384,6 +433,7 @@ def trend_chart(
         subtitle += "; small circles: monthly figures"
         layers.append(
             alt.Chart(monthly)
+            .transform_filter("isValid(datum.actual)")
             .mark_point(size=40, filled=False, color=BENCHMARK_COLOUR, strokeWidth=1.5)
             .encode(
                 x=x,
@@ -476,7 +526,7 @@ def describe_trend(history: pd.DataFrame) -> str:
             f" Latest value {r.get('actual_text', format_number(r['actual'], r['unit']))} in "
             f"{Period.from_key(int(r['period'])).label} against a target of "
             f"{r.get('target_text', format_number(r['target'], r['unit']))}"
-            f" ({r.get('rag', 'not rated')})."
+            f" ({RATING_WITHHELD if r.get('rag') == WITHHELD_RAG else r.get('rag', 'not rated')})."
         )
     return text
 
@@ -496,6 +546,11 @@ _SHORT_STATUS = {
     "Not started": "Not started",
     "Not yet due": "Not due",
 }
+
+
+EXPORT_WIDTH = "export_width"  # usermeta key: a chart's natural width where there is no container
+_TIMELINE_CELL_WIDTH = 132  # fits "Minor slippage" in bold 12 px with a margin
+_TIMELINE_SHORT_CELL_WIDTH = 84
 
 
 def action_timeline(
@@ -559,7 +614,15 @@ def action_timeline(
         ],
     )
     text = base.mark_text(color="white", fontSize=12, fontWeight="bold").encode(text="short:N")
-    return _configure(alt.layer(cells, text), width, max(60, row_height * len(order_y)), fit_x=True)
+    chart = _configure(
+        alt.layer(cells, text), width, max(60, row_height * len(order_y)), fit_x=True
+    )
+    # The width an image of it needs (see export_files.chart_spec): the labels, then a column per
+    # quarter wide enough for its status in words, so nothing overlaps when there is no container.
+    cell = _TIMELINE_CELL_WIDTH if full_words else _TIMELINE_SHORT_CELL_WIDTH
+    return chart.properties(
+        usermeta={EXPORT_WIDTH: label_width + 8 + cell * max(1, len(order_q)) + 12}
+    )
 
 
 def describe_timeline(statuses: pd.DataFrame, period_label: str) -> str:

@@ -339,3 +339,18 @@ def indicator_standings(
         str(row["ref"]): compare_measure(row, values, names, group, filters.period, threshold)
         for row in indicators.to_dict("records")
     }
+
+
+def short_standings(standings: Mapping[str, MeasureComparison]) -> dict[str, str]:
+    """Rank and quartile in a few words per indicator, for a slide: '13th of 33 London boroughs,
+    second quartile (Q3 2023-24)'; indicators that cannot be ranked are left out."""
+    out = {}
+    for ref, c in standings.items():
+        s = c.standing
+        if s is None or s.rank is None or s.quartile is None:
+            continue
+        out[ref] = (
+            f"{s.rank_text} of {s.ranked} {c.group.noun}, {QUARTILE_WORDS[s.quartile]} "
+            f"({c.period_label})"
+        )
+    return out

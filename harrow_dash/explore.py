@@ -20,6 +20,7 @@ from harrow_dash.action_status import ActionStatus, action_groups_for
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import RAG_ORDER
+from harrow_dash.suppression import DEFAULT_THRESHOLD
 from harrow_dash.units import format_number
 from harrow_dash.value_states import Frequency, ValueState
 
@@ -633,12 +634,14 @@ def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def monthly_table(months: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+def monthly_table(
+    months: pd.DataFrame, history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
     """A monthly indicator's monthly figures as a table beside its trend chart: Month, Quarter,
-    Monthly figure (written in the indicator's unit)."""
+    Monthly figure (written in the indicator's unit; a small count of people as "fewer than 5")."""
     from harrow_dash.charts import monthly_frame
 
-    frame = monthly_frame(months, history)
+    frame = monthly_frame(months, history, threshold)
     return pd.DataFrame(
         {
             "Month": frame["month_label"] if len(frame) else [],

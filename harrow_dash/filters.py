@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.textsafe import quoted
 
-RAG_CHOICES = ("Green", "Amber", "Red", "Not rated")
+RAG_CHOICES = ("Green", "Amber", "Red", "Withheld", "Not rated")
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,17 @@ RAG_COLOURS = {
     "Green": "#00703C",  # 6.2:1 on white
     "Amber": "#B35C00",  # 4.7:1
     "Red": "#D4351C",  # 4.9:1
+    "Withheld": "#505A5F",  # 7:1; a rating not shown because it would reveal a small count
     "Not rated": "#6F777B",  # 4.6:1
 }
 # Marker shapes per RAG for charts (shape as well as colour).
-RAG_SHAPES = {"Green": "circle", "Amber": "triangle-up", "Red": "square", "Not rated": "diamond"}
+RAG_SHAPES = {
+    "Green": "circle",
+    "Amber": "triangle-up",
+    "Red": "square",
+    "Withheld": "cross",
+    "Not rated": "diamond",
+}
 
 ACTION_COLOURS = {
     "Complete": "#12436D",
@@ -19,6 +26,14 @@ ACTION_COLOURS = {
     "Amber": "#B35C00",
     "Red": "#D4351C",
     "Not started / not yet due": "#6F777B",
+}
+# Words for RAG categories in sentences ("3 green, 1 rating withheld (small number)").
+RAG_WORDS = {
+    "Green": "green",
+    "Amber": "amber",
+    "Red": "red",
+    "Withheld": "rating withheld (small number)",
+    "Not rated": "not rated",
 }
 ACTION_GROUP_WORDS = {
     "Complete": "complete",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    DefaultClause,
     Double,
     Integer,
     MetaData,
@@ -84,6 +85,9 @@ indicators = Table(
     # whether its values may be negative (counts, percentages and durations otherwise may not).
     Column("quarter_rule", String),
     Column("allow_negative", Boolean, server_default=false()),
+    # Added later still: "cumulative", "seasonal" or NULL (neither); such measures compare with the
+    # same quarter a year earlier (harrow_dash.movements).
+    Column("cumulative_or_seasonal", String),
 )
 
 indicator_values = Table(
@@ -283,8 +287,22 @@ DEFINITION_TABLES = ("directorates", "portfolio_holders", "indicators", "flagshi
 
 
 def _published_table(name: str) -> Table:
+    """``published_<name>``: the quarter, then ``name``'s columns. A column added to ``name`` later
+    is added here by :func:`upgrade` with the same default, so the copies made before it existed
+    read as the live rows did when the column arrived."""
     source = metadata.tables[name]
-    cols = [Column(c.name, c.type) for c in source.columns]
+    cols = [
+        Column(
+            c.name,
+            c.type,
+            server_default=(
+                DefaultClause(c.server_default.arg)  # type: ignore[attr-defined]
+                if c.server_default is not None
+                else None
+            ),
+        )
+        for c in source.columns
+    ]
     return Table(f"published_{name}", metadata, Column("period", Integer, nullable=False), *cols)
 
 

@@ -12,7 +12,8 @@ instead of leaving things in or out silently:
 * flagship actions have statuses, not ratings: the RAG filter reads them as the report counts them.
 
 Pages show :func:`caveats` under what they affect; the briefing pack, spreadsheet downloads and the
-presentation put :func:`scope_lines` (or :func:`short_scope`) in their heading. No Streamlit here.
+presentation put :func:`scope_lines` (or :func:`short_scope` and :func:`short_caveats`) in their
+heading. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -89,20 +90,26 @@ def scope_lines(
     return lines + caveats(filters, unplaced_highlights, actions=actions, highlights=highlights)
 
 
-def short_scope(
-    filters: Filters, priority_names: Mapping[int, str] | None = None, unplaced_highlights: int = 0
-) -> list[str]:
-    """The scope for a slide header: the filters in force (nothing when there are none) and the
-    caveats in a few words each."""
-    lines = [
+def short_scope(filters: Filters, priority_names: Mapping[int, str] | None = None) -> list[str]:
+    """The filters in force for a slide's top band (nothing when there are none)."""
+    return [
         line
         for line in filters.describe(priority_names)
         if not line.startswith(("Quarter:", "All "))
     ]
+
+
+def short_caveats(filters: Filters, unplaced_highlights: int = 0) -> list[str]:
+    """The caveats in a few words each, for a slide (shown on a line of their own under the top
+    band, so they are never cut off)."""
+    out: list[str] = []
     if filters.rags:
-        lines.append("actions: Green = on track or complete")
-        lines.append("RAG filter not applied to achievements")
+        out.append("Flagship actions: Green counts on track and complete")
+        out.append("achievements have no rating, so the RAG filter does not narrow them")
     if unplaced_sentence(filters, unplaced_highlights):
         n = unplaced_highlights
-        lines.append(f"{n} highlight{'s' if n != 1 else ''} with no indicator or action left out")
-    return lines
+        out.append(
+            f"{n} highlight{'s' if n != 1 else ''} with no indicator or action left out by the "
+            f"{_owner_filters(filters)}"
+        )
+    return out

@@ -14,18 +14,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harrow_dash.rag import Rag, compute_rag_frame, rag_mismatch_note
+from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
+from harrow_dash.movements import pattern_of
+from harrow_dash.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
-from harrow_dash.travel import Travel, direction_of_travel_frame
+from harrow_dash.travel import Travel, direction_of_travel, direction_of_travel_frame
 from harrow_dash.units import format_number, formatter
 from harrow_dash.value_states import Frequency, ValueState, value_state
 
 NOT_RATED = "Not rated"
-RAG_ORDER = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]
+# A rating that would give away a suppressed count: its own category, never folded into another,
+# so that a filtered count cannot reveal which indicators are behind it.
+RAG_ORDER = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, WITHHELD_RAG, NOT_RATED]
 RAG_ICONS = {
     Rag.GREEN.value: "\u2714",
     Rag.AMBER.value: "\u25b2",
     Rag.RED.value: "\u2716",
+    WITHHELD_RAG: "\u2298",
     NOT_RATED: "\u25cb",
 }
 
@@ -40,6 +45,8 @@ class RuleSettings:
 def rag_label(rag: str | None) -> str:
     """RAG as icon and word, never colour alone: '✖ Red'."""
     key = rag if rag in RAG_ICONS else NOT_RATED
+    if key == WITHHELD_RAG:
+        return f"{RAG_ICONS[key]} {RATING_WITHHELD}"
     return f"{RAG_ICONS[key]} {key}"
 
 
@@ -92,6 +99,8 @@ def rate(
     out["suppressed"] = suppressed_flags(
         out["actual"], out["counts_people"], rules.suppression_threshold
     )
+    if not rules.reveal_suppressed:
+        _withhold_ratings(out, rules.suppression_threshold)
     if not texts:
         return out
     unit = out["unit"].tolist()
@@ -103,6 +112,49 @@ def rate(
     )
     out["rag_text"] = _per_distinct(out["rag"], rag_label)
     return out
+
+
+def _withhold_ratings(out: pd.DataFrame, threshold: int) -> None:
+    """For each suppressed actual, keep a rating only if every value the count could hold gets it
+    (:func:`disclosure.disclosed`); otherwise the rating is :data:`WITHHELD_RAG`. An official rating
+    stands only where it is that same rating, and no data-quality note is given (it would compare
+    with the computed one). Works in place on the few suppressed rows."""
+    rows = np.flatnonzero(np.asarray(out["suppressed"].tolist(), dtype=bool))
+    if not len(rows):
+        return
+    idx = out.index[rows]
+    rags, computed = [], []
+    for a, t, pol, tol, tu, off in zip(
+        out.loc[idx, "actual"].tolist(),
+        out.loc[idx, "target"].tolist(),
+        out.loc[idx, "polarity"].tolist(),
+        out.loc[idx, "tolerance"].tolist(),
+        out.loc[idx, "target_upper"].tolist(),
+        out.loc[idx, "official_rag"].tolist(),
+        strict=True,
+    ):
+        rating = disclosed(
+            lambda v, t=t, pol=pol, tol=tol, tu=tu: compute_rag(v, _f(t), pol, _f(tol), _f(tu)),
+            [a],
+            [True],
+            threshold,
+        )
+        shown = rating.value if isinstance(rating, Rag) else None
+        official = off if isinstance(off, str) and off else None
+        if rating is WITHHELD or (official is not None and official != shown):
+            rags.append(WITHHELD_RAG)
+        else:
+            rags.append(shown or NOT_RATED)
+        computed.append(None if rating is WITHHELD else shown)
+    out["rag"] = out["rag"].astype(object)
+    out.loc[idx, "rag"] = rags
+    out["computed_rag"] = out["computed_rag"].astype(object)
+    out.loc[idx, "computed_rag"] = computed
+    out["official_rag"] = out["official_rag"].astype(object)
+    out.loc[idx, "official_rag"] = None
+    if "rag_note" in out:
+        out["rag_note"] = out["rag_note"].astype(object)
+        out.loc[idx, "rag_note"] = None
 
 
 def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
@@ -205,24 +257,98 @@ def _target_texts(target: list, upper: list, unit: list, polarity: list) -> list
     return out
 
 
-def add_travel(frame: pd.DataFrame) -> pd.DataFrame:
+def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.DataFrame:
     """Direction of travel against last quarter (``travel_prev``) and last year (``travel_year``).
 
-    Needs ``prev_actual`` and ``year_actual`` beside the columns :func:`rate` needs."""
+    Needs ``prev_actual`` and ``year_actual`` beside the columns :func:`rate` needs. Where either
+    value is a suppressed count, the direction is given only if it is the same for every value the
+    hidden count(s) could hold (:func:`disclosure.disclosed`), else it is withheld."""
+    rules = rules or RuleSettings()
     out = frame.copy()
+    hide = not rules.reveal_suppressed
+    threshold = rules.suppression_threshold
+    now_hidden = (
+        [hide and bool(x) for x in out["suppressed"].tolist()]
+        if "suppressed" in out
+        else [False] * len(out)
+    )
+    people = out["counts_people"].tolist() if "counts_people" in out else [False] * len(out)
     for col, earlier in (("travel_prev", "prev_actual"), ("travel_year", "year_actual")):
         if not len(out):
             out[col] = pd.Series(dtype=object)
             out[f"{col}_text"] = pd.Series(dtype=object)
             continue
-        out[col] = direction_of_travel_frame(
+        values = direction_of_travel_frame(
             out["actual"], out[earlier], out["polarity"], out["target"], out["target_upper"]
         )
+        # Where a count on either side is suppressed, the one rule decides (few rows).
+        then_hidden = [
+            hide and is_suppressed(_f(e), bool(cp), threshold)
+            for e, cp in zip(out[earlier].tolist(), people, strict=True)
+        ]
+        travel: list[str] = list(values)
+        for i, (h_now, h_then) in enumerate(zip(now_hidden, then_hidden, strict=True)):
+            if h_now or h_then:
+                row = out.iloc[i]
+                travel[i] = _travel(
+                    _f(row["actual"]),
+                    _f(row[earlier]),
+                    row["polarity"],
+                    _f(row["target"]),
+                    _f(row["target_upper"]),
+                    h_now,
+                    h_then,
+                    threshold,
+                )
+        out[col] = pd.Series(travel, index=out.index, dtype=object)
         out[f"{col}_text"] = out[col].map(_TRAVEL_TEXT)
+    # Like with like: a cumulative or seasonal measure's direction is the one against a year
+    # earlier (harrow_dash.movements), said so; every other measure's is against last quarter.
+    by_year = [
+        pattern_of(p).compares_with_year
+        for p in (
+            out["cumulative_or_seasonal"] if "cumulative_or_seasonal" in out else [None] * len(out)
+        )
+    ]
+    out["travel_text"] = [
+        f"{y} on a year earlier" if yearly else f"{p} on last quarter"
+        for yearly, p, y in zip(
+            by_year, out["travel_prev_text"].tolist(), out["travel_year_text"].tolist(), strict=True
+        )
+    ]
     return out
 
 
 _TRAVEL_TEXT = {t.value: t.text for t in Travel}
+
+
+def _travel(
+    actual: float | None,
+    earlier: float | None,
+    polarity: str,
+    target: float | None,
+    upper: float | None,
+    actual_hidden: bool,
+    earlier_hidden: bool,
+    threshold: int,
+) -> str:
+    got = disclosed(
+        lambda a, e: direction_of_travel(a, e, polarity, target, upper),
+        [actual, earlier],
+        [actual_hidden, earlier_hidden],
+        threshold,
+    )
+    return Travel.WITHHELD.value if got is WITHHELD else got.value  # type: ignore[union-attr]
+
+
+def _f(v: object) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(f) else f
 
 
 def rag_counts(rags: pd.Series) -> dict[str, int]:

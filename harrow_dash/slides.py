@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
 from harrow_dash.charts import plural
-from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS, RAG_WORDS
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_SHORT
 from harrow_dash.scorecard import RAG_ICONS, RAG_ORDER
@@ -87,6 +87,7 @@ class Item:
     figure: str = ""
     target: str = ""
     note: str = ""
+    standing: str = ""  # rank and quartile among comparable areas, for a benchmarked indicator
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def shorten(text: object, limit: int = MAX_TEXT) -> str:
 
 def rag_bar(counts: dict[str, int], title: str, noun: str) -> Bar:
     segs = tuple(
-        Segment(g, int(counts.get(g, 0)), RAG_COLOURS[g], g.lower(), RAG_ICONS[g])
+        Segment(g, int(counts.get(g, 0)), RAG_COLOURS[g], RAG_WORDS[g], RAG_ICONS[g])
         for g in RAG_ORDER
     )
     return Bar(title, noun, sum(s.count for s in segs), segs)
@@ -179,7 +180,10 @@ def slipping_actions(actions: pd.DataFrame, priority_id: int | None = None) -> p
     return df.sort_values(["_rank", "ref"]).drop(columns="_rank")
 
 
-def _indicator_items(frame: pd.DataFrame, with_note: bool = False) -> list[Item]:
+def _indicator_items(
+    frame: pd.DataFrame, with_note: bool = False, standings: Mapping[str, str] | None = None
+) -> list[Item]:
+    standings = standings or {}
     return [
         Item(
             ref=str(r.ref),
@@ -192,6 +196,7 @@ def _indicator_items(frame: pd.DataFrame, with_note: bool = False) -> list[Item]
             note=(shorten(r.commentary, MAX_NOTE) or "No commentary supplied.")
             if with_note
             else "",
+            standing=standings.get(str(r.ref), ""),
         )
         for r in frame.itertuples()
     ]
@@ -269,7 +274,11 @@ def _lines(text: str, per_line: int) -> int:
 
 def item_px(item: Item, layout: str) -> int:
     """The estimated height of one list item (its text, then its line of commentary)."""
-    lines = _lines(item_text(item), CHARS_PER_LINE[layout]) + (1 if item.note else 0)
+    lines = (
+        _lines(item_text(item), CHARS_PER_LINE[layout])
+        + (1 if item.note else 0)
+        + (1 if item.standing else 0)
+    )
     return LINE_PX * lines
 
 
@@ -335,9 +344,13 @@ def paginate(lists: Sequence[_List], budget: int = BUDGET_PX) -> list[tuple[Sect
     return [tuple(p) for p in pages if p]
 
 
-def _priority_slides(first_number: int, ov: Overview, ps: PrioritySummary) -> list[Slide]:
+def _priority_slides(
+    first_number: int, ov: Overview, ps: PrioritySummary, standings: Mapping[str, str]
+) -> list[Slide]:
     title = f"Priority {ps.priority_id}: {ps.name}"
-    attention = _indicator_items(needs_attention(ov.indicators, ps.priority_id))
+    attention = _indicator_items(
+        needs_attention(ov.indicators, ps.priority_id), standings=standings
+    )
     n_beside = take(attention, "attention", BUDGET_PX) if attention else 0
     first = Slide(
         number=first_number,
@@ -431,9 +444,10 @@ def _challenge_slides(first_number: int, ov: Overview) -> list[Slide]:
     ]
 
 
-def build_deck(ov: Overview) -> Deck:
+def build_deck(ov: Overview, standings: Mapping[str, str] | None = None) -> Deck:
     """The overview slide, each priority in the overview (the filters' priorities) on as many slides
-    as its lists need, then the key challenges."""
+    as its lists need, then the key challenges. ``standings`` (ref -> "13th of 33 London boroughs,
+    second quartile") adds the rank to each indicator that needs attention."""
     out: list[Slide] = [
         Slide(
             number=1,
@@ -447,7 +461,7 @@ def build_deck(ov: Overview) -> Deck:
         )
     ]
     for ps in ov.priorities:
-        out += _priority_slides(len(out) + 1, ov, ps)
+        out += _priority_slides(len(out) + 1, ov, ps, standings or {})
     out += _challenge_slides(len(out) + 1, ov)
     return Deck(ov.period, tuple(out))
 
@@ -528,6 +542,7 @@ _SLIDE_CSS_U = """
 .hd-slide .hd-note { padding: 2u 16u; background: #FFF2CC; border-left: 8u solid #B35C00;
   font-size: 28u !important; flex-shrink: 0; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
+.hd-slide .hd-caveats { background: #EEF3F8; border-left-color: #12436D; white-space: normal; }
 .hd-slide h1 { font-size: 52u !important; line-height: 1.1 !important; margin: 0 !important;
   padding: 0 !important; font-weight: 700 !important; color: #0B0C0C; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; flex-shrink: 0; }
@@ -630,6 +645,11 @@ def _item_html(item: Item, kind: str) -> str:
     if item.figure:
         main += f': <span class="hd-fig">{_e(item.figure)}</span> against {_e(item.target)}'
     note = f'<span class="hd-comment">{_e(item.note)}</span>' if item.note else ""
+    if item.standing:
+        note += (
+            f'<span class="hd-comment hd-standing"><span aria-hidden="true">\u25c6</span> '
+            f"{_e(item.standing)}</span>"
+        )
     return f'<li>{lead}<span class="hd-text"><span class="hd-main">{main}</span>{note}</span></li>'
 
 
@@ -648,11 +668,15 @@ def slide_html(
     period: Period,
     illustrative: bool,
     scope: Sequence[str] = (),
+    caveats: Sequence[str] = (),
     draft: bool = False,
 ) -> str:
     """One slide as HTML (styled by :data:`SLIDE_CSS`). ``scope`` is the filters in words, shown
-    in the top band when the deck is filtered; ``draft`` marks a slide drawn from figures that are
-    not yet published, in the top band and across the slide."""
+    in the top band when the deck is filtered; ``caveats`` (what a filter could not do:
+    :func:`harrow_dash.scope.short_caveats`) get a note of their own below it on the summary slide
+    (the one slide whose content leaves room for it: the others are filled to the budget by
+    :func:`paginate`, which counts only the one-line illustrative note); ``draft`` marks a
+    slide drawn from figures that are not yet published, in the top band and across the slide."""
     when = f"{period.long_label}, {period.as_at}"
     scope_text = (
         f'<span class="hd-scope">{_e("; ".join(scope))}</span>' if scope else "<span></span>"
@@ -668,6 +692,10 @@ def slide_html(
         if illustrative
         else ""
     )
+    if caveats and slide.kind == "overview":
+        note += (
+            f'<p class="hd-note hd-caveats"><strong>Note:</strong> {_e("; ".join(caveats))}.</p>'
+        )
     if slide.kind == "overview":
         cards = "".join(_bar_html(b) for b in slide.bars)
         lines = "".join(f"<p>{_e(line)}</p>" for line in slide.lines)

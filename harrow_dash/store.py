@@ -335,6 +335,7 @@ class Store:
                 i.c.frequency,
                 i.c.counts_people,
                 i.c.source,
+                i.c.cumulative_or_seasonal,
                 (now.c.ref.is_not(None)).label("has_row"),
                 now.c.actual,
                 now.c.target,
@@ -410,7 +411,7 @@ class Store:
         only for months whose quarter has a value this view may show (in public mode, a published
         quarter). Indicators that count people are left out: their monthly counts are not
         suppressed figures."""
-        i, m, v = s.indicators, s.indicator_monthly_values, s.indicator_values
+        i, m, v = self._def("indicators"), s.indicator_monthly_values, s.indicator_values
         quarter = (m.c.month // 100 - sa.case((m.c.month % 100 <= 3, 1), else_=0)) * 10 + sa.case(
             (m.c.month % 100 <= 3, 4), (m.c.month % 100 <= 6, 1), (m.c.month % 100 <= 9, 2), else_=3
         )
@@ -436,7 +437,7 @@ class Store:
     def indicator_actuals(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
         first: what a trend line needs, without the columns needed to rate a value."""
-        i, v = s.indicators, s.indicator_values
+        i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
             .select_from(v.join(i, i.c.ref == v.c.ref))
@@ -661,6 +662,7 @@ class Store:
                 i.c.portfolio.label("portfolio_holder"),
                 i.c.description,
                 i.c.source,
+                i.c.cumulative_or_seasonal,
                 *self._rating_columns(i),
                 v.c.commentary_internal,
             )

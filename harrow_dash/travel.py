@@ -24,6 +24,8 @@ class Travel(StrEnum):
     NO_CHANGE = "no change"
     WORSENING = "worsening"
     NO_COMPARISON = "no comparison"
+    # A direction that would give away a suppressed count (see harrow_dash.disclosure).
+    WITHHELD = "withheld: small number"
 
     @property
     def arrow(self) -> str:
@@ -32,6 +34,7 @@ class Travel(StrEnum):
             Travel.NO_CHANGE: "\u25b6",  # right triangle
             Travel.WORSENING: "\u25bc",  # down triangle
             Travel.NO_COMPARISON: "\u2013",  # en dash
+            Travel.WITHHELD: "\u2298",  # circled slash
         }[self]
 
     @property

@@ -6,6 +6,7 @@ dataclasses, so the same numbers feed the screen, the exports, the briefing pack
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,9 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
+from harrow_dash.disclosure import disclosed
 from harrow_dash.filters import Filters
+from harrow_dash.movements import change_text, movement, movement_frame, pattern_of
 from harrow_dash.periods import Period
-from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import (
     NOT_RATED,
     RuleSettings,
@@ -40,7 +42,7 @@ def indicators_at(
     snap = store.indicator_snapshot(filters)
     if snap.empty:
         return snap
-    rated = add_travel(rate(snap, rules))
+    rated = add_travel(rate(snap, rules), rules)
     return filter_rags(rated, filters.rags) if apply_rag_filter else rated
 
 
@@ -147,21 +149,16 @@ class Overview:
 
 
 def change_score(
-    actual: float, earlier: float, polarity: str, target: float | None, upper: float | None
+    actual: float,
+    earlier: float,
+    polarity: str,
+    target: float | None,
+    upper: float | None,
+    tolerance: float | None = None,
 ) -> float:
-    """Signed relative change, positive when better by the indicator's polarity."""
-    if pd.isna(actual) or pd.isna(earlier):
-        return float("nan")
-    scale = abs(earlier) or 1.0
-    if polarity == Polarity.BAND.value and target is not None and not pd.isna(target):
-        hi = target if upper is None or pd.isna(upper) else upper
-
-        def dist(v: float) -> float:
-            return max(min(target, hi) - v, 0.0, v - max(target, hi))
-
-        return (dist(earlier) - dist(actual)) / scale
-    sign = 1.0 if polarity == Polarity.HIGHER.value else -1.0
-    return sign * (actual - earlier) / scale
+    """Signed size of a movement, positive when better by polarity, in tolerances of the target
+    (:func:`harrow_dash.movements.movement`)."""
+    return movement(actual, earlier, polarity, target, upper, tolerance)
 
 
 def change_scores(
@@ -170,27 +167,12 @@ def change_scores(
     polarity: pd.Series,
     target: pd.Series,
     upper: pd.Series,
+    tolerance: pd.Series | None = None,
 ) -> np.ndarray:
     """:func:`change_score` of every row of aligned columns, whole columns at once."""
-    a = pd.to_numeric(actual, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    e = pd.to_numeric(earlier, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    u = pd.to_numeric(upper, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    pol = polarity.astype(object).to_numpy()
-    scale = np.abs(e)
-    scale = np.where(scale == 0, 1.0, scale)
-    hi = np.where(np.isnan(u), t, u)
-    low, high = np.minimum(t, hi), np.maximum(t, hi)
-
-    def dist(v: np.ndarray) -> np.ndarray:
-        return np.maximum(np.maximum(low - v, 0.0), v - high)
-
-    with np.errstate(invalid="ignore"):
-        band = (dist(e) - dist(a)) / scale
-        sign = np.where(pol == Polarity.HIGHER.value, 1.0, -1.0)
-        out = np.where((pol == Polarity.BAND.value) & ~np.isnan(t), band, sign * (a - e) / scale)
-    out[np.isnan(a) | np.isnan(e)] = np.nan
-    return out
+    if tolerance is None:
+        tolerance = pd.Series(np.nan, index=actual.index)
+    return movement_frame(actual, earlier, polarity, target, upper, tolerance)
 
 
 def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
@@ -221,33 +203,130 @@ def _rag_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     return moved.sort_values(["_rank", "priority_id", "ref"])[cols].reset_index(drop=True)
 
 
+def _mover_fact(
+    actual: float | None,
+    earlier: float | None,
+    polarity: str,
+    target: float | None,
+    upper: float | None,
+    tolerance: float | None,
+    unit: str,
+) -> tuple[float, str, str]:
+    """What a movers list shows of one indicator: its movement (its rank), the earlier value and
+    the change, as one fact, so a suppressed count is in the list only if none of them depends on
+    it (a change from a hidden figure is a number that gives it away, so in practice: never)."""
+    score = movement(actual, earlier, polarity, target, upper, tolerance)
+    if pd.isna(score):
+        return score, "", ""
+    assert actual is not None and earlier is not None
+    return score, format_number(earlier, unit), change_text(float(actual), float(earlier), unit)
+
+
+MOVER_COLUMNS = [
+    "ref",
+    "name",
+    "priority_id",
+    "priority",
+    "compared_with",
+    "previous_text",
+    "actual_text",
+    "change_text",
+    "change",
+]
+
+
 def _movers(
     now: pd.DataFrame,
     rules: RuleSettings,
-    earlier: str = "prev_actual",
+    period: Period | None = None,
+    earlier: str | None = None,
     limit: int = 5,
     keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The biggest improvements and deteriorations against ``earlier`` (``prev_actual`` or
-    ``year_actual``), judged by polarity. Counts of people small enough to be suppressed now or
-    then are left out: a change from a hidden figure would give it away. ``keep`` narrows each
-    ranked list further before its values are written as text."""
-    cols = ["ref", "name", "priority_id", "priority", "actual_text", "previous_text", "change"]
+    """The biggest improvements and deteriorations, judged by polarity and ranked by the change
+    relative to the indicator's tolerance (:func:`movements.movement`).
+
+    Each indicator is compared with the previous quarter, or, if it is cumulative or seasonal, with
+    the same quarter a year earlier; ``earlier`` (``prev_actual`` or ``year_actual``) compares all
+    with the one. A movement worked out from a suppressed count is left out unless what the list
+    shows of it is the same for every value the count could hold (:func:`disclosure.disclosed`): its
+    size, and so its place in the list, would give the count away. ``keep`` narrows each ranked list
+    further before its values are written as text. Whole columns at once; only the few rows with a
+    suppressed count go one by one."""
+    empty = pd.DataFrame(columns=MOVER_COLUMNS)
     if now.empty:
-        return pd.DataFrame(columns=cols), pd.DataFrame(columns=cols)
-    was_hidden = suppressed_flags(now[earlier], now["counts_people"], rules.suppression_threshold)
-    needed = ["actual", earlier, "polarity", "target", "target_upper", "unit"]
-    shown = ~now["suppressed"].astype(bool).to_numpy() & ~np.asarray(was_hidden, dtype=bool)
-    df = now.loc[shown, list(dict.fromkeys(cols[:-2] + needed))]
-    df["change"] = change_scores(
-        df["actual"], df[earlier], df["polarity"], df["target"], df["target_upper"]
+        return empty, empty.copy()
+    hide = not rules.reveal_suppressed
+    threshold = rules.suppression_threshold
+    if earlier is not None:
+        by_year = np.full(len(now), earlier == "year_actual")
+    elif "cumulative_or_seasonal" in now:
+        by_year = np.array(
+            [pattern_of(p).compares_with_year for p in now["cumulative_or_seasonal"].tolist()],
+            dtype=bool,
+        )
+    else:
+        by_year = np.zeros(len(now), dtype=bool)
+    then = pd.Series(
+        np.where(
+            by_year,
+            pd.to_numeric(now["year_actual"], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            ),
+            pd.to_numeric(now["prev_actual"], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            ),
+        ),
+        index=now.index,
     )
+    hidden_now = now["suppressed"].astype(bool).to_numpy() & hide
+    hidden_then = (
+        np.asarray(suppressed_flags(then, now["counts_people"], threshold), dtype=bool) & hide
+    )
+    score = movement_frame(
+        now["actual"], then, now["polarity"], now["target"], now["target_upper"], now["tolerance"]
+    )
+    for i in np.flatnonzero(hidden_now | hidden_then):
+        r = now.iloc[i]
+        fact = disclosed(
+            lambda a, e, r=r: _mover_fact(
+                a, e, r["polarity"], r["target"], r["target_upper"], r["tolerance"], r["unit"]
+            ),
+            [r["actual"], then.iloc[i]],
+            [bool(hidden_now[i]), bool(hidden_then[i])],
+            threshold,
+        )
+        score[i] = fact[0] if isinstance(fact, tuple) else np.nan
+    base_cols = ["ref", "name", "priority_id", "priority", "actual_text", "actual", "unit"]
+    df = now[base_cols].assign(_then=then, _by_year=by_year, change=score)
     df = df[df["change"].notna() & (df["change"] != 0)]
-    best = df[df["change"] > 0].sort_values("change", ascending=False).head(limit)
-    worst = df[df["change"] < 0].sort_values("change").head(limit)
+    best = df[df["change"] > 0].sort_values(["change", "ref"], ascending=[False, True]).head(limit)
+    worst = df[df["change"] < 0].sort_values(["change", "ref"]).head(limit)
     if keep is not None:
         best, worst = keep(best), keep(worst)
-    return _with_previous_text(best, earlier)[cols], _with_previous_text(worst, earlier)[cols]
+    labels = (
+        period.year_earlier().label if period else "a year earlier",
+        period.previous().label if period else "last quarter",
+    )
+    return _mover_texts(best, labels), _mover_texts(worst, labels)
+
+
+def _mover_texts(movers: pd.DataFrame, labels: tuple[str, str]) -> pd.DataFrame:
+    """The ranked movers with what the list shows in words: the quarter compared with, the earlier
+    value and the change in the unit's own terms."""
+    out = movers.reset_index(drop=True)
+    out["compared_with"] = [labels[0] if y else labels[1] for y in out["_by_year"].tolist()]
+    out["previous_text"] = [
+        format_number(v, u)
+        for v, u in zip(out["_then"].tolist(), out["unit"].tolist(), strict=True)
+    ]
+    out["change_text"] = [
+        change_text(float(a), float(e), u)
+        for a, e, u in zip(
+            out["actual"].tolist(), out["_then"].tolist(), out["unit"].tolist(), strict=True
+        )
+    ]
+    return out[MOVER_COLUMNS]
 
 
 def _isin(column: pd.Series, values: list[str]) -> np.ndarray:
@@ -255,15 +334,6 @@ def _isin(column: pd.Series, values: list[str]) -> np.ndarray:
     about each value separately, which takes a while for thousands of references)."""
     found = pc.is_in(pa.array(column, type=pa.string()), value_set=pa.array(values, pa.string()))
     return found.to_numpy(zero_copy_only=False)
-
-
-def _with_previous_text(movers: pd.DataFrame, earlier: str) -> pd.DataFrame:
-    """The movers with ``previous_text``, the earlier value written in its unit."""
-    out = movers.reset_index(drop=True)
-    out["previous_text"] = [
-        format_number(v, u) for v, u in zip(out[earlier], out["unit"], strict=True)
-    ]
-    return out
 
 
 def _priority_movements(
@@ -279,7 +349,8 @@ def _priority_movements(
     for r in mine.groupby("direction", sort=False).head(3).itertuples():
         arrow = "\u25bc" if r.direction == "worse" else "\u25b2"
         text = f"{arrow} {r.name}: {r.previous_rag} last quarter, {r.rag} now"
-        out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), 10.0))
+        # A change of RAG rating comes before any change of value, however large.
+        out.append(Movement(str(r.ref), str(r.name), text, str(r.direction), math.inf))
     seen = {str(r) for r in mine["ref"].tolist()}
     best, worst = yearly
     for frame, kind, arrow in ((worst, "worse", "\u25bc"), (best, "better", "\u25b2")):
@@ -314,7 +385,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     elif filters.rags:
         acts = acts[acts["group"].isin(action_groups_for(filters.rags))].reset_index(drop=True)
     changes = _rag_changes(inds, before)
-    best, worst = _movers(inds, rules)
+    best, worst = _movers(inds, rules, period)
     # A priority shows at most three movements after its RAG changes, and an indicator whose RAG
     # changed is not repeated: only the first three other yearly movers of each priority in each
     # direction can be shown, so only they are written out.
@@ -324,7 +395,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         return ranked[~_isin(ranked["ref"], changed)].groupby("priority_id").head(3)
 
     yearly = _movers(
-        inds, rules, earlier="year_actual", limit=len(inds), keep=first_of_each_priority
+        inds, rules, period, earlier="year_actual", limit=len(inds), keep=first_of_each_priority
     )
     prios = store.priorities()
     summaries = []

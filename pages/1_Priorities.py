@@ -11,13 +11,20 @@ import streamlit as st
 
 from harrow_dash.action_status import status_label
 from harrow_dash.charts import action_bar, rag_bar
+from harrow_dash.exports import analysable
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_counts
 from harrow_dash.textsafe import escape_markdown, quoted
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, counts_sentence, empty_state, highlight_columns
+from harrow_dash.ui.components import (
+    NO_DATA_YET,
+    altair_chart,
+    counts_sentence,
+    empty_state,
+    highlight_columns,
+)
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import action_counts, status_reported_at
@@ -39,10 +46,10 @@ choices = {
     for pid, name in ctx.priority_names.items()
     if not ctx.filters.priorities or pid in ctx.filters.priorities
 }
-labels = {str(pid): f"Priority {pid}: {name}" for pid, name in choices.items()}
+keys = [str(pid) for pid in choices]
 if link_section != st.session_state.get(SEEN):
-    if link_section in labels:
-        st.session_state[RADIO] = labels[link_section]
+    if link_section in keys:
+        st.session_state[RADIO] = link_section
     elif link_section:
         empty_state(
             escape_markdown(
@@ -50,17 +57,18 @@ if link_section != st.session_state.get(SEEN):
                 "priorities shown with these filters; showing the first."
             )
         )
-if st.session_state.get(RADIO) not in labels.values():
-    st.session_state[RADIO] = next(iter(labels.values()))
+if st.session_state.get(RADIO) not in keys:
+    st.session_state[RADIO] = keys[0]
 chosen = st.radio(
     "Priority",
-    list(labels.values()),
+    keys,
     horizontal=True,
     key=RADIO,
     label_visibility="collapsed",
-    format_func=escape_markdown,  # radio options are Markdown; priority names come from a file
+    # Radio labels are Markdown; the priority names come from a file.
+    format_func=lambda k: f"Priority {k}: {escape_markdown(choices[int(k)])}",
 )
-pid = next((int(k) for k, v in labels.items() if v == chosen), int(next(iter(labels))))
+pid = int(chosen or keys[0])
 # The choice is in the URL, so a link opens the same priority.
 if st.query_params.get(SECTION) != str(pid):
     st.query_params[SECTION] = str(pid)
@@ -88,7 +96,7 @@ with c1.container(border=True):
         st.write(no_action_status_text(ctx.period))
     elif sum(fa_counts.values()):
         sentence = counts_sentence(fa_counts, "flagship action lines", ACTION_GROUP_WORDS)
-        st.altair_chart(action_bar(fa_counts, height=34), alt=sentence, key="prio_fa_chart")
+        altair_chart(action_bar, fa_counts, height=34, alt_text=sentence, key="prio_fa_chart")
         st.caption(sentence)
     else:
         st.write("No flagship actions match these filters.")
@@ -96,7 +104,7 @@ with c2.container(border=True):
     st.markdown(f"**Performance indicators: {sum(pi_counts.values())}**")
     if sum(pi_counts.values()):
         sentence = counts_sentence(pi_counts, "indicators")
-        st.altair_chart(rag_bar(pi_counts, height=34), alt=sentence, key="prio_pi_chart")
+        altair_chart(rag_bar, pi_counts, height=34, alt_text=sentence, key="prio_pi_chart")
         st.caption(sentence)
     else:
         st.write("No indicators match these filters.")
@@ -136,7 +144,12 @@ else:
     download_bar(
         ctx,
         f"priority_{pid}_indicators",
-        table.drop(columns=["Trend"]),
+        analysable(
+            table.drop(columns=["Trend"]),
+            inds,
+            ctx.rules.suppression_threshold,
+            ctx.rules.reveal_suppressed,
+        ),
         title=f"Priority {pid} indicators",
     )
 

@@ -7,15 +7,17 @@ parameters, so a link opens the same charts. Tables and facts come from harrow_d
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from harrow_dash import comparisons, explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
+from harrow_dash.exports import analysable
 from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -38,7 +40,9 @@ everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
 names = dict(zip(everything["ref"], everything["name"], strict=True))
 table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
 # Figures revised after the quarter was published: the words go beside the value they qualify.
-revised = data.revision_notes(ctx.store_url, period, everything, ctx.rules.suppression_threshold)
+threshold = ctx.rules.suppression_threshold
+revised = data.revision_notes(ctx.store_url, period, everything, threshold, short=True)
+revised_in_full = data.revision_notes(ctx.store_url, period, everything, threshold)
 
 # -- the list ---------------------------------------------------------------------------------------
 st.subheader("All indicators", anchor=False)
@@ -91,7 +95,7 @@ else:
                 "Data note": st.column_config.TextColumn(width=200),
                 "Revised": st.column_config.TextColumn(
                     "Revised since published",
-                    width=220,
+                    width=290,
                     help="Figures changed after the quarter was published: when, the figure as "
                     "published and as revised. The Actual column shows the revised figure.",
                 ),
@@ -104,7 +108,8 @@ else:
     download = explore.indicator_download(shown)
     if "Revised" in shown and shown["Revised"].astype(bool).any():
         download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
-    download_bar(ctx, "indicators", download)
+    threshold, reveal = ctx.rules.suppression_threshold, ctx.rules.reveal_suppressed
+    download_bar(ctx, "indicators", analysable(download, everything, threshold, reveal))
 
 # -- picking indicators -------------------------------------------------------------------------------
 notes: list[str] = []
@@ -177,15 +182,24 @@ for ref in picked:
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
+                    threshold=ctx.rules.suppression_threshold,
                     months=monthly,
                 )
-                charts[ref] = chart
-                st.altair_chart(chart, alt=describe_trend(hist), key=f"trend_{ref}")
+                charts[ref] = chart  # for the downloads (drawn only when asked for)
+                altair_chart(
+                    trend_chart,
+                    hist,
+                    title=f"{ref} {facts.name} ({facts.polarity})",
+                    group_band=compared[1] if compared else None,
+                    group_name=group.noun,
+                    alt_text=describe_trend(hist),
+                    key=f"trend_{ref}",
+                )
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")
-            if revised.get(ref):
-                st.caption(escape_markdown(revised[ref]))
+            if revised_in_full.get(ref):
+                st.caption(escape_markdown(revised_in_full[ref]))
             for label, value in (
                 ("Target", facts.target),
                 ("RAG", facts.rag),
@@ -217,10 +231,13 @@ for ref in picked:
                 height=38 + 35 * max(1, len(numbers)),
                 key=f"trend_table_{ref}",
                 alt=f"Quarterly values of {ref} {facts.name}",
-                column_config={"Commentary": st.column_config.TextColumn(width="large")},
+                column_config={
+                    "RAG": st.column_config.TextColumn(width=230),
+                    "Commentary": st.column_config.TextColumn(width="large"),
+                },
             )
             monthly_numbers = explore.monthly_table(
-                data.months(ctx.store_url, (ref,), period), hist
+                data.months(ctx.store_url, (ref,), period), hist, ctx.rules.suppression_threshold
             )
             if len(monthly_numbers):
                 st.dataframe(
@@ -230,4 +247,18 @@ for ref in picked:
                     alt=f"Monthly figures of {ref} {facts.name}",
                 )
 
-download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)
+trend_values = pd.concat(
+    [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
+    ignore_index=True,
+)
+download_bar(
+    ctx,
+    "indicator_trends",
+    analysable(
+        explore.trend_download(histories, names),
+        trend_values,
+        ctx.rules.suppression_threshold,
+        ctx.rules.reveal_suppressed,
+    ),
+    charts,
+)

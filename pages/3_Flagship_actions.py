@@ -17,7 +17,7 @@ from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import status_reported_at
@@ -101,8 +101,10 @@ if shown.empty:
 history = data.action_history(ctx.store_url, ctx.filters, period)
 timeline = explore.timeline_frame(history, shown)
 st.subheader("Status over the quarters", anchor=False)
-chart = action_timeline(timeline)
-st.altair_chart(chart, alt=describe_timeline(timeline, period.label), key="fa_timeline")
+chart = action_timeline(timeline)  # for the downloads (drawn only when asked for)
+altair_chart(
+    action_timeline, timeline, alt_text=describe_timeline(timeline, period.label), key="fa_timeline"
+)
 if shown["context_only"].any():
     st.caption(
         "A split action whose own status does not match is listed for context above its lines."

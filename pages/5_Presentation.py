@@ -14,7 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from harrow_dash import publishing, slides
-from harrow_dash.scope import short_scope
+from harrow_dash.scope import short_caveats, short_scope
+from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state
 from harrow_dash.ui.frame import page_frame, page_link
@@ -217,13 +218,19 @@ if fallback_note:
         icon=":material/info:",
     )
 
-deck = slides.build_deck(ov)
+deck = slides.build_deck(
+    ov,
+    cdata.slide_standings(
+        ctx.store_url, ctx.filters.with_period(period), ctx.rules.suppression_threshold
+    ),
+)
 st.session_state[COUNT_KEY] = len(deck)
 number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):
     st.query_params[SLIDE_PARAM] = str(number)
 
-scope = short_scope(ctx.filters, ctx.priority_names, ov.unplaced_highlights)
+scope = short_scope(ctx.filters, ctx.priority_names)
+caveats = short_caveats(ctx.filters, ov.unplaced_highlights)
 st.html(
     slides.slide_html(
         deck.slide(number),
@@ -231,6 +238,7 @@ st.html(
         deck.period,
         data.is_illustrative(ctx.store_url),
         scope,
+        caveats,
         draft=period not in published,
     )
 )

@@ -19,7 +19,7 @@ from harrow_dash.export_files import ILLUSTRATIVE_NOTE
 from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.scorecard import RuleSettings, rag_label
 from harrow_dash.store import Store
 from harrow_dash.views import overview
 
@@ -176,8 +176,8 @@ def test_every_indicator_and_action_is_in_its_priority_table(q3) -> None:
         for row, ind in zip(table[1:], expected.itertuples(), strict=True):
             assert row[2] == ind.actual_text
             assert row[3] == ind.target_text
-            assert ind.rag in row[4]  # RAG in words (with its icon)
-            assert row[5] == ind.travel_prev_text
+            assert row[4] == rag_label(ind.rag)  # RAG in words (with its icon)
+            assert row[5] == ind.travel_text
     for ps, table in zip(ov.priorities, act_tables, strict=True):
         expected = ov.actions[ov.actions["priority_id"] == ps.priority_id]
         assert [r[0] for r in table[1:]] == list(expected["ref"])

@@ -282,3 +282,43 @@ def test_indicators_page_gives_rank_and_draws_the_group_band(app_env, sample_db_
     specs = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert any("upper_quartile" in spec and "middle half of" in spec for spec in specs)
     assert b"Group median" in body
+
+
+# -- the presentation -------------------------------------------------------------------------------
+
+
+def test_slides_give_rank_and_quartile_to_indicators_that_need_attention(
+    sample_store: Store,
+) -> None:
+    from harrow_dash import slides
+    from harrow_dash.filters import Filters
+    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.views import overview
+
+    filters = Filters(period=Q3)
+    ov = overview(sample_store, filters, RuleSettings())
+    short = comparisons.short_standings(comparisons.indicator_standings(sample_store, filters, 5))
+    deck = slides.build_deck(ov, short)
+    attention = [
+        item
+        for s in deck.slides
+        for sec in s.sections
+        if sec.kind == "attention"
+        for item in sec.items
+    ]
+    ranked = [i for i in attention if i.ref in short]
+    assert ranked, "some indicator that needs attention has comparator data in the sample"
+    for item in ranked:
+        assert item.standing == short[item.ref]
+        assert " of 33 London boroughs, " in item.standing and "quartile" in item.standing
+        html = slides.slide_html(
+            next(s for s in deck.slides if item in [i for x in s.sections for i in x.items]),
+            len(deck),
+            deck.period,
+            True,
+        )
+        assert item.standing in html
+    for s in deck.slides:  # the extra line is budgeted: every slide still fits
+        for sec in s.sections:
+            if s.kind == "priority" and sec.kind == "attention":
+                assert slides.section_px(sec.items, "attention") <= slides.BUDGET_PX

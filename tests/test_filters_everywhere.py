@@ -153,7 +153,11 @@ def test_the_scope_line_says_what_a_filter_could_not_do() -> None:
     assert one is not None and one.startswith("1 achievement or area for improvement is left out")
     assert "directorate and portfolio filters cannot place it" in one
     assert scope.caveats(Filters(period=Q3), 4) == []  # nothing to say without such filters
-    assert scope.short_scope(f, {}, 4)[-1] == "4 highlights with no indicator or action left out"
+    assert scope.short_scope(f, {}) == [f"Portfolio: {CHS}", "RAG: Red"]
+    assert scope.short_caveats(f, 4)[-1] == (
+        "4 highlights with no indicator or action left out by the portfolio filter"
+    )
+    assert scope.short_caveats(Filters(period=Q3), 4) == []
 
 
 # -- the pages -------------------------------------------------------------------------------------
@@ -219,8 +223,7 @@ def test_highlights_page_follows_the_portfolio_and_counts_what_it_leaves_out(env
 def test_priorities_page_follows_the_portfolio(env: Store) -> None:
     at = run_page(
         "pages/1_Priorities.py",
-        query={"quarter": Q3.label, "portfolio": CHS},
-        session={"priority_page": "Priority 3: A place where those in need are supported"},
+        query={"quarter": Q3.label, "portfolio": CHS, "section": "3"},  # priority 3
     )
     assert not at.exception
     acts = next(d.value for d in at.dataframe if "Action" in d.value.columns)
@@ -251,8 +254,16 @@ def test_presentation_counts_the_portfolios_actions_and_says_what_it_leaves_out(
     html = "\n".join(h.proto.body for h in at.get("html"))
     assert f"Portfolio: {CHS.replace(chr(39), '&#x27;')}" in html
     _, _, nothing = expected_highlights({Q3.label}, CHS)
-    assert f"{len(nothing)} highlights with no indicator or action left out" in html
+    caveats = html.split('class="hd-note hd-caveats"', 1)[1].split("</p>", 1)[0]
+    assert f"{len(nothing)} highlights with no indicator or action left out by the portfolio" in (
+        caveats
+    )
     assert "4 flagship action lines" in html
+    # The note is on the summary slide, which has room for it; the others keep their budget.
+    later = run_page(
+        "pages/5_Presentation.py", query={"quarter": Q3.label, "portfolio": CHS, "slide": "2"}
+    )
+    assert 'class="hd-note hd-caveats"' not in "\n".join(h.proto.body for h in later.get("html"))
 
 
 # -- the outputs -----------------------------------------------------------------------------------

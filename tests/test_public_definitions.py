@@ -13,6 +13,7 @@ council the draft shows (a positive control). The browser test of the DOM and we
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ from draft_only import (
     publish_history,
 )
 
-from harrow_dash import explore, schema, views
+from harrow_dash import explore, open_data, schema, views
 from harrow_dash.briefing import build_briefing
 from harrow_dash.export_files import csv_bytes, excel_bytes
 from harrow_dash.exports import tidy_export
@@ -176,6 +177,9 @@ def test_every_public_output_built_from_the_store_is_free_of_the_draft(public: S
         assert not leaks(csv_bytes(table)), what
         assert not leaks(excel_bytes(table, [what])), what
     assert not leaks(build_briefing(public, f, RULES))
+    package = open_data.build(public, RULES, dt.datetime(2024, 1, 1))
+    assert PI_02_PUBLISHED.encode() in package["indicators.csv"]  # positive control
+    assert not any(leaks(content) for content in package.values())
     ov = views.overview(public, f, RULES)
     assert ov is not None
     deck = build_deck(ov)
@@ -240,3 +244,50 @@ def test_a_link_to_a_draft_only_indicator_is_answered_as_for_one_that_never_exis
         return [str(i.value).replace("\\", "").replace(ref, "REF") for i in [*at.info, *at.caption]]
 
     assert notes("PI-ZQ7") == notes("PI-NOPE")
+
+
+def test_a_draft_cannot_lift_suppression_in_public(sample_store: Store) -> None:
+    """Whether an indicator counts people is a definition too: a draft that says PI-41 does not
+    count people leaves its published small counts suppressed in public (trend line, history)."""
+    publish_history(sample_store)
+    load(
+        sample_store,
+        [FileInput("d.csv", b"Ref,Counts people,Period,Actual\nPI-41,no,Q4 2023-24,7\n")],
+        "tests",
+    )
+    small = sample_store.read(
+        "SELECT period, actual FROM indicator_values "
+        "WHERE ref = 'PI-41' AND period <= 20233 AND actual BETWEEN 1 AND 4"
+    )
+    assert len(small) >= 5  # published small counts (positive control)
+    inside = views.sparkline_values(sample_store, ["PI-41"], Q3, RULES)["PI-41"]
+    assert len(inside) > len(
+        views.sparkline_values(Store(sample_store.url, public=True), ["PI-41"], Q3, RULES)["PI-41"]
+    )
+    public = Store(sample_store.url, public=True)
+    shown = views.sparkline_values(public, ["PI-41"], Q3, RULES)["PI-41"]
+    assert not any(1 <= v <= 4 for v in shown)
+    hist = views.indicator_histories(public, ["PI-41"], RULES, Q3)
+    small_rows = hist[hist["period"].isin(small["period"])]
+    assert (
+        small_rows["suppressed"].astype(bool).all() and not (small_rows["actual_text"] == "3").any()
+    )
+    public.dispose()
+
+
+def test_a_column_added_to_a_definition_table_is_added_to_its_published_copies(
+    sample_store: Store,
+) -> None:
+    """Published copies made before a definition column existed get it, with the live column's
+    default, when the database is upgraded; the public view reads them as before."""
+    sample_store.publish(Q3, "tests")
+    with sample_store.begin() as conn:  # as a database from before ``allow_negative``
+        for table in ("indicators", "indicators_history", "published_indicators"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN allow_negative")
+    done = sample_store.upgrade()
+    assert "published_indicators.allow_negative" in done
+    flags = sample_store.read("SELECT DISTINCT allow_negative AS f FROM published_indicators")
+    assert flags["f"].tolist() == [False]
+    public = Store(sample_store.url, public=True)
+    assert len(public.indicator_snapshot(Filters(period=Q3))) == 45
+    public.dispose()

@@ -92,14 +92,14 @@ pi("PI-03", P1, "Strategy and Communications", PCC, "%", HI,
       "came from two services, which now track deadlines weekly.")
 pi("PI-04", P1, "Resources", FHR, "%", HI, "Council tax collected in year (cumulative)",
    "Share of the council tax due this financial year collected so far, cumulative from April.",
-   "Council tax and business rates system", tol=0.01,
+   "Council tax and business rates system", tol=0.01, pattern="cumulative",
    targets={2021: (28.5, 56.0, 84.0, 96.5), 2022: (28.8, 56.3, 84.3, 96.7), 2023: (29.0, 56.5, 84.5, 97.0)},
    series=[28.1, 55.4, 83.2, 95.9, 28.9, 56.6, 84.6, 96.9, 28.8, 56.0, 84.1],
    q3="Collection is slightly behind profile as more households spread payments over 12 months; "
       "reminders and recovery action have been stepped up.")
 pi("PI-05", P1, "Resources", FHR, "%", HI, "Business rates collected in year (cumulative)",
    "Share of the business rates due this financial year collected so far, cumulative from April.",
-   "Council tax and business rates system",
+   "Council tax and business rates system", pattern="cumulative",
    targets={2021: (30.0, 57.0, 83.0, 97.0), 2022: (30.0, 57.0, 83.0, 97.0), 2023: (30.0, 57.0, 83.0, 97.5)},
    series=[27.5, 54.0, 80.9, 95.8, 29.8, 57.4, 83.5, 97.6, 30.4, 57.6, 83.6],
    q3="Business rates collection is ahead of profile for the year to date.")
@@ -214,7 +214,7 @@ pi("PI-24", P2, "Housing", HSG, "%", HI, "Homelessness prevented",
       "planned way, among the best results in London.")
 pi("PI-25", P2, "Place", CC, "count", HI, "Harrow Arts Centre attendances",
    "Number of tickets and visits for events, classes and performances at Harrow Arts Centre.",
-   "Box office and venue records",
+   "Box office and venue records", pattern="seasonal",
    targets={2021: (5000, 10000, 20000, 14000), 2022: (20000, 21000, 35000, 24000),
             2023: (25000, 27000, 40000, 27000)},
    series=[6200, 11500, 24800, 15300, 19800, 22100, 36900, 24600, 26400, 28900, 41800],
@@ -449,6 +449,7 @@ def build_indicators():
                     "frequency": ind.get("freq", "quarterly"),
                     "counts_people": "yes" if ind.get("people") else "no",
                     "source": ind["source"],
+                    "cumulative_or_seasonal": ind.get("pattern", ""),
                     "period": period,
                     "actual": num(actual),
                     "target": num(target_for(ind, period)),

@@ -44,6 +44,7 @@ INDICATOR_META = (
     "quarter_rule",
     "allow_negative",
     "benchmark_measure",
+    "cumulative_or_seasonal",
 )
 VALUE_TEXT = ("commentary", "benchmark_label")
 VALUE_NUMBERS = ("actual", "target", "target_upper", "benchmark")

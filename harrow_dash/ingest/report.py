@@ -47,6 +47,7 @@ FIELD_LABELS = {
     "frequency": "Frequency",
     "counts_people": "Counts people",
     "source": "Source",
+    "cumulative_or_seasonal": "Cumulative or seasonal",
     "title": "Title",
     "lead": "Lead",
     "parent_ref": "Parent ref",

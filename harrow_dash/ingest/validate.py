@@ -26,6 +26,7 @@ from harrow_dash.action_status import parse_action_status
 from harrow_dash.ingest.comparators import validate_comparators
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
+from harrow_dash.movements import parse_pattern
 from harrow_dash.periods import Period
 from harrow_dash.rag import parse_polarity
 from harrow_dash.units import NON_NEGATIVE_UNITS, Unit, parse_unit
@@ -60,6 +61,7 @@ INDICATOR_COLUMNS = [
     "quarter_rule",
     "allow_negative",
     "benchmark_measure",
+    "cumulative_or_seasonal",
 ]
 MONTH_COLUMNS = ["ref", "month", "actual", "target"]
 QUARTER_RULES = {
@@ -351,6 +353,9 @@ class Validator:
                 ) from None
 
         ind["tolerance"] = self._map_unique(ind, "tolerance", tolerance)
+        ind["cumulative_or_seasonal"] = self._map_unique(
+            ind, "cumulative_or_seasonal", lambda t: parse_pattern(t).value
+        )
 
         def counts(t: str) -> bool:
             b = _bool(t)

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash import comparisons
+from harrow_dash.filters import Filters
 from harrow_dash.ui.data import TTL, store
 
 
@@ -33,3 +34,11 @@ def area_names(url: str) -> dict[str, str]:
     from harrow_dash.areas import LONDON_BOROUGHS
 
     return {**LONDON_BOROUGHS, **store(url).area_names()}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def slide_standings(url: str, filters: Filters, threshold: int) -> dict[str, str]:
+    """Rank and quartile among London boroughs, in a few words, per benchmarked indicator."""
+    return comparisons.short_standings(
+        comparisons.indicator_standings(store(url), filters, threshold)
+    )

@@ -4,11 +4,15 @@ table, summary cards and highlight lists. User text is always shown as text, nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from harrow_dash.charts import counts_frame, describe_counts
+from harrow_dash.disclosure import RATING_WITHHELD_MEANING, WITHHELD_RAG
 from harrow_dash.plan import ILLUSTRATIVE_NOTE
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import RAG_ICONS, rag_label
@@ -21,7 +25,8 @@ def illustrative_note() -> None:
 
 def rag_key() -> None:
     rows = [{"Rating": rag_label(r.value), "Meaning": r.meaning} for r in Rag] + [
-        {"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"}
+        {"Rating": rag_label(WITHHELD_RAG), "Meaning": RATING_WITHHELD_MEANING},
+        {"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"},
     ]
     st.table(pd.DataFrame(rows).set_index("Rating"))
     st.caption(
@@ -34,6 +39,28 @@ def rag_key() -> None:
 def text(value: object, prefix: str = "") -> None:
     """Show user-supplied text exactly as text (no Markdown, no HTML); ``prefix`` is ours, trusted."""
     st.markdown(prefix + escape_markdown(value))
+
+
+def altair_chart(
+    build: Callable[..., Any], *args: Any, alt_text: str, key: str, **kwargs: Any
+) -> None:
+    """``st.altair_chart(build(*args, **kwargs), alt=alt_text, key=key)``, with the chart's
+    Vega-Lite spec cached.
+
+    A chart is a pure function of its builder's arguments, and turning an Altair chart into its
+    spec (``to_dict`` with schema validation, under a lock Streamlit holds for every session) was
+    about a third of a page run: the spec is made once per distinct data and reused. The element
+    sent to the browser is the one ``st.altair_chart`` sends."""
+    spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+    st.vega_lite_chart(spec, alt=alt_text, key=key)
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _chart_spec(name: str, _build: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
+    # Streamlit's own conversion, as st.altair_chart does it (datasets as Arrow, theme "none").
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return dict(_convert_altair_to_vega_lite_spec(_build(*args, **kwargs)))
 
 
 def chart_with_table(

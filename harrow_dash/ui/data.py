@@ -18,7 +18,7 @@ from harrow_dash.config import load_settings
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, Store
+from harrow_dash.store import DatabaseBusy, NotInitialised, Store
 
 TTL = 600
 
@@ -45,18 +45,24 @@ def store(url: str) -> Store:
 
 
 @st.cache_resource(show_spinner=False)
-def _upgraded(url: str) -> list[str]:
-    """Bring a database made by an older version up to date, once per process."""
-    return store(url).upgrade()
+def _ready(url: str) -> bool:
+    """The schema is there, brought up to date from an older version if need be: checked once per
+    process (a schema is never taken away under a running app), not on every page run. Raises
+    ``NotInitialised`` while it is not there, so that is never cached."""
+    if not store(url).is_initialised():
+        raise NotInitialised(url)
+    store(url).upgrade()
+    return True
 
 
 def database_ready(url: str) -> tuple[bool, str]:
     try:
-        if store(url).is_initialised():
-            _upgraded(url)
-            return True, ""
+        _ready(url)
+        return True, ""
     except DatabaseBusy as exc:
         return False, str(exc)
+    except NotInitialised:
+        pass
     return False, (
         "The database has not been set up yet. In a terminal, run `make run` (or "
         "`harrow-dash init --sample` for the illustrative sample data), then reload this page."
@@ -213,12 +219,13 @@ def revised_figures(url: str, period: Period | None) -> list:
 
 
 def revision_notes(
-    url: str, period: Period | None, indicators: pd.DataFrame, threshold: int
+    url: str, period: Period | None, indicators: pd.DataFrame, threshold: int, short: bool = False
 ) -> dict[str, str]:
-    """Per indicator ref, "Actual revised on DATE from X (as published) to Y"."""
+    """Per indicator ref, "Actual revised on DATE from X (as published) to Y" (``short``: "Revised
+    DATE; published X", for a table cell beside the revised figure)."""
     from harrow_dash import revisions
 
     figures = revised_figures(url, period)
     if not figures:
         return {}
-    return revisions.indicator_notes(figures, revisions.facts_from(indicators), threshold)
+    return revisions.indicator_notes(figures, revisions.facts_from(indicators), threshold, short)

@@ -460,6 +460,13 @@ def history_panel(ctx: PageContext, store: Store) -> None:
             st.rerun()
         return
     row = committed[committed["id"] == pending].iloc[0]
+    revised = revisions.read(store)
+    if len(revised) and (revised["batch_id"] == pending).any():
+        st.info(
+            f"Batch {pending} revised published figures. Rolling it back restores them as they "
+            "were published; the revision stays in the record, marked rolled back.",
+            icon=":material/lock:",
+        )
     st.warning(
         f"Roll back batch {pending} ({escape_markdown(row['file_name'])}, loaded by "
         f"{escape_markdown(row['loaded_by'])})? This removes the {_rows(row['rows_added'])} it "

@@ -193,6 +193,26 @@ def choose(page: Page, key: str, option: str) -> None:
         page.keyboard.press("Escape")
 
 
+QUARTER_KEY = "filter_quarter"
+
+
+def quarter_value(page: Page) -> str:
+    """The quarter chosen in the sidebar, without the state the picker adds to its label
+    ("Q3 2023-24 (published)" -> "Q3 2023-24")."""
+    return selectbox_value(page, QUARTER_KEY).split(" (")[0]
+
+
+def choose_quarter(page: Page, label: str) -> None:
+    """Pick the quarter ``label`` (e.g. "Q1 2023-24") in the sidebar, whatever state its option
+    names, and wait for the rerun to finish."""
+    box = _widget(page, QUARTER_KEY).locator('input[role="combobox"]')
+    box.click()
+    option = page.get_by_role("option", name=re.compile(rf"^{re.escape(label)}( \(.*\))?$"))
+    rerun_after(page, option.click)
+    if box.get_attribute("aria-expanded") == "true":
+        page.keyboard.press("Escape")
+
+
 def nav_link(page: Page, url_path: str):
     """The sidebar navigation link to a page ("" for the home page), found by where it points (the
     frame's ``st.page_link`` list or Streamlit's own navigation, whichever is shown)."""

@@ -42,9 +42,9 @@ def _downloads(page) -> list[tuple[str, bytes]]:
     popovers = page.locator('[class*="st-key-dl_pop_"]')
     for i in range(popovers.count()):
         popovers.nth(i).locator("button").first.click()
-        panel = page.locator('[data-testid="stPopoverBody"]').last
-        panel.wait_for()
-        buttons = panel.locator('[data-testid="stDownloadButton"] button')
+        # The open popover's buttons (a closed popover's stay in the DOM, hidden).
+        buttons = page.locator('[data-testid="stDownloadButton"] button:visible')
+        buttons.first.wait_for()
         for j in range(buttons.count()):
             with page.expect_download(timeout=60_000) as info:
                 buttons.nth(j).click()
@@ -60,7 +60,11 @@ def _downloads(page) -> list[tuple[str, bytes]]:
 
 def test_public_pages_send_nothing_that_exists_only_in_a_draft(page, public_url: str) -> None:
     frames: list[bytes | str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", frames.append))
+
+    def on_frame(payload: bytes | str) -> None:
+        frames.append(payload)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     visits = [p.url_path for p in discover_pages()]
     visits += [
         "Indicators?ind=PI-02&ind=PI-03",

@@ -1,0 +1,5 @@
+"""Reference page 2 (see ../app.py)."""
+
+from common import draw
+
+draw("Page 2", 2)
