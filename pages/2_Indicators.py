@@ -45,7 +45,7 @@ revised = data.revision_notes(ctx.store_url, period, everything, threshold, shor
 revised_in_full = data.revision_notes(ctx.store_url, period, everything, threshold)
 
 # -- the list ---------------------------------------------------------------------------------------
-st.subheader("All indicators", anchor=False)
+st.header("All indicators", anchor=False)
 if table.empty:
     empty_state(
         "No indicators match these filters. Clear a filter in the sidebar to see more, "
@@ -128,7 +128,7 @@ options = list(dict.fromkeys(list(shown["ref"] if len(shown) else []) + kept))
 if not options:
     options = list(everything["ref"])
 
-st.subheader("Trends", anchor=False)
+st.header("Trends", anchor=False)
 for note in notes:
     st.info(escape_markdown(note), icon=":material/link:")
 picked = st.multiselect(
@@ -173,7 +173,7 @@ for ref in picked:
         left, right = st.columns([2, 1], gap="large")
         with left:
             if hist.empty:
-                st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
+                st.markdown(f"### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
                 monthly = data.months(ctx.store_url, (ref,), period)

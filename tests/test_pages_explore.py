@@ -258,7 +258,7 @@ def test_highlights_this_quarter_grouped_by_priority_with_links(db_url: str) -> 
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert any("21 achievements and 13 areas for improvement" in c for c in captions)
-    headers = [s.value for s in at.subheader]
+    headers = [s.value for s in at.main.header]
     assert headers == [
         "Priority 1: " + RESIDENTS_FIRST,
         "Priority 2: " + CLEAN_AND_SAFE,
@@ -288,10 +288,10 @@ def test_highlights_search_kind_and_empty_state(db_url: str) -> None:
 def test_highlights_all_quarters_newest_first(db_url: str) -> None:
     at = choose(run_page("4_Highlights.py"), priority=RESIDENTS_FIRST)
     at.segmented_control(key="hl_scope").set_value("All quarters").run()
-    quarters = [m.value for m in at.markdown if m.value.startswith("##### ")]
+    quarters = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert len(quarters) > 4
-    assert quarters[0] == "##### " + Q3
-    assert quarters == sorted(quarters, key=lambda q: parse_period(q[6:]).key, reverse=True)
+    assert quarters[0] == "### " + Q3
+    assert quarters == sorted(quarters, key=lambda q: parse_period(q[4:]).key, reverse=True)
 
 
 # -- the pure helpers -----------------------------------------------------------------------------
