@@ -127,6 +127,12 @@ else:
             "Commentary": inds["commentary"].fillna(""),
         }
     )
+    # Figures revised after the quarter was published: the note goes beside the revised figure.
+    revised = data.revision_notes(
+        ctx.store_url, ctx.period, inds, ctx.rules.suppression_threshold, short=True
+    )
+    if any(revised.get(str(r)) for r in table["Ref"]):
+        table.insert(3, "Revised", [revised.get(str(r), "") for r in table["Ref"]])
     st.dataframe(
         table,
         hide_index=True,
