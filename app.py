@@ -59,11 +59,11 @@ def summary_card(column, title: str, counts: dict[str, int], kind: str, reported
     noun = FA_NOUN if kind == "action" else PI_NOUN
     with column.container(border=True):
         if not reported:
-            st.markdown(f"### {title}")
+            st.markdown(f"## {title}")
             missing = no_action_status_text if kind == "action" else no_indicator_values_text
             st.write(missing(ov.period))
             return
-        st.markdown(f"### {title}: {total}")
+        st.markdown(f"## {title}: {total}")
         if total == 0:
             st.write(f"No {noun} match these filters.")
             return
@@ -127,7 +127,7 @@ with st.expander("Data tables for the charts above"):
         ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
 
-st.subheader("Changes since last quarter", anchor=False)
+st.header("Changes since last quarter", anchor=False)
 st.markdown("**Indicators whose RAG rating changed**")
 if ov.rag_changes.empty:
     st.write("No indicator changed its RAG rating.")
@@ -180,7 +180,7 @@ for title, frame in (
             },
         )
 
-st.subheader("Achievements and areas for improvement", anchor=False)
+st.header("Achievements and areas for improvement", anchor=False)
 for note in caveats(ctx.filters, ov.unplaced_highlights, actions=False):
     st.caption(note)
 hl = ov.highlights

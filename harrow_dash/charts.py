@@ -548,6 +548,11 @@ _SHORT_STATUS = {
 }
 
 
+EXPORT_WIDTH = "export_width"  # usermeta key: a chart's natural width where there is no container
+_TIMELINE_CELL_WIDTH = 132  # fits "Minor slippage" in bold 12 px with a margin
+_TIMELINE_SHORT_CELL_WIDTH = 84
+
+
 def action_timeline(
     statuses: pd.DataFrame,
     width: int | str = "container",
@@ -609,7 +614,15 @@ def action_timeline(
         ],
     )
     text = base.mark_text(color="white", fontSize=12, fontWeight="bold").encode(text="short:N")
-    return _configure(alt.layer(cells, text), width, max(60, row_height * len(order_y)), fit_x=True)
+    chart = _configure(
+        alt.layer(cells, text), width, max(60, row_height * len(order_y)), fit_x=True
+    )
+    # The width an image of it needs (see export_files.chart_spec): the labels, then a column per
+    # quarter wide enough for its status in words, so nothing overlaps when there is no container.
+    cell = _TIMELINE_CELL_WIDTH if full_words else _TIMELINE_SHORT_CELL_WIDTH
+    return chart.properties(
+        usermeta={EXPORT_WIDTH: label_width + 8 + cell * max(1, len(order_q)) + 12}
+    )
 
 
 def describe_timeline(statuses: pd.DataFrame, period_label: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings, rate
+from harrow_dash.suppression import suppressed_text
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -128,4 +129,72 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
             out.loc[hide, ["official_rag", "computed_rag"]] = WITHHELD_TEXT
         out = out.drop(columns=["commentary_internal"])
     return neutralise_frame(out)
-    return neutralise_frame(out)
+
+
+# -- page downloads with numbers as numbers ----------------------------------------------------------
+
+# Display columns (text such as "72.4%") and the stored numbers that replace them in a download.
+_NUMBER_COLUMNS = {"Actual": "actual", "Target": "target", "Benchmark": "benchmark"}
+
+
+def analysable(
+    display: pd.DataFrame,
+    values: pd.DataFrame,
+    threshold: int = 5,
+    reveal_suppressed: bool = False,
+) -> pd.DataFrame:
+    """A page's table as a download that can be summed and charted.
+
+    ``display`` is the table as shown (its "Actual", "Target" and "Benchmark" columns are text such
+    as "236 seconds" or "72.4%"), keyed by "Ref" and, for a trend, "Quarter". ``values`` holds the
+    same indicators rated (:func:`harrow_dash.scorecard.rate`: ref, period, actual, target,
+    target_upper, benchmark, benchmark_label, unit, state, suppressed). The text columns are
+    replaced by numbers (``actual``, ``target``, ``target_upper`` where any indicator has a band,
+    ``benchmark`` and its name) with a ``unit`` column and the reporting ``state`` beside them. A
+    suppressed count stays "fewer than N" unless ``reveal_suppressed`` (an editor who sees raw
+    counts on the page). Every other column is kept as shown."""
+    present = [c for c in _NUMBER_COLUMNS if c in display.columns]
+    if display.empty or not present or "Ref" not in display.columns or values.empty:
+        return display.copy()
+    v = values.reset_index(drop=True)
+    key = v["ref"].astype(str)
+    wanted = display["Ref"].astype(str)
+    if "Quarter" in display.columns:
+        key = key + "|" + [Period.from_key(int(p)).label for p in v["period"]]
+        wanted = wanted + "|" + display["Quarter"].astype(str)
+    rows = v.assign(_key=key.to_numpy()).drop_duplicates("_key").set_index("_key")
+    rows = rows.reindex(wanted.to_numpy())
+
+    def numbers(column: str) -> list[object]:
+        if column not in rows:
+            return [None] * len(rows)
+        return [None if pd.isna(x) else float(x) for x in rows[column]]
+
+    actual = numbers("actual")
+    if "suppressed" in rows and not reveal_suppressed:
+        hidden = suppressed_text(threshold)
+        actual = [
+            hidden if s is True or s == 1 else a
+            for a, s in zip(actual, rows["suppressed"].tolist(), strict=True)
+        ]
+    new: dict[str, list[object]] = {}
+    if "Actual" in present:
+        new["actual"] = actual
+    if "Target" in present:
+        new["target"] = numbers("target")
+        upper = numbers("target_upper")
+        if any(u is not None for u in upper):
+            new["target_upper"] = upper
+    if "Benchmark" in present:
+        new["benchmark"] = numbers("benchmark")
+        labels = rows["benchmark_label"] if "benchmark_label" in rows else [None] * len(rows)
+        new["benchmark_label"] = [None if pd.isna(x) else str(x) for x in labels]
+    new["unit"] = [None if pd.isna(u) else str(u) for u in rows.get("unit", [None] * len(rows))]
+    if "Actual" in present and "state" in rows:
+        new["state"] = [None if pd.isna(s) else str(s) for s in rows["state"]]
+    out = display.reset_index(drop=True)
+    at = min(out.columns.get_loc(c) for c in present)
+    out = out.drop(columns=present)
+    for offset, (name, column) in enumerate(new.items()):
+        out.insert(int(at) + offset, name, pd.Series(column, dtype=object))
+    return out

@@ -324,5 +324,8 @@ def as_zip(files: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in files.items():
-            zf.writestr(f"harrow-performance/{name}", content)
+            # A fixed timestamp: the same package gives the same bytes (the date is in the files).
+            info = zipfile.ZipInfo(f"harrow-performance/{name}", date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content)
     return buffer.getvalue()

@@ -192,18 +192,23 @@ def describe(
     unit: str | None = None,
     counts_people: bool = False,
     threshold: int = DEFAULT_THRESHOLD,
+    short: bool = False,
 ) -> str:
-    """``actual revised on 27 November 2026 from 72.4% (as published) to 95%``.
+    """``actual revised on 27 November 2026 from 72.4% (as published) to 95%``; ``short`` (for a
+    table cell beside the revised figure): ``revised 27 Nov 2026; published 72.4%``.
 
     Commentary is not quoted (it may be internal), nor the RAG of a count of people (it could
     narrow down a suppressed figure): those say only that they were revised, and when."""
     what = FIELD_WORDS.get(fig.field, fig.field)
-    when = f"{fig.revised_on:%d %B %Y}"
+    when = f"{fig.revised_on:%d %b %Y}" if short else f"{fig.revised_on:%d %B %Y}"
     if fig.field == "text":
         return f"highlight added on {when}: {fig.now}"
     if fig.field == "commentary" or (fig.field == "official_rag" and counts_people):
         return f"{what} revised on {when}"
     old = _shown(fig.published, fig.field, unit, counts_people, threshold)
+    if short:  # in a cell beside the figure as it now stands (the actual needs no name)
+        lead = "revised" if fig.field == "actual" else f"{what} revised"
+        return f"{lead} {when}; published {old}"
     new = _shown(fig.now, fig.field, unit, counts_people, threshold)
     return f"{what} revised on {when} from {old} (as published) to {new}"
 
@@ -238,6 +243,7 @@ def indicator_notes(
     figures: Iterable[RevisedFigure],
     facts: Mapping[str, ItemFacts] | None = None,
     threshold: int = DEFAULT_THRESHOLD,
+    short: bool = False,
 ) -> dict[str, str]:
     """Per indicator ref, the words shown beside its value: "Actual revised on DATE from ... ."."""
     notes: dict[str, list[str]] = {}
@@ -245,7 +251,9 @@ def indicator_notes(
         if fig.table != "indicator_values":
             continue
         f = (facts or {}).get(fig.item, ItemFacts())
-        notes.setdefault(fig.item, []).append(describe(fig, f.unit, f.counts_people, threshold))
+        notes.setdefault(fig.item, []).append(
+            describe(fig, f.unit, f.counts_people, threshold, short)
+        )
     out = {}
     for ref, parts in notes.items():
         text = "; ".join(parts)

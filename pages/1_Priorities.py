@@ -11,6 +11,7 @@ import streamlit as st
 
 from harrow_dash.action_status import status_label
 from harrow_dash.charts import action_bar, rag_bar
+from harrow_dash.exports import analysable
 from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
@@ -126,6 +127,12 @@ else:
             "Commentary": inds["commentary"].fillna(""),
         }
     )
+    # Figures revised after the quarter was published: the note goes beside the revised figure.
+    revised = data.revision_notes(
+        ctx.store_url, ctx.period, inds, ctx.rules.suppression_threshold, short=True
+    )
+    if any(revised.get(str(r)) for r in table["Ref"]):
+        table.insert(3, "Revised", [revised.get(str(r), "") for r in table["Ref"]])
     st.dataframe(
         table,
         hide_index=True,
@@ -143,7 +150,12 @@ else:
     download_bar(
         ctx,
         f"priority_{pid}_indicators",
-        table.drop(columns=["Trend"]),
+        analysable(
+            table.drop(columns=["Trend"]),
+            inds,
+            ctx.rules.suppression_threshold,
+            ctx.rules.reveal_suppressed,
+        ),
         title=f"Priority {pid} indicators",
     )
 

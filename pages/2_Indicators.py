@@ -7,10 +7,12 @@ parameters, so a link opens the same charts. Tables and facts come from harrow_d
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from harrow_dash import comparisons, explore
 from harrow_dash.charts import describe_counts, describe_trend, trend_chart
+from harrow_dash.exports import analysable
 from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import comparison_data as cdata
@@ -38,10 +40,12 @@ everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
 names = dict(zip(everything["ref"], everything["name"], strict=True))
 table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
 # Figures revised after the quarter was published: the words go beside the value they qualify.
-revised = data.revision_notes(ctx.store_url, period, everything, ctx.rules.suppression_threshold)
+threshold = ctx.rules.suppression_threshold
+revised = data.revision_notes(ctx.store_url, period, everything, threshold, short=True)
+revised_in_full = data.revision_notes(ctx.store_url, period, everything, threshold)
 
 # -- the list ---------------------------------------------------------------------------------------
-st.subheader("All indicators", anchor=False)
+st.header("All indicators", anchor=False)
 if table.empty:
     empty_state(
         "No indicators match these filters. Clear a filter in the sidebar to see more, "
@@ -91,7 +95,7 @@ else:
                 "Data note": st.column_config.TextColumn(width=200),
                 "Revised": st.column_config.TextColumn(
                     "Revised since published",
-                    width=220,
+                    width=290,
                     help="Figures changed after the quarter was published: when, the figure as "
                     "published and as revised. The Actual column shows the revised figure.",
                 ),
@@ -104,7 +108,8 @@ else:
     download = explore.indicator_download(shown)
     if "Revised" in shown and shown["Revised"].astype(bool).any():
         download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
-    download_bar(ctx, "indicators", download)
+    threshold, reveal = ctx.rules.suppression_threshold, ctx.rules.reveal_suppressed
+    download_bar(ctx, "indicators", analysable(download, everything, threshold, reveal))
 
 # -- picking indicators -------------------------------------------------------------------------------
 notes: list[str] = []
@@ -123,7 +128,7 @@ options = list(dict.fromkeys(list(shown["ref"] if len(shown) else []) + kept))
 if not options:
     options = list(everything["ref"])
 
-st.subheader("Trends", anchor=False)
+st.header("Trends", anchor=False)
 for note in notes:
     st.info(escape_markdown(note), icon=":material/link:")
 picked = st.multiselect(
@@ -168,7 +173,7 @@ for ref in picked:
         left, right = st.columns([2, 1], gap="large")
         with left:
             if hist.empty:
-                st.markdown(f"#### {escape_markdown(ref)} {escape_markdown(facts.name)}")
+                st.markdown(f"### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
                 monthly = data.months(ctx.store_url, (ref,), period)
@@ -193,8 +198,8 @@ for ref in picked:
         with right:
             st.caption(f"Actual, {period.label}")
             st.markdown(f"### {escape_markdown(facts.actual)}")
-            if revised.get(ref):
-                st.caption(escape_markdown(revised[ref]))
+            if revised_in_full.get(ref):
+                st.caption(escape_markdown(revised_in_full[ref]))
             for label, value in (
                 ("Target", facts.target),
                 ("RAG", facts.rag),
@@ -242,4 +247,18 @@ for ref in picked:
                     alt=f"Monthly figures of {ref} {facts.name}",
                 )
 
-download_bar(ctx, "indicator_trends", explore.trend_download(histories, names), charts)
+trend_values = pd.concat(
+    [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
+    ignore_index=True,
+)
+download_bar(
+    ctx,
+    "indicator_trends",
+    analysable(
+        explore.trend_download(histories, names),
+        trend_values,
+        ctx.rules.suppression_threshold,
+        ctx.rules.reveal_suppressed,
+    ),
+    charts,
+)

@@ -100,7 +100,7 @@ if shown.empty:
 # -- timeline --------------------------------------------------------------------------------------
 history = data.action_history(ctx.store_url, ctx.filters, period)
 timeline = explore.timeline_frame(history, shown)
-st.subheader("Status over the quarters", anchor=False)
+st.header("Status over the quarters", anchor=False)
 chart = action_timeline(timeline)  # for the downloads (drawn only when asked for)
 altair_chart(
     action_timeline, timeline, alt_text=describe_timeline(timeline, period.label), key="fa_timeline"
@@ -111,7 +111,7 @@ if shown["context_only"].any():
     )
 
 # -- commentary ------------------------------------------------------------------------------------
-st.subheader(f"Commentary, {period.label}", anchor=False)
+st.header(f"Commentary, {period.label}", anchor=False)
 st.caption("Select a row to read its commentary in full below the table.")
 table = explore.action_table(shown, period)
 picked = st.dataframe(

@@ -132,12 +132,12 @@ def show_item(item: pd.Series) -> None:
 wanted = [k for k in KINDS if k in (kinds or [])]
 for pid, group in shown.groupby("priority_id", sort=True):
     with st.container(border=True, key=f"hl_priority_{pid}"):
-        st.subheader(f"Priority {pid}: {escape_markdown(group['priority'].iloc[0])}", anchor=False)
+        st.header(f"Priority {pid}: {escape_markdown(group['priority'].iloc[0])}", anchor=False)
         heads = st.columns(len(wanted), gap="large")
         for col, kind in zip(heads, wanted, strict=True):
             col.markdown(f"**{KINDS[kind]}**")
         for _, in_quarter in group.groupby("period", sort=False):
-            st.markdown(f"##### {in_quarter['quarter'].iloc[0]}")
+            st.markdown(f"### {in_quarter['quarter'].iloc[0]}")
             cols = st.columns(len(wanted), gap="large")
             for col, kind in zip(cols, wanted, strict=True):
                 with col:

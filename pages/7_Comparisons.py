@@ -85,7 +85,7 @@ if indicators.empty:
 table, results = comparisons.overview(indicators, values, names, group, period, threshold)
 
 # -- one indicator -----------------------------------------------------------------------------------
-st.subheader("One indicator, every area", anchor=False)
+st.header("One indicator, every area", anchor=False)
 refs = list(indicators["ref"])
 labels = dict(zip(indicators["ref"], indicators["ref"] + " " + indicators["name"], strict=True))
 if link_measure in refs and link_measure != st.session_state.get("_cmp_measure_written"):
@@ -129,7 +129,7 @@ else:
     empty_state(chosen.sentence)
 
 # -- every indicator -------------------------------------------------------------------------------
-st.subheader("Where Harrow leads and lags", anchor=False)
+st.header("Where Harrow leads and lags", anchor=False)
 st.caption(
     f"Harrow's rank among {group.noun} on each benchmarked indicator, at the latest comparator "
     f"period that had ended by {period.label}. Rank 1 is best, judged by each indicator's polarity."

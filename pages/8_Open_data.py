@@ -65,7 +65,7 @@ st.caption(
     "so the data can be checked and loaded by standard tools."
 )
 
-st.subheader("What is in it", anchor=False)
+st.header("What is in it", anchor=False)
 rows = []
 descriptor = pd.read_json(io.BytesIO(files["datapackage.json"]), typ="series")
 for resource in descriptor["resources"]:

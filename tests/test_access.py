@@ -58,9 +58,6 @@ def roles_db(sample_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     latest published quarter (so the public view has something to hide)."""
     path = copy_db(sample_db_file, tmp_path_factory.mktemp("roles") / "roles.duckdb")
     db = Store(f"duckdb:///{path}")
-    for period in db.periods():
-        if period <= PUBLISHED_UNTIL:
-            db.publish(period, "setup")
     actual = db.read(
         "SELECT actual FROM indicator_values WHERE ref = 'PI-01' AND period = :p",
         {"p": PUBLISHED_UNTIL.key},
@@ -69,8 +66,12 @@ def roles_db(sample_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         "Ref,Period,Actual,Commentary,Internal commentary\n"
         f"PI-01,{PUBLISHED_UNTIL.label},{actual:g},{INTERNAL_MARKER} staffing detail,yes\n"
     )
+    # Loaded before publishing: a published quarter is locked against changes.
     result = load(db, [FileInput("internal.csv", csv.encode())], "setup")
     assert result.batch_id is not None
+    for period in db.periods():
+        if period <= PUBLISHED_UNTIL:
+            db.publish(period, "setup")
     db.dispose()
     return path
 

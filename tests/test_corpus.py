@@ -129,3 +129,18 @@ def test_trend_chart_shows_monthly_points_beside_the_quarterly_position(store: S
     ]  # fmt: skip
     quarterly = next(d for d in datasets if d and "quarter" in d[0] and "rag" in d[0])
     assert [r["actual"] for r in quarterly] == [288.0, 575.0]  # the last month of each quarter
+
+
+def test_a_sum_quarter_with_a_month_missing_is_not_worked_out_and_says_so(store: Store) -> None:
+    head = "Ref,Measure,Priority,Good is,Unit,Frequency,Quarter rule,Apr-23,May-23,Jun-23"
+    row = f'PI-S1,Incidents,"{corpus.P2}",lower,count,monthly,sum,10,,12'
+    plan = prepare(store, [FileInput("gap.csv", f"{head}\r\n{row}\r\n".encode())])
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert [str(w) for w in plan.warnings] == [
+        "gap.csv, row 2: PI-S1: Q1 2023-24 is not worked out yet: its quarter rule is 'sum' and "
+        "the file does not give all three of its months."
+    ]
+    commit(store, plan, "tester")
+    assert _rows(store, "SELECT actual FROM indicator_values WHERE ref = 'PI-S1'") == [
+        {"actual": None}
+    ]

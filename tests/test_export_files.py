@@ -18,6 +18,7 @@ from harrow_dash.export_files import (
     chart_png,
     chart_spec,
     chart_svg,
+    compact_png,
     csv_bytes,
     ensure_chart_font,
     excel_bytes,
@@ -28,6 +29,7 @@ from harrow_dash.export_files import (
     readable_headers,
     text_renders,
 )
+from harrow_dash.exports import analysable
 from harrow_dash.filters import Filters
 from harrow_dash.periods import parse_period
 from harrow_dash.scorecard import RuleSettings
@@ -161,6 +163,69 @@ def test_excel_gives_readable_headers_and_unit_number_formats() -> None:
     assert [rows[h + i][1].value for i in (1, 2, 3)] == [66.5, 4_100_000, 2105]
 
 
+def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store) -> None:
+    """ "236 seconds" and "72.4%" as text cannot be summed or charted: the downloads of a page's table
+    have the stored numbers, a unit column, the reporting state, and Excel formats by unit."""
+    inds = indicators_at(sample_store, Filters(period=Q3), RuleSettings())
+    table = screen_table(inds)
+    assert table.loc[table["Ref"] == "PI-02", "Actual"].item() == "72.4%"  # text on screen
+    download = analysable(table, inds)
+    assert list(download.columns)[:8] == [
+        "Ref",
+        "Indicator",
+        "actual",
+        "target",
+        "target_upper",
+        "unit",
+        "state",
+        "RAG",
+    ]  # fmt: skip (the sample has an indicator with a target band)
+
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(download).decode("utf-8-sig"))))
+    assert list(rows[0])[:7] == [
+        "Ref", "Indicator", "Actual", "Target", "Target (top of range)", "Unit", "Reporting state",
+    ]  # fmt: skip
+    by_ref = {r["Ref"]: r for r in rows}
+    assert (by_ref["PI-02"]["Actual"], by_ref["PI-02"]["Target"], by_ref["PI-02"]["Unit"]) == (
+        "72.4",
+        "90.0",
+        "%",
+    )
+    numeric = [r for r in rows if r["Actual"] not in ("", "fewer than 5")]
+    assert len(numeric) > 30 and all(float(r["Actual"]) == float(r["Actual"]) for r in numeric)
+    seconds = [r for r in rows if r["Unit"] == "seconds"]
+    assert seconds and all(re.fullmatch(r"\d+(\.\d+)?", r["Actual"]) for r in seconds)
+    for ref in inds.loc[inds["suppressed"].astype(bool), "ref"]:
+        assert by_ref[ref]["Actual"] == "fewer than 5"  # still never the raw figure
+    unreported = inds[inds["actual"].isna()]
+    for r in unreported.itertuples():
+        assert by_ref[r.ref]["Actual"] == "" and by_ref[r.ref]["Reporting state"] == r.state
+
+    sheet = sheet_rows(excel_bytes(download, ["Harrow Council: test"]))
+    h = header_index(sheet, "Ref")
+    xl = {r[0].value: r for r in sheet[h + 1 :]}
+    assert xl["PI-02"][2].value == pytest.approx(72.4)
+    assert xl["PI-02"][2].number_format == '0.0"%"'
+    assert xl["PI-02"][3].number_format == '0.0"%"'  # the target too
+    money = inds.loc[inds["unit"] == "£", "ref"]
+    assert len(money), "the sample should have a money indicator"
+    assert xl[money.iloc[0]][2].number_format == '"£"#,##0'
+    assert all(xl[r][2].data_type == "n" for r in (n["Ref"] for n in numeric))
+
+
+def test_trend_downloads_match_each_quarter_by_ref_and_quarter(sample_store) -> None:
+    from harrow_dash.explore import trend_download
+    from harrow_dash.views import indicator_histories
+
+    hist = indicator_histories(sample_store, ["PI-02"], RuleSettings(), Q3)
+    display = trend_download({"PI-02": hist}, {"PI-02": "FOI"})
+    download = analysable(display, hist.assign(ref="PI-02"))
+    row = download[download["Quarter"] == "Q3 2023-24"].iloc[0]
+    assert (row["actual"], row["target"], row["unit"]) == (pytest.approx(72.4), 90.0, "%")
+    assert "benchmark" in download.columns and "Benchmark" not in download.columns
+    assert len(download) == len(display)
+
+
 def test_readable_headers_are_unique() -> None:
     headers = readable_headers(["actual", "actual_text", "rag", "rag_text", "Trend", "my_col"])
     assert len(set(headers)) == len(headers)
@@ -261,7 +326,70 @@ def test_png_really_draws_the_text() -> None:
     import vl_convert as vlc
 
     textless = bytes(vlc.vegalite_to_png(spec, scale=1))
-    assert png != textless
+    assert pixels(png) != pixels(textless)
+
+
+def pixels(png: bytes) -> bytes:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+
+
+def test_compact_png_keeps_every_pixel_and_is_smaller() -> None:
+    import vl_convert as vlc
+
+    raw = bytes(vlc.vegalite_to_png(chart_spec(rag_bar(COUNTS, title="PIs")), scale=2))
+    small = compact_png(raw)
+    assert pixels(small) == pixels(raw)
+    assert len(small) < len(raw)
+
+
+def timeline_statuses(n_actions: int, quarters: list[str]) -> pd.DataFrame:
+    statuses = ["On track", "Minor slippage", "Off track", "Complete", "Not yet due"]
+    rows = []
+    for i in range(n_actions):
+        for j, q in enumerate(quarters):
+            rows.append(
+                {
+                    "ref": f"FA-{i + 1:02d}",
+                    "title": f"Flagship action number {i + 1} with a long descriptive title",
+                    "priority_id": 1 + i % 3,
+                    "period": parse_period(q).key,
+                    "status": statuses[(i + j) % len(statuses)],
+                    "commentary": "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_the_timeline_image_is_sized_from_its_content_so_labels_do_not_overlap() -> None:
+    """On screen the timeline fills its container; as an image it has none. It is sized from its
+    labels and quarters: every quarter column is wide enough for "Minor slippage" in words, and its
+    height grows with the rows, so the picture reads like the page (not a squashed 640 px)."""
+    from PIL import Image
+
+    from harrow_dash.charts import action_timeline
+
+    three = ["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]
+    statuses = timeline_statuses(37, three)
+    png = chart_png(action_timeline(statuses), scale=1)
+    image = Image.open(io.BytesIO(png))
+    width, height = image.size
+    svg = chart_svg(action_timeline(statuses)).decode("utf-8")
+    # The quarters' headings are far enough apart not to overlap (a heading is ~80 px wide).
+    xs = sorted(
+        float(m)
+        for q in three
+        for m in re.findall(rf'transform="translate\(([\d.]+),-?[\d.]+\)"[^>]*>{q}</text>', svg)
+    )
+    assert len(xs) == 3
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 120
+    assert width >= 440 + 3 * 120 and height >= 37 * 28
+    assert len(png) < 400_000  # the sample's timeline was 1.45 MB before (at scale 2)
+    # More quarters: short status words, narrower columns, still one column each.
+    eight = [f"Q{q} {y}" for y in ("2022-23", "2023-24") for q in (1, 2, 3, 4)]
+    wide = Image.open(io.BytesIO(chart_png(action_timeline(timeline_statuses(5, eight)), scale=1)))
+    assert wide.size[0] >= 440 + 8 * 80
 
 
 def test_container_width_is_replaced_for_rendering() -> None:

@@ -189,7 +189,7 @@ def test_overview_counts_and_lists_only_the_portfolios_actions_and_highlights(en
     at = run_page("app.py", query={"quarter": Q3.label, "portfolio": CHS})
     assert not at.exception
     text = page_text(at)
-    assert "### Flagship actions: 4" in text
+    assert "## Flagship actions: 4" in text
     mine, other, nothing = expected_highlights({Q3.label}, CHS)
     assert all(t in text for t in mine)
     assert not any(t in text for t in other | nothing)

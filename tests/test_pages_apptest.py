@@ -135,8 +135,8 @@ def summary_texts(ov: Overview) -> list[str]:
     """What the Overview's two summary cards must say for ``ov``: headings and sentences."""
     fa, pi = ov.action_counts, ov.indicator_counts
     return [
-        f"### Flagship actions: {sum(fa.values())}",
-        f"### Performance indicators: {sum(pi.values())}",
+        f"## Flagship actions: {sum(fa.values())}",
+        f"## Performance indicators: {sum(pi.values())}",
         describe_counts(fa, "flagship action lines", ACTION_GROUP_WORDS),
         describe_counts(pi, "indicators"),
     ]
@@ -213,5 +213,5 @@ def test_overview_says_plainly_when_nothing_matches(app_env: str, core: Store) -
     _apply(at, no_indicators)
     assert_ok(at, f"Overview with {no_indicators}")
     shown = texts(at)
-    assert "### Performance indicators: 0" in shown
+    assert "## Performance indicators: 0" in shown
     assert "No indicators match these filters." in shown

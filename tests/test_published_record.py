@@ -317,13 +317,33 @@ def test_the_indicators_page_shows_a_revised_figure_beside_its_value(
 ) -> None:
     load(published, csv("late.csv", PI02_Q3), "jo", revision=Revision("Late returns"))
     env.configure(auth=True)
-    at = run_page("pages/2_Indicators.py", EDITOR)
+    at = run_page("pages/2_Indicators.py", EDITOR, query={"ind": "PI-02"})
     assert not at.exception
     table = _frame(at, "Ref", "Indicator")
     cols = list(table.columns)
     assert cols.index("Revised") == cols.index("Actual") + 1
     row = table[table["Ref"] == "PI-02"].iloc[0]
     assert row["Actual"] == "95%"
-    today = pd.Timestamp.now().strftime("%d %B %Y")
-    assert row["Revised"] == f"Actual revised on {today} from 72.4% (as published) to 95%"
+    today = pd.Timestamp.now()
+    assert row["Revised"] == f"Revised {today:%d %b %Y}; published 72.4%"
+    # Beside the chart, in full: the figure as published and as revised.
+    assert f"Actual revised on {today:%d %B %Y} from 72.4% (as published) to 95%" in [
+        unescape(c.value) for c in at.caption
+    ]
     assert set(table[table["Ref"] != "PI-02"]["Revised"]) == {""}
+
+
+def test_the_priorities_table_shows_a_revised_figure_beside_its_value(
+    env: AppEnv, published: Store
+) -> None:
+    load(published, csv("late.csv", PI02_Q3), "jo", revision=Revision("Late returns"))
+    env.configure(auth=True)
+    at = run_page("pages/1_Priorities.py", EDITOR, query={"quarter": "Q3 2023-24"})
+    assert not at.exception
+    table = _frame(at, "Ref", "Indicator")
+    assert list(table.columns)[2:4] == ["Actual", "Revised"]
+    row = table[table["Ref"] == "PI-02"].iloc[0]
+    assert (row["Actual"], row["Revised"]) == (
+        "95%",
+        f"Revised {pd.Timestamp.now():%d %b %Y}; published 72.4%",
+    )

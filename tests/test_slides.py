@@ -294,3 +294,18 @@ def test_a_status_bar_says_on_track_not_green_when_hovered() -> None:
     assert tooltip[0] == {"field": "status", "type": "nominal", "title": "Status"}
     rows = next(iter(spec["datasets"].values()))
     assert {r["status"] for r in rows} == {"On track", "Off track"}
+
+
+def test_the_key_to_ratings_covers_indicators_and_flagship_statuses() -> None:
+    from harrow_dash import rag_key
+    from harrow_dash.palette import ACTION_COLOURS, RAG_COLOURS
+
+    html = rag_key.key_html()
+    for colour in (*RAG_COLOURS.values(), *ACTION_COLOURS.values()):
+        assert colour in html
+    for words in ("Green", "Amber", "Red", "Not rated", "Complete", "On track", "Minor slippage",
+                  "Off track", "Not started or not yet due"):  # fmt: skip
+        assert f"</span> {words}</th>" in html
+    # Dark blue is "Complete" (the colour the Overview's flagship bars use for it).
+    complete = next(r for r in rag_key.action_rows() if r.label == "Complete")
+    assert complete.colour == ACTION_COLOURS["Complete"] == "#12436D" and complete.icon == "\u2605"

@@ -1,8 +1,9 @@
 """The whole-column versions of the rules give exactly what the one-value rules give.
 
 Pages of 13,000 indicators are computed on whole columns (``direction_of_travel_frame``,
-``change_scores``, ``sparkline_values``, ``neutralise_frame``); each is checked here against the
-plain rule applied value by value, on generated values and on the real sample database.
+``sparkline_values``, ``neutralise_frame``; the movers' ``movement_frame`` is checked in
+test_like_with_like.py); each is checked here against the plain rule applied value by value, on
+generated values and on the real sample database.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from harrow_dash.periods import parse_period
 from harrow_dash.scorecard import RuleSettings, rate
 from harrow_dash.store import Store
 from harrow_dash.travel import direction_of_travel, direction_of_travel_frame
-from harrow_dash.views import change_score, change_scores
 
 # Values that exercise the edges: gaps, zero, equal values, values a hair apart, both signs.
 NUMBER = st.one_of(
@@ -60,15 +60,6 @@ def test_direction_of_travel_frame_refuses_an_unknown_polarity_only_where_compar
         direction_of_travel_frame(cur, ear, pol, tgt, up)
     cur, ear, pol, tgt, up = _columns([(None, 2.0, "sideways", None, None)])
     assert direction_of_travel_frame(cur, ear, pol, tgt, up) == ["no comparison"]
-
-
-@given(st.lists(ROW, min_size=1, max_size=40))
-def test_change_scores_agree_with_change_score(rows: list[tuple]) -> None:
-    got = change_scores(*_columns(rows))
-    for (a, e, p, t, u), score in zip(rows, got, strict=True):
-        a, e = (math.nan if v is None else v for v in (a, e))
-        want = change_score(a, e, p, t, u)
-        assert (math.isnan(want) and math.isnan(score)) or score == want
 
 
 def _sparklines_value_by_value(

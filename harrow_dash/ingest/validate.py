@@ -568,6 +568,21 @@ class Validator:
             complete = (found["count"] == 3).to_numpy()
             val.loc[target, "actual"] = np.where(complete, found["sum"].to_numpy(), np.nan)
             val.loc[target, "_pct_actual"] = False
+            short = val[target][~complete]
+            for ref, period, row, sheet, file in zip(
+                short["ref"], short["period"], short["_row"], short["_sheet"], short["_file"],
+                strict=True,
+            ):  # fmt: skip
+                self.parsed.warnings.append(
+                    Problem(
+                        file,
+                        sheet if isinstance(sheet, str) else None,
+                        int(row),
+                        None,
+                        f"{ref}: {Period.from_key(int(period)).label} is not worked out yet: its "
+                        "quarter rule is 'sum' and the file does not give all three of its months.",
+                    )
+                )
         return val
 
     def actions(self) -> tuple[pd.DataFrame, pd.DataFrame]:

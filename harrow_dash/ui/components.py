@@ -12,10 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash.charts import counts_frame, describe_counts
-from harrow_dash.disclosure import RATING_WITHHELD_MEANING, WITHHELD_RAG
 from harrow_dash.plan import ILLUSTRATIVE_NOTE
-from harrow_dash.rag import Rag
-from harrow_dash.scorecard import RAG_ICONS, rag_label
+from harrow_dash.rag_key import KEY_NOTE, key_html
+from harrow_dash.scorecard import RAG_ICONS
 from harrow_dash.textsafe import escape_markdown
 
 
@@ -24,16 +23,10 @@ def illustrative_note() -> None:
 
 
 def rag_key() -> None:
-    rows = [{"Rating": rag_label(r.value), "Meaning": r.meaning} for r in Rag] + [
-        {"Rating": rag_label(WITHHELD_RAG), "Meaning": RATING_WITHHELD_MEANING},
-        {"Rating": rag_label(None), "Meaning": "no actual or no target this quarter"},
-    ]
-    st.table(pd.DataFrame(rows).set_index("Rating"))
-    st.caption(
-        "Amber means the target was missed by no more than the indicator's tolerance (5% of the target "
-        "unless set otherwise). An official RAG supplied with the data is shown where it differs from "
-        "the calculated one, with a note. Counts of fewer than 5 people are not shown."
-    )
+    """The key to ratings: indicator RAG ratings and flagship action statuses, each with its colour,
+    icon and meaning (:mod:`harrow_dash.rag_key`)."""
+    st.html(key_html())
+    st.caption(KEY_NOTE)
 
 
 def text(value: object, prefix: str = "") -> None:

@@ -238,12 +238,13 @@ def revised_figures(url: str, period: Period | None) -> list:
 
 
 def revision_notes(
-    url: str, period: Period | None, indicators: pd.DataFrame, threshold: int
+    url: str, period: Period | None, indicators: pd.DataFrame, threshold: int, short: bool = False
 ) -> dict[str, str]:
-    """Per indicator ref, "Actual revised on DATE from X (as published) to Y"."""
+    """Per indicator ref, "Actual revised on DATE from X (as published) to Y" (``short``: "Revised
+    DATE; published X", for a table cell beside the revised figure)."""
     from harrow_dash import revisions
 
     figures = revised_figures(url, period)
     if not figures:
         return {}
-    return revisions.indicator_notes(figures, revisions.facts_from(indicators), threshold)
+    return revisions.indicator_notes(figures, revisions.facts_from(indicators), threshold, short)

@@ -33,6 +33,15 @@ CSS = """
 :focus-visible { outline: 3px solid #FFDD00 !important; outline-offset: 0 !important;
                  box-shadow: 0 0 0 5px #0B0C0C !important; }
 h1 { font-size: 1.8rem !important; padding-bottom: 0.2rem !important; }
+/* A dropdown's focus ring goes round the whole control, not the narrow text input inside it (which
+   drew it as a stray bar beside the chosen value). */
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"]) input:focus-visible {
+  outline: none !important; box-shadow: none !important; }
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"]) div:has(> input:focus-visible) {
+  outline: 3px solid #FFDD00 !important; outline-offset: 0 !important;
+  box-shadow: 0 0 0 5px #0B0C0C !important; }
+/* Sections are h2 under the page's h1 (heading order), at the size of Streamlit's subheader. */
+h2 { font-size: 1.5rem !important; }
 .block-container { padding-top: 1.5rem !important; }
 /* Target size (WCAG 2.5.8): beside a chosen value, a multiselect's text box shrinks to 12 px. */
 [data-testid="stMultiSelect"] input[role="combobox"] { min-width: 24px !important; }
@@ -143,9 +152,14 @@ def _sync_from_url(options: Options) -> list[str]:
     edited address). Classic multipage navigation drops the query string, so a page opened with no
     filter parameters gets the session's last filters back. Returns notes about values dropped."""
     query = _current_query()
-    if query == st.session_state.get(_WRITTEN):
-        return []
     saved = st.session_state.get(_SAVED)
+    if query == st.session_state.get(_WRITTEN):
+        # The URL is the one this session wrote (e.g. a sidebar link, which carries the filters):
+        # Streamlit forgets widgets a page did not draw, so put back any it dropped.
+        for key, value in (saved or {}).items():
+            if key not in st.session_state:
+                st.session_state[key] = value
+        return []
     if not query and saved is not None:
         st.session_state.update(saved)
         return []
@@ -345,8 +359,6 @@ def _account(user: User, settings: Settings) -> None:
 
 def _sidebar_footer(user: User, settings: Settings, url: str, period: Period | None) -> None:
     sb = st.sidebar
-    with sb.expander("Key to RAG ratings", expanded=False):
-        rag_key()
     if period is not None and not settings.public_mode and period not in data.published(url):
         sb.caption(
             f"{period.label} is a draft: an editor has not published it yet, so the public view "
@@ -360,6 +372,9 @@ def _header(title: str, ctx: PageContext) -> None:
     p = ctx.period
     when = f"{p.long_label}, {p.as_at}" if p is not None else "No quarter selected"
     st.title(title, anchor=False)
-    st.markdown(f"**{COUNCIL_NAME}** \u00b7 Performance dashboard \u00b7 **{when}**")
+    with st.container(horizontal=True, vertical_alignment="center", key="page_header_line"):
+        st.markdown(f"**{COUNCIL_NAME}** \u00b7 Performance dashboard \u00b7 **{when}**")
+        with st.popover("Key to ratings", icon=":material/palette:", key="rag_key_popover"):
+            rag_key()
     if data.is_illustrative(ctx.store_url):
         illustrative_note()

@@ -113,7 +113,7 @@ def _template_quarters(latest: Period | None) -> tuple[list[Period], int]:
 
 
 def template_panel(ctx: PageContext, store: Store) -> None:
-    st.subheader("Template", anchor=False)
+    st.header("Template", anchor=False)
     st.write(
         "The workbook to fill in: every layout the importer reads (scorecard, indicator values, "
         "flagship actions, highlights), with guidance and drop-down lists."
@@ -336,7 +336,7 @@ def revision_choice(plan: LoadPlan) -> tuple[bool, Revision | None]:
 
 def load_panel(ctx: PageContext, store: Store) -> None:
     """Upload, validation report or preview, then confirm."""
-    st.subheader("Load a file", anchor=False)
+    st.header("Load a file", anchor=False)
     cap = upload_cap_mb(ctx.settings.max_upload_mb)
     st.write(
         "Upload the quarter's figures as CSV (UTF-8) or Excel (.xlsx) in one of the template's "
@@ -380,7 +380,7 @@ def load_panel(ctx: PageContext, store: Store) -> None:
 
 
 def publish_panel(ctx: PageContext, store: Store) -> None:
-    st.subheader("Publish quarters", anchor=False)
+    st.header("Publish quarters", anchor=False)
     st.write(
         "A quarter is a draft until it is published. The public view shows published quarters "
         "only (without commentary marked internal), and the Cabinet presentation uses published "
@@ -430,7 +430,7 @@ def _rows(n: object) -> str:
 
 
 def history_panel(ctx: PageContext, store: Store) -> None:
-    st.subheader("Load history", anchor=False)
+    st.header("Load history", anchor=False)
     batches = store.batches()
     if batches.empty:
         st.write("No files have been loaded yet.")
@@ -474,6 +474,13 @@ def history_panel(ctx: PageContext, store: Store) -> None:
             st.rerun()
         return
     row = committed[committed["id"] == pending].iloc[0]
+    revised = revisions.read(store)
+    if len(revised) and (revised["batch_id"] == pending).any():
+        st.info(
+            f"Batch {pending} revised published figures. Rolling it back restores them as they "
+            "were published; the revision stays in the record, marked rolled back.",
+            icon=":material/lock:",
+        )
     st.warning(
         f"Roll back batch {pending} ({escape_markdown(row['file_name'])}, loaded by "
         f"{escape_markdown(row['loaded_by'])})? This removes the {_rows(row['rows_added'])} it "
