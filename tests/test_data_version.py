@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -64,8 +65,9 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_store: Store) ->
 
 def _indicator_total(at) -> int:
     for md in at.markdown:
-        if str(md.value).startswith("### Performance indicators: "):
-            return int(str(md.value).rsplit(":", 1)[1])
+        found = re.fullmatch(r"#+ Performance indicators: (\d+)", str(md.value))
+        if found:
+            return int(found.group(1))
     raise AssertionError("no 'Performance indicators: N' heading")
 
 
