@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash import explore
+from harrow_dash.periods import parse_period
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
@@ -147,4 +148,24 @@ for pid, group in shown.groupby("priority_id", sort=True):
                     for _, item in these.iterrows():
                         show_item(item)
 
-download_bar(ctx, "highlights", explore.highlights_download(shown), notes=notes)
+hl_table = explore.highlights_download(shown)
+hl_quarters = sorted({parse_period(q) for q in hl_table["Quarter"]}) if len(hl_table) else []
+# The header's "Quarter:" line is the position date; say which quarters the rows cover when they
+# are more than that one.
+covers = (
+    [f"Rows: highlights from {hl_quarters[0].label} to {hl_quarters[-1].label}, newest first."]
+    if len(hl_quarters) > 1
+    else []
+)
+download_bar(
+    ctx,
+    "highlights",
+    hl_table,
+    title="Highlights, "
+    + (
+        f"{hl_quarters[0].label} to {hl_quarters[-1].label}"
+        if len(hl_quarters) > 1
+        else period.label
+    ),
+    notes=[*covers, *notes],
+)

@@ -363,3 +363,13 @@ def test_highlight_scopes_and_link_refs() -> None:
     assert explore.pick_refs(["pi-01", "PI-01", "X"], ["PI-01", "PI-02"]) == (["PI-01"], ["X"])
     assert explore.kind_label("improvement") == "\u2691 Area for improvement"
     assert explore.status_label("Minor slippage") == "\u25b2 Minor slippage"
+
+
+def test_highlights_download_header_names_the_quarters_its_rows_cover(db_url: str) -> None:
+    at = choose(run_page("4_Highlights.py"), priority=RESIDENTS_FIRST)
+    at.segmented_control(key="hl_scope").set_value("All quarters").run()
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f"Highlights, Q1 2022-23 to {Q3}: ") for c in captions), captions
+    at.segmented_control(key="hl_scope").set_value("This quarter only").run()
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f"Highlights, {Q3}: ") for c in captions), captions
