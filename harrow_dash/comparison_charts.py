@@ -51,7 +51,12 @@ def ranking_chart(
     title = [
         f"{comparison.indicator}: {comparison.group.name}, {comparison.period_label}",
     ]
-    subtitle = f"Best at the top ({polarity.phrase}). Dashed line: the group's median."
+    s = comparison.standing
+    subtitle = f"Best at the top ({polarity.phrase})." + (
+        " Dashed line: the group's median."
+        if s is not None and s.ranked * 2 >= s.group_size
+        else ""
+    )
     y = alt.Y("area_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     x = alt.X(
         "value:Q",
@@ -99,7 +104,8 @@ def ranking_chart(
         .encode(x=x, y=y, text="label:N")
     )
     layers: list[alt.Chart] = [dots, label]
-    median = comparison.standing.median if comparison.standing else None
+    s = comparison.standing
+    median = s.median if s is not None and s.ranked * 2 >= s.group_size else None
     if median is not None:
         layers.insert(
             0,

@@ -255,7 +255,9 @@ def trend_bands(
 ) -> pd.DataFrame:
     """The group's median and interquartile range per quarter, for a trend chart: ``period`` (quarter
     key), ``median``, ``lower_quartile``, ``upper_quartile``, ``areas``. Whole-year figures are left
-    out of a quarterly chart."""
+    out of a quarterly chart, and so is a quarter in which fewer than half the group's areas have a
+    published figure (the median of the few shown would mislead: for small counts of people, the
+    hidden ones are the low ones)."""
     mine = values[(values["measure"] == measure) & values["area_code"].isin(group.members)]
     mine = mine[mine["period"] % 10 != 0]
     if until is not None:
@@ -263,6 +265,8 @@ def trend_bands(
     rows = []
     for key, part in mine.groupby("period", sort=True):
         shown = part["value"].where(~_hidden(part, counts_people, threshold))
+        if shown.notna().sum() * 2 < len(group.members):
+            continue  # most figures hidden or missing: a median of the rest would mislead
         low, median, high = spread(shown.dropna().tolist())
         rows.append(
             {

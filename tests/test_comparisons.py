@@ -322,3 +322,21 @@ def test_slides_give_rank_and_quartile_to_indicators_that_need_attention(
         for sec in s.sections:
             if s.kind == "priority" and sec.kind == "attention":
                 assert slides.section_px(sec.items, "attention") <= slides.BUDGET_PX
+
+
+def test_no_group_median_is_drawn_when_most_figures_are_hidden(sample_store: Store) -> None:
+    """Rough sleepers (a count of people): most boroughs' figures are suppressed, so a median of the
+    few published (the high ones) would mislead; neither the band nor the median line is drawn."""
+    inds = sample_store.benchmarked_indicators()
+    values = sample_store.comparator_values(list(inds["measure"]))
+    groups = comparisons.available_groups({})
+    london = groups["All London boroughs"]
+    bands = comparisons.trend_bands(values, "ILL-HOUS-02", london, True, 5)
+    assert Q3.key not in set(bands["period"])  # 6 of 33 published in Q3 2023-24
+    assert (bands["areas"] * 2 >= 33).all()
+    from harrow_dash.comparison_charts import ranking_chart
+
+    result, _, _ = _comparison(sample_store, "PI-37")
+    spec = ranking_chart(result, 5).to_dict()
+    assert "median" not in str(spec)
+    assert not comparisons.trend_bands(values, "ILL-WASTE-01", london, False, 5).empty
