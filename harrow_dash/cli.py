@@ -33,7 +33,7 @@ from harrow_dash.ingest.load import (
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.ingest.template import build_template, current_indicators, next_quarter
 from harrow_dash.periods import Period, PeriodError, parse_period
-from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, NotInitialised, Store
+from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, DatabaseError, NotInitialised, Store
 
 SAMPLE_FILES = (
     "indicators.csv",
@@ -78,7 +78,7 @@ def _report_problems(problems, err) -> int:
 
 def load_sample(store: Store, out=sys.stdout) -> int:
     files = [FileInput(f"sample/{n}", (SAMPLE_DIR / n).read_bytes()) for n in SAMPLE_FILES]
-    plan = prepare(store, files)
+    plan = prepare(store, files, compare=False)  # the commit compares
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
     result = commit(store, plan, SAMPLE_LOADER)
@@ -148,19 +148,14 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         raise UsageError("--reason goes with --revise-published.")
     files = _inputs(args.files)
     store.require_initialised()
-    plan = prepare(store, files)
+    # A dry run compares here; a real load compares once, inside its own transaction.
+    plan = prepare(store, files, compare=args.dry_run)
     for w in plan.warnings:
         print(f"Note: {w}", file=sys.stderr)
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
-    if plan.changes_published and not args.revise_published:
-        print(published_change_message(plan), file=sys.stderr)
-        print(
-            '  To revise them, load again with --revise-published --reason "why the figures '
-            'change".',
-            file=sys.stderr,
-        )
-        return 1
+    if plan.changes_published and not args.revise_published:  # known here after a dry run
+        return _refuse_published(published_change_message(plan), args)
     if args.dry_run:
         print(f"Valid: {plan.file_name} would load as follows (dry run, nothing written):")
         _print_plan_counts(plan, sys.stdout)
@@ -169,9 +164,8 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     revision = Revision(reason) if args.revise_published else None
     try:
         result = commit(store, plan, args.user or _user(), revision)
-    except PublishedChangeRefused as exc:  # published since the check
-        print(str(exc), file=sys.stderr)
-        return 1
+    except PublishedChangeRefused as exc:  # found by the commit's comparison
+        return _refuse_published(str(exc), args)
     if result.batch_id is None:
         print("Nothing to load: every row in the file already matches the database.")
         return 0
@@ -179,6 +173,17 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     _print_plan_counts(plan, sys.stdout)
     _print_revisions(plan, sys.stdout)
     return 0
+
+
+def _refuse_published(message: str, args: argparse.Namespace) -> int:
+    print(message, file=sys.stderr)
+    if not args.revise_published:
+        print(
+            '  To revise them, load again with --revise-published --reason "why the figures '
+            'change".',
+            file=sys.stderr,
+        )
+    return 1
 
 
 def _print_revisions(plan, out) -> None:
@@ -498,6 +503,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             store, snapshot = open_for_reading(settings.database_url)
         else:
             store = Store(settings.database_url)
+    except (DatabaseBusy, DatabaseError) as exc:  # already a plain sentence
+        print(str(exc), file=sys.stderr)
+        return 1
     except Exception as exc:
         print(f"harrow-dash: the database could not be opened: {exc}", file=sys.stderr)
         return 1
@@ -508,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"harrow-dash: {exc}", file=sys.stderr)
         return 2
-    except (DatabaseBusy, NotInitialised) as exc:
+    except (DatabaseBusy, DatabaseError, NotInitialised) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except LoadRefused as exc:

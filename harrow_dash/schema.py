@@ -16,12 +16,14 @@ false).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
     DateTime,
     DefaultClause,
     Double,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -31,6 +33,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    insert,
+    select,
     text,
 )
 
@@ -252,6 +256,26 @@ schema_info = Table(
     UniqueConstraint("key"),
 )
 
+# One row: a number bumped by every change to what pages show (load, rollback, publication, revision),
+# so that every app instance knows when its cached results are stale (see store.bump_data_version).
+data_version = Table(
+    "data_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+# Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter (the primary keys
+# serve the lookups by indicator). DuckDB does without (it skips blocks of rows by their min/max, and
+# an index there would only slow loads down), so these are created on PostgreSQL only. A rollback's
+# lookups by batch scan the tables: rare, and cheaper than an index every load must maintain.
+POSTGRES_INDEXES = [
+    Index("ix_indicator_values_period", indicator_values.c.period, indicator_values.c.ref),
+    Index("ix_action_statuses_period", action_statuses.c.period, action_statuses.c.ref),
+]
+for _index in POSTGRES_INDEXES:
+    _index.ddl_if(dialect="postgresql")
+
 # Loaded tables, their key columns, in the order rows are written (parents first).
 LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "directorates": ("name",),
@@ -277,6 +301,10 @@ def _history_table(name: str) -> Table:
 
 
 HISTORY_TABLES = {name: _history_table(name) for name in LOADED_TABLES}
+for _name, _table in HISTORY_TABLES.items():
+    # A rollback finds the rows a batch replaced, and which later batch replaced its own rows.
+    Index(f"ix_{_name}_history_replaced_by", _table.c.replaced_by).ddl_if(dialect="postgresql")
+    Index(f"ix_{_name}_history_batch", _table.c.batch_id).ddl_if(dialect="postgresql")
 
 # Definitions as they stood when a quarter was published: ``Store.publish`` copies these tables into
 # ``published_<name>`` (one copy per published quarter), and a public store reads names,
@@ -341,6 +369,12 @@ def upgrade(conn: Connection) -> list[str]:
                 ddl += f" DEFAULT {default.compile(dialect=conn.dialect)}"
             conn.exec_driver_sql(ddl)
             done.append(f"{table.name}.{col.name}")
+    if conn.dialect.name == "postgresql":
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+    if conn.execute(select(data_version.c.id)).first() is None:
+        conn.execute(insert(data_version).values(id=1, version=1))
     version = conn.execute(
         schema_info.select()
         .with_only_columns(schema_info.c.value)

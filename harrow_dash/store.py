@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,6 +50,11 @@ class NotInitialised(RuntimeError):
     """The database has no schema yet."""
 
 
+class DatabaseError(RuntimeError):
+    """Any other database error, as a plain sentence for the page or the terminal. The driver's own
+    text (with the SQL) stays on ``__cause__`` for logs; it is never shown as it is."""
+
+
 BUSY_MESSAGE = (
     "The database {where} is in use by another program, most likely the running dashboard. "
     "Stop the app (Ctrl+C in its terminal) and run the command again, or load the file through the "
@@ -55,9 +62,83 @@ BUSY_MESSAGE = (
 )
 
 
+WRITE_BUSY_MESSAGE = (
+    "Another load, rollback or publication was still running after {seconds} seconds, so nothing "
+    "was written. Wait for it to finish, then try again."
+)
+WRITE_WAIT_SECONDS = 120
+# Key of the PostgreSQL advisory lock every write transaction takes (any fixed number will do).
+WRITE_LOCK_KEY = 0x4861_7272_6F77  # "Harrow"
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "could not set lock" in text or "conflicting lock" in text
+
+
+# What a driver raises itself, outside SQLAlchemy (DuckDB's relation API, psycopg's COPY).
+_DRIVER_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, duckdb.Error)
+try:
+    import psycopg
+
+    _DRIVER_ERRORS += (psycopg.Error,)
+except ImportError:  # the PostgreSQL driver is optional
+    pass
+
+# PostgreSQL: lock not available (lock_timeout), serialization failure, deadlock.
+_BUSY_CODES = frozenset({"55P03", "40001", "40P01"})
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    line = text.splitlines()[0].strip() if text else type(orig).__name__
+    return line.rstrip(".")
+
+
+def _sqlstate(exc: BaseException) -> str:
+    return str(getattr(getattr(exc, "orig", None) or exc, "sqlstate", "") or "")
+
+
+def plain_message(exc: BaseException, where: str) -> str:
+    """A sentence for a database error: what happened and what to do, without the SQL."""
+    code = _sqlstate(exc)
+    detail = _first_line(exc)
+    if code.startswith("08") or (
+        isinstance(exc, sa.exc.OperationalError) and "connect" in detail.lower()
+    ):
+        return (
+            f"Could not connect to the database {where} ({detail}). Check that the database "
+            "server is running and that HARROW_DASH_DATABASE_URL names it correctly."
+        )
+    if code.startswith("28"):
+        return (
+            f"The database {where} refused the sign-in ({detail}). Check the user name and "
+            "password in HARROW_DASH_DATABASE_URL."
+        )
+    if code == "3D000":
+        return f"The database {where} does not exist on its server ({detail}). Create it first."
+    if code.startswith("53"):
+        return (
+            f"The database server {where} ran out of resources ({detail}); nothing was "
+            "changed. Ask whoever runs the server to check its disk space and memory."
+        )
+    if code == "42P01" or "does not exist" in detail.lower():
+        return (
+            f"The database {where} lacks part of the dashboard's tables ({detail}). Run "
+            "harrow-dash init to set it up or bring it up to date."
+        )
+    return f"The database {where} reported a problem and nothing was changed: {detail}."
+
+
+def _translate(exc: BaseException, where: str) -> RuntimeError:
+    if _is_lock_error(exc):
+        return DatabaseBusy(BUSY_MESSAGE.format(where=where))
+    if _sqlstate(exc) in _BUSY_CODES:
+        return DatabaseBusy(WRITE_BUSY_MESSAGE.format(seconds=WRITE_WAIT_SECONDS))
+    return DatabaseError(plain_message(exc, where))
 
 
 # DuckDB result types read column by column (see ``_read_columns``); others go row by row.
@@ -115,6 +196,15 @@ def _column_like_rows(col: pa.ChunkedArray) -> Any:
     return col.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
+def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
+    """The distinct values of an indexed column, found by hopping along its index from one value to
+    the next (one index probe per value: PostgreSQL has no skip scan of its own)."""
+    first = sa.select(sa.func.min(col).label("period")).cte(name, recursive=True)
+    following = sa.select(sa.func.min(col)).where(col > first.c.period).scalar_subquery()
+    hops = first.union_all(sa.select(following).where(first.c.period.is_not(None)))
+    return sa.select(hops.c.period).where(hops.c.period.is_not(None))
+
+
 class Store:
     def __init__(self, url: str, *, public: bool = False, read_only: bool = False):
         """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
@@ -130,7 +220,17 @@ class Store:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 if read_only:
                     connect_args["read_only"] = True
-        self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
+        except ImportError as exc:  # the PostgreSQL driver is an optional dependency
+            raise DatabaseError(
+                f"The database address needs a driver that is not installed ({exc}). For "
+                "PostgreSQL, install it with: pip install 'harrow-dash[postgres]'"
+            ) from exc
+        except sa.exc.ArgumentError as exc:
+            raise DatabaseError(
+                f"HARROW_DASH_DATABASE_URL is not a database address the dashboard can use ({exc})."
+            ) from exc
         self._where = sa.engine.make_url(url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
@@ -144,15 +244,14 @@ class Store:
         return view
 
     # -- connections ---------------------------------------------------------------------------------
+    # Every database error leaves here as DatabaseBusy or DatabaseError with a plain sentence.
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except DBAPIError as exc:
-            if _is_lock_error(exc):
-                raise DatabaseBusy(BUSY_MESSAGE.format(where=self._where)) from None
-            raise
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where) from exc
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -160,10 +259,39 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except DBAPIError as exc:
-            if _is_lock_error(exc):
-                raise DatabaseBusy(BUSY_MESSAGE.format(where=self._where)) from None
-            raise
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where) from exc
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction (a load, rollback, publication or revision), one at a time.
+
+        Writers queue instead of racing: within this process on a lock per database, and across
+        processes on PostgreSQL on an advisory lock held until the transaction ends (DuckDB lets only
+        one process open the file, so the other process gets :class:`DatabaseBusy`). Whatever waits
+        longer than ``WRITE_WAIT_SECONDS`` gives up with :class:`DatabaseBusy`, writing nothing.
+        Whatever runs inside sees every earlier writer's committed data. Bumps the data version."""
+        with _WRITE_LOCKS_GUARD:
+            lock = _WRITE_LOCKS.setdefault(self.url, threading.Lock())
+        if not lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise DatabaseBusy(WRITE_BUSY_MESSAGE.format(seconds=WRITE_WAIT_SECONDS))
+        try:
+            with self.begin() as conn:
+                if not self.is_duckdb:
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_WAIT_SECONDS}s'")
+                    # A load sorts and joins its whole file: in memory rather than on disk.
+                    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+                yield conn
+                bump_data_version(conn)
+        finally:
+            lock.release()
+
+    def data_version(self) -> int:
+        """A number that changes whenever the data does (any load, rollback, publication or
+        revision, by any process): one cheap query, for deciding when cached results are stale."""
+        with self.connect() as conn:
+            return int(conn.execute(sa.select(s.data_version.c.version)).scalar() or 0)
 
     def read(
         self, query: sa.Executable | str, params: dict[str, Any] | None = None
@@ -179,17 +307,20 @@ class Store:
 
     # -- schema --------------------------------------------------------------------------------------
     def is_initialised(self) -> bool:
-        try:
-            with self.connect() as conn:
-                return bool(
-                    conn.execute(
-                        sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")
-                    ).scalar()
-                )
-        except DatabaseBusy:
-            raise
-        except DBAPIError:
-            return False
+        """Whether the schema is there. A database that cannot be reached raises (with a plain
+        message) rather than pass for an empty one."""
+        exists = sa.text(
+            "SELECT COUNT(*) FROM information_schema.tables "
+            "WHERE table_name = 'schema_info' AND table_schema = current_schema()"
+        )
+        with self.connect() as conn:
+            if not conn.execute(exists).scalar():
+                return False
+            return bool(
+                conn.execute(
+                    sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")
+                ).scalar()
+            )
 
     def init(self, priorities: list[tuple[int, str, str]] | None = None) -> None:
         """Create the schema (idempotent) and seed the plan's priorities if there are none."""
@@ -257,11 +388,21 @@ class Store:
     def periods(self) -> list[Period]:
         """Every quarter that has any indicator value or action status, oldest first."""
         v, a = s.indicator_values, s.action_statuses
-        q = sa.union(
-            sa.select(v.c.period).where(*self._visible(v.c.period)),
-            sa.select(a.c.period).where(*self._visible(a.c.period)),
-        )
-        df = self.read(q)
+        if not self.is_duckdb and not self.public:
+            # PostgreSQL reads every row for DISTINCT; hopping along the period index from one
+            # quarter to the next reads one index entry per quarter instead.
+            df = self.read(
+                sa.union(
+                    _index_hops(v.c.period, "value_hops"), _index_hops(a.c.period, "status_hops")
+                )
+            )
+        else:
+            df = self.read(
+                sa.union(
+                    sa.select(v.c.period).where(*self._visible(v.c.period)),
+                    sa.select(a.c.period).where(*self._visible(a.c.period)),
+                )
+            )
         return [Period.from_key(k) for k in sorted(df.iloc[:, 0])] if not df.empty else []
 
     def latest_reported_period(self, published_only: bool = False) -> Period | None:
@@ -281,7 +422,7 @@ class Store:
         return [Period.from_key(k) for k in df["period"]]
 
     def publish(self, period: Period, user: str) -> None:
-        with self.begin() as conn:
+        with self.writing() as conn:
             conn.execute(
                 sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
             )
@@ -293,7 +434,7 @@ class Store:
             take_snapshot(conn, period.key)
 
     def unpublish(self, period: Period) -> None:
-        with self.begin() as conn:
+        with self.writing() as conn:
             conn.execute(
                 sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
             )
@@ -705,3 +846,11 @@ class Store:
 
 
 SAMPLE_LOADER = "sample data"
+
+
+def bump_data_version(conn: Connection) -> None:
+    """Record, inside the caller's write transaction, that the data changed: every app instance then
+    drops its cached results on its next page run. :meth:`Store.writing` calls it for you; call it
+    yourself only from a transaction of your own that changes what pages show."""
+    v = s.data_version
+    conn.execute(sa.update(v).values(version=v.c.version + 1))

@@ -17,15 +17,18 @@ ctx = page_frame("Data", role=Role.EDITOR, show_filters=False)
 store = data.store(ctx.store_url)
 
 loading.show_flash()
-# Keyed and tracked, so the open tab stays open across the reruns the buttons below cause.
-load_tab, publish_tab, history_tab, template_tab = st.tabs(
-    ["Load data", "Publish quarters", "Load history", "Template"], key="data_tab", on_change="rerun"
-)
-with load_tab:
-    loading.load_panel(ctx, store)
-with publish_tab:
-    loading.publish_panel(ctx, store)
-with history_tab:
-    loading.history_panel(ctx, store)
-with template_tab:
-    loading.template_panel(ctx, store)
+with loading.database_errors():
+    # Keyed and tracked, so the open tab stays open across the reruns the buttons below cause.
+    load_tab, publish_tab, history_tab, template_tab = st.tabs(
+        ["Load data", "Publish quarters", "Load history", "Template"],
+        key="data_tab",
+        on_change="rerun",
+    )
+    with load_tab:
+        loading.load_panel(ctx, store)
+    with publish_tab:
+        loading.publish_panel(ctx, store)
+    with history_tab:
+        loading.history_panel(ctx, store)
+    with template_tab:
+        loading.template_panel(ctx, store)

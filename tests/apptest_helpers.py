@@ -76,7 +76,7 @@ class AppEnv:
 
     monkeypatch: pytest.MonkeyPatch
     secrets: Path
-    db_path: Path
+    db_path: Path | str  # a DuckDB file, or any database URL
 
     def configure(
         self,
@@ -90,7 +90,8 @@ class AppEnv:
         self.secrets.write_text(text, encoding="utf-8")
         mp = self.monkeypatch
         mp.setenv("HARROW_DASH_SECRETS", str(self.secrets))
-        mp.setenv("HARROW_DASH_DATABASE_URL", f"duckdb:///{self.db_path}")
+        url = self.db_path if isinstance(self.db_path, str) else f"duckdb:///{self.db_path}"
+        mp.setenv("HARROW_DASH_DATABASE_URL", url)
         for name in ("HARROW_DASH_EDITORS", "HARROW_DASH_SUPPRESSION", "HARROW_DASH_TOLERANCE"):
             mp.delenv(name, raising=False)
         if public:
@@ -103,7 +104,9 @@ class AppEnv:
             mp.setenv("HARROW_DASH_MAX_UPLOAD_MB", str(max_upload_mb))
 
 
-def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path) -> Iterator[AppEnv]:
+def app_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path | str
+) -> Iterator[AppEnv]:
     """Body of an ``app_env`` fixture: local mode by default; caches cleared before and after."""
     clear_streamlit_caches()
     env = AppEnv(monkeypatch, tmp_path / "secrets.toml", db_path)

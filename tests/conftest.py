@@ -1,9 +1,16 @@
-"""Shared fixtures: real DuckDB files (never mocks), the sample database, spreadsheet writers, snapshots.
+"""Shared fixtures: real databases (never mocks), the sample database, spreadsheet writers, snapshots.
 
-* ``store``: a fresh, initialised DuckDB file in ``tmp_path``.
+* ``store``: a fresh, initialised database (a DuckDB file in ``tmp_path``).
 * ``sample_store``: a private copy of a database holding the shipped sample data. The sample is loaded
   once per test session (per xdist worker) into ``sample_db_file`` and copied for each test, so tests
   may write to it freely.
+* ``empty_db_url`` / ``sample_db_url``: the same two databases as URLs, nothing opened (for tests
+  that run the CLI or the app against them).
+* DuckDB and PostgreSQL: in a module marked ``pytestmark = pytest.mark.both_databases``, every test
+  that uses any of the fixtures above runs twice, ``[duckdb]`` and ``[postgresql]`` (the ``backend``
+  fixture says which: a test about one database only skips the other case itself).
+  PostgreSQL runs in a throwaway cluster the session starts and stops (``pg_cluster.py``); without
+  PostgreSQL or its driver those cases skip, and with ``CI=true`` they fail instead.
 * ``write_csv`` / ``write_xlsx``: write real files into ``tmp_path``.
 * ``db_snapshot(store)``: every row of every table, sorted, to assert "the database is unchanged".
 * ``prepare_files`` / ``load_files``: run the importer on paths, as the CLI and the Data page do.
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +31,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from hypothesis import settings
+from pg_cluster import Cluster, driver_available, find_bin_dir
 
 from harrow_dash import schema
 from harrow_dash.cli import SAMPLE_FILES, load_sample
@@ -56,10 +65,105 @@ def _wait_for_sample_files() -> None:
 # -- databases ------------------------------------------------------------------------------------
 
 
+BACKENDS = ("duckdb", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "both_databases: the module's database fixtures run on DuckDB and on PostgreSQL",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests that use a database fixture on both databases in modules marked for it."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_databases"
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh, initialised DuckDB database file (the plan's three priorities, no data)."""
-    db = Store(duckdb_url(tmp_path / "t.duckdb"))
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test's fixtures use: ``duckdb`` (default) or ``postgresql``."""
+    return str(getattr(request, "param", "duckdb"))
+
+
+def _no_postgres(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must run the PostgreSQL tests, but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server of this test session (per xdist worker), stopped and deleted at the end."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        _no_postgres("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    if not driver_available():
+        _no_postgres("the PostgreSQL driver is missing (pip install -e '.[postgres]')")
+    assert bin_dir is not None
+    cluster = Cluster(bin_dir)
+    try:
+        cluster.start()
+    except (OSError, KeyError, RuntimeError) as exc:
+        cluster.stop()
+        _no_postgres(f"a PostgreSQL server could not be started: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_sample_template(pg_cluster: Cluster) -> str:
+    """The name of a PostgreSQL database holding the sample data, copied for each test."""
+    _wait_for_sample_files()
+    name = "sample_template"
+    db = Store(pg_cluster.create_database(name=name))
+    db.init()
+    out = io.StringIO()
+    rc = load_sample(db, out=out)
+    db.dispose()
+    assert rc == 0, f"the sample data did not load: {out.getvalue()}"
+    return name
+
+
+def _pg_database(request: pytest.FixtureRequest, template: str | None = None) -> Iterator[str]:
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.create_database(template=template)
+    yield url
+    cluster.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def empty_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, empty database (a DuckDB file not yet created, or a PostgreSQL database
+    with no tables)."""
+    if backend == "duckdb":
+        yield duckdb_url(tmp_path / "t.duckdb")
+        return
+    yield from _pg_database(request)
+
+
+@pytest.fixture
+def sample_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a private copy of the sample database that a test may change."""
+    if backend == "duckdb":
+        source: Path = request.getfixturevalue("sample_db_file")
+        target = tmp_path / "sample.duckdb"
+        shutil.copyfile(source, target)
+        wal = source.with_name(source.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+        yield duckdb_url(target)
+        return
+    yield from _pg_database(request, template=request.getfixturevalue("pg_sample_template"))
+
+
+@pytest.fixture
+def store(empty_db_url: str) -> Iterator[Store]:
+    """A fresh, initialised database (the plan's three priorities, no data)."""
+    db = Store(empty_db_url)
     db.init()
     yield db
     db.dispose()
@@ -81,23 +185,21 @@ def sample_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sample_store(sample_db_file: Path, tmp_path: Path) -> Iterator[Store]:
+def sample_store(sample_db_url: str) -> Iterator[Store]:
     """A private copy of the sample database that a test may change."""
-    target = tmp_path / "sample.duckdb"
-    shutil.copyfile(sample_db_file, target)
-    wal = sample_db_file.with_name(sample_db_file.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
-    db = Store(duckdb_url(target))
+    db = Store(sample_db_url)
     yield db
     db.dispose()
 
 
 def snapshot(db: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, each table's rows sorted, for exact before/after comparisons."""
+    """Every row of every table, each table's rows sorted, for exact before/after comparisons. The data
+    version (a counter every change bumps, even a rollback) is left out: test_data_version.py tests it."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with db.connect() as conn:
         for table in schema.metadata.sorted_tables:
+            if table is schema.data_version:
+                continue
             rows = [tuple(r) for r in conn.execute(sa.select(table))]
             out[table.name] = sorted(rows, key=lambda r: tuple((v is None, repr(v)) for v in r))
     return out

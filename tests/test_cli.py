@@ -1,4 +1,5 @@
-"""The ``harrow-dash`` command, run for real in a subprocess against a DuckDB file in tmp_path.
+"""The ``harrow-dash`` command, run for real in a subprocess against a database of the test's own (a
+DuckDB file in tmp_path, or a PostgreSQL database: every test runs on both).
 
 Exit codes: 0 success, 1 input refused (problems on stderr), 2 wrong usage. Never a traceback.
 """
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -25,10 +27,18 @@ P1 = "A council that puts residents first"
 TIDY_HEAD = ["Ref", "Name", "Priority", "Unit", "Polarity", "Period", "Actual", "Target"]
 
 
-def cli_env(db: Path) -> dict[str, str]:
+pytestmark = pytest.mark.both_databases
+
+
+def db_url(db: Path | str) -> str:
+    """A database given as a DuckDB file or as a URL, as a URL."""
+    return db if isinstance(db, str) else f"duckdb:///{db}"
+
+
+def cli_env(db: Path | str) -> dict[str, str]:
     """The environment with only our database setting (none of the developer's HARROW_DASH_*)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARROW_DASH_")}
-    env["HARROW_DASH_DATABASE_URL"] = f"duckdb:///{db}"
+    env["HARROW_DASH_DATABASE_URL"] = db_url(db)
     return env
 
 
@@ -36,18 +46,19 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "harrow_dash.cli", *args]
 
 
-def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
+    cwd = db.parent if isinstance(db, Path) else tempfile.gettempdir()
     result = subprocess.run(
-        command(*args), env=cli_env(db), cwd=db.parent, capture_output=True, text=True, timeout=120
+        command(*args), env=cli_env(db), cwd=cwd, capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """Where a test's database lives; nothing is there until a command creates it."""
-    return tmp_path / "cli.duckdb"
+def db(empty_db_url: str) -> str:
+    """The URL of a test's database; nothing is there until a command creates it."""
+    return empty_db_url
 
 
 def copy_db(source: Path, target: Path) -> Path:
@@ -59,17 +70,17 @@ def copy_db(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture
-def sample_db(sample_db_file: Path, db: Path) -> Path:
+def sample_db(sample_db_url: str) -> str:
     """A copy of the sample database for commands that need data."""
-    return copy_db(sample_db_file, db)
+    return sample_db_url
 
 
 @pytest.fixture
 def snap(db_snapshot):
     """Snapshot a database file between commands (the store is closed again before the next one)."""
 
-    def take(path: Path):
-        store = Store(f"duckdb:///{path}")
+    def take(db: str):
+        store = Store(db)
         try:
             return db_snapshot(store)
         finally:
@@ -89,8 +100,8 @@ def read_export(path: Path) -> list[dict[str, str]]:
 def test_init_creates_an_empty_database(db):
     result = run(db, "init")
     assert result.returncode == 0
-    assert result.stdout == f"Database ready: duckdb:///{db}\n"
-    store = Store(f"duckdb:///{db}")
+    assert result.stdout == f"Database ready: {db}\n"
+    store = Store(db)
     try:
         assert store.is_initialised()
         assert list(store.priorities()["name"]) == [
@@ -105,7 +116,7 @@ def test_init_sample_loads_the_sample_and_if_missing_does_nothing(db, sample_sto
     result = run(db, "init", "--sample")
     assert result.returncode == 0, result.stderr
     assert "Loaded the illustrative sample data as batch 1." in result.stdout
-    store = Store(f"duckdb:///{db}")
+    store = Store(db)
     try:
         assert store.counts() == sample_store.counts()
         assert store.counts()["indicators"] >= 40
@@ -121,7 +132,7 @@ def test_init_sample_publishes_the_history_and_leaves_later_quarters_draft(db):
     result = run(db, "init", "--sample")
     assert result.returncode == 0, result.stderr
     assert "Published Q1 2021-22 to Q3 2023-24; Q4 2023-24 left as draft." in result.stdout
-    store = Store(f"duckdb:///{db}")
+    store = Store(db_url(db))
     try:
         published = store.published_periods()
         assert published[0].label == "Q1 2021-22" and published[-1].label == "Q3 2023-24"
@@ -134,7 +145,7 @@ def test_init_sample_publishes_the_history_and_leaves_later_quarters_draft(db):
     again = run(db, "init", "--sample")
     assert again.returncode == 0, again.stderr
     assert "Published" not in again.stdout
-    store = Store(f"duckdb:///{db}")
+    store = Store(db_url(db))
     try:
         assert store.published_periods() == published[:-1]
     finally:
@@ -145,7 +156,7 @@ def test_commands_on_a_database_that_is_not_set_up(db):
     result = run(db, "batches")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"The database duckdb:///{db} has not been set up. Run: harrow-dash init --sample"
+        f"The database {db} has not been set up. Run: harrow-dash init --sample"
     )
 
 
@@ -168,7 +179,7 @@ def test_load_and_reload(sample_db, tmp_path, snap):
     assert "  indicator values: 0 new, 1 changed, 0 unchanged" in result.stdout or (
         "  indicator values: 1 new, 0 changed, 0 unchanged" in result.stdout
     )
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(sample_db)
     try:
         got = store.read(
             "SELECT actual FROM indicator_values WHERE ref = 'PI-02' AND period = 20234"
@@ -262,7 +273,7 @@ def test_batches_into_a_reader_that_stops_early_exits_quietly(sample_db):
     proc = subprocess.Popen(
         command("batches"),
         env=cli_env(sample_db),
-        cwd=sample_db.parent,
+        cwd=tempfile.gettempdir(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -314,7 +325,7 @@ def test_template_is_prefilled_for_the_quarter_after_the_latest_and_loads_back_u
     assert first["Measure"] == "Average wait before a call is answered"
     assert first["Priority"] == "A council that puts residents first"
     assert first["Target"] == 120 and first["Q4 2023-24"] is None
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         store.publish(Period.from_key(20233), "test")  # a published quarter is not touched either
     finally:
@@ -351,7 +362,7 @@ def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
     ]
     small_keys = {(r.ref, Period.from_key(r.period).label) for r in small.itertuples()}
     assert len(small_keys) > 1, "the sample should include counts small enough to be suppressed"
-    db = Path(sample_store.url.removeprefix("duckdb:///"))
+    db = sample_store.url
     sample_store.dispose()
 
     out = tmp_path / "values.csv"
@@ -382,7 +393,7 @@ def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
 
 
 @pytest.fixture
-def varied_db(sample_db: Path, tmp_path: Path) -> Path:
+def varied_db(sample_db: str, tmp_path: Path) -> str:
     """The sample database with the states the sample lacks: a value marked not due, an official RAG
     that disagrees with the computed one, and commentary marked internal."""
     extra = write_rows(tmp_path / "states.csv", [
@@ -406,7 +417,7 @@ def test_export_for_editors_has_stored_values_and_separate_official_and_computed
     assert result.stdout == f"Exported {len(rows):,} indicator values (stored values) to {out}\n"
     assert {"official_rag", "computed_rag", "state", "commentary_internal"} <= set(rows[0])
     assert "rag" not in rows[0]  # one column that mixed both is what wrote computed RAG back
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         raw = store.tidy_values()
     finally:
@@ -462,7 +473,7 @@ def test_an_edited_export_row_keeps_the_official_rag_it_had(sample_db, tmp_path)
     result = run(sample_db, "load", str(out))
     assert result.returncode == 0, result.stderr
     assert "indicator values: 0 new, 1 changed" in result.stdout
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         values = store.tidy_values()
     finally:
@@ -527,7 +538,9 @@ def test_wrong_usage_exits_2(usage_results, case):
     assert "Traceback" not in stderr
 
 
-def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap):
+def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap, backend):
+    if backend != "duckdb":
+        pytest.skip("one process per file is DuckDB's rule (see test_concurrency.py)")
     path = write_rows(
         tmp_path / "q4.csv", [["Ref", "Period", "Actual"], ["PI-02", "Q4 2023-24", "93"]]
     )
@@ -535,7 +548,7 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import duckdb, sys, time\n"
-         f"con = duckdb.connect({str(sample_db)!r})\n"
+         f"con = duckdb.connect({sample_db.removeprefix('duckdb:///')!r})\n"
          "print('ready', flush=True)\n"
          "time.sleep(60)\n"],
         stdout=subprocess.PIPE, text=True,
@@ -549,21 +562,25 @@ def test_load_while_another_program_holds_the_database(sample_db, tmp_path, snap
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"The database duckdb:///{sample_db} is in use by another program, most likely the running "
+        f"The database {sample_db} is in use by another program, most likely the running "
         "dashboard. Stop the app (Ctrl+C in its terminal) and run the command again, or load the file "
         "through the dashboard's Data page instead.\n"
     )
     assert snap(sample_db) == before
 
 
-def test_commands_that_only_read_work_while_the_app_holds_the_database(sample_db, tmp_path, snap):
+def test_commands_that_only_read_work_while_the_app_holds_the_database(
+    sample_db, tmp_path, snap, backend
+):
+    if backend != "duckdb":
+        pytest.skip("one process per file is DuckDB's rule")
     """DuckDB lets no other process open a file another holds for writing, even to read; briefing,
     export and batches then read a snapshot copy and say so, and the database is left unchanged."""
     before = snap(sample_db)
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import duckdb, sys, time\n"
-         f"con = duckdb.connect({str(sample_db)!r})\n"
+         f"con = duckdb.connect({sample_db.removeprefix('duckdb:///')!r})\n"
          "print('ready', flush=True)\n"
          "time.sleep(120)\n"],
         stdout=subprocess.PIPE, text=True,
@@ -587,14 +604,16 @@ def test_commands_that_only_read_work_while_the_app_holds_the_database(sample_db
     assert snap(sample_db) == before
 
 
-def test_commands_that_only_read_open_the_database_read_only(sample_db, tmp_path):
+def test_commands_that_only_read_open_the_database_read_only(sample_db, tmp_path, backend):
     """Without another holder a read-only command reads the file itself (no snapshot note), and two
     can read at once."""
     result = run(sample_db, "export", "-o", str(tmp_path / "all.csv"))
     assert result.returncode == 0 and result.stderr == ""
+    if backend != "duckdb":
+        return  # a PostgreSQL user's rights are the server's business: nothing to open read-only
     from harrow_dash.cli import open_for_reading
 
-    first, snapshot = open_for_reading(f"duckdb:///{sample_db}")
+    first, snapshot = open_for_reading(db_url(sample_db))
     try:
         assert snapshot is None
         with first.connect() as conn, pytest.raises(Exception, match="read-only"):
@@ -611,7 +630,7 @@ def test_commands_that_only_read_open_the_database_read_only(sample_db, tmp_path
 def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason(
     sample_db, tmp_path, snap
 ):
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         store.publish(parse_period("Q3 2023-24"), "publisher")
     finally:
@@ -645,7 +664,7 @@ def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason
         "  revised 1 published figure:\n    Q3 2023-24 indicator values PI-02 actual: '72.4' -> '95'\n"
         in revised.stdout
     )
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         record = store.read("SELECT * FROM published_revisions")
     finally:
@@ -656,7 +675,7 @@ def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason
 
     undone = run(sample_db, "rollback", "2", "--user", "sam")
     assert undone.returncode == 0, undone.stderr
-    store = Store(f"duckdb:///{sample_db}")
+    store = Store(db_url(sample_db))
     try:
         record = store.read("SELECT rolled_back_by FROM published_revisions")
         actual = store.read(

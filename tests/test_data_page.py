@@ -28,14 +28,15 @@ from harrow_dash.ingest import report
 from harrow_dash.ingest.load import FileInput, load
 from harrow_dash.store import Store
 
+pytestmark = pytest.mark.both_databases
+
 DATA_PAGE = "pages/6_Data.py"
 P1 = "A council that puts residents first"
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_store: Store) -> Iterator[AppEnv]:
-    db_path = Path(sample_store.engine.url.database or "")
-    yield from app_env(monkeypatch, tmp_path, db_path)
+    yield from app_env(monkeypatch, tmp_path, sample_store.url)
 
 
 def upload(at, *files: tuple[str, bytes]):

@@ -19,6 +19,9 @@ from harrow_dash.ingest.load import RollbackRefused, commit, rollback
 from harrow_dash.ingest.problems import LoadRefused, Problem
 from harrow_dash.ingest.template import build_template
 from harrow_dash.periods import Period
+from harrow_dash.store import DatabaseError
+
+pytestmark = pytest.mark.both_databases
 
 P1 = "A council that puts residents first"
 PRIORITY_LIST = (
@@ -571,8 +574,9 @@ def test_a_load_that_fails_while_writing_leaves_nothing(
     ]
     plan = prepare_files(sample_store, write_csv("t.csv", rows))
     assert plan.ok and plan.changed + plan.added == 4
-    with pytest.raises(IntegrityError):
+    with pytest.raises(DatabaseError) as raised:
         commit(sample_store, plan, "tester")
+    assert isinstance(raised.value.__cause__, IntegrityError)
     assert db_snapshot(sample_store) == before
 
 

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +26,8 @@ from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, load, prepare
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
+
+pytestmark = pytest.mark.both_databases
 
 P1 = "A council that puts residents first"
 Q3 = Period(2023, 3)
@@ -217,18 +218,17 @@ def test_nothing_is_public_until_a_quarter_is_published(sample_store: Store) -> 
 # -- upgrading an older database -------------------------------------------------------------------
 
 
-def test_an_older_database_is_upgraded_in_place(sample_db_file: Path, tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
-    shutil.copyfile(sample_db_file, path)
-    old = Store(f"duckdb:///{path}")
+def test_an_older_database_is_upgraded_in_place(sample_db_url: str) -> None:
+    old = Store(sample_db_url)
     with old.begin() as conn:  # make it look like a version 1 database
         for table in ("indicator_values", "action_statuses"):
             for name in (table, f"{table}_history"):
                 conn.exec_driver_sql(f"ALTER TABLE {name} DROP COLUMN commentary_internal")
+        conn.exec_driver_sql("DROP TABLE data_version")
         conn.exec_driver_sql("UPDATE schema_info SET value = '1' WHERE key = 'version'")
     old.dispose()
 
-    db = Store(f"duckdb:///{path}")
+    db = Store(sample_db_url)
     db.require_initialised()  # what the CLI does first; the app calls upgrade() once per process
     assert db.read("SELECT value FROM schema_info WHERE key = 'version'")["value"].tolist() == [
         s.SCHEMA_VERSION
@@ -311,7 +311,7 @@ def test_quarter_statuses_say_who_published_and_what_each_quarter_holds(
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_store: Store) -> Iterator[AppEnv]:
-    yield from app_env(monkeypatch, tmp_path, Path(sample_store.engine.url.database or ""))
+    yield from app_env(monkeypatch, tmp_path, sample_store.url)
 
 
 def test_publishing_from_the_data_page_records_who_and_the_public_view_follows(

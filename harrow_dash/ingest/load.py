@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -207,6 +210,40 @@ def _type_sql(col: sa.Column) -> str:
     return "VARCHAR"
 
 
+def _copy_rows(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Write a frame into a PostgreSQL table with COPY (psycopg 3), inside the caller's transaction:
+    a million rows take seconds where INSERT statements take minutes. The rows travel as CSV that
+    Arrow writes (missing values unquoted and empty, so NULL; every text quoted, so an empty text
+    stays empty; reals in their shortest exact form); a frame Arrow cannot convert (a column mixing
+    text and numbers) goes row by row instead."""
+    table_columns = s.metadata.tables[table.removeprefix("stage_")].c
+    whole = [
+        c
+        for c in frame.columns
+        if c in table_columns
+        and isinstance(table_columns[c].type, sa.Integer)
+        and frame[c].dtype.kind == "f"
+    ]
+    if whole:  # 1.0 where a gap made pandas use floats: COPY wants 1 for an integer column
+        frame = frame.assign(**{c: frame[c].astype("Int64") for c in whole})
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    columns = ", ".join(frame.columns)
+    try:
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        values = frame.astype(object).where(frame.notna(), None)
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in values.itertuples(index=False, name=None):
+                copy.write_row(row)
+        return
+    options = pa_csv.WriteOptions(include_header=False)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        for batch in arrow.to_batches(max_chunksize=100_000):
+            chunk = io.BytesIO()
+            pa_csv.write_csv(batch, chunk, options)
+            copy.write(chunk.getbuffer())
+
+
 COMPARATOR_COLUMNS = {
     "areas": AREA_COLUMNS,
     "comparator_measures": MEASURE_COLUMNS,
@@ -246,21 +283,16 @@ class _Stager:
             self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS SELECT * FROM incoming_frame")
             raw.unregister("incoming_frame")  # type: ignore[union-attr]
             return
-        cols = []
-        for c in frame.columns:
-            dtype = frame[c].dtype
-            sqltype = {"b": "BOOLEAN", "f": "DOUBLE PRECISION", "i": "BIGINT", "u": "BIGINT"}.get(
-                dtype.kind, "VARCHAR"
-            )
-            cols.append(f'"{c}" {sqltype}')
-        self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ({', '.join(cols)})")
+        # Typed from the schema, not from the frame: a column the file leaves out is all missing,
+        # which pandas calls float, and PostgreSQL will not cast a float to a boolean or text.
+        table = s.metadata.tables[name]
+        cols = ", ".join(
+            f"{c} {'BOOLEAN' if c.startswith('_has_') else _type_sql(table.c[c])}"
+            for c in frame.columns
+        )
+        self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ({cols})")
         if len(frame):
-            marks = ", ".join(f":p{i}" for i in range(len(frame.columns)))
-            rows = [
-                {f"p{i}": (None if pd.isna(v) else v) for i, v in enumerate(row)}
-                for row in frame.itertuples(index=False)
-            ]
-            self.conn.execute(sa.text(f"INSERT INTO {stage} VALUES ({marks})"), rows)
+            _copy_rows(self.conn, stage, frame)
 
     def compare(self, name: str, frame: pd.DataFrame, columns: list[str]) -> TableChange:
         table = s.metadata.tables[name]
@@ -308,6 +340,8 @@ class _Stager:
             f"(e.{keys[0]} IS NOT NULL AND ({differs})) AS is_changed "
             f"FROM stage_{name} s LEFT JOIN {name} e ON {on}"
         )
+        if not self.is_duckdb:  # temporary tables get no statistics unless asked for them
+            self.conn.exec_driver_sql(f"ANALYZE merged_{name}")
         row = self.conn.exec_driver_sql(
             f"SELECT COUNT(*), SUM(CASE WHEN is_new THEN 1 ELSE 0 END), "
             f"SUM(CASE WHEN is_changed THEN 1 ELSE 0 END) FROM merged_{name}"
@@ -491,8 +525,15 @@ def read_inputs(
 
 
 def _diff(
-    conn: Connection, store: Store, plan: LoadPlan, batch_id: int | None, preview: bool
-) -> None:
+    conn: Connection,
+    store: Store,
+    plan: LoadPlan,
+    preview: bool,
+    write: Callable[[LoadPlan], int] | None = None,
+) -> int | None:
+    """Compare every table of the plan with the database. With ``write``, which is called once
+    everything is compared (it may refuse by raising) and returns the batch number to write under,
+    then writes the new and changed rows and returns that number: a refused load takes none."""
     assert plan.incoming is not None
     stager = _Stager(conn, store.is_duckdb)
     frames = _frames(plan.incoming)
@@ -509,8 +550,6 @@ def _diff(
             plan.tables[name].added or plan.tables[name].changed
         ):
             published.append(stager.published_changes(name, columns))
-        if batch_id is not None:
-            stager.apply(name, columns, batch_id)
     published = [p for p in published if len(p)]
     plan.published_changes = (
         pd.concat(published, ignore_index=True)
@@ -523,11 +562,22 @@ def _diff(
             if changes
             else pd.DataFrame(columns=["table", "key", "field", "old", "new"])
         )
+    batch_id = write(plan) if write is not None else None
+    if batch_id is not None:
+        for name in plan.tables:
+            stager.apply(name, frames[name][1], batch_id)
     stager.cleanup([n for n in DATA_TABLES if n in plan.tables])
+    return batch_id
 
 
-def prepare(store: Store, files: Sequence[FileInput], max_bytes: int | None = None) -> LoadPlan:
-    """Read, check and compare files with the database. Writes nothing."""
+def prepare(
+    store: Store, files: Sequence[FileInput], max_bytes: int | None = None, compare: bool = True
+) -> LoadPlan:
+    """Read, check and compare files with the database. Writes nothing.
+
+    ``compare=False`` only reads and checks: for a load committed straight away (the command line),
+    whose commit compares inside its own transaction anyway, so the rows are staged once, not twice.
+    The plan's counts are then filled in by :func:`commit`."""
     plan = LoadPlan(list(files))
     sheets, plan.problems = read_inputs(files, max_bytes)
     parsed = parse_sheets(sheets)
@@ -552,10 +602,12 @@ def prepare(store: Store, files: Sequence[FileInput], max_bytes: int | None = No
         ]
         return plan
     plan.incoming = incoming
+    if not compare:
+        return plan
     with store.connect() as conn:
         trans = conn.begin()
         try:
-            _diff(conn, store, plan, None, preview=True)
+            _diff(conn, store, plan, preview=True)
         finally:
             trans.rollback()
     return plan
@@ -603,20 +655,39 @@ def commit(
             plan, "A revision of published figures needs a reason; nothing was loaded."
         )
     try:
-        with store.begin() as conn:
-            batch_id = int(conn.execute(sa.select(s.batch_id_seq.next_value())).scalar_one())
+        # One load, rollback or publication at a time (see Store.writing): this one starts from
+        # whatever the one before it committed, so neither loses the other's rows.
+        with store.writing() as conn:
+
+            def batch_number(compared: LoadPlan) -> int:
+                if compared.added == 0 and compared.changed == 0:
+                    raise _NothingToWrite
+                if compared.changes_published and revision is None:
+                    raise PublishedChangeRefused(compared, published_change_message(compared))
+                # Taken only now: a PostgreSQL sequence does not give back a number taken by a
+                # load that was then refused.
+                return int(conn.execute(sa.select(s.batch_id_seq.next_value())).scalar_one())
+
             # Compare again inside the transaction so the counts describe exactly what is written.
-            _diff(conn, store, plan, batch_id, preview=False)
-            if plan.added == 0 and plan.changed == 0:
-                raise _NothingToWrite
-            if plan.changes_published and revision is None:
-                raise PublishedChangeRefused(plan, published_change_message(plan))
+            batch_id = _diff(conn, store, plan, preview=False, write=batch_number)
+            assert batch_id is not None
             _write_batch(conn, plan, batch_id, user)
             if plan.changes_published and revision is not None:
                 _write_revisions(conn, plan, batch_id, user, revision)
     except _NothingToWrite:
         return BatchResult(None, plan)
+    _analyse(store, list(plan.tables))
     return BatchResult(batch_id, plan)
+
+
+def _analyse(store: Store, tables: Sequence[str]) -> None:
+    """On PostgreSQL, refresh the planner's statistics of tables a load or rollback changed, so the
+    next page's queries are planned for the data as it is now (autovacuum would, within a minute)."""
+    if store.is_duckdb or not tables:
+        return
+    with store.begin() as conn:
+        for name in tables:
+            conn.exec_driver_sql(f"ANALYZE {name}")
 
 
 class _NothingToWrite(Exception):
@@ -673,7 +744,7 @@ def load(
     revision: Revision | None = None,
 ) -> BatchResult:
     """Prepare and commit in one go; raises :class:`LoadRefused` with every problem."""
-    plan = prepare(store, files, max_bytes)
+    plan = prepare(store, files, max_bytes, compare=False)
     if not plan.ok:
         raise LoadRefused(plan.problems)
     return commit(store, plan, user, revision)
@@ -722,9 +793,10 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
     """Undo a batch: remove the rows it added and restore the rows it replaced, exactly.
 
     Refused (nothing changes) when a later batch still in force changed rows this batch wrote or
-    depends on rows it created; that later batch must be rolled back first.
+    depends on rows it created; that later batch must be rolled back first. Waits for any load,
+    rollback or publication in progress (see :meth:`Store.writing`).
     """
-    with store.begin() as conn:
+    with store.writing() as conn:
         b = s.load_batches
         status = conn.execute(sa.select(b.c.status).where(b.c.id == batch_id)).scalar()
         if status is None:

@@ -2,7 +2,9 @@
 
 Caches are keyed on the database URL and the filters (hashable, frozen dataclasses); the store itself
 is a cached resource and never hashed. ``clear()`` runs after every load or rollback so every open
-session sees the new data on its next interaction.
+session sees the new data on its next interaction; and every page run compares the database's data
+version with the one this process last saw (:func:`follow_data_version`), so a load through another
+app instance (or the command line) clears this process's caches too.
 
 In public mode (a setting of the whole deployment) the store is a public one: every query it runs
 sees only published quarters and no internal commentary, so no loader here can leak a draft.
@@ -18,7 +20,8 @@ from harrow_dash.config import load_settings
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, NotInitialised, Store
+from harrow_dash.store import DatabaseBusy, DatabaseError, NotInitialised, Store
+from harrow_dash.textsafe import escape_markdown
 
 TTL = 600
 
@@ -55,12 +58,28 @@ def _ready(url: str) -> bool:
     return True
 
 
+_SEEN_VERSION: dict[str, int] = {}
+
+
+def follow_data_version(url: str) -> None:
+    """Drop this process's cached results when the data changed since its last page run, whichever
+    process changed it: several app instances on one PostgreSQL database then all show a load from
+    the next interaction on. One cheap query per page run."""
+    version = store(url).data_version()
+    if _SEEN_VERSION.get(url) != version:
+        st.cache_data.clear()
+        _SEEN_VERSION[url] = version
+
+
 def database_ready(url: str) -> tuple[bool, str]:
+    """Whether the database can be used (set up, up to date, reachable), else a sentence saying why.
+    Also clears cached results that another instance's load made stale."""
     try:
         _ready(url)
+        follow_data_version(url)
         return True, ""
-    except DatabaseBusy as exc:
-        return False, str(exc)
+    except (DatabaseBusy, DatabaseError) as exc:  # may quote the driver: shown as text
+        return False, escape_markdown(exc)
     except NotInitialised:
         pass
     return False, (

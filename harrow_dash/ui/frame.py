@@ -22,6 +22,7 @@ from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_qu
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import DatabaseBusy, DatabaseError
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note, rag_key
@@ -304,7 +305,12 @@ def page_frame(
         st.error(problem, icon=":material/database:")
         st.stop()
     nav = st.sidebar.container() if sidebar else None
-    options = _options_for(user, settings, url)
+    try:
+        options = _options_for(user, settings, url)
+    except (DatabaseBusy, DatabaseError) as exc:
+        st.title(title)
+        st.error(escape_markdown(exc), icon=":material/database:")
+        st.stop()
     notes: list[str] = []
     filters = Filters(period=options.default_period)
     if show_filters:

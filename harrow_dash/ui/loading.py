@@ -15,6 +15,8 @@ File names, cell text quoted in problems and commentary are user text: they go i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -33,7 +35,7 @@ from harrow_dash.ingest.load import (
 )
 from harrow_dash.ingest.template import build_template, current_indicators
 from harrow_dash.periods import Period
-from harrow_dash.store import DatabaseBusy, Store
+from harrow_dash.store import DatabaseBusy, DatabaseError, Store
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
@@ -75,6 +77,18 @@ def show_flash() -> None:
         "error": ":material/error:",
     }
     show(message, icon=icons[kind])
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Around the page's panels: a database error (the server down, another load still running)
+    is shown once, as a sentence, where this starts, instead of a stack trace in a tab. The panels
+    after the failing one are not drawn."""
+    box = st.container()
+    try:
+        yield
+    except (DatabaseBusy, DatabaseError) as exc:
+        box.error(escape_markdown(exc), icon=":material/database:")
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -140,7 +154,7 @@ def _held_plan(store: Store, files: list[FileInput], max_bytes: int) -> HeldPlan
             token = report.database_token(store)
             plan = prepare(store, files, max_bytes=max_bytes)
     except DatabaseBusy as exc:
-        st.error(str(exc), icon=":material/database:")
+        st.error(escape_markdown(exc), icon=":material/database:")
         return None
     held = HeldPlan(signature, token, plan)
     st.session_state[PLAN_KEY] = held
@@ -263,11 +277,11 @@ def _commit(
             plan = fresh
         result = commit(store, plan, publishing.user_label(ctx.user), revision)
     except DatabaseBusy as exc:
-        st.error(str(exc), icon=":material/database:")
+        st.error(escape_markdown(exc), icon=":material/database:")
         return
     except PublishedChangeRefused as exc:
         st.session_state[PLAN_KEY] = HeldPlan(held.signature, report.database_token(store), plan)
-        _flash("error", str(exc))
+        _flash("error", escape_markdown(exc))
         st.rerun()
     data.clear()
     _reset_upload()
@@ -482,7 +496,7 @@ def history_panel(ctx: PageContext, store: Store) -> None:
         except RollbackRefused as exc:
             _flash("error", f"Nothing was rolled back. {exc}")
         except DatabaseBusy as exc:
-            _flash("error", str(exc))
+            _flash("error", escape_markdown(exc))
         else:
             data.clear()
             _flash(
