@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from harrow_dash import explore
 from harrow_dash.charts import stacked_bar_html
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.quarters import (
@@ -28,7 +29,7 @@ from harrow_dash.ui.components import (
     empty_state,
     highlight_columns,
 )
-from harrow_dash.ui.downloads import briefing_button
+from harrow_dash.ui.downloads import briefing_button, download_bar
 from harrow_dash.ui.frame import page_frame
 
 ctx = page_frame("Overview")
@@ -48,7 +49,22 @@ if ov.indicators.empty and ov.actions.empty:
     )
     st.stop()
 
-briefing_button(ctx)
+with st.container(horizontal=True, gap="small", key="overview_downloads"):
+    briefing_button(ctx)
+    download_bar(
+        ctx,
+        "summary",
+        explore.summary_download(
+            ov.action_counts,
+            ov.indicator_counts,
+            [
+                (f"Priority {ps.priority_id}: {ps.name}", ps.action_counts, ps.indicator_counts)
+                for ps in ov.priorities
+            ],
+            ACTION_GROUP_WORDS,
+        ),
+        title="Summary of performance by priority",
+    )
 
 FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
 

@@ -649,3 +649,28 @@ def monthly_table(
             "Monthly figure": frame["actual_fmt"] if len(frame) else [],
         }
     )
+
+
+def summary_download(
+    action_counts: Mapping[str, int],
+    indicator_counts: Mapping[str, int],
+    priorities: Sequence[tuple[str, Mapping[str, int], Mapping[str, int]]],
+    action_words: Mapping[str, str],
+) -> pd.DataFrame:
+    """The Overview's counts as one table: a row for all priorities, then one per priority; a column
+    per flagship action status and per indicator RAG rating, headed in words."""
+    from harrow_dash.action_status import ACTION_GROUPS
+
+    def row(name: str, acts: Mapping[str, int], inds: Mapping[str, int]) -> dict[str, object]:
+        out: dict[str, object] = {"Priority": name}
+        out["Flagship action lines"] = int(sum(acts.values()))
+        for g in ACTION_GROUPS:
+            out[f"Flagship: {action_words.get(g, g)}"] = int(acts.get(g, 0))
+        out["Indicators"] = int(sum(inds.values()))
+        for g in RAG_ORDER:
+            out[f"Indicators: {g.lower()}"] = int(inds.get(g, 0))
+        return out
+
+    rows = [row("All priorities", action_counts, indicator_counts)]
+    rows += [row(name, acts, inds) for name, acts, inds in priorities]
+    return pd.DataFrame(rows)

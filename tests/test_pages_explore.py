@@ -373,3 +373,19 @@ def test_highlights_download_header_names_the_quarters_its_rows_cover(db_url: st
     at.segmented_control(key="hl_scope").set_value("This quarter only").run()
     captions = [c.value for c in at.caption]
     assert any(c.startswith(f"Highlights, {Q3}: ") for c in captions), captions
+
+
+def test_overview_offers_its_counts_as_a_download(db_url: str) -> None:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert "Summary of performance by priority: 4 rows, as shown on this page." in captions
+    from harrow_dash.explore import summary_download
+
+    table = summary_download(
+        {"Green": 2, "Red": 1}, {"Green": 1}, [("P1", {"Red": 1}, {})], {"Green": "on track"}
+    )
+    assert list(table["Priority"]) == ["All priorities", "P1"]
+    assert table.loc[0, "Flagship: on track"] == 2 and table.loc[0, "Flagship action lines"] == 3
+    assert table.loc[1, "Indicators"] == 0 and table.loc[0, "Indicators: green"] == 1

@@ -31,7 +31,7 @@ def test_priority_table_downloads_as_csv_and_excel(page, app_url) -> None:
     page.goto(f"{app_url}/Priorities?priority=A+place+where+those+in+need+are+supported")
     wait_for_app(page)
     assert exceptions(page) == []
-    key = "dl_pop_priority3_indicators"
+    key = "dl_pop_priority_3_indicators"
     page.locator(f".st-key-{key}").wait_for()
 
     text = download(page, key, "Data (CSV)").decode("utf-8-sig")
@@ -42,7 +42,8 @@ def test_priority_table_downloads_as_csv_and_excel(page, app_url) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(download(page, key, "Data (Excel)")))
     ws = wb.active
     top = [ws.cell(row=r, column=1).value for r in range(1, 8)]
-    assert top[0].startswith("Harrow Council: ")
+    assert top[0] == "Harrow Council: Priority 3 indicators"  # not "Priority3 indicators"
+    assert ws.title.startswith("Priority 3 indicators")
     assert "Quarter: Q3 2023-24 (as at 31 December 2023)" in top
     assert "Priority: A place where those in need are supported" in top
     assert any(t and t.startswith("Illustrative sample data") for t in top)
