@@ -4,7 +4,7 @@
   carry the payloads (names, commentary, highlights, directorates, portfolios) puts nothing active on
   any page, inside the council or in public mode: no Markdown, HTML, link, image, icon code, colour
   directive or LaTeX reaches an element that renders Markdown, and a 10,000-character value is cut.
-  The browser test (tests/browser/test_link_safety.py) checks the rendered page and its requests.
+  The browser test (tests/browser/test_link_safety_in_browser.py) checks the rendered page and its requests.
 * The quarter is written into the URL on first render, the default one too; a quarter in a link this
   viewer cannot see gets a note naming the quarter shown instead.
 * A quarter with nothing reported says so on every page, with no counts and no briefing pack.

@@ -3,7 +3,7 @@
 What it must guarantee, checked on the Markdown it returns: no Markdown or HTML control character is
 left unescaped, nothing Streamlit turns into a link, an image, an icon, a colour or LaTeX is left
 whole (``://``, ``www.``, ``:material/``, ``@`` addresses), and a reader sees exactly the text given.
-That it *renders* as literal text is checked in a real browser (tests/browser/test_link_safety.py).
+That it *renders* as literal text is checked in a real browser (tests/browser/test_link_safety_in_browser.py).
 """
 
 from __future__ import annotations
