@@ -137,11 +137,20 @@ else:
         table,
         hide_index=True,
         key="prio_indicators",
+        # Fixed widths, so names and "Not due this quarter (annual)" are read in full at 1440 px and
+        # the commentary keeps a readable width (scrolled to) instead of being squeezed to "Com".
         column_config={
+            "Ref": st.column_config.TextColumn(width=62),
+            "Indicator": st.column_config.TextColumn(width=330),
+            "Actual": st.column_config.TextColumn(width=190),
+            "Target": st.column_config.TextColumn(width=95),
+            "RAG": st.column_config.TextColumn(width=95),
+            "Since last quarter": st.column_config.TextColumn(width=112),
+            "Since a year ago": st.column_config.TextColumn(width=112),
             "Trend": st.column_config.LineChartColumn(
-                "Trend", help="Actual over the quarters to this one"
+                "Trend", width=80, help="Actual over the quarters to this one"
             ),
-            "Commentary": st.column_config.TextColumn("Commentary", width="large"),
+            "Commentary": st.column_config.TextColumn("Commentary", width=560),
         },
     )
     notes = inds[inds["rag_note"].notna()]
@@ -167,20 +176,37 @@ if not fa_reported:
 elif acts.empty:
     empty_state("No flagship actions match these filters.")
 else:
+    action_table = pd.DataFrame(
+        {
+            "Ref": acts["ref"],
+            "Action": acts["title"],
+            "Status": [status_label(s) for s in acts["status"]],
+            "Last quarter": acts["previous_status"].astype(object).fillna("\u2013"),
+            "Commentary": acts["commentary"].fillna(""),
+            "Lead": acts["lead"].fillna(""),
+        }
+    )
     st.dataframe(
-        pd.DataFrame(
-            {
-                "Ref": acts["ref"],
-                "Action": acts["title"],
-                "Status": [status_label(s) for s in acts["status"]],
-                "Last quarter": acts["previous_status"].astype(object).fillna("\u2013"),
-                "Lead": acts["lead"].fillna(""),
-                "Commentary": acts["commentary"].fillna(""),
-            }
-        ),
+        action_table,
         hide_index=True,
         key="prio_actions",
-        column_config={"Commentary": st.column_config.TextColumn("Commentary", width="large")},
+        # The commentary before the lead officer and with a fixed width, so it is read at 1440 px
+        # rather than squeezed to "Com" at the right edge.
+        column_config={
+            "Ref": st.column_config.TextColumn(width=70),
+            "Action": st.column_config.TextColumn(width=300),
+            "Status": st.column_config.TextColumn(width=125),
+            "Last quarter": st.column_config.TextColumn(width=110),
+            "Commentary": st.column_config.TextColumn("Commentary", width=560),
+            "Lead": st.column_config.TextColumn(width=200),
+        },
+    )
+    download_bar(
+        ctx,
+        f"priority_{pid}_actions",
+        action_table,
+        title=f"Priority {pid} flagship actions",
+        notes=caveats(filters, highlights=False),
     )
 
 st.subheader("Achievements and areas for improvement", anchor=False)

@@ -81,15 +81,16 @@ else:
             shown[visible],
             column_config={
                 "Ref": st.column_config.TextColumn("Ref", width=62),
-                "Indicator": st.column_config.TextColumn("Indicator", width=240),
-                "Actual": st.column_config.TextColumn(f"Actual, {period.label}", width=160),
+                # Wide enough for the longest names and "Not due this quarter (annual)" at 1440 px.
+                "Indicator": st.column_config.TextColumn("Indicator", width=330),
+                "Actual": st.column_config.TextColumn(f"Actual, {period.label}", width=235),
                 "Target": st.column_config.TextColumn("Target", width=90),
                 "RAG": st.column_config.TextColumn("RAG", width=100),
                 "Since last quarter": st.column_config.TextColumn(width=112),
                 "Since a year ago": st.column_config.TextColumn(width=112),
                 "Trend": st.column_config.LineChartColumn(
                     "Trend to date",
-                    width=100,
+                    width=90,
                     help="Reported actuals, oldest to newest; small counts are left out",
                 ),
                 "Data note": st.column_config.TextColumn(width=200),
@@ -155,11 +156,9 @@ now = everything.set_index("ref")
 histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for ref in picked}
 benchmarked = cdata.benchmarked(ctx.store_url)
 group = comparisons.pick_group(cdata.groups(ctx.store_url), st.query_params.get("group"))
-charts = {}
-for ref in picked:
-    facts = explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()})
-    hist = histories[ref]
-    compared = comparisons.for_indicator(
+facts_of = {ref: explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()}) for ref in picked}
+compared_of = {
+    ref: comparisons.for_indicator(
         ref,
         benchmarked,
         cdata.values(ctx.store_url),
@@ -168,6 +167,40 @@ for ref in picked:
         period,
         ctx.rules.suppression_threshold,
     )
+    for ref in picked
+}
+charts = {  # for the downloads (drawn only when asked for)
+    ref: trend_chart(
+        histories[ref],
+        title=f"{ref} {facts_of[ref].name} ({facts_of[ref].polarity})",
+        group_band=compared_of[ref][1] if compared_of[ref] else None,
+        group_name=group.noun,
+        threshold=ctx.rules.suppression_threshold,
+        months=data.months(ctx.store_url, (ref,), period),
+    )
+    for ref in picked
+    if not histories[ref].empty
+}
+trend_values = pd.concat(
+    [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
+    ignore_index=True,
+)
+# Under the picker, where the charts it carries are chosen, rather than below all of them.
+download_bar(
+    ctx,
+    "indicator_trends",
+    analysable(
+        explore.trend_download(histories, names),
+        trend_values,
+        ctx.rules.suppression_threshold,
+        ctx.rules.reveal_suppressed,
+    ),
+    charts,
+)
+for ref in picked:
+    facts = facts_of[ref]
+    hist = histories[ref]
+    compared = compared_of[ref]
     with st.container(border=True, key=f"ind_card_{ref}"):
         st.caption(escape_markdown(f"{facts.context} \u00b7 {facts.polarity.capitalize()}"))
         left, right = st.columns([2, 1], gap="large")
@@ -176,16 +209,6 @@ for ref in picked:
                 st.markdown(f"### {escape_markdown(ref)} {escape_markdown(facts.name)}")
                 st.write("No values have been reported for this indicator yet.")
             else:
-                monthly = data.months(ctx.store_url, (ref,), period)
-                chart = trend_chart(
-                    hist,
-                    title=f"{ref} {facts.name} ({facts.polarity})",
-                    group_band=compared[1] if compared else None,
-                    group_name=group.noun,
-                    threshold=ctx.rules.suppression_threshold,
-                    months=monthly,
-                )
-                charts[ref] = chart  # for the downloads (drawn only when asked for)
                 altair_chart(
                     trend_chart,
                     hist,
@@ -246,19 +269,3 @@ for ref in picked:
                     key=f"monthly_table_{ref}",
                     alt=f"Monthly figures of {ref} {facts.name}",
                 )
-
-trend_values = pd.concat(
-    [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
-    ignore_index=True,
-)
-download_bar(
-    ctx,
-    "indicator_trends",
-    analysable(
-        explore.trend_download(histories, names),
-        trend_values,
-        ctx.rules.suppression_threshold,
-        ctx.rules.reveal_suppressed,
-    ),
-    charts,
-)

@@ -112,13 +112,14 @@ if shown["context_only"].any():
 
 # -- commentary ------------------------------------------------------------------------------------
 st.header(f"Commentary, {period.label}", anchor=False)
-st.caption("Select a row to read its commentary in full below the table.")
+st.caption("Select a row, or choose an action below the table, to read its commentary in full.")
 table = explore.action_table(shown, period)
+# A new key when the rows change, so a selection never points at a different action.
+rows_key = f"{period.key}_{zlib.crc32(' '.join(shown['ref']).encode()):x}"
 picked = st.dataframe(
     table,
     hide_index=True,
-    # A new key when the rows change, so a selection never points at a different action.
-    key=f"fa_table_{period.key}_{zlib.crc32(' '.join(shown['ref']).encode()):x}",
+    key=f"fa_table_{rows_key}",
     height=min(38 + 35 * len(table), 740),
     alt=f"Flagship actions with their status and commentary at {period.label}",
     on_select="rerun",
@@ -134,8 +135,19 @@ picked = st.dataframe(
     },
 )
 selected = picked.selection.rows if picked is not None else []
-if selected and selected[0] < len(shown):
-    row = shown.iloc[selected[0]]
+# The keyboard cannot tick a row in the grid, so the full commentary is also offered by a selectbox.
+chosen = st.selectbox(
+    "Show the full commentary of",
+    list(range(len(shown))),
+    index=None,
+    key=f"fa_full_{rows_key}",
+    format_func=lambda i: f"{shown['ref'].iloc[i]} {shown['title'].iloc[i]}",
+    placeholder="Choose an action, or select a row in the table above",
+)
+if chosen is None and selected and selected[0] < len(shown):
+    chosen = selected[0]
+if chosen is not None:
+    row = shown.iloc[chosen]
     with st.container(border=True, key="fa_detail"):
         st.markdown(f"**{escape_markdown(row['ref'])} {escape_markdown(row['title'])}**")
         st.caption(

@@ -389,3 +389,60 @@ def test_overview_offers_its_counts_as_a_download(db_url: str) -> None:
     assert list(table["Priority"]) == ["All priorities", "P1"]
     assert table.loc[0, "Flagship: on track"] == 2 and table.loc[0, "Flagship action lines"] == 3
     assert table.loc[1, "Indicators"] == 0 and table.loc[0, "Indicators: green"] == 1
+
+
+# -- polish: keyboard-reachable commentary and downloads placed where users look ------------------
+
+
+def in_order(node: object) -> list[object]:
+    """Every element under ``node`` in the order the page shows them."""
+    out = [node]
+    for child in getattr(node, "children", {}).values():
+        out += in_order(child)
+    return out
+
+
+def test_flagship_commentary_is_offered_without_ticking_a_row(db_url: str) -> None:
+    at = choose(run_page("3_Flagship_actions.py"))
+    picker = at.selectbox(key=next(k for k in at.session_state if k.startswith("fa_full_")))
+    assert picker.label == "Show the full commentary of" and picker.value is None
+    assert "Last quarter:" not in markdown_text(at)  # nothing chosen: no detail yet
+    table = frame(at, "actions")
+    defaults = ("No commentary this quarter.", "Reported by its lines below.")
+    i = next(n for n, c in enumerate(table["Commentary"]) if c not in defaults)
+    ref = picker.options[i].split(" ")[0]
+    assert ref in table["Action"].iloc[i]  # the choices follow the table's rows
+    picker.set_value(i).run()
+    assert not at.exception
+    detail = [e for e in in_order(at.main) if getattr(e, "key", None) == "fa_detail"]
+    assert len(detail) == 1
+    shown = plain("\n".join(m.value for m in detail[0].markdown))
+    assert table["Commentary"].iloc[i] in shown
+    assert f"{ref} " in shown
+
+
+def test_indicator_trend_download_sits_above_the_charts(db_url: str) -> None:
+    at = choose(run_page("2_Indicators.py", {"ind": ["PI-01", "PI-02"]}))
+    order = in_order(at.main)
+    where = {
+        "trend download": next(
+            n
+            for n, e in enumerate(order)
+            if getattr(e, "type", "") == "caption" and e.value.startswith("Indicator trends: ")
+        ),
+        "picker": next(n for n, e in enumerate(order) if getattr(e, "key", None) == "ind_select"),
+        "first chart": next(
+            n for n, e in enumerate(order) if getattr(e, "key", None) == "ind_card_PI-01"
+        ),
+    }
+    assert where["picker"] < where["trend download"] < where["first chart"], where
+
+
+def test_priorities_offer_the_flagship_actions_table_as_a_download(db_url: str) -> None:
+    at = choose(run_page("1_Priorities.py", {"section": "1"}))
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Priority 1 indicators: ") for c in captions), captions
+    actions = [c for c in captions if c.startswith("Priority 1 flagship actions: ")]
+    assert actions, captions
+    shown = [d.value for d in at.dataframe if "Action" in d.value.columns]
+    assert actions[0].startswith(f"Priority 1 flagship actions: {len(shown[0])} rows"), actions
