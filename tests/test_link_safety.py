@@ -24,20 +24,8 @@ from streamlit.testing.v1 import AppTest
 from harrow_dash.ingest.load import FileInput, load
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
+from tests.payloads import PAYLOADS
 
-LONG = "A" * 10_000
-PAYLOADS = [
-    "[x](https://evil.example)",
-    "![x](https://evil.example/t.png)",
-    "<img src=x onerror=alert(1)>",
-    "**bold**",
-    ":red[x]",
-    "$x^2$",
-    ":material/home:",
-    "https://evil.example",
-    "www.evil.example",
-    LONG,
-]
 # What each payload looks like if it reached Markdown unescaped (or HTML unescaped).
 ACTIVE_MARKDOWN = re.compile(
     r"\]\(|!\[|(?<!\\)<img|\*\*bold\*\*|:red\[|\$x\^2\$|:material/home:|https?://evil|www\.evil|A{200}"

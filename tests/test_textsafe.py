@@ -22,18 +22,11 @@ from harrow_dash.textsafe import (
     shorten,
     visible_controls,
 )
+from tests.payloads import LONG
+from tests.payloads import PAYLOADS as ISSUE_PAYLOADS
 
-LONG = "A" * 10_000
 PAYLOADS = [
-    "[x](https://evil.example)",
-    "![x](https://evil.example/t.png)",
-    "<img src=x onerror=alert(1)>",
-    "**bold**",
-    ":red[x]",
-    "$x^2$",
-    ":material/home:",
-    "https://evil.example",
-    "www.evil.example",
+    *ISSUE_PAYLOADS[:-1],
     "WWW.EVIL.EXAMPLE",
     "write to someone@evil.example",
     ":smile:",

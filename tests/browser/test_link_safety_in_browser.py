@@ -20,21 +20,9 @@ from harrow_dash.ingest.load import FileInput, load
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
 from harrow_dash.textsafe import WORD_JOINER
+from tests.payloads import LONG, PAYLOADS
 
 TIMEOUT = 60_000
-LONG = "A" * 10_000
-PAYLOADS = [
-    "[x](https://evil.example)",
-    "![x](https://evil.example/t.png)",
-    "<img src=x onerror=alert(1)>",
-    "**bold**",
-    ":red[x]",
-    "$x^2$",
-    ":material/home:",
-    "https://evil.example",
-    "www.evil.example",
-    LONG,
-]
 MULTI_PARAMS = ("priority", "directorate", "portfolio", "rag", "ind")
 SINGLE_PARAMS = ("quarter", "section", "action", "group", "measure", "slide")
 PAGES = [p for p in discover_pages() if p.url_path != "Data"]
