@@ -116,7 +116,9 @@ def directorate_notes() -> list[str]:
 def test_crafted_links_put_nothing_on_the_page(page, app_url: str, app_page: AppPage) -> None:
     for run in range(3):
         url = f"{app_url}/{app_page.url_path}?{payload_query(run)}"
-        literal = [] if app_page.url_path == "Presentation" else directorate_notes()
+        # Pages without the filter bar read no directorate, so they have no note to show.
+        no_filters = app_page.url_path in ("Presentation", "Open_data")
+        literal = [] if no_filters else directorate_notes()
         check_page(page, url, f"{app_page.id}, run {run}", literal)
         if run == 0:
             screenshot(page, f"link-safety-{app_page.id}", full_page=False)

@@ -43,7 +43,11 @@ def _downloads(page) -> list[tuple[str, bytes]]:
     for i in range(popovers.count()):
         popovers.nth(i).locator("button").first.click()
         # The open popover's buttons (a closed popover's stay in the DOM, hidden).
-        buttons = page.locator('[data-testid="stDownloadButton"] button:visible')
+        # (Inside the popover body: a download button beside the popover, like the Overview's
+        # briefing pack, would close it when clicked.)
+        buttons = page.locator(
+            '[data-testid="stPopoverBody"] [data-testid="stDownloadButton"] button:visible'
+        )
         buttons.first.wait_for()
         for j in range(buttons.count()):
             with page.expect_download(timeout=60_000) as info:
