@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,20 @@ def ordinal(n: int) -> str:
     """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def rank_label(rank: float, tied: bool) -> str:
+    """A rank as a table shows it: '3', '=3' for a shared rank, 'not ranked' for none (NaN)."""
+    if pd.isna(rank):
+        return "not ranked"
+    return ("=" if tied else "") + str(int(rank))
+
+
+def enough_for_median(published: Any, members: int) -> Any:
+    """Whether a group's median (and range) may be shown: at least half its areas have a published
+    figure. With fewer, the median of the few shown would mislead (for small counts of people the
+    hidden figures are the low ones). Works on a count or a column of counts."""
+    return published * 2 >= members
 
 
 def competition_ranks(values: pd.Series, polarity: Polarity | str) -> pd.Series:

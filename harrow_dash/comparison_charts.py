@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from harrow_dash.areas import HARROW
-from harrow_dash.benchmarking import QUARTILE_WORDS
+from harrow_dash.benchmarking import QUARTILE_WORDS, enough_for_median, rank_label
 from harrow_dash.charts import _configure
 from harrow_dash.comparisons import MeasureComparison, value_text
 from harrow_dash.palette import CATEGORICAL
@@ -30,8 +30,7 @@ def ranking_frame(comparison: MeasureComparison, threshold: int) -> pd.DataFrame
     shown["who"] = shown["is_us"].map({True: "Harrow", False: "Other areas"})
     shown["value_text"] = [value_text(v, False, comparison.unit, threshold) for v in shown["value"]]
     shown["rank_text"] = [
-        ("=" if tied else "") + str(int(r)) if not pd.isna(r) else "not ranked"
-        for r, tied in zip(shown["rank"], shown["tied"], strict=True)
+        rank_label(r, tied) for r, tied in zip(shown["rank"], shown["tied"], strict=True)
     ]
     shown["label"] = [
         f"Harrow: {v} (rank {r})" if us else ""
@@ -52,10 +51,9 @@ def ranking_chart(
         f"{comparison.indicator}: {comparison.group.name}, {comparison.period_label}",
     ]
     s = comparison.standing
+    median = s.median if s is not None and enough_for_median(s.ranked, s.group_size) else None
     subtitle = f"Best at the top ({polarity.phrase})." + (
-        " Dashed line: the group's median."
-        if s is not None and s.ranked * 2 >= s.group_size
-        else ""
+        " Dashed line: the group's median." if median is not None else ""
     )
     y = alt.Y("area_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     x = alt.X(
@@ -104,8 +102,6 @@ def ranking_chart(
         .encode(x=x, y=y, text="label:N")
     )
     layers: list[alt.Chart] = [dots, label]
-    s = comparison.standing
-    median = s.median if s is not None and s.ranked * 2 >= s.group_size else None
     if median is not None:
         layers.insert(
             0,

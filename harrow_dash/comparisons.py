@@ -21,7 +21,15 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW, LONDON_BOROUGHS
-from harrow_dash.benchmarking import QUARTILE_WORDS, Standing, rank_table, spread, standing
+from harrow_dash.benchmarking import (
+    QUARTILE_WORDS,
+    Standing,
+    enough_for_median,
+    group_bands,
+    rank_label,
+    rank_table,
+    standing,
+)
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.comparators import period_text
 from harrow_dash.periods import Period
@@ -168,10 +176,7 @@ def display_table(
     t = comparison.table
     if t.empty:
         return pd.DataFrame(columns=["Rank", "Area", "Value", "Quartile", "GSS code"])
-    ranks = [
-        ("=" if tied else "") + f"{int(r)}" if not pd.isna(r) else "not ranked"
-        for r, tied in zip(t["rank"], t["tied"], strict=True)
-    ]
+    ranks = [rank_label(r, tied) for r, tied in zip(t["rank"], t["tied"], strict=True)]
     return pd.DataFrame(
         {
             "Rank": ranks,
@@ -262,24 +267,10 @@ def trend_bands(
     mine = mine[mine["period"] % 10 != 0]
     if until is not None:
         mine = mine[mine["period"] <= until.key]
-    rows = []
-    for key, part in mine.groupby("period", sort=True):
-        shown = part["value"].where(~_hidden(part, counts_people, threshold))
-        if shown.notna().sum() * 2 < len(group.members):
-            continue  # most figures hidden or missing: a median of the rest would mislead
-        low, median, high = spread(shown.dropna().tolist())
-        rows.append(
-            {
-                "period": int(key),
-                "median": median,
-                "lower_quartile": low,
-                "upper_quartile": high,
-                "areas": int(shown.notna().sum()),
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["period", "median", "lower_quartile", "upper_quartile", "areas"]
-    )
+    bands = group_bands(mine.assign(suppressed=_hidden(mine, counts_people, threshold)))
+    bands = bands[enough_for_median(bands["areas"], len(group.members))]
+    columns = ["period", "median", "lower_quartile", "upper_quartile", "areas"]
+    return bands.reindex(columns=columns).reset_index(drop=True)
 
 
 def for_indicator(
