@@ -7,6 +7,9 @@ parameters, so a link opens the same charts. Tables and facts come from harrow_d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -169,8 +172,11 @@ compared_of = {
     )
     for ref in picked
 }
-charts = {  # for the downloads (drawn only when asked for)
-    ref: trend_chart(
+
+
+def chart_of(ref: str) -> Callable[[], alt.TopLevelMixin]:
+    """The trend chart of ``ref`` for the downloads, built only when a file is asked for."""
+    return lambda: trend_chart(
         histories[ref],
         title=f"{ref} {facts_of[ref].name} ({facts_of[ref].polarity})",
         group_band=compared_of[ref][1] if compared_of[ref] else None,
@@ -178,9 +184,9 @@ charts = {  # for the downloads (drawn only when asked for)
         threshold=ctx.rules.suppression_threshold,
         months=data.months(ctx.store_url, (ref,), period),
     )
-    for ref in picked
-    if not histories[ref].empty
-}
+
+
+charts = {ref: chart_of(ref) for ref in picked if not histories[ref].empty}
 trend_values = pd.concat(
     [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
     ignore_index=True,

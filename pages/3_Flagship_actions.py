@@ -101,7 +101,6 @@ if shown.empty:
 history = data.action_history(ctx.store_url, ctx.filters, period)
 timeline = explore.timeline_frame(history, shown)
 st.header("Status over the quarters", anchor=False)
-chart = action_timeline(timeline)  # for the downloads (drawn only when asked for)
 altair_chart(
     action_timeline, timeline, alt_text=describe_timeline(timeline, period.label), key="fa_timeline"
 )
@@ -170,4 +169,7 @@ with st.expander("The timeline as a table"):
         key="fa_timeline_table",
         alt="Status of each flagship action line in each quarter",
     )
-download_bar(ctx, "flagship_actions", table, {"timeline": chart}, notes=notes)
+# The timeline for the downloads is built only when its file is asked for.
+download_bar(
+    ctx, "flagship_actions", table, {"timeline": lambda: action_timeline(timeline)}, notes=notes
+)

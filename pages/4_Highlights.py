@@ -116,17 +116,13 @@ def show_item(item: pd.Series) -> None:
         st.page_link(
             INDICATORS_PAGE,
             label=escape_markdown(f"{item['indicator_ref']} {item['indicator_name']}"),
-            icon=":material/monitoring:",
             query_params={"ind": item["indicator_ref"]},
-            help="Open this indicator's trend on the Indicators page",
         )
     if item["action_ref"] and item["action_title"]:
         st.page_link(
             ACTIONS_PAGE,
             label=escape_markdown(f"{item['action_ref']} {item['action_title']}"),
-            icon=":material/flag:",
             query_params={"action": item["action_ref"]},
-            help="Open this action on the Flagship actions page",
         )
 
 

@@ -20,7 +20,7 @@ from harrow_dash.comparison_charts import (
 )
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import comparison_data as cdata
-from harrow_dash.ui.components import NO_DATA_YET, empty_state
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -44,8 +44,6 @@ if everything.empty:
     )
     st.stop()
 groups = cdata.groups(ctx.store_url)
-names = cdata.area_names(ctx.store_url)
-values = cdata.values(ctx.store_url)
 indicators = comparisons.filter_indicators(everything, ctx.filters)
 
 notes: list[str] = []
@@ -82,7 +80,7 @@ if indicators.empty:
     )
     st.stop()
 
-table, results = comparisons.overview(indicators, values, names, group, period, threshold)
+table, results = cdata.overview(ctx.store_url, ctx.filters, group.name, period, threshold)
 
 # -- one indicator -----------------------------------------------------------------------------------
 st.header("One indicator, every area", anchor=False)
@@ -106,8 +104,13 @@ if st.query_params.get(MEASURE_PARAM) != ref:
 chosen = results[refs.index(ref)]
 st.markdown(f"**{escape_markdown(chosen.sentence)}**")
 if chosen.standing is not None and not chosen.table.empty:
-    chart = ranking_chart(chosen, threshold)
-    st.altair_chart(chart, alt=describe_ranking(chosen, threshold), key="chart_ranking")
+    altair_chart(
+        ranking_chart,
+        chosen,
+        threshold,
+        alt_text=describe_ranking(chosen, threshold),
+        key="chart_ranking",
+    )
     shown = comparisons.display_table(chosen, threshold)
     with st.expander("The numbers behind the chart", expanded=False):
         st.dataframe(shown, hide_index=True, key="table_ranking")
@@ -122,7 +125,7 @@ if chosen.standing is not None and not chosen.table.empty:
         ctx,
         "comparison",
         shown,
-        {"ranking": chart},
+        {"ranking": lambda: ranking_chart(chosen, threshold)},
         title=f"{ref} compared with {group.name}, {chosen.period_label}",
     )
 else:
@@ -136,9 +139,8 @@ st.caption(
 )
 visible = table[comparisons.OVERVIEW_COLUMNS]
 if table["_position"].notna().any():
-    overview_chart = standing_chart(table)
-    st.altair_chart(
-        overview_chart, alt=describe_standings(table, group.name), key="chart_standings"
+    altair_chart(
+        standing_chart, table, alt_text=describe_standings(table, group.name), key="chart_standings"
     )
 st.dataframe(
     visible,

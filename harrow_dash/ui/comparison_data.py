@@ -8,6 +8,7 @@ import streamlit as st
 
 from harrow_dash import comparisons
 from harrow_dash.filters import Filters
+from harrow_dash.periods import Period
 from harrow_dash.ui.data import TTL, store
 
 
@@ -42,3 +43,14 @@ def slide_standings(url: str, filters: Filters, threshold: int) -> dict[str, str
     return comparisons.short_standings(
         comparisons.indicator_standings(store(url), filters, threshold)
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def overview(
+    url: str, filters: Filters, group_name: str, period: Period, threshold: int
+) -> tuple[pd.DataFrame, list[comparisons.MeasureComparison]]:
+    """:func:`comparisons.overview` of the benchmarked indicators the filters leave, against the
+    named group (ranking every mapped measure is most of the Comparisons page's work)."""
+    indicators = comparisons.filter_indicators(benchmarked(url), filters)
+    group = comparisons.pick_group(groups(url), group_name)
+    return comparisons.overview(indicators, values(url), area_names(url), group, period, threshold)
