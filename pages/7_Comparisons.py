@@ -20,7 +20,7 @@ from harrow_dash.comparison_charts import (
 )
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import comparison_data as cdata
-from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, on_demand
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -112,8 +112,9 @@ if chosen.standing is not None and not chosen.table.empty:
         key="chart_ranking",
     )
     shown = comparisons.display_table(chosen, threshold)
-    with st.expander("The numbers behind the chart", expanded=False):
-        st.dataframe(shown, hide_index=True, key="table_ranking")
+    with on_demand("The numbers behind the chart", key="cmp_numbers") as open_:
+        if open_:
+            st.dataframe(shown, hide_index=True, key="table_ranking")
     gaps = chosen.standing.suppressed + chosen.standing.missing
     if gaps:
         st.caption(

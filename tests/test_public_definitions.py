@@ -199,7 +199,14 @@ def public_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, drafted: Store) 
 
 PAGE_VARIANTS: list[tuple[str, dict, dict]] = [
     *((page, {}, {}) for page in page_files()),
-    ("pages/2_Indicators.py", {"ind": ["PI-02", "PI-03"]}, {}),
+    # Tables in expanders are sent only when open: these variants open them.
+    (
+        "pages/2_Indicators.py",
+        {"ind": ["PI-02", "PI-03"]},
+        {"ind_numbers_PI-02": True, "ind_numbers_PI-03": True},
+    ),
+    ("pages/3_Flagship_actions.py", {}, {"fa_timeline_numbers": True}),
+    ("pages/7_Comparisons.py", {}, {"cmp_numbers": True}),
     ("pages/4_Highlights.py", {}, {"hl_scope": "All quarters"}),
     *(("pages/5_Presentation.py", {"slide": str(n)}, {}) for n in range(1, 5)),
     *(
@@ -225,6 +232,9 @@ def test_no_public_page_shows_anything_that_exists_only_in_a_draft(
     assert not at.exception, [e.value for e in at.exception]
     content = page_bytes(at)
     assert len(content) > 500  # a real page (the Data page says only "no access")
+    opened = [k for k in session if "numbers" in k]
+    if opened:  # the expanders really are open, and their tables were sent
+        assert len([e for e in at.expander if e.dataframe]) >= len(opened)
     assert not leaks(content)
     if page == "app.py":
         sidebar = {w.label: list(w.options) for w in at.sidebar.multiselect}

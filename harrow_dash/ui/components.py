@@ -4,7 +4,8 @@ table, summary cards and highlight lists. User text is always shown as text, nev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import altair as alt
@@ -54,6 +55,18 @@ def _chart_spec(name: str, _build: Callable[..., Any], args: tuple, kwargs: dict
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
     return dict(_convert_altair_to_vega_lite_spec(_build(*args, **kwargs)))
+
+
+@contextmanager
+def on_demand(label: str, key: str, expanded: bool = False) -> Iterator[bool]:
+    """An expander whose contents are sent to the browser only while it is open: ``with
+    on_demand(label, key) as shown: if shown: ...``. Opening or closing it reruns the page.
+
+    A table in a closed expander still costs the browser as much as an open one (the grid is
+    built, only hidden), so tables a reader opens are drawn when opened. ``key`` also names the
+    state in ``st.session_state`` (True when open), which tests set to open it."""
+    with st.expander(label, expanded=expanded, key=key, on_change="rerun") as box:
+        yield bool(box.open)
 
 
 def chart_with_table(
