@@ -16,13 +16,19 @@ from harrow_dash.periods import parse_period
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
 INDICATORS_PAGE = "pages/2_Indicators.py"
 ACTIONS_PAGE = "pages/3_Flagship_actions.py"
 KINDS = {"achievement": "Key achievements", "improvement": "Areas for improvement"}
+# The links under each item are underlined, so they read as links by more than their place (WCAG
+# 1.4.1); one rule for the page rather than an icon on every link (each icon is costly to draw).
+LINK_STYLE = (
+    "<style>[data-testid='stMain'] a[data-testid='stPageLink-NavLink'] p "
+    "{ text-decoration: underline; text-underline-offset: 0.2em; }</style>"
+)
 
 ctx = page_frame("Highlights")
 period = ctx.period
@@ -44,6 +50,7 @@ if items.empty:
     )
     st.stop()
 
+st.html(LINK_STYLE)
 with st.container(horizontal=True, gap="medium", key="hl_controls"):
     scope = st.segmented_control(
         "Quarters",
@@ -126,23 +133,49 @@ def show_item(item: pd.Series) -> None:
         )
 
 
+def show_quarter(in_quarter: pd.DataFrame) -> None:
+    """One quarter's items of one priority, achievements and areas for improvement side by side."""
+    cols = st.columns(len(wanted), gap="large")
+    for col, kind in zip(cols, wanted, strict=True):
+        with col:
+            these = in_quarter[in_quarter["kind"] == kind]
+            if these.empty:
+                st.caption("None recorded.")
+            for _, item in these.iterrows():
+                show_item(item)
+
+
+def counted(in_quarter: pd.DataFrame) -> str:
+    """'3 achievements, 1 area for improvement' (the kinds shown)."""
+    words = {"achievement": ("achievement", "achievements")}
+    words["improvement"] = ("area for improvement", "areas for improvement")
+    parts = []
+    for kind in wanted:
+        n = int((in_quarter["kind"] == kind).sum())
+        parts.append(f"{n} {words[kind][n != 1]}")
+    return ", ".join(parts)
+
+
 wanted = [k for k in KINDS if k in (kinds or [])]
+# Each priority's newest quarter is shown in full; earlier quarters are listed with their counts and
+# drawn when opened (every item and link is an element the browser builds, and four quarters of
+# them made this the slowest page to open). A search shows every quarter it matches in full.
+searching = bool((search or "").strip())
 for pid, group in shown.groupby("priority_id", sort=True):
     with st.container(border=True, key=f"hl_priority_{pid}"):
         st.header(f"Priority {pid}: {escape_markdown(group['priority'].iloc[0])}", anchor=False)
         heads = st.columns(len(wanted), gap="large")
         for col, kind in zip(heads, wanted, strict=True):
             col.markdown(f"**{KINDS[kind]}**")
-        for _, in_quarter in group.groupby("period", sort=False):
-            st.markdown(f"### {in_quarter['quarter'].iloc[0]}")
-            cols = st.columns(len(wanted), gap="large")
-            for col, kind in zip(cols, wanted, strict=True):
-                with col:
-                    these = in_quarter[in_quarter["kind"] == kind]
-                    if these.empty:
-                        st.caption("None recorded.")
-                    for _, item in these.iterrows():
-                        show_item(item)
+        for i, (key, in_quarter) in enumerate(group.groupby("period", sort=False)):
+            label = in_quarter["quarter"].iloc[0]
+            if i == 0 or searching:
+                st.markdown(f"### {label}")
+                show_quarter(in_quarter)
+                continue
+            with on_demand(f"{label}: {counted(in_quarter)}", key=f"hl_open_{pid}_{key}") as open_:
+                if open_:
+                    show_quarter(in_quarter)
 
 hl_table = explore.highlights_download(shown)
 hl_quarters = sorted({parse_period(q) for q in hl_table["Quarter"]}) if len(hl_table) else []
