@@ -7,9 +7,8 @@ parameters, so a link opens the same charts. Tables and facts come from harrow_d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -157,26 +156,17 @@ if not picked:
 
 now = everything.set_index("ref")
 histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for ref in picked}
-benchmarked = cdata.benchmarked(ctx.store_url)
 group = comparisons.pick_group(cdata.groups(ctx.store_url), st.query_params.get("group"))
 facts_of = {ref: explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()}) for ref in picked}
 compared_of = {
-    ref: comparisons.for_indicator(
-        ref,
-        benchmarked,
-        cdata.values(ctx.store_url),
-        cdata.area_names(ctx.store_url),
-        group,
-        period,
-        ctx.rules.suppression_threshold,
+    ref: cdata.for_indicator(
+        ctx.store_url, ref, group.name, period, ctx.rules.suppression_threshold
     )
     for ref in picked
 }
-
-
-def chart_of(ref: str) -> Callable[[], alt.TopLevelMixin]:
-    """The trend chart of ``ref`` for the downloads, built only when a file is asked for."""
-    return lambda: trend_chart(
+charts = {  # for the downloads: built only when one is downloaded
+    ref: partial(
+        trend_chart,
         histories[ref],
         title=f"{ref} {facts_of[ref].name} ({facts_of[ref].polarity})",
         group_band=compared_of[ref][1] if compared_of[ref] else None,
@@ -184,9 +174,9 @@ def chart_of(ref: str) -> Callable[[], alt.TopLevelMixin]:
         threshold=ctx.rules.suppression_threshold,
         months=data.months(ctx.store_url, (ref,), period),
     )
-
-
-charts = {ref: chart_of(ref) for ref in picked if not histories[ref].empty}
+    for ref in picked
+    if not histories[ref].empty
+}
 trend_values = pd.concat(
     [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
     ignore_index=True,
@@ -251,7 +241,7 @@ for ref in picked:
             key=f"ind_numbers_{ref}",
             expanded=len(picked) == 1,
         ) as open_:
-            if open_:  # drawn only when open (several charts: closed at first)
+            if open_:  # drawn only when open (closed at first when several are picked)
                 if facts.description:
                     text(facts.description, prefix="*What it measures:* ")
                 numbers = explore.trend_table(hist)

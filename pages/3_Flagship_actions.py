@@ -8,6 +8,7 @@ counts and tables come from harrow_dash.explore.
 from __future__ import annotations
 
 import zlib
+from functools import partial
 
 import streamlit as st
 
@@ -170,7 +171,6 @@ with on_demand("The timeline as a table", key="fa_timeline_numbers") as open_:
             key="fa_timeline_table",
             alt="Status of each flagship action line in each quarter",
         )
-# The timeline for the downloads is built only when its file is asked for.
 download_bar(
-    ctx, "flagship_actions", table, {"timeline": lambda: action_timeline(timeline)}, notes=notes
+    ctx, "flagship_actions", table, {"timeline": partial(action_timeline, timeline)}, notes=notes
 )

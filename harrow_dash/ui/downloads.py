@@ -36,24 +36,24 @@ def _title_from(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-ChartOrBuilder = alt.TopLevelMixin | Callable[[], alt.TopLevelMixin]
+ChartOrMaker = alt.TopLevelMixin | Callable[[], alt.TopLevelMixin]
 
 
 def download_bar(
     ctx: PageContext,
     name: str,
     table: pd.DataFrame,
-    charts: Mapping[str, ChartOrBuilder] | None = None,
+    charts: Mapping[str, ChartOrMaker] | None = None,
     *,
     title: str | None = None,
     notes: Sequence[str] = (),
 ) -> None:
     """Offer ``table`` (exactly as displayed) as CSV and Excel, and each of ``charts`` as PNG and SVG,
-    in one compact "Download" popover. A chart may be given as a function that builds it: it is then
-    built only when its file is asked for (building an Altair chart is most of a page run's work,
-    and few readers download one). ``name`` is a short slug used in file names and widget keys,
+    in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
     e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows;
-    ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there."""
+    ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there.
+    A chart may be given as a function that builds it, so it is built only when downloaded (the
+    page draws its cached spec)."""
     period = file_slug(ctx.period.label) if ctx.period else "all"
     base = f"harrow_{file_slug(name)}_{period}"
     what = title or _title_from(name)
@@ -111,15 +111,15 @@ def download_bar(
                     )
 
 
-def _built(chart: ChartOrBuilder) -> alt.TopLevelMixin:
+def _built(chart: ChartOrMaker) -> alt.TopLevelMixin:
     return chart if isinstance(chart, alt.TopLevelMixin) else chart()
 
 
-def _png_maker(chart: ChartOrBuilder) -> Callable[[], bytes]:
+def _png_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
     return lambda: chart_png(_built(chart))
 
 
-def _svg_maker(chart: ChartOrBuilder) -> Callable[[], bytes]:
+def _svg_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
     return lambda: chart_svg(_built(chart))
 
 
