@@ -6,6 +6,8 @@ direction of travel and a small trend line, then its key achievements and areas 
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -159,13 +161,14 @@ else:
     download_bar(
         ctx,
         f"priority_{pid}_indicators",
-        analysable(
-            table.drop(columns=["Trend"]),
-            inds,
-            ctx.rules.suppression_threshold,
-            ctx.rules.reveal_suppressed,
-        ),
+        table.drop(columns=["Trend"]),
         title=f"Priority {pid} indicators",
+        prepare=partial(  # figures as numbers, made when a file is asked for
+            analysable,
+            values=inds,
+            threshold=ctx.rules.suppression_threshold,
+            reveal_suppressed=ctx.rules.reveal_suppressed,
+        ),
     )
 
 st.subheader("Flagship actions", anchor=False)

@@ -224,6 +224,26 @@ def highlight_items(url: str, filters: Filters, rules: RuleSettings) -> pd.DataF
     )
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def highlights_shown(
+    url: str,
+    filters: Filters,
+    rules: RuleSettings,
+    scope: str,
+    kinds: tuple[str, ...],
+    text: str,
+) -> tuple[pd.DataFrame, list]:
+    """The Highlights page's items for its quarters, kinds and search (``explore.filter_highlights``)
+    and the same items laid out by priority, quarter and kind (``explore.highlight_sections``)."""
+    from harrow_dash import explore
+
+    if filters.period is None:
+        return pd.DataFrame(), []
+    items = highlight_items(url, filters, rules)
+    shown = explore.filter_highlights(items, filters.period, scope, kinds, text)
+    return shown, explore.highlight_sections(shown, kinds)
+
+
 # -- revisions of published figures (harrow_dash.revisions) ------------------------------------------
 
 
