@@ -12,6 +12,9 @@ sees only published quarters and no internal commentary, so no loader here can l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -205,6 +208,41 @@ def action_rows(url: str, filters: Filters) -> pd.DataFrame:
     if filters.period is None:
         return explore.action_rows(pd.DataFrame(), None)
     return explore.action_rows(action_history(url, filters, filters.period), filters.period)
+
+
+@dataclass(frozen=True)
+class ActionsShown:
+    """What the Flagship actions page shows for its filters, status choice and search."""
+
+    rows: pd.DataFrame  # explore.filter_actions
+    timeline: pd.DataFrame  # explore.timeline_frame
+    table: pd.DataFrame  # explore.action_table
+    timeline_table: pd.DataFrame  # explore.timeline_table
+    chart: dict[str, Any] | None  # the timeline's spec (components.vega_chart); None: no rows
+    chart_alt: str
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def actions_shown(url: str, filters: Filters, statuses: tuple[str, ...], text: str) -> ActionsShown:
+    """Made once per view rather than on every run: the timeline's pivot and chart were most of
+    the page's server time."""
+    from harrow_dash import explore
+    from harrow_dash.charts import action_timeline, describe_timeline
+    from harrow_dash.ui.components import spec_of
+
+    period = filters.period
+    rows = explore.filter_actions(action_rows(url, filters), statuses, text, filters.rags)
+    if period is None or rows.empty:
+        return ActionsShown(rows, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, "")
+    timeline = explore.timeline_frame(action_history(url, filters, period), rows)
+    return ActionsShown(
+        rows,
+        timeline,
+        explore.action_table(rows, period),
+        explore.timeline_table(timeline),
+        spec_of(action_timeline(timeline)),
+        describe_timeline(timeline, period.label),
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
