@@ -145,7 +145,9 @@ picked = st.multiselect(
     "Indicators to chart",
     options,
     key=PICKER,
-    format_func=lambda r: explore.label_for(r, names),
+    # Not a lambda: a widget keeps its format_func for the session, and a lambda would keep the
+    # whole page's data with it.
+    format_func=partial(explore.label_for, names=names),
     max_selections=MAX_PICKED,
     placeholder="Pick one or more indicators",
     help="Each indicator gets its own chart. The list offers the indicators shown above.",

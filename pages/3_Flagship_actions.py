@@ -136,12 +136,15 @@ picked = st.dataframe(
 )
 selected = picked.selection.rows if picked is not None else []
 # The keyboard cannot tick a row in the grid, so the full commentary is also offered by a selectbox.
+full_labels = [f"{r} {t}" for r, t in zip(shown["ref"], shown["title"], strict=True)]
 chosen = st.selectbox(
     "Show the full commentary of",
     list(range(len(shown))),
     index=None,
     key=f"fa_full_{rows_key}",
-    format_func=lambda i: f"{shown['ref'].iloc[i]} {shown['title'].iloc[i]}",
+    # A lookup, not a lambda: a widget keeps its format_func for the session, and a lambda would
+    # keep the whole page's data with it.
+    format_func=full_labels.__getitem__,
     placeholder="Choose an action, or select a row in the table above",
 )
 if chosen is None and selected and selected[0] < len(shown):

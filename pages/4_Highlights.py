@@ -53,7 +53,11 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         key="hl_scope",
         default=explore.SCOPES[1],
         required=True,
-        format_func=lambda s: f"{s} to {as_at}" if s == "All quarters" else s,
+        # Lookups, not lambdas: a widget keeps its format_func for the session, and a lambda
+        # would keep the whole page's data with it.
+        format_func={
+            s: f"{s} to {as_at}" if s == "All quarters" else s for s in explore.SCOPES
+        }.get,
     )
     kinds = st.segmented_control(
         "Show",
@@ -61,7 +65,7 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         key="hl_kind",
         selection_mode="multi",
         default=list(KINDS),
-        format_func=lambda k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}",
+        format_func={k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}" for k in KINDS}.get,
     )
 search = st.text_input(
     "Search highlights",
