@@ -257,6 +257,7 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_export(store: Store, args: argparse.Namespace) -> int:
+    from harrow_dash.csv_text import write_csv
     from harrow_dash.exports import tidy_export
     from harrow_dash.scorecard import RuleSettings
 
@@ -269,7 +270,7 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     finally:
         if source is not store:
             source.dispose()
-    frame.to_csv(args.output, index=False, encoding="utf-8")
+    write_csv(frame, args.output)
     view = "published quarters, small counts suppressed" if args.public else "stored values"
     print(f"Exported {len(frame):,} indicator values ({view}) to {args.output}")
     return 0

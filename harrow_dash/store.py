@@ -303,7 +303,10 @@ class Store:
                 if frame is not None:
                     return frame
             result = conn.execute(statement, params or {})
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            # Plain tuples: handed SQLAlchemy's rows, pandas asks each one for namedtuple fields
+            # (an exception per row inside SQLAlchemy), which took most of a PostgreSQL read.
+            rows = [tuple(row) for row in result.fetchall()]
+            return pd.DataFrame(rows, columns=list(result.keys()))
 
     # -- schema --------------------------------------------------------------------------------------
     def is_initialised(self) -> bool:
