@@ -8,7 +8,9 @@ captions say what the filters could not place (harrow_dash.scope).
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
 from harrow_dash import explore
@@ -29,6 +31,10 @@ LINK_STYLE = (
     "<style>[data-testid='stMain'] a[data-testid='stPageLink-NavLink'] p "
     "{ text-decoration: underline; text-underline-offset: 0.2em; }</style>"
 )
+COUNT_WORDS = {
+    "achievement": ("achievement", "achievements"),
+    "improvement": ("area for improvement", "areas for improvement"),
+}
 
 ctx = page_frame("Highlights")
 period = ctx.period
@@ -58,7 +64,11 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         key="hl_scope",
         default=explore.SCOPES[1],
         required=True,
-        format_func=lambda s: f"{s} to {as_at}" if s == "All quarters" else s,
+        # Lookups, not lambdas: a widget keeps its format_func for the session, and a lambda
+        # would keep the whole page's data with it.
+        format_func={
+            s: f"{s} to {as_at}" if s == "All quarters" else s for s in explore.SCOPES
+        }.get,
     )
     kinds = st.segmented_control(
         "Show",
@@ -66,7 +76,7 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         key="hl_kind",
         selection_mode="multi",
         default=list(KINDS),
-        format_func=lambda k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}",
+        format_func={k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}" for k in KINDS}.get,
     )
 search = st.text_input(
     "Search highlights",
@@ -76,7 +86,11 @@ search = st.text_input(
 )
 
 quarters = scope or explore.SCOPES[0]
-shown = explore.filter_highlights(items, period, quarters, kinds or [], search)
+wanted = tuple(k for k in KINDS if k in (kinds or []))
+# Filtered and grouped once per view (data.highlights_shown), not on every run.
+shown, sections = data.highlights_shown(
+    ctx.store_url, ctx.filters, ctx.rules, quarters, wanted, search or ""
+)
 unplaced = explore.in_quarters(
     data.unplaced_highlights(ctx.store_url, ctx.filters, True), period, quarters, kinds or []
 )
@@ -104,7 +118,7 @@ if shown.empty:
     st.stop()
 
 
-def show_item(item: pd.Series) -> None:
+def show_item(item: Mapping[str, Any]) -> None:
     """One highlight: its marker (symbol and word), the text, how what it refers to stands now, and
     links to that indicator or action. One Markdown block per item keeps long lists quick to draw."""
     now = [
@@ -133,49 +147,42 @@ def show_item(item: pd.Series) -> None:
         )
 
 
-def show_quarter(in_quarter: pd.DataFrame) -> None:
-    """One quarter's items of one priority, achievements and areas for improvement side by side."""
+def show_quarter(per_kind: tuple[tuple[Mapping[str, Any], ...], ...]) -> None:
+    """One quarter of one priority: each kind asked for in its column."""
     cols = st.columns(len(wanted), gap="large")
-    for col, kind in zip(cols, wanted, strict=True):
+    for col, these in zip(cols, per_kind, strict=True):
         with col:
-            these = in_quarter[in_quarter["kind"] == kind]
-            if these.empty:
+            if not these:
                 st.caption("None recorded.")
-            for _, item in these.iterrows():
+            for item in these:
                 show_item(item)
 
 
-def counted(in_quarter: pd.DataFrame) -> str:
-    """'3 achievements, 1 area for improvement' (the kinds shown)."""
-    words = {"achievement": ("achievement", "achievements")}
-    words["improvement"] = ("area for improvement", "areas for improvement")
-    parts = []
-    for kind in wanted:
-        n = int((in_quarter["kind"] == kind).sum())
-        parts.append(f"{n} {words[kind][n != 1]}")
-    return ", ".join(parts)
-
-
-wanted = [k for k in KINDS if k in (kinds or [])]
 # Each priority's newest quarter is shown in full; earlier quarters are listed with their counts and
 # drawn when opened (every item and link is an element the browser builds, and four quarters of
 # them made this the slowest page to open). A search shows every quarter it matches in full.
 searching = bool((search or "").strip())
-for pid, group in shown.groupby("priority_id", sort=True):
+for section in sections:
+    pid = section.priority_id
     with st.container(border=True, key=f"hl_priority_{pid}"):
-        st.header(f"Priority {pid}: {escape_markdown(group['priority'].iloc[0])}", anchor=False)
+        st.header(f"Priority {pid}: {escape_markdown(section.priority)}", anchor=False)
         heads = st.columns(len(wanted), gap="large")
         for col, kind in zip(heads, wanted, strict=True):
             col.markdown(f"**{KINDS[kind]}**")
-        for i, (key, in_quarter) in enumerate(group.groupby("period", sort=False)):
-            label = in_quarter["quarter"].iloc[0]
+        for i, (quarter_label, per_kind) in enumerate(section.quarters):
             if i == 0 or searching:
-                st.markdown(f"### {label}")
-                show_quarter(in_quarter)
+                st.markdown(f"### {quarter_label}")
+                show_quarter(per_kind)
                 continue
-            with on_demand(f"{label}: {counted(in_quarter)}", key=f"hl_open_{pid}_{key}") as open_:
+            counts = ", ".join(
+                f"{len(these)} {COUNT_WORDS[kind][len(these) != 1]}"
+                for kind, these in zip(wanted, per_kind, strict=True)
+            )
+            with on_demand(
+                f"{quarter_label}: {counts}", key=f"hl_open_{pid}_{quarter_label}"
+            ) as open_:
                 if open_:
-                    show_quarter(in_quarter)
+                    show_quarter(per_kind)
 
 hl_table = explore.highlights_download(shown)
 hl_quarters = sorted({parse_period(q) for q in hl_table["Quarter"]}) if len(hl_table) else []
