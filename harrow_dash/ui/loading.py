@@ -195,8 +195,10 @@ def show_plan(plan: LoadPlan) -> bool:
     if plan.warnings:
         n = len(plan.warnings)
         st.warning(
-            f"{n:,} note{'s' if n != 1 else ''} about {files}: columns the importer does not read "
-            "are ignored. Check that no data you meant to load is in them.",
+            f"{n:,} note{'s' if n != 1 else ''} about {files}: read them before you confirm. "
+            "Columns the importer does not read are ignored (check that no data you meant to load "
+            "is in them); a published quarter whose months now give another figure is kept as "
+            "published.",
             icon=":material/warning:",
         )
         st.dataframe(
