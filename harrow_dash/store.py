@@ -804,6 +804,8 @@ class Store:
                 i.c.description,
                 i.c.source,
                 i.c.cumulative_or_seasonal,
+                i.c.quarter_rule,
+                i.c.allow_negative,
                 *self._rating_columns(i),
                 v.c.commentary_internal,
             )
@@ -814,6 +816,38 @@ class Store:
             )
             .where(*self._visible(v.c.period))
             .order_by(v.c.ref, v.c.period)
+        )
+        return self.read(q)
+
+    def tidy_months(self) -> pd.DataFrame:
+        """Every monthly value (``month`` key, actual, target) with its indicator's definitions, for
+        the editor's export (:func:`harrow_dash.exports.monthly_export`)."""
+        i, m = self._def("indicators"), s.indicator_monthly_values
+        q = (
+            sa.select(
+                m.c.ref,
+                i.c.name,
+                s.priorities.c.name.label("priority"),
+                i.c.directorate,
+                i.c.portfolio.label("portfolio_holder"),
+                i.c.unit,
+                i.c.polarity,
+                i.c.frequency,
+                i.c.cumulative_or_seasonal,
+                i.c.tolerance,
+                i.c.counts_people,
+                i.c.quarter_rule,
+                i.c.allow_negative,
+                m.c.month,
+                m.c.actual,
+                m.c.target,
+            )
+            .select_from(
+                m.join(i, i.c.ref == m.c.ref).join(
+                    s.priorities, s.priorities.c.id == i.c.priority_id
+                )
+            )
+            .order_by(m.c.ref, m.c.month)
         )
         return self.read(q)
 

@@ -598,12 +598,13 @@ def test_the_template_round_trips(store, tmp_path, load_files):
     ]
     sc = wb["Scorecard"]
     headings = [c.value for c in sc[3]]
-    assert headings[10:13] == ["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]
+    assert headings[9:16] == ["Quarter rule", "Allow negative", "Cumulative or seasonal", "Target",
+                              "Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]  # fmt: skip
     sc.append(["PI-T1", "Calls answered", P1, "Resources", "Finance", "higher is better", "%", "quarterly", "no",
-               0.9, 0.8, 0.85, 0.87, "Amber", "Better than last quarter", 0.8])  # fmt: skip
+               None, "no", None, 0.9, 0.8, 0.85, 0.87, "Amber", "Better than last quarter", 0.8])  # fmt: skip
     sc.append(["PI-T2", "Rough sleepers", "A place where those in need are supported", "Housing", "Housing",
-               "lower is better", "count", "quarterly", "yes", 5, 6, 4, 3, None, None, None])  # fmt: skip
-    for col in "JKLMP":
+               "lower is better", "count", "quarterly", "yes", "sum", "yes", "cumulative", 5, 6, 4, 3, None, None, None])  # fmt: skip
+    for col in "MNOPS":
         sc[f"{col}4"].number_format = "0%"
     wb["Flagship actions"].append(
         ["FA-T1", "Open a hub", P1, "Resources", "Finance", "Head of X", None, "Q3 2023-24",
@@ -627,10 +628,13 @@ def test_the_template_round_trips(store, tmp_path, load_files):
     latest = got.iloc[2]
     assert (latest["official_rag"], latest["commentary"]) == ("Amber", "Better than last quarter")
     assert latest["benchmark"] == pytest.approx(80, rel=1e-6)
-    ind = store.read("SELECT ref, counts_people, polarity, unit FROM indicators ORDER BY ref")
-    assert ind.values.tolist() == [
-        ["PI-T1", False, "higher", "%"],
-        ["PI-T2", True, "lower", "count"],
+    ind = store.read(
+        "SELECT ref, counts_people, polarity, unit, quarter_rule, allow_negative, "
+        "cumulative_or_seasonal FROM indicators ORDER BY ref"
+    )
+    assert ind.astype(object).where(ind.notna(), None).values.tolist() == [
+        ["PI-T1", False, "higher", "%", None, False, None],
+        ["PI-T2", True, "lower", "count", "sum", True, "cumulative"],
     ]
     assert store.counts()["action_statuses"] == 1 and store.counts()["highlights"] == 1
     assert store.read("SELECT portfolio FROM flagship_actions")["portfolio"].tolist() == ["Finance"]
