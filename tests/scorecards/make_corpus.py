@@ -286,9 +286,28 @@ TIDY_RAGS = {
 }
 
 
-TIDY_MONTHLY_HEAD = ["Ref", "Name", "Priority", "Unit", "Good is", "Frequency", "Quarter rule", "Period", "Actual", "Target"]
+TIDY_MONTHLY_HEAD = [
+    "Ref",
+    "Name",
+    "Priority",
+    "Unit",
+    "Good is",
+    "Frequency",
+    "Quarter rule",
+    "Period",
+    "Actual",
+    "Target",
+]
 ASB = ["PI-60", "Anti-social behaviour incidents", P2, "count", "lower", "monthly", "sum"]
-PREVENTED = ["PI-61", "Homelessness cases prevented (year to date)", P3, "count", "higher", "monthly", "last month"]
+PREVENTED = [
+    "PI-61",
+    "Homelessness cases prevented (year to date)",
+    P3,
+    "count",
+    "higher",
+    "monthly",
+    "last month",
+]
 TIDY_MONTHLY: Rows = [
     TIDY_MONTHLY_HEAD,
     [*ASB, "Apr-23", "280", "300"],
@@ -316,7 +335,15 @@ TIDY_MONTHLY_MONTHS = {
 
 def _tidy_monthly_dates(wb: openpyxl.Workbook) -> None:
     """Excel date cells in the period column: a month shown as a month (mmm-yy) or its last day."""
-    calls = ["PI-66", "Calls answered within 60 seconds", P1, "%", "higher", "monthly", "last month"]
+    calls = [
+        "PI-66",
+        "Calls answered within 60 seconds",
+        P1,
+        "%",
+        "higher",
+        "monthly",
+        "last month",
+    ]
     ws = _sheet(
         wb,
         "Indicator values",
