@@ -7,6 +7,8 @@ parameters, so a link opens the same charts. Tables and facts come from harrow_d
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -154,23 +156,17 @@ if not picked:
 
 now = everything.set_index("ref")
 histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for ref in picked}
-benchmarked = cdata.benchmarked(ctx.store_url)
 group = comparisons.pick_group(cdata.groups(ctx.store_url), st.query_params.get("group"))
 facts_of = {ref: explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()}) for ref in picked}
 compared_of = {
-    ref: comparisons.for_indicator(
-        ref,
-        benchmarked,
-        cdata.values(ctx.store_url),
-        cdata.area_names(ctx.store_url),
-        group,
-        period,
-        ctx.rules.suppression_threshold,
+    ref: cdata.for_indicator(
+        ctx.store_url, ref, group.name, period, ctx.rules.suppression_threshold
     )
     for ref in picked
 }
-charts = {  # for the downloads (drawn only when asked for)
-    ref: trend_chart(
+charts = {  # for the downloads: built only when one is downloaded
+    ref: partial(
+        trend_chart,
         histories[ref],
         title=f"{ref} {facts_of[ref].name} ({facts_of[ref].polarity})",
         group_band=compared_of[ref][1] if compared_of[ref] else None,

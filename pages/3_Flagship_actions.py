@@ -8,6 +8,7 @@ counts and tables come from harrow_dash.explore.
 from __future__ import annotations
 
 import zlib
+from functools import partial
 
 import streamlit as st
 
@@ -101,7 +102,6 @@ if shown.empty:
 history = data.action_history(ctx.store_url, ctx.filters, period)
 timeline = explore.timeline_frame(history, shown)
 st.header("Status over the quarters", anchor=False)
-chart = action_timeline(timeline)  # for the downloads (drawn only when asked for)
 altair_chart(
     action_timeline, timeline, alt_text=describe_timeline(timeline, period.label), key="fa_timeline"
 )
@@ -170,4 +170,6 @@ with st.expander("The timeline as a table"):
         key="fa_timeline_table",
         alt="Status of each flagship action line in each quarter",
     )
-download_bar(ctx, "flagship_actions", table, {"timeline": chart}, notes=notes)
+download_bar(
+    ctx, "flagship_actions", table, {"timeline": partial(action_timeline, timeline)}, notes=notes
+)

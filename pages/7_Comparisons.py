@@ -8,19 +8,16 @@ parameters. The rules are in harrow_dash.benchmarking; what is shown comes from 
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from harrow_dash import comparisons
 from harrow_dash.areas import DEFAULT_GROUP
-from harrow_dash.comparison_charts import (
-    describe_ranking,
-    describe_standings,
-    ranking_chart,
-    standing_chart,
-)
+from harrow_dash.comparison_charts import ranking_chart
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import comparison_data as cdata
-from harrow_dash.ui.components import NO_DATA_YET, empty_state
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, vega_chart
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -44,8 +41,6 @@ if everything.empty:
     )
     st.stop()
 groups = cdata.groups(ctx.store_url)
-names = cdata.area_names(ctx.store_url)
-values = cdata.values(ctx.store_url)
 indicators = comparisons.filter_indicators(everything, ctx.filters)
 
 notes: list[str] = []
@@ -82,8 +77,6 @@ if indicators.empty:
     )
     st.stop()
 
-table, results = comparisons.overview(indicators, values, names, group, period, threshold)
-
 # -- one indicator -----------------------------------------------------------------------------------
 st.header("One indicator, every area", anchor=False)
 refs = list(indicators["ref"])
@@ -103,12 +96,13 @@ ref = choose_measure.selectbox(
 st.session_state["_cmp_measure_written"] = ref
 if st.query_params.get(MEASURE_PARAM) != ref:
     st.query_params[MEASURE_PARAM] = ref
-chosen = results[refs.index(ref)]
+# Ranked, tabled and charted once per indicator, group and quarter (comparison_data.ranking).
+ranked = cdata.ranking(ctx.store_url, ref, group.name, period, threshold)
+chosen = ranked.comparison
 st.markdown(f"**{escape_markdown(chosen.sentence)}**")
-if chosen.standing is not None and not chosen.table.empty:
-    chart = ranking_chart(chosen, threshold)
-    st.altair_chart(chart, alt=describe_ranking(chosen, threshold), key="chart_ranking")
-    shown = comparisons.display_table(chosen, threshold)
+if ranked.chart is not None and chosen.standing is not None:
+    vega_chart(ranked.chart, alt_text=ranked.alt_text, key="chart_ranking")
+    shown = ranked.shown
     with st.expander("The numbers behind the chart", expanded=False):
         st.dataframe(shown, hide_index=True, key="table_ranking")
     gaps = chosen.standing.suppressed + chosen.standing.missing
@@ -122,7 +116,7 @@ if chosen.standing is not None and not chosen.table.empty:
         ctx,
         "comparison",
         shown,
-        {"ranking": chart},
+        {"ranking": partial(ranking_chart, chosen, threshold)},  # built when downloaded
         title=f"{ref} compared with {group.name}, {chosen.period_label}",
     )
 else:
@@ -134,12 +128,10 @@ st.caption(
     f"Harrow's rank among {group.noun} on each benchmarked indicator, at the latest comparator "
     f"period that had ended by {period.label}. Rank 1 is best, judged by each indicator's polarity."
 )
-visible = table[comparisons.OVERVIEW_COLUMNS]
-if table["_position"].notna().any():
-    overview_chart = standing_chart(table)
-    st.altair_chart(
-        overview_chart, alt=describe_standings(table, group.name), key="chart_standings"
-    )
+standings = cdata.standings(ctx.store_url, ctx.filters, group.name, period, threshold)
+visible = standings.table[comparisons.OVERVIEW_COLUMNS]
+if standings.chart is not None:
+    vega_chart(standings.chart, alt_text=standings.alt_text, key="chart_standings")
 st.dataframe(
     visible,
     hide_index=True,

@@ -4,6 +4,8 @@
 of 127.0.0.1 (its unix socket in that folder too), with durability switched off (fsync and
 synchronous commit: a test database need not survive a power cut). ``stop()`` stops it and deletes the
 folder. Nothing outside the folder is touched: a developer's own PostgreSQL keeps running untouched.
+A run that was killed before it could stop its cluster leaves the folder behind with the id of the
+process that owned it (``owner.pid``); the next ``start()`` stops such orphans and deletes their folders.
 
 PostgreSQL refuses to run as root, so as root (CI) the server runs as the ``postgres`` user that
 Debian's package creates; as anyone else it runs as that user.
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 DEBIAN_GLOB = "/usr/lib/postgresql/*/bin"
+FOLDER_PREFIX = "harrow-pg-"
+OWNER_FILE = "owner.pid"
 
 
 def find_bin_dir() -> Path | None:
@@ -65,6 +69,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Cluster:
     """One PostgreSQL server for a test session (or a benchmark run)."""
 
@@ -95,7 +109,9 @@ class Cluster:
             )
 
     def start(self) -> Cluster:
-        self.folder = Path(tempfile.mkdtemp(prefix="harrow-pg-"))
+        self.stop_orphans()
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")  # KeyError: install Debian's postgresql package
             os.chown(self.folder, user.pw_uid, user.pw_gid)
@@ -126,6 +142,25 @@ class Cluster:
             self._run("pg_ctl", "-D", "data", "-m", "immediate", "-w", "stop", timeout=60)
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
+
+    def stop_orphans(self) -> list[Path]:
+        """Stop the clusters of earlier runs whose owning process is gone; returns their folders."""
+        stopped = []
+        for folder in Path(tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+            try:
+                owner = int((folder / OWNER_FILE).read_text().strip())
+            except (OSError, ValueError):
+                continue  # not one of ours, or still being set up
+            if _alive(owner):
+                continue
+            orphan = Cluster(self.bin_dir)
+            orphan.folder = folder
+            if os.geteuid() == 0:
+                user = pwd.getpwnam("postgres")
+                orphan._run_as = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+            orphan.stop()
+            stopped.append(folder)
+        return stopped
 
     # -- databases ----------------------------------------------------------------------------------
     def url(self, database: str) -> str:

@@ -1,13 +1,19 @@
 """Cached comparator data for pages (Comparisons, Indicators): one query per kind per process, kept
-until the next load clears every cache (``data.clear``)."""
+until the next load clears every cache (``data.clear``), and the Comparisons page's rankings and chart
+specs made from it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from harrow_dash import comparisons
 from harrow_dash.filters import Filters
+from harrow_dash.periods import Period
+from harrow_dash.ui.components import spec_of
 from harrow_dash.ui.data import TTL, store
 
 
@@ -41,4 +47,86 @@ def slide_standings(url: str, filters: Filters, threshold: int) -> dict[str, str
     """Rank and quartile among London boroughs, in a few words, per benchmarked indicator."""
     return comparisons.short_standings(
         comparisons.indicator_standings(store(url), filters, threshold)
+    )
+
+
+# -- the Comparisons page, made once per distinct view -----------------------------------------------
+# A page run only lays these out: ranking every area on every benchmarked indicator and building the
+# two charts' specs were most of the page's server time, and they are pure functions of the cached
+# comparator data, the filters, the group, the quarter and the suppression threshold.
+
+
+@dataclass(frozen=True)
+class Standings:
+    """Harrow's rank and quartile on every benchmarked indicator the filters leave."""
+
+    table: pd.DataFrame  # comparisons.overview's table (OVERVIEW_COLUMNS and the chart's columns)
+    chart: dict[str, Any] | None  # the leads-and-lags chart's spec; None when nothing is ranked
+    alt_text: str
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def standings(
+    url: str, filters: Filters, group_name: str, period: Period, threshold: int
+) -> Standings:
+    from harrow_dash.comparison_charts import describe_standings, standing_chart
+
+    group = comparisons.pick_group(groups(url), group_name)
+    # The RAG filter does not narrow comparisons (see comparisons.filter_indicators).
+    indicators = comparisons.filter_indicators(benchmarked(url), replace(filters, rags=()))
+    table, _ = comparisons.overview(
+        indicators, values(url), area_names(url), group, period, threshold
+    )
+    ranked = bool(table["_position"].notna().any())
+    return Standings(
+        table,
+        spec_of(standing_chart(table)) if ranked else None,
+        describe_standings(table, group.name) if ranked else "",
+    )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One indicator: every area of the group ranked, the table behind the chart and its spec."""
+
+    comparison: comparisons.MeasureComparison
+    shown: pd.DataFrame  # comparisons.display_table
+    chart: dict[str, Any] | None  # None when there is nothing to rank
+    alt_text: str
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def ranking(url: str, ref: str, group_name: str, period: Period, threshold: int) -> Ranking:
+    from harrow_dash.comparison_charts import describe_ranking, ranking_chart
+
+    group = comparisons.pick_group(groups(url), group_name)
+    rows = benchmarked(url)
+    row = rows[rows["ref"] == ref].iloc[0].to_dict()
+    chosen = comparisons.compare_measure(
+        row, values(url), area_names(url), group, period, threshold
+    )
+    if chosen.standing is None or chosen.table.empty:
+        return Ranking(chosen, pd.DataFrame(), None, "")
+    return Ranking(
+        chosen,
+        comparisons.display_table(chosen, threshold),
+        spec_of(ranking_chart(chosen, threshold)),
+        describe_ranking(chosen, threshold),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def for_indicator(
+    url: str, ref: str, group_name: str, period: Period, threshold: int
+) -> tuple[comparisons.MeasureComparison, pd.DataFrame] | None:
+    """One indicator's comparison and group band (Indicators trend cards): once per indicator,
+    group and quarter, not on every page run (see comparisons.for_indicator)."""
+    return comparisons.for_indicator(
+        ref,
+        benchmarked(url),
+        values(url),
+        area_names(url),
+        comparisons.pick_group(groups(url), group_name),
+        period,
+        threshold,
     )

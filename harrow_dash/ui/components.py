@@ -45,15 +45,26 @@ def altair_chart(
     about a third of a page run: the spec is made once per distinct data and reused. The element
     sent to the browser is the one ``st.altair_chart`` sends."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
-    st.vega_lite_chart(spec, alt=alt_text, key=key)
+    vega_chart(spec, alt_text=alt_text, key=key)
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
 def _chart_spec(name: str, _build: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
-    # Streamlit's own conversion, as st.altair_chart does it (datasets as Arrow, theme "none").
+    return spec_of(_build(*args, **kwargs))
+
+
+def spec_of(chart: Any) -> dict[str, Any]:
+    """The Vega-Lite spec ``st.altair_chart`` would send for ``chart``: Streamlit's own conversion
+    (datasets as Arrow, theme "none"), for caching with what the chart is made from; draw it with
+    :func:`vega_chart`."""
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    return dict(_convert_altair_to_vega_lite_spec(_build(*args, **kwargs)))
+    return dict(_convert_altair_to_vega_lite_spec(chart))
+
+
+def vega_chart(spec: dict[str, Any], *, alt_text: str, key: str) -> None:
+    """Draw a spec made by :func:`spec_of`: the element ``st.altair_chart`` draws."""
+    st.vega_lite_chart(spec, alt=alt_text, key=key)
 
 
 def chart_with_table(

@@ -36,11 +36,14 @@ def _title_from(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+ChartOrMaker = alt.TopLevelMixin | Callable[[], alt.TopLevelMixin]
+
+
 def download_bar(
     ctx: PageContext,
     name: str,
     table: pd.DataFrame,
-    charts: Mapping[str, alt.Chart] | None = None,
+    charts: Mapping[str, ChartOrMaker] | None = None,
     *,
     title: str | None = None,
     notes: Sequence[str] = (),
@@ -48,7 +51,9 @@ def download_bar(
     """Offer ``table`` (exactly as displayed) as CSV and Excel, and each of ``charts`` as PNG and SVG,
     in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
     e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows;
-    ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there."""
+    ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there.
+    A chart may be given as a function that builds it, so it is built only when downloaded (the
+    page draws its cached spec)."""
     period = file_slug(ctx.period.label) if ctx.period else "all"
     base = f"harrow_{file_slug(name)}_{period}"
     what = title or _title_from(name)
@@ -106,12 +111,16 @@ def download_bar(
                     )
 
 
-def _png_maker(chart: alt.Chart) -> Callable[[], bytes]:
-    return lambda: chart_png(chart)
+def _built(chart: ChartOrMaker) -> alt.TopLevelMixin:
+    return chart if isinstance(chart, alt.TopLevelMixin) else chart()
 
 
-def _svg_maker(chart: alt.Chart) -> Callable[[], bytes]:
-    return lambda: chart_svg(chart)
+def _png_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
+    return lambda: chart_png(_built(chart))
+
+
+def _svg_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
+    return lambda: chart_svg(_built(chart))
 
 
 def briefing_button(ctx: PageContext, key: str = "dl_briefing") -> None:
