@@ -660,3 +660,80 @@ def test_the_blank_template_is_refused_as_holding_no_data(store, tmp_path, refus
 def test_decimal_values_are_stored_exactly(store, write_csv, load_files):
     load_files(store, write_csv("t.csv", tidy(ok_row(actual="89.4"))))
     assert store.read("SELECT actual FROM indicator_values")["actual"].iloc[0] == 89.4
+
+
+# -- monthly figures in the tidy layout, and quarters beside their months ----------------------------------
+
+MONTHLY_HEAD = [
+    "Ref",
+    "Name",
+    "Priority",
+    "Unit",
+    "Good is",
+    "Frequency",
+    "Quarter rule",
+    "Period",
+    "Actual",
+]
+ASB = ["PI-60", "Anti-social behaviour incidents", P1, "count", "lower", "monthly", "sum"]
+
+
+def test_tidy_months_load_as_monthly_values_and_make_the_quarter_by_its_rule(
+    store, write_csv, load_files
+):
+    path = write_csv("months.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May 2023", "301"], [*ASB, "2023-06", "295"],
+        [*ASB, "Jul 2023", "310"],  # Q2 is not complete: no quarter from it
+    ])  # fmt: skip
+    result = load_files(store, path)
+    assert result.plan.tables["indicator_monthly_values"].added == 4
+    months = store.read("SELECT month, actual FROM indicator_monthly_values ORDER BY month")
+    assert months.values.tolist() == [[202304, 280], [202305, 301], [202306, 295], [202307, 310]]
+    quarters = store.read("SELECT period, actual FROM indicator_values ORDER BY period")
+    assert quarters.values.tolist() == [[20231, 876]]
+
+
+def test_a_published_quarter_beside_revised_months_is_kept_with_a_note(
+    store, write_csv, load_files, prepare_files, db_snapshot
+):
+    """Monthly figures are revised after a quarter is published; the quarter stays what Cabinet saw.
+    Repeating the published figure beside revised months loads the months with a note; a quarter
+    that disagrees with its months and is not the published figure is refused."""
+    first = write_csv("q1.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May-23", "301"], [*ASB, "Jun-23", "295"],
+        [*ASB, "Q1 2023-24", "876"],
+    ])  # fmt: skip
+    load_files(store, first)
+    store.publish(Period(2023, 1), "tester")
+    revised = write_csv("revised.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May-23", "301"], [*ASB, "Jun-23", "300"],
+        [*ASB, "Q1 2023-24", "876"],
+    ])  # fmt: skip
+    plan = prepare_files(store, revised)
+    assert plan.ok and not plan.changes_published
+    assert [str(w) for w in plan.warnings] == [
+        'revised.csv, row 5, column I ("Actual"): PI-60 Q1 2023-24 is published as 876; its months '
+        "now give 881 (quarter rule 'sum'). The published quarter stays as Cabinet saw it; the "
+        "months load as given."
+    ]
+    load_files(store, revised)
+    assert store.read("SELECT actual FROM indicator_values")["actual"].tolist() == [876]
+    assert store.read("SELECT actual FROM indicator_monthly_values WHERE month = 202306")[
+        "actual"
+    ].tolist() == [300]
+    before = db_snapshot(store)
+    wrong = write_csv("wrong.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May-23", "301"], [*ASB, "Jun-23", "300"],
+        [*ASB, "Q1 2023-24", "870"],
+    ])  # fmt: skip
+    plan = prepare_files(store, wrong)
+    assert [str(p) for p in plan.problems] == [
+        'wrong.csv, row 5, column I ("Actual"): PI-60 Q1 2023-24: the quarter\'s actual 870 is not '
+        "what its months give: its quarter rule 'sum' adds its three months up to 881. Correct the "
+        "quarter or the months."
+    ]
+    assert db_snapshot(store) == before
