@@ -114,7 +114,7 @@ def test_an_upload_is_capped_at_fewer_cells_than_the_command_line(monkeypatch):
     assert [(p.sheet, p.message) for p in problems] == [
         (
             "Sheet",
-            f"the sheet claims 601 rows by 2 columns, beyond the safe limit; it was not read{hint}.",
+            f"the sheet holds more than 1,000 cells, beyond the safe limit; it was not read{hint}.",
         )
     ]
     assert read_file(csv_content, "cells.csv")[1] == []

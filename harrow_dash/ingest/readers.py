@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -533,6 +534,59 @@ _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
 
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+
+
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    m = re.search(rb"(?:^|\s)(?:\w+:)?" + name + rb'\s*=\s*"([^"]*)"', tag)
+    return html.unescape(m.group(1).decode("utf-8", "replace")) if m else None
+
+
+def _sheet_titles(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> sheet title, from the workbook and its relationships (read with patterns:
+    these parts are small, and nothing here is trusted beyond naming a sheet in a message)."""
+    try:
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.findall(rels):
+        rid, target = _attribute(tag, b"Id"), _attribute(tag, b"Target")
+        if rid and target:
+            targets[rid] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    titles = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        name, rid = _attribute(tag, b"name"), _attribute(tag, b"id")
+        if name and rid in targets:
+            titles[targets[rid]] = name
+    return titles
+
+
+def _sheet_cells_problems(content: bytes, file: str, max_cells: int, hint: str) -> list[Problem]:
+    """Every worksheet's cells counted before openpyxl opens the workbook: for a sheet without a
+    ``<dimension>`` element openpyxl parses the whole sheet while opening it, to learn its size."""
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        titles = _sheet_titles(zf)
+        for part in zf.namelist():
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                continue
+            if _count_in_part(zf, part, _CELL_TAG, max_cells) > max_cells:
+                problems.append(
+                    Problem(
+                        file,
+                        titles.get(part),
+                        None,
+                        None,
+                        f"the sheet holds more than {max_cells:,} cells, beyond the safe limit; "
+                        f"it was not read{hint}.",
+                    )
+                )
+    return problems
+
+
 def _shared_strings_problem(content: bytes, file: str) -> list[Problem]:
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         parts = [n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")]
@@ -558,7 +612,11 @@ def read_xlsx(
     import openpyxl  # imported here: only needed for workbooks
 
     max_cells = MAX_XLSX_CELLS if max_cells is None else max_cells
-    problems = check_workbook(content, file) or _shared_strings_problem(content, file)
+    problems = (
+        check_workbook(content, file)
+        or _shared_strings_problem(content, file)
+        or _sheet_cells_problems(content, file, max_cells, hint)
+    )
     if problems:
         return [], problems
     try:
@@ -581,24 +639,6 @@ def read_xlsx(
                     )
                 )
                 continue
-            # Cells counted before they are read: a sheet without a <dimension> element does not
-            # say its size.
-            path = getattr(ws, "_worksheet_path", None)
-            archive = getattr(wb, "_archive", None)
-            if path and archive is not None:
-                n = _count_in_part(archive, path, _CELL_TAG, max_cells)
-                if n > max_cells:
-                    problems.append(
-                        Problem(
-                            file,
-                            ws.title,
-                            None,
-                            None,
-                            f"the sheet holds more than {max_cells:,} cells, beyond the safe "
-                            f"limit; it was not read{hint}.",
-                        )
-                    )
-                    continue
             try:
                 grid_rows, limit = _read_rows(ws, max_cells)
             except Exception as exc:  # read-only sheets are parsed lazily: damage shows up here
