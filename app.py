@@ -50,7 +50,7 @@ if ov.indicators.empty and ov.actions.empty:
     st.stop()
 
 with st.container(horizontal=True, gap="small", key="overview_downloads"):
-    briefing_button(ctx)
+    briefing_button(ctx, overview=ov)
     download_bar(
         ctx,
         "summary",

@@ -259,6 +259,7 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
 def cmd_export(store: Store, args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from harrow_dash.csv_text import write_csv
     from harrow_dash.exports import monthly_export, tidy_export
     from harrow_dash.scorecard import RuleSettings
 
@@ -277,7 +278,7 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     finally:
         if source is not store:
             source.dispose()
-    frame.to_csv(args.output, index=False, encoding="utf-8")
+    write_csv(frame, args.output)
     view = "published quarters, small counts suppressed" if args.public else "stored values"
     also = f" and {months:,} monthly values" if months else ""
     print(f"Exported {len(frame) - months:,} indicator values{also} ({view}) to {args.output}")

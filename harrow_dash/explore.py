@@ -612,6 +612,30 @@ def in_quarters(
     return frame[keep]
 
 
+@dataclass(frozen=True)
+class HighlightSection:
+    """One priority's highlights as the Highlights page lists them: per quarter (newest first), the
+    items of each kind asked for (in that order), each item a row of :func:`highlight_items`."""
+
+    priority_id: int
+    priority: str
+    quarters: tuple[tuple[str, tuple[tuple[dict[str, object], ...], ...]], ...]
+
+
+def highlight_sections(items: pd.DataFrame, kinds: Sequence[str]) -> list[HighlightSection]:
+    """``items`` (filtered :func:`highlight_items`) grouped by priority, then quarter in their order,
+    then ``kinds``: plain values, so a page lays them out without pandas work on every run."""
+    sections = []
+    for pid, group in items.groupby("priority_id", sort=True) if len(items) else ():
+        quarters = []
+        for _, in_quarter in group.groupby("period", sort=False):
+            records = in_quarter.to_dict("records")
+            per_kind = tuple(tuple(r for r in records if r["kind"] == k) for k in kinds)
+            quarters.append((str(in_quarter["quarter"].iloc[0]), per_kind))
+        sections.append(HighlightSection(int(pid), str(group["priority"].iloc[0]), tuple(quarters)))
+    return sections
+
+
 def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
     """The highlights as listed, for the CSV download."""
     return pd.DataFrame(

@@ -25,6 +25,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from harrow_dash import csv_text
 from harrow_dash.charts import EXPORT_WIDTH, FONT
 from harrow_dash.exports import neutralise
 from harrow_dash.filters import Filters
@@ -188,7 +189,7 @@ def csv_bytes(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> bytes:
     Rows end in CRLF (RFC 4180), so a field holding a bare carriage return is quoted too: unquoted,
     a spreadsheet program would start a new row there, and its next cell could be a formula."""
     frame = export_frame(table, threshold)
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return csv_text.csv_bytes(frame, line_end="\r\n", bom=True)
 
 
 def export_context(

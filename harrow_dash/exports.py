@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from harrow_dash.ingest.headings import Month
 from harrow_dash.periods import Period
@@ -31,13 +32,17 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell and heading made safe to open in a spreadsheet program. A column with a cell to
     change becomes an object column; the others keep their type (whole columns are checked at
     once, so a million-row export is quick)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: the caller's frame is never changed
     out.columns = [str(neutralise(str(c))) for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
-        if pd.api.types.is_string_dtype(col) and col.dtype != object:
-            risky = col.str.startswith(DANGEROUS_STARTS).fillna(False).to_numpy(dtype=bool)
-        elif col.dtype == object:  # each distinct value checked once
+        if isinstance(col.dtype, pd.StringDtype):
+            risky = _risky_texts(col)
+        elif (
+            col.dtype == object
+            or isinstance(col.dtype, pd.CategoricalDtype)
+            or pd.api.types.is_string_dtype(col.dtype)
+        ):  # each distinct value checked once
             codes, distinct = pd.factorize(col)
             if not len(distinct):
                 continue
@@ -52,6 +57,35 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             cells[risky] = ["'" + v for v in cells[risky]]
             out.isetitem(i, pd.Series(cells, index=out.index, dtype=object))
     return out
+
+
+# Each dangerous start is one ASCII character, so one byte in UTF-8: a text starts with it exactly
+# when its first byte is that byte.
+_DANGEROUS_BYTES = np.frombuffer("".join(DANGEROUS_STARTS).encode("ascii"), dtype=np.uint8)
+
+
+def _risky_texts(col: pd.Series) -> np.ndarray:
+    """Where a text column's cells start a formula, from the first byte of each (Arrow)."""
+    chunks = pa.chunked_array([pa.array(col.array)]).combine_chunks()
+    if not pa.types.is_string(chunks.type) and not pa.types.is_large_string(chunks.type):
+        return col.str.startswith(DANGEROUS_STARTS).fillna(False).to_numpy(dtype=bool)
+    n = len(chunks)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    _validity, offsets_buffer, data_buffer = chunks.buffers()
+    wide = pa.types.is_large_string(chunks.type)
+    offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[chunks.offset : chunks.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    if data is None or not nonempty.any():
+        return np.zeros(n, dtype=bool)
+    first = data[np.where(nonempty, starts, 0)]
+    risky = nonempty & np.isin(first, _DANGEROUS_BYTES)
+    if chunks.null_count:
+        risky &= chunks.is_valid().to_numpy(zero_copy_only=False)
+    return risky
 
 
 # The tidy value export. Its headings are ones the importer reads (``official_rag`` is the RAG the

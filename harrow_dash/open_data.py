@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harrow_dash import csv_text
 from harrow_dash.exports import neutralise_frame
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
@@ -217,7 +218,7 @@ def resources(store: Store, rules: RuleSettings) -> list[Resource]:
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_text.csv_bytes(neutralise_frame(frame))
 
 
 def descriptor(

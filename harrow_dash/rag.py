@@ -151,6 +151,31 @@ def _nan(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A column as floats, as ``pd.to_numeric(errors="coerce")`` gives them; a column of floats
+    (or of floats and gaps, read as objects) without converting each value."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiu":
+        return column.to_numpy(dtype=float)
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in (
+        "floating",
+        "integer",
+        "mixed-integer-float",
+        "empty",
+    ):
+        return np.asarray(column.to_numpy(), dtype=float)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+
+def _is(column: pd.Series, word: str) -> np.ndarray:
+    """Where ``column.astype(str) == word``, once per distinct value."""
+    codes, distinct = pd.factorize(column)
+    hits = [i for i, v in enumerate(distinct) if str(v) == word]
+    return np.isin(codes, hits)
+
+
+_RAG_BY_CODE = np.array([Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, None], dtype=object)
+
+
 def compute_rag_frame(
     actual: pd.Series,
     target: pd.Series,
@@ -160,30 +185,25 @@ def compute_rag_frame(
     default_tolerance: float = DEFAULT_TOLERANCE,
 ) -> pd.Series:
     """Vectorised :func:`compute_rag` over aligned columns; missing ratings are ``None``."""
-    a = pd.to_numeric(actual, errors="coerce").to_numpy(dtype=float)
-    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float)
-    tu = pd.to_numeric(target_upper, errors="coerce").to_numpy(dtype=float)
-    tol = pd.to_numeric(tolerance, errors="coerce").to_numpy(dtype=float)
+    a = _numbers(actual)
+    t = _numbers(target)
+    tu = _numbers(target_upper)
+    tol = _numbers(tolerance)
     tol = np.where(np.isnan(tol), default_tolerance, tol)
-    pol = polarity.astype(str).to_numpy()
     upper = np.where(np.isnan(tu), t, tu)
     low, high = np.minimum(t, upper), np.maximum(t, upper)
     bound = np.where(a < low, low, high)
     band_short = np.where((a >= low) & (a <= high), 0.0, np.abs(a - bound))
     band_allow = np.abs(bound) * tol + 1e-12
-    short = np.where(pol == Polarity.LOWER.value, a - t, t - a)
+    short = np.where(_is(polarity, Polarity.LOWER.value), a - t, t - a)
     allow = np.abs(t) * tol + 1e-12
-    is_band = pol == Polarity.BAND.value
+    is_band = _is(polarity, Polarity.BAND.value)
     shortfall = np.where(is_band, band_short, short)
     allowance = np.where(is_band, band_allow, allow)
     with np.errstate(invalid="ignore"):
-        out = np.where(
-            shortfall <= 0,
-            Rag.GREEN.value,
-            np.where(shortfall <= allowance, Rag.AMBER.value, Rag.RED.value),
-        ).astype(object)
-    out[np.isnan(a) | np.isnan(t)] = None
-    return pd.Series(out, index=actual.index, dtype=object)
+        code = np.where(shortfall <= 0, 0, np.where(shortfall <= allowance, 1, 2))
+    code[np.isnan(a) | np.isnan(t)] = 3
+    return pd.Series(_RAG_BY_CODE[code], index=actual.index, dtype=object)
 
 
 def effective_rag(official: Rag | str | None, computed: Rag | str | None) -> Rag | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
 from harrow_dash.movements import pattern_of
@@ -63,7 +64,7 @@ def rate(
     columns, so that rating the 20,000 indicators of a large database takes milliseconds.
     """
     rules = rules or RuleSettings()
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: the caller's frame is never changed
     if out.empty:
         for c in (
             "computed_rag",
@@ -164,8 +165,18 @@ def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(mapped.array.take(codes), index=values.index, name=values.name)
 
 
-def _states(actual: pd.Series, target: pd.Series, frequency: pd.Series, not_due: pd.Series) -> list:
-    """:func:`value_state` of every row, as its value; whole columns at once for float columns."""
+# The four states a float column gives, by code (see ``_states``).
+_STATE_WORDS = pa.array(
+    [v.value for v in (ValueState.NOT_DUE, ValueState.NOT_REPORTED, ValueState.NO_TARGET)]
+    + [ValueState.REPORTED.value]
+)
+
+
+def _states(
+    actual: pd.Series, target: pd.Series, frequency: pd.Series, not_due: pd.Series
+) -> list | pd.Series:
+    """:func:`value_state` of every row, as its value; whole columns at once for float columns
+    (then a text column built from a code per row, not a Python string per row)."""
     marked = not_due.fillna(False)
     if actual.dtype != np.float64 or target.dtype != np.float64:
         return [
@@ -179,15 +190,13 @@ def _states(actual: pd.Series, target: pd.Series, frequency: pd.Series, not_due:
     not_due_now = np.zeros(len(actual), dtype=bool)
     missing = np.flatnonzero(no_actual)
     if len(missing):
-        marks, freqs = marked.to_numpy(), frequency.to_numpy()
-        for i in missing:  # as value_state: the mark first, then the frequency
-            not_due_now[i] = bool(marks[i]) or _is_annual(freqs[i])
-    state = np.where(
-        no_actual,
-        np.where(not_due_now, ValueState.NOT_DUE.value, ValueState.NOT_REPORTED.value),
-        np.where(no_target, ValueState.NO_TARGET.value, ValueState.REPORTED.value),
-    )
-    return state.tolist()
+        marks = marked.iloc[missing].tolist()
+        freqs = frequency.iloc[missing].tolist()
+        for i, mark, freq in zip(missing, marks, freqs, strict=True):
+            # as value_state: the mark first, then the frequency
+            not_due_now[i] = bool(mark) or _is_annual(freq)
+    code = np.where(no_actual, np.where(not_due_now, 0, 1), np.where(no_target, 2, 3))
+    return pd.Series(pd.array(_STATE_WORDS.take(pa.array(code)), dtype="str"), index=actual.index)
 
 
 def _is_annual(frequency: object) -> bool:

@@ -196,6 +196,84 @@ def _column_like_rows(col: pa.ChunkedArray) -> Any:
     return col.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
+# PostgreSQL result types read through COPY (see ``_read_copy``), by type OID: the Arrow type each is
+# parsed as. psycopg gives the same Python values for these (bool, int, float, str).
+_COPY_TYPES = {
+    16: pa.bool_(),  # boolean
+    20: pa.int64(),  # bigint
+    21: pa.int64(),  # smallint
+    23: pa.int64(),  # integer
+    701: pa.float64(),  # double precision (written in full: shortest exact text)
+    25: pa.string(),  # text
+    1043: pa.string(),  # varchar
+}
+
+
+# Histories of more indicators than this are read as many rows (a few quarters each: thousands).
+MANY_REFS = 20
+
+
+def _read_copy(
+    conn: Connection, statement: sa.Executable, params: dict[str, Any]
+) -> pd.DataFrame | None:
+    """A SELECT run on PostgreSQL as ``COPY (...) TO STDOUT`` in CSV and parsed by Arrow, giving
+    exactly the frame ``pd.DataFrame(rows, columns=keys)`` gives from the rows psycopg returns,
+    without a Python object per value: for a query of thousands of rows, a third of the time.
+    The result's column types are asked first (the query planned with ``LIMIT 0``). None, with
+    nothing but that run, for whatever it does not cover: not a SELECT construct, a parameter
+    SQLAlchemy would convert first, a connection not in UTF-8, a type not in ``_COPY_TYPES`` or
+    two columns of the same name; the caller then runs it the ordinary way."""
+    try:
+        import psycopg
+        import psycopg.sql
+    except ImportError:  # another database's driver
+        return None
+    import pyarrow.csv as pa_csv
+
+    if not isinstance(statement, sa.Select | sa.CompoundSelect):
+        return None
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection) or driver.info.encoding != "utf-8":
+        return None
+    dialect = conn.dialect
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    for bind in compiled.binds.values():
+        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            return None
+    # COPY takes no parameters: the values are quoted into the text by psycopg.
+    text = psycopg.ClientCursor(driver).mogrify(str(compiled), compiled.construct_params(params))
+    query = psycopg.sql.SQL(text)  # type: ignore[arg-type]  # SQLAlchemy's, values quoted by psycopg
+    with driver.cursor() as cur:
+        cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
+        described = cur.description or []
+        names = [d.name for d in described]
+        types = [_COPY_TYPES.get(d.type_code) for d in described]
+        if len(set(names)) != len(names) or any(t is None for t in types):
+            return None
+        with cur.copy(psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:
+            data = b"".join(copy)
+    if not data:
+        return pd.DataFrame([], columns=names)
+    keys = [f"c{i}" for i in range(len(names))]
+    table = pa_csv.read_csv(
+        pa.py_buffer(data),
+        read_options=pa_csv.ReadOptions(column_names=keys),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        # NULL is an empty field, an empty text a quoted one ("").
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict(zip(keys, types, strict=True)),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+    frame = pd.DataFrame({i: _column_like_rows(table.column(i)) for i in range(table.num_columns)})
+    frame.columns = pd.Index(names)
+    return frame
+
+
 def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
     """The distinct values of an indexed column, found by hopping along its index from one value to
     the next (one index probe per value: PostgreSQL has no skip scan of its own)."""
@@ -294,16 +372,27 @@ class Store:
             return int(conn.execute(sa.select(s.data_version.c.version)).scalar() or 0)
 
     def read(
-        self, query: sa.Executable | str, params: dict[str, Any] | None = None
+        self,
+        query: sa.Executable | str,
+        params: dict[str, Any] | None = None,
+        *,
+        many_rows: bool = False,
     ) -> pd.DataFrame:
+        """The rows of a query as a frame. On DuckDB read as Arrow columns; on PostgreSQL, a query
+        marked ``many_rows`` (thousands: a quarter's snapshot, histories, the tidy export) through
+        COPY (``_read_copy``; two round trips, which a small query would not gain from)."""
         statement = sa.text(query) if isinstance(query, str) else query
         with self.connect() as conn:
-            if self.is_duckdb:
-                frame = _read_columns(conn, statement, params or {})
+            if self.is_duckdb or many_rows:
+                reader = _read_columns if self.is_duckdb else _read_copy
+                frame = reader(conn, statement, params or {})
                 if frame is not None:
                     return frame
             result = conn.execute(statement, params or {})
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            # Plain tuples: handed SQLAlchemy's rows, pandas asks each one for namedtuple fields
+            # (an exception per row inside SQLAlchemy), which took most of a PostgreSQL read.
+            rows = [tuple(row) for row in result.fetchall()]
+            return pd.DataFrame(rows, columns=list(result.keys()))
 
     # -- schema --------------------------------------------------------------------------------------
     def is_initialised(self) -> bool:
@@ -517,7 +606,7 @@ class Store:
             .where(*self._indicator_where(filters, i))
             .order_by(i.c.priority_id, i.c.ref)
         )
-        return self.read(q)
+        return self.read(q, many_rows=True)
 
     def _rating_columns(self, i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
         """A value with what is needed to rate it (unit, polarity, tolerance, ...), for the
@@ -544,7 +633,7 @@ class Store:
         )
         if until is not None:
             q = q.where(v.c.period <= until.key)
-        return self.read(q)
+        return self.read(q, many_rows=len(refs) > MANY_REFS)
 
     def indicator_months(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Monthly figures of monthly indicators (``ref``, ``month`` key, ``actual``, the indicator's
@@ -817,7 +906,7 @@ class Store:
             .where(*self._visible(v.c.period))
             .order_by(v.c.ref, v.c.period)
         )
-        return self.read(q)
+        return self.read(q, many_rows=True)
 
     def tidy_months(self) -> pd.DataFrame:
         """Every monthly value (``month`` key, actual, target) with its indicator's definitions, for

@@ -6,6 +6,8 @@ direction of travel and a small trend line, then its key achievements and areas 
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -59,14 +61,16 @@ if link_section != st.session_state.get(SEEN):
         )
 if st.session_state.get(RADIO) not in keys:
     st.session_state[RADIO] = keys[0]
+radio_labels = {k: f"Priority {k}: {escape_markdown(choices[int(k)])}" for k in keys}
 chosen = st.radio(
     "Priority",
     keys,
     horizontal=True,
     key=RADIO,
     label_visibility="collapsed",
-    # Radio labels are Markdown; the priority names come from a file.
-    format_func=lambda k: f"Priority {k}: {escape_markdown(choices[int(k)])}",
+    # Radio labels are Markdown; the priority names come from a file. A lookup, not a lambda: a
+    # widget keeps its format_func for the session, and a lambda would keep the whole page's data.
+    format_func=radio_labels.__getitem__,
 )
 pid = int(chosen or keys[0])
 # The choice is in the URL, so a link opens the same priority.
@@ -159,13 +163,14 @@ else:
     download_bar(
         ctx,
         f"priority_{pid}_indicators",
-        analysable(
-            table.drop(columns=["Trend"]),
-            inds,
-            ctx.rules.suppression_threshold,
-            ctx.rules.reveal_suppressed,
-        ),
+        table.drop(columns=["Trend"]),
         title=f"Priority {pid} indicators",
+        prepare=partial(  # figures as numbers, made when a file is asked for
+            analysable,
+            values=inds,
+            threshold=ctx.rules.suppression_threshold,
+            reveal_suppressed=ctx.rules.reveal_suppressed,
+        ),
     )
 
 st.subheader("Flagship actions", anchor=False)

@@ -112,7 +112,14 @@ else:
     if "Revised" in shown and shown["Revised"].astype(bool).any():
         download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
     threshold, reveal = ctx.rules.suppression_threshold, ctx.rules.reveal_suppressed
-    download_bar(ctx, "indicators", analysable(download, everything, threshold, reveal))
+    download_bar(  # figures as numbers, made when a file is asked for
+        ctx,
+        "indicators",
+        download,
+        prepare=partial(
+            analysable, values=everything, threshold=threshold, reveal_suppressed=reveal
+        ),
+    )
 
 # -- picking indicators -------------------------------------------------------------------------------
 notes: list[str] = []
@@ -138,7 +145,9 @@ picked = st.multiselect(
     "Indicators to chart",
     options,
     key=PICKER,
-    format_func=lambda r: explore.label_for(r, names),
+    # Not a lambda: a widget keeps its format_func for the session, and a lambda would keep the
+    # whole page's data with it.
+    format_func=partial(explore.label_for, names=names),
     max_selections=MAX_PICKED,
     placeholder="Pick one or more indicators",
     help="Each indicator gets its own chart. The list offers the indicators shown above.",
@@ -177,21 +186,21 @@ charts = {  # for the downloads: built only when one is downloaded
     for ref in picked
     if not histories[ref].empty
 }
-trend_values = pd.concat(
-    [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
-    ignore_index=True,
-)
 # Under the picker, where the charts it carries are chosen, rather than below all of them.
 download_bar(
     ctx,
     "indicator_trends",
-    analysable(
-        explore.trend_download(histories, names),
-        trend_values,
-        ctx.rules.suppression_threshold,
-        ctx.rules.reveal_suppressed,
-    ),
+    explore.trend_download(histories, names),
     charts,
+    prepare=partial(
+        analysable,
+        values=pd.concat(
+            [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
+            ignore_index=True,
+        ),
+        threshold=ctx.rules.suppression_threshold,
+        reveal_suppressed=ctx.rules.reveal_suppressed,
+    ),
 )
 for ref in picked:
     facts = facts_of[ref]

@@ -13,12 +13,12 @@ from functools import partial
 import streamlit as st
 
 from harrow_dash import explore
-from harrow_dash.charts import action_timeline, describe_timeline
+from harrow_dash.charts import action_timeline
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, text, vega_chart
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import status_reported_at
@@ -73,7 +73,9 @@ with right:
         icon=":material/search:",
     )
 
-shown = explore.filter_actions(rows, statuses, search, ctx.filters.rags)
+# Filtered, pivoted and charted once per view (data.actions_shown), not on every run.
+view = data.actions_shown(ctx.store_url, ctx.filters, tuple(statuses), search or "")
+shown = view.rows
 counts = explore.status_counts(shown)
 
 # -- counts ----------------------------------------------------------------------------------------
@@ -99,12 +101,10 @@ if shown.empty:
     st.stop()
 
 # -- timeline --------------------------------------------------------------------------------------
-history = data.action_history(ctx.store_url, ctx.filters, period)
-timeline = explore.timeline_frame(history, shown)
+timeline = view.timeline
 st.header("Status over the quarters", anchor=False)
-altair_chart(
-    action_timeline, timeline, alt_text=describe_timeline(timeline, period.label), key="fa_timeline"
-)
+if view.chart is not None:
+    vega_chart(view.chart, alt_text=view.chart_alt, key="fa_timeline")
 if shown["context_only"].any():
     st.caption(
         "A split action whose own status does not match is listed for context above its lines."
@@ -113,7 +113,7 @@ if shown["context_only"].any():
 # -- commentary ------------------------------------------------------------------------------------
 st.header(f"Commentary, {period.label}", anchor=False)
 st.caption("Select a row, or choose an action below the table, to read its commentary in full.")
-table = explore.action_table(shown, period)
+table = view.table
 # A new key when the rows change, so a selection never points at a different action.
 rows_key = f"{period.key}_{zlib.crc32(' '.join(shown['ref']).encode()):x}"
 picked = st.dataframe(
@@ -136,12 +136,15 @@ picked = st.dataframe(
 )
 selected = picked.selection.rows if picked is not None else []
 # The keyboard cannot tick a row in the grid, so the full commentary is also offered by a selectbox.
+full_labels = [f"{r} {t}" for r, t in zip(shown["ref"], shown["title"], strict=True)]
 chosen = st.selectbox(
     "Show the full commentary of",
     list(range(len(shown))),
     index=None,
     key=f"fa_full_{rows_key}",
-    format_func=lambda i: f"{shown['ref'].iloc[i]} {shown['title'].iloc[i]}",
+    # A lookup, not a lambda: a widget keeps its format_func for the session, and a lambda would
+    # keep the whole page's data with it.
+    format_func=full_labels.__getitem__,
     placeholder="Choose an action, or select a row in the table above",
 )
 if chosen is None and selected and selected[0] < len(shown):
@@ -165,7 +168,7 @@ if chosen is not None:
             st.caption("No commentary this quarter.")
 with st.expander("The timeline as a table"):
     st.dataframe(
-        explore.timeline_table(timeline),
+        view.timeline_table,
         hide_index=True,
         key="fa_timeline_table",
         alt="Status of each flagship action line in each quarter",

@@ -8,7 +8,9 @@ captions say what the filters could not place (harrow_dash.scope).
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
 from harrow_dash import explore
@@ -51,7 +53,11 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         key="hl_scope",
         default=explore.SCOPES[1],
         required=True,
-        format_func=lambda s: f"{s} to {as_at}" if s == "All quarters" else s,
+        # Lookups, not lambdas: a widget keeps its format_func for the session, and a lambda
+        # would keep the whole page's data with it.
+        format_func={
+            s: f"{s} to {as_at}" if s == "All quarters" else s for s in explore.SCOPES
+        }.get,
     )
     kinds = st.segmented_control(
         "Show",
@@ -59,7 +65,7 @@ with st.container(horizontal=True, gap="medium", key="hl_controls"):
         key="hl_kind",
         selection_mode="multi",
         default=list(KINDS),
-        format_func=lambda k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}",
+        format_func={k: f"{explore.KIND_MARKERS[k]} {KINDS[k]}" for k in KINDS}.get,
     )
 search = st.text_input(
     "Search highlights",
@@ -69,7 +75,11 @@ search = st.text_input(
 )
 
 quarters = scope or explore.SCOPES[0]
-shown = explore.filter_highlights(items, period, quarters, kinds or [], search)
+wanted = tuple(k for k in KINDS if k in (kinds or []))
+# Filtered and grouped once per view (data.highlights_shown), not on every run.
+shown, sections = data.highlights_shown(
+    ctx.store_url, ctx.filters, ctx.rules, quarters, wanted, search or ""
+)
 unplaced = explore.in_quarters(
     data.unplaced_highlights(ctx.store_url, ctx.filters, True), period, quarters, kinds or []
 )
@@ -97,7 +107,7 @@ if shown.empty:
     st.stop()
 
 
-def show_item(item: pd.Series) -> None:
+def show_item(item: Mapping[str, Any]) -> None:
     """One highlight: its marker (symbol and word), the text, how what it refers to stands now, and
     links to that indicator or action. One Markdown block per item keeps long lists quick to draw."""
     now = [
@@ -130,22 +140,21 @@ def show_item(item: pd.Series) -> None:
         )
 
 
-wanted = [k for k in KINDS if k in (kinds or [])]
-for pid, group in shown.groupby("priority_id", sort=True):
+for section in sections:
+    pid = section.priority_id
     with st.container(border=True, key=f"hl_priority_{pid}"):
-        st.header(f"Priority {pid}: {escape_markdown(group['priority'].iloc[0])}", anchor=False)
+        st.header(f"Priority {pid}: {escape_markdown(section.priority)}", anchor=False)
         heads = st.columns(len(wanted), gap="large")
         for col, kind in zip(heads, wanted, strict=True):
             col.markdown(f"**{KINDS[kind]}**")
-        for _, in_quarter in group.groupby("period", sort=False):
-            st.markdown(f"### {in_quarter['quarter'].iloc[0]}")
+        for quarter_label, per_kind in section.quarters:
+            st.markdown(f"### {quarter_label}")
             cols = st.columns(len(wanted), gap="large")
-            for col, kind in zip(cols, wanted, strict=True):
+            for col, these in zip(cols, per_kind, strict=True):
                 with col:
-                    these = in_quarter[in_quarter["kind"] == kind]
-                    if these.empty:
+                    if not these:
                         st.caption("None recorded.")
-                    for _, item in these.iterrows():
+                    for item in these:
                         show_item(item)
 
 hl_table = explore.highlights_download(shown)

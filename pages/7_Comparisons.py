@@ -91,7 +91,12 @@ if link_measure is not None and link_measure not in refs:
         icon=":material/link:",
     )
 ref = choose_measure.selectbox(
-    "Indicator", refs, key="cmp_measure", format_func=lambda r: labels[r]
+    "Indicator",
+    refs,
+    key="cmp_measure",
+    # A lookup, not a lambda: a widget keeps its format_func for the session, and a lambda would
+    # keep the whole page's data with it.
+    format_func=labels.__getitem__,
 )
 st.session_state["_cmp_measure_written"] = ref
 if st.query_params.get(MEASURE_PARAM) != ref:

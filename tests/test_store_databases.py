@@ -90,3 +90,69 @@ def test_postgresql_answers_like_duckdb(both: dict[str, str], read: str, public:
         for store in stores.values():
             store.dispose()
     same(answers["duckdb"], answers["postgresql"])
+
+
+def test_postgresql_reads_many_rows_through_copy_exactly_as_row_by_row(
+    pg_cluster: Cluster,
+) -> None:
+    """``Store.read(..., many_rows=True)`` on PostgreSQL (COPY as CSV, parsed by Arrow) gives the very
+    frame the ordinary row-by-row read gives: NULL apart from empty text, quotes, commas, line breaks,
+    unicode, NaN and infinities, whole numbers and booleans with and without gaps, a column with no
+    value at all, and a text parameter with a quote in it."""
+    import math
+
+    import sqlalchemy as sa
+
+    meta = sa.MetaData()
+    tricky = sa.Table(
+        "tricky_values",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("text", sa.String),
+        sa.Column("number", sa.Double),
+        sa.Column("whole", sa.BigInteger),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("gapless_flag", sa.Boolean, nullable=False),
+        sa.Column("nothing", sa.String),
+    )
+    texts = ["", None, "a,b", 'say "hi"', "line\nnext", "cr\r\nlf", "£ café 東京 🙂", "t", "f",
+             "NULL", "\\N", " spaced ", "O'Brien", "100%"]  # fmt: skip
+    numbers = [0.0, -0.0, 1e-05, 1e300, 5e-324, math.nan, math.inf, -math.inf, None, 0.1 + 0.2,
+               72.4, -1.5, 1e16, 123456789.123]  # fmt: skip
+    rows = [
+        {
+            "id": i,
+            "text": texts[i % len(texts)],
+            "number": numbers[i % len(numbers)],
+            "whole": None if i % 4 == 0 else i * 2**33,
+            "flag": None if i % 3 == 0 else i % 2 == 0,
+            "gapless_flag": i % 2 == 1,
+            "nothing": None,
+        }
+        for i in range(60)
+    ]
+    url = pg_cluster.create_database()
+    store = Store(url)
+    try:
+        with store.engine.begin() as conn:
+            meta.create_all(conn)
+            conn.execute(sa.insert(tricky), rows)
+        queries = [
+            sa.select(tricky).order_by(tricky.c.id),
+            sa.select(tricky.c.id, tricky.c.text).where(tricky.c.text == "O'Brien"),
+            sa.select(tricky.c.text).where(tricky.c.text.like("%\\%%", escape="\\")),
+            sa.select(tricky.c.id, tricky.c.whole).where(tricky.c.whole.is_not(None)),
+            sa.select(tricky.c.id).where(tricky.c.id < 0),  # no rows
+        ]
+        for query in queries:
+            by_rows = store.read(query)
+            by_copy = store.read(query, many_rows=True)
+            pd.testing.assert_frame_equal(by_copy, by_rows, check_exact=True)
+            assert list(by_copy.dtypes) == list(by_rows.dtypes)
+        full = store.read(queries[0], many_rows=True)
+        assert full["text"][0] == "" and pd.isna(full["text"][1])  # empty text is not NULL
+        assert math.copysign(1.0, full["number"][1]) == -1.0
+        assert full["nothing"].tolist() == [None] * 60
+    finally:
+        store.dispose()
+        pg_cluster.drop_database(url.rsplit("/", 1)[1])

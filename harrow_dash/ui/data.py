@@ -12,6 +12,9 @@ sees only published quarters and no internal commentary, so no loader here can l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -207,6 +210,41 @@ def action_rows(url: str, filters: Filters) -> pd.DataFrame:
     return explore.action_rows(action_history(url, filters, filters.period), filters.period)
 
 
+@dataclass(frozen=True)
+class ActionsShown:
+    """What the Flagship actions page shows for its filters, status choice and search."""
+
+    rows: pd.DataFrame  # explore.filter_actions
+    timeline: pd.DataFrame  # explore.timeline_frame
+    table: pd.DataFrame  # explore.action_table
+    timeline_table: pd.DataFrame  # explore.timeline_table
+    chart: dict[str, Any] | None  # the timeline's spec (components.vega_chart); None: no rows
+    chart_alt: str
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def actions_shown(url: str, filters: Filters, statuses: tuple[str, ...], text: str) -> ActionsShown:
+    """Made once per view rather than on every run: the timeline's pivot and chart were most of
+    the page's server time."""
+    from harrow_dash import explore
+    from harrow_dash.charts import action_timeline, describe_timeline
+    from harrow_dash.ui.components import spec_of
+
+    period = filters.period
+    rows = explore.filter_actions(action_rows(url, filters), statuses, text, filters.rags)
+    if period is None or rows.empty:
+        return ActionsShown(rows, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, "")
+    timeline = explore.timeline_frame(action_history(url, filters, period), rows)
+    return ActionsShown(
+        rows,
+        timeline,
+        explore.action_table(rows, period),
+        explore.timeline_table(timeline),
+        spec_of(action_timeline(timeline)),
+        describe_timeline(timeline, period.label),
+    )
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def highlight_items(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFrame:
     """Achievements and areas for improvement up to the filter's quarter, newest first, linked."""
@@ -222,6 +260,26 @@ def highlight_items(url: str, filters: Filters, rules: RuleSettings) -> pd.DataF
         all_indicators_at(url, period, rules),
         action_rows(url, everything),
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def highlights_shown(
+    url: str,
+    filters: Filters,
+    rules: RuleSettings,
+    scope: str,
+    kinds: tuple[str, ...],
+    text: str,
+) -> tuple[pd.DataFrame, list]:
+    """The Highlights page's items for its quarters, kinds and search (``explore.filter_highlights``)
+    and the same items laid out by priority, quarter and kind (``explore.highlight_sections``)."""
+    from harrow_dash import explore
+
+    if filters.period is None:
+        return pd.DataFrame(), []
+    items = highlight_items(url, filters, rules)
+    shown = explore.filter_highlights(items, filters.period, scope, kinds, text)
+    return shown, explore.highlight_sections(shown, kinds)
 
 
 # -- revisions of published figures (harrow_dash.revisions) ------------------------------------------

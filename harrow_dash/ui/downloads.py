@@ -8,6 +8,7 @@ screen (the table passed in is the one displayed, so suppressed counts stay supp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 
 import altair as alt
@@ -26,6 +27,7 @@ from harrow_dash.export_files import (
 )
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
+from harrow_dash.views import Overview
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -47,28 +49,36 @@ def download_bar(
     *,
     title: str | None = None,
     notes: Sequence[str] = (),
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
     """Offer ``table`` (exactly as displayed) as CSV and Excel, and each of ``charts`` as PNG and SVG,
     in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
     e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows;
     ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there.
     A chart may be given as a function that builds it, so it is built only when downloaded (the
-    page draws its cached spec)."""
+    page draws its cached spec). ``prepare`` (e.g. :func:`harrow_dash.exports.analysable`) turns the
+    displayed table into the file's, row for row, when a file is asked for rather than on every
+    page run."""
     period = file_slug(ctx.period.label) if ctx.period else "all"
     base = f"harrow_{file_slug(name)}_{period}"
     what = title or _title_from(name)
     illustrative = data.is_illustrative(ctx.store_url)
     threshold = ctx.rules.suppression_threshold
     frame = table.copy()
+
+    @functools.cache  # made once, when a file is first asked for
+    def file_table() -> pd.DataFrame:
+        return frame if prepare is None else prepare(frame)
+
     context = export_context(
         what, ctx.filters, ctx.priority_names, illustrative, threshold, notes=notes
     )
 
     def make_csv() -> bytes:
-        return csv_bytes(frame, threshold)
+        return csv_bytes(file_table(), threshold)
 
     def make_xlsx() -> bytes:
-        return excel_bytes(frame, context, sheet_title=what, threshold=threshold)
+        return excel_bytes(file_table(), context, sheet_title=what, threshold=threshold)
 
     with st.popover("Download", icon=":material/download:", key=f"dl_pop_{name}"):
         st.caption(f"{what}: {len(frame):,} rows, as shown on this page.")
@@ -123,12 +133,15 @@ def _svg_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
     return lambda: chart_svg(_built(chart))
 
 
-def briefing_button(ctx: PageContext, key: str = "dl_briefing") -> None:
+def briefing_button(
+    ctx: PageContext, key: str = "dl_briefing", overview: Overview | None = None
+) -> None:
     """A button that downloads the briefing pack (Word) for the page's quarter and filters. Shows
-    nothing when there is no quarter or nothing matches the filters."""
+    nothing when there is no quarter or nothing matches the filters. ``overview``: the page's
+    ``data.overview`` for these filters, when it has read it already."""
     if ctx.period is None:
         return
-    ov = data.overview(ctx.store_url, ctx.filters, ctx.rules)
+    ov = overview or data.overview(ctx.store_url, ctx.filters, ctx.rules)
     if ov is None or (ov.indicators.empty and ov.actions.empty):
         return
     illustrative = data.is_illustrative(ctx.store_url)
