@@ -27,7 +27,6 @@ import pyarrow.compute as pc
 
 # Rows joined and written at a time: bounds the memory the joined text takes.
 ROWS_PER_SLICE = 200_000
-_NEEDS_QUOTES = (",", '"', "\n", "\r")
 # Types whose equal values always have the same text (1 == 1.0 == True, -0.0 == 0.0: mixed, they
 # would share one dictionary entry, so such columns are converted cell by cell).
 _EXACT_TYPES = (str, int, np.integer, bool, np.bool_)
@@ -36,7 +35,7 @@ _EXACT_TYPES = (str, int, np.integer, bool, np.bool_)
 def quoted(text: str) -> str:
     """One cell as CSV: quoted (quotes inside doubled) only if it holds a comma, a quote or a line
     break."""
-    if any(c in text for c in _NEEDS_QUOTES):
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 

@@ -66,25 +66,30 @@ _DANGEROUS_BYTES = np.frombuffer("".join(DANGEROUS_STARTS).encode("ascii"), dtyp
 
 def _risky_texts(col: pd.Series) -> np.ndarray:
     """Where a text column's cells start a formula, from the first byte of each (Arrow)."""
-    chunks = pa.chunked_array([pa.array(col.array)]).combine_chunks()
-    if not pa.types.is_string(chunks.type) and not pa.types.is_large_string(chunks.type):
+    arrow = pa.array(col.array)
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
         return col.str.startswith(DANGEROUS_STARTS).fillna(False).to_numpy(dtype=bool)
-    n = len(chunks)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    _validity, offsets_buffer, data_buffer = chunks.buffers()
-    wide = pa.types.is_large_string(chunks.type)
+    parts = [_risky_chunk(c) for c in chunks]
+    return np.concatenate(parts) if parts else np.zeros(len(col), dtype=bool)
+
+
+def _risky_chunk(chunk: pa.Array) -> np.ndarray:
+    n = len(chunk)
+    _validity, offsets_buffer, data_buffer = chunk.buffers()
+    if n == 0 or data_buffer is None:
+        return np.zeros(n, dtype=bool)
+    wide = pa.types.is_large_string(chunk.type)
     offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)
-    offsets = offsets[chunks.offset : chunks.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    offsets = offsets[chunk.offset : chunk.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
     starts = offsets[:-1]
     nonempty = offsets[1:] > starts
-    if data is None or not nonempty.any():
-        return np.zeros(n, dtype=bool)
-    first = data[np.where(nonempty, starts, 0)]
-    risky = nonempty & np.isin(first, _DANGEROUS_BYTES)
-    if chunks.null_count:
-        risky &= chunks.is_valid().to_numpy(zero_copy_only=False)
+    if not nonempty.any():
+        return nonempty
+    risky = nonempty & np.isin(data[np.where(nonempty, starts, 0)], _DANGEROUS_BYTES)
+    if chunk.null_count:
+        risky &= chunk.is_valid().to_numpy(zero_copy_only=False)
     return risky
 
 

@@ -209,6 +209,8 @@ _COPY_TYPES = {
 }
 
 
+# The names and Arrow types of a statement's result columns on a database (see ``_read_copy``).
+_COPY_COLUMNS: dict[tuple[str, str], tuple[list[str], list[pa.DataType | None]]] = {}
 # Histories of more indicators than this are read as many rows (a few quarters each: thousands).
 MANY_REFS = 20
 
@@ -219,8 +221,8 @@ def _read_copy(
     """A SELECT run on PostgreSQL as ``COPY (...) TO STDOUT`` in CSV and parsed by Arrow, giving
     exactly the frame ``pd.DataFrame(rows, columns=keys)`` gives from the rows psycopg returns,
     without a Python object per value: for a query of thousands of rows, a third of the time.
-    The result's column types are asked first (the query planned with ``LIMIT 0``). None, with
-    nothing but that run, for whatever it does not cover: not a SELECT construct, a parameter
+    The result's column types are asked the first time (the query planned with ``LIMIT 0``). None,
+    with nothing but that run, for whatever it does not cover: not a SELECT construct, a parameter
     SQLAlchemy would convert first, a connection not in UTF-8, a type not in ``_COPY_TYPES`` or
     two columns of the same name; the caller then runs it the ordinary way."""
     try:
@@ -244,10 +246,18 @@ def _read_copy(
     text = psycopg.ClientCursor(driver).mogrify(str(compiled), compiled.construct_params(params))
     query = psycopg.sql.SQL(text)  # type: ignore[arg-type]  # SQLAlchemy's, values quoted by psycopg
     with driver.cursor() as cur:
-        cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
-        described = cur.description or []
-        names = [d.name for d in described]
-        types = [_COPY_TYPES.get(d.type_code) for d in described]
+        # The result's columns depend on the statement, not on its values: asked once per database.
+        key = (str(conn.engine.url), str(compiled))
+        if key not in _COPY_COLUMNS:
+            if len(_COPY_COLUMNS) > 500:
+                _COPY_COLUMNS.clear()
+            cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
+            described = cur.description or []
+            _COPY_COLUMNS[key] = (
+                [d.name for d in described],
+                [_COPY_TYPES.get(d.type_code) for d in described],
+            )
+        names, types = _COPY_COLUMNS[key]
         if len(set(names)) != len(names) or any(t is None for t in types):
             return None
         with cur.copy(psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:

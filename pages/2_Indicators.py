@@ -19,7 +19,7 @@ from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, text
+from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, on_demand, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -245,32 +245,37 @@ for ref in picked:
                 text(facts.commentary)
             else:
                 st.caption("No commentary this quarter.")
-        with st.expander(
-            f"Numbers behind the chart: {escape_markdown(ref)}", expanded=len(picked) == 1
-        ):
-            if facts.description:
-                text(facts.description, prefix="*What it measures:* ")
-            numbers = explore.trend_table(hist)
-            if compared is not None and not compared[1].empty:
-                numbers = comparisons.add_group_columns(numbers, compared[1], compared[0].unit)
-            st.dataframe(
-                numbers,
-                hide_index=True,
-                height=38 + 35 * max(1, len(numbers)),
-                key=f"trend_table_{ref}",
-                alt=f"Quarterly values of {ref} {facts.name}",
-                column_config={
-                    "RAG": st.column_config.TextColumn(width=230),
-                    "Commentary": st.column_config.TextColumn(width="large"),
-                },
-            )
-            monthly_numbers = explore.monthly_table(
-                data.months(ctx.store_url, (ref,), period), hist, ctx.rules.suppression_threshold
-            )
-            if len(monthly_numbers):
+        with on_demand(
+            f"Numbers behind the chart: {escape_markdown(ref)}",
+            key=f"ind_numbers_{ref}",
+            expanded=len(picked) == 1,
+        ) as open_:
+            if open_:  # drawn only when open (closed at first when several are picked)
+                if facts.description:
+                    text(facts.description, prefix="*What it measures:* ")
+                numbers = explore.trend_table(hist)
+                if compared is not None and not compared[1].empty:
+                    numbers = comparisons.add_group_columns(numbers, compared[1], compared[0].unit)
                 st.dataframe(
-                    monthly_numbers,
+                    numbers,
                     hide_index=True,
-                    key=f"monthly_table_{ref}",
-                    alt=f"Monthly figures of {ref} {facts.name}",
+                    height=38 + 35 * max(1, len(numbers)),
+                    key=f"trend_table_{ref}",
+                    alt=f"Quarterly values of {ref} {facts.name}",
+                    column_config={
+                        "RAG": st.column_config.TextColumn(width=230),
+                        "Commentary": st.column_config.TextColumn(width="large"),
+                    },
                 )
+                monthly_numbers = explore.monthly_table(
+                    data.months(ctx.store_url, (ref,), period),
+                    hist,
+                    ctx.rules.suppression_threshold,
+                )
+                if len(monthly_numbers):
+                    st.dataframe(
+                        monthly_numbers,
+                        hide_index=True,
+                        key=f"monthly_table_{ref}",
+                        alt=f"Monthly figures of {ref} {facts.name}",
+                    )

@@ -18,7 +18,7 @@ from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, text, vega_chart
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, text, vega_chart
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import status_reported_at
@@ -166,13 +166,14 @@ if chosen is not None:
             text(row["commentary"])
         else:
             st.caption("No commentary this quarter.")
-with st.expander("The timeline as a table"):
-    st.dataframe(
-        view.timeline_table,
-        hide_index=True,
-        key="fa_timeline_table",
-        alt="Status of each flagship action line in each quarter",
-    )
+with on_demand("The timeline as a table", key="fa_timeline_numbers") as open_:
+    if open_:
+        st.dataframe(
+            view.timeline_table,
+            hide_index=True,
+            key="fa_timeline_table",
+            alt="Status of each flagship action line in each quarter",
+        )
 download_bar(
     ctx, "flagship_actions", table, {"timeline": partial(action_timeline, timeline)}, notes=notes
 )

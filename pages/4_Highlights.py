@@ -18,13 +18,23 @@ from harrow_dash.periods import parse_period
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
 INDICATORS_PAGE = "pages/2_Indicators.py"
 ACTIONS_PAGE = "pages/3_Flagship_actions.py"
 KINDS = {"achievement": "Key achievements", "improvement": "Areas for improvement"}
+# The links under each item are underlined, so they read as links by more than their place (WCAG
+# 1.4.1); one rule for the page rather than an icon on every link (each icon is costly to draw).
+LINK_STYLE = (
+    "<style>[data-testid='stMain'] a[data-testid='stPageLink-NavLink'] p "
+    "{ text-decoration: underline; text-underline-offset: 0.2em; }</style>"
+)
+COUNT_WORDS = {
+    "achievement": ("achievement", "achievements"),
+    "improvement": ("area for improvement", "areas for improvement"),
+}
 
 ctx = page_frame("Highlights")
 period = ctx.period
@@ -46,6 +56,7 @@ if items.empty:
     )
     st.stop()
 
+st.html(LINK_STYLE)
 with st.container(horizontal=True, gap="medium", key="hl_controls"):
     scope = st.segmented_control(
         "Quarters",
@@ -126,20 +137,31 @@ def show_item(item: Mapping[str, Any]) -> None:
         st.page_link(
             INDICATORS_PAGE,
             label=escape_markdown(f"{item['indicator_ref']} {item['indicator_name']}"),
-            icon=":material/monitoring:",
             query_params={"ind": item["indicator_ref"]},
-            help="Open this indicator's trend on the Indicators page",
         )
     if item["action_ref"] and item["action_title"]:
         st.page_link(
             ACTIONS_PAGE,
             label=escape_markdown(f"{item['action_ref']} {item['action_title']}"),
-            icon=":material/flag:",
             query_params={"action": item["action_ref"]},
-            help="Open this action on the Flagship actions page",
         )
 
 
+def show_quarter(per_kind: tuple[tuple[Mapping[str, Any], ...], ...]) -> None:
+    """One quarter of one priority: each kind asked for in its column."""
+    cols = st.columns(len(wanted), gap="large")
+    for col, these in zip(cols, per_kind, strict=True):
+        with col:
+            if not these:
+                st.caption("None recorded.")
+            for item in these:
+                show_item(item)
+
+
+# Each priority's newest quarter is shown in full; earlier quarters are listed with their counts and
+# drawn when opened (every item and link is an element the browser builds, and four quarters of
+# them made this the slowest page to open). A search shows every quarter it matches in full.
+searching = bool((search or "").strip())
 for section in sections:
     pid = section.priority_id
     with st.container(border=True, key=f"hl_priority_{pid}"):
@@ -147,15 +169,20 @@ for section in sections:
         heads = st.columns(len(wanted), gap="large")
         for col, kind in zip(heads, wanted, strict=True):
             col.markdown(f"**{KINDS[kind]}**")
-        for quarter_label, per_kind in section.quarters:
-            st.markdown(f"### {quarter_label}")
-            cols = st.columns(len(wanted), gap="large")
-            for col, these in zip(cols, per_kind, strict=True):
-                with col:
-                    if not these:
-                        st.caption("None recorded.")
-                    for item in these:
-                        show_item(item)
+        for i, (quarter_label, per_kind) in enumerate(section.quarters):
+            if i == 0 or searching:
+                st.markdown(f"### {quarter_label}")
+                show_quarter(per_kind)
+                continue
+            counts = ", ".join(
+                f"{len(these)} {COUNT_WORDS[kind][len(these) != 1]}"
+                for kind, these in zip(wanted, per_kind, strict=True)
+            )
+            with on_demand(
+                f"{quarter_label}: {counts}", key=f"hl_open_{pid}_{quarter_label}"
+            ) as open_:
+                if open_:
+                    show_quarter(per_kind)
 
 hl_table = explore.highlights_download(shown)
 hl_quarters = sorted({parse_period(q) for q in hl_table["Quarter"]}) if len(hl_table) else []

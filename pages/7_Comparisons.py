@@ -17,7 +17,7 @@ from harrow_dash.areas import DEFAULT_GROUP
 from harrow_dash.comparison_charts import ranking_chart
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import comparison_data as cdata
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, vega_chart
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, vega_chart
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -108,8 +108,9 @@ st.markdown(f"**{escape_markdown(chosen.sentence)}**")
 if ranked.chart is not None and chosen.standing is not None:
     vega_chart(ranked.chart, alt_text=ranked.alt_text, key="chart_ranking")
     shown = ranked.shown
-    with st.expander("The numbers behind the chart", expanded=False):
-        st.dataframe(shown, hide_index=True, key="table_ranking")
+    with on_demand("The numbers behind the chart", key="cmp_numbers") as open_:
+        if open_:
+            st.dataframe(shown, hide_index=True, key="table_ranking")
     gaps = chosen.standing.suppressed + chosen.standing.missing
     if gaps:
         st.caption(

@@ -9,6 +9,8 @@
 * ``run_page(page, user=...)``: run one page as a given user and return the AppTest.
 * ``page_bytes(at)``: every element's serialised content (text, table cells, chart data), to assert
   that something does *not* appear anywhere on a page.
+* ``open_on_demand(at)``: open every closed expander that draws its contents only when open
+  (``harrow_dash.ui.components.on_demand``), so that ``page_bytes`` sees what they hold.
 """
 
 from __future__ import annotations
@@ -142,6 +144,26 @@ def _walk(node: Any, out: list[bytes]) -> None:
     if isinstance(children, dict):
         for child in children.values():
             _walk(child, out)
+
+
+def open_on_demand(at: AppTest, rounds: int = 5) -> int:
+    """Open every closed expander that keeps its state (its widget id ends in its key; the page
+    draws its contents only when open), rerunning until none is left; return how many were
+    opened."""
+    opened = 0
+    for _ in range(rounds):
+        closed = [
+            e.proto.id.split("-", 2)[2]
+            for e in at.expander
+            if e.proto.id.startswith("$$ID-") and not e.proto.expanded
+        ]
+        if not closed:
+            break
+        for key in closed:
+            at.session_state[key] = True
+        opened += len(closed)
+        at.run()
+    return opened
 
 
 def page_bytes(at: AppTest) -> bytes:

@@ -213,6 +213,19 @@ def test_comparisons_page_states_rank_and_quartile_for_a_known_measure(
     assert len(at.get("vega_lite_chart")) == 2
 
 
+def test_the_numbers_behind_the_ranking_are_sent_when_their_expander_is_opened(
+    app_env,
+) -> None:
+    query = {"quarter": "Q3 2023-24", "measure": "PI-12"}
+    closed = run_page(PAGE, query=query)
+    (box,) = [e for e in closed.expander if e.label == "The numbers behind the chart"]
+    assert not box.dataframe  # not drawn while closed
+    opened = run_page(PAGE, query=query, session={"cmp_numbers": True})
+    (box,) = [e for e in opened.expander if e.label == "The numbers behind the chart"]
+    (table,) = box.dataframe
+    assert "Harrow (us)" in set(table.value["Area"])
+
+
 def test_comparisons_page_follows_the_group_in_the_link(app_env) -> None:
     at = run_page(
         PAGE,

@@ -248,3 +248,17 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_text_columns_in_several_arrow_chunks_are_neutralised_and_written_whole():
+    """A column read from the database arrives in many Arrow chunks (DuckDB's batches)."""
+    import pyarrow as pa
+
+    values = [TRICKY_TEXT[i % len(TRICKY_TEXT)] for i in range(300)]
+    chunks = pa.chunked_array([pa.array(values[i : i + 70]) for i in range(0, 300, 70)])
+    frame = pd.DataFrame({"text": pd.array(chunks, dtype="str"), "n": range(300)}).iloc[5:]
+    assert frame["text"].array._pa_array.num_chunks > 1
+    safe = neutralise_frame(frame)
+    expected = ["'" + v if v.startswith(DANGEROUS_STARTS) else v for v in values[5:]]
+    assert safe["text"].tolist() == expected
+    assert_same_as_pandas(safe)

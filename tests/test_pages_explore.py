@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from apptest_helpers import open_on_demand
 from streamlit.testing.v1 import AppTest
 
 from harrow_dash import charts, explore, views
@@ -288,10 +289,27 @@ def test_highlights_search_kind_and_empty_state(db_url: str) -> None:
 def test_highlights_all_quarters_newest_first(db_url: str) -> None:
     at = choose(run_page("4_Highlights.py"), priority=RESIDENTS_FIRST)
     at.segmented_control(key="hl_scope").set_value("All quarters").run()
+    # The newest quarter in full; each earlier one is an expander that says what it holds.
+    newest = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert newest == ["### " + Q3]
+    earlier = [e.label for e in at.expander if e.label[:1] == "Q"]
+    assert len(earlier) > 3
+    quarters = [Q3] + [label.split(":")[0] for label in earlier]
+    assert quarters == sorted(quarters, key=lambda q: parse_period(q).key, reverse=True)
+    assert all(re.search(r": \d+ achievements?, \d+ areas? for improvement$", e) for e in earlier)
+    # Closed, an earlier quarter sends nothing; opened, its items and links are drawn.
+    shown_before = markdown_text(at).count("\u2714 Achievement")
+    assert open_on_demand(at) == len(earlier)
+    assert markdown_text(at).count("\u2714 Achievement") > shown_before
+    assert [m.value for m in at.markdown if m.value.startswith("### ")] == ["### " + Q3]
+
+
+def test_a_search_shows_every_matching_quarter_in_full(db_url: str) -> None:
+    at = choose(run_page("4_Highlights.py"), priority=CLEAN_AND_SAFE)
+    at.segmented_control(key="hl_scope").set_value("All quarters").run()
+    at.text_input(key="hl_search").input("catalytic").run()
     quarters = [m.value for m in at.markdown if m.value.startswith("### ")]
-    assert len(quarters) > 4
-    assert quarters[0] == "### " + Q3
-    assert quarters == sorted(quarters, key=lambda q: parse_period(q[4:]).key, reverse=True)
+    assert len(quarters) > 1 and not [e for e in at.expander if e.label[:1] == "Q"]
 
 
 # -- the pure helpers -----------------------------------------------------------------------------

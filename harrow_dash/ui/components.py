@@ -4,7 +4,8 @@ table, summary cards and highlight lists. User text is always shown as text, nev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import altair as alt
@@ -65,6 +66,18 @@ def spec_of(chart: Any) -> dict[str, Any]:
 def vega_chart(spec: dict[str, Any], *, alt_text: str, key: str) -> None:
     """Draw a spec made by :func:`spec_of`: the element ``st.altair_chart`` draws."""
     st.vega_lite_chart(spec, alt=alt_text, key=key)
+
+
+@contextmanager
+def on_demand(label: str, key: str, expanded: bool = False) -> Iterator[bool]:
+    """An expander whose contents are sent to the browser only while it is open: ``with
+    on_demand(label, key) as shown: if shown: ...``. Opening or closing it reruns the page.
+
+    A table in a closed expander still costs the browser as much as an open one (the grid is
+    built, only hidden), so tables a reader opens are drawn when opened. ``key`` also names the
+    state in ``st.session_state`` (True when open), which tests set to open it."""
+    with st.expander(label, expanded=expanded, key=key, on_change="rerun") as box:
+        yield bool(box.open)
 
 
 def chart_with_table(

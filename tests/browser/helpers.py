@@ -80,6 +80,23 @@ def rerun_after(page: Page, action: Callable[[], object], timeout: float = 30_00
     wait_for_app(page, timeout=timeout)
 
 
+def open_expanders(page: Page) -> int:
+    """Open every visible closed expander (main area and sidebar), waiting after each for the app to
+    draw what it holds (an expander that draws its contents only when open reruns the page);
+    return how many were opened."""
+    opened = 0
+    for _ in range(100):
+        closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
+        closed = closed.filter(visible=True)
+        if closed.count() == 0:
+            break
+        closed.first.click()
+        opened += 1
+        wait_for_app(page, settle_ms=150)
+    wait_for_app(page)
+    return opened
+
+
 def exceptions(page: Page) -> list[str]:
     """The text of every Streamlit exception box on the page (empty when there is none)."""
     return [t.strip() for t in page.locator('[data-testid="stException"]').all_inner_texts()]

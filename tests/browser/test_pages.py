@@ -30,6 +30,7 @@ from helpers import (
     exceptions,
     multiselect_values,
     nav_link,
+    open_expanders,
     quarter_value,
     rerun_after,
     screenshot,
@@ -174,21 +175,6 @@ def test_page_renders_cleanly(page, app_url: str, app_page: AppPage) -> None:
     assert alerts(page, "error") == [], f"error boxes: {alerts(page, 'error')}"
 
 
-def _open_expanders(pg) -> int:
-    """Open every visible closed expander (main area and sidebar); return how many were opened."""
-    opened = 0
-    for _ in range(100):
-        closed = pg.locator('[data-testid="stExpander"] details:not([open]) > summary')
-        closed = closed.filter(visible=True)
-        if closed.count() == 0:
-            break
-        closed.first.click()
-        opened += 1
-        pg.wait_for_timeout(100)
-    wait_for_app(pg)
-    return opened
-
-
 @pytest.mark.parametrize("state", ["default", "filtered", "expanded"])
 @pytest.mark.parametrize("app_page", PAGES, ids=ids(PAGES))
 def test_no_axe_violations(page, app_url: str, app_page: AppPage, state: str) -> None:
@@ -196,7 +182,7 @@ def test_no_axe_violations(page, app_url: str, app_page: AppPage, state: str) ->
     the sidebar), and with every expander opened (tables and keys inside them)."""
     query = {**LINK_QUERY, "rag": ["Red", "Amber"]} if state == "filtered" else None
     open_page(page, page_url(app_url, app_page, query))
-    if state == "expanded" and _open_expanders(page) == 0:
+    if state == "expanded" and open_expanders(page) == 0:
         pytest.skip(f"{app_page.id} has no expander")
     violations = axe_violations(page, AXE_EXCLUSIONS, tags=AXE_RULES)
     if violations:

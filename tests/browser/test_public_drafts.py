@@ -5,7 +5,7 @@ The database has every reported quarter of the sample published, then a draft Q4
 indicator, an action, a directorate and a portfolio, renames an indicator, moves one to another
 priority and gives an action a new lead (``tests/draft_only.py``). The app runs with
 ``HARROW_DASH_PUBLIC=true``. Every page is opened (the Highlights page over all quarters, every
-presentation slide, the Indicators page with the renamed indicator's trend); the DOM, every websocket
+presentation slide, the Indicators page with the renamed indicator's trend, every expander open); the DOM, every websocket
 frame the server sends, and every file the page offers (CSV, Excel, the briefing pack) are searched
 for the draft-only strings. Positive control: the published name of the renamed indicator does
 arrive, so frames are really being read.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from draft_only import PI_02_PUBLISHED, leaks, load_draft, publish_history
-from helpers import discover_pages, exceptions, screenshot, wait_for_app
+from helpers import discover_pages, exceptions, open_expanders, screenshot, wait_for_app
 
 from harrow_dash.store import Store
 
@@ -83,6 +83,8 @@ def test_public_pages_send_nothing_that_exists_only_in_a_draft(page, public_url:
             all_quarters = page.locator(".st-key-hl_scope button", has_text="All quarters")
             all_quarters.click()
             wait_for_app(page, timeout=60_000)
+        # Tables a reader opens are sent only when opened: open them all.
+        open_expanders(page)
         html = page.content()
         assert not leaks(html), f"the DOM of /{path} holds a draft-only string"
         assert not leaks(page.inner_text("body")), path
