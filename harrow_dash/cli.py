@@ -257,22 +257,31 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_export(store: Store, args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from harrow_dash.csv_text import write_csv
-    from harrow_dash.exports import tidy_export
+    from harrow_dash.exports import monthly_export, tidy_export
     from harrow_dash.scorecard import RuleSettings
 
     store.require_initialised()
     settings = load_settings()
     rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
     source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
+    months = 0
     try:
         frame = tidy_export(source.tidy_values(), rules, public=args.public)
+        if not args.public:  # the editor's export: monthly values too, one row a month
+            monthly = monthly_export(store.tidy_months())
+            months = len(monthly)
+            if months:
+                frame = pd.concat([frame, monthly], ignore_index=True)
     finally:
         if source is not store:
             source.dispose()
     write_csv(frame, args.output)
     view = "published quarters, small counts suppressed" if args.public else "stored values"
-    print(f"Exported {len(frame):,} indicator values ({view}) to {args.output}")
+    also = f" and {months:,} monthly values" if months else ""
+    print(f"Exported {len(frame) - months:,} indicator values{also} ({view}) to {args.output}")
     return 0
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from harrow_dash.ingest.headings import Month
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings, rate
 from harrow_dash.suppression import suppressed_text
@@ -106,6 +107,12 @@ TIDY_EXPORT_COLUMNS = [
     "polarity",
     "frequency",
     "cumulative_or_seasonal",
+    # The other definitions the importer reads ("yes"/"no" for the two flags; the quarter rule as
+    # "last" or "sum"), so that an edited export cannot lose them.
+    "tolerance",
+    "counts_people",
+    "quarter_rule",
+    "allow_negative",
     "period",
     "actual",
     "target",
@@ -161,12 +168,33 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
     )
     # "yes" where the stored flag is true (True or 1), else "no" (false or not given).
     out["commentary_internal"] = np.where(internal == 1, "yes", "no").tolist()
+    for flag in ("counts_people", "allow_negative"):
+        if flag in rated:
+            stored = rated[flag].astype(object).to_numpy()
+            out[flag] = np.where(stored == 1, "yes", "no").tolist()
     if public:
         assert hide is not None
         if hide.any():
             out["official_rag"] = out["official_rag"].astype(object)
             out.loc[hide, ["official_rag", "computed_rag"]] = WITHHELD_TEXT
         out = out.drop(columns=["commentary_internal"])
+    return neutralise_frame(out)
+
+
+def monthly_export(months: pd.DataFrame) -> pd.DataFrame:
+    """Monthly values (:meth:`harrow_dash.store.Store.tidy_months`) as rows of the editor's tidy
+    export: the month in the period column (``Jun 2023``, which the importer reads as a month), its
+    actual and target; the quarter's own row holds its RAG and commentary. Loading them back with
+    the quarters changes nothing."""
+    out = months.reindex(columns=TIDY_EXPORT_COLUMNS).astype(object)
+    if not len(out):
+        return out
+    keys = months["month"].astype(int)
+    out["period"] = keys.map({k: Month.from_key(k).label for k in keys.unique().tolist()})
+    for flag in ("counts_people", "allow_negative"):
+        out[flag] = np.where(months[flag].astype(object).to_numpy() == 1, "yes", "no").tolist()
+    for name in ("actual", "target", "tolerance"):
+        out[name] = months[name].astype(float)
     return neutralise_frame(out)
 
 

@@ -209,6 +209,8 @@ _COPY_TYPES = {
 }
 
 
+# The names and Arrow types of a statement's result columns on a database (see ``_read_copy``).
+_COPY_COLUMNS: dict[tuple[str, str], tuple[list[str], list[pa.DataType | None]]] = {}
 # Histories of more indicators than this are read as many rows (a few quarters each: thousands).
 MANY_REFS = 20
 
@@ -219,8 +221,8 @@ def _read_copy(
     """A SELECT run on PostgreSQL as ``COPY (...) TO STDOUT`` in CSV and parsed by Arrow, giving
     exactly the frame ``pd.DataFrame(rows, columns=keys)`` gives from the rows psycopg returns,
     without a Python object per value: for a query of thousands of rows, a third of the time.
-    The result's column types are asked first (the query planned with ``LIMIT 0``). None, with
-    nothing but that run, for whatever it does not cover: not a SELECT construct, a parameter
+    The result's column types are asked the first time (the query planned with ``LIMIT 0``). None,
+    with nothing but that run, for whatever it does not cover: not a SELECT construct, a parameter
     SQLAlchemy would convert first, a connection not in UTF-8, a type not in ``_COPY_TYPES`` or
     two columns of the same name; the caller then runs it the ordinary way."""
     try:
@@ -244,10 +246,18 @@ def _read_copy(
     text = psycopg.ClientCursor(driver).mogrify(str(compiled), compiled.construct_params(params))
     query = psycopg.sql.SQL(text)  # type: ignore[arg-type]  # SQLAlchemy's, values quoted by psycopg
     with driver.cursor() as cur:
-        cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
-        described = cur.description or []
-        names = [d.name for d in described]
-        types = [_COPY_TYPES.get(d.type_code) for d in described]
+        # The result's columns depend on the statement, not on its values: asked once per database.
+        key = (str(conn.engine.url), str(compiled))
+        if key not in _COPY_COLUMNS:
+            if len(_COPY_COLUMNS) > 500:
+                _COPY_COLUMNS.clear()
+            cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
+            described = cur.description or []
+            _COPY_COLUMNS[key] = (
+                [d.name for d in described],
+                [_COPY_TYPES.get(d.type_code) for d in described],
+            )
+        names, types = _COPY_COLUMNS[key]
         if len(set(names)) != len(names) or any(t is None for t in types):
             return None
         with cur.copy(psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:
@@ -893,6 +903,8 @@ class Store:
                 i.c.description,
                 i.c.source,
                 i.c.cumulative_or_seasonal,
+                i.c.quarter_rule,
+                i.c.allow_negative,
                 *self._rating_columns(i),
                 v.c.commentary_internal,
             )
@@ -905,6 +917,38 @@ class Store:
             .order_by(v.c.ref, v.c.period)
         )
         return self.read(q, many_rows=True)
+
+    def tidy_months(self) -> pd.DataFrame:
+        """Every monthly value (``month`` key, actual, target) with its indicator's definitions, for
+        the editor's export (:func:`harrow_dash.exports.monthly_export`)."""
+        i, m = self._def("indicators"), s.indicator_monthly_values
+        q = (
+            sa.select(
+                m.c.ref,
+                i.c.name,
+                s.priorities.c.name.label("priority"),
+                i.c.directorate,
+                i.c.portfolio.label("portfolio_holder"),
+                i.c.unit,
+                i.c.polarity,
+                i.c.frequency,
+                i.c.cumulative_or_seasonal,
+                i.c.tolerance,
+                i.c.counts_people,
+                i.c.quarter_rule,
+                i.c.allow_negative,
+                m.c.month,
+                m.c.actual,
+                m.c.target,
+            )
+            .select_from(
+                m.join(i, i.c.ref == m.c.ref).join(
+                    s.priorities, s.priorities.c.id == i.c.priority_id
+                )
+            )
+            .order_by(m.c.ref, m.c.month)
+        )
+        return self.read(q)
 
     def counts(self) -> dict[str, int]:
         out = {}

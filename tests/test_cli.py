@@ -295,7 +295,7 @@ def test_template(db, tmp_path):
     wb = openpyxl.load_workbook(out)
     headings = [c.value for c in wb["Scorecard"][3]]
     assert headings[:2] == ["PI Ref", "Measure"]
-    assert [h for h in headings if h and h.startswith("Q")] == [
+    assert [h for h in headings if h and re.fullmatch(r"Q\d \d{4}-\d\d", h)] == [
         "Q1 2023-24",
         "Q2 2023-24",
         "Q3 2023-24",
@@ -318,13 +318,18 @@ def test_template_is_prefilled_for_the_quarter_after_the_latest_and_loads_back_u
     wb = openpyxl.load_workbook(out)
     sc = wb["Scorecard"]
     headings = [c.value for c in sc[3]]
-    assert [h for h in headings if h and h.startswith("Q")] == ["Q4 2023-24"]
+    assert [h for h in headings if h and re.fullmatch(r"Q\d \d{4}-\d\d", h)] == ["Q4 2023-24"]
     rows = [[c.value for c in r] for r in sc.iter_rows(min_row=4) if r[0].value]
     assert [r[0] for r in rows] == [f"PI-{n:02d}" for n in range(1, 46)]
     first = dict(zip(headings, rows[0], strict=False))
     assert first["Measure"] == "Average wait before a call is answered"
     assert first["Priority"] == "A council that puts residents first"
     assert first["Target"] == 120 and first["Q4 2023-24"] is None
+    # The definitions the importer reads, as stored (PI-01 is monthly, so it has a quarter rule
+    # only once one is set; none of the sample's may be negative).
+    assert (first["Frequency"], first["Allow negative"]) == ("monthly", "no")
+    assert {"Quarter rule", "Cumulative or seasonal", "Counts people"} <= set(headings)
+    assert {r[headings.index("Cumulative or seasonal")] for r in rows} >= {"cumulative"}
     store = Store(db_url(sample_db))
     try:
         store.publish(Period.from_key(20233), "test")  # a published quarter is not touched either
@@ -454,6 +459,74 @@ def test_export_then_load_the_same_file_changes_nothing(varied_db, tmp_path, sna
     assert result.stderr == ""  # not a single problem, nor a note about an unread column
     assert result.stdout == "Nothing to load: every row in the file already matches the database.\n"
     assert snap(sample_db) == before
+
+
+MONTHLY_HEAD = [
+    "Ref", "Name", "Priority", "Unit", "Polarity", "Frequency", "Quarter rule", "Allow negative",
+    "Cumulative or seasonal", "Tolerance", "Period", "Actual", "Target",
+]  # fmt: skip
+MONTHLY_DEFINITION = {
+    "PI-M1": ["Net change in rough sleepers", P1, "count", "lower", "monthly", "sum", "yes",
+              "cumulative", "10%"],
+    "PI-M2": ["Calls answered in 60 seconds", P1, "%", "higher", "monthly", "last month", "no",
+              "", ""],
+}  # fmt: skip
+
+
+def test_export_with_monthly_values_and_every_definition_loads_back_unchanged(
+    varied_db, tmp_path, snap
+):
+    """The editor's export carries monthly values (one row a month) and the definitions the importer
+    reads (quarter rule, allow negative, cumulative or seasonal, tolerance, counts people): loading
+    it back writes nothing, and each of them is in it as stored."""
+    monthly = write_rows(tmp_path / "monthly.csv", [
+        MONTHLY_HEAD,
+        ["PI-M1", *MONTHLY_DEFINITION["PI-M1"], "Apr-23", "-2", "0"],
+        ["PI-M1", *MONTHLY_DEFINITION["PI-M1"], "May 2023", "3", "0"],
+        ["PI-M1", *MONTHLY_DEFINITION["PI-M1"], "2023-06", "-4", "0"],
+        ["PI-M1", *MONTHLY_DEFINITION["PI-M1"], "Q1 2023-24", "-3", "0"],
+        ["PI-M1", *MONTHLY_DEFINITION["PI-M1"], "Jul 2023", "1", "0"],  # Q2 not complete yet
+        ["PI-M2", *MONTHLY_DEFINITION["PI-M2"], "Apr 2023", "81%", "90%"],
+        ["PI-M2", *MONTHLY_DEFINITION["PI-M2"], "May 2023", "84%", "90%"],
+        ["PI-M2", *MONTHLY_DEFINITION["PI-M2"], "Jun 2023", "86.5%", "90%"],  # stands for Q1
+    ])  # fmt: skip
+    loaded = run(varied_db, "load", str(monthly))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "monthly values: 7 new" in loaded.stdout
+    out = tmp_path / "values.csv"
+    exported = run(varied_db, "export", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert " and 7 monthly values (stored values)" in exported.stdout
+    rows = read_export(out)
+    got = {
+        (r["ref"], r["period"]): (r["actual"], r["target"])
+        for r in rows
+        if r["ref"] in MONTHLY_DEFINITION
+    }
+    assert got == {
+        ("PI-M1", "Q1 2023-24"): ("-3.0", "0.0"),
+        ("PI-M1", "Apr 2023"): ("-2.0", "0.0"),
+        ("PI-M1", "May 2023"): ("3.0", "0.0"),
+        ("PI-M1", "Jun 2023"): ("-4.0", "0.0"),
+        ("PI-M1", "Jul 2023"): ("1.0", "0.0"),
+        ("PI-M2", "Q1 2023-24"): ("86.5", "90.0"),
+        ("PI-M2", "Apr 2023"): ("81.0", "90.0"),
+        ("PI-M2", "May 2023"): ("84.0", "90.0"),
+        ("PI-M2", "Jun 2023"): ("86.5", "90.0"),
+    }
+    m1 = next(r for r in rows if r["ref"] == "PI-M1" and r["period"] == "Apr 2023")
+    assert (m1["quarter_rule"], m1["allow_negative"], m1["cumulative_or_seasonal"]) == (
+        "sum", "yes", "cumulative",
+    )  # fmt: skip
+    assert (m1["tolerance"], m1["counts_people"]) == ("0.1", "no")
+    m2 = next(r for r in rows if r["ref"] == "PI-M2" and r["period"] == "Q1 2023-24")
+    assert (m2["quarter_rule"], m2["allow_negative"]) == ("last", "no")
+    before = snap(varied_db)
+    result = run(varied_db, "load", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == "Nothing to load: every row in the file already matches the database.\n"
+    assert snap(varied_db) == before
 
 
 def test_an_edited_export_row_keeps_the_official_rag_it_had(sample_db, tmp_path):

@@ -86,11 +86,88 @@ def test_a_workbook_without_dimension_is_bounded_while_read(monkeypatch):
     monkeypatch.setattr(readers, "MAX_XLSX_CELLS", 2000)
     sheets, problems = read_file(content, "nodim.xlsx")
     assert sheets == []
+    # Counted before a cell is read (nothing says the sheet's size).
+    assert [(p.sheet, p.message) for p in problems] == [
+        ("Sheet", "the sheet holds more than 2,000 cells, beyond the safe limit; it was not read.")
+    ]
+
+
+def test_an_upload_is_capped_at_fewer_cells_than_the_command_line(monkeypatch):
+    """Through the app (a size cap given) a file holds at most MAX_UPLOAD_CELLS cells, CSV or Excel:
+    every session shares the app's memory. The command line reads the same files."""
+    monkeypatch.setattr(readers, "MAX_UPLOAD_CELLS", 1000)
+    csv_content = b"Ref,Q1 2023-24,Q2 2023-24,Q3 2023-24\n" + b"PI-1,1,2,3\n" * 300
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Ref", "Q3 2023-24"])
+    for i in range(600):
+        ws.append([f"PI-{i}", i])
+    buf = io.BytesIO()
+    wb.save(buf)
+    hint = "; larger files load with the command line (harrow-dash load)"
+    _, problems = read_file(csv_content, "cells.csv", max_bytes=10**7)
+    assert [p.message for p in problems] == [
+        f"the file has 301 rows of 4 columns; the limit is 1,000 cells{hint}."
+    ]
+    _, problems = read_file(buf.getvalue(), "cells.xlsx", max_bytes=10**7)
     assert [(p.sheet, p.message) for p in problems] == [
         (
             "Sheet",
-            "the sheet has more than 1,001 rows or 2,000 cells, beyond the safe limit; it was not read.",
+            f"the sheet holds more than 1,000 cells, beyond the safe limit; it was not read{hint}.",
         )
+    ]
+    assert read_file(csv_content, "cells.csv")[1] == []
+    assert read_file(buf.getvalue(), "cells.xlsx")[1] == []
+
+
+def _with_shared_strings(content: bytes, n: int) -> bytes:
+    """The workbook with a table of ``n`` shared strings added (openpyxl writes its texts inline)."""
+    src = zipfile.ZipFile(io.BytesIO(content))
+    table = "".join(f"<si><t>Comment {i}</t></si>" for i in range(n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>',
+                )
+            dst.writestr(info, data)
+        dst.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main" count="{n}" uniqueCount="{n}">{table}</sst>',
+        )
+    return out.getvalue()
+
+
+def test_a_huge_table_of_shared_strings_is_refused_before_it_is_loaded(monkeypatch):
+    """openpyxl loads the whole table of texts when it opens a workbook: it is counted first."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Ref", "Q3 2023-24"])
+    ws.append(["PI-1", 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    monkeypatch.setattr(readers, "MAX_SHARED_STRINGS", 100)
+    sheets, problems = read_file(_with_shared_strings(buf.getvalue(), 100), "fine.xlsx")
+    assert problems == [] and len(sheets) == 1
+    sheets, problems = read_file(_with_shared_strings(buf.getvalue(), 101), "strings.xlsx")
+    assert sheets == []
+    assert [p.message for p in problems] == [
+        "the workbook's table of texts holds more than 100 texts, beyond the safe limit; it was "
+        "not opened."
     ]
 
 

@@ -598,12 +598,13 @@ def test_the_template_round_trips(store, tmp_path, load_files):
     ]
     sc = wb["Scorecard"]
     headings = [c.value for c in sc[3]]
-    assert headings[10:13] == ["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]
+    assert headings[9:16] == ["Quarter rule", "Allow negative", "Cumulative or seasonal", "Target",
+                              "Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]  # fmt: skip
     sc.append(["PI-T1", "Calls answered", P1, "Resources", "Finance", "higher is better", "%", "quarterly", "no",
-               0.9, 0.8, 0.85, 0.87, "Amber", "Better than last quarter", 0.8])  # fmt: skip
+               None, "no", None, 0.9, 0.8, 0.85, 0.87, "Amber", "Better than last quarter", 0.8])  # fmt: skip
     sc.append(["PI-T2", "Rough sleepers", "A place where those in need are supported", "Housing", "Housing",
-               "lower is better", "count", "quarterly", "yes", 5, 6, 4, 3, None, None, None])  # fmt: skip
-    for col in "JKLMP":
+               "lower is better", "count", "quarterly", "yes", "sum", "yes", "cumulative", 5, 6, 4, 3, None, None, None])  # fmt: skip
+    for col in "MNOPS":
         sc[f"{col}4"].number_format = "0%"
     wb["Flagship actions"].append(
         ["FA-T1", "Open a hub", P1, "Resources", "Finance", "Head of X", None, "Q3 2023-24",
@@ -627,10 +628,13 @@ def test_the_template_round_trips(store, tmp_path, load_files):
     latest = got.iloc[2]
     assert (latest["official_rag"], latest["commentary"]) == ("Amber", "Better than last quarter")
     assert latest["benchmark"] == pytest.approx(80, rel=1e-6)
-    ind = store.read("SELECT ref, counts_people, polarity, unit FROM indicators ORDER BY ref")
-    assert ind.values.tolist() == [
-        ["PI-T1", False, "higher", "%"],
-        ["PI-T2", True, "lower", "count"],
+    ind = store.read(
+        "SELECT ref, counts_people, polarity, unit, quarter_rule, allow_negative, "
+        "cumulative_or_seasonal FROM indicators ORDER BY ref"
+    )
+    assert ind.astype(object).where(ind.notna(), None).values.tolist() == [
+        ["PI-T1", False, "higher", "%", None, False, None],
+        ["PI-T2", True, "lower", "count", "sum", True, "cumulative"],
     ]
     assert store.counts()["action_statuses"] == 1 and store.counts()["highlights"] == 1
     assert store.read("SELECT portfolio FROM flagship_actions")["portfolio"].tolist() == ["Finance"]
@@ -656,3 +660,80 @@ def test_the_blank_template_is_refused_as_holding_no_data(store, tmp_path, refus
 def test_decimal_values_are_stored_exactly(store, write_csv, load_files):
     load_files(store, write_csv("t.csv", tidy(ok_row(actual="89.4"))))
     assert store.read("SELECT actual FROM indicator_values")["actual"].iloc[0] == 89.4
+
+
+# -- monthly figures in the tidy layout, and quarters beside their months ----------------------------------
+
+MONTHLY_HEAD = [
+    "Ref",
+    "Name",
+    "Priority",
+    "Unit",
+    "Good is",
+    "Frequency",
+    "Quarter rule",
+    "Period",
+    "Actual",
+]
+ASB = ["PI-60", "Anti-social behaviour incidents", P1, "count", "lower", "monthly", "sum"]
+
+
+def test_tidy_months_load_as_monthly_values_and_make_the_quarter_by_its_rule(
+    store, write_csv, load_files
+):
+    path = write_csv("months.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May 2023", "301"], [*ASB, "2023-06", "295"],
+        [*ASB, "Jul 2023", "310"],  # Q2 is not complete: no quarter from it
+    ])  # fmt: skip
+    result = load_files(store, path)
+    assert result.plan.tables["indicator_monthly_values"].added == 4
+    months = store.read("SELECT month, actual FROM indicator_monthly_values ORDER BY month")
+    assert months.values.tolist() == [[202304, 280], [202305, 301], [202306, 295], [202307, 310]]
+    quarters = store.read("SELECT period, actual FROM indicator_values ORDER BY period")
+    assert quarters.values.tolist() == [[20231, 876]]
+
+
+def test_a_published_quarter_beside_revised_months_is_kept_with_a_note(
+    store, write_csv, load_files, prepare_files, db_snapshot
+):
+    """Monthly figures are revised after a quarter is published; the quarter stays what Cabinet saw.
+    Repeating the published figure beside revised months loads the months with a note; a quarter
+    that disagrees with its months and is not the published figure is refused."""
+    first = write_csv("q1.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May-23", "301"], [*ASB, "Jun-23", "295"],
+        [*ASB, "Q1 2023-24", "876"],
+    ])  # fmt: skip
+    load_files(store, first)
+    store.publish(Period(2023, 1), "tester")
+    revised = write_csv("revised.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May-23", "301"], [*ASB, "Jun-23", "300"],
+        [*ASB, "Q1 2023-24", "876"],
+    ])  # fmt: skip
+    plan = prepare_files(store, revised)
+    assert plan.ok and not plan.changes_published
+    assert [str(w) for w in plan.warnings] == [
+        'revised.csv, row 5, column I ("Actual"): PI-60 Q1 2023-24 is published as 876; its months '
+        "now give 881 (quarter rule 'sum'). The published quarter stays as Cabinet saw it; the "
+        "months load as given."
+    ]
+    load_files(store, revised)
+    assert store.read("SELECT actual FROM indicator_values")["actual"].tolist() == [876]
+    assert store.read("SELECT actual FROM indicator_monthly_values WHERE month = 202306")[
+        "actual"
+    ].tolist() == [300]
+    before = db_snapshot(store)
+    wrong = write_csv("wrong.csv", [
+        MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280"], [*ASB, "May-23", "301"], [*ASB, "Jun-23", "300"],
+        [*ASB, "Q1 2023-24", "870"],
+    ])  # fmt: skip
+    plan = prepare_files(store, wrong)
+    assert [str(p) for p in plan.problems] == [
+        'wrong.csv, row 5, column I ("Actual"): PI-60 Q1 2023-24: the quarter\'s actual 870 is not '
+        "what its months give: its quarter rule 'sum' adds its three months up to 881. Correct the "
+        "quarter or the months."
+    ]
+    assert db_snapshot(store) == before

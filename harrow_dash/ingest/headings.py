@@ -308,6 +308,7 @@ _YMD = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ t]00:00(?::00
 _D_MONTH_Y = re.compile(
     rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_RE})\s+(?P<y>\d{{4}})"
 )
+_YEAR_MONTH = re.compile(r"(?P<y>\d{4})\s*-\s*(?P<m>\d{1,2})")
 _BARE_QUARTER = re.compile(r"(?:q|qtr|quarter)\s*(?P<q>[1-4])")
 
 # What makes a heading *look like* a period: a quarter word, a month name, a year, a financial year or
@@ -380,10 +381,15 @@ def financial_year(text: str) -> FinancialYear | None:
 
 
 def _month_or_date(text: str) -> Month | str | None:
-    """A month (``Jun-23``, ``December 2023``) or a month-end date (``31/12/2023``, ``2023-12-31``,
-    ``31 December 2023``); a message for a date that is not a month's last day; None otherwise."""
+    """A month (``Jun-23``, ``December 2023``, ``2023-06``) or a month-end date (``31/12/2023``,
+    ``2023-12-31``, ``31 December 2023``); a message for a date that is not a month's last day; None
+    otherwise. (``2011-12`` is read as a financial year before it gets here.)"""
     if m := _MONTH_YEAR.fullmatch(text):
         return Month(_year(m.group("y")), MONTHS[m.group("mon")])
+    if m := _YEAR_MONTH.fullmatch(text):
+        if not 1 <= int(m.group("m")) <= 12:
+            return f"'{text}' is not a month (write a year and a month like 2023-06)."
+        return Month(int(m.group("y")), int(m.group("m")))
     day = None
     for pattern in (_DMY, _YMD, _D_MONTH_Y):
         if m := pattern.fullmatch(text):
@@ -402,6 +408,24 @@ def _month_or_date(text: str) -> Month | str | None:
             f"('{month_.label}') or the quarter's last day."
         )
     return month_
+
+
+def month_period(text: object) -> Month | str | None:
+    """A month written in a tidy file's period column (``Jun-23``, ``June 2023``, ``2023-06``,
+    ``30/06/2023``), a message saying why a month-like text cannot be read, or None when the text
+    does not look like a month at all (nor a date)."""
+    core = normalise(text)
+    if financial_year(core) is not None:
+        return None  # "2011-12" is the financial year, never December 2011
+    found = _month_or_date(core)
+    if found is not None:
+        return found
+    if re.search(rf"\b(?:{_MONTH_RE})\b", core):
+        return (
+            f"cannot read the month '{str(text).strip()}'; write it like 'Jun 2023', "
+            "'June 2023' or '2023-06'."
+        )
+    return None
 
 
 def _strip_field(text: str) -> tuple[str, str]:

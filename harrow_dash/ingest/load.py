@@ -196,6 +196,17 @@ def context_from(conn: Connection) -> Context:
             )
         ),
         action_refs=set(frame(sa.select(s.flagship_actions.c.ref))["ref"]),
+        published_actuals=frame(
+            sa.select(
+                s.indicator_values.c.ref, s.indicator_values.c.period, s.indicator_values.c.actual
+            )
+            .join(s.indicators, s.indicators.c.ref == s.indicator_values.c.ref)
+            .where(
+                s.indicators.c.frequency == "monthly",
+                s.indicator_values.c.actual.is_not(None),
+                s.indicator_values.c.period.in_(sa.select(s.published_quarters.c.period)),
+            )
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_she
 from harrow_dash.ingest.headings import (
     DERIVED_HEADINGS,
     Month,
+    month_period,
     normalise,
     quarter_heading_error,
 )
@@ -214,14 +215,15 @@ class _SheetParser:
         d = self.data
         ref = self.required_text("ref", "indicator reference")
         self.out.indicators.append(self.meta_frame(INDICATOR_META, ref))
-        period = self.periods(self.required_text("period", "quarter"), self.col_of["period"])
+        period_col = self.col_of["period"]
+        period, month = self.tidy_periods(self.required_text("period", "quarter"), period_col)
         future = period > Period.in_progress().key
         if future.any():
             now = Period.in_progress()
             for key in sorted(period[future].unique()):
                 self.problem(
                     d.loc[period == key, "_row"],
-                    self.col_of["period"],
+                    period_col,
                     f"{Period.from_key(int(key)).label} has not started yet (the quarter in "
                     f"progress is {now.label}).",
                 )
@@ -236,7 +238,63 @@ class _SheetParser:
                 for f in VALUE_NUMBERS + VALUE_TEXT + ("rag", "commentary_internal")
             },
         )
-        self.out.values.append(frame[(frame["ref"] != "") & (frame["period"] > 0)])
+        quarter_rows = frame[(frame["ref"] != "") & (frame["period"] > 0)]
+        if month is None:
+            self.out.values.append(quarter_rows)
+            return
+        # Months (of monthly indicators) load as monthly values; a quarter-end month stands for its
+        # quarter when the sheet has no row for that quarter, as a quarter-end month column does in a
+        # scorecard (validation applies the indicator's quarter rule and refuses a month of an
+        # indicator that is not monthly).
+        is_month = (month > 0).to_numpy() & (frame["ref"] != "").to_numpy()
+        months = frame[is_month].copy()
+        months["month"] = month[is_month].to_numpy()
+        months["period"] = [Month.from_key(int(k)).quarter.key for k in months["month"]]
+        months["_col_month"] = describe_column(self.sheet, period_col)
+        months["_tidy"] = True
+        self.out.months.append(months)
+        have = set(zip(quarter_rows["ref"], quarter_rows["period"], strict=True))
+        stands = (months["month"] % 100).isin([3, 6, 9, 12]).to_numpy() & np.array(
+            [(r, p) not in have for r, p in zip(months["ref"], months["period"], strict=True)],
+            dtype=bool,
+        )
+        standing = months[stands].drop(columns=["month", "_col_month", "_tidy"])
+        standing["_actual_from_month"] = True
+        self.out.values.append(quarter_rows.assign(_actual_from_month=False))
+        self.out.values.append(standing)
+
+    def tidy_periods(self, values: pd.Series, column: int) -> tuple[pd.Series, pd.Series | None]:
+        """Quarter keys of a tidy file's period column (0 where a row gives a month or cannot be
+        read) and month keys (0 where it gives a quarter), or None when no row gives a month.
+        Unreadable texts and months not started yet are reported."""
+        keys: dict[str, int] = {}
+        months: dict[str, int] = {}
+        this_month = Month(dt.date.today().year, dt.date.today().month)
+        for text in values.unique():
+            keys[text] = months[text] = 0
+            try:
+                keys[text] = parse_period(text).key
+                continue
+            except PeriodError as exc:
+                reason = str(exc)
+            found = month_period(text) if text else None
+            if isinstance(found, Month):
+                if found <= this_month:
+                    months[text] = found.key
+                    continue
+                reason = f"{found.label} has not started yet (this month is {this_month.label})."
+            elif isinstance(found, str):
+                reason = found
+            self.problem(self.data.loc[values == text, "_row"], column, reason)
+        # Spread the keys of the distinct texts over the rows (mapping a dict over every row of a
+        # large file costs far more).
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+
+        def spread(by_text: dict[str, int]) -> pd.Series:
+            found = np.array([by_text[t] for t in distinct], dtype="int64")[codes]
+            return pd.Series(found, index=values.index, name=values.name)
+
+        return spread(keys), spread(months) if any(months.values()) else None
 
     def _value_fields(self, frame: pd.DataFrame, columns: dict[str, int | None]) -> None:
         """Fill value fields on ``frame`` (aligned with ``self.data``) from the given columns."""

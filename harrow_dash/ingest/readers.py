@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -44,6 +45,13 @@ MAX_COLUMNS = 500
 MAX_XLSX_COLUMNS = MAX_COLUMNS
 MAX_ROWS = 1_048_576  # Excel's own limit
 MAX_CSV_CELLS = 24_000_000
+# A file uploaded through the app (``read_file`` with ``max_bytes``) is capped far lower: checking and
+# comparing a file holds several times its cells in memory in the one process every session shares,
+# and a quarter's scorecard is a few thousand cells. Larger files load with the command line.
+MAX_UPLOAD_CELLS = 100_000
+# Shared strings are loaded whole by openpyxl before any sheet is read: counted first.
+MAX_SHARED_STRINGS = 500_000
+UPLOAD_HINT = "; larger files load with the command line (harrow-dash load)"
 HEADER_SEARCH_ROWS = 30
 
 # Control characters other than tab, line feed and carriage return (C0, DEL and C1).
@@ -239,6 +247,11 @@ def _lines(text: str) -> Iterator[str]:
 def _csv_width(text: str) -> tuple[int, int]:
     """The most fields in any of the first rows (where a header may be) and the row that has them;
     (0, 0) if none can be read."""
+    # A line without quotes has one field more than commas: a line far too wide is refused without
+    # splitting it into a million texts first.
+    for i, line in zip(range(HEADER_SEARCH_ROWS + 2), _lines(text), strict=False):
+        if '"' not in line and line.count(",") >= MAX_COLUMNS:
+            return line.count(",") + 1, i + 1
     try:
         reader = csv.reader(_lines(text))
         rows = zip(range(HEADER_SEARCH_ROWS + 2), reader, strict=False)
@@ -300,7 +313,10 @@ def _csv_error(text: str, exc: Exception) -> str:
     return f"the CSV cannot be read: {reason}"
 
 
-def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
+def read_csv(
+    content: bytes, file: str, max_cells: int | None = None, hint: str = ""
+) -> tuple[list[Sheet], list[Problem]]:
+    max_cells = MAX_CSV_CELLS if max_cells is None else max_cells
     source: io.BytesIO | io.StringIO
     if _is_utf16(content):
         return _refuse(
@@ -333,11 +349,11 @@ def read_csv(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
             file,
             f"row {wide_row} has {width:,} fields; the limit is {MAX_COLUMNS:,} columns.",
         )
-    if lines * max(width, 1) > MAX_CSV_CELLS:
+    if lines * max(width, 1) > max_cells:
         return _refuse(
             file,
             f"the file has {lines:,} rows of {width:,} columns; the limit is "
-            f"{MAX_CSV_CELLS:,} cells.",
+            f"{max_cells:,} cells{hint}.",
         )
     try:
         # Title rows above the header are often shorter than it; pandas sizes the grid from the
@@ -499,10 +515,108 @@ def _uncalculated_formulas(zf: zipfile.ZipFile, path: str) -> list[tuple[int, in
     return found
 
 
-def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
+def _count_in_part(zf: zipfile.ZipFile, path: str, element: re.Pattern[bytes], stop: int) -> int:
+    """How many ``element`` tags the XML part holds, counted in pieces while it is unpacked (nothing
+    parsed, nothing kept); counting stops once past ``stop``."""
+    found = 0
+    carry = b""
+    with zf.open(path) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = carry + chunk
+            found += len(element.findall(buf, 0, max(0, len(buf) - 16)))
+            carry = buf[max(0, len(buf) - 16) :]
+            if found > stop:
+                return found
+    return found + len(element.findall(carry))
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+
+
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    m = re.search(rb"(?:^|\s)(?:\w+:)?" + name + rb'\s*=\s*"([^"]*)"', tag)
+    return html.unescape(m.group(1).decode("utf-8", "replace")) if m else None
+
+
+def _sheet_titles(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> sheet title, from the workbook and its relationships (read with patterns:
+    these parts are small, and nothing here is trusted beyond naming a sheet in a message)."""
+    try:
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.findall(rels):
+        rid, target = _attribute(tag, b"Id"), _attribute(tag, b"Target")
+        if rid and target:
+            targets[rid] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    titles = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        name, rid = _attribute(tag, b"name"), _attribute(tag, b"id")
+        if name and rid in targets:
+            titles[targets[rid]] = name
+    return titles
+
+
+def _sheet_cells_problems(content: bytes, file: str, max_cells: int, hint: str) -> list[Problem]:
+    """Every worksheet's cells counted before openpyxl opens the workbook: for a sheet without a
+    ``<dimension>`` element openpyxl parses the whole sheet while opening it, to learn its size."""
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        titles = _sheet_titles(zf)
+        for part in zf.namelist():
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                continue
+            if _count_in_part(zf, part, _CELL_TAG, max_cells) > max_cells:
+                problems.append(
+                    Problem(
+                        file,
+                        titles.get(part),
+                        None,
+                        None,
+                        f"the sheet holds more than {max_cells:,} cells, beyond the safe limit; "
+                        f"it was not read{hint}.",
+                    )
+                )
+    return problems
+
+
+def _shared_strings_problem(content: bytes, file: str) -> list[Problem]:
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        parts = [n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")]
+        for part in parts:
+            n = _count_in_part(zf, part, _SHARED_STRING_TAG, MAX_SHARED_STRINGS)
+            if n > MAX_SHARED_STRINGS:
+                return [
+                    Problem(
+                        file,
+                        None,
+                        None,
+                        None,
+                        f"the workbook's table of texts holds more than {MAX_SHARED_STRINGS:,} "
+                        "texts, beyond the safe limit; it was not opened.",
+                    )
+                ]
+    return []
+
+
+def read_xlsx(
+    content: bytes, file: str, max_cells: int | None = None, hint: str = ""
+) -> tuple[list[Sheet], list[Problem]]:
     import openpyxl  # imported here: only needed for workbooks
 
-    problems = check_workbook(content, file)
+    max_cells = MAX_XLSX_CELLS if max_cells is None else max_cells
+    problems = (
+        check_workbook(content, file)
+        or _shared_strings_problem(content, file)
+        or _sheet_cells_problems(content, file, max_cells, hint)
+    )
     if problems:
         return [], problems
     try:
@@ -513,7 +627,7 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
     try:
         for ws in wb.worksheets:
             rows_n, cols_n = ws.max_row or 0, ws.max_column or 0
-            if cols_n > MAX_XLSX_COLUMNS or rows_n * cols_n > MAX_XLSX_CELLS:
+            if cols_n > MAX_XLSX_COLUMNS or rows_n * cols_n > max_cells:
                 problems.append(
                     Problem(
                         file,
@@ -521,12 +635,12 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
                         None,
                         None,
                         f"the sheet claims {rows_n:,} rows by {cols_n:,} columns, beyond the safe "
-                        "limit; it was not read.",
+                        f"limit; it was not read{hint}.",
                     )
                 )
                 continue
             try:
-                grid_rows, limit = _read_rows(ws)
+                grid_rows, limit = _read_rows(ws, max_cells)
             except Exception as exc:  # read-only sheets are parsed lazily: damage shows up here
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 problems.append(
@@ -552,7 +666,7 @@ def read_xlsx(content: bytes, file: str) -> tuple[list[Sheet], list[Problem]]:
     return sheets, problems + no_data_problems(sheets)
 
 
-def _read_rows(ws: object) -> tuple[list[list[str]], str | None]:
+def _read_rows(ws: object, max_cells: int) -> tuple[list[list[str]], str | None]:
     """The sheet's cells as text, row by row, stopping as soon as a limit is passed (a sheet without
     a ``<dimension>`` element does not say its size before it is read). Trailing blank cells and
     rows are dropped. Returns the rows, or a message naming the limit passed."""
@@ -561,9 +675,9 @@ def _read_rows(ws: object) -> tuple[list[list[str]], str | None]:
     last_filled = 0
     for n, row in enumerate(ws.iter_rows(), start=1):  # type: ignore[attr-defined]
         cells += len(row)
-        if cells > MAX_XLSX_CELLS or n > MAX_ROWS:
+        if cells > max_cells or n > MAX_ROWS:
             return [], (
-                f"the sheet has more than {min(n, MAX_ROWS):,} rows or {MAX_XLSX_CELLS:,} cells, "
+                f"the sheet has more than {min(n, MAX_ROWS):,} rows or {max_cells:,} cells, "
                 "beyond the safe limit; it was not read."
             )
         texts = [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
@@ -608,7 +722,8 @@ def read_file(
 ) -> tuple[list[Sheet], list[Problem]]:
     """Read a CSV or .xlsx file's tables by its name; unknown types and oversize files are refused.
 
-    ``max_bytes`` caps uploads through the app; files named on the command line are not capped.
+    ``max_bytes`` caps uploads through the app, which are also capped at ``MAX_UPLOAD_CELLS`` cells;
+    files named on the command line are capped only by the readers' own limits.
     """
     if max_bytes is not None and len(content) > max_bytes:
         return [], [
@@ -620,11 +735,12 @@ def read_file(
                 f"the file is {len(content) / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.0f} MB.",
             )
         ]
+    cells, hint = (MAX_UPLOAD_CELLS, UPLOAD_HINT) if max_bytes is not None else (None, "")
     suffix = Path(file).suffix.lower()
     if suffix == ".csv":
-        return read_csv(content, file)
+        return read_csv(content, file, cells, hint)
     if suffix == ".xlsx":
-        return read_xlsx(content, file)
+        return read_xlsx(content, file, cells, hint)
     return [], [
         Problem(
             file,

@@ -39,6 +39,14 @@ GUIDANCE = [
     "Commentary is internal: write yes for commentary meant for officers and councillors only; the",
     "  public view hides it. Blank or no means the commentary may be published.",
     "Quarters: Q1 is April-June, Q2 July-September, Q3 October-December, Q4 January-March.",
+    "Monthly indicators (Frequency 'monthly'): give the months as columns (Jun-23) in the Scorecard or",
+    "  as rows (Period 'Jun 2023' or '2023-06') in Indicator values. Quarter rule says how the quarter",
+    "  comes from its months: 'last month' (snapshots, cumulative measures) or 'sum' (flows such as",
+    "  numbers of incidents). A quarter given beside its months must be what the rule gives.",
+    "Allow negative: yes for a measure that can fall below zero (a net change); otherwise a negative",
+    "  count, percentage or duration is refused.",
+    "Cumulative or seasonal: 'cumulative' (year to date) or 'seasonal' measures are compared with the",
+    "  same quarter a year earlier; leave blank or write 'neither' otherwise.",
     "Nothing is loaded if any cell has a problem: the dashboard lists every problem with its row and column.",
 ]
 
@@ -68,7 +76,12 @@ PREFILL_COLUMNS = {
     "unit": "Unit",
     "frequency": "Frequency",
     "counts_people": "Counts people",
+    "quarter_rule": "Quarter rule",
+    "allow_negative": "Allow negative",
+    "cumulative_or_seasonal": "Cumulative or seasonal",
 }
+# Stored quarter rules as the words officers read (both are spellings the importer reads back).
+QUARTER_RULE_WORDS = {"last": "last month", "sum": "sum"}
 
 
 def current_indicators(store: Store, quarter: Period | None = None) -> pd.DataFrame:
@@ -87,6 +100,9 @@ def current_indicators(store: Store, quarter: Period | None = None) -> pd.DataFr
             i.c.unit,
             i.c.frequency,
             i.c.counts_people,
+            i.c.quarter_rule,
+            i.c.allow_negative,
+            i.c.cumulative_or_seasonal,
         )
         .select_from(i.join(p, p.c.id == i.c.priority_id))
         .order_by(i.c.ref)
@@ -131,6 +147,8 @@ def build_template(
         "Good is": ["higher is better", "lower is better", "within band"],
         "Unit": [u.value for u in Unit],
         "Frequency": ["quarterly", "monthly", "annual"],
+        "Quarter rule": list(QUARTER_RULE_WORDS.values()),
+        "Cumulative or seasonal": ["cumulative", "seasonal", "neither"],
         "Status": [s.value for s in ActionStatus],
         "Kind": ["achievement", "area for improvement"],
         "Yes/no": ["yes", "no"],
@@ -165,6 +183,9 @@ def build_template(
         "Unit",
         "Frequency",
         "Counts people",
+        "Quarter rule",
+        "Allow negative",
+        "Cumulative or seasonal",
         "Target",
         *[q.label for q in quarters],
         "RAG",
@@ -180,47 +201,61 @@ def build_template(
     _list_validation(sc, ranges["Unit"], "G4:G500")
     _list_validation(sc, ranges["Frequency"], "H4:H500")
     _list_validation(sc, ranges["Yes/no"], "I4:I500")
+    _list_validation(sc, ranges["Quarter rule"], "J4:J500")
+    _list_validation(sc, ranges["Yes/no"], "K4:K500")
+    _list_validation(sc, ranges["Cumulative or seasonal"], "L4:L500")
     sc.freeze_panes = "C4"
     if prefilled and indicators is not None:
         target_col = heads.index("Target") + 1
         for row, rec in enumerate(indicators.to_dict("records"), start=4):
             for col, key in enumerate(PREFILL_COLUMNS, start=1):
                 value = rec.get(key)
-                if key == "counts_people":
-                    value = "yes" if bool(value) else "no"
+                if key in ("counts_people", "allow_negative"):
+                    value = "yes" if value is True or value == 1 else "no"
+                elif key == "quarter_rule" and isinstance(value, str):
+                    value = QUARTER_RULE_WORDS.get(value, value)
                 sc.cell(row=row, column=col, value=None if pd.isna(value) else str(value))
             target = rec.get("target")
             if target is not None and not pd.isna(target):
                 sc.cell(row=row, column=target_col, value=float(target))
 
     tidy = wb.create_sheet("Indicator values", 2)
-    _header(
-        tidy,
-        1,
-        [
-            "Ref",
-            "Name",
-            "Priority",
-            "Directorate",
-            "Portfolio holder",
-            "Unit",
-            "Polarity",
-            "Frequency",
-            "Counts people",
-            "Period",
-            "Actual",
-            "Target",
-            "Target upper",
-            "RAG",
-            "Commentary",
-            "Benchmark",
-            "Benchmark label",
-            "Commentary is internal",
-        ],
-    )
-    _list_validation(tidy, ranges["Priority"], "C2:C5000")
-    _list_validation(tidy, ranges["Yes/no"], "R2:R5000")
-    _list_validation(tidy, ranges["Good is"], "G2:G5000")
+    tidy_heads = [
+        "Ref",
+        "Name",
+        "Priority",
+        "Directorate",
+        "Portfolio holder",
+        "Unit",
+        "Polarity",
+        "Frequency",
+        "Counts people",
+        "Quarter rule",
+        "Allow negative",
+        "Cumulative or seasonal",
+        "Period",
+        "Actual",
+        "Target",
+        "Target upper",
+        "RAG",
+        "Commentary",
+        "Benchmark",
+        "Benchmark label",
+        "Commentary is internal",
+    ]
+    _header(tidy, 1, tidy_heads)
+    for heading, choices in (
+        ("Priority", "Priority"),
+        ("Polarity", "Good is"),
+        ("Frequency", "Frequency"),
+        ("Counts people", "Yes/no"),
+        ("Quarter rule", "Quarter rule"),
+        ("Allow negative", "Yes/no"),
+        ("Cumulative or seasonal", "Cumulative or seasonal"),
+        ("Commentary is internal", "Yes/no"),
+    ):
+        letter = tidy.cell(row=1, column=tidy_heads.index(heading) + 1).column_letter
+        _list_validation(tidy, ranges[choices], f"{letter}2:{letter}5000")
 
     act = wb.create_sheet("Flagship actions", 3)
     _header(

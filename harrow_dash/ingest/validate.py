@@ -24,6 +24,7 @@ import pandas as pd
 
 from harrow_dash.action_status import parse_action_status
 from harrow_dash.ingest.comparators import validate_comparators
+from harrow_dash.ingest.headings import Month
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
 from harrow_dash.movements import parse_pattern
@@ -85,6 +86,11 @@ class Context:
         pd.DataFrame
     )  # ref, unit (existing indicators); also frequency, quarter_rule, allow_negative
     action_refs: set[str]
+    # The stored actuals of monthly indicators in published quarters (ref, period, actual): a file
+    # may repeat such a figure beside months that now give another (see ``_quarters_against_months``).
+    published_actuals: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["ref", "period", "actual"])
+    )
 
 
 @dataclass
@@ -449,6 +455,7 @@ class Validator:
                 "a count, percentage, rate or duration) cannot be; if it can (a net change), "
                 "mark the indicator 'allow negative: yes'.",
             )
+        self._quarters_against_months(val, indicators)
         # Duplicates: the same indicator and quarter given twice.
         dup = refs.pairs_duplicated(val["period"])
         if dup.any():
@@ -502,7 +509,28 @@ class Validator:
         frequency = mon["ref"].map(self._setting(indicators, "frequency"))
         monthly = frequency == "monthly"
         quarter_end = (mon["month"] % 100).isin([3, 6, 9, 12])
-        stray = ~monthly & ~quarter_end & (mon["actual"].notna() | mon["target"].notna())
+        # A tidy file's row for a month: only for a monthly indicator (a quarterly one has a row
+        # for its quarter). A scorecard's quarter-end month column means the quarter for any
+        # indicator.
+        tidy = mon.get("_tidy", pd.Series(False, index=mon.index)).fillna(False).astype(bool)
+        wrong = mon.index[tidy & ~monthly]
+        room = max(0, MAX_PROBLEMS - len(self.problems))
+        self.more_problems += max(0, len(wrong) - room)
+        for i in wrong[:room]:
+            month = Month.from_key(int(mon.at[i, "month"]))
+            sheet = mon.at[i, "_sheet"]
+            self.problems.append(
+                Problem(
+                    mon.at[i, "_file"],
+                    sheet if isinstance(sheet, str) else None,
+                    int(mon.at[i, "_row"]),
+                    mon.at[i, "_col_month"],
+                    f"{month.label} is a month, but {mon.at[i, 'ref']} is not a monthly indicator; "
+                    f"write its quarter ({month.quarter.label}), or give it the frequency "
+                    "'monthly' to load monthly values.",
+                )
+            )
+        stray = ~monthly & ~quarter_end & ~tidy & (mon["actual"].notna() | mon["target"].notna())
         self.add(
             mon,
             stray,
@@ -584,6 +612,82 @@ class Validator:
                     )
                 )
         return val
+
+    def _quarters_against_months(self, val: pd.DataFrame, indicators: pd.DataFrame) -> None:
+        """A quarter's actual given in the file beside the months its quarter rule works it out from
+        must be what the rule gives (the sum of the three months, or the value at the quarter's last
+        month); otherwise the file contradicts itself and is refused, naming the quarter's cell. One
+        exception: a quarter already published with that very figure. Monthly figures are revised
+        after the quarter is reported while the quarterly position stays what Cabinet saw, so the
+        published figure is kept and the disagreement is a note in the preview."""
+        mon = self.monthly
+        if mon.empty or val.empty:
+            return
+        rule_of = self._setting(indicators, "quarter_rule")
+        m = mon[["ref", "month", "period", "actual"]].assign(rule=mon["ref"].map(rule_of))
+        m = m[m["rule"].isin(["last", "sum"])]
+        if m.empty:
+            return
+        given = m.groupby(["ref", "period"])["actual"].agg(["sum", "count"])
+        last = m[(m["month"] % 100).isin([3, 6, 9, 12])].set_index(["ref", "period"])["actual"]
+        from_month = val.get("_actual_from_month", pd.Series(False, index=val.index))
+        rows = val[
+            ~from_month.fillna(False).astype(bool)
+            & val["actual"].notna()
+            & val["ref"].isin(set(m["ref"]))
+        ]
+        if rows.empty:
+            return
+        published = {
+            (r, int(p)): a
+            for r, p, a in zip(
+                self.ctx.published_actuals["ref"],
+                self.ctx.published_actuals["period"],
+                self.ctx.published_actuals["actual"],
+                strict=True,
+            )
+        }
+        for i, ref, period, actual in zip(
+            rows.index, rows["ref"], rows["period"], rows["actual"], strict=True
+        ):
+            key = (ref, int(period))
+            quarter = Period.from_key(int(period))
+            rule = rule_of.get(ref)
+            rule_word = "sum" if rule == "sum" else "last month"
+            if rule == "sum":
+                if key not in given.index or given.at[key, "count"] != 3:
+                    continue
+                expected = float(given.at[key, "sum"])
+                how = f"'sum' adds its three months up to {expected:,.10g}"
+            else:
+                if key not in last.index or pd.isna(last.at[key]):
+                    continue
+                expected = float(last.at[key])
+                end = Month(quarter.end_date.year, quarter.end_date.month)
+                how = f"'last month' takes {end.label}'s value, {expected:,.10g}"
+            if np.isclose(actual, expected, rtol=1e-9, atol=1e-9):
+                continue
+            stored = published.get(key)
+            if stored is not None and np.isclose(actual, stored, rtol=1e-9, atol=1e-9):
+                self.parsed.warnings.append(
+                    Problem(
+                        val.at[i, "_file"],
+                        val.at[i, "_sheet"] if isinstance(val.at[i, "_sheet"], str) else None,
+                        int(val.at[i, "_row"]),
+                        val.at[i, "_col_actual"] if "_col_actual" in val else None,
+                        f"{ref} {quarter.label} is published as {actual:,.10g}; its months now give "
+                        f"{expected:,.10g} (quarter rule '{rule_word}'). The published "
+                        "quarter stays as Cabinet saw it; the months load as given.",
+                    )
+                )
+                continue
+            self.add(
+                val,
+                pd.Series(val.index == i, index=val.index),
+                "_col_actual",
+                f"{ref} {quarter.label}: the quarter's actual {actual:,.10g} is not what its "
+                f"months give: its quarter rule {how}. Correct the quarter or the months.",
+            )
 
     def actions(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         raw = _concat(self.parsed.actions)

@@ -195,14 +195,21 @@ def show_plan(plan: LoadPlan) -> bool:
     if plan.warnings:
         n = len(plan.warnings)
         st.warning(
-            f"{n:,} note{'s' if n != 1 else ''} about {files}: columns the importer does not read "
-            "are ignored. Check that no data you meant to load is in them.",
+            f"{n:,} note{'s' if n != 1 else ''} about {files}: read "
+            f"{'them' if n != 1 else 'it'} before you confirm. "
+            "Columns the importer does not read are ignored (check that no data you meant to load "
+            "is in them); a published quarter whose months now give another figure is kept as "
+            "published.",
             icon=":material/warning:",
         )
         st.dataframe(
             report.problems_table(plan.warnings).rename(columns={"Problem": "Note"}),
             hide_index=True,
             key="data_warnings",
+            column_config={
+                "Row": st.column_config.NumberColumn("Row", format="%d", width="small"),
+                "Note": st.column_config.TextColumn("Note", width="large"),
+            },
         )
     if plan.added == 0 and plan.changed == 0:
         st.info(

@@ -286,6 +286,91 @@ TIDY_RAGS = {
 }
 
 
+TIDY_MONTHLY_HEAD = [
+    "Ref",
+    "Name",
+    "Priority",
+    "Unit",
+    "Good is",
+    "Frequency",
+    "Quarter rule",
+    "Period",
+    "Actual",
+    "Target",
+]
+ASB = ["PI-60", "Anti-social behaviour incidents", P2, "count", "lower", "monthly", "sum"]
+PREVENTED = [
+    "PI-61",
+    "Homelessness cases prevented (year to date)",
+    P3,
+    "count",
+    "higher",
+    "monthly",
+    "last month",
+]
+TIDY_MONTHLY: Rows = [
+    TIDY_MONTHLY_HEAD,
+    [*ASB, "Apr-23", "280", "300"],
+    [*ASB, "May 2023", "301", "300"],
+    [*ASB, "2023-06", "295", "300"],  # stands for Q1: the three months added up
+    [*ASB, "Jul-23", "310", "300"],
+    [*ASB, "August 2023", "322", "300"],
+    [*ASB, "30/09/2023", "290", "300"],
+    [*PREVENTED, "Q1 2023-24", "288", "1200"],  # the quarter given, and what its rule gives
+    [*PREVENTED, "Apr 2023", "95", ""],
+    [*PREVENTED, "May 2023", "190", ""],
+    [*PREVENTED, "Jun 2023", "288", ""],
+]  # fmt: skip
+TIDY_MONTHLY_VALUES = {
+    ("PI-60", "Q1 2023-24"): (876.0, 300.0),
+    ("PI-60", "Q2 2023-24"): (922.0, 300.0),
+    ("PI-61", "Q1 2023-24"): (288.0, 1200.0),
+}
+TIDY_MONTHLY_MONTHS = {
+    ("PI-60", "Apr 2023"): 280, ("PI-60", "May 2023"): 301, ("PI-60", "Jun 2023"): 295,
+    ("PI-60", "Jul 2023"): 310, ("PI-60", "Aug 2023"): 322, ("PI-60", "Sep 2023"): 290,
+    ("PI-61", "Apr 2023"): 95, ("PI-61", "May 2023"): 190, ("PI-61", "Jun 2023"): 288,
+}  # fmt: skip
+
+
+def _tidy_monthly_dates(wb: openpyxl.Workbook) -> None:
+    """Excel date cells in the period column: a month shown as a month (mmm-yy) or its last day."""
+    calls = [
+        "PI-66",
+        "Calls answered within 60 seconds",
+        P1,
+        "%",
+        "higher",
+        "monthly",
+        "last month",
+    ]
+    ws = _sheet(
+        wb,
+        "Indicator values",
+        [
+            TIDY_MONTHLY_HEAD,
+            [*calls, dt.datetime(2023, 10, 1), 0.91, 0.95],
+            [*calls, dt.datetime(2023, 11, 30), 0.9, 0.95],
+            [*calls, dt.datetime(2023, 12, 31), 0.92, 0.95],
+            ["PI-67", "Adult social care reviews on time", P3, "%", "higher", "quarterly", None, "Q3 2023-24", 0.55, None],
+        ],
+    )  # fmt: skip
+    ws["H2"].number_format = "mmm-yy"
+    ws["H3"].number_format = "dd/mm/yyyy"
+    ws["H4"].number_format = "dd/mm/yyyy"
+    for row in range(2, 6):
+        ws[f"I{row}"].number_format = ws[f"J{row}"].number_format = "0%"
+
+
+TIDY_MONTHLY_DATES_VALUES = {
+    ("PI-66", "Q3 2023-24"): (92.0, 95.0),  # the value at December, the quarter's last month
+    ("PI-67", "Q3 2023-24"): (55.0, None),
+}
+TIDY_MONTHLY_DATES_MONTHS = {
+    ("PI-66", "Oct 2023"): 91, ("PI-66", "Nov 2023"): 90, ("PI-66", "Dec 2023"): 92,
+}  # fmt: skip
+
+
 def _rag_spellings(wb: openpyxl.Workbook) -> None:
     _sheet(
         wb,
@@ -375,6 +460,10 @@ GOOD: list[Case] = [
         rags={("PI-80", "Q3 2023-24"): "Amber", ("PI-81", "Q3 2023-24"): "Green",
               ("PI-82", "Q3 2023-24"): "Red"}),
     Case("negative_and_money.csv", NEGATIVE_ALLOWED, NEGATIVE_ALLOWED_VALUES),
+    Case("tidy_monthly.csv", TIDY_MONTHLY, TIDY_MONTHLY_VALUES, TIDY_MONTHLY_MONTHS,
+         description="months in a tidy file's period column, spelled four ways; a quarter beside its months"),
+    Case("tidy_monthly_dates.xlsx", _tidy_monthly_dates, TIDY_MONTHLY_DATES_VALUES,
+         TIDY_MONTHLY_DATES_MONTHS, description="Excel date cells as the months of a tidy sheet"),
 ]  # fmt: skip
 
 
@@ -487,6 +576,52 @@ BAD: list[Case] = [
              "bad_quarterly_with_mid_month.csv, row 2, column F (\"Apr-23\"): this indicator is not monthly, so only quarter-end months (June, September, December, March) are read for it; give it the frequency 'monthly' to load its other months.",
              "bad_quarterly_with_mid_month.csv, row 2, column G (\"May-23\"): this indicator is not monthly, so only quarter-end months (June, September, December, March) are read for it; give it the frequency 'monthly' to load its other months."]),
 ]  # fmt: skip
+
+
+def _disagree_months(wb: openpyxl.Workbook) -> None:
+    ws = _sheet(
+        wb,
+        "Scorecard",
+        [
+            [*SC_HEAD, "Frequency", "Quarter rule", "Q1 2023-24", "Apr-23", "May-23", "Jun-23"],
+            ["PI-62", "Calls answered within 60 seconds", P1, "higher", "%", "monthly", "last month", 0.87, 0.82, 0.85, 0.86],
+        ],
+    )  # fmt: skip
+    for col in "HIJK":
+        ws[f"{col}2"].number_format = "0%"
+
+
+BAD_MONTHS: list[Case] = [
+    Case("bad_tidy_months.csv", [
+        TIDY_MONTHLY_HEAD,
+        ["PI-01", "Calls answered", P1, "%", "higher", "quarterly", "", "Jun-23", "81%", ""],
+        [*ASB, "2023-13", "280", ""],
+        [*ASB, "31/06/2023", "301", ""],
+        [*ASB, "Sept 2023", "295", ""],
+        [*ASB, "Dec 2099", "310", ""],
+    ], problems=[
+        "bad_tidy_months.csv, row 2, column H (\"Period\"): Jun 2023 is a month, but PI-01 is not a monthly indicator; write its quarter (Q1 2023-24), or give it the frequency 'monthly' to load monthly values.",
+        "bad_tidy_months.csv, row 3, column H (\"Period\"): '2023-13' is not a month (write a year and a month like 2023-06).",
+        "bad_tidy_months.csv, row 4, column H (\"Period\"): '31/06/2023' is not a date (day/month/year).",
+        f"bad_tidy_months.csv, row 6, column H (\"Period\"): Dec 2099 has not started yet (this month is {dt.date.today():%b %Y}).",
+    ]),
+    Case("bad_quarter_disagrees_with_months.csv", [
+        TIDY_MONTHLY_HEAD,
+        [*ASB, "Apr-23", "280", ""],
+        [*ASB, "May-23", "301", ""],
+        [*ASB, "Jun-23", "295", ""],
+        [*ASB, "Q1 2023-24", "870", "900"],
+        [*PREVENTED, "Jun 2023", "288", ""],
+        [*PREVENTED, "Q1 2023-24", "290", "1200"],
+    ], problems=[
+        "bad_quarter_disagrees_with_months.csv, row 5, column I (\"Actual\"): PI-60 Q1 2023-24: the quarter's actual 870 is not what its months give: its quarter rule 'sum' adds its three months up to 876. Correct the quarter or the months.",
+        "bad_quarter_disagrees_with_months.csv, row 7, column I (\"Actual\"): PI-61 Q1 2023-24: the quarter's actual 290 is not what its months give: its quarter rule 'last month' takes Jun 2023's value, 288. Correct the quarter or the months.",
+    ]),
+    Case("bad_quarter_disagrees_with_months.xlsx", _disagree_months, problems=[
+        "bad_quarter_disagrees_with_months.xlsx, sheet 'Scorecard', row 2, column H (\"Q1 2023-24\"): PI-62 Q1 2023-24: the quarter's actual 87 is not what its months give: its quarter rule 'last month' takes Jun 2023's value, 86. Correct the quarter or the months.",
+    ]),
+]  # fmt: skip
+BAD += BAD_MONTHS
 
 
 def content(case: Case) -> bytes:
