@@ -62,10 +62,17 @@ _WATCH_RUN_JS = """
   const app = document.querySelector('[data-testid="stApp"]');
   window.__harrowSawRun = false;
   if (window.__harrowRunObserver) window.__harrowRunObserver.disconnect();
-  const obs = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') !== 'notRunning') window.__harrowSawRun = true;
+  // A fast run can start and end within one task: the callback then sees "notRunning" again, so
+  // each record's old value counts too.
+  const obs = new MutationObserver((records) => {
+    const now = app.getAttribute('data-test-script-state');
+    if (now !== 'notRunning' || records.some((r) => r.oldValue && r.oldValue !== 'notRunning')) {
+      window.__harrowSawRun = true;
+    }
   });
-  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  obs.observe(app, {
+    attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state'],
+  });
   window.__harrowRunObserver = obs;
 }
 """
