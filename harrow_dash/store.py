@@ -890,29 +890,40 @@ class Store:
         b = s.load_batches
         return self.read(sa.select(b).order_by(b.c.id.desc()))
 
+    @staticmethod
+    def _export_definitions(i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
+        """The indicator definitions both editor's exports carry beside each value (quarterly in
+        :meth:`tidy_values`, monthly in :meth:`tidy_months`), so a new one reaches both."""
+        return [
+            i.c.name,
+            s.priorities.c.name.label("priority"),
+            i.c.directorate,
+            i.c.portfolio.label("portfolio_holder"),
+            i.c.cumulative_or_seasonal,
+            i.c.quarter_rule,
+            i.c.allow_negative,
+        ]
+
+    @staticmethod
+    def _with_definitions(values: sa.Table, i: sa.FromClause) -> sa.Join:
+        """``values`` (keyed by ``ref``) joined to their indicators ``i`` and their priorities."""
+        return values.join(i, i.c.ref == values.c.ref).join(
+            s.priorities, s.priorities.c.id == i.c.priority_id
+        )
+
     def tidy_values(self) -> pd.DataFrame:
         """All indicator values with their definitions, one row per indicator per quarter."""
         i, v = self._def("indicators"), s.indicator_values
         q = (
             sa.select(
                 v.c.ref,
-                i.c.name,
-                s.priorities.c.name.label("priority"),
-                i.c.directorate,
-                i.c.portfolio.label("portfolio_holder"),
+                *self._export_definitions(i),
                 i.c.description,
                 i.c.source,
-                i.c.cumulative_or_seasonal,
-                i.c.quarter_rule,
-                i.c.allow_negative,
                 *self._rating_columns(i),
                 v.c.commentary_internal,
             )
-            .select_from(
-                v.join(i, i.c.ref == v.c.ref).join(
-                    s.priorities, s.priorities.c.id == i.c.priority_id
-                )
-            )
+            .select_from(self._with_definitions(v, i))
             .where(*self._visible(v.c.period))
             .order_by(v.c.ref, v.c.period)
         )
@@ -925,27 +936,17 @@ class Store:
         q = (
             sa.select(
                 m.c.ref,
-                i.c.name,
-                s.priorities.c.name.label("priority"),
-                i.c.directorate,
-                i.c.portfolio.label("portfolio_holder"),
+                *self._export_definitions(i),
                 i.c.unit,
                 i.c.polarity,
                 i.c.frequency,
-                i.c.cumulative_or_seasonal,
                 i.c.tolerance,
                 i.c.counts_people,
-                i.c.quarter_rule,
-                i.c.allow_negative,
                 m.c.month,
                 m.c.actual,
                 m.c.target,
             )
-            .select_from(
-                m.join(i, i.c.ref == m.c.ref).join(
-                    s.priorities, s.priorities.c.id == i.c.priority_id
-                )
-            )
+            .select_from(self._with_definitions(m, i))
             .order_by(m.c.ref, m.c.month)
         )
         return self.read(q)
