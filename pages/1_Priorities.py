@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash.action_status import status_label
-from harrow_dash.charts import action_bar, rag_bar
+from harrow_dash.charts import stacked_bar_html
 from harrow_dash.exports import analysable
-from harrow_dash.palette import ACTION_GROUP_WORDS
+from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_counts
@@ -22,7 +22,6 @@ from harrow_dash.textsafe import escape_markdown, quoted
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
     NO_DATA_YET,
-    altair_chart,
     counts_sentence,
     empty_state,
     highlight_columns,
@@ -100,7 +99,7 @@ with c1.container(border=True):
         st.write(no_action_status_text(ctx.period))
     elif sum(fa_counts.values()):
         sentence = counts_sentence(fa_counts, "flagship action lines", ACTION_GROUP_WORDS)
-        altair_chart(action_bar, fa_counts, height=34, alt_text=sentence, key="prio_fa_chart")
+        st.html(stacked_bar_html(fa_counts, ACTION_COLOURS, sentence, height=34))
         st.caption(sentence)
     else:
         st.write("No flagship actions match these filters.")
@@ -108,7 +107,7 @@ with c2.container(border=True):
     st.markdown(f"**Performance indicators: {sum(pi_counts.values())}**")
     if sum(pi_counts.values()):
         sentence = counts_sentence(pi_counts, "indicators")
-        altair_chart(rag_bar, pi_counts, height=34, alt_text=sentence, key="prio_pi_chart")
+        st.html(stacked_bar_html(pi_counts, RAG_COLOURS, sentence, height=34))
         st.caption(sentence)
     else:
         st.write("No indicators match these filters.")

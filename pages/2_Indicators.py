@@ -228,16 +228,22 @@ for ref in picked:
             st.markdown(f"### {escape_markdown(facts.actual)}")
             if revised_in_full.get(ref):
                 st.caption(escape_markdown(revised_in_full[ref]))
-            for label, value in (
-                ("Target", facts.target),
-                ("RAG", facts.rag),
-                ("Since last quarter", facts.since_last_quarter),
-                ("Since a year ago", facts.since_last_year),
-                ("Benchmark", facts.benchmark),
-                ("Compared with " + group.name, compared[0].sentence if compared else ""),
-            ):
-                if value:
-                    text(value, prefix=f"**{escape_markdown(label)}:** ")
+            # One block of paragraphs rather than one element per fact: each element is costly
+            # for the browser to draw.
+            st.markdown(
+                "\n\n".join(
+                    f"**{escape_markdown(label)}:** {escape_markdown(value)}"
+                    for label, value in (
+                        ("Target", facts.target),
+                        ("RAG", facts.rag),
+                        ("Since last quarter", facts.since_last_quarter),
+                        ("Since a year ago", facts.since_last_year),
+                        ("Benchmark", facts.benchmark),
+                        ("Compared with " + group.name, compared[0].sentence if compared else ""),
+                    )
+                    if value
+                )
+            )
             if facts.rag_note:
                 st.warning(escape_markdown(facts.rag_note), icon=":material/report:")
             st.markdown(f"**Commentary, {period.label}**")
@@ -248,9 +254,8 @@ for ref in picked:
         with on_demand(
             f"Numbers behind the chart: {escape_markdown(ref)}",
             key=f"ind_numbers_{ref}",
-            expanded=len(picked) == 1,
         ) as open_:
-            if open_:  # drawn only when open (closed at first when several are picked)
+            if open_:  # drawn only when open: a table costs the browser as much as the chart
                 if facts.description:
                     text(facts.description, prefix="*What it measures:* ")
                 numbers = explore.trend_table(hist)

@@ -166,6 +166,8 @@ def test_suppressed_count_shows_fewer_than_5(db_url: str) -> None:
     assert table.at["PI-37", "Actual"] == "fewer than 5"
     # The trend line leaves the small counts out (Q3 2023-24 is 3 in the data).
     assert 3.0 not in table.at["PI-37", "Trend"]
+    assert not tables(at, "Quarterly values of PI-37")  # drawn when opened
+    assert open_on_demand(at) == 1
     numbers = frame(at, "Quarterly values of PI-37").set_index("Quarter")
     assert numbers.at[Q3, "Actual"] == "fewer than 5"
     assert "3" not in set(numbers["Actual"])
@@ -190,6 +192,7 @@ def test_picked_indicator_shows_commentary_and_rag_note(db_url: str) -> None:
     assert any("official rating is Amber" in w.value for w in at.warning)
     text = markdown_text(at)
     assert "3,190,000" in text and "Commentary, Q3 2023" in text
+    assert open_on_demand(at) == 1
     numbers = frame(at, "Quarterly values of PI-19")
     assert list(numbers["Quarter"])[-1] == Q3
 
