@@ -28,6 +28,7 @@ from harrow_dash.ui.components import (
     counts_sentence,
     empty_state,
     highlight_columns,
+    on_demand,
 )
 from harrow_dash.ui.downloads import briefing_button, download_bar
 from harrow_dash.ui.frame import page_frame
@@ -120,7 +121,7 @@ for col, ps in zip(cols, ov.priorities, strict=False):
         else:
             st.caption("No notable movements since last quarter.")
 
-with st.expander("Data tables for the charts above"):
+with on_demand("Data tables for the charts above", key="overview_tables") as open_:
     rows = []
     for scope, fa, pi in [("All priorities", ov.action_counts, ov.indicator_counts)] + [
         (f"Priority {ps.priority_id}", ps.action_counts, ps.indicator_counts)
@@ -141,7 +142,8 @@ with st.expander("Data tables for the charts above"):
             for k, v in pi.items()
             if ov.indicators_reported
         ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
+    if open_:  # drawn when opened: a table in a closed expander costs the browser as much
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
 
 st.header("Changes since last quarter", anchor=False)
 st.markdown("**Indicators whose RAG rating changed**")

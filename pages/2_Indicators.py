@@ -246,10 +246,10 @@ for ref in picked:
             )
             if facts.rag_note:
                 st.warning(escape_markdown(facts.rag_note), icon=":material/report:")
-            st.markdown(f"**Commentary, {period.label}**")
             if facts.commentary:
-                text(facts.commentary)
+                text(facts.commentary, prefix=f"**Commentary, {period.label}**\n\n")
             else:
+                st.markdown(f"**Commentary, {period.label}**")
                 st.caption("No commentary this quarter.")
         with on_demand(
             f"Numbers behind the chart: {escape_markdown(ref)}",

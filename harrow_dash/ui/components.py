@@ -119,9 +119,11 @@ def empty_state(message: str) -> None:
 
 
 def bullet_list(items: list[str], marker: str) -> None:
-    """A list whose marker is a symbol and a word, not colour; items shown as plain text."""
-    for item in items:
-        st.markdown(f"{marker}\u2002{escape_markdown(item)}")
+    """A list whose marker is a symbol and a word, not colour; items shown as plain text, one
+    paragraph each, in one element (each element is costly for the browser to draw)."""
+    if items:
+        lead = f"{marker}\u2002" if marker else ""
+        st.markdown("\n\n".join(lead + escape_markdown(item) for item in items))
 
 
 def highlight_columns(items: pd.DataFrame) -> None:
