@@ -138,15 +138,20 @@ standings = cdata.standings(ctx.store_url, ctx.filters, group.name, period, thre
 visible = standings.table[comparisons.OVERVIEW_COLUMNS]
 if standings.chart is not None:
     vega_chart(standings.chart, alt_text=standings.alt_text, key="chart_standings")
-st.dataframe(
-    visible,
-    hide_index=True,
-    key="table_standings",
-    column_config={
-        "Indicator": st.column_config.TextColumn(width=280),
-        "Where Harrow stands": st.column_config.TextColumn(width=420),
-    },
-)
+# Drawn when opened, as the ranking's numbers are: the chart above already labels every rank.
+with on_demand(
+    "The numbers behind the chart: every indicator", key="cmp_standings_numbers"
+) as open_:
+    if open_:
+        st.dataframe(
+            visible,
+            hide_index=True,
+            key="table_standings",
+            column_config={
+                "Indicator": st.column_config.TextColumn(width=280),
+                "Where Harrow stands": st.column_config.TextColumn(width=420),
+            },
+        )
 download_bar(
     ctx, "comparisons_all", visible, title=f"Benchmarked indicators compared with {group.name}"
 )

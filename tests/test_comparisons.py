@@ -226,6 +226,21 @@ def test_the_numbers_behind_the_ranking_are_sent_when_their_expander_is_opened(
     assert "Harrow (us)" in set(table.value["Area"])
 
 
+def test_the_numbers_behind_the_standings_are_sent_when_their_expander_is_opened(
+    app_env,
+) -> None:
+    query = {"quarter": "Q3 2023-24", "measure": "PI-12"}
+    label = "The numbers behind the chart: every indicator"
+    closed = run_page(PAGE, query=query)
+    (box,) = [e for e in closed.expander if e.label == label]
+    assert not box.dataframe and not closed.dataframe  # no table drawn on first view
+    opened = run_page(PAGE, query=query, session={"cmp_standings_numbers": True})
+    (box,) = [e for e in opened.expander if e.label == label]
+    (table,) = box.dataframe
+    assert "PI-12" in set(table.value["Ref"])
+    assert "Where Harrow stands" in table.value
+
+
 def test_comparisons_page_follows_the_group_in_the_link(app_env) -> None:
     at = run_page(
         PAGE,
