@@ -128,9 +128,11 @@ if link_refs and link_refs != st.session_state.get(WRITTEN):
     st.session_state[PICKER] = picked
     notes += [f"The link names indicator {quoted(u)}, which is not in the data." for u in unknown]
 elif PICKER not in st.session_state:
-    # First visit, or back from another page (Streamlit forgets a widget that was not drawn).
+    # Back from another page (Streamlit forgets a widget that was not drawn). A first visit picks
+    # nothing: the list's trend column shows every indicator's course, and a chart of whichever
+    # indicator happens to come first would only cost the page its opening time.
     saved = st.session_state.get(WRITTEN)
-    st.session_state[PICKER] = list(saved) if saved is not None else list(table["ref"][:1])
+    st.session_state[PICKER] = list(saved) if saved is not None else []
 kept = [r for r in st.session_state.get(PICKER, []) if r in names]
 if kept != st.session_state.get(PICKER):
     st.session_state[PICKER] = kept

@@ -122,9 +122,15 @@ def test_indicators_lists_every_indicator_with_status(db_url: str) -> None:
         in c
         for c in captions
     )
-    # The trend line column carries numbers; the picker starts with the first indicator.
+    # The trend line column carries numbers; the picker starts empty, so no chart is drawn until
+    # an indicator is picked (or named in the link), and the page says how to get one.
     assert table.loc[table["Ref"] == "PI-01", "Trend"].iloc[0][-1] == pytest.approx(236)
-    assert at.multiselect(key="ind_select").value == ["PI-01"]
+    assert at.multiselect(key="ind_select").value == []
+    assert not at.get("vega_lite_chart")
+    assert any("Pick one or more indicators" in i for i in infos(at))
+    at.multiselect(key="ind_select").select("PI-01").run()
+    assert len(at.get("vega_lite_chart")) == 1
+    assert at.query_params["ind"] == "PI-01"  # the link names the pick
 
 
 def test_indicators_filtered_by_priority_show_the_real_numbers(db_url: str) -> None:

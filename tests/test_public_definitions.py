@@ -216,7 +216,6 @@ PAGE_VARIANTS: list[tuple[str, dict, dict]] = [
 # Pages with expanders drawn only when opened, and how many at least each variant opens.
 ON_DEMAND = {
     "app.py": 1,
-    "pages/2_Indicators.py": 1,
     "pages/3_Flagship_actions.py": 1,
     "pages/4_Highlights.py": 3,
     "pages/7_Comparisons.py": 2,

@@ -55,7 +55,7 @@ def test_priority_table_downloads_as_csv_and_excel(page, app_url) -> None:
 
 
 def test_trend_chart_downloads_as_png_and_svg_with_text(page, app_url) -> None:
-    page.goto(f"{app_url}/Indicators")
+    page.goto(f"{app_url}/Indicators?ind=PI-01")
     wait_for_app(page)
     key = "dl_pop_indicator_trends"
     page.locator(f".st-key-{key}").wait_for()
