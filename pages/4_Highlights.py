@@ -118,9 +118,10 @@ if shown.empty:
     st.stop()
 
 
-def show_item(item: Mapping[str, Any]) -> None:
+def show_item(item: Mapping[str, Any], heading: str = "") -> None:
     """One highlight: its marker (symbol and word), the text, how what it refers to stands now, and
-    links to that indicator or action. One Markdown block per item keeps long lists quick to draw."""
+    links to that indicator or action. One Markdown block per item keeps long lists quick to draw;
+    ``heading`` (the column's, for its first item) goes in the same block."""
     now = [
         f"{ref} {status or '(not in the data)'}"
         for ref, status in (
@@ -129,7 +130,7 @@ def show_item(item: Mapping[str, Any]) -> None:
         )
         if ref
     ]
-    lines = f"**{item['marker']}**\u2002{escape_markdown(item['text'])}"
+    lines = heading + f"**{item['marker']}**\u2002{escape_markdown(item['text'])}"
     if now:
         lines += f"  \n*Now ({as_at}): {escape_markdown('; '.join(now))}*"
     st.markdown(lines)
@@ -148,14 +149,15 @@ def show_item(item: Mapping[str, Any]) -> None:
 
 
 def show_quarter(per_kind: tuple[tuple[Mapping[str, Any], ...], ...]) -> None:
-    """One quarter of one priority: each kind asked for in its column."""
+    """One quarter of one priority: each kind asked for in its column, under its heading."""
     cols = st.columns(len(wanted), gap="large")
-    for col, these in zip(cols, per_kind, strict=True):
+    for col, kind, these in zip(cols, wanted, per_kind, strict=True):
+        heading = f"**{KINDS[kind]}**\n\n"
         with col:
             if not these:
-                st.caption("None recorded.")
-            for item in these:
-                show_item(item)
+                st.markdown(heading + "None recorded.")
+            for i, item in enumerate(these):
+                show_item(item, heading if i == 0 else "")
 
 
 # Each priority's newest quarter is shown in full; earlier quarters are listed with their counts and
@@ -166,9 +168,6 @@ for section in sections:
     pid = section.priority_id
     with st.container(border=True, key=f"hl_priority_{pid}"):
         st.header(f"Priority {pid}: {escape_markdown(section.priority)}", anchor=False)
-        heads = st.columns(len(wanted), gap="large")
-        for col, kind in zip(heads, wanted, strict=True):
-            col.markdown(f"**{KINDS[kind]}**")
         for i, (quarter_label, per_kind) in enumerate(section.quarters):
             if i == 0 or searching:
                 st.markdown(f"### {quarter_label}")
