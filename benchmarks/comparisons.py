@@ -3,10 +3,10 @@
 ``comparisons``
     The sample data with every one of its 45 indicators mapped to a comparator measure and all 33
     London boroughs' values for each of its 12 quarters (17,820 comparator values), served by
-    ``streamlit run``; in the same run and browser, the Indicators page and the Comparisons page are
-    each loaded 5 times on the warmed server (navigation start to drawn, as the ``pages`` section
-    measures it). Target: Comparisons within 1.2x the Indicators page (a ratio, so the machine's load
-    cancels out).
+    ``streamlit run``; in the same run and browser, the Indicators page (with one indicator picked,
+    its trend card and chart drawn) and the Comparisons page are each loaded 5 times on the warmed
+    server (navigation start to drawn, as the ``pages`` section measures it). Target: Comparisons
+    within 1.2x the Indicators page (a ratio, so the machine's load cancels out).
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ def bench_comparisons(run: Run) -> list[Row]:
                 ["--server.fileWatcherType", "none"],
             )
             urls = {
-                "Indicators": f"{base}/Indicators?quarter=Q3+2023-24",
+                # Indicators as it opened when this target was set: the first indicator picked,
+                # its trend card and chart drawn (it now opens with none picked).
+                "Indicators": f"{base}/Indicators?quarter=Q3+2023-24&ind=PI-01",
                 "Comparisons": f"{base}/Comparisons?quarter=Q3+2023-24",
             }
             for url in urls.values():  # warm the server
@@ -122,7 +124,7 @@ def bench_comparisons(run: Run) -> list[Row]:
     return [
         Row(
             "comparisons",
-            "render Indicators (reference)",
+            "render Indicators, one picked (reference)",
             ind,
             "s",
             status="INFO",
