@@ -25,6 +25,7 @@ from harrow_dash.ui import data
 from harrow_dash.ui.components import (
     NO_DATA_YET,
     bullet_list,
+    count_bar,
     counts_sentence,
     empty_state,
     highlight_columns,
@@ -72,7 +73,6 @@ FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
 
 def summary_card(column, title: str, counts: dict[str, int], kind: str, reported: bool) -> None:
     total = sum(counts.values())
-    words = ACTION_GROUP_WORDS if kind == "action" else None
     noun = FA_NOUN if kind == "action" else PI_NOUN
     with column.container(border=True):
         if not reported:
@@ -84,10 +84,7 @@ def summary_card(column, title: str, counts: dict[str, int], kind: str, reported
         if total == 0:
             st.write(f"No {noun} match these filters.")
             return
-        sentence = counts_sentence(counts, noun, words)
-        colours = ACTION_COLOURS if kind == "action" else RAG_COLOURS
-        st.html(stacked_bar_html(counts, colours, sentence, height=40))
-        st.caption(sentence)
+        count_bar(counts, kind)
 
 
 left, right = st.columns(2)

@@ -12,9 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash.action_status import status_label
-from harrow_dash.charts import stacked_bar_html
 from harrow_dash.exports import analysable
-from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.scorecard import rag_counts
@@ -22,7 +20,7 @@ from harrow_dash.textsafe import escape_markdown, quoted
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
     NO_DATA_YET,
-    counts_sentence,
+    count_bar,
     empty_state,
     highlight_columns,
 )
@@ -98,17 +96,13 @@ with c1.container(border=True):
     if not fa_reported:
         st.write(no_action_status_text(ctx.period))
     elif sum(fa_counts.values()):
-        sentence = counts_sentence(fa_counts, "flagship action lines", ACTION_GROUP_WORDS)
-        st.html(stacked_bar_html(fa_counts, ACTION_COLOURS, sentence, height=34))
-        st.caption(sentence)
+        count_bar(fa_counts, "action", height=34)
     else:
         st.write("No flagship actions match these filters.")
 with c2.container(border=True):
     st.markdown(f"**Performance indicators: {sum(pi_counts.values())}**")
     if sum(pi_counts.values()):
-        sentence = counts_sentence(pi_counts, "indicators")
-        st.html(stacked_bar_html(pi_counts, RAG_COLOURS, sentence, height=34))
-        st.caption(sentence)
+        count_bar(pi_counts, "rag", height=34)
     else:
         st.write("No indicators match these filters.")
 

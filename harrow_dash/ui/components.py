@@ -12,7 +12,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from harrow_dash.charts import counts_frame, describe_counts
+from harrow_dash.charts import counts_frame, describe_counts, stacked_bar_html
+from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import ILLUSTRATIVE_NOTE
 from harrow_dash.rag_key import KEY_NOTE, key_html
 from harrow_dash.scorecard import RAG_ICONS
@@ -107,6 +108,23 @@ def counts_table(counts: dict[str, int], words: dict[str, str] | None = None) ->
 
 def counts_sentence(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
     return describe_counts(counts, noun, words)
+
+
+# Each kind of count bar: its colours, the noun of its sentence and the words for its groups.
+COUNT_KINDS = {
+    "action": (ACTION_COLOURS, "flagship action lines", ACTION_GROUP_WORDS),
+    "rag": (RAG_COLOURS, "indicators", None),
+}
+
+
+def count_bar(counts: dict[str, int], kind: str, height: int = 40) -> None:
+    """Flagship action (``kind`` "action") or indicator RAG ("rag") counts as a stacked bar (plain
+    HTML, :func:`harrow_dash.charts.stacked_bar_html`) with the counts in words beneath it, so the
+    colour is never the only way to read them."""
+    colours, noun, words = COUNT_KINDS[kind]
+    sentence = counts_sentence(counts, noun, words)
+    st.html(stacked_bar_html(counts, colours, sentence, height=height))
+    st.caption(sentence)
 
 
 NO_DATA_YET = (
