@@ -618,12 +618,17 @@ class Store:
         )
         return self.read(q, many_rows=True)
 
+    @staticmethod
+    def _rating_definitions(i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
+        """What an indicator ``i`` says about rating its values: unit, polarity, tolerance, ..."""
+        return [i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people]
+
     def _rating_columns(self, i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
         """A value with what is needed to rate it (unit, polarity, tolerance, ...), for the
         queries that return indicator values; indicators ``i`` joined to indicator_values."""
         v = s.indicator_values
         return [
-            i.c.unit, i.c.polarity, i.c.tolerance, i.c.frequency, i.c.counts_people, v.c.period,
+            *self._rating_definitions(i), v.c.period,
             v.c.actual, v.c.target, v.c.target_upper, v.c.official_rag, self._commentary(v),
             v.c.benchmark, v.c.benchmark_label, v.c.not_due,
         ]  # fmt: skip
@@ -937,11 +942,7 @@ class Store:
             sa.select(
                 m.c.ref,
                 *self._export_definitions(i),
-                i.c.unit,
-                i.c.polarity,
-                i.c.frequency,
-                i.c.tolerance,
-                i.c.counts_people,
+                *self._rating_definitions(i),
                 m.c.month,
                 m.c.actual,
                 m.c.target,
