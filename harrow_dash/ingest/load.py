@@ -603,14 +603,12 @@ def prepare(
     more = incoming.more_problems + max(0, len(plan.problems) - MAX_PROBLEMS)
     if more:
         plan.problems = plan.problems[:MAX_PROBLEMS] + [
-            Problem(plan.file_name, None, None, None, f"and {more:,} more problems not listed.")
+            Problem.whole_file(plan.file_name, f"and {more:,} more problems not listed.")
         ]
     if plan.problems:
         return plan
     if not sheets:
-        plan.problems = [
-            Problem(plan.file_name, None, None, None, "the file holds no data to load.")
-        ]
+        plan.problems = [Problem.whole_file(plan.file_name, "the file holds no data to load.")]
         return plan
     plan.incoming = incoming
     if not compare:

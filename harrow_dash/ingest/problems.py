@@ -25,6 +25,11 @@ class Problem:
     column: str | None
     message: str
 
+    @classmethod
+    def whole_file(cls, file: str, message: str) -> Problem:
+        """A problem with the file as a whole (too large, damaged, empty), not with one place in it."""
+        return cls(file, None, None, None, message)
+
     def where(self) -> str:
         parts = [self.file]
         if self.sheet:

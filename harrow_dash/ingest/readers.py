@@ -262,7 +262,7 @@ def _csv_width(text: str) -> tuple[int, int]:
 
 
 def _refuse(file: str, message: str) -> tuple[list[Sheet], list[Problem]]:
-    return [], [Problem(file, None, None, None, message)]
+    return [], [Problem.whole_file(file, message)]
 
 
 def _is_utf16(content: bytes) -> bool:
@@ -401,49 +401,31 @@ def _cell_text(value: object, number_format: str) -> str:
 def check_workbook(content: bytes, file: str) -> list[Problem]:
     """Refuse oversized or malformed workbooks before openpyxl parses them."""
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        return [
-            Problem(
-                file, None, None, None, "this is not a valid .xlsx workbook (not a zip package)."
-            )
-        ]
+        return [Problem.whole_file(file, "this is not a valid .xlsx workbook (not a zip package).")]
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         infos = zf.infolist()
         expanded = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
         if len(infos) > 10_000:
-            return [
-                Problem(
-                    file, None, None, None, "the workbook has too many parts to be a scorecard."
-                )
-            ]
+            return [Problem.whole_file(file, "the workbook has too many parts to be a scorecard.")]
         if expanded > MAX_XLSX_EXPANDED_BYTES or expanded / packed > MAX_XLSX_RATIO:
             return [
-                Problem(
+                Problem.whole_file(
                     file,
-                    None,
-                    None,
-                    None,
                     f"the workbook expands to {expanded / 1e6:,.0f} MB when unpacked "
                     f"({expanded / packed:,.0f} times its size), beyond the safe limit; it was not opened.",
                 )
             ]
         if "[Content_Types].xml" not in zf.namelist():
-            return [Problem(file, None, None, None, "this is not a valid .xlsx workbook.")]
+            return [Problem.whole_file(file, "this is not a valid .xlsx workbook.")]
         try:
             dtd = any(_declares_dtd(zf, i) for i in infos if i.filename.endswith((".xml", ".rels")))
         except Exception as exc:  # a damaged, encrypted or oddly compressed part
-            return [
-                Problem(
-                    file, None, None, None, f"the workbook is damaged and was not opened: {exc}"
-                )
-            ]
+            return [Problem.whole_file(file, f"the workbook is damaged and was not opened: {exc}")]
         if dtd:
             return [
-                Problem(
+                Problem.whole_file(
                     file,
-                    None,
-                    None,
-                    None,
                     "the workbook's XML declares a document type (DTD), which spreadsheets never "
                     "need and which can hide an entity-expansion attack; it was not opened.",
                 )
@@ -594,11 +576,8 @@ def _shared_strings_problem(content: bytes, file: str) -> list[Problem]:
             n = _count_in_part(zf, part, _SHARED_STRING_TAG, MAX_SHARED_STRINGS)
             if n > MAX_SHARED_STRINGS:
                 return [
-                    Problem(
+                    Problem.whole_file(
                         file,
-                        None,
-                        None,
-                        None,
                         f"the workbook's table of texts holds more than {MAX_SHARED_STRINGS:,} "
                         "texts, beyond the safe limit; it was not opened.",
                     )
@@ -622,7 +601,7 @@ def read_xlsx(
     try:
         wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        return [], [Problem(file, None, None, None, f"the workbook cannot be opened: {exc}")]
+        return [], [Problem.whole_file(file, f"the workbook cannot be opened: {exc}")]
     sheets: list[Sheet] = []
     try:
         for ws in wb.worksheets:
@@ -727,11 +706,8 @@ def read_file(
     """
     if max_bytes is not None and len(content) > max_bytes:
         return [], [
-            Problem(
+            Problem.whole_file(
                 file,
-                None,
-                None,
-                None,
                 f"the file is {len(content) / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.0f} MB.",
             )
         ]
@@ -742,11 +718,8 @@ def read_file(
     if suffix == ".xlsx":
         return read_xlsx(content, file, cells, hint)
     return [], [
-        Problem(
+        Problem.whole_file(
             file,
-            None,
-            None,
-            None,
             f"'{suffix or file}' files cannot be read; save it as .xlsx or .csv (UTF-8).",
         )
     ]
