@@ -541,7 +541,7 @@ STATUS_COLOURS = {
     "Not started": ACTION_COLOURS["Not started / not yet due"],
     "Not yet due": "#505A5F",
 }
-_SHORT_STATUS = {
+SHORT_STATUS = {
     "Minor slippage": "Slippage",
     "Not started": "Not started",
     "Not yet due": "Not due",
@@ -578,7 +578,7 @@ def action_timeline(
     sort_cols = ["row_order"] if "row_order" in df else ["priority_id", "ref"]
     order_y = list(dict.fromkeys(df.sort_values(sort_cols)["label"]))
     full_words = len(order_q) <= 6
-    df["short"] = [s if full_words else _SHORT_STATUS.get(s, s) for s in df["status"]]
+    df["short"] = [s if full_words else SHORT_STATUS.get(s, s) for s in df["status"]]
     base = alt.Chart(df).encode(
         x=alt.X(
             "quarter:O",

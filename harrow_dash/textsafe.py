@@ -15,11 +15,15 @@ before it reaches Markdown:
 * control characters (NUL and the like) are shown as visible symbols (see :func:`visible_controls`);
 * ``limit`` shortens an absurdly long value (a 10,000-character parameter) to a readable length.
 
+Where we write HTML ourselves (the timeline grid, slides, the key to ratings), user text goes through
+:func:`escape_html` instead.
+
 Pure Python, no Streamlit: tested on its own (tests/test_textsafe.py) and in the browser.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 # Markdown/HTML punctuation: each is escaped with a backslash (CommonMark allows escaping any of them).
@@ -67,6 +71,16 @@ def escape_markdown(text: object, limit: int | None = None) -> str:
     escaped = _BREAK_AFTER.sub(r"\1" + WORD_JOINER, escaped)
     escaped = _WWW.sub(r"\1" + WORD_JOINER, escaped)
     return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "  \n")
+
+
+def escape_html(text: object, limit: int | None = None) -> str:
+    """``text`` for HTML we write ourselves (an element's content or a quoted attribute): every
+    ``&``, ``<``, ``>`` and quote as an entity, control characters visible, optionally shortened to
+    ``limit`` characters first. Never for Markdown: that is :func:`escape_markdown`."""
+    if text is None:
+        return ""
+    value = str(text) if limit is None else shorten(text, limit)
+    return html.escape(visible_controls(value), quote=True)
 
 
 def quoted(text: object, limit: int = NOTE_LIMIT) -> str:

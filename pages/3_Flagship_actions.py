@@ -1,5 +1,6 @@
 """Flagship actions: every plan commitment and its reporting lines, with status over the quarters as a
-timeline and the chosen quarter's commentary. Filter by the shared filters, a status and a search.
+timeline (an HTML table, :mod:`harrow_dash.timeline_grid`) and the chosen quarter's commentary.
+Filter by the shared filters, a status and a search.
 
 A link may name an action (``?action=FA-12``, as the Highlights page does) to search for it. Rows,
 counts and tables come from harrow_dash.explore.
@@ -18,7 +19,7 @@ from harrow_dash.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.scope import caveats
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, text, vega_chart
+from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import status_reported_at
@@ -103,8 +104,8 @@ if shown.empty:
 # -- timeline --------------------------------------------------------------------------------------
 timeline = view.timeline
 st.header("Status over the quarters", anchor=False)
-if view.chart is not None:
-    vega_chart(view.chart, alt_text=view.chart_alt, key="fa_timeline")
+if view.grid:
+    st.html(view.grid)
 if shown["context_only"].any():
     st.caption(
         "A split action whose own status does not match is listed for context above its lines."

@@ -12,6 +12,7 @@ in "A borough that is clean and safe"; PI-37 (rough sleepers) is 3 in Q3 2023-24
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -244,6 +245,30 @@ def test_flagship_actions_status_filter_and_search(db_url: str) -> None:
     ]
     at.text_input(key="fa_search").input("nothing matches this").run()
     assert any("No flagship actions match" in i for i in infos(at))
+
+
+def timeline_rows(at: AppTest) -> list[str]:
+    """The first cell of each body row of the page's timeline grid (its HTML element)."""
+    (grid,) = [h.proto.body for h in at.get("html") if 'class="hd-tl"' in h.proto.body]
+    body = grid.split("<tbody>")[1]
+    cells = [row.split("</th>")[0] for row in body.split("<tr>")[1:]]
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells]
+
+
+def test_flagship_timeline_is_a_table_of_the_lines_shown(db_url: str) -> None:
+    """The timeline is an HTML table, not a chart, with one row per line in the commentary table's
+    order; the status filter and the search narrow it as they narrow the table."""
+    at = choose(run_page("3_Flagship_actions.py"))
+    assert not at.get("vega_lite_chart")
+    table = frame(at, "actions")
+    assert timeline_rows(at) == list(table["Action"])
+    at.text_input(key="fa_search").input("Grange Farm").run()
+    assert [r.replace("\u21b3", " ").split()[0] for r in timeline_rows(at)] == [
+        "FA-12",
+        "FA-12a",
+        "FA-12b",
+        "FA-12c",
+    ]
 
 
 def test_flagship_actions_link_searches_for_the_action(db_url: str) -> None:

@@ -13,7 +13,6 @@ sees only published quarters and no internal commentary, so no loader here can l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -218,30 +217,28 @@ class ActionsShown:
     timeline: pd.DataFrame  # explore.timeline_frame
     table: pd.DataFrame  # explore.action_table
     timeline_table: pd.DataFrame  # explore.timeline_table
-    chart: dict[str, Any] | None  # the timeline's spec (components.vega_chart); None: no rows
-    chart_alt: str
+    grid: str  # the timeline as an HTML table (timeline_grid); "" when there are no rows
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
 def actions_shown(url: str, filters: Filters, statuses: tuple[str, ...], text: str) -> ActionsShown:
-    """Made once per view rather than on every run: the timeline's pivot and chart were most of
+    """Made once per view rather than on every run: the timeline's pivot and grid were most of
     the page's server time."""
     from harrow_dash import explore
-    from harrow_dash.charts import action_timeline, describe_timeline
-    from harrow_dash.ui.components import spec_of
+    from harrow_dash.charts import describe_timeline
+    from harrow_dash.timeline_grid import timeline_grid_html
 
     period = filters.period
     rows = explore.filter_actions(action_rows(url, filters), statuses, text, filters.rags)
     if period is None or rows.empty:
-        return ActionsShown(rows, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, "")
+        return ActionsShown(rows, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), "")
     timeline = explore.timeline_frame(action_history(url, filters, period), rows)
     return ActionsShown(
         rows,
         timeline,
         explore.action_table(rows, period),
         explore.timeline_table(timeline),
-        spec_of(action_timeline(timeline)),
-        describe_timeline(timeline, period.label),
+        timeline_grid_html(timeline, describe_timeline(timeline, period.label)),
     )
 
 
