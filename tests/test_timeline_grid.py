@@ -60,7 +60,9 @@ def parse(html_text: str) -> Table:
 QUARTERS = ["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]
 
 
-def timeline(lines: list[tuple[str, str, list[str]]], quarters: list[str] = QUARTERS) -> pd.DataFrame:
+def timeline(
+    lines: list[tuple[str, str, list[str]]], quarters: list[str] = QUARTERS
+) -> pd.DataFrame:
     """A timeline frame as explore.timeline_frame makes it: (ref, label, statuses per quarter)."""
     rows = []
     for order, (ref, label, statuses) in enumerate(lines):
