@@ -1,6 +1,7 @@
 """Comparison charts as pure functions (no Streamlit): every area of a group ranked for one measure,
-and where Harrow stands on every benchmarked indicator at once. Each comes with a ``describe_*``
-sentence used as its accessible name, and the page shows the table behind it.
+and the sentence that names where Harrow stands on every benchmarked indicator at once (drawn as
+an HTML strip by :mod:`harrow_dash.standings_strip`). Each comes with a ``describe_*`` sentence
+used as its accessible name, and the page shows the table behind it.
 
 Harrow is marked by shape, size *and* a text label, never by colour alone; suppressed and missing
 values are not drawn (the description and the table say how many there are).
@@ -130,71 +131,6 @@ def describe_ranking(comparison: MeasureComparison, threshold: int) -> str:
     return text
 
 
-def standing_chart(overview: pd.DataFrame, width: int | str = "container") -> alt.Chart:
-    """Where Harrow stands on each benchmarked indicator: its position in the group from best (left)
-    to worst (right), over the four quartiles, labelled with its rank."""
-    df = overview[overview["_position"].notna()].copy()
-    df["label"] = df["Ref"] + " " + df["Indicator"]
-    df["quartile_text"] = df["_quartile"].map(lambda q: QUARTILE_WORDS.get(int(q), ""))
-    bands = pd.DataFrame(
-        {
-            "start": [0.0, 0.25, 0.5, 0.75],
-            "end": [0.25, 0.5, 0.75, 1.0],
-            "name": ["Top quartile", "Second", "Third", "Bottom quartile"],
-        }
-    )
-    x_scale = alt.Scale(domain=[0, 1])
-    axis = alt.Axis(values=[0, 1], labelExpr="datum.value == 0 ? 'Best' : 'Worst'", title=None)
-    band = (
-        alt.Chart(bands)
-        .mark_rect()
-        .encode(
-            x=alt.X("start:Q", scale=x_scale, axis=axis),
-            x2="end:Q",
-            color=alt.Color(
-                "name:N",
-                scale=alt.Scale(domain=list(bands["name"]), range=QUARTILE_SHADES),
-                legend=None,
-            ),
-        )
-    )
-    band_text = (
-        alt.Chart(bands)
-        .mark_text(baseline="bottom", dy=-4, fontSize=12, color="#3D3D3D")
-        .encode(x=alt.X("mid:Q", scale=x_scale), y=alt.value(0), text="name:N")
-        .transform_calculate(mid="(datum.start + datum.end) / 2")
-    )
-    order = list(df["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
-    dots = (
-        alt.Chart(df)
-        .mark_point(filled=True, shape="diamond", size=200, color=OUR_COLOUR, opacity=1)
-        .encode(
-            x=alt.X("_position:Q", scale=x_scale),
-            y=y,
-            tooltip=[
-                alt.Tooltip("label:N", title="Indicator"),
-                alt.Tooltip("Harrow:N"),
-                alt.Tooltip("Rank:N"),
-                alt.Tooltip("quartile_text:N", title="Quartile"),
-                alt.Tooltip("Period compared:N"),
-            ],
-        )
-    )
-    rank_text = (
-        alt.Chart(df)
-        .mark_text(align="left", dx=10, fontSize=12, color="#0B0C0C")
-        .encode(x=alt.X("_position:Q", scale=x_scale), y=y, text="Rank:N")
-    )
-    chart = alt.layer(band, band_text, dots, rank_text).properties(
-        title=alt.TitleParams(
-            "Where Harrow stands",
-            subtitle="Position in the comparison group on each indicator; further left is better.",
-        )
-    )
-    return _configure(chart, width, max(120, 26 * len(df)), fit_x=width == "container")
-
-
 def describe_standings(overview: pd.DataFrame, group_name: str) -> str:
     ranked = overview[overview["_quartile"].notna()]
     if ranked.empty:
@@ -204,7 +140,7 @@ def describe_standings(overview: pd.DataFrame, group_name: str) -> str:
         f"{counts.get(q, 0)} in the {QUARTILE_WORDS[q]}" for q in (1, 2, 3, 4) if counts.get(q, 0)
     ]
     return (
-        f"Chart of Harrow's position in {group_name} on {len(ranked)} benchmarked indicators: "
+        f"Harrow's position in {group_name} on {len(ranked)} benchmarked indicators: "
         + ", ".join(parts)
         + "."
     )

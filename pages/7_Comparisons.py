@@ -136,9 +136,9 @@ st.caption(
 )
 standings = cdata.standings(ctx.store_url, ctx.filters, group.name, period, threshold)
 visible = standings.table[comparisons.OVERVIEW_COLUMNS]
-if standings.chart is not None:
-    vega_chart(standings.chart, alt_text=standings.alt_text, key="chart_standings")
-# Drawn when opened, as the ranking's numbers are: the chart above already labels every rank.
+if standings.strip:
+    st.html(standings.strip)
+# Drawn when opened, as the ranking's numbers are: the strip above already gives every rank.
 with on_demand(
     "The numbers behind the chart: every indicator", key="cmp_standings_numbers"
 ) as open_:

@@ -3,6 +3,8 @@ as the rules say, and the Comparisons page shows the rank and quartile of a know
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,7 +212,26 @@ def test_comparisons_page_states_rank_and_quartile_for_a_known_measure(
     assert at.selectbox(key="cmp_measure").value == "PI-12"
     body = page_bytes(at)
     assert b"Where Harrow stands" in body
-    assert len(at.get("vega_lite_chart")) == 2
+    assert len(at.get("vega_lite_chart")) == 1  # the ranking; the standings are an HTML strip
+
+
+def test_the_standings_strip_gives_each_ranked_indicator_its_rank_and_quartile(app_env) -> None:
+    """The strip's rows are the standings table's ranked rows, in its order, each with the rank
+    written and the quartile in words (for screen readers); the table's unranked rows are not
+    drawn, as the chart did not draw them."""
+    query = {"quarter": "Q3 2023-24", "measure": "PI-12"}
+    opened = run_page(PAGE, query=query, session={"cmp_standings_numbers": True})
+    (table,) = [d.value for d in opened.dataframe if "Where Harrow stands" in d.value]
+    (strip,) = [h.proto.body for h in opened.get("html") if 'class="hd-st"' in h.proto.body]
+    rows = strip.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+    ranked = table[table["Rank"] != "not ranked"]
+    assert len(rows) == len(ranked) > 5
+    for row, (ref, rank, quartile) in zip(
+        rows, zip(ranked["Ref"], ranked["Rank"], ranked["Quartile"], strict=True), strict=True
+    ):
+        cells = html.unescape(re.sub(r"<[^>]+>", " ", row.split(">", 1)[1]))
+        assert cells.split()[0] == ref
+        assert f" {rank} " in cells and f", {quartile}" in cells
 
 
 def test_the_numbers_behind_the_ranking_are_sent_when_their_expander_is_opened(

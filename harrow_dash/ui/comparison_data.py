@@ -61,15 +61,15 @@ class Standings:
     """Harrow's rank and quartile on every benchmarked indicator the filters leave."""
 
     table: pd.DataFrame  # comparisons.overview's table (OVERVIEW_COLUMNS and the chart's columns)
-    chart: dict[str, Any] | None  # the leads-and-lags chart's spec; None when nothing is ranked
-    alt_text: str
+    strip: str  # the leads-and-lags strip as HTML (standings_strip); "" when nothing is ranked
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
 def standings(
     url: str, filters: Filters, group_name: str, period: Period, threshold: int
 ) -> Standings:
-    from harrow_dash.comparison_charts import describe_standings, standing_chart
+    from harrow_dash.comparison_charts import describe_standings
+    from harrow_dash.standings_strip import standings_html
 
     group = comparisons.pick_group(groups(url), group_name)
     # The RAG filter does not narrow comparisons (see comparisons.filter_indicators).
@@ -80,8 +80,7 @@ def standings(
     ranked = bool(table["_position"].notna().any())
     return Standings(
         table,
-        spec_of(standing_chart(table)) if ranked else None,
-        describe_standings(table, group.name) if ranked else "",
+        standings_html(table, describe_standings(table, group.name)) if ranked else "",
     )
 
 
