@@ -30,6 +30,7 @@ from harrow_dash.ui.components import (
     empty_state,
     highlight_columns,
     on_demand,
+    small_table,
 )
 from harrow_dash.ui.downloads import briefing_button, download_bar
 from harrow_dash.ui.frame import page_frame
@@ -143,11 +144,11 @@ with on_demand("Data tables for the charts above", key="overview_tables") as ope
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_counts")
 
 st.header("Changes since last quarter", anchor=False)
-st.markdown("**Indicators whose RAG rating changed**")
 if ov.rag_changes.empty:
+    st.markdown("**Indicators whose RAG rating changed**")
     st.write("No indicator changed its RAG rating.")
 else:
-    st.dataframe(
+    small_table(
         pd.DataFrame(
             {
                 "Indicator": ov.rag_changes["ref"] + " " + ov.rag_changes["name"],
@@ -158,8 +159,7 @@ else:
                 ),
             }
         ),
-        hide_index=True,
-        key="rag_changes",
+        "Indicators whose RAG rating changed",
     )
 st.caption(
     "Each indicator is compared with last quarter, or with the same quarter a year earlier if it is "
@@ -170,11 +170,11 @@ for title, frame in (
     ("Biggest improvements", ov.improvements),
     ("Biggest deteriorations", ov.deteriorations),
 ):
-    st.markdown(f"**{title}**")
     if frame.empty:
+        st.markdown(f"**{title}**")
         st.write("None this quarter.")
     else:
-        st.dataframe(
+        small_table(
             pd.DataFrame(
                 {
                     "Indicator": frame["ref"] + " " + frame["name"],
@@ -184,15 +184,7 @@ for title, frame in (
                     "Change": frame["change_text"],
                 }
             ),
-            hide_index=True,
-            key=f"movers_{title}",
-            column_config={
-                "Indicator": st.column_config.TextColumn(width="large"),
-                "Compared with": st.column_config.TextColumn(width="small"),
-                "Then": st.column_config.TextColumn(width="small"),
-                "Now": st.column_config.TextColumn(width="small"),
-                "Change": st.column_config.TextColumn(width="small"),
-            },
+            title,
         )
 
 st.header("Achievements and areas for improvement", anchor=False)

@@ -9,18 +9,22 @@
 * ``run_page(page, user=...)``: run one page as a given user and return the AppTest.
 * ``page_bytes(at)``: every element's serialised content (text, table cells, chart data), to assert
   that something does *not* appear anywhere on a page.
+* ``small_tables(at)``: the small HTML tables a page draws (``components.small_table``), by caption,
+  as DataFrames of the text shown.
 * ``open_on_demand(at)``: open every closed expander that draws its contents only when open
   (``harrow_dash.ui.components.on_demand``), so that ``page_bytes`` sees what they hold.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -181,3 +185,23 @@ def unescape(text: str) -> str:
     """Markdown text as it reads on screen (harrow_dash.textsafe escapes user text with backslashes
     and puts invisible word joiners where Streamlit would otherwise make a link or an icon)."""
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
+
+
+_CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+
+
+def small_tables(at: AppTest) -> dict[str, pd.DataFrame]:
+    """Each table drawn by ``components.small_table``: its caption and its cells as text (what a
+    reader sees: entities decoded, no markup)."""
+    found = {}
+    for element in at.get("html"):
+        body = element.proto.body
+        if 'class="hd-table"' not in body:
+            continue
+        caption = html.unescape(re.search(r"<caption>(.*?)</caption>", body, re.S).group(1))  # type: ignore[union-attr]
+        rows = [
+            [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in _CELL.findall(tr)]
+            for tr in body.split("<tr>")[1:]
+        ]
+        found[caption] = pd.DataFrame(rows[1:], columns=rows[0])
+    return found

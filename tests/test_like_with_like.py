@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 import pytest
-from apptest_helpers import run_page
+from apptest_helpers import run_page, small_tables
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -191,10 +191,9 @@ def test_overview_movers_tables_say_what_they_compare_with(overview_env: Store) 
     clear_streamlit_caches()
     at = run_page("app.py", query={"quarter": Q3.label})
     assert not at.exception
-    # AppTest finds a plain st.dataframe by position, not key: the movers tables by their columns.
-    movers = [d.value for d in at.dataframe if "Compared with" in d.value.columns]
-    assert len(movers) == 2  # improvements, then deteriorations
-    improvements = movers[0]
+    tables = small_tables(at)
+    improvements = tables["Biggest improvements"]
+    assert "Biggest deteriorations" in tables
     assert list(improvements.columns) == ["Indicator", "Compared with", "Then", "Now", "Change"]
     assert not improvements["Change"].str.contains("%").any()  # never a relative change
     assert "PI-04 Council tax collected in year (cumulative)" not in set(improvements["Indicator"])

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from harrow_dash.charts import counts_frame, describe_counts, stacked_bar_html
+from harrow_dash.html_table import table_html
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import ILLUSTRATIVE_NOTE
 from harrow_dash.rag_key import KEY_NOTE, key_html
@@ -125,6 +126,12 @@ def count_bar(counts: dict[str, int], kind: str, height: int = 40) -> None:
     sentence = counts_sentence(counts, noun, words)
     st.html(stacked_bar_html(counts, colours, sentence, height=height))
     st.caption(sentence)
+
+
+def small_table(frame: pd.DataFrame, caption: str) -> None:
+    """A table of a few rows, read rather than explored, as plain HTML (:mod:`harrow_dash.html_table`):
+    drawn at once, nothing cut off. ``caption`` is its visible heading."""
+    st.html(table_html(frame, caption))
 
 
 NO_DATA_YET = (
