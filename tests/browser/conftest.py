@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import LOG_DIR, REPO_ROOT, screenshot
+from helpers import LOG_DIR, REPO_ROOT, count_app_messages, screenshot
 
 from benchmarks.browser import CHROMIUM_ARGS  # the flags the page bench uses too
 from harrow_dash.store import Store
@@ -125,6 +125,7 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh context and page at 1440x900 that records console errors, page errors and failed
     requests in ``page.console_errors`` and ``page.failed_requests``."""
     context = browser.new_context(viewport=VIEWPORT)
+    count_app_messages(context)
     pg = context.new_page()
     pg.console_errors = []
     pg.failed_requests = []

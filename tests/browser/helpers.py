@@ -78,12 +78,41 @@ _WATCH_RUN_JS = """
 """
 
 
+# Counts the messages the app's websocket receives (installed in every page of a context by
+# ``count_app_messages``). A fast rerun can arrive in one batch: React then never writes "running"
+# on the app root, and only the messages show that the rerun happened.
+_COUNT_MESSAGES_JS = """
+(() => {
+  const Original = window.WebSocket;
+  window.__harrowMessages = 0;
+  window.WebSocket = class extends Original {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { window.__harrowMessages += 1; });
+    }
+  };
+})();
+"""
+_SAW_RUN_JS = """
+() => window.__harrowSawRun === true
+  || (window.__harrowMessages !== undefined && window.__harrowMessages > window.__harrowMessagesAt)
+"""
+
+
+def count_app_messages(context: Any) -> None:
+    """Count the app's websocket messages in every page ``context`` opens (see ``rerun_after``)."""
+    context.add_init_script(_COUNT_MESSAGES_JS)
+
+
 def rerun_after(page: Page, action: Callable[[], object], timeout: float = 30_000) -> None:
     """Do ``action`` (a click that makes the app rerun: a widget change, a page link) and wait until
-    that rerun has started and finished and the page is drawn, so nothing stale is read."""
+    that rerun has started and finished and the page is drawn, so nothing stale is read. A rerun is
+    seen by the app root's script state changing or, in a page whose context counts messages
+    (``count_app_messages``), by the server sending anything after the action."""
     page.evaluate(_WATCH_RUN_JS)
+    page.evaluate("() => { window.__harrowMessagesAt = window.__harrowMessages; }")
     action()
-    page.wait_for_function("() => window.__harrowSawRun === true", timeout=timeout, polling=20)
+    page.wait_for_function(_SAW_RUN_JS, timeout=timeout, polling=20)
     wait_for_app(page, timeout=timeout)
 
 
