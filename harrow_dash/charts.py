@@ -8,7 +8,6 @@ charts are rendered to PNG/SVG for briefings without a browser.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import textwrap
 
@@ -29,6 +28,7 @@ from harrow_dash.palette import (
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
+from harrow_dash.textsafe import escape_html
 from harrow_dash.units import format_number
 from harrow_dash.value_states import ValueState
 
@@ -653,12 +653,12 @@ def stacked_bar_html(
         if not n:
             continue
         segments.append(
-            f'<div title="{html.escape(group)}: {n}" style="flex:{n} 1 0;min-width:1.6em;'
+            f'<div title="{escape_html(group)}: {n}" style="flex:{n} 1 0;min-width:1.6em;'
             f"background:{colours[group]};color:#fff;font-weight:700;display:flex;"
             f'align-items:center;justify-content:center;border-right:2px solid #fff">{n}</div>'
         )
     return (
-        f'<div role="img" aria-label="{html.escape(description)}" style="display:flex;'
+        f'<div role="img" aria-label="{escape_html(description)}" style="display:flex;'
         f'height:{height}px;font-size:{max(12, height // 2 - 2)}px;font-family:inherit">'
         + "".join(segments)
         + "</div>"

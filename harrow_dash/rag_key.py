@@ -5,7 +5,6 @@ means, with the colour, icon and words every page, chart and slide uses for it. 
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
@@ -13,6 +12,7 @@ from harrow_dash.disclosure import RATING_WITHHELD, RATING_WITHHELD_MEANING, WIT
 from harrow_dash.palette import ACTION_COLOURS, RAG_COLOURS
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import NOT_RATED, RAG_ICONS
+from harrow_dash.textsafe import escape_html
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ def _table(caption: str, first: str, rows: list[KeyRow]) -> str:
     body = "".join(
         "<tr>"
         f'<th scope="row"><span class="hd-key-swatch" style="background: {r.colour};" '
-        f'aria-hidden="true">{html.escape(r.icon)}</span> {html.escape(r.label)}</th>'
-        f"<td>{html.escape(r.meaning)}</td></tr>"
+        f'aria-hidden="true">{escape_html(r.icon)}</span> {escape_html(r.label)}</th>'
+        f"<td>{escape_html(r.meaning)}</td></tr>"
         for r in rows
     )
     return (
-        f'<table class="hd-key"><caption>{html.escape(caption)}</caption>'
-        f'<thead><tr><th scope="col">{html.escape(first)}</th><th scope="col">Meaning</th></tr>'
+        f'<table class="hd-key"><caption>{escape_html(caption)}</caption>'
+        f'<thead><tr><th scope="col">{escape_html(first)}</th><th scope="col">Meaning</th></tr>'
         f"</thead><tbody>{body}</tbody></table>"
     )
 

@@ -10,13 +10,12 @@ the next slide, titled "(continued)": nothing is left out and nothing is cut off
 Slides are laid out on a fixed canvas of :data:`CANVAS_W` x :data:`CANVAS_H` design units that the CSS
 scales to the viewport (one unit is one CSS pixel on a 1920x1080 screen), so a slide looks the same,
 only smaller, at 1366x768 as at 1920x1080, and :func:`paginate` can decide what fits without a
-browser. User text (indicator names, commentary, achievements) is escaped with :func:`html.escape`
+browser. User text (indicator names, commentary, achievements) is escaped with :func:`harrow_dash.textsafe.escape_html`
 before it goes into the HTML; the HTML and CSS here are ours.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS,
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_SHORT
 from harrow_dash.scorecard import RAG_ICONS, RAG_ORDER
+from harrow_dash.textsafe import escape_html
 from harrow_dash.views import Overview, PrioritySummary
 
 MAX_TEXT = 260  # characters of user text in one list item (three lines of full-width text)
@@ -594,7 +594,7 @@ SLIDE_CSS = _units(_SLIDE_CSS_U)
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return escape_html(text)
 
 
 def _bar_html(bar: Bar, heading: str = "h2") -> str:
