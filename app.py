@@ -12,7 +12,7 @@ import streamlit as st
 
 from harrow_dash import explore
 from harrow_dash.charts import stacked_bar_html
-from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.palette import ACTION_GROUP_WORDS
 from harrow_dash.quarters import (
     no_action_status_text,
     no_indicator_values_text,
@@ -23,6 +23,7 @@ from harrow_dash.scorecard import rag_label
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
+    COUNT_KINDS,
     NO_DATA_YET,
     bullet_list,
     count_bar,
@@ -69,12 +70,10 @@ with st.container(horizontal=True, gap="small", key="overview_downloads"):
         title="Summary of performance by priority",
     )
 
-FA_NOUN, PI_NOUN = "flagship action lines", "indicators"
-
 
 def summary_card(column, title: str, counts: dict[str, int], kind: str, reported: bool) -> None:
     total = sum(counts.values())
-    noun = FA_NOUN if kind == "action" else PI_NOUN
+    _colours, noun, _words = COUNT_KINDS[kind]
     with column.container(border=True):
         if not reported:
             st.markdown(f"## {title}")
@@ -102,17 +101,14 @@ for col, ps in zip(cols, ov.priorities, strict=False):
             st.caption("Flagship actions: no status reported")
         if not ov.indicators_reported:
             st.caption("Indicators: no values reported")
-        for kind, counts, noun, words in (
-            ("fa", ps.action_counts, FA_NOUN, ACTION_GROUP_WORDS),
-            ("pi", ps.indicator_counts, PI_NOUN, None),
+        for kind, counts, what in (
+            ("action", ps.action_counts, "Flagship actions"),
+            ("rag", ps.indicator_counts, "Indicators"),
         ):
             if sum(counts.values()):
+                colours, noun, words = COUNT_KINDS[kind]
                 sentence = counts_sentence(counts, noun, words)
-                st.caption(
-                    ("Flagship actions" if kind == "fa" else "Indicators")
-                    + f": {sentence.split(': ', 1)[1]}"
-                )
-                colours = ACTION_COLOURS if kind == "fa" else RAG_COLOURS
+                st.caption(f"{what}: {sentence.split(': ', 1)[1]}")
                 st.html(stacked_bar_html(counts, colours, sentence, height=26))
         if ps.movements:
             bullet_list([m.text for m in ps.movements], "")
