@@ -9,8 +9,9 @@
 * ``run_page(page, user=...)``: run one page as a given user and return the AppTest.
 * ``page_bytes(at)``: every element's serialised content (text, table cells, chart data), to assert
   that something does *not* appear anywhere on a page.
-* ``small_tables(at)``: the small HTML tables a page draws (``components.small_table``), by caption,
-  as DataFrames of the text shown.
+* ``html_table(at, css_class)`` and ``table_rows(body)``: an HTML table a page draws with ``st.html``
+  (the Flagship timeline, the Comparisons strip) and its rows as the text shown; ``small_tables(at)``:
+  the small tables (``components.small_table``), by caption, as DataFrames.
 * ``open_on_demand(at)``: open every closed expander that draws its contents only when open
   (``harrow_dash.ui.components.on_demand``), so that ``page_bytes`` sees what they hold.
 """
@@ -188,20 +189,35 @@ def unescape(text: str) -> str:
 
 
 _CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
+
+
+def html_tables(at: AppTest, css_class: str) -> list[str]:
+    """The HTML of every ``st.html`` element holding a table of class ``css_class``."""
+    return [e.proto.body for e in at.get("html") if f'class="{css_class}"' in e.proto.body]
+
+
+def html_table(at: AppTest, css_class: str) -> str:
+    """The HTML of the one ``st.html`` element holding a table of class ``css_class``."""
+    (body,) = html_tables(at, css_class)
+    return body
+
+
+def table_rows(body: str, part: str = "tbody") -> list[list[str]]:
+    """The rows of a table's ``part`` (thead, tbody), each cell as a reader sees its text: markup
+    removed, entities decoded."""
+    section = body.split(f"<{part}>", 1)[1].split(f"</{part}>", 1)[0]
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in _CELL.findall(row)]
+        for row in _ROW.findall(section)
+    ]
 
 
 def small_tables(at: AppTest) -> dict[str, pd.DataFrame]:
-    """Each table drawn by ``components.small_table``: its caption and its cells as text (what a
-    reader sees: entities decoded, no markup)."""
+    """Each table drawn by ``components.small_table``: its caption and its cells as text."""
     found = {}
-    for element in at.get("html"):
-        body = element.proto.body
-        if 'class="hd-table"' not in body:
-            continue
+    for body in html_tables(at, "hd-table"):
         caption = html.unescape(re.search(r"<caption>(.*?)</caption>", body, re.S).group(1))  # type: ignore[union-attr]
-        rows = [
-            [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in _CELL.findall(tr)]
-            for tr in body.split("<tr>")[1:]
-        ]
-        found[caption] = pd.DataFrame(rows[1:], columns=rows[0])
+        (head,) = table_rows(body, "thead")
+        found[caption] = pd.DataFrame(table_rows(body), columns=head)
     return found

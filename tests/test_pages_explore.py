@@ -12,7 +12,6 @@ in "A borough that is clean and safe"; PI-37 (rough sleepers) is 3 in Q3 2023-24
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from apptest_helpers import open_on_demand
+from apptest_helpers import html_table, open_on_demand, table_rows
 from streamlit.testing.v1 import AppTest
 
 from harrow_dash import charts, explore, views
@@ -249,10 +248,7 @@ def test_flagship_actions_status_filter_and_search(db_url: str) -> None:
 
 def timeline_rows(at: AppTest) -> list[str]:
     """The first cell of each body row of the page's timeline grid (its HTML element)."""
-    (grid,) = [h.proto.body for h in at.get("html") if 'class="hd-tl"' in h.proto.body]
-    body = grid.split("<tbody>")[1]
-    cells = [row.split("</th>")[0] for row in body.split("<tr>")[1:]]
-    return [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells]
+    return [row[0] for row in table_rows(html_table(at, "hd-tl"))]
 
 
 def test_flagship_timeline_is_a_table_of_the_lines_shown(db_url: str) -> None:
