@@ -1,0 +1,129 @@
+"""The symbols the Government Statistical Service (GSS) writes in figure cells, read one way everywhere.
+
+GSS guidance on symbols in tables puts a short code in square brackets in a cell instead of a number
+(``[x]`` not available, ``[c]`` confidential) or after one (``69% [p]`` provisional). Published
+spreadsheets (ONS, DfE, OHID, DLUHC, Oflog) and councils' own accessible workbooks follow it. This
+module is the one place that says what each symbol means; the readers of indicator values and of
+comparator values both ask it.
+
+* A **whole-cell symbol** stands for a figure that is not given: ``[x]`` not available, ``[z]`` not
+  applicable (no figure: never zero), ``[c]`` confidential, ``[low]`` a low figure that would round
+  to zero and ``[w]`` no or few events (each a figure held back: *suppressed*).
+* A **marker** follows a number and qualifies it: ``[p]`` provisional, ``[r]`` revised, ``[e]``
+  estimated, ``[er]`` estimated and revised, ``[u]`` low reliability, ``[b]`` break in the time
+  series, ``[f]`` forecast. The number loads; the marker is kept and shown in words.
+* A footnote marker (``[note 3]``, ``[Note 12]``) in a heading or after a number is not data and is
+  dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Symbol:
+    code: str  # as written, without brackets, lower case: "p"
+    words: str  # what it means, as shown beside a figure: "provisional"
+    kind: str  # "missing" (no figure), "suppressed" (figure held back) or "marker" (qualifies one)
+
+
+SYMBOLS: dict[str, Symbol] = {
+    s.code: s
+    for s in (
+        Symbol("x", "not available", "missing"),
+        Symbol("z", "not applicable", "missing"),
+        Symbol("c", "confidential", "suppressed"),
+        Symbol("low", "low figure", "suppressed"),
+        Symbol("w", "no or few events", "suppressed"),
+        Symbol("p", "provisional", "marker"),
+        Symbol("r", "revised", "marker"),
+        Symbol("e", "estimated", "marker"),
+        Symbol("er", "estimated and revised", "marker"),
+        Symbol("u", "low reliability", "marker"),
+        Symbol("b", "break in the time series", "marker"),
+        Symbol("f", "forecast", "marker"),
+    )
+}
+# The words for a marker, in the order they are written after a figure ("provisional, estimated").
+MARKER_WORDS = {code: s.words for code, s in SYMBOLS.items() if s.kind == "marker"}
+
+_BRACKETED = re.compile(r"\[\s*([a-z]{1,3}|note\s*\d+[a-z]?)\s*\]", re.I)
+_TRAILING = re.compile(r"(?:\s*\[\s*(?:[a-z]{1,3}|note\s*\d+[a-z]?)\s*\])+\s*$", re.I)
+_NOTE = re.compile(r"\s*\[\s*note\s*\d+[a-z]?\s*\]", re.I)
+
+
+def strip_notes(text: str) -> str:
+    """``Q3 23/24 [note 1]`` -> ``Q3 23/24``: footnote markers are not part of a heading."""
+    return _NOTE.sub("", text).strip()
+
+
+@dataclass
+class SplitCells:
+    """A column of figure cells with GSS symbols taken out (aligned with the input)."""
+
+    text: pd.Series  # the cell without its symbols: the number to read ("" for a whole-cell symbol)
+    markers: pd.Series  # words of the markers after a number ("provisional"), "" where none
+    missing: pd.Series  # bool: a whole-cell symbol for no figure ([x], [z])
+    suppressed: pd.Series  # bool: a whole-cell symbol for a figure held back ([c], [low], [w])
+    symbol: pd.Series  # words of a whole-cell symbol ("not available"), "" where none
+    unknown: pd.Series  # a bracketed code this module does not know ("[q]"), "" where none
+
+
+def split_one(text: str) -> tuple[str, tuple[str, ...], str | None, str | None]:
+    """One cell: (what is left, marker codes, whole-cell symbol code or None, unknown code or None)."""
+    stripped = text.strip()
+    m = _TRAILING.search(stripped)
+    if not m:
+        return stripped, (), None, None
+    body = stripped[: m.start()].strip()
+    codes = [
+        c.lower().replace(" ", "")
+        for c in _BRACKETED.findall(m.group())
+        if not c.lower().startswith("note")
+    ]
+    unknown = next((c for c in codes if c not in SYMBOLS), None)
+    if unknown is not None:
+        return stripped, (), None, unknown
+    if not body:
+        whole = [c for c in codes if SYMBOLS[c].kind != "marker"]
+        if len(codes) == 1 and whole:
+            return "", (), whole[0], None
+        if not codes:  # only footnotes: a blank cell with a note
+            return "", (), None, None
+        # A marker with no number ("[p]" alone) or two symbols for no figure: not readable.
+        return stripped, (), None, "".join(f"[{c}]" for c in codes)
+    if any(SYMBOLS[c].kind != "marker" for c in codes):
+        # "12 [c]": a number beside a symbol that says there is none.
+        return stripped, (), None, "".join(f"[{c}]" for c in codes)
+    return body, tuple(dict.fromkeys(codes)), None, None
+
+
+def split_symbols(cells: pd.Series) -> SplitCells:
+    """Take GSS symbols out of a column of figure cells (text), reading each distinct text once."""
+    s = cells.astype(object).where(cells.notna(), "").astype(str)
+    codes, distinct = pd.factorize(s)
+    rows = [split_one(t) for t in distinct]
+
+    def spread(values: list[object], dtype: object = object) -> pd.Series:
+        return pd.Series(pd.array(values, dtype=dtype).take(codes), index=cells.index)  # type: ignore[call-overload]
+
+    return SplitCells(
+        text=spread([r[0] for r in rows], "str"),
+        markers=spread([", ".join(MARKER_WORDS[c] for c in r[1]) for r in rows], "str"),
+        missing=spread([r[2] is not None and SYMBOLS[r[2]].kind == "missing" for r in rows], bool),
+        suppressed=spread(
+            [r[2] is not None and SYMBOLS[r[2]].kind == "suppressed" for r in rows], bool
+        ),
+        symbol=spread([SYMBOLS[r[2]].words if r[2] else "" for r in rows], "str"),
+        unknown=spread([r[3] or "" for r in rows], "str"),
+    )
+
+
+def has_symbols(cells: pd.Series) -> bool:
+    """Whether any cell holds a bracket at all (a large clean column is not split cell by cell)."""
+    s = cells.astype(object).where(cells.notna(), "").astype(str)
+    return bool(s.str.contains("[", regex=False).any())
