@@ -102,6 +102,20 @@ def split_one(text: str) -> tuple[str, tuple[str, ...], str | None, str | None]:
     return body, tuple(dict.fromkeys(codes)), None, None
 
 
+def symbol_problem(text: str, unknown: str) -> str:
+    """Why a figure cell with a symbol cannot be read (``unknown`` as :func:`split_one` gives it)."""
+    if not unknown.startswith("["):
+        return (
+            f"'{text.strip()}' has the symbol [{unknown}], which is not a GSS symbol; use [x] not "
+            "available, [z] not applicable, [c] confidential, [low] or [w] for no figure, or [p], "
+            "[r], [e], [u] after a number."
+        )
+    return (
+        f"'{text.strip()}' cannot be read: {unknown} must stand alone for no figure, or follow a "
+        "number when it qualifies one (69% [p])."
+    )
+
+
 def split_symbols(cells: pd.Series) -> SplitCells:
     """Take GSS symbols out of a column of figure cells (text), reading each distinct text once."""
     s = cells.astype(object).where(cells.notna(), "").astype(str)

@@ -216,6 +216,14 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "local authority code",
         "geography code",
         "area id",
+        "new la code",
+        "la code (ons)",
+        "ons area code",
+        "ons la code",
+        "lad code",
+        "utla code",
+        "geo code",
+        "organisation code",
     ),
     "area_name": (
         "area name",
@@ -226,6 +234,18 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "la name",
         "geography name",
         "council",
+        "geography",
+        "lad name",
+        "utla name",
+        "organisation name",
+    ),
+    "area_type": (
+        "area type",
+        "geographic level",
+        "geography type",
+        "geography level",
+        "area level",
+        "organisation type",
     ),
     "measure": (
         "measure id",
@@ -235,11 +255,60 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "measure ref",
         "benchmark measure",
         "indicator id",
+        "indicator code",
+        "metric ref",
     ),
-    "measure_name": ("measure name", "measure", "metric", "metric name", "indicator name"),
-    "period": ("period", "time period", "quarter", "year", "financial year", "period label"),
-    "value": ("value", "data value", "figure", "actual", "metric value"),
+    # "measure" beside an indicator or metric name is the statistic (Percentage, Count, Rate per
+    # 1,000), as ONS, DfE and OHID open data use it; alone it names the measure.
+    "measure_name": (
+        "measure name",
+        "measure",
+        "metric",
+        "metric name",
+        "indicator name",
+        "indicator",
+        "metric title",
+        "indicator title",
+        "indicator full name",
+    ),
+    "statistic": ("statistic", "statistic type", "measure type"),
+    "period": (
+        "period",
+        "time period",
+        "quarter",
+        "year",
+        "financial year",
+        "period label",
+        "academic year",
+        "calendar year",
+        "reporting period",
+        "date",
+        "time",
+    ),
+    "year_type": (
+        "year type",
+        "time identifier",
+        "period type",
+        "time period type",
+        "year kind",
+    ),
+    "value": (
+        "value",
+        "data value",
+        "figure",
+        "actual",
+        "metric value",
+        "obs value",
+        "observation",
+        "indicator value",
+    ),
+    "value_note": ("value note", "value notes", "data marking", "obs status", "value status"),
     "source": ("source", "data source", "publisher", "dataset"),
+    # Breakdowns: one measure for everyone (Persons, All ages), another for each part of it.
+    "sex": ("sex", "gender"),
+    "age": ("age", "age group", "age band"),
+    "category_type": ("category type", "breakdown type", "inequality type"),
+    "category": ("category", "breakdown", "inequality", "characteristic"),
 }
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "group_name": ("group", "group name", "comparison group", "comparator group"),
@@ -621,6 +690,17 @@ def _any_field(text: str) -> str | None:
     return None
 
 
+def _comparator_lookup(norm: Sequence[str]) -> dict[str, str]:
+    """Comparator headings: ``measure`` names the measure, unless another heading does
+    (``indicator``, ``metric``), when it is the statistic (Percentage, Count), as in ONS, DfE and
+    OHID open data."""
+    lookup = _LOOKUPS["comparators"]
+    names = [h for h in norm if h != "measure" and lookup.get(h) == "measure_name"]
+    if "measure" in norm and names:
+        return {**lookup, "measure": "statistic"}
+    return lookup
+
+
 @dataclass
 class HeaderMatch:
     layout: str
@@ -644,7 +724,7 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
     # pass for a flagship-action sheet ("title" and "status" have those spellings too).
     for layout in ("comparators", "groups", "tidy", "scorecard", "highlights", "actions"):
-        lookup = _LOOKUPS[layout]
+        lookup = _comparator_lookup(norm) if layout == "comparators" else _LOOKUPS[layout]
         fields: dict[int, str] = {}
         first_of: dict[object, int] = {}
         quarters: dict[int, tuple[Period, str]] = {}
@@ -681,7 +761,9 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
         names = set(fields.values())
         has_periods = bool(quarters or years or months)
         ok = {
-            "comparators": {"area_code", "measure", "period", "value"} <= names,
+            "comparators": {"period", "value"} <= names
+            and bool({"area_code", "area_name"} & names)
+            and bool({"measure", "measure_name"} & names),
             "groups": {"group_name", "area_code"} <= names and "value" not in names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,

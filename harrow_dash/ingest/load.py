@@ -184,7 +184,10 @@ def context_from(conn: Connection) -> Context:
         r = conn.execute(q)
         return pd.DataFrame(r.fetchall(), columns=list(r.keys()))
 
+    m = s.comparator_measures
+    year_types = frame(sa.select(m.c.measure, m.c.year_type).where(m.c.year_type.is_not(None)))
     return Context(
+        measure_year_types=dict(zip(year_types["measure"], year_types["year_type"], strict=True)),
         priorities=frame(sa.select(s.priorities).order_by(s.priorities.c.id)),
         indicators=frame(
             sa.select(
