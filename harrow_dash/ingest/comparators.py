@@ -24,7 +24,7 @@ A blank value, ``-``, ``..`` or ``n/a`` means the area has no figure and is not 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -106,9 +106,18 @@ class _Reader:
         self.col_of = {name: idx for idx, name in sheet.header.fields.items()}
         self.problems: list[Problem] = []
 
-    def problem(self, mask: pd.Series, field: str, message: str) -> None:
+    def column(self, field: str) -> pd.Series:
+        """Each row's column for ``field`` as a message names it (in a sheet with a column per
+        measure, a value's column is its measure's)."""
+        data = self.sheet.data
+        if field == "value" and "_value_col" in data:
+            return data["_value_col"].astype(object)
         col = describe_column(self.sheet, self.col_of[field]) if field in self.col_of else None
-        for r in self.sheet.data.loc[mask, "_row"]:
+        return pd.Series(col, index=data.index, dtype=object)
+
+    def problem(self, mask: pd.Series, field: str, message: str) -> None:
+        rows = self.sheet.data.loc[mask, "_row"]
+        for r, col in zip(rows, self.column(field)[mask], strict=True):
             self.problems.append(Problem(self.sheet.file, self.sheet.sheet, int(r), col, message))
 
     def text(self, field: str) -> pd.Series:
@@ -155,6 +164,14 @@ def _areas(r: _Reader) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     with neither is a problem."""
     raw = r.text("area_code").str.upper()
     names = r.text("area_name")
+    for code_field, name_field in (
+        ("region_code", "region_name"),
+        ("country_code", "country_name"),
+    ):
+        # A region's or the country's own row (DfE files): its code is in a column of its own.
+        wider = (raw == "") & (r.text(code_field) != "")
+        raw = raw.where(~wider, r.text(code_field).str.upper())
+        names = names.where(~wider | (names != ""), r.text(name_field))
     types = r.text("area_type")
     codes = raw.copy()
     no_code = raw == ""
@@ -171,7 +188,7 @@ def _areas(r: _Reader) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     named_bench = (codes == "") & bench & (names != "")
     codes[named_bench] = names[named_bench]
     blank = codes == ""
-    if "area_code" in r.col_of:
+    if {"area_code", "region_code", "country_code"} & set(r.col_of):
         r.problem(blank, "area_code", "the area code is blank.")
     else:
         for name in names[blank & (names != "")].unique():
@@ -242,12 +259,62 @@ def _measures(r: _Reader, sheet_rows: pd.Index) -> tuple[pd.Series, pd.Series]:
     return key, names
 
 
+def _figure_like(values: pd.Series) -> bool:
+    """Whether a column holds figures (numbers, GSS symbols, suppression marks), not labels."""
+    text = clean_text(values)
+    text = text[text != ""]
+    if text.empty:
+        return False
+    cells = split_symbols(text)
+    lower = cells.text.str.lower()
+    words = lower.isin(MISSING_WORDS) | lower.isin(SUPPRESSED_WORDS) | lower.str.match(_FEWER_THAN)
+    parsed = parse_numbers(cells.text.where(~words & ~cells.missing & ~cells.suppressed, ""))
+    return not bool((parsed.bad & (cells.unknown == "")).any())
+
+
+def _melt(sheet: Sheet) -> Sheet:
+    """A sheet with one column per measure (DfE open data: ``sess_overall_percent``,
+    ``enrolments``) as one row per area per measure per period: each column of figures is a measure
+    named by its heading; a column of labels (a filter such as ``school_type``) is a breakdown."""
+    data = sheet.data
+    unknown = dict(sheet.header.unknown)
+    measures = [i for i in unknown if _figure_like(data[i])]
+    labels = [i for i in unknown if i not in measures]
+    keep = [i for i in sheet.header.fields] + labels
+    name_col, value_col = len(sheet.headings), len(sheet.headings) + 1
+    parts = []
+    for i in measures:
+        part = data[[*keep, "_row"]].copy()
+        part[name_col] = sheet.headings[i]
+        part[value_col] = data[i]
+        part["_value_col"] = describe_column(sheet, i)
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True) if parts else data[[*keep, "_row"]].iloc[0:0]
+    fields = {i: f for i, f in sheet.header.fields.items()}
+    fields[name_col], fields[value_col] = "measure_name", "value"
+    # Label columns are breakdowns, as a category column is: joined into one per row.
+    if labels:
+        label_col = value_col + 1
+        joined = long[labels[0]].astype(str)
+        for i in labels[1:]:
+            joined = joined.str.cat(long[i].astype(str), sep="; ")
+        long[label_col] = joined
+        fields[label_col] = "category"
+    header = replace(sheet.header, fields=fields, unknown={})
+    headings = [*sheet.headings, "(measure: the column's heading)", "(the column's figures)"]
+    if labels:
+        headings.append("(" + ", ".join(sheet.headings[i] for i in labels) + ")")
+    return Sheet(sheet.file, sheet.sheet, header, headings, long)
+
+
 def read_comparator_sheet(
     sheet: Sheet,
 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
     """The rows of a comparators sheet, each cell read; unreadable cells are problems, and what was
     read, skipped or ignored is said in notes. Periods are read in :func:`validate_comparators`,
     once each measure's kind of year is known."""
+    if "value" not in sheet.header.fields.values():
+        sheet = _melt(sheet)
     r = _Reader(sheet)
     frame = _where(sheet)
     codes, names, types, bench = _areas(r)
@@ -283,8 +350,8 @@ def read_comparator_sheet(
     frame["suppressed"] = suppressed.astype(bool)
     frame["marker"] = cells.markers.where(cells.markers != "", None)
     for field in ("area_code", "measure", "period", "value"):
-        col = r.col_of.get(field, r.col_of.get(f"{field}_name"))
-        frame[f"_col_{field}"] = describe_column(sheet, col) if col is not None else None
+        name = field if field in r.col_of else f"{field}_name"
+        frame[f"_col_{field}"] = r.column(name).to_numpy()
     keep_kind, skipped = _keep_one_area_type(codes, types, bench)
     keep = ~missing & (frame["area_code"] != "") & (frame["measure"] != "") & keep_kind
     notes = _notes(sheet, frame[keep], skipped, int((missing & keep_kind).sum()))

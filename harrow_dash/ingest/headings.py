@@ -239,6 +239,12 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "utla name",
         "organisation name",
     ),
+    # Files with a row per level (DfE: national, regional, local authority rows) give each level's
+    # code in its own column: a row without an area code takes its region's, else its country's.
+    "region_code": ("region code",),
+    "region_name": ("region name",),
+    "country_code": ("country code",),
+    "country_name": ("country name",),
     "area_type": (
         "area type",
         "geographic level",
@@ -761,9 +767,17 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
         names = set(fields.values())
         has_periods = bool(quarters or years or months)
         ok = {
-            "comparators": {"period", "value"} <= names
-            and bool({"area_code", "area_name"} & names)
-            and bool({"measure", "measure_name"} & names),
+            "comparators": "period" in names
+            and bool({"area_code", "area_name", "region_code", "country_code"} & names)
+            and (
+                ("value" in names and bool({"measure", "measure_name"} & names))
+                # One column per measure (DfE open data): the kind of year or of area says so.
+                or (
+                    bool({"year_type", "area_type"} & names)
+                    and not {"value", "measure", "measure_name"} & names
+                    and bool(unknown)
+                )
+            ),
             "groups": {"group_name", "area_code"} <= names and "value" not in names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
