@@ -135,3 +135,26 @@ def is_benchmark(code: str, name: str = "", area_type: str = "") -> bool:
 
 def is_local_authority(code: str) -> bool:
     return is_gss_code(code) and code[:3] in LOCAL_AUTHORITY_ENTITIES
+
+
+# Benchmarks publishers often name without a code: the nations and the English regions.
+BENCHMARK_CODES_BY_NAME: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "england": "E92000001",
+        "wales": "W92000004",
+        "scotland": "S92000003",
+        "northern ireland": "N92000002",
+        "united kingdom": "K02000001",
+        "great britain": "K03000001",
+        "england and wales": "K04000001",
+        "north east": "E12000001",
+        "north west": "E12000002",
+        "yorkshire and the humber": "E12000003",
+        "east midlands": "E12000004",
+        "west midlands": "E12000005",
+        "east of england": "E12000006",
+        "london": "E12000007",
+        "south east": "E12000008",
+        "south west": "E12000009",
+    }
+)

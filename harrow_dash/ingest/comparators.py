@@ -29,7 +29,13 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from harrow_dash import comparator_periods
-from harrow_dash.areas import HARROW, LONDON_BOROUGHS, is_benchmark, is_gss_code
+from harrow_dash.areas import (
+    BENCHMARK_CODES_BY_NAME,
+    HARROW,
+    LONDON_BOROUGHS,
+    is_benchmark,
+    is_gss_code,
+)
 from harrow_dash.ingest.gss import split_symbols, symbol_problem
 from harrow_dash.ingest.numbers import MISSING_WORDS, clean_text, parse_numbers
 from harrow_dash.ingest.problems import Problem
@@ -91,12 +97,16 @@ _NAME_NOISE = re.compile(
 )
 
 
-def borough_code(name: str) -> str | None:
-    """A London borough's GSS code from its name as publishers write it ('Harrow',
-    'London Borough of Harrow', 'Harrow LB', 'Kensington & Chelsea')."""
+def code_from_name(name: str) -> str | None:
+    """The GSS code of a London borough, a nation or an English region from its name as publishers
+    write it ('Harrow', 'London Borough of Harrow', 'Harrow LB', 'Kensington & Chelsea',
+    'England', 'London region')."""
     text = re.sub(r"\s+", " ", name.strip().lower()).replace("&", "and")
     if text in ("city of london", "city of london corporation"):
         return "E09000001"
+    region = re.sub(r"\s+(?:region|\(region\))$", "", text)
+    if region in BENCHMARK_CODES_BY_NAME:
+        return BENCHMARK_CODES_BY_NAME[region]
     return _BOROUGH_BY_NAME.get(_NAME_NOISE.sub("", text))
 
 
@@ -175,7 +185,7 @@ def _areas(r: _Reader) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     types = r.text("area_type")
     codes = raw.copy()
     no_code = raw == ""
-    from_name = names[no_code].map(borough_code)
+    from_name = names[no_code].map(code_from_name)
     codes[no_code] = from_name.fillna("")
     bench = pd.Series(
         [

@@ -245,6 +245,15 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
     "region_name": ("region name",),
     "country_code": ("country code",),
     "country_name": ("country name",),
+    # Codes and labels that identify a row but are not read: older codes, a parent area, a sort key.
+    "other_code": (
+        "old la code",
+        "la code (old)",
+        "parent code",
+        "parent name",
+        "time period sortable",
+        "time period range",
+    ),
     "area_type": (
         "area type",
         "geographic level",
@@ -760,7 +769,7 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
             else:
                 unknown[i] = str(cells[i]).strip()
                 continue
-            if key in first_of:
+            if key in first_of and key != "other_code":  # several such columns are usual
                 duplicates.append((i, first_of[key], what))
             else:
                 first_of[key] = i

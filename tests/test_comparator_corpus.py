@@ -1,0 +1,136 @@
+"""The comparator corpus (tests/comparators/): each published shape loads exactly the figures it must,
+with its benchmarks, measure names, kinds of year and notes; a bad file is refused with exactly its
+messages and loads nothing.
+
+The files and their expectations are written by ``tests/comparators/make_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import math
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from harrow_dash import comparator_periods
+from harrow_dash import schema as s
+from harrow_dash.ingest.load import FileInput, commit, prepare
+from harrow_dash.store import Store
+
+CORPUS = Path(__file__).resolve().parent / "comparators"
+
+
+def _corpus():
+    spec = importlib.util.spec_from_file_location("make_comparator_corpus", CORPUS / "make_corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_comparator_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _corpus()
+GOOD = [c for c in corpus.CASES if not c.problems]
+BAD = [c for c in corpus.CASES if c.problems]
+BY_NAME = {c.name: c for c in corpus.CASES}
+
+
+def _input(name: str) -> FileInput:
+    return FileInput(name, (corpus.FILES / name).read_bytes())
+
+
+def _cells(content: bytes) -> list[list[object]]:
+    wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.name)
+def test_the_files_on_disk_are_what_the_script_writes(case) -> None:
+    on_disk = (corpus.FILES / case.name).read_bytes()
+    made = corpus.file_bytes(case)
+    if case.name.endswith(".csv"):
+        assert on_disk == made
+    else:  # a workbook's zip carries times; its cells are what matter
+        assert _cells(on_disk) == _cells(made)
+
+
+def _load(store: Store, name: str):
+    plan = prepare(store, [_input(name)])
+    assert plan.ok, "\n".join(str(p) for p in plan.problems)
+    result = commit(store, plan, "tester")
+    assert result.batch_id is not None
+    return plan
+
+
+@pytest.mark.parametrize("case", GOOD, ids=lambda c: c.name)
+def test_each_published_shape_loads_exactly_its_figures(store: Store, case) -> None:
+    for earlier in case.after:
+        _load(store, earlier)
+    before = store.read(sa.select(s.comparator_values.c.area_code, s.comparator_values.c.measure))
+    plan = _load(store, case.name)
+    rows = store.read(sa.select(s.comparator_values))
+    if case.after:  # only this file's figures: the earlier files' stay as they were
+        rows = rows[rows["batch_id"] == rows["batch_id"].max()]
+    loaded = {
+        (r.area_code, r.measure, comparator_periods.label(int(r.period))): (
+            None if r.suppressed else round(float(r.value), 6)
+        )
+        for r in rows.itertuples()
+    }
+    expected = {k: (None if v is None else round(float(v), 6)) for k, v in case.values.items()}
+    assert set(loaded) == set(expected), (
+        f"missing {sorted(set(expected) - set(loaded))[:5]}, "
+        f"extra {sorted(set(loaded) - set(expected))[:5]}"
+    )
+    for k, v in expected.items():
+        assert loaded[k] == v or (v is not None and math.isclose(loaded[k], v)), k
+    # A suppressed figure is stored without its number.
+    assert rows.loc[rows["suppressed"].astype(bool), "value"].isna().all()
+    markers = {
+        (r.area_code, r.measure, comparator_periods.label(int(r.period))): r.marker
+        for r in rows.itertuples()
+        if isinstance(r.marker, str) and r.marker
+    }
+    assert markers == case.markers
+    areas = store.read(sa.select(s.areas))
+    benchmarks = set(areas.loc[areas["kind"] == "benchmark", "code"])
+    assert benchmarks == case.benchmarks
+    measures = store.read(sa.select(s.comparator_measures)).set_index("measure")
+    for measure, name in case.measure_names.items():
+        assert measures.at[measure, "name"] == name
+    for measure, kind in case.year_types.items():
+        assert measures.at[measure, "year_type"] == kind
+    notes = [p.message for p in plan.warnings]
+    for note in case.notes:
+        assert any(note in n for n in notes), (note, notes)
+    assert len(before) == 0 or case.after
+
+
+@pytest.mark.parametrize("case", BAD, ids=lambda c: c.name)
+def test_bad_comparator_files_are_refused_with_their_messages(
+    store: Store, case, db_snapshot
+) -> None:
+    before = db_snapshot(store)
+    plan = prepare(store, [_input(case.name)])
+    assert [str(p) for p in plan.problems] == case.problems
+    assert db_snapshot(store) == before
+
+
+def test_a_comparator_file_loads_again_unchanged(store: Store) -> None:
+    _load(store, "fingertips_physical_activity.csv")
+    plan = prepare(store, [_input("fingertips_physical_activity.csv")])
+    assert plan.ok and plan.added == 0 and plan.changed == 0
+
+
+def test_the_corpus_has_every_publisher_and_london(store: Store) -> None:
+    assert len(GOOD) >= 8
+    for case in GOOD:
+        if case.after:
+            continue
+        codes = {code for code, _, _ in case.values}
+        assert set(corpus.LONDON_BOROUGHS) <= codes, case.name
