@@ -108,6 +108,7 @@ class MeasureComparison:
     standing: Standing | None
     # Named benchmarks at the same period: (name, value as written), e.g. ("England", "43.1%").
     benchmarks: tuple[tuple[str, str], ...] = ()
+    counts_people: bool = True
 
     @property
     def benchmark_sentence(self) -> str:
@@ -158,7 +159,8 @@ def compare_measure(
     at_period = mine[mine["period"] == key]
     benchmarks = _benchmarks(values, measure, key, area_names, unit)
     frame = pd.DataFrame({"area_code": sorted(group.members)})
-    frame = frame.merge(at_period[["area_code", "value", "suppressed"]], how="left")
+    columns = ["area_code", "value", "suppressed", *(["marker"] if "marker" in at_period else [])]
+    frame = frame.merge(at_period[columns], how="left")
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
     frame["suppressed"] = _hidden(frame, bool(indicator.get("counts_people")), threshold)
     frame["value"] = frame["value"].where(~frame["suppressed"])
@@ -177,6 +179,7 @@ def compare_measure(
         table=table,
         standing=result,
         benchmarks=benchmarks,
+        counts_people=bool(indicator.get("counts_people")),
     )
 
 
@@ -194,9 +197,14 @@ def _benchmarks(
     return tuple((name, text) for _, name, text in sorted(found))
 
 
-def value_text(value: float | None, suppressed: bool, unit: str, threshold: int) -> str:
+def value_text(
+    value: float | None, suppressed: bool, unit: str, threshold: int, counts_people: bool = True
+) -> str:
+    """A figure as a comparison shows it. A held-back figure of a count of people reads "fewer
+    than 5", as every small count does; any other held-back figure (a rate the publisher marked
+    [c]) reads "suppressed", which says nothing about its size."""
     if suppressed:
-        return suppressed_text(threshold)
+        return suppressed_text(threshold) if counts_people else "suppressed"
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "no figure"
     return format_number(value, unit)
@@ -218,8 +226,11 @@ def display_table(
                 for n, c in zip(t["area_name"], t["area_code"], strict=True)
             ],
             "Value": [
-                value_text(v, s, comparison.unit, threshold)
-                for v, s in zip(t["value"], t["suppressed"], strict=True)
+                value_text(v, s, comparison.unit, threshold, comparison.counts_people)
+                + (f" ({m})" if isinstance(m, str) and m and not s else "")
+                for v, s, m in zip(
+                    t["value"], t["suppressed"], t.get("marker", [None] * len(t)), strict=True
+                )
             ],
             "Quartile": [
                 QUARTILE_WORDS.get(int(q), "") if not pd.isna(q) else "" for q in t["quartile"]
@@ -264,7 +275,11 @@ def overview(
                 "Indicator": c.indicator,
                 "Period compared": c.period_label if c.period_key is not None else "none",
                 "Harrow": value_text(
-                    s.value if s else None, bool(s and s.area_suppressed), c.unit, threshold
+                    s.value if s else None,
+                    bool(s and s.area_suppressed),
+                    c.unit,
+                    threshold,
+                    c.counts_people,
                 ),
                 "Rank": (f"{s.rank_text} of {s.ranked}" if s and s.rank else "not ranked"),
                 "Quartile": QUARTILE_WORDS[s.quartile] if s and s.quartile else "",

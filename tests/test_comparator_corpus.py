@@ -26,7 +26,9 @@ CORPUS = Path(__file__).resolve().parent / "comparators"
 
 
 def _corpus():
-    spec = importlib.util.spec_from_file_location("make_comparator_corpus", CORPUS / "make_corpus.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_comparator_corpus", CORPUS / "make_corpus.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_comparator_corpus"] = module
@@ -134,3 +136,60 @@ def test_the_corpus_has_every_publisher_and_london(store: Store) -> None:
             continue
         codes = {code for code, _, _ in case.values}
         assert set(corpus.LONDON_BOROUGHS) <= codes, case.name
+
+
+def test_a_measure_matched_on_the_data_page_is_compared_remembered_and_rolled_back(
+    sample_store: Store,
+) -> None:
+    from harrow_dash import comparisons
+    from harrow_dash.areas import LONDON_BOROUGHS
+    from harrow_dash.ingest.load import rollback
+    from harrow_dash.ingest.measure_match import (
+        indicator_names,
+        likely_indicators,
+        match_measures,
+        unmatched_measures,
+    )
+    from harrow_dash.periods import Period
+
+    _load(sample_store, "oflog_recycling.xlsx")
+    metric = corpus.OFLOG_METRIC
+    unmatched = unmatched_measures(sample_store)
+    assert metric in set(unmatched["measure"])
+    likely = likely_indicators(metric, indicator_names(sample_store))
+    ref = likely[0]
+    names = indicator_names(sample_store).set_index("ref")["name"]
+    assert "recycl" in names[ref].lower(), (ref, names[ref])
+    before = store_row(sample_store, ref)
+    batch = match_measures(sample_store, {metric: ref}, "editor@example.gov.uk")
+    assert batch is not None
+    assert metric not in set(unmatched_measures(sample_store)["measure"])
+    # Remembered: the indicator is compared with the measure from now on.
+    indicators = sample_store.benchmarked_indicators()
+    row = indicators[indicators["ref"] == ref].iloc[0].to_dict()
+    assert row["measure"] == metric
+    values = sample_store.comparator_values([metric])
+    group = comparisons.pick_group(comparisons.available_groups({}), None)
+    names_by_code = {**LONDON_BOROUGHS, **sample_store.area_names()}
+    result = comparisons.compare_measure(
+        row, values, names_by_code, group, Period(2023, 3), threshold=5
+    )
+    assert result.period_label == "year 2022-23"
+    england = corpus.figure("oflog", "E92000001", "2022-23", 18, 52)
+    assert result.benchmark_sentence == f"Benchmarks for year 2022-23: England {england:.1f}%."
+    shown = comparisons.display_table(result, 5).set_index("GSS code")
+    harrow = corpus.figure("oflog", "E09000015", "2022-23", 18, 52)
+    assert shown.at["E09000015", "Value"] == f"{harrow:.1f}% (provisional)"
+    # [c] on a rate: held back by the publisher, which says nothing about its size.
+    assert shown.at["E09000020", "Value"] == "suppressed"
+    assert shown.at["E09000020", "Rank"] == "not ranked"
+    # Listed in the load history, and rolled back exactly.
+    batches = sample_store.batches()
+    assert batches.iloc[0]["file_name"] == "Comparator measures matched on the Data page"
+    rollback(sample_store, batch, "editor@example.gov.uk")
+    assert store_row(sample_store, ref) == before
+
+
+def store_row(store: Store, ref: str) -> dict:
+    rows = store.read(sa.select(s.indicators).where(s.indicators.c.ref == ref))
+    return rows.iloc[0].to_dict()

@@ -127,7 +127,9 @@ def fingertips() -> Case:
             parent = LONDON if code.startswith("E09") else ("E12000001", "North East region")
             if (code, period) == ("E09000001", "2022/23"):
                 # The City of London: too few people asked; Fingertips leaves the value blank.
-                rows.append(_fingertips_row((code, name), COUNTIES, parent, period, "", SUPPRESSED_NOTE))
+                rows.append(
+                    _fingertips_row((code, name), COUNTIES, parent, period, "", SUPPRESSED_NOTE)
+                )
                 values[(code, "93014", label)] = None
                 continue
             rows.append(_fingertips_row((code, name), COUNTIES, parent, period, text(v)))
@@ -273,7 +275,9 @@ def oflog() -> Case:
         ws = wb.active
         assert ws is not None
         ws.title = "Recycling"
-        ws.append(["Household waste recycling rate by local authority, England, 2021-22 to 2022-23"])
+        ws.append(
+            ["Household waste recycling rate by local authority, England, 2021-22 to 2022-23"]
+        )
         ws.append(["Source: Office for Local Government (Oflog), Local Authority Data Explorer"])
         ws.append([])
         ws.append(OFLOG_HEADER)
@@ -482,7 +486,7 @@ def bad_period() -> Case:
             "bad_lginform.csv, row 4, column F (\"Value\"): '40 [q]' has the symbol [q], which is "
             "not a GSS symbol; use [x] not available, [z] not applicable, [c] confidential, [low] "
             "or [w] for no figure, or [p], [r], [e], [u] after a number.",
-            "bad_lginform.csv, row 5, column A (\"Area code\"): the area code is blank.",
+            'bad_lginform.csv, row 5, column A ("Area code"): the area code is blank.',
         ],
         description="Refused: an unreadable period, a number beside [c], an unknown symbol, an "
         "area with neither a code nor a name the importer knows.",
