@@ -614,6 +614,7 @@ def prepare(
         plan.problems = [Problem.whole_file(plan.file_name, "the file holds no data to load.")]
         return plan
     plan.incoming = incoming
+    plan.warnings += _unmatched_measure_notes(store, incoming, plan.file_name)
     if not compare:
         return plan
     with store.connect() as conn:
@@ -623,6 +624,39 @@ def prepare(
         finally:
             trans.rollback()
     return plan
+
+
+def _unmatched_measure_notes(store: Store, incoming: Incoming, file_name: str) -> list[Problem]:
+    """A note naming the file's comparator measures that no indicator is compared with (neither as
+    stored nor in the file), so the editor knows to match them."""
+    measures = incoming.comparators.get("comparator_measures")
+    if measures is None or measures.empty:
+        return []
+    i = s.indicators
+    with store.connect() as conn:
+        used = {
+            str(r[0])
+            for r in conn.execute(
+                sa.select(i.c.benchmark_measure).where(i.c.benchmark_measure.is_not(None))
+            )
+        }
+    if "benchmark_measure" in incoming.indicators:
+        used |= {str(m) for m in incoming.indicators["benchmark_measure"].dropna()}
+    unmatched = [str(m) for m in measures["measure"] if str(m) not in used]
+    if not unmatched:
+        return []
+    shown = ", ".join(f"'{m}'" for m in unmatched[:5])
+    more = f" and {len(unmatched) - 5:,} more" if len(unmatched) > 5 else ""
+    n = len(unmatched)
+    return [
+        Problem.whole_file(
+            file_name,
+            f"{n:,} comparator measure{'s are' if n != 1 else ' is'} not compared with any "
+            f"indicator yet: {shown}{more}. Match {'them' if n != 1 else 'it'} once on the Data "
+            "page (Comparator measures) or with a benchmark_measure column in the indicators "
+            "file; the match is remembered.",
+        )
+    ]
 
 
 def published_change_message(plan: LoadPlan, limit: int = 20) -> str:

@@ -149,6 +149,9 @@ def fingertips() -> Case:
             f"skipped the rows for other kinds of area, keeping the one with the London boroughs: "
             f"'{DISTRICTS}' (12 rows).",
             "columns not used: 'Lower CI 95.0 limit', 'Upper CI 95.0 limit'",
+            "1 comparator measure is not compared with any indicator yet: '93014'. Match it once "
+            "on the Data page (Comparator measures) or with a benchmark_measure column in the "
+            "indicators file; the match is remembered.",
         ],
         description="Fingertips download: two area types, England and London as benchmarks, a "
         "value suppressed with a value note, many unused columns.",
