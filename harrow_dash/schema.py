@@ -301,6 +301,12 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The tables whose rows of a published quarter are the record Cabinet saw: locked once published,
+# changed only as a recorded revision. Other areas' figures (comparator_values) are not: publishers
+# bring them out months after the quarter, and loading them changes no council figure.
+RECORD_TABLES = ("indicator_values", "action_statuses", "highlights")
+
+
 def _history_table(name: str) -> Table:
     """A copy of a loaded table that records the rows a batch replaced, tagged by that batch."""
     source = metadata.tables[name]

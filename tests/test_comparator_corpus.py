@@ -23,6 +23,7 @@ from harrow_dash.ingest.load import FileInput, commit, prepare
 from harrow_dash.store import Store
 
 CORPUS = Path(__file__).resolve().parent / "comparators"
+pytestmark = pytest.mark.both_databases
 
 
 def _corpus():
@@ -193,3 +194,31 @@ def test_a_measure_matched_on_the_data_page_is_compared_remembered_and_rolled_ba
 def store_row(store: Store, ref: str) -> dict:
     rows = store.read(sa.select(s.indicators).where(s.indicators.c.ref == ref))
     return rows.iloc[0].to_dict()
+
+
+def test_comparator_figures_for_a_published_quarter_load_and_roll_back_without_a_revision(
+    sample_store: Store, db_snapshot
+) -> None:
+    """Other areas' figures come out months after Cabinet saw the quarter: loading them is not a
+    change to the published record, and neither is rolling them back."""
+    from harrow_dash.ingest.load import rollback
+
+    before = db_snapshot(sample_store)
+    plan = prepare(sample_store, [_input("lginform_council_tax.csv")])
+    assert plan.ok and not plan.changes_published
+    result = commit(sample_store, plan, "tester")
+    assert result.batch_id is not None
+    assert plan.added == 33 * 3 + 2 * 3 + 2 + 1  # values, the two averages, the measure
+    rollback(sample_store, result.batch_id, "tester")
+    after = db_snapshot(sample_store)
+    assert {k: v for k, v in after.items() if k != "load_batches"} == {
+        k: v for k, v in before.items() if k != "load_batches"
+    }
+
+
+def test_an_area_found_by_its_name_keeps_the_dashboards_name(store: Store) -> None:
+    _load(store, "lginform_names_only.csv")
+    names = store.area_names()
+    assert names["E09000015"] == "Harrow"
+    assert names["E09000020"] == "Kensington and Chelsea"
+    assert names["E92000001"] == "England"

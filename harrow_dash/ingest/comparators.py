@@ -187,6 +187,11 @@ def _areas(r: _Reader) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     no_code = raw == ""
     from_name = names[no_code].map(code_from_name)
     codes[no_code] = from_name.fillna("")
+    # An area found by its name is named as the dashboard names it ('London Borough of Harrow' in
+    # a file is Harrow), so one file's spelling never renames an area.
+    canonical = codes[no_code & (codes != "")].map(LONDON_BOROUGHS)
+    names = names.copy()
+    names[canonical.dropna().index] = canonical.dropna()
     bench = pd.Series(
         [
             is_benchmark(c, n, t)

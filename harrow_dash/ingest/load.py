@@ -560,9 +560,7 @@ def _diff(
         plan.tables[name] = stager.compare(name, frame, columns)
         if preview and plan.tables[name].changed:
             changes.append(stager.changed_rows(name, columns))
-        if "period" in s.LOADED_TABLES[name] and (
-            plan.tables[name].added or plan.tables[name].changed
-        ):
+        if name in s.RECORD_TABLES and (plan.tables[name].added or plan.tables[name].changed):
             published.append(stager.published_changes(name, columns))
     published = [p for p in published if len(p)]
     plan.published_changes = (
@@ -914,9 +912,7 @@ def _refuse_if_published_changes(conn: Connection, batch_id: int) -> None:
     if conn.execute(sa.select(sa.func.count()).where(r.c.batch_id == batch_id)).scalar():
         return
     touched: set[int] = set()
-    for name, keys in s.LOADED_TABLES.items():
-        if "period" not in keys:
-            continue
+    for name in s.RECORD_TABLES:
         for table in (name, f"{name}_history"):
             column = "batch_id" if table == name else "replaced_by"
             rows = conn.execute(
