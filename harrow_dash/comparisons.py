@@ -172,6 +172,7 @@ def compare_measure(
         area,
         polarity,
         suppressed=table.loc[table["suppressed"], "area_code"],
+        small_numbers=bool(indicator.get("counts_people")),
     )
     return MeasureComparison(
         **base,  # type: ignore[arg-type]

@@ -133,6 +133,7 @@ def test_view_rank_matches_the_rule_on_the_raw_values(sample_store: Store) -> No
         HARROW,
         row["polarity"],
         suppressed=at.loc[at["suppressed"], "area_code"],
+        small_numbers=bool(row["counts_people"]),
     )
     assert result.standing == expected
     assert result.period_key == Q3.key
