@@ -222,3 +222,28 @@ def test_an_area_found_by_its_name_keeps_the_dashboards_name(store: Store) -> No
     assert names["E09000015"] == "Harrow"
     assert names["E09000020"] == "Kensington and Chelsea"
     assert names["E92000001"] == "England"
+
+
+def test_the_briefing_pack_gives_the_benchmarks_beside_the_rank(sample_store: Store) -> None:
+    from docx import Document
+
+    from harrow_dash.briefing import build_briefing
+    from harrow_dash.filters import Filters
+    from harrow_dash.ingest.measure_match import match_measures
+    from harrow_dash.periods import Period
+    from harrow_dash.scorecard import RuleSettings
+
+    _load(sample_store, "oflog_recycling.xlsx")
+    match_measures(sample_store, {corpus.OFLOG_METRIC: "PI-12"}, "tester")
+    doc = Document(
+        io.BytesIO(build_briefing(sample_store, Filters(period=Period(2023, 3)), RuleSettings()))
+    )
+    rows = [
+        [c.text for c in row.cells]
+        for t in doc.tables
+        if [c.text for c in t.rows[0].cells][-1] == "Benchmarks"
+        for row in t.rows
+    ]
+    pi12 = next(r for r in rows if r[0] == "PI-12")
+    england = corpus.figure("oflog", "E92000001", "2022-23", 18, 52)
+    assert pi12[3:] == ["year 2022-23", f"England {england:.1f}%"]
