@@ -347,7 +347,7 @@ def parse(text: str, year_kind: str | None = None) -> int:
         first_m, last_m = _month_pair(parts[0]), _month_pair(parts[1])
         if first_m and last_m:
             return _checked_months(raw, first_m, last_m)
-    if re.search(r"\bq[1-4]\b|quarter", norm):
+    if re.search(r"\bq\d\b|quarter", norm):
         raise ComparatorPeriodError(quarter_error.replace("The quarter", "The period"))
     raise ComparatorPeriodError(
         f"'{raw}' is not a period the importer reads; write a quarter (Q3 2023-24), a financial "
