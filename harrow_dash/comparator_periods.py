@@ -29,7 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.periods import MONTH_NAMES, Period, PeriodError, parse_period
 
 # Kinds of period other than financial years and their quarters.
 CALENDAR = 1  # one or more whole calendar years
@@ -227,11 +227,7 @@ def label_with_kind(key: int) -> str:
 
 # -- reading ------------------------------------------------------------------------------------------
 
-_MONTH_NAMES = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
+_MONTH_NAMES = MONTH_NAMES
 _MON = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
 _Y = r"(?:19|20)\d{2}"
 _SEP = r"\s*(?:-|\u2013|\u2014|to)\s*"
