@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from harrow_dash.ingest.gss import strip_notes
 from harrow_dash.periods import Period, PeriodError, parse_period
 
 INTERNAL_SPELLINGS = (
@@ -270,7 +271,10 @@ GUIDANCE_SHEETS = (
 
 
 def normalise(heading: object) -> str:
+    """A heading as it is matched: lower case, single spaces, without stray punctuation and without
+    footnote markers (``Actual [note 4]`` is ``actual``)."""
     text = str(heading if heading is not None else "").replace("\ufeff", "").replace("\u00a0", " ")
+    text = strip_notes(text)
     text = re.sub(r"[\s_]+", " ", text.strip().lower())
     return text.strip(" :.*")
 
@@ -309,6 +313,11 @@ _D_MONTH_Y = re.compile(
     rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_RE})\s+(?P<y>\d{{4}})"
 )
 _YEAR_MONTH = re.compile(r"(?P<y>\d{4})\s*-\s*(?P<m>\d{1,2})")
+# A quarter written as its months: "Apr-Jun 2023", "Oct to Dec 2023", "Apr 2023 - Jun 2023".
+_MONTH_RANGE = re.compile(
+    rf"(?P<m1>{_MONTH_RE})(?:\s*[-/' ]?\s*(?P<y1>\d{{4}}|\d{{2}}))?\s*(?:[-\u2013\u2014]|to)\s*"
+    rf"(?P<m2>{_MONTH_RE})\s*[-/' ]?\s*(?P<y2>\d{{4}}|\d{{2}})"
+)
 _BARE_QUARTER = re.compile(r"(?:q|qtr|quarter)\s*(?P<q>[1-4])")
 
 # What makes a heading *look like* a period: a quarter word, a month name, a year, a financial year or
@@ -410,6 +419,28 @@ def _month_or_date(text: str) -> Month | str | None:
     return month_
 
 
+def month_range(text: str) -> Period | str | None:
+    """A quarter written as its first and last months (``apr-jun 2023``, ``jan to mar 2024``,
+    ``apr 2023 - jun 2023``: Q1 2023-24, Q4 2023-24); a message for a range of months that is not
+    one financial-year quarter (``apr-sep 2023``, ``may-jul 2023``); None if it is not a range."""
+    m = _MONTH_RANGE.fullmatch(text)
+    if not m:
+        return None
+    end = Month(_year(m.group("y2")), MONTHS[m.group("m2")])
+    first = MONTHS[m.group("m1")]
+    if m.group("y1"):
+        start = Month(_year(m.group("y1")), first)
+    else:
+        start = Month(end.year if first <= end.month else end.year - 1, first)
+    span = (end.year * 12 + end.month) - (start.year * 12 + start.month)
+    if span == 2 and start.month in (1, 4, 7, 10):
+        return end.quarter
+    return (
+        f"it runs from {start.label} to {end.label}, which is not one quarter; a quarter is "
+        "Apr-Jun, Jul-Sep, Oct-Dec or Jan-Mar (write it like 'Apr-Jun 2023' or 'Q1 2023-24')."
+    )
+
+
 def month_period(text: object) -> Month | str | None:
     """A month written in a tidy file's period column (``Jun-23``, ``June 2023``, ``2023-06``,
     ``30/06/2023``), a message saying why a month-like text cannot be read, or None when the text
@@ -452,6 +483,9 @@ def period_heading(heading: object) -> tuple[PeriodKind, str] | None:
     fy = financial_year(core)
     if fy is not None:
         return (fy, field) if field == "target" else None
+    quarter = month_range(core)
+    if isinstance(quarter, Period):
+        return quarter, field
     month = _month_or_date(core)
     if isinstance(month, Month):
         return month, field
@@ -489,6 +523,9 @@ def quarter_heading_error(heading: object) -> str | None:
             f"cannot read the period heading: '{str(heading).strip()}' names a financial year but "
             "not a quarter; a year column can only hold a target ('Target 2023/24')."
         )
+    quarter = month_range(core)
+    if isinstance(quarter, str):
+        return f"cannot read the period heading '{str(heading).strip()}': {quarter}"
     month = _month_or_date(core)
     if isinstance(month, str):
         return f"cannot read the period heading: {month}"
