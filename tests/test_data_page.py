@@ -180,7 +180,7 @@ BAD_FILES = {
     "wrong type": (
         "scorecard.xls",
         b"\xd0\xcf\x11\xe0" + b"\0" * 512,
-        [(None, None, "'.xls' files cannot be read; save it as .xlsx or .csv (UTF-8).")],
+        [(None, None, "'.xls' files cannot be read; save it as .xlsx, .ods or .csv (UTF-8).")],
     ),
     "not a workbook": (
         "fake.xlsx",

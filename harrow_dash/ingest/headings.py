@@ -257,17 +257,65 @@ LAYOUT_FIELDS = {
     "highlights": HIGHLIGHT_FIELDS,
 }
 
-# Sheets with these names hold guidance for people, not data, and are skipped.
-GUIDANCE_SHEETS = (
+# The fields each layout must have (a scorecard also needs period columns), and what a person calls
+# each layout and each of those fields, for the message about a header that is not quite one.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "comparators": ("area_code", "measure", "period", "value"),
+    "groups": ("group_name", "area_code"),
+    "tidy": ("ref", "period", "actual"),
+    "scorecard": ("ref",),
+    "highlights": ("priority", "kind", "text"),
+    "actions": ("ref", "title", "status"),
+}
+LAYOUT_NAMES = {
+    "comparators": "comparator values",
+    "groups": "comparison groups",
+    "tidy": "indicator values",
+    "scorecard": "indicator values",
+    "highlights": "highlights",
+    "actions": "flagship actions",
+}
+FIELD_WORDS = {
+    "ref": "the reference",
+    "period": "the quarter",
+    "actual": "the actual value",
+    "title": "the action's title",
+    "status": "the status",
+    "priority": "the priority",
+    "kind": "the kind of highlight",
+    "text": "the highlight's text",
+    "area_code": "the area code",
+    "measure": "the measure",
+    "value": "the value",
+    "group_name": "the group's name",
+}
+
+# Sheets with these names hold guidance for people, or a GSS accessible workbook's cover, contents and
+# notes, not data: a sheet whose name starts with one of them is skipped when it holds no table.
+NON_TABLE_SHEETS = (
+    "cover",
+    "contents",
+    "table of contents",
+    "notes",
+    "note",
+    "glossary",
+    "definitions",
     "guidance",
     "read me",
     "readme",
-    "notes",
+    "information",
+    "metadata",
     "key",
     "instructions",
     "lists",
     "about",
 )
+GUIDANCE_SHEETS = NON_TABLE_SHEETS  # the older name, kept for callers
+
+
+def is_non_table_sheet(name: object) -> bool:
+    """Whether a sheet's name says it holds no table (``Cover sheet``, ``Contents``, ``Notes``)."""
+    return normalise(name).startswith(NON_TABLE_SHEETS)
 
 
 def normalise(heading: object) -> str:
@@ -717,20 +765,129 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
                 first_of[key] = i
         names = set(fields.values())
         has_periods = bool(quarters or years or months)
-        ok = {
-            "comparators": {"area_code", "measure", "period", "value"} <= names,
-            "groups": {"group_name", "area_code"} <= names and "value" not in names,
-            "highlights": {"kind", "text", "priority"} <= names,
-            "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
-            "tidy": {"ref", "period", "actual"} <= names,
-            # Period-like headings that cannot be read still make a scorecard, so that each is
-            # refused by name rather than the file being "without a header".
-            "scorecard": "ref" in names
-            and (has_periods or any(looks_like_period(u) for u in unknown.values()))
-            and "period" not in names,
-        }[layout]
+        ok = (
+            set(REQUIRED_FIELDS[layout]) <= names
+            and {
+                "comparators": True,
+                "groups": "value" not in names,
+                "highlights": True,
+                "actions": "actual" not in names,
+                "tidy": True,
+                # Period-like headings that cannot be read still make a scorecard, so that each is
+                # refused by name rather than the file being "without a header".
+                "scorecard": (has_periods or any(looks_like_period(u) for u in unknown.values()))
+                and "period" not in names,
+            }[layout]
+        )
         if ok:
             return HeaderMatch(
                 layout, 0, fields, quarters, unknown, years, months, duplicates=duplicates
             )
     return None
+
+
+# -- a header that is not quite one ------------------------------------------------------------------
+
+_NUMBER_LIKE = re.compile(r"[-+\u00a3$%.,\d\s()]*")
+
+
+def looks_like_header(cells: Sequence[object]) -> bool:
+    """A row a person would take for a header: several filled cells, nearly all words."""
+    filled = [str(c).strip() for c in cells if normalise(c)]
+    if len(filled) < 3:
+        return False
+    words = [c for c in filled if not _NUMBER_LIKE.fullmatch(c) and not looks_like_period(c)]
+    periods = [c for c in filled if looks_like_period(c)]
+    return len(words) + len(periods) >= 0.75 * len(filled) and len(words) >= 2
+
+
+def _fit(layout: str, cells: Sequence[object]) -> tuple[int, list[str], bool, list[str]]:
+    """How well a row of headings fits a layout: (headings known, required fields missing, whether
+    it has period columns, headings unknown)."""
+    lookup = _LOOKUPS[layout]
+    known = 0
+    names: set[str] = set()
+    periods = False
+    unknown: list[str] = []
+    for cell in cells:
+        h = normalise(cell)
+        if not h:
+            continue
+        if h in lookup:
+            known += 1
+            names.add(lookup[h])
+        elif layout in ("tidy", "scorecard") and period_heading(cell) is not None:
+            known += 1
+            periods = True
+        elif h not in DERIVED_HEADINGS:
+            unknown.append(str(cell).strip())
+    missing = [f for f in REQUIRED_FIELDS[layout] if f not in names]
+    return known, missing, periods, unknown
+
+
+def _listed(items: list[str], limit: int = 8) -> str:
+    quoted = [f"'{i}'" for i in items[:limit]]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(quoted) + more
+
+
+def _lacks(missing: list[str], quarters: bool) -> str:
+    """What a header lacks, in words: "there is no column for the quarter (period)"; ``quarters``:
+    and no quarter columns either (an indicator header that is neither tidy nor a scorecard)."""
+    words = [f"{FIELD_WORDS.get(f, f.replace('_', ' '))} ({f})" for f in missing]
+    no_quarters = "quarter columns (headings such as 'Q3 2023-24')"
+    if not words:
+        return f"there are no {no_quarters}"
+    if len(words) == 1:
+        text = f"there is no column for {words[0]}"
+    else:
+        text = f"there is no column for {', '.join(words[:-1])} or {words[-1]}"
+    return f"{text}, and no {no_quarters}" if quarters else text
+
+
+def _indicator_fit(cells: Sequence[object]) -> tuple[int, list[str], bool, list[str]]:
+    """An indicator header's fit, tidy or scorecard: (headings known, fields missing, whether quarter
+    columns are missing too, headings unknown)."""
+    known, missing, periods, unknown = _fit("scorecard", cells)
+    tidy_missing = _fit("tidy", cells)[1]
+    if periods:  # a scorecard
+        return known, missing, False, unknown
+    if {"period", "actual"} <= set(tidy_missing):  # neither: name what either would need
+        return known, tidy_missing, True, unknown
+    return known, tidy_missing, False, unknown
+
+
+def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
+    """For a sheet without a header the importer can place: the row (0-based) that looks like its
+    header and a message saying what kind of table it looks like, what it lacks and which headings
+    are not known; None when no row looks like a header at all."""
+    best: tuple[tuple[int, int], int, str, str, list[str]] | None = None
+    first: int | None = None
+    for i, row in enumerate(rows):
+        if not looks_like_header(row):
+            continue
+        first = i if first is None else first
+        for layout in LAYOUT_FIELDS:
+            if layout == "tidy":
+                continue  # read with the scorecard, as indicator values
+            if layout == "scorecard":
+                known, missing, quarters, unknown = _indicator_fit(row)
+            else:
+                known, missing, _, unknown = _fit(layout, row)
+                quarters = False
+            score = (known, -len(missing) - quarters)
+            if known and (best is None or score > best[0]):
+                best = (score, i, LAYOUT_NAMES[layout], _lacks(missing, quarters), unknown)
+    if first is None:
+        return None
+    see = "See 'Headings recognised' in the README."
+    if best is None:
+        headings = [str(c).strip() for c in rows[first] if normalise(c)]
+        return first, (
+            f"the headings in row {first + 1} ({_listed(headings)}) are none the importer knows, so "
+            "it cannot tell whether the sheet holds indicator values, flagship actions, highlights "
+            f"or comparator values. {see}"
+        )
+    _, i, kind, lacks, unknown = best
+    not_known = f"; headings not recognised: {_listed(unknown)}" if unknown else ""
+    return i, f"the headings in row {i + 1} look like {kind}, but {lacks}{not_known}. {see}"
