@@ -689,3 +689,70 @@ def test_quarter_end_date_cells_head_quarter_columns(store, write_xlsx, load_fil
         approx(120),
         approx(135),
     )
+
+
+# -- a header the importer cannot place ---------------------------------------------------------------
+
+SEE = "See 'Headings recognised' in the README."
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "message"),
+    [
+        (
+            [["Flagship actions Q3"], ["Action", "Lead", "Progress update", "Due"],
+             ["Build homes", "Director", "Going well", "2024"]],
+            2,
+            "the headings in row 2 look like flagship actions, but there is no column for the "
+            "reference (ref) or the status (status); headings not recognised: 'Progress update', "
+            f"'Due'. {SEE}",
+        ),
+        (
+            [["Area code", "Area name", "Metric", "Period", "Score"],
+             ["E09000015", "Harrow", "Recycling", "2023-24", "41"]],
+            1,
+            "the headings in row 1 look like comparator values, but there is no column for the "
+            f"measure (measure) or the value (value); headings not recognised: 'Score'. {SEE}",
+        ),
+        (
+            [["Period", "Priority", "Highlight type", "Detail text"],
+             ["Q3 2023-24", "1", "achievement", "More homes"]],
+            1,
+            "the headings in row 1 look like highlights, but there is no column for the "
+            f"highlight's text (text); headings not recognised: 'Detail text'. {SEE}",
+        ),
+        (
+            [["Ref", "Measure", "Time period", "Actual"], ["PI-1", "Calls", "Q3 2023-24", "85"]],
+            1,
+            "the headings in row 1 look like indicator values, but there is no column for the "
+            f"quarter (period); headings not recognised: 'Time period'. {SEE}",
+        ),
+        (
+            [["Sheet name", "Table description", "Number of rows"], ["Table_1", "Values", "3"]],
+            1,
+            "the headings in row 1 ('Sheet name', 'Table description', 'Number of rows') are none "
+            "the importer knows, so it cannot tell whether the sheet holds indicator values, "
+            f"flagship actions, highlights or comparator values. {SEE}",
+        ),
+    ],
+)  # fmt: skip
+def test_a_header_that_cannot_be_placed_says_what_it_looks_like(write_csv, rows, row, message):
+    path = write_csv("odd.csv", rows)
+    sheets, problems = read_file(path.read_bytes(), path.name)
+    assert sheets == []
+    assert [(p.sheet, p.row, p.column, p.message) for p in problems] == [(None, row, None, message)]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["just some notes"], ["nothing like a scorecard"]],
+        [["a", "b"], ["1", "2"]],
+        [["1", "2", "3"], ["4", "5", "6"]],
+    ],
+)
+def test_no_header_row_is_said_only_when_no_row_looks_like_one(write_csv, rows):
+    path = write_csv("odd.csv", rows)
+    (problem,) = read_file(path.read_bytes(), path.name)[1]
+    assert problem.row is None
+    assert problem.message.startswith("no header row found in the first 30 rows of this file.")

@@ -346,7 +346,8 @@ def load_panel(ctx: PageContext, store: Store) -> None:
     st.header("Load a file", anchor=False)
     cap = upload_cap_mb(ctx.settings.max_upload_mb)
     st.write(
-        "Upload the quarter's figures as CSV (UTF-8) or Excel (.xlsx) in one of the template's "
+        "Upload the quarter's figures as CSV (UTF-8), Excel (.xlsx) or OpenDocument (.ods) in one "
+        "of the template's "
         "layouts; you can upload several files as one load. The file is checked and compared with "
         "the database first: **nothing is written until you confirm**, and a file with any problem "
         "loads nothing."
@@ -355,7 +356,7 @@ def load_panel(ctx: PageContext, store: Store) -> None:
     # No ``type=`` filter: the importer refuses other types itself with a message that says what to
     # do (an old .xls workbook: "save it as .xlsx"), where Streamlit's filter would only say no.
     uploaded = st.file_uploader(
-        f"Files to load (CSV or .xlsx, up to {cap} MB each)",
+        f"Files to load (CSV, .xlsx or .ods, up to {cap} MB each)",
         accept_multiple_files=True,
         key=f"data_upload_{nonce}",
         max_upload_size=cap,
