@@ -120,3 +120,94 @@ def package(
 def ods_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     """A spreadsheet of ``sheets`` (name -> rows of Python values), as Calc writes it."""
     return package(content_xml("".join(table(name, rows) for name, rows in sheets.items())))
+
+
+# -- reading back, independently of the importer's reader ---------------------------------------------
+
+_O = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_X = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+
+
+def typed_cells(ods: bytes) -> dict[str, list[list[tuple[str, object]]]]:
+    """Each sheet's cells as (value type, value): ("float", 2.5), ("string", "text"), ("date",
+    "2023-12-31"), ("", None) for an empty cell; repeats expanded, trailing empty cells and rows
+    dropped. Built with ElementTree on the whole part: for small test files only."""
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(io.BytesIO(ods)) as zf:
+        root = ET.fromstring(zf.read("content.xml"))
+    out: dict[str, list[list[tuple[str, object]]]] = {}
+    for tbl in root.iter(_T + "table"):
+        rows: list[list[tuple[str, object]]] = []
+        for row in tbl.iter(_T + "table-row"):
+            cells: list[tuple[str, object]] = []
+            for c in row:
+                n = int(c.get(_T + "number-columns-repeated", "1"))
+                kind = c.get(_O + "value-type", "")
+                if kind in ("float", "percentage", "currency"):
+                    value: object = float(c.get(_O + "value", "nan"))
+                elif kind == "date":
+                    value = c.get(_O + "date-value")
+                elif kind == "boolean":
+                    value = c.get(_O + "boolean-value") == "true"
+                elif kind == "string":
+                    value = "\n".join(_paragraph(p) for p in c.findall(_X + "p"))
+                else:
+                    value = None
+                cells.extend([(kind, value)] * n)
+            while cells and cells[-1] == ("", None):
+                cells.pop()
+            rows.extend([cells] * int(row.get(_T + "number-rows-repeated", "1")))
+        while rows and not rows[-1]:
+            rows.pop()
+        out[tbl.get(_T + "name", "")] = rows
+    return out
+
+
+def _paragraph(p) -> str:
+    """A paragraph's text, ``text:s`` as its spaces, tabs and line breaks as written."""
+    out = [p.text or ""]
+    for child in p:
+        if child.tag == _X + "s":
+            out.append(" " * int(child.get(_X + "c", "1")))
+        elif child.tag == _X + "tab":
+            out.append("\t")
+        elif child.tag == _X + "line-break":
+            out.append("\n")
+        else:
+            out.append(_paragraph(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def xlsx_typed_cells(xlsx: bytes) -> dict[str, list[list[tuple[str, object]]]]:
+    """The same view of an .xlsx workbook (openpyxl), to compare the two formats cell for cell."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    out: dict[str, list[list[tuple[str, object]]]] = {}
+    for ws in wb.worksheets:
+        rows: list[list[tuple[str, object]]] = []
+        for row in ws.iter_rows():
+            cells: list[tuple[str, object]] = []
+            for c in row:
+                v = c.value
+                if v is None:
+                    cells.append(("", None))
+                elif isinstance(v, bool):
+                    cells.append(("boolean", v))
+                elif isinstance(v, int | float):
+                    kind = "percentage" if "%" in c.number_format.replace('"%"', "") else "float"
+                    cells.append((kind, float(v)))
+                elif isinstance(v, dt.datetime | dt.date):
+                    cells.append(("date", v.isoformat()))
+                else:
+                    cells.append(("string", str(v)))
+            while cells and cells[-1] == ("", None):
+                cells.pop()
+            rows.append(cells)
+        while rows and not rows[-1]:
+            rows.pop()
+        out[ws.title] = rows
+    return out
