@@ -310,3 +310,23 @@ def test_a_quarter_end_date_cell_heads_a_period_column():
     assert problems == []
     assert sheet.headings[5] == "30/09/2023"
     assert sheet.header.month_columns == {5: (Month(2023, 9), "actual")}
+
+
+def test_an_old_openoffice_manifest_with_a_doctype_is_fine():
+    # OpenOffice.org wrote a DOCTYPE in META-INF/manifest.xml; the reader never parses that part.
+    good = ods_bytes({"Values": [HEAD, ["PI-1", "Calls", P1, "higher", "%", 80, 85, ""]]})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "META-INF/manifest.xml":
+                data = data.replace(
+                    b"?>",
+                    b'?><!DOCTYPE manifest:manifest PUBLIC "-//OpenOffice.org//DTD Manifest 1.0//EN" '
+                    b'"Manifest.dtd">',
+                    1,
+                )
+            dst.writestr(info, data)
+    (sheet,), problems = read(buf.getvalue())
+    assert problems == []
+    assert sheet.data.iloc[0, :7].tolist() == ["PI-1", "Calls", P1, "higher", "%", "80", "85"]

@@ -430,8 +430,15 @@ def check_workbook(content: bytes, file: str, kind: str = ".xlsx") -> list[Probl
             return [Problem.whole_file(file, "this is not a valid .xlsx workbook.")]
         if kind == ".ods" and (why := is_ods(zf)):
             return [Problem.whole_file(file, f"this is not a valid .ods spreadsheet: {why}.")]
+        # An .ods is read from its content and styles parts alone (an old OpenOffice manifest
+        # declares a DTD, harmlessly, since it is never parsed).
+        parsed = (".xml", ".rels") if kind == ".xlsx" else ("content.xml", "styles.xml")
         try:
-            dtd = any(_declares_dtd(zf, i) for i in infos if i.filename.endswith((".xml", ".rels")))
+            dtd = any(
+                _declares_dtd(zf, i)
+                for i in infos
+                if i.filename.endswith(parsed) and (kind == ".xlsx" or "/" not in i.filename)
+            )
         except Exception as exc:  # a damaged, encrypted or oddly compressed part
             return [Problem.whole_file(file, f"the {what} is damaged and was not opened: {exc}")]
         if dtd:
@@ -786,9 +793,6 @@ def _formula_problems(wb: object, path: str, sheet: Sheet, n_rows: int) -> list[
             )
         )
     return out
-
-
-READABLE_SUFFIXES = (".xlsx", ".ods", ".csv")
 
 
 def read_file(
