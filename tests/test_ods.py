@@ -330,3 +330,25 @@ def test_an_old_openoffice_manifest_with_a_doctype_is_fine():
     (sheet,), problems = read(buf.getvalue())
     assert problems == []
     assert sheet.data.iloc[0, :7].tolist() == ["PI-1", "Calls", P1, "higher", "%", "80", "85"]
+
+
+def test_a_long_text_repeated_past_the_text_limit_is_refused():
+    # 5,000 cells (well within the cell limit) of the same 1,000 characters: five million characters
+    # from a few hundred bytes of XML.
+    long = "x" * 1_000
+    body = (
+        '<table:table table:name="Texts"><table:table-row table:number-rows-repeated="10">'
+        '<table:table-cell office:value-type="string" table:number-columns-repeated="500">'
+        f"<text:p>{long}</text:p></table:table-cell></table:table-row></table:table>"
+    )
+    assert read(package(content_xml(body)), upload=True)[1] == [
+        Problem(
+            "scorecard.ods",
+            "Texts",
+            None,
+            None,
+            f"the sheet's cells hold more than {MAX_UPLOAD_CELLS * 40:,} characters of text, "
+            "beyond the safe limit; it was not read; larger files load with the command line "
+            "(harrow-dash load).",
+        )
+    ]

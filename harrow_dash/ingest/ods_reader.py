@@ -33,6 +33,9 @@ ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 # Excel's own limit on the characters in a cell; a cell's text is cut there (``text:s`` says "this
 # many spaces" in a few bytes).
 MAX_CELL_CHARS = 32_767
+# Characters of text a sheet may hold, per cell allowed: a repeated filled cell costs a few bytes of
+# XML however long its text, and every repeat becomes a text of its own once the grid is built.
+CHARS_PER_CELL = 40
 
 _CELLS = (TABLE + "table-cell", TABLE + "covered-table-cell")
 
@@ -196,6 +199,9 @@ def read_tables(
     row_no = 0  # rows so far in this table, repeats included (0-based index of the next row)
     elements = 0  # cell and row elements read: a bound on the work, whatever they hold
     kept = 0  # cells kept, repeats of filled cells and rows included
+    chars = 0  # characters of text kept, repeats included
+    row_chars = 0
+    max_chars = max_cells * CHARS_PER_CELL
     texts: list[str] = []
     col = 0
     columns = _ColumnStyles()
@@ -209,9 +215,9 @@ def read_tables(
             elif elem.tag == TABLE + "table" and in_body:
                 tables += 1
                 name = elem.get(TABLE + "name", "") or f"Sheet{tables}"
-                failed, rows, row_no, elements, kept = None, [], 0, 0, 0
+                failed, rows, row_no, elements, kept, chars = None, [], 0, 0, 0, 0
                 columns = _ColumnStyles()
-                texts, col = [], 0
+                texts, col, row_chars = [], 0, 0
             continue
         stack.pop()
         parent = stack[-1] if stack else None
@@ -237,6 +243,7 @@ def read_tables(
                     else:
                         texts.extend([""] * (col - len(texts)))
                         texts.extend([text] * n)
+                        row_chars += len(text) * n
                 col += n
         elif tag == TABLE + "table-row":
             elements += 1
@@ -245,6 +252,7 @@ def read_tables(
                 failed = f"the sheet holds more than {max_cells:,} cells, beyond the safe limit"
             elif texts:
                 kept += len(texts) * n
+                chars += row_chars * n
                 if row_no + n > max_rows:
                     failed = (
                         f"the sheet has a filled row at row {row_no + n:,}; the limit is "
@@ -252,10 +260,15 @@ def read_tables(
                     )
                 elif kept > max_cells:
                     failed = f"the sheet holds more than {max_cells:,} cells, beyond the safe limit"
+                elif chars > max_chars:
+                    failed = (
+                        f"the sheet's cells hold more than {max_chars:,} characters of text, "
+                        "beyond the safe limit"
+                    )
                 else:
                     rows.extend((row_no + k, texts) for k in range(n))
             row_no += n
-            texts, col = [], 0
+            texts, col, row_chars = [], 0, 0
         elif tag == TABLE + "table-column":
             columns.add(elem)
         elif tag == TABLE + "table":
