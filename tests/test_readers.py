@@ -712,7 +712,13 @@ SEE = "See 'Headings recognised' in the README."
              ["E09000015", "Harrow", "Recycling", "2023-24", "41"]],
             1,
             "the headings in row 1 look like comparator values, but there is no column for the "
-            f"measure (measure) or the value (value); headings not recognised: 'Score'. {SEE}",
+            f"value (value); headings not recognised: 'Score'. {SEE}",
+        ),
+        (
+            [["Area code", "Measure id", "Score"], ["E09000015", "WASTE-01", "41"]],
+            1,
+            "the headings in row 1 look like comparator values, but there is no column for the "
+            f"period (period) or the value (value); headings not recognised: 'Score'. {SEE}",
         ),
         (
             [["Period", "Priority", "Highlight type", "Detail text"],

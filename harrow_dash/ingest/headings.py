@@ -257,15 +257,21 @@ LAYOUT_FIELDS = {
     "highlights": HIGHLIGHT_FIELDS,
 }
 
-# The fields each layout must have (a scorecard also needs period columns), and what a person calls
-# each layout and each of those fields, for the message about a header that is not quite one.
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "comparators": ("area_code", "measure", "period", "value"),
-    "groups": ("group_name", "area_code"),
-    "tidy": ("ref", "period", "actual"),
-    "scorecard": ("ref",),
-    "highlights": ("priority", "kind", "text"),
-    "actions": ("ref", "title", "status"),
+# The fields each layout must have, for the message about a header that is not quite one: each entry
+# is a field or fields any one of which will do (a scorecard also needs period columns). The message
+# names the first of each entry missing.
+REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "comparators": (
+        ("area_code", "area_name"),
+        ("measure", "measure_name"),
+        ("period",),
+        ("value",),
+    ),
+    "groups": (("group_name",), ("area_code",)),
+    "tidy": (("ref",), ("period",), ("actual",)),
+    "scorecard": (("ref",),),
+    "highlights": (("priority",), ("kind",), ("text",)),
+    "actions": (("ref",), ("title",), ("status",)),
 }
 LAYOUT_NAMES = {
     "comparators": "comparator values",
@@ -765,20 +771,18 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
                 first_of[key] = i
         names = set(fields.values())
         has_periods = bool(quarters or years or months)
-        ok = (
-            set(REQUIRED_FIELDS[layout]) <= names
-            and {
-                "comparators": True,
-                "groups": "value" not in names,
-                "highlights": True,
-                "actions": "actual" not in names,
-                "tidy": True,
-                # Period-like headings that cannot be read still make a scorecard, so that each is
-                # refused by name rather than the file being "without a header".
-                "scorecard": (has_periods or any(looks_like_period(u) for u in unknown.values()))
-                and "period" not in names,
-            }[layout]
-        )
+        ok = {
+            "comparators": {"area_code", "measure", "period", "value"} <= names,
+            "groups": {"group_name", "area_code"} <= names and "value" not in names,
+            "highlights": {"kind", "text", "priority"} <= names,
+            "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
+            "tidy": {"ref", "period", "actual"} <= names,
+            # Period-like headings that cannot be read still make a scorecard, so that each is
+            # refused by name rather than the file being "without a header".
+            "scorecard": "ref" in names
+            and (has_periods or any(looks_like_period(u) for u in unknown.values()))
+            and "period" not in names,
+        }[layout]
         if ok:
             return HeaderMatch(
                 layout, 0, fields, quarters, unknown, years, months, duplicates=duplicates
@@ -821,7 +825,7 @@ def _fit(layout: str, cells: Sequence[object]) -> tuple[int, list[str], bool, li
             periods = True
         elif h not in DERIVED_HEADINGS:
             unknown.append(str(cell).strip())
-    missing = [f for f in REQUIRED_FIELDS[layout] if f not in names]
+    missing = [any_of[0] for any_of in REQUIRED_FIELDS.get(layout, ()) if not names & set(any_of)]
     return known, missing, periods, unknown
 
 
@@ -831,10 +835,13 @@ def _listed(items: list[str], limit: int = 8) -> str:
     return ", ".join(quoted) + more
 
 
-def _lacks(missing: list[str], quarters: bool) -> str:
+def _lacks(layout: str, missing: list[str], quarters: bool) -> str:
     """What a header lacks, in words: "there is no column for the quarter (period)"; ``quarters``:
     and no quarter columns either (an indicator header that is neither tidy nor a scorecard)."""
-    words = [f"{FIELD_WORDS.get(f, f.replace('_', ' '))} ({f})" for f in missing]
+    words = [
+        f"{'the period' if (layout, f) == ('comparators', 'period') else FIELD_WORDS.get(f, f)} ({f})"
+        for f in missing
+    ]
     no_quarters = "quarter columns (headings such as 'Q3 2023-24')"
     if not words:
         return f"there are no {no_quarters}"
@@ -867,7 +874,9 @@ def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
         if not looks_like_header(row):
             continue
         first = i if first is None else first
-        for layout in LAYOUT_FIELDS:
+        # On a tie the more common kind of file is named: indicators first.
+        preferred = ["scorecard", "actions", "highlights", "comparators", "groups"]
+        for layout in [*preferred, *(k for k in LAYOUT_FIELDS if k not in preferred)]:
             if layout == "tidy":
                 continue  # read with the scorecard, as indicator values
             if layout == "scorecard":
@@ -875,9 +884,12 @@ def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
             else:
                 known, missing, _, unknown = _fit(layout, row)
                 quarters = False
+            if not missing and not quarters:
+                continue  # it has what the layout needs, yet is not one: nothing to say here
             score = (known, -len(missing) - quarters)
             if known and (best is None or score > best[0]):
-                best = (score, i, LAYOUT_NAMES[layout], _lacks(missing, quarters), unknown)
+                kind = LAYOUT_NAMES.get(layout, layout)
+                best = (score, i, kind, _lacks(layout, missing, quarters), unknown)
     if first is None:
         return None
     see = "See 'Headings recognised' in the README."
