@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from typing import Any
@@ -62,6 +63,8 @@ def _number_kind(value: object, number_format: str) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return "string"  # "nan", "inf": no OpenDocument number can hold them
         return "percentage" if "%" in _QUOTED.sub("", number_format or "") else "float"
     if isinstance(value, dt.date):
         fmt = _QUOTED.sub("", (number_format or "").lower())
