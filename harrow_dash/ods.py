@@ -78,8 +78,18 @@ class _Styles:
     def __init__(self) -> None:
         self.cells: dict[tuple[object, ...], str] = {}
         self.columns: dict[float, str] = {}
+        # openpyxl's style of a cell (an array of ids) -> ours: reading a cell's font, fill and
+        # alignment is slow, and a sheet has few distinct styles.
+        self.seen: dict[tuple[object, ...], str | None] = {}
 
     def cell(self, cell: Any, kind: str) -> str | None:
+        data = kind if kind in ("percentage", "date", "month") else None
+        seen = (tuple(cell._style) if cell.has_style else None, data)
+        if seen not in self.seen:
+            self.seen[seen] = self._look(cell, data)
+        return self.seen[seen]
+
+    def _look(self, cell: Any, kind: str | None) -> str | None:
         font, fill, align = cell.font, cell.fill, cell.alignment
         colour = _colour(getattr(font, "color", None))
         background = (
@@ -91,7 +101,7 @@ class _Styles:
             colour,
             background,
             bool(align.wrap_text),
-            kind if kind in ("percentage", "date", "month") else None,
+            kind,
         )
         if key == (False, None, None, None, False, None):
             return None
@@ -269,7 +279,8 @@ def workbook_ods(wb: Any) -> bytes:
             for c in range(1, max_col + 1):
                 cell = ws._cells.get((r, c))  # only cells that exist: reading ws.cell would add one
                 value = cell.value if cell is not None else None
-                kind = _number_kind(value, cell.number_format if cell is not None else "")
+                fmt = cell.number_format if cell is not None and cell.has_style else ""
+                kind = _number_kind(value, fmt)
                 style = styles.cell(cell, kind) if cell is not None else None
                 cells.append(_cell_xml(value, kind, style, validation_at.get((r, c))))
             rows.append(f"<table:table-row>{_runs(cells)}</table:table-row>")
