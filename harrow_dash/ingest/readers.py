@@ -1,10 +1,15 @@
-"""Reading CSV and Excel files into text grids, safely, before anything is interpreted.
+"""Reading CSV, Excel (.xlsx) and OpenDocument (.ods) files into text grids, safely, before anything
+is interpreted.
 
 Every cell becomes text exactly as a person would read it (an Excel cell formatted as a percentage
-becomes ``85%``), so that one set of rules reads both formats. Row numbers are the ones a spreadsheet
+becomes ``85%``), so that one set of rules reads every format. Row numbers are the ones a spreadsheet
 program shows. Workbooks are checked before they are parsed in full: a size cap, a cap on how far their
 compressed parts expand, and a cap on the sheet dimensions; openpyxl parses their XML through
-defusedxml.
+defusedxml, and an .ods's ``content.xml`` is streamed through defusedxml
+(:mod:`harrow_dash.ingest.ods_reader`).
+
+A workbook's cover, contents, notes and guidance sheets (named so, holding no table) are skipped; the
+readers say which in one note (``notes``), shown in the load preview.
 
 Every reader is bounded while it reads, before any data frame is built: at most ``MAX_COLUMNS``
 columns, ``MAX_ROWS`` rows and ``MAX_CSV_CELLS`` / ``MAX_XLSX_CELLS`` cells. A file beyond them is
