@@ -180,7 +180,7 @@ BAD_FILES = {
     "wrong type": (
         "scorecard.xls",
         b"\xd0\xcf\x11\xe0" + b"\0" * 512,
-        [(None, None, "'.xls' files cannot be read; save it as .xlsx or .csv (UTF-8).")],
+        [(None, None, "'.xls' files cannot be read; save it as .xlsx, .ods or .csv (UTF-8).")],
     ),
     "not a workbook": (
         "fake.xlsx",
@@ -483,6 +483,7 @@ def test_the_template_can_be_downloaded_from_the_page(env: AppEnv) -> None:
     at = open_data_page()
     buttons = {b.key: b for b in at.get("download_button")}
     assert buttons["data_template"].label == "Download the template (.xlsx)"
+    assert buttons["data_template_ods"].label == "Download the template (.ods)"
     # The sample's latest data is Q3 2023-24, long past: the template defaults to this quarter.
     quarter = at.selectbox(key="data_template_quarter")
     assert quarter.value == quarter.options[0]

@@ -527,12 +527,13 @@ def _reference_rows(conn: Connection, incoming: Incoming, batch_id: int) -> None
 
 
 def read_inputs(
-    files: Sequence[FileInput], max_bytes: int | None = None
+    files: Sequence[FileInput], max_bytes: int | None = None, notes: list[Problem] | None = None
 ) -> tuple[list[Sheet], list[Problem]]:
+    """Every file's tables and problems; ``notes`` gets the readers' notes for the preview."""
     sheets: list[Sheet] = []
     problems: list[Problem] = []
     for f in files:
-        found, probs = read_file(f.content, f.name, max_bytes=max_bytes)
+        found, probs = read_file(f.content, f.name, max_bytes=max_bytes, notes=notes)
         sheets.extend(found)
         problems.extend(probs)
     return sheets, problems
@@ -591,8 +592,10 @@ def prepare(
     whose commit compares inside its own transaction anyway, so the rows are staged once, not twice.
     The plan's counts are then filled in by :func:`commit`."""
     plan = LoadPlan(list(files))
-    sheets, plan.problems = read_inputs(files, max_bytes)
+    notes: list[Problem] = []
+    sheets, plan.problems = read_inputs(files, max_bytes, notes)
     parsed = parse_sheets(sheets)
+    parsed.warnings[:0] = notes
     plan.warnings = parsed.warnings
     with store.connect() as conn:
         context = context_from(conn)
