@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harrow_dash.ingest.gss import strip_notes
-from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.periods import MONTH_NAMES, Period, PeriodError, parse_period
 
 INTERNAL_SPELLINGS = (
     "internal",
@@ -437,11 +437,7 @@ _PERIOD_WORDS = {
 }
 _QUARTER_WORDS = _PERIOD_WORDS  # the older name, kept for callers
 
-MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
+MONTHS = MONTH_NAMES
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _FY_RE = r"(?:fy\s*|financial year\s*|year\s*)?(?P<y1>\d{4}|\d{2})\s*[-/\u2013\u2014]\s*(?P<y2>\d{4}|\d{2})"
 _MONTH_YEAR = re.compile(rf"(?P<mon>{_MONTH_RE})\s*[-/' ]?\s*(?P<y>\d{{4}}|\d{{2}})")

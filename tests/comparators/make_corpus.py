@@ -496,6 +496,37 @@ def bad_period() -> Case:
     )
 
 
+def as_ods(case: Case, name: str) -> Case:
+    """The same table saved as an OpenDocument spreadsheet: the same figures must load."""
+    from dataclasses import replace
+
+    return replace(case, name=name, description=case.description + " Saved as .ods.")
+
+
+def as_workbook(case: Case, name: str, title: str) -> Case:
+    """A CSV's table as a workbook sheet of that title, as a council saves a download in Excel."""
+    from dataclasses import replace
+
+    rows = case.build
+    assert isinstance(rows, list)
+
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb.active
+        assert ws is not None
+        ws.title = title
+        for row in rows:
+            # Figures as number cells, as a spreadsheet program keeps them.
+            ws.append([_number_or_text(c) for c in row])
+
+    return replace(case, name=name, build=build, description=case.description + " In Excel.")
+
+
+def _number_or_text(cell: object) -> object:
+    if isinstance(cell, str) and cell.replace(".", "", 1).isdigit():
+        return float(cell) if "." in cell else int(cell)
+    return cell
+
+
 CASES: list[Case] = [
     fingertips(),
     ons_tidy(),
@@ -506,6 +537,9 @@ CASES: list[Case] = [
     dfe_next_year(),
     fingertips_pooled(),
     by_name(),
+    as_ods(oflog(), "oflog_recycling.ods"),
+    as_workbook(ons_tidy(), "ons_open_data_recycling.xlsx", "Data"),
+    as_ods(as_workbook(ons_tidy(), "", "Data"), "ons_open_data_recycling.ods"),
     bad_period(),
 ]
 
@@ -517,6 +551,10 @@ def file_bytes(case: Case) -> bytes:
         return out.getvalue().encode("utf-8")
     wb = openpyxl.Workbook()
     case.build(wb)
+    if case.name.endswith(".ods"):
+        from harrow_dash.ods import workbook_ods
+
+        return workbook_ods(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
