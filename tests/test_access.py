@@ -294,8 +294,9 @@ def test_editors_reach_the_data_page(env: AppEnv, user: dict) -> None:
     env.configure(auth=True)
     at = run_page("pages/6_Data.py", user)
     _assert_shown(at)
-    assert at.file_uploader and [t.label for t in at.tabs][:3] == [
+    assert at.file_uploader and [t.label for t in at.tabs][:4] == [
         "Load data",
+        "Comparator measures",
         "Publish quarters",
         "Load history",
     ]
