@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.headings import Month
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings, rate
@@ -115,6 +116,7 @@ TIDY_EXPORT_COLUMNS = [
     "allow_negative",
     "period",
     "actual",
+    "marker",
     "target",
     "target_upper",
     "official_rag",
@@ -158,6 +160,7 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
             # The words a suppressed count is shown as, from the rules (those rows rated again).
             actual[hide] = rate(values[hide], rules)["actual_text"].to_numpy()
         out["actual"] = pd.Series(actual, index=out.index, dtype=object)
+    out["marker"] = _marker_words(rated)
     out["computed_rag"] = (
         rated["computed_rag"].astype(object).where(rated["computed_rag"].notna(), None)
     )
@@ -195,7 +198,18 @@ def monthly_export(months: pd.DataFrame) -> pd.DataFrame:
         out[flag] = np.where(months[flag].astype(object).to_numpy() == 1, "yes", "no").tolist()
     for name in ("actual", "target", "tolerance"):
         out[name] = months[name].astype(float)
+    out["marker"] = _marker_words(months)
     return neutralise_frame(out)
+
+
+def _marker_words(values: pd.DataFrame) -> list[str | None]:
+    """The words of each value's GSS marker (``gss.marker_words``: "provisional"), None where none;
+    the importer reads them back as the same marker."""
+    if "marker" not in values:
+        return [None] * len(values)
+    codes, distinct = pd.factorize(values["marker"])
+    words = [marker_words(m) or None for m in distinct]
+    return [None if c < 0 else words[c] for c in codes]
 
 
 # -- page downloads with numbers as numbers ----------------------------------------------------------
