@@ -229,8 +229,9 @@ def analysable(
     ``display`` is the table as shown (its "Actual", "Target" and "Benchmark" columns are text such
     as "236 seconds" or "72.4%"), keyed by "Ref" and, for a trend, "Quarter". ``values`` holds the
     same indicators rated (:func:`harrow_dash.scorecard.rate`: ref, period, actual, target,
-    target_upper, benchmark, benchmark_label, unit, state, suppressed). The text columns are
-    replaced by numbers (``actual``, ``target``, ``target_upper`` where any indicator has a band,
+    target_upper, benchmark, benchmark_label, unit, state, suppressed, marker_text). The text
+    columns are replaced by numbers (``actual``, its GSS ``marker`` in words such as
+    "provisional", ``target``, ``target_upper`` where any indicator has a band,
     ``benchmark`` and its name) with a ``unit`` column and the reporting ``state`` beside them. A
     suppressed count stays "fewer than N" unless ``reveal_suppressed`` (an editor who sees raw
     counts on the page). Every other column is kept as shown."""
@@ -261,6 +262,15 @@ def analysable(
     new: dict[str, list[object]] = {}
     if "Actual" in present:
         new["actual"] = actual
+        # The figure's GSS marker in words ("provisional"), beside the number rather than in it;
+        # the column is there when any figure has one (as target_upper is for a band).
+        marks: list[object]
+        if "marker_text" in rows:
+            marks = [m if isinstance(m, str) and m else None for m in rows["marker_text"]]
+        else:
+            marks = [marker_words(m) or None for m in rows.get("marker", [None] * len(rows))]
+        if any(m is not None for m in marks):
+            new["marker"] = marks
     if "Target" in present:
         new["target"] = numbers("target")
         upper = numbers("target_upper")

@@ -291,9 +291,9 @@ def test_a_changed_marker_in_a_published_quarter_is_a_change_to_the_record(
     )
     assert plan.ok
     changes = plan.published_changes
-    assert list(zip(changes["item"], changes["field"], changes["old"], changes["new"])) == [
-        ("PI-02", "marker", None, "p")
-    ]
+    assert list(
+        zip(changes["item"], changes["field"], changes["old"], changes["new"], strict=True)
+    ) == [("PI-02", "marker", None, "p")]
     with pytest.raises(PublishedChangeRefused) as refused:
         commit(sample_store, plan, "editor")
     assert "Q3 2023-24 indicator values PI-02 marker: (none) -> 'provisional'" in str(refused.value)
