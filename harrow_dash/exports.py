@@ -136,8 +136,9 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
     """All indicator values as a tidy table: one row per indicator per quarter, canonical periods.
 
     The editor's export (``public=False``) holds the stored values: the raw actual, the official RAG
-    (blank where the council gave none) and the RAG the rules compute, in separate columns, and
-    "not due" where a value is marked so. Loading it back changes nothing. The public export
+    (blank where the council gave none) and the RAG the rules compute, in separate columns,
+    "not due" where a value is marked so, and the actual's GSS marker in words ("provisional",
+    "not available"; the importer reads them back as the same marker). Loading it back changes nothing. The public export
     (``public=True``, from a public store: published quarters, internal commentary blanked) writes
     small counts of people as "fewer than N" and withholds the ratings worked out from them.
 
