@@ -588,6 +588,8 @@ class Store:
                 now.c.marker,
                 prev.c.actual.label("prev_actual"),
                 year.c.actual.label("year_actual"),
+                prev.c.marker.label("prev_marker"),
+                year.c.marker.label("year_marker"),
             )
             .select_from(
                 i.join(s.priorities, s.priorities.c.id == i.c.priority_id)

@@ -35,6 +35,7 @@ MARKED = (
     "PI-03,Q3 2023-24,[x]\n"  # not available
     "PI-37,Q3 2023-24,3 [r]\n"  # a small count of people (suppressed), revised
     "PI-17,Q3 2023-24,38 [e]\n"  # the Overview's biggest improvement, estimated
+    "PI-17,Q2 2023-24,47 [r]\n"  # and the quarter it is compared with, revised
 )
 
 
@@ -219,5 +220,27 @@ def test_the_overview_lists_a_mover_with_its_marker(env: AppEnv):
     at = run_page("app.py", query={"quarter": "Q3 2023-24"})
     assert not at.exception
     improvements = small_tables(at)["Biggest improvements"]
-    now = dict(zip(improvements["Indicator"].str.split().str[0], improvements["Now"], strict=True))
-    assert now["PI-17"] == "38 (estimated)"
+    row = improvements[improvements["Indicator"].str.startswith("PI-17 ")].iloc[0]
+    assert (row["Then"], row["Now"]) == ("47 (revised)", "38 (estimated)")
+
+
+def test_monthly_figures_beside_a_trend_say_their_marker():
+    from harrow_dash.explore import monthly_table
+
+    history = pd.DataFrame(
+        {"ref": ["PI-60"], "period": [20231], "unit": ["count"], "counts_people": [False]}
+    )
+    months = pd.DataFrame(
+        {
+            "ref": ["PI-60"] * 3,
+            "month": [202304, 202305, 202306],
+            "actual": [280.0, 301.0, 295.0],
+            "quarter_rule": ["sum"] * 3,
+            "marker": ["p", None, "p,e"],
+        }
+    )
+    assert monthly_table(months, history)["Monthly figure"].tolist() == [
+        "280 (provisional)",
+        "301",
+        "295 (provisional, estimated)",
+    ]
