@@ -85,3 +85,76 @@ DEFAULT_GROUP = "All London boroughs"
 def is_gss_code(text: str) -> bool:
     """An ONS GSS code: a letter, two digits, six digits (``E09000015``)."""
     return len(text) == 9 and text[0].isalpha() and text[0].isupper() and text[1:].isdigit()
+
+
+# Areas that are benchmarks, not places to rank: England and the other nations, the English regions
+# and the UK, Great Britain and England and Wales, by the entity part of their GSS code.
+BENCHMARK_ENTITIES = {
+    "E92": "England",
+    "W92": "Wales",
+    "S92": "Scotland",
+    "N92": "Northern Ireland",
+    "K02": "United Kingdom",
+    "K03": "Great Britain",
+    "K04": "England and Wales",
+    "E12": "English region",
+    "E13": "Inner or outer London",
+}
+# Local authorities: London boroughs (E09), unitary authorities (E06), metropolitan districts (E08),
+# counties (E10), districts (E07), Welsh (W06), Scottish (S12) and Northern Irish (N09) councils.
+LOCAL_AUTHORITY_ENTITIES = frozenset({"E06", "E07", "E08", "E09", "E10", "W06", "S12", "N09"})
+# Words in an area's type or name that make its row a benchmark: a nation, a region, a group's
+# average (CIPFA nearest neighbours, statistical neighbours, "London boroughs mean").
+_BENCHMARK_WORDS = (
+    "england",
+    "region",
+    "country",
+    "nation",
+    "neighbour",
+    "cipfa",
+    "comparator group",
+    "mean",
+    "average",
+    "median",
+    "national",
+    "london",
+    "united kingdom",
+    "great britain",
+)
+
+
+def is_benchmark(code: str, name: str = "", area_type: str = "") -> bool:
+    """Whether a row of comparator data is a benchmark (England, a region, a group's average)
+    rather than an area to rank: by its GSS code where it has one (a London borough's name never
+    makes it a benchmark), else by the words of its type or name."""
+    if is_gss_code(code):
+        return code[:3] in BENCHMARK_ENTITIES
+    text = f"{area_type} {name}".lower()
+    return any(word in text for word in _BENCHMARK_WORDS)
+
+
+def is_local_authority(code: str) -> bool:
+    return is_gss_code(code) and code[:3] in LOCAL_AUTHORITY_ENTITIES
+
+
+# Benchmarks publishers often name without a code: the nations and the English regions.
+BENCHMARK_CODES_BY_NAME: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "england": "E92000001",
+        "wales": "W92000004",
+        "scotland": "S92000003",
+        "northern ireland": "N92000002",
+        "united kingdom": "K02000001",
+        "great britain": "K03000001",
+        "england and wales": "K04000001",
+        "north east": "E12000001",
+        "north west": "E12000002",
+        "yorkshire and the humber": "E12000003",
+        "east midlands": "E12000004",
+        "west midlands": "E12000005",
+        "east of england": "E12000006",
+        "london": "E12000007",
+        "south east": "E12000008",
+        "south west": "E12000009",
+    }
+)

@@ -105,6 +105,9 @@ class Standing:
     median: float | None
     upper_quartile: float | None
     not_ranked_because: str | None
+    # Why hidden figures are hidden, as a reader is told: small counts of people, or figures the
+    # publisher held back (a rate marked [c] says nothing about its size).
+    hidden_words: str = "suppressed (small number)"
 
     @property
     def rank_text(self) -> str | None:
@@ -120,7 +123,7 @@ class Standing:
         if self.ranked < self.group_size:
             gaps = []
             if self.suppressed:
-                gaps.append(f"{self.suppressed} suppressed (small number)")
+                gaps.append(f"{self.suppressed} {self.hidden_words}")
             if self.missing:
                 gaps.append(f"{self.missing} not reported")
             text += " with a figure (" + ", ".join(gaps) + ")"
@@ -134,9 +137,11 @@ def standing(
     area: str,
     polarity: Polarity | str,
     suppressed: Iterable[str] = (),
+    small_numbers: bool = True,
 ) -> Standing:
     """How ``area`` stands among ``members``. ``values`` maps area code to a published value (None or
-    NaN: no value); ``suppressed`` lists areas whose value is hidden (their entry is ignored)."""
+    NaN: no value); ``suppressed`` lists areas whose value is hidden (their entry is ignored):
+    small counts of people (``small_numbers``), else figures their publisher held back."""
     members = list(dict.fromkeys(members))
     hidden = set(suppressed) & set(members)
     published = {
@@ -156,7 +161,11 @@ def standing(
     if area not in members:
         reason = "the area is not in this group"
     elif area in hidden:
-        reason = "its figure is a small number and is withheld"
+        reason = (
+            "its figure is a small number and is withheld"
+            if small_numbers
+            else "its figure was withheld by the publisher"
+        )
     elif area not in published:
         reason = "no figure for this period"
     elif polarity is Polarity.BAND:
@@ -184,6 +193,9 @@ def standing(
         median=median,
         upper_quartile=high,
         not_ranked_because=reason,
+        hidden_words="suppressed (small number)"
+        if small_numbers
+        else "suppressed by the publisher",
     )
 
 

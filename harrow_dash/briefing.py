@@ -410,7 +410,7 @@ def _comparison_table(
     doc.add_heading("How Harrow compares", level=2)
     _table(
         doc,
-        ["Ref", "Indicator", "Rank and quartile", "Period compared"],
+        ["Ref", "Indicator", "Rank and quartile", "Period compared", "Benchmarks"],
         [
             [
                 clean(c.ref),
@@ -421,10 +421,11 @@ def _comparison_table(
                     else "No comparator figures"
                 ),
                 clean(c.period_label if c.period_key is not None else "none"),
+                clean("; ".join(f"{name} {value}" for name, value in c.benchmarks)),
             ]
             for c in rows
         ],
-        [1.6, 5.6, 6.2, 3.0],
+        [1.4, 4.4, 5.2, 2.4, 3.0],
         caption=f"Comparison with {rows[0].group.name}, priority {ps.priority_id}",
     )
     doc.add_paragraph(

@@ -246,7 +246,8 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
         from harrow_dash.plan import PRIORITIES_2023_24
 
         priorities = [n for _, n, _ in PRIORITIES_2023_24]
-    Path(args.output).write_bytes(build_template(priorities, quarter, indicators))
+    kind = ".ods" if Path(args.output).suffix.lower() == ".ods" else ".xlsx"
+    Path(args.output).write_bytes(build_template(priorities, quarter, indicators, kind))
     filled = (
         f", prefilled with the {len(indicators)} current indicators"
         if indicators is not None and len(indicators)
@@ -405,7 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="name recorded against the rollback")
     p.set_defaults(func=cmd_rollback)
     p = sub.add_parser("template", help="write the workbook to fill in for the next quarter")
-    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="the file to write: an .ods name writes an OpenDocument spreadsheet, else .xlsx",
+    )
     p.add_argument(
         "--quarter",
         type=_quarter,

@@ -120,7 +120,9 @@ def describe_ranking(comparison: MeasureComparison, threshold: int) -> str:
     if comparison.standing is None:
         return comparison.sentence
     s = comparison.standing
-    ours = value_text(s.value, s.area_suppressed, comparison.unit, threshold)
+    ours = value_text(
+        s.value, s.area_suppressed, comparison.unit, threshold, comparison.counts_people
+    )
     text = (
         f"Dot chart of {comparison.indicator} for {s.ranked} areas in {comparison.group.name}, "
         f"{comparison.period_label}, best first. Harrow: {ours}. "

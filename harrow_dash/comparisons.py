@@ -5,8 +5,11 @@ themselves (rank, quartile, median, range) are in :mod:`harrow_dash.benchmarking
 * **Groups**: the built-in London groups (:mod:`harrow_dash.areas`) and the groups loaded as data.
   A loaded group with a built-in group's name replaces it.
 * **Which period**: at a quarter, the latest comparator period that had ended by then: that quarter
-  itself, an earlier quarter, or a whole financial year that has ended (comparator data is published
-  later than the council's own). The period used is always said.
+  itself, an earlier quarter, a whole financial, calendar or academic year, a month or months that
+  have ended (comparator data is published later than the council's own; see
+  :mod:`harrow_dash.comparator_periods`). The period used is always said.
+* **Benchmarks**: England, a region or a group's average (CIPFA nearest neighbours) loaded with the
+  figures are said beside the rank at the same period, never ranked among the areas.
 * **Suppression**: a comparator value that the file marked as suppressed stays suppressed, and so does
   a small count of people (1 to threshold-1) for an indicator that counts people, whatever the file
   says. A suppressed value is never shown, charted or ranked; it is counted and said.
@@ -20,7 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harrow_dash.areas import BUILT_IN_GROUPS, DEFAULT_GROUP, HARROW, LONDON_BOROUGHS
+from harrow_dash import comparator_periods
+from harrow_dash.areas import (
+    BUILT_IN_GROUPS,
+    DEFAULT_GROUP,
+    HARROW,
+    LONDON_BOROUGHS,
+    is_benchmark,
+)
 from harrow_dash.benchmarking import (
     QUARTILE_WORDS,
     Standing,
@@ -71,17 +81,9 @@ def pick_group(groups: Mapping[str, Group], wanted: str | None) -> Group:
     return groups.get(wanted or "", groups[DEFAULT_GROUP])
 
 
-def _end_key(key: int) -> int:
-    """The last quarter a comparator period covers: itself, or Q4 of a whole year."""
-    return key if key % 10 else key + 4
-
-
 def comparator_period(keys: Iterable[int], at: Period) -> int | None:
     """The latest comparator period that had ended by the end of quarter ``at``."""
-    ended = [int(k) for k in keys if _end_key(int(k)) <= at.key]
-    if not ended:
-        return None
-    return max(ended, key=lambda k: (_end_key(k), k % 10 != 0))
+    return comparator_periods.latest_ended([int(k) for k in keys], at)
 
 
 def _hidden(frame: pd.DataFrame, counts_people: bool, threshold: int) -> pd.Series:
@@ -104,6 +106,17 @@ class MeasureComparison:
     period_key: int | None
     table: pd.DataFrame  # every area of the group, best first (see ``display_table``)
     standing: Standing | None
+    # Named benchmarks at the same period: (name, value as written), e.g. ("England", "43.1%").
+    benchmarks: tuple[tuple[str, str], ...] = ()
+    counts_people: bool = True
+
+    @property
+    def benchmark_sentence(self) -> str:
+        """'Benchmarks for Q3 2023-24: England 43.1%; London 41.0%.', or '' without any."""
+        if not self.benchmarks:
+            return ""
+        listed = "; ".join(f"{name} {value}" for name, value in self.benchmarks)
+        return f"Benchmarks for {self.period_label}: {listed}."
 
     @property
     def period_label(self) -> str:
@@ -144,8 +157,10 @@ def compare_measure(
         empty = pd.DataFrame(columns=["area_code", "area_name", "value", "suppressed", "rank"])
         return MeasureComparison(**base, period_key=None, table=empty, standing=None)  # type: ignore[arg-type]
     at_period = mine[mine["period"] == key]
+    benchmarks = _benchmarks(values, measure, key, area_names, unit)
     frame = pd.DataFrame({"area_code": sorted(group.members)})
-    frame = frame.merge(at_period[["area_code", "value", "suppressed"]], how="left")
+    columns = ["area_code", "value", "suppressed", *(["marker"] if "marker" in at_period else [])]
+    frame = frame.merge(at_period[columns], how="left")
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
     frame["suppressed"] = _hidden(frame, bool(indicator.get("counts_people")), threshold)
     frame["value"] = frame["value"].where(~frame["suppressed"])
@@ -157,13 +172,40 @@ def compare_measure(
         area,
         polarity,
         suppressed=table.loc[table["suppressed"], "area_code"],
+        small_numbers=bool(indicator.get("counts_people")),
     )
-    return MeasureComparison(**base, period_key=key, table=table, standing=result)  # type: ignore[arg-type]
+    return MeasureComparison(
+        **base,  # type: ignore[arg-type]
+        period_key=key,
+        table=table,
+        standing=result,
+        benchmarks=benchmarks,
+        counts_people=bool(indicator.get("counts_people")),
+    )
 
 
-def value_text(value: float | None, suppressed: bool, unit: str, threshold: int) -> str:
+def _benchmarks(
+    values: pd.DataFrame, measure: str, key: int, area_names: Mapping[str, str], unit: str
+) -> tuple[tuple[str, str], ...]:
+    """The named benchmarks' published figures for the measure at the period, England first."""
+    rows = values[(values["measure"] == measure) & (values["period"] == key)]
+    found = []
+    for r in rows.itertuples():
+        name = area_names.get(str(r.area_code), str(r.area_code))
+        if r.suppressed or pd.isna(r.value) or not is_benchmark(str(r.area_code), name):
+            continue
+        found.append((name != "England", name, format_number(float(r.value), unit)))
+    return tuple((name, text) for _, name, text in sorted(found))
+
+
+def value_text(
+    value: float | None, suppressed: bool, unit: str, threshold: int, counts_people: bool = True
+) -> str:
+    """A figure as a comparison shows it. A held-back figure of a count of people reads "fewer
+    than 5", as every small count does; any other held-back figure (a rate the publisher marked
+    [c]) reads "suppressed", which says nothing about its size."""
     if suppressed:
-        return suppressed_text(threshold)
+        return suppressed_text(threshold) if counts_people else "suppressed"
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "no figure"
     return format_number(value, unit)
@@ -185,8 +227,11 @@ def display_table(
                 for n, c in zip(t["area_name"], t["area_code"], strict=True)
             ],
             "Value": [
-                value_text(v, s, comparison.unit, threshold)
-                for v, s in zip(t["value"], t["suppressed"], strict=True)
+                value_text(v, s, comparison.unit, threshold, comparison.counts_people)
+                + (f" ({m})" if isinstance(m, str) and m and not s else "")
+                for v, s, m in zip(
+                    t["value"], t["suppressed"], t.get("marker", [None] * len(t)), strict=True
+                )
             ],
             "Quartile": [
                 QUARTILE_WORDS.get(int(q), "") if not pd.isna(q) else "" for q in t["quartile"]
@@ -231,7 +276,11 @@ def overview(
                 "Indicator": c.indicator,
                 "Period compared": c.period_label if c.period_key is not None else "none",
                 "Harrow": value_text(
-                    s.value if s else None, bool(s and s.area_suppressed), c.unit, threshold
+                    s.value if s else None,
+                    bool(s and s.area_suppressed),
+                    c.unit,
+                    threshold,
+                    c.counts_people,
                 ),
                 "Rank": (f"{s.rank_text} of {s.ranked}" if s and s.rank else "not ranked"),
                 "Quartile": QUARTILE_WORDS[s.quartile] if s and s.quartile else "",
@@ -264,7 +313,7 @@ def trend_bands(
     published figure (the median of the few shown would mislead: for small counts of people, the
     hidden ones are the low ones)."""
     mine = values[(values["measure"] == measure) & values["area_code"].isin(group.members)]
-    mine = mine[mine["period"] % 10 != 0]
+    mine = mine[mine["period"].map(comparator_periods.is_quarter).astype(bool)]
     if until is not None:
         mine = mine[mine["period"] <= until.key]
     bands = group_bands(mine.assign(suppressed=_hidden(mine, counts_people, threshold)))

@@ -1,10 +1,11 @@
-"""Export files built without Streamlit: the data as CSV and Excel, charts as PNG and SVG.
+"""Export files built without Streamlit: the data as CSV, Excel and OpenDocument, charts as PNG and SVG.
 
 * CSV and Excel hold exactly the table passed in (what the page shows), with readable headers. Every
   text cell a spreadsheet program would run as a formula (starting with = + - @, a tab or a carriage
   return) is neutralised; numbers stay numbers; suppressed actuals stay "fewer than 5".
 * The Excel workbook has one tidy sheet: the council, what the table is, the quarter with its as-at
   date, the filters in words and (for the sample) the illustrative-data note in rows above the table.
+  The OpenDocument spreadsheet (``.ods``) is the same workbook written by :mod:`harrow_dash.ods`.
 * Charts are rendered by vl-convert, without a browser. vl-convert draws text only in a font it can
   find; with an unknown font it silently draws *no text at all*, so :func:`ensure_chart_font` checks
   the chart font really renders (registering the system font folders if needed) before any image is
@@ -227,6 +228,31 @@ def excel_bytes(
     """One tidy sheet: ``context_lines`` in rows at the top, a blank row, then the table with a bold,
     frozen, filterable header row. Numbers stay numeric (with the unit's number format where the table
     has a ``unit`` column); text is neutralised against formula injection."""
+    wb = _workbook(table, context_lines, sheet_title, threshold)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def ods_bytes(
+    table: pd.DataFrame,
+    context_lines: Sequence[str],
+    sheet_title: str = "Data",
+    threshold: int = DEFAULT_THRESHOLD,
+) -> bytes:
+    """The Excel download's sheet as an OpenDocument spreadsheet (``.ods``): the same rows and cells,
+    numbers as numbers, text neutralised against formula injection."""
+    from harrow_dash.ods import workbook_ods
+
+    return workbook_ods(_workbook(table, context_lines, sheet_title, threshold))
+
+
+def _workbook(
+    table: pd.DataFrame,
+    context_lines: Sequence[str],
+    sheet_title: str,
+    threshold: int,
+) -> Any:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -279,9 +305,7 @@ def excel_bytes(
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{last_row}"
     ws.sheet_view.showGridLines = True
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return wb
 
 
 # -- charts -----------------------------------------------------------------------------------------

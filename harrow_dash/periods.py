@@ -122,6 +122,13 @@ def period_range(first: Period, last: Period) -> list[Period]:
     return out
 
 
+# Month names and their usual abbreviations, as people write them in headings and periods.
+MONTH_NAMES = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+
 # A financial year written 2023-24, 2023/24, 2023-2024, 2023/2024 or 23/24, 23-24.
 _FY = r"(?P<y1>\d{4}|\d{2})\s*[-/\u2013\u2014]\s*(?P<y2>\d{4}|\d{2})"
 _Q = r"(?:q|qtr|quarter)\s*(?P<q>\d)"

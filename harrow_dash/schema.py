@@ -176,6 +176,9 @@ areas = Table(
     metadata,
     Column("code", String, primary_key=True),  # ONS GSS code, e.g. E09000015 (Harrow)
     Column("name", String, nullable=False),
+    # "benchmark" for England, a region or a group's average (shown beside a ranking, never in
+    # it); NULL for an area to rank.
+    Column("kind", String),
     Column("batch_id", Integer),
 )
 
@@ -184,6 +187,9 @@ comparator_measures = Table(
     metadata,
     Column("measure", String, primary_key=True),
     Column("name", String),
+    # How a year pair such as 2022/23 is read for this measure: "financial" (NULL), "academic" or
+    # "calendar" (harrow_dash.comparator_periods).
+    Column("year_type", String),
     Column("batch_id", Integer),
 )
 
@@ -192,10 +198,12 @@ comparator_values = Table(
     metadata,
     Column("area_code", String, nullable=False),
     Column("measure", String, nullable=False),
-    Column("period", Integer, nullable=False),  # a quarter key, or fy_start * 10 for a whole year
+    # A period key as harrow_dash.comparator_periods writes it (20233 = Q3 2023-24).
+    Column("period", Integer, nullable=False),
     Column("value", Double),
     Column("suppressed", Boolean, nullable=False),
     Column("source", String),
+    Column("marker", String),  # GSS markers in words ("provisional"), NULL for none
     Column("batch_id", Integer),
     PrimaryKeyConstraint("area_code", "measure", "period"),
 )
@@ -296,6 +304,12 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "comparator_values": ("area_code", "measure", "period"),
     "comparison_groups": ("group_name", "area_code"),
 }
+
+
+# The tables whose rows of a published quarter are the record Cabinet saw: locked once published,
+# changed only as a recorded revision. Other areas' figures (comparator_values) are not: publishers
+# bring them out months after the quarter, and loading them changes no council figure.
+RECORD_TABLES = ("indicator_values", "action_statuses", "highlights")
 
 
 def _history_table(name: str) -> Table:

@@ -844,12 +844,19 @@ class Store:
         return self.read(q.where(unplaced))
 
     # -- comparators (benchmarking) ------------------------------------------------------------------
-    def _comparator_visible(self, period: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
-        """In a public store, comparator periods up to the latest published quarter only."""
-        if not self.public:
-            return []
-        latest = sa.select(sa.func.max(s.published_quarters.c.period)).scalar_subquery()
-        return [period <= latest]
+    def _comparator_visible(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """In a public store, comparator periods that ended by the latest published quarter only
+        (a period key says which months it covers, so this is worked out from the key, not by
+        comparing keys)."""
+        if not self.public or frame.empty:
+            return frame
+        from harrow_dash.comparator_periods import end_quarter
+
+        latest = self.read(sa.select(sa.func.max(s.published_quarters.c.period))).iloc[0, 0]
+        if latest is None or pd.isna(latest):
+            return frame.iloc[0:0]
+        ends = {int(k): end_quarter(int(k)) for k in frame["period"].unique()}
+        return frame[frame["period"].map(ends) <= int(latest)].reset_index(drop=True)
 
     def area_names(self) -> dict[str, str]:
         df = self.read(sa.select(s.areas.c.code, s.areas.c.name))
@@ -887,11 +894,11 @@ class Store:
         """Every area's value for the measures: area_code, measure, period, value, suppressed."""
         v = s.comparator_values
         q = (
-            sa.select(v.c.area_code, v.c.measure, v.c.period, v.c.value, v.c.suppressed)
-            .where(v.c.measure.in_(measures), *self._comparator_visible(v.c.period))
+            sa.select(v.c.area_code, v.c.measure, v.c.period, v.c.value, v.c.suppressed, v.c.marker)
+            .where(v.c.measure.in_(measures))
             .order_by(v.c.measure, v.c.period, v.c.area_code)
         )
-        return self.read(q)
+        return self._comparator_visible(self.read(q))
 
     # -- batches and export --------------------------------------------------------------------------
     def batches(self) -> pd.DataFrame:

@@ -105,6 +105,8 @@ if st.query_params.get(MEASURE_PARAM) != ref:
 ranked = cdata.ranking(ctx.store_url, ref, group.name, period, threshold)
 chosen = ranked.comparison
 st.markdown(f"**{escape_markdown(chosen.sentence)}**")
+if chosen.benchmark_sentence:
+    st.markdown(escape_markdown(chosen.benchmark_sentence))
 if ranked.chart is not None and chosen.standing is not None:
     vega_chart(ranked.chart, alt_text=ranked.alt_text, key="chart_ranking")
     shown = ranked.shown

@@ -147,3 +147,16 @@ def test_group_bands_leave_out_suppressed_values() -> None:
     bands = group_bands(frame)
     assert bands.loc[0, "median"] == 2.5 and bands.loc[0, "areas"] == 4
     assert pd.isna(bands.loc[1, "lower_quartile"]) and bands.loc[1, "median"] == 5.0
+
+
+def test_figures_the_publisher_held_back_are_not_called_small_numbers() -> None:
+    """A rate marked [c] says nothing about its size: only counts of people read 'small number'."""
+    values = {f"E0900000{i}": float(i) for i in range(1, 6)}
+    rate = standing(values, list(values), "E09000001", "higher", ["E09000002"], False)
+    assert rate.describe("areas") == (
+        "4th of 4 areas with a figure (1 suppressed by the publisher), bottom quartile"
+    )
+    people = standing(values, list(values), "E09000002", "higher", ["E09000002"], True)
+    assert people.not_ranked_because == "its figure is a small number and is withheld"
+    hidden = standing(values, list(values), "E09000002", "higher", ["E09000002"], False)
+    assert hidden.not_ranked_because == "its figure was withheld by the publisher"

@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from harrow_dash.ingest.readers import read_file
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.scorecard import rate
 from harrow_dash.store import Store
@@ -301,6 +302,23 @@ def test_template(db, tmp_path):
         "Q3 2023-24",
     ]
     assert {"Flagship actions", "Highlights"} <= set(wb.sheetnames)
+
+
+def test_template_as_ods(db, tmp_path):
+    out = tmp_path / "template.ods"
+    result = run(db, "template", "-o", str(out), "--quarter", "Q3 23/24")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"Template for Q3 2023-24 written to {out}\n"
+    data = out.read_bytes()
+    assert data[30:38] == b"mimetype"  # the first part, as OpenDocument requires
+    sheets, problems = read_file(data, out.name)
+    assert [(s.sheet, s.header.layout) for s in sheets] == [
+        ("Scorecard", "scorecard"),
+        ("Indicator values", "tidy"),
+        ("Flagship actions", "actions"),
+        ("Highlights", "highlights"),
+    ]
+    assert [s.headings[13:16] for s in sheets[:1]] == [["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]]
 
 
 def test_template_is_prefilled_for_the_quarter_after_the_latest_and_loads_back_unchanged(

@@ -52,8 +52,8 @@ def test_the_corpus_is_large_enough_and_its_files_are_written():
     assert len(corpus.GOOD) >= 15
     names = {p.name for p in corpus.FILES.iterdir()}
     assert names == {c.name for c in corpus.GOOD + corpus.BAD}
-    # Every layout in both formats.
-    assert {c.name.rsplit(".", 1)[1] for c in corpus.GOOD} == {"csv", "xlsx"}
+    # Every layout in every format.
+    assert {c.name.rsplit(".", 1)[1] for c in corpus.GOOD} == {"csv", "xlsx", "ods"}
 
 
 @pytest.mark.parametrize("case", corpus.GOOD, ids=lambda c: c.name)

@@ -180,7 +180,7 @@ BAD_FILES = {
     "wrong type": (
         "scorecard.xls",
         b"\xd0\xcf\x11\xe0" + b"\0" * 512,
-        [(None, None, "'.xls' files cannot be read; save it as .xlsx or .csv (UTF-8).")],
+        [(None, None, "'.xls' files cannot be read; save it as .xlsx, .ods or .csv (UTF-8).")],
     ),
     "not a workbook": (
         "fake.xlsx",
@@ -483,6 +483,40 @@ def test_the_template_can_be_downloaded_from_the_page(env: AppEnv) -> None:
     at = open_data_page()
     buttons = {b.key: b for b in at.get("download_button")}
     assert buttons["data_template"].label == "Download the template (.xlsx)"
+    assert buttons["data_template_ods"].label == "Download the template (.ods)"
     # The sample's latest data is Q3 2023-24, long past: the template defaults to this quarter.
     quarter = at.selectbox(key="data_template_quarter")
     assert quarter.value == quarter.options[0]
+
+
+def test_an_unmatched_comparator_measure_is_matched_once_on_the_data_page(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """A measure loaded by name (no id) is offered with the likeliest indicators first; the
+    editor's choice is saved as a batch, remembered as the indicator's benchmark measure, and the
+    measure is no longer offered."""
+    rows = "Local authority,Indicator,Financial year,Value\n" + "".join(
+        f"{name},Household waste recycling rate,2022/23,{30 + i / 10}\n"
+        for i, name in enumerate(["Harrow", "Barnet", "Brent", "Ealing", "Hillingdon"])
+    )
+    load(sample_store, [FileInput("recycling.csv", rows.encode())], "editor@example.gov.uk")
+    at = open_data_page(EDITOR)
+    picks = [s for s in at.selectbox if str(s.key).startswith("measure_match_")]
+    assert len(picks) == 1
+    pick = picks[0]
+    assert "Household waste recycling rate (5 figures)" in unescape(pick.label)
+    assert pick.value == ""  # nothing chosen until the editor chooses
+    likeliest = pick.options[1]
+    assert likeliest.startswith("PI-12: Household waste sent for reuse, recycling")
+    pick.set_value("PI-12")
+    at.button(key="FormSubmitter:measure_match-Save the matches").click().run()
+    assert not at.exception, at.exception
+    indicators = sample_store.benchmarked_indicators().set_index("ref")
+    assert indicators.at["PI-12", "measure"] == "Household waste recycling rate"
+    # The measure is matched; the one PI-12 was compared with before is offered now.
+    offered = [s.label for s in at.selectbox if str(s.key).startswith("measure_match_")]
+    assert len(offered) == 1 and "Household waste recycling rate" not in unescape(offered[0])
+    assert unescape(offered[0]).startswith("ILL-WASTE-01")
+    assert at.success[0].value == "Matched 1 measure (batch 3)."
+    batches = sample_store.batches()
+    assert batches.iloc[0]["file_name"] == "Comparator measures matched on the Data page"

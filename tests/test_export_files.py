@@ -11,6 +11,7 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
+from ods_files import typed_cells, xlsx_typed_cells
 
 from harrow_dash.charts import FONT, action_bar, rag_bar
 from harrow_dash.export_files import (
@@ -25,6 +26,7 @@ from harrow_dash.export_files import (
     export_context,
     export_frame,
     file_slug,
+    ods_bytes,
     protect_suppressed,
     readable_headers,
     text_renders,
@@ -414,3 +416,19 @@ def test_csv_quotes_line_breaks_inside_a_field() -> None:
         ['fine\r=HYPERLINK("x")', "1"],
         ["two\nlines", "2"],
     ]
+
+
+def test_the_ods_download_of_a_page_table_is_its_excel_download(sample_store) -> None:
+    """The OpenDocument download holds the Excel download's cells, each of the same type: the stored
+    numbers as numbers, suppressed counts as "fewer than 5", the context lines above the table."""
+    inds = indicators_at(sample_store, Filters(period=Q3), RuleSettings())
+    download = analysable(screen_table(inds), inds)
+    context = export_context("Indicators", Filters(period=Q3))
+    ods = typed_cells(ods_bytes(download, context, sheet_title="Indicators"))
+    assert ods == xlsx_typed_cells(excel_bytes(download, context, sheet_title="Indicators"))
+    rows = ods["Indicators"]
+    h = next(i for i, r in enumerate(rows) if r and r[0] == ("string", "Ref"))
+    by_ref = {r[0][1]: r for r in rows[h + 1 :]}
+    assert by_ref["PI-02"][2] == ("float", pytest.approx(72.4))
+    for ref in inds.loc[inds["suppressed"].astype(bool), "ref"]:
+        assert by_ref[ref][2] == ("string", "fewer than 5")

@@ -196,21 +196,21 @@ def test_unknown_and_contradictory_symbols_are_problems_naming_the_cell(store, w
             row("PI-N5", actual="80", target="[x] [c]"),
         ),
     )
+    unknown = (
+        "which is not a GSS symbol (actual); use [x] not available, [z] not applicable, "
+        "[c] confidential, [low] or [w] for no figure, or [p], [r], [e], [u] after a number."
+    )
     assert refuse(store, path) == [
-        Problem("bad.csv", None, 2, 'G ("Actual")',
-                "'[q]': [q] is not a GSS symbol (actual); write a number, a number with [p], [r], "
-                "[e], [er], [u], [b] or [f] after it, or [x], [z], [c], [low] or [w] instead."),
+        Problem("bad.csv", None, 2, 'G ("Actual")', f"'[q]' has the symbol [q], {unknown}"),
         Problem("bad.csv", None, 3, 'G ("Actual")',
-                "'12 [c]' gives a number and [c] (confidential), which says there is no figure "
-                "(actual); give one or the other."),
-        Problem("bad.csv", None, 4, 'G ("Actual")',
-                "'70 [q]': [q] is not a GSS symbol (actual); write a number, a number with [p], "
-                "[r], [e], [er], [u], [b] or [f] after it, or [x], [z], [c], [low] or [w] instead."),
+                "'12 [c]' cannot be read (actual): [c] must stand alone for no figure, or follow "
+                "a number when it qualifies one (69% [p])."),
+        Problem("bad.csv", None, 4, 'G ("Actual")', f"'70 [q]' has the symbol [q], {unknown}"),
         Problem("bad.csv", None, 5, 'G ("Actual")',
-                "'[p]' is a marker (provisional) with no number before it (actual); write the "
-                "number before the marker."),
+                "'[p]' cannot be read (actual): [p] (provisional) qualifies a number; write the "
+                "number before it (69% [p])."),
         Problem("bad.csv", None, 6, 'H ("Target")',
-                "'[x] [c]' gives more than one symbol for one figure (target); give one."),
+                "'[x] [c]' cannot be read (target): give one symbol for no figure, not [x][c]."),
     ]  # fmt: skip
 
 

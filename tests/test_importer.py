@@ -323,10 +323,11 @@ def test_a_text_file_is_refused(sample_store, tmp_path, refuse):
         None,
         None,
         None,
-        "'.txt' files cannot be read; save it as .xlsx or .csv (UTF-8).",
+        "'.txt' files cannot be read; save it as .xlsx, .ods or .csv (UTF-8).",
     )
     assert (
-        str(problem) == "notes.txt: '.txt' files cannot be read; save it as .xlsx or .csv (UTF-8)."
+        str(problem)
+        == "notes.txt: '.txt' files cannot be read; save it as .xlsx, .ods or .csv (UTF-8)."
     )
 
 

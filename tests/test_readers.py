@@ -6,12 +6,18 @@ Each test loads files through the importer into a real DuckDB file and checks wh
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash.ingest.headings import match_header, normalise, quarter_heading
+from harrow_dash.ingest.headings import (
+    match_header,
+    normalise,
+    quarter_heading,
+    quarter_heading_error,
+)
 from harrow_dash.ingest.load import FileInput, commit, prepare
 from harrow_dash.ingest.readers import read_file
 from harrow_dash.periods import Period
@@ -580,3 +586,179 @@ def test_one_workbook_with_every_layout_and_a_guidance_sheet(store, write_xlsx, 
     assert result.batch_id == 1
     _check_actions_and_highlights(store)
     assert values(store)["PI-WB", "Q3 2023-24"]["actual"] == approx(85)
+
+
+# -- quarters written as months, footnote markers, date cells ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("Apr-Jun 2023", (Period(2023, 1), "actual")),
+        ("Apr - Jun 2023", (Period(2023, 1), "actual")),
+        ("Jul - Sep 23", (Period(2023, 2), "actual")),
+        ("Oct to Dec 2023", (Period(2023, 3), "actual")),
+        ("Jan-Mar 2024", (Period(2023, 4), "actual")),
+        ("April to June 2023", (Period(2023, 1), "actual")),
+        ("Apr 2023 - Jun 2023", (Period(2023, 1), "actual")),
+        ("Apr-Jun 2023 Target", (Period(2023, 1), "target")),
+        ("RAG Oct-Dec 2023", (Period(2023, 3), "rag")),
+        ("Q3 23/24 [note 1]", (Period(2023, 3), "actual")),
+        ("Q3 2023-24 Target [Note 12]", (Period(2023, 3), "target")),
+    ],
+)
+def test_quarters_written_as_their_months_and_with_footnotes(heading, expected):
+    assert quarter_heading(heading) == expected
+
+
+@pytest.mark.parametrize(
+    ("heading", "months"),
+    [
+        ("Apr-Sep 2023", "Apr 2023 to Sep 2023"),
+        ("May-Jul 2023", "May 2023 to Jul 2023"),
+        ("Nov 2023 - Jan 2024", "Nov 2023 to Jan 2024"),
+        ("Apr 2023 - Jun 2024", "Apr 2023 to Jun 2024"),
+    ],
+)
+def test_a_range_of_months_that_is_not_one_quarter_is_refused_by_name(heading, months):
+    assert quarter_heading(heading) is None
+    assert quarter_heading_error(heading) == (
+        f"cannot read the period heading '{heading}': it runs from {months}, which is not one "
+        "quarter; a quarter is Apr-Jun, Jul-Sep, Oct-Dec or Jan-Mar (write it like 'Apr-Jun 2023' "
+        "or 'Q1 2023-24')."
+    )
+
+
+def test_footnote_markers_in_headings_are_ignored(store, write_csv, load_files):
+    load_files(
+        store,
+        write_csv(
+            "gss.csv",
+            [
+                ["Ref [Note 2]", "Measure", "Priority", "Good is", "Unit [note 3]", "Apr-Jun 2023",
+                 "Jul - Sep 23 [note 1]", "Oct to Dec 2023 Target", "Oct to Dec 2023"],
+                ["PI-G1", "Calls", P1, "higher", "%", "80", "82", "90", "85"],
+            ],
+        ),
+    )  # fmt: skip
+    v = values(store)
+    assert indicators(store)["PI-G1"]["unit"] == "%"
+    assert (v["PI-G1", "Q1 2023-24"]["actual"], v["PI-G1", "Q2 2023-24"]["actual"]) == (
+        approx(80),
+        approx(82),
+    )
+    assert (v["PI-G1", "Q3 2023-24"]["actual"], v["PI-G1", "Q3 2023-24"]["target"]) == (
+        approx(85),
+        approx(90),
+    )
+
+
+def test_a_scorecard_with_a_range_of_months_that_is_not_a_quarter_is_refused(
+    store, write_csv, prepare_files
+):
+    path = write_csv(
+        "s.csv",
+        [["Ref", "Measure", "Priority", "Good is", "Unit", "Apr-Sep 2023"],
+         ["PI-G2", "Calls", P1, "higher", "%", "80"]],
+    )  # fmt: skip
+    plan = prepare_files(store, path)
+    assert [(p.row, p.column, p.message) for p in plan.problems] == [
+        (
+            1,
+            'F ("Apr-Sep 2023")',
+            "cannot read the period heading 'Apr-Sep 2023': it runs from Apr 2023 to Sep 2023, "
+            "which is not one quarter; a quarter is Apr-Jun, Jul-Sep, Oct-Dec or Jan-Mar (write it "
+            "like 'Apr-Jun 2023' or 'Q1 2023-24').",
+        )
+    ]
+
+
+def test_quarter_end_date_cells_head_quarter_columns(store, write_xlsx, load_files):
+    rows = [
+        ["Ref", "Measure", "Priority", "Good is", "Unit", dt.datetime(2023, 9, 30),
+         dt.datetime(2023, 12, 31)],
+        ["PI-D1", "Calls", P1, "higher", "count", 120, 135],
+    ]  # fmt: skip
+    path = write_xlsx("dates.xlsx", {"Scorecard": rows}, {"Scorecard": {"F1": "dd/mm/yyyy"}})
+    (sheet,), problems = read_file(path.read_bytes(), path.name)
+    assert problems == []
+    assert sheet.headings[5:] == ["30/09/2023", "31/12/2023"]
+    load_files(store, path)
+    v = values(store)
+    assert (v["PI-D1", "Q2 2023-24"]["actual"], v["PI-D1", "Q3 2023-24"]["actual"]) == (
+        approx(120),
+        approx(135),
+    )
+
+
+# -- a header the importer cannot place ---------------------------------------------------------------
+
+SEE = "See 'Headings recognised' in the README."
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "message"),
+    [
+        (
+            [["Flagship actions Q3"], ["Action", "Lead", "Progress update", "Due"],
+             ["Build homes", "Director", "Going well", "2024"]],
+            2,
+            "the headings in row 2 look like flagship actions, but there is no column for the "
+            "reference (ref) or the status (status); headings not recognised: 'Progress update', "
+            f"'Due'. {SEE}",
+        ),
+        (
+            [["Area code", "Area name", "Metric", "Period", "Score"],
+             ["E09000015", "Harrow", "Recycling", "2023-24", "41"]],
+            1,
+            "the headings in row 1 look like comparator values, but there is no column for the "
+            f"value (value); headings not recognised: 'Score'. {SEE}",
+        ),
+        (
+            [["Area code", "Measure id", "Score"], ["E09000015", "WASTE-01", "41"]],
+            1,
+            "the headings in row 1 look like comparator values, but there is no column for the "
+            f"period (period) or the value (value); headings not recognised: 'Score'. {SEE}",
+        ),
+        (
+            [["Period", "Priority", "Highlight type", "Detail text"],
+             ["Q3 2023-24", "1", "achievement", "More homes"]],
+            1,
+            "the headings in row 1 look like highlights, but there is no column for the "
+            f"highlight's text (text); headings not recognised: 'Detail text'. {SEE}",
+        ),
+        (
+            [["Ref", "Measure", "Time period", "Actual"], ["PI-1", "Calls", "Q3 2023-24", "85"]],
+            1,
+            "the headings in row 1 look like indicator values, but there is no column for the "
+            f"quarter (period); headings not recognised: 'Time period'. {SEE}",
+        ),
+        (
+            [["Sheet name", "Table description", "Number of rows"], ["Table_1", "Values", "3"]],
+            1,
+            "the headings in row 1 ('Sheet name', 'Table description', 'Number of rows') are none "
+            "the importer knows, so it cannot tell whether the sheet holds indicator values, "
+            f"flagship actions, highlights or comparator values. {SEE}",
+        ),
+    ],
+)  # fmt: skip
+def test_a_header_that_cannot_be_placed_says_what_it_looks_like(write_csv, rows, row, message):
+    path = write_csv("odd.csv", rows)
+    sheets, problems = read_file(path.read_bytes(), path.name)
+    assert sheets == []
+    assert [(p.sheet, p.row, p.column, p.message) for p in problems] == [(None, row, None, message)]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["just some notes"], ["nothing like a scorecard"]],
+        [["a", "b"], ["1", "2"]],
+        [["1", "2", "3"], ["4", "5", "6"]],
+    ],
+)
+def test_no_header_row_is_said_only_when_no_row_looks_like_one(write_csv, rows):
+    path = write_csv("odd.csv", rows)
+    (problem,) = read_file(path.read_bytes(), path.name)[1]
+    assert problem.row is None
+    assert problem.message.startswith("no header row found in the first 30 rows of this file.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harrow_dash.ingest.headings import INDICATOR_FIELDS, period_heading
+from harrow_dash.ingest.headings import COMPARATOR_FIELDS, INDICATOR_FIELDS, period_heading
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -52,3 +52,16 @@ def test_every_period_heading_in_the_readme_is_read(written):
     }:
         return  # field words shown alone, and an Excel number format
     assert period_heading(written) is not None, written
+
+
+def _comparator_row(field: str) -> str:
+    section = README.split("**Comparator values**\n\n| Field |", 1)[1].split("\n\n", 1)[0]
+    m = re.search(rf"^\| {re.escape(field)} \| (.*) \|$", section, flags=re.M)
+    assert m, f"no README row for comparator field {field}"
+    return m.group(1)
+
+
+@pytest.mark.parametrize("field", list(COMPARATOR_FIELDS))
+def test_every_comparator_heading_spelling_is_in_the_readme(field):
+    documented = set(re.findall(r"`([^`]+)`", _comparator_row(field)))
+    assert set(COMPARATOR_FIELDS[field]) == documented

@@ -105,6 +105,34 @@ def split_one(text: str) -> tuple[str, tuple[str, ...], str | None, str | None]:
     return body, tuple(dict.fromkeys(codes)), None, None
 
 
+def symbol_problem(text: str, unknown: str, label: str | None = None) -> str:
+    """Why a figure cell with a symbol cannot be read (``unknown`` as :func:`split_one` gives it):
+    an unknown code, a number beside a symbol for no figure (``12 [c]``), a marker alone. ``label``
+    names the figure (``actual``) where a row has several."""
+    where = f" ({label})" if label else ""
+    if not unknown.startswith("["):
+        return (
+            f"'{text.strip()}' has the symbol [{unknown}], which is not a GSS symbol{where}; use "
+            "[x] not available, [z] not applicable, [c] confidential, [low] or [w] for no figure, "
+            "or [p], [r], [e], [u] after a number."
+        )
+    codes = [c.lower() for c in _BRACKETED.findall(unknown)]
+    if codes and all(SYMBOLS[c].kind == "marker" for c in codes if c in SYMBOLS):
+        # "[p]" alone: a marker qualifies a number, and there is none.
+        return (
+            f"'{text.strip()}' cannot be read{where}: {unknown} ({marker_words(stored_marker(codes))}) "
+            "qualifies a number; write the number before it (69% [p])."
+        )
+    if len(codes) > 1 and not _TRAILING.sub("", text).strip():
+        return (
+            f"'{text.strip()}' cannot be read{where}: give one symbol for no figure, not {unknown}."
+        )
+    return (
+        f"'{text.strip()}' cannot be read{where}: {unknown} must stand alone for no figure, or "
+        "follow a number when it qualifies one (69% [p])."
+    )
+
+
 def split_symbols(cells: pd.Series) -> SplitCells:
     """Take GSS symbols out of a column of figure cells (text), reading each distinct text once."""
     s = cells.astype(object).where(cells.notna(), "").astype(str)
@@ -213,28 +241,3 @@ def read_marker(text: str) -> str:
             "go with another marker; give one."
         )
     return stored_marker(codes)
-
-
-def symbol_problem(cell: str, unknown: str, label: str) -> str:
-    """The problem with a figure cell whose symbols cannot be read (``unknown`` from
-    :func:`split_one`): an unknown code, a number beside a symbol for no figure, a marker alone."""
-    shown = cell.strip()
-    if not unknown.startswith("["):
-        return (
-            f"'{shown}': [{unknown}] is not a GSS symbol ({label}); write a number, a number with "
-            "[p], [r], [e], [er], [u], [b] or [f] after it, or [x], [z], [c], [low] or [w] instead."
-        )
-    codes = list(_BRACKETED.findall(unknown))
-    whole = [c for c in codes if c in SYMBOLS and SYMBOLS[c].kind != "marker"]
-    if _TRAILING.sub("", shown).strip() and whole:
-        w = whole[0]
-        return (
-            f"'{shown}' gives a number and [{w}] ({SYMBOLS[w].words}), which says there is no "
-            f"figure ({label}); give one or the other."
-        )
-    if whole and len(codes) > 1:
-        return f"'{shown}' gives more than one symbol for one figure ({label}); give one."
-    return (
-        f"'{shown}' is a marker ({marker_words(stored_marker(codes))}) with no number before it "
-        f"({label}); write the number before the marker."
-    )

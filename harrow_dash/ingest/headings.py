@@ -20,7 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.ingest.gss import strip_notes
+from harrow_dash.periods import MONTH_NAMES, Period, PeriodError, parse_period
 
 INTERNAL_SPELLINGS = (
     "internal",
@@ -219,6 +220,14 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "local authority code",
         "geography code",
         "area id",
+        "new la code",
+        "la code (ons)",
+        "ons area code",
+        "ons la code",
+        "lad code",
+        "utla code",
+        "geo code",
+        "organisation code",
     ),
     "area_name": (
         "area name",
@@ -229,6 +238,33 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "la name",
         "geography name",
         "council",
+        "geography",
+        "lad name",
+        "utla name",
+        "organisation name",
+    ),
+    # Files with a row per level (DfE: national, regional, local authority rows) give each level's
+    # code in its own column: a row without an area code takes its region's, else its country's.
+    "region_code": ("region code",),
+    "region_name": ("region name",),
+    "country_code": ("country code",),
+    "country_name": ("country name",),
+    # Codes and labels that identify a row but are not read: older codes, a parent area, a sort key.
+    "other_code": (
+        "old la code",
+        "la code (old)",
+        "parent code",
+        "parent name",
+        "time period sortable",
+        "time period range",
+    ),
+    "area_type": (
+        "area type",
+        "geographic level",
+        "geography type",
+        "geography level",
+        "area level",
+        "organisation type",
     ),
     "measure": (
         "measure id",
@@ -238,11 +274,60 @@ COMPARATOR_FIELDS: dict[str, tuple[str, ...]] = {
         "measure ref",
         "benchmark measure",
         "indicator id",
+        "indicator code",
+        "metric ref",
     ),
-    "measure_name": ("measure name", "measure", "metric", "metric name", "indicator name"),
-    "period": ("period", "time period", "quarter", "year", "financial year", "period label"),
-    "value": ("value", "data value", "figure", "actual", "metric value"),
+    # "measure" beside an indicator or metric name is the statistic (Percentage, Count, Rate per
+    # 1,000), as ONS, DfE and OHID open data use it; alone it names the measure.
+    "measure_name": (
+        "measure name",
+        "measure",
+        "metric",
+        "metric name",
+        "indicator name",
+        "indicator",
+        "metric title",
+        "indicator title",
+        "indicator full name",
+    ),
+    "statistic": ("statistic", "statistic type", "measure type"),
+    "period": (
+        "period",
+        "time period",
+        "quarter",
+        "year",
+        "financial year",
+        "period label",
+        "academic year",
+        "calendar year",
+        "reporting period",
+        "date",
+        "time",
+    ),
+    "year_type": (
+        "year type",
+        "time identifier",
+        "period type",
+        "time period type",
+        "year kind",
+    ),
+    "value": (
+        "value",
+        "data value",
+        "figure",
+        "actual",
+        "metric value",
+        "obs value",
+        "observation",
+        "indicator value",
+    ),
+    "value_note": ("value note", "value notes", "data marking", "obs status", "value status"),
     "source": ("source", "data source", "publisher", "dataset"),
+    # Breakdowns: one measure for everyone (Persons, All ages), another for each part of it.
+    "sex": ("sex", "gender"),
+    "age": ("age", "age group", "age band"),
+    "category_type": ("category type", "breakdown type", "inequality type"),
+    "category": ("category", "breakdown", "inequality", "characteristic"),
 }
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "group_name": ("group", "group name", "comparison group", "comparator group"),
@@ -259,21 +344,78 @@ LAYOUT_FIELDS = {
     "highlights": HIGHLIGHT_FIELDS,
 }
 
-# Sheets with these names hold guidance for people, not data, and are skipped.
-GUIDANCE_SHEETS = (
+# The fields each layout must have, for the message about a header that is not quite one: each entry
+# is a field or fields any one of which will do (a scorecard also needs period columns). The message
+# names the first of each entry missing.
+REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "comparators": (
+        ("area_code", "area_name"),
+        ("measure", "measure_name"),
+        ("period",),
+        ("value",),
+    ),
+    "groups": (("group_name",), ("area_code",)),
+    "tidy": (("ref",), ("period",), ("actual",)),
+    "scorecard": (("ref",),),
+    "highlights": (("priority",), ("kind",), ("text",)),
+    "actions": (("ref",), ("title",), ("status",)),
+}
+LAYOUT_NAMES = {
+    "comparators": "comparator values",
+    "groups": "comparison groups",
+    "tidy": "indicator values",
+    "scorecard": "indicator values",
+    "highlights": "highlights",
+    "actions": "flagship actions",
+}
+FIELD_WORDS = {
+    "ref": "the reference",
+    "period": "the quarter",
+    "actual": "the actual value",
+    "title": "the action's title",
+    "status": "the status",
+    "priority": "the priority",
+    "kind": "the kind of highlight",
+    "text": "the highlight's text",
+    "area_code": "the area code",
+    "measure": "the measure",
+    "value": "the value",
+    "group_name": "the group's name",
+}
+
+# Sheets with these names hold guidance for people, or a GSS accessible workbook's cover, contents and
+# notes, not data: a sheet whose name starts with one of them is skipped when it holds no table.
+NON_TABLE_SHEETS = (
+    "cover",
+    "contents",
+    "table of contents",
+    "notes",
+    "note",
+    "glossary",
+    "definitions",
     "guidance",
     "read me",
     "readme",
-    "notes",
+    "information",
+    "metadata",
     "key",
     "instructions",
     "lists",
     "about",
 )
+GUIDANCE_SHEETS = NON_TABLE_SHEETS  # the older name, kept for callers
+
+
+def is_non_table_sheet(name: object) -> bool:
+    """Whether a sheet's name says it holds no table (``Cover sheet``, ``Contents``, ``Notes``)."""
+    return normalise(name).startswith(NON_TABLE_SHEETS)
 
 
 def normalise(heading: object) -> str:
+    """A heading as it is matched: lower case, single spaces, without stray punctuation and without
+    footnote markers (``Actual [note 4]`` is ``actual``)."""
     text = str(heading if heading is not None else "").replace("\ufeff", "").replace("\u00a0", " ")
+    text = strip_notes(text)
     text = re.sub(r"[\s_]+", " ", text.strip().lower())
     return text.strip(" :.*")
 
@@ -298,11 +440,7 @@ _PERIOD_WORDS = {
 }
 _QUARTER_WORDS = _PERIOD_WORDS  # the older name, kept for callers
 
-MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
+MONTHS = MONTH_NAMES
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _FY_RE = r"(?:fy\s*|financial year\s*|year\s*)?(?P<y1>\d{4}|\d{2})\s*[-/\u2013\u2014]\s*(?P<y2>\d{4}|\d{2})"
 _MONTH_YEAR = re.compile(rf"(?P<mon>{_MONTH_RE})\s*[-/' ]?\s*(?P<y>\d{{4}}|\d{{2}})")
@@ -312,6 +450,11 @@ _D_MONTH_Y = re.compile(
     rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_RE})\s+(?P<y>\d{{4}})"
 )
 _YEAR_MONTH = re.compile(r"(?P<y>\d{4})\s*-\s*(?P<m>\d{1,2})")
+# A quarter written as its months: "Apr-Jun 2023", "Oct to Dec 2023", "Apr 2023 - Jun 2023".
+_MONTH_RANGE = re.compile(
+    rf"(?P<m1>{_MONTH_RE})(?:\s*[-/' ]?\s*(?P<y1>\d{{4}}|\d{{2}}))?\s*(?:[-\u2013\u2014]|to)\s*"
+    rf"(?P<m2>{_MONTH_RE})\s*[-/' ]?\s*(?P<y2>\d{{4}}|\d{{2}})"
+)
 _BARE_QUARTER = re.compile(r"(?:q|qtr|quarter)\s*(?P<q>[1-4])")
 
 # What makes a heading *look like* a period: a quarter word, a month name, a year, a financial year or
@@ -413,6 +556,28 @@ def _month_or_date(text: str) -> Month | str | None:
     return month_
 
 
+def month_range(text: str) -> Period | str | None:
+    """A quarter written as its first and last months (``apr-jun 2023``, ``jan to mar 2024``,
+    ``apr 2023 - jun 2023``: Q1 2023-24, Q4 2023-24); a message for a range of months that is not
+    one financial-year quarter (``apr-sep 2023``, ``may-jul 2023``); None if it is not a range."""
+    m = _MONTH_RANGE.fullmatch(text)
+    if not m:
+        return None
+    end = Month(_year(m.group("y2")), MONTHS[m.group("m2")])
+    first = MONTHS[m.group("m1")]
+    if m.group("y1"):
+        start = Month(_year(m.group("y1")), first)
+    else:
+        start = Month(end.year if first <= end.month else end.year - 1, first)
+    span = (end.year * 12 + end.month) - (start.year * 12 + start.month)
+    if span == 2 and start.month in (1, 4, 7, 10):
+        return end.quarter
+    return (
+        f"it runs from {start.label} to {end.label}, which is not one quarter; a quarter is "
+        "Apr-Jun, Jul-Sep, Oct-Dec or Jan-Mar (write it like 'Apr-Jun 2023' or 'Q1 2023-24')."
+    )
+
+
 def month_period(text: object) -> Month | str | None:
     """A month written in a tidy file's period column (``Jun-23``, ``June 2023``, ``2023-06``,
     ``30/06/2023``), a message saying why a month-like text cannot be read, or None when the text
@@ -455,6 +620,9 @@ def period_heading(heading: object) -> tuple[PeriodKind, str] | None:
     fy = financial_year(core)
     if fy is not None:
         return (fy, field) if field == "target" else None
+    quarter = month_range(core)
+    if isinstance(quarter, Period):
+        return quarter, field
     month = _month_or_date(core)
     if isinstance(month, Month):
         return month, field
@@ -492,6 +660,9 @@ def quarter_heading_error(heading: object) -> str | None:
             f"cannot read the period heading: '{str(heading).strip()}' names a financial year but "
             "not a quarter; a year column can only hold a target ('Target 2023/24')."
         )
+    quarter = month_range(core)
+    if isinstance(quarter, str):
+        return f"cannot read the period heading '{str(heading).strip()}': {quarter}"
     month = _month_or_date(core)
     if isinstance(month, str):
         return f"cannot read the period heading: {month}"
@@ -624,6 +795,17 @@ def _any_field(text: str) -> str | None:
     return None
 
 
+def _comparator_lookup(norm: Sequence[str]) -> dict[str, str]:
+    """Comparator headings: ``measure`` names the measure, unless another heading does
+    (``indicator``, ``metric``), when it is the statistic (Percentage, Count), as in ONS, DfE and
+    OHID open data."""
+    lookup = _LOOKUPS["comparators"]
+    names = [h for h in norm if h != "measure" and lookup.get(h) == "measure_name"]
+    if "measure" in norm and names:
+        return {**lookup, "measure": "statistic"}
+    return lookup
+
+
 @dataclass
 class HeaderMatch:
     layout: str
@@ -647,7 +829,7 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
     # pass for a flagship-action sheet ("title" and "status" have those spellings too).
     for layout in ("comparators", "groups", "tidy", "scorecard", "highlights", "actions"):
-        lookup = _LOOKUPS[layout]
+        lookup = _comparator_lookup(norm) if layout == "comparators" else _LOOKUPS[layout]
         fields: dict[int, str] = {}
         first_of: dict[object, int] = {}
         quarters: dict[int, tuple[Period, str]] = {}
@@ -677,14 +859,24 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
             else:
                 unknown[i] = str(cells[i]).strip()
                 continue
-            if key in first_of:
+            if key in first_of and key != "other_code":  # several such columns are usual
                 duplicates.append((i, first_of[key], what))
             else:
                 first_of[key] = i
         names = set(fields.values())
         has_periods = bool(quarters or years or months)
         ok = {
-            "comparators": {"area_code", "measure", "period", "value"} <= names,
+            "comparators": "period" in names
+            and bool({"area_code", "area_name", "region_code", "country_code"} & names)
+            and (
+                ("value" in names and bool({"measure", "measure_name"} & names))
+                # One column per measure (DfE open data): the kind of year or of area says so.
+                or (
+                    bool({"year_type", "area_type"} & names)
+                    and not {"value", "measure", "measure_name"} & names
+                    and bool(unknown)
+                )
+            ),
             "groups": {"group_name", "area_code"} <= names and "value" not in names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
@@ -700,3 +892,118 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
                 layout, 0, fields, quarters, unknown, years, months, duplicates=duplicates
             )
     return None
+
+
+# -- a header that is not quite one ------------------------------------------------------------------
+
+_NUMBER_LIKE = re.compile(r"[-+\u00a3$%.,\d\s()]*")
+
+
+def looks_like_header(cells: Sequence[object]) -> bool:
+    """A row a person would take for a header: several filled cells, nearly all words."""
+    filled = [str(c).strip() for c in cells if normalise(c)]
+    if len(filled) < 3:
+        return False
+    words = [c for c in filled if not _NUMBER_LIKE.fullmatch(c) and not looks_like_period(c)]
+    periods = [c for c in filled if looks_like_period(c)]
+    return len(words) + len(periods) >= 0.75 * len(filled) and len(words) >= 2
+
+
+def _fit(layout: str, cells: Sequence[object]) -> tuple[int, list[str], bool, list[str]]:
+    """How well a row of headings fits a layout: (headings known, required fields missing, whether
+    it has period columns, headings unknown)."""
+    lookup = _LOOKUPS[layout]
+    known = 0
+    names: set[str] = set()
+    periods = False
+    unknown: list[str] = []
+    for cell in cells:
+        h = normalise(cell)
+        if not h:
+            continue
+        if h in lookup:
+            known += 1
+            names.add(lookup[h])
+        elif layout in ("tidy", "scorecard") and period_heading(cell) is not None:
+            known += 1
+            periods = True
+        elif h not in DERIVED_HEADINGS:
+            unknown.append(str(cell).strip())
+    missing = [any_of[0] for any_of in REQUIRED_FIELDS.get(layout, ()) if not names & set(any_of)]
+    return known, missing, periods, unknown
+
+
+def _listed(items: list[str], limit: int = 8) -> str:
+    quoted = [f"'{i}'" for i in items[:limit]]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(quoted) + more
+
+
+def _lacks(layout: str, missing: list[str], quarters: bool) -> str:
+    """What a header lacks, in words: "there is no column for the quarter (period)"; ``quarters``:
+    and no quarter columns either (an indicator header that is neither tidy nor a scorecard)."""
+    words = [
+        f"{'the period' if (layout, f) == ('comparators', 'period') else FIELD_WORDS.get(f, f)} ({f})"
+        for f in missing
+    ]
+    no_quarters = "quarter columns (headings such as 'Q3 2023-24')"
+    if not words:
+        return f"there are no {no_quarters}"
+    if len(words) == 1:
+        text = f"there is no column for {words[0]}"
+    else:
+        text = f"there is no column for {', '.join(words[:-1])} or {words[-1]}"
+    return f"{text}, and no {no_quarters}" if quarters else text
+
+
+def _indicator_fit(cells: Sequence[object]) -> tuple[int, list[str], bool, list[str]]:
+    """An indicator header's fit, tidy or scorecard: (headings known, fields missing, whether quarter
+    columns are missing too, headings unknown)."""
+    known, missing, periods, unknown = _fit("scorecard", cells)
+    tidy_missing = _fit("tidy", cells)[1]
+    if periods:  # a scorecard
+        return known, missing, False, unknown
+    if {"period", "actual"} <= set(tidy_missing):  # neither: name what either would need
+        return known, tidy_missing, True, unknown
+    return known, tidy_missing, False, unknown
+
+
+def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
+    """For a sheet without a header the importer can place: the row (0-based) that looks like its
+    header and a message saying what kind of table it looks like, what it lacks and which headings
+    are not known; None when no row looks like a header at all."""
+    best: tuple[tuple[int, int], int, str, str, list[str]] | None = None
+    first: int | None = None
+    for i, row in enumerate(rows):
+        if not looks_like_header(row):
+            continue
+        first = i if first is None else first
+        # On a tie the more common kind of file is named: indicators first.
+        preferred = ["scorecard", "actions", "highlights", "comparators", "groups"]
+        for layout in [*preferred, *(k for k in LAYOUT_FIELDS if k not in preferred)]:
+            if layout == "tidy":
+                continue  # read with the scorecard, as indicator values
+            if layout == "scorecard":
+                known, missing, quarters, unknown = _indicator_fit(row)
+            else:
+                known, missing, _, unknown = _fit(layout, row)
+                quarters = False
+            if not missing and not quarters:
+                continue  # it has what the layout needs, yet is not one: nothing to say here
+            score = (known, -len(missing) - quarters)
+            if known and (best is None or score > best[0]):
+                kind = LAYOUT_NAMES.get(layout, layout)
+                best = (score, i, kind, _lacks(layout, missing, quarters), unknown)
+    if first is None:
+        return None
+    see = "See 'Headings recognised' in the README."
+    if best is None:
+        headings = [str(c).strip() for c in rows[first] if normalise(c)]
+        return first, (
+            f"the headings in row {first + 1} ({_listed(headings)}) are none the importer knows, so "
+            "it cannot tell whether the sheet holds indicator values, flagship actions, highlights "
+            f"or comparator values. {see}"
+        )
+    _, i, kind, lacks, unknown = best
+    not_known = f"; headings not recognised: {_listed(unknown)}" if unknown else ""
+    return i, f"the headings in row {i + 1} look like {kind}, but {lacks}{not_known}. {see}"

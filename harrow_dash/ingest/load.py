@@ -185,7 +185,10 @@ def context_from(conn: Connection) -> Context:
         r = conn.execute(q)
         return pd.DataFrame(r.fetchall(), columns=list(r.keys()))
 
+    m = s.comparator_measures
+    year_types = frame(sa.select(m.c.measure, m.c.year_type).where(m.c.year_type.is_not(None)))
     return Context(
+        measure_year_types=dict(zip(year_types["measure"], year_types["year_type"], strict=True)),
         priorities=frame(sa.select(s.priorities).order_by(s.priorities.c.id)),
         indicators=frame(
             sa.select(
@@ -525,12 +528,13 @@ def _reference_rows(conn: Connection, incoming: Incoming, batch_id: int) -> None
 
 
 def read_inputs(
-    files: Sequence[FileInput], max_bytes: int | None = None
+    files: Sequence[FileInput], max_bytes: int | None = None, notes: list[Problem] | None = None
 ) -> tuple[list[Sheet], list[Problem]]:
+    """Every file's tables and problems; ``notes`` gets the readers' notes for the preview."""
     sheets: list[Sheet] = []
     problems: list[Problem] = []
     for f in files:
-        found, probs = read_file(f.content, f.name, max_bytes=max_bytes)
+        found, probs = read_file(f.content, f.name, max_bytes=max_bytes, notes=notes)
         sheets.extend(found)
         problems.extend(probs)
     return sheets, problems
@@ -558,9 +562,7 @@ def _diff(
         plan.tables[name] = stager.compare(name, frame, columns)
         if preview and plan.tables[name].changed:
             changes.append(stager.changed_rows(name, columns))
-        if "period" in s.LOADED_TABLES[name] and (
-            plan.tables[name].added or plan.tables[name].changed
-        ):
+        if name in s.RECORD_TABLES and (plan.tables[name].added or plan.tables[name].changed):
             published.append(stager.published_changes(name, columns))
     published = [p for p in published if len(p)]
     plan.published_changes = (
@@ -591,8 +593,10 @@ def prepare(
     whose commit compares inside its own transaction anyway, so the rows are staged once, not twice.
     The plan's counts are then filled in by :func:`commit`."""
     plan = LoadPlan(list(files))
-    sheets, plan.problems = read_inputs(files, max_bytes)
+    notes: list[Problem] = []
+    sheets, plan.problems = read_inputs(files, max_bytes, notes)
     parsed = parse_sheets(sheets)
+    parsed.warnings[:0] = notes
     plan.warnings = parsed.warnings
     with store.connect() as conn:
         context = context_from(conn)
@@ -612,6 +616,7 @@ def prepare(
         plan.problems = [Problem.whole_file(plan.file_name, "the file holds no data to load.")]
         return plan
     plan.incoming = incoming
+    plan.warnings += _unmatched_measure_notes(store, incoming, plan.file_name)
     if not compare:
         return plan
     with store.connect() as conn:
@@ -621,6 +626,39 @@ def prepare(
         finally:
             trans.rollback()
     return plan
+
+
+def _unmatched_measure_notes(store: Store, incoming: Incoming, file_name: str) -> list[Problem]:
+    """A note naming the file's comparator measures that no indicator is compared with (neither as
+    stored nor in the file), so the editor knows to match them."""
+    measures = incoming.comparators.get("comparator_measures")
+    if measures is None or measures.empty:
+        return []
+    i = s.indicators
+    with store.connect() as conn:
+        used = {
+            str(r[0])
+            for r in conn.execute(
+                sa.select(i.c.benchmark_measure).where(i.c.benchmark_measure.is_not(None))
+            )
+        }
+    if "benchmark_measure" in incoming.indicators:
+        used |= {str(m) for m in incoming.indicators["benchmark_measure"].dropna()}
+    unmatched = [str(m) for m in measures["measure"] if str(m) not in used]
+    if not unmatched:
+        return []
+    shown = ", ".join(f"'{m}'" for m in unmatched[:5])
+    more = f" and {len(unmatched) - 5:,} more" if len(unmatched) > 5 else ""
+    n = len(unmatched)
+    return [
+        Problem.whole_file(
+            file_name,
+            f"{n:,} comparator measure{'s are' if n != 1 else ' is'} not compared with any "
+            f"indicator yet: {shown}{more}. Match {'them' if n != 1 else 'it'} once on the Data "
+            "page (Comparator measures) or with a benchmark_measure column in the indicators "
+            "file; the match is remembered.",
+        )
+    ]
 
 
 def published_change_message(plan: LoadPlan, limit: int = 20) -> str:
@@ -879,9 +917,7 @@ def _refuse_if_published_changes(conn: Connection, batch_id: int) -> None:
     if conn.execute(sa.select(sa.func.count()).where(r.c.batch_id == batch_id)).scalar():
         return
     touched: set[int] = set()
-    for name, keys in s.LOADED_TABLES.items():
-        if "period" not in keys:
-            continue
+    for name in s.RECORD_TABLES:
         for table in (name, f"{name}_history"):
             column = "batch_id" if table == name else "replaced_by"
             rows = conn.execute(

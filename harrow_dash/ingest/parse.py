@@ -624,9 +624,10 @@ class _SheetParser:
         self.out.highlights.append(frame[ok])
 
     def comparators(self) -> None:
-        frame, problems = read_comparator_sheet(self.sheet)
+        frame, problems, notes = read_comparator_sheet(self.sheet)
         self.out.comparators.append(frame)
         self.out.problems.extend(problems)
+        self.out.warnings.extend(notes)
 
     def groups(self) -> None:
         frame, problems = read_group_sheet(self.sheet)
@@ -638,7 +639,10 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
     out = Parsed()
     for sheet in sheets:
         parser = _SheetParser(sheet, out)
-        for idx, heading in sheet.header.unknown.items():
+        # Comparator files carry many columns the dashboard has no use for (confidence limits,
+        # counts, trends): their reader names them in one note, and none is a period heading.
+        unknown = {} if sheet.header.layout in ("comparators", "groups") else sheet.header.unknown
+        for idx, heading in unknown.items():
             reason = quarter_heading_error(heading)
             if normalise(heading) in DERIVED_HEADINGS:
                 continue  # worked out by the dashboard (in its own exports): not data to load

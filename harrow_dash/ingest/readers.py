@@ -1,10 +1,15 @@
-"""Reading CSV and Excel files into text grids, safely, before anything is interpreted.
+"""Reading CSV, Excel (.xlsx) and OpenDocument (.ods) files into text grids, safely, before anything
+is interpreted.
 
 Every cell becomes text exactly as a person would read it (an Excel cell formatted as a percentage
-becomes ``85%``), so that one set of rules reads both formats. Row numbers are the ones a spreadsheet
+becomes ``85%``), so that one set of rules reads every format. Row numbers are the ones a spreadsheet
 program shows. Workbooks are checked before they are parsed in full: a size cap, a cap on how far their
 compressed parts expand, and a cap on the sheet dimensions; openpyxl parses their XML through
-defusedxml.
+defusedxml, and an .ods's ``content.xml`` is streamed through defusedxml
+(:mod:`harrow_dash.ingest.ods_reader`).
+
+A workbook's cover, contents, notes and guidance sheets (named so, holding no table) are skipped; the
+readers say which in one note (``notes``), shown in the load preview.
 
 Every reader is bounded while it reads, before any data frame is built: at most ``MAX_COLUMNS``
 columns, ``MAX_ROWS`` rows and ``MAX_CSV_CELLS`` / ``MAX_XLSX_CELLS`` cells. A file beyond them is
@@ -24,18 +29,21 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from harrow_dash.ingest.headings import (
-    GUIDANCE_SHEETS,
     HeaderMatch,
     combine_header_rows,
+    is_non_table_sheet,
     is_two_row_header,
     match_header,
-    normalise,
+    unplaced_header,
 )
+from harrow_dash.ingest.ods_reader import OdsSheet, is_ods, read_styles, read_tables
 from harrow_dash.ingest.problems import Problem
 
 MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024
@@ -133,9 +141,14 @@ def _find_header(
             blank = _blank_rows(data)
             data = data[~blank].reset_index(drop=True)
             return Sheet(file, sheet, match, headings, data), problems
-    if sheet is not None and normalise(sheet).startswith(GUIDANCE_SHEETS):
+    if sheet is not None and is_non_table_sheet(sheet):
         return None, []
     where = "this sheet" if sheet else "this file"
+    rows = grid.iloc[:HEADER_SEARCH_ROWS].values.tolist()
+    unplaced = unplaced_header(rows)
+    if unplaced is not None:
+        row, message = unplaced
+        return None, [Problem(file, sheet, row + 1, None, message)]
     return None, [
         Problem(
             file,
@@ -145,7 +158,7 @@ def _find_header(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of {where}. A header needs at "
             "least a reference column and either quarter columns (scorecard), a quarter and an actual "
             "column (tidy), a title and a status column (flagship actions) or a priority, kind and text "
-            "column (highlights). See the template: harrow-dash template -o template.xlsx",
+            "column (highlights). See the template: harrow-dash template -o template.xlsx (or .ods)",
         )
     ]
 
@@ -398,39 +411,51 @@ def _cell_text(value: object, number_format: str) -> str:
     return str(value)
 
 
-def check_workbook(content: bytes, file: str) -> list[Problem]:
-    """Refuse oversized or malformed workbooks before openpyxl parses them."""
+def check_workbook(content: bytes, file: str, kind: str = ".xlsx") -> list[Problem]:
+    """Refuse oversized or malformed workbooks (``kind`` ``.xlsx`` or ``.ods``) before they are
+    parsed."""
+    what = "workbook" if kind == ".xlsx" else "spreadsheet"
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        return [Problem.whole_file(file, "this is not a valid .xlsx workbook (not a zip package).")]
+        return [Problem.whole_file(file, f"this is not a valid {kind} {what} (not a zip package).")]
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         infos = zf.infolist()
         expanded = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
         if len(infos) > 10_000:
-            return [Problem.whole_file(file, "the workbook has too many parts to be a scorecard.")]
+            return [Problem.whole_file(file, f"the {what} has too many parts to be a scorecard.")]
         if expanded > MAX_XLSX_EXPANDED_BYTES or expanded / packed > MAX_XLSX_RATIO:
             return [
                 Problem.whole_file(
                     file,
-                    f"the workbook expands to {expanded / 1e6:,.0f} MB when unpacked "
+                    f"the {what} expands to {expanded / 1e6:,.0f} MB when unpacked "
                     f"({expanded / packed:,.0f} times its size), beyond the safe limit; it was not opened.",
                 )
             ]
-        if "[Content_Types].xml" not in zf.namelist():
+        if kind == ".xlsx" and "[Content_Types].xml" not in zf.namelist():
             return [Problem.whole_file(file, "this is not a valid .xlsx workbook.")]
+        if kind == ".ods" and (why := is_ods(zf)):
+            return [Problem.whole_file(file, f"this is not a valid .ods spreadsheet: {why}.")]
+        # An .ods is read from its content and styles parts alone (an old OpenOffice manifest
+        # declares a DTD, harmlessly, since it is never parsed).
+        parsed = (".xml", ".rels") if kind == ".xlsx" else ("content.xml", "styles.xml")
         try:
-            dtd = any(_declares_dtd(zf, i) for i in infos if i.filename.endswith((".xml", ".rels")))
+            dtd = any(
+                _declares_dtd(zf, i)
+                for i in infos
+                if i.filename.endswith(parsed) and (kind == ".xlsx" or "/" not in i.filename)
+            )
         except Exception as exc:  # a damaged, encrypted or oddly compressed part
-            return [Problem.whole_file(file, f"the workbook is damaged and was not opened: {exc}")]
+            return [Problem.whole_file(file, f"the {what} is damaged and was not opened: {exc}")]
         if dtd:
-            return [
-                Problem.whole_file(
-                    file,
-                    "the workbook's XML declares a document type (DTD), which spreadsheets never "
-                    "need and which can hide an entity-expansion attack; it was not opened.",
-                )
-            ]
+            return [Problem.whole_file(file, _dtd_message(what))]
     return []
+
+
+def _dtd_message(what: str) -> str:
+    return (
+        f"the {what}'s XML declares a document type (DTD), which spreadsheets never need and "
+        "which can hide an entity-expansion attack; it was not opened."
+    )
 
 
 # A DOCTYPE can only come before the root element; Excel writes none. Checked in UTF-8 and UTF-16.
@@ -585,9 +610,45 @@ def _shared_strings_problem(content: bytes, file: str) -> list[Problem]:
     return []
 
 
+def skipped_sheets_note(file: str, names: list[str]) -> Problem:
+    """The one note saying which sheets were skipped as cover, contents, notes or guidance."""
+    if len(names) == 1:
+        return Problem(file, None, None, None, f"Skipped sheet {names[0]}: it holds no table.")
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return Problem(file, None, None, None, f"Skipped sheets {listed}: they hold no table.")
+
+
+def _grid_sheet(
+    rows: list[list[str]], file: str, title: str, skipped: list[str]
+) -> tuple[Sheet | None, list[Problem]]:
+    """A workbook sheet's rows (trailing blanks dropped) as a table, or its problems; a cover,
+    contents, notes or guidance sheet without a table is added to ``skipped``."""
+    if not rows:
+        if is_non_table_sheet(title):
+            skipped.append(title)
+        return None, []
+    width = max(len(r) for r in rows)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    sheet, found = _find_header(grid, file, title)
+    if sheet is None and not found:
+        skipped.append(title)
+    return sheet, found
+
+
+def _with_notes(file: str, skipped: list[str], notes: list[Problem] | None) -> None:
+    if skipped and notes is not None:
+        notes.append(skipped_sheets_note(file, skipped))
+
+
 def read_xlsx(
-    content: bytes, file: str, max_cells: int | None = None, hint: str = ""
+    content: bytes,
+    file: str,
+    max_cells: int | None = None,
+    hint: str = "",
+    notes: list[Problem] | None = None,
 ) -> tuple[list[Sheet], list[Problem]]:
+    """A workbook's tables; ``notes`` (if given) gets a note naming the sheets skipped as holding
+    no table (cover, contents, notes, guidance)."""
     import openpyxl  # imported here: only needed for workbooks
 
     max_cells = MAX_XLSX_CELLS if max_cells is None else max_cells
@@ -603,6 +664,7 @@ def read_xlsx(
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         return [], [Problem.whole_file(file, f"the workbook cannot be opened: {exc}")]
     sheets: list[Sheet] = []
+    skipped: list[str] = []
     try:
         for ws in wb.worksheets:
             rows_n, cols_n = ws.max_row or 0, ws.max_column or 0
@@ -629,19 +691,61 @@ def read_xlsx(
             if limit:
                 problems.append(Problem(file, ws.title, None, None, limit))
                 continue
-            if not grid_rows:
-                continue
-            width = max(len(r) for r in grid_rows)
-            grid = pd.DataFrame([r + [""] * (width - len(r)) for r in grid_rows], dtype=str)
-            sheet, found = _find_header(grid, file, ws.title)
+            sheet, found = _grid_sheet(grid_rows, file, ws.title, skipped)
             problems.extend(found)
             if sheet:
                 path = getattr(ws, "_worksheet_path", None)
                 if path:
-                    problems.extend(_formula_problems(wb, path, sheet, len(grid)))
+                    problems.extend(_formula_problems(wb, path, sheet, len(grid_rows)))
                 sheets.append(sheet)
     finally:
         wb.close()
+    _with_notes(file, skipped, notes)
+    return sheets, problems + no_data_problems(sheets)
+
+
+def read_ods(
+    content: bytes,
+    file: str,
+    max_cells: int | None = None,
+    hint: str = "",
+    notes: list[Problem] | None = None,
+) -> tuple[list[Sheet], list[Problem]]:
+    """An OpenDocument spreadsheet's tables, read as a workbook's are, within the same limits
+    (``content.xml`` is streamed: see :mod:`harrow_dash.ingest.ods_reader`)."""
+    max_cells = MAX_XLSX_CELLS if max_cells is None else max_cells
+    problems = check_workbook(content, file, ".ods")
+    if problems:
+        return [], problems
+    sheets: list[Sheet] = []
+    skipped: list[str] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            if "styles.xml" in zf.namelist():
+                with zf.open("styles.xml") as fh:
+                    styles = read_styles(fh)
+            else:
+                styles = read_styles(io.BytesIO(b"<styles/>"))
+            with zf.open("content.xml") as fh:
+                for table in read_tables(fh, styles, max_cells, MAX_ROWS, MAX_COLUMNS):
+                    if not isinstance(table, OdsSheet):
+                        title, limit = table
+                        problems.append(
+                            Problem(file, title, None, None, f"{limit}; it was not read{hint}.")
+                        )
+                        continue
+                    sheet, found = _grid_sheet(table.rows, file, table.name, skipped)
+                    problems.extend(found)
+                    if sheet:
+                        sheets.append(sheet)
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
+        return [], [Problem.whole_file(file, _dtd_message("spreadsheet"))]
+    except (ParseError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [], [
+            Problem.whole_file(file, f"the spreadsheet is damaged and was not opened: {reason}")
+        ]
+    _with_notes(file, skipped, notes)
     return sheets, problems + no_data_problems(sheets)
 
 
@@ -697,12 +801,14 @@ def _formula_problems(wb: object, path: str, sheet: Sheet, n_rows: int) -> list[
 
 
 def read_file(
-    content: bytes, file: str, max_bytes: int | None = None
+    content: bytes, file: str, max_bytes: int | None = None, notes: list[Problem] | None = None
 ) -> tuple[list[Sheet], list[Problem]]:
-    """Read a CSV or .xlsx file's tables by its name; unknown types and oversize files are refused.
+    """Read a CSV, .xlsx or .ods file's tables by its name; unknown types and oversize files are
+    refused.
 
     ``max_bytes`` caps uploads through the app, which are also capped at ``MAX_UPLOAD_CELLS`` cells;
-    files named on the command line are capped only by the readers' own limits.
+    files named on the command line are capped only by the readers' own limits. ``notes``, if given,
+    gets notes for the load preview (sheets skipped as holding no table).
     """
     if max_bytes is not None and len(content) > max_bytes:
         return [], [
@@ -716,10 +822,12 @@ def read_file(
     if suffix == ".csv":
         return read_csv(content, file, cells, hint)
     if suffix == ".xlsx":
-        return read_xlsx(content, file, cells, hint)
+        return read_xlsx(content, file, cells, hint, notes)
+    if suffix == ".ods":
+        return read_ods(content, file, cells, hint, notes)
     return [], [
         Problem.whole_file(
             file,
-            f"'{suffix or file}' files cannot be read; save it as .xlsx or .csv (UTF-8).",
+            f"'{suffix or file}' files cannot be read; save it as .xlsx, .ods or .csv (UTF-8).",
         )
     ]

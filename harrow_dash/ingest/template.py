@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from harrow_dash import schema
 from harrow_dash.action_status import ActionStatus
+from harrow_dash.ods import workbook_ods
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
 from harrow_dash.units import Unit
@@ -129,12 +130,32 @@ def next_quarter(latest: Period | None, today: dt.date | None = None) -> Period:
     return latest.shift(1) if latest is not None else Period.containing(today or dt.date.today())
 
 
+TEMPLATE_FORMATS = (".xlsx", ".ods")
+
+
 def build_template(
-    priorities: list[str], quarter: Period, indicators: pd.DataFrame | None = None
+    priorities: list[str],
+    quarter: Period,
+    indicators: pd.DataFrame | None = None,
+    kind: str = ".xlsx",
 ) -> bytes:
-    """The template workbook for the financial year of ``quarter``, as .xlsx bytes. With
-    ``indicators`` (:func:`current_indicators`) the Scorecard sheet lists them, one row each, with
-    their definitions filled in and every figure left to fill."""
+    """The template workbook for the financial year of ``quarter``, as .xlsx bytes (``kind``
+    ``.ods``: the same sheets and cells as an OpenDocument spreadsheet). With ``indicators``
+    (:func:`current_indicators`) the Scorecard sheet lists them, one row each, with their
+    definitions filled in and every figure left to fill."""
+    if kind not in TEMPLATE_FORMATS:
+        raise ValueError(f"a template is written as .xlsx or .ods, not {kind}")
+    wb = _template_workbook(priorities, quarter, indicators)
+    if kind == ".ods":
+        return workbook_ods(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _template_workbook(
+    priorities: list[str], quarter: Period, indicators: pd.DataFrame | None
+) -> Workbook:
     wb = Workbook()
     guide = wb.active
     guide.title = "Guidance"
@@ -287,7 +308,4 @@ def build_template(
     _list_validation(hl, ranges["Priority"], "B2:B2000")
     _list_validation(hl, ranges["Kind"], "C2:C2000")
     hl.column_dimensions["D"].width = 80
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return wb

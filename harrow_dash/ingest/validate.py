@@ -93,6 +93,8 @@ class Context:
     published_actuals: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["ref", "period", "actual"])
     )
+    # Each stored comparator measure's kind of year, where it was declared (academic, calendar).
+    measure_year_types: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -807,7 +809,7 @@ class Validator:
             ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)), self.monthly
         )
         incoming.comparators, problems = validate_comparators(
-            self.parsed.comparators, self.parsed.groups
+            self.parsed.comparators, self.parsed.groups, self.ctx.measure_year_types
         )
         self.problems.extend(problems)
         incoming.more_problems = self.more_problems

@@ -1,4 +1,4 @@
-"""Download buttons for what a page shows: the data as CSV and Excel, each chart as PNG and SVG, and
+"""Download buttons for what a page shows: the data as CSV, Excel and OpenDocument, each chart as PNG and SVG, and
 the briefing pack (Word). The files are built by :mod:`harrow_dash.export_files` and
 :mod:`harrow_dash.briefing` (no Streamlit there), only when the user clicks: the buttons take a
 function, so a page never pays for files nobody downloads, and clicking does not rerun the page.
@@ -24,7 +24,9 @@ from harrow_dash.export_files import (
     excel_bytes,
     export_context,
     file_slug,
+    ods_bytes,
 )
+from harrow_dash.ods import ODS_MIME
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
 from harrow_dash.views import Overview
@@ -51,7 +53,7 @@ def download_bar(
     notes: Sequence[str] = (),
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
-    """Offer ``table`` (exactly as displayed) as CSV and Excel, and each of ``charts`` as PNG and SVG,
+    """Offer ``table`` (exactly as displayed) as CSV, Excel and .ods, and each of ``charts`` as PNG and SVG,
     in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
     e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows;
     ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there.
@@ -80,6 +82,9 @@ def download_bar(
     def make_xlsx() -> bytes:
         return excel_bytes(file_table(), context, sheet_title=what, threshold=threshold)
 
+    def make_ods() -> bytes:
+        return ods_bytes(file_table(), context, sheet_title=what, threshold=threshold)
+
     with st.popover("Download", icon=":material/download:", key=f"dl_pop_{name}"):
         st.caption(f"{what}: {len(frame):,} rows, as shown on this page.")
         with st.container(horizontal=True):
@@ -100,6 +105,16 @@ def download_bar(
                 key=f"dl_xlsx_{name}",
                 on_click="ignore",
                 icon=":material/table_view:",
+            )
+            st.download_button(
+                "Data (OpenDocument)",
+                make_ods,
+                file_name=f"{base}.ods",
+                mime=ODS_MIME,
+                key=f"dl_ods_{name}",
+                on_click="ignore",
+                icon=":material/table_view:",
+                help="The same sheet as the Excel file, as an OpenDocument spreadsheet (.ods)",
             )
         for chart_name, chart in (charts or {}).items():
             slug = file_slug(chart_name)

@@ -15,7 +15,7 @@ File names, cell text quoted in problems and commentary are user text: they go i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -34,6 +34,7 @@ from harrow_dash.ingest.load import (
     rollback,
 )
 from harrow_dash.ingest.template import build_template, current_indicators
+from harrow_dash.ods import ODS_MIME
 from harrow_dash.periods import Period
 from harrow_dash.store import DatabaseBusy, DatabaseError, Store
 from harrow_dash.textsafe import escape_markdown
@@ -132,16 +133,30 @@ def template_panel(ctx: PageContext, store: Store) -> None:
         help="One Scorecard row per indicator held now, its definition and this year's target "
         "filled in, a column for the quarter's figures. Untick for a blank workbook.",
     )
-    st.download_button(
-        "Download the template (.xlsx)",
-        data=lambda: build_template(
-            priorities, quarter, current_indicators(store, quarter) if prefill else None
-        ),
-        file_name=f"harrow-scorecard-template-{quarter.fy_label}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        key="data_template",
-    )
+
+    def make(kind: str) -> Callable[[], bytes]:
+        return lambda: build_template(
+            priorities, quarter, current_indicators(store, quarter) if prefill else None, kind
+        )
+
+    with st.container(horizontal=True):
+        st.download_button(
+            "Download the template (.xlsx)",
+            data=make(".xlsx"),
+            file_name=f"harrow-scorecard-template-{quarter.fy_label}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            key="data_template",
+        )
+        st.download_button(
+            "Download the template (.ods)",
+            data=make(".ods"),
+            file_name=f"harrow-scorecard-template-{quarter.fy_label}.ods",
+            mime=ODS_MIME,
+            icon=":material/download:",
+            key="data_template_ods",
+            help="The same workbook as an OpenDocument spreadsheet (LibreOffice, Google Sheets)",
+        )
 
 
 def _held_plan(store: Store, files: list[FileInput], max_bytes: int) -> HeldPlan | None:
@@ -346,7 +361,8 @@ def load_panel(ctx: PageContext, store: Store) -> None:
     st.header("Load a file", anchor=False)
     cap = upload_cap_mb(ctx.settings.max_upload_mb)
     st.write(
-        "Upload the quarter's figures as CSV (UTF-8) or Excel (.xlsx) in one of the template's "
+        "Upload the quarter's figures as CSV (UTF-8), Excel (.xlsx) or OpenDocument (.ods) in one "
+        "of the template's "
         "layouts; you can upload several files as one load. The file is checked and compared with "
         "the database first: **nothing is written until you confirm**, and a file with any problem "
         "loads nothing."
@@ -355,7 +371,7 @@ def load_panel(ctx: PageContext, store: Store) -> None:
     # No ``type=`` filter: the importer refuses other types itself with a message that says what to
     # do (an old .xls workbook: "save it as .xlsx"), where Streamlit's filter would only say no.
     uploaded = st.file_uploader(
-        f"Files to load (CSV or .xlsx, up to {cap} MB each)",
+        f"Files to load (CSV, .xlsx or .ods, up to {cap} MB each)",
         accept_multiple_files=True,
         key=f"data_upload_{nonce}",
         max_upload_size=cap,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from harrow_dash.periods import Period
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for ods_files
+from ods_files import ods_bytes  # noqa: E402
 
 FILES = Path(__file__).resolve().parent / "files"
 P1 = "A council that puts residents first"
@@ -35,7 +39,7 @@ Builder = Rows | Callable[[openpyxl.Workbook], None] | bytes
 
 @dataclass
 class Case:
-    name: str  # the file name; .csv or .xlsx
+    name: str  # the file name; .csv, .xlsx or .ods
     build: Builder
     # (ref, "Q3 2023-24") -> (actual, target); None for a missing number
     values: dict[tuple[str, str], tuple[float | None, float | None]] = field(default_factory=dict)
@@ -434,6 +438,55 @@ def _year_target_sheets(wb: openpyxl.Workbook) -> None:
     )
 
 
+# An accessible workbook to the GSS standard: cover, contents and notes sheets, one table per
+# directorate under title rows, footnote markers in headings, quarters written as their months.
+GSS_SHEETS: dict[str, Rows] = {
+    "Cover": [
+        ["Corporate Scorecard: quarter 3, 2023 to 2024"],
+        ["This workbook holds the council's performance indicators, one table per directorate."],
+        ["Contact: performance@harrow.gov.uk"],
+    ],
+    "Contents": [
+        ["Table of contents"],
+        ["This worksheet contains one table."],
+        ["Sheet name", "Table title", "Notes"],
+        ["Resources", "Resources directorate indicators", "note 1"],
+        ["Housing", "Housing directorate indicators", "note 1, note 2"],
+    ],
+    "Notes": [
+        ["Notes"],
+        ["This worksheet contains one table."],
+        ["Note number", "Note text"],
+        ["note 1", "Q3 figures are provisional until the outturn report."],
+        ["note 2", "Empty homes are counted when they are let."],
+    ],
+    "Resources": [
+        ["Resources directorate indicators"],
+        ["This worksheet contains one table. Source: Harrow Council performance system."],
+        [*SC_HEAD, "Target [note 1]", "Apr-Jun 2023", "Jul - Sep 2023", "Oct to Dec 2023 [note 1]"],
+        ["PI-97", "Council tax collected", P1, "higher", "%", 0.965, 0.285, 0.559, 0.83],
+        ["PI-98", "Invoices paid in 30 days", P1, "higher", "%", 0.95, 0.91, 0.92, 0.935],
+    ],
+    "Housing": [
+        ["Housing directorate indicators"],
+        ["Source: Harrow Council housing register."],
+        [*SC_HEAD, "Oct-Dec 2023 Target", "Oct-Dec 2023 [note 2]"],
+        ["PI-99", "Empty homes brought back into use", P3, "higher", "count", 40, 31],
+    ],
+}
+GSS_VALUES = {
+    ("PI-97", "Q1 2023-24"): (28.5, 96.5), ("PI-97", "Q2 2023-24"): (55.9, 96.5),
+    ("PI-97", "Q3 2023-24"): (83.0, 96.5), ("PI-98", "Q1 2023-24"): (91.0, 95.0),
+    ("PI-98", "Q2 2023-24"): (92.0, 95.0), ("PI-98", "Q3 2023-24"): (93.5, 95.0),
+    ("PI-99", "Q3 2023-24"): (31.0, 40.0),
+}  # fmt: skip
+
+
+def _gss(wb: openpyxl.Workbook) -> None:
+    for title, rows in GSS_SHEETS.items():
+        _sheet(wb, title, rows)
+
+
 GOOD: list[Case] = [
     Case("year_target_slash.csv", _year_target("Target 2023/24"), YEAR_TARGET_VALUES,
          description="a year's target in a column headed 'Target 2023/24'"),
@@ -464,6 +517,10 @@ GOOD: list[Case] = [
          description="months in a tidy file's period column, spelled four ways; a quarter beside its months"),
     Case("tidy_monthly_dates.xlsx", _tidy_monthly_dates, TIDY_MONTHLY_DATES_VALUES,
          TIDY_MONTHLY_DATES_MONTHS, description="Excel date cells as the months of a tidy sheet"),
+    Case("gss_accessible.xlsx", _gss, GSS_VALUES,
+         description="a GSS accessible workbook: cover, contents, notes, a table per directorate"),
+    Case("gss_accessible.ods", ods_bytes(GSS_SHEETS), GSS_VALUES,
+         description="the same workbook as LibreOffice Calc saves it"),
 ]  # fmt: skip
 
 
