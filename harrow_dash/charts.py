@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD_RAG
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
@@ -251,6 +252,11 @@ def monthly_frame(
     df["actual_fmt"] = [
         format_number(v, unit_of.get(r, "")) for v, r in zip(df["actual"], df["ref"], strict=True)
     ]
+    if "marker" in df:  # a month's GSS marker in words after it: "301 (provisional)"
+        df["actual_fmt"] = [
+            f"{text} ({marker_words(m)})" if marker_words(m) else text
+            for text, m in zip(df["actual_fmt"], df["marker"], strict=True)
+        ]
     people = (
         history.drop_duplicates("ref").set_index("ref")["counts_people"].fillna(False).astype(bool)
         if "counts_people" in history

@@ -55,6 +55,8 @@ READABLE_HEADERS = {
     "period": "Quarter",
     "actual": "Actual",
     "actual_text": "Actual",
+    "marker": "Marker",
+    "marker_text": "Marker",
     "target": "Target",
     "target_text": "Target",
     "target_upper": "Target (top of range)",

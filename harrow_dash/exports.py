@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.headings import Month
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings, rate
@@ -115,6 +116,7 @@ TIDY_EXPORT_COLUMNS = [
     "allow_negative",
     "period",
     "actual",
+    "marker",
     "target",
     "target_upper",
     "official_rag",
@@ -134,8 +136,9 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
     """All indicator values as a tidy table: one row per indicator per quarter, canonical periods.
 
     The editor's export (``public=False``) holds the stored values: the raw actual, the official RAG
-    (blank where the council gave none) and the RAG the rules compute, in separate columns, and
-    "not due" where a value is marked so. Loading it back changes nothing. The public export
+    (blank where the council gave none) and the RAG the rules compute, in separate columns,
+    "not due" where a value is marked so, and the actual's GSS marker in words ("provisional",
+    "not available"; the importer reads them back as the same marker). Loading it back changes nothing. The public export
     (``public=True``, from a public store: published quarters, internal commentary blanked) writes
     small counts of people as "fewer than N" and withholds the ratings worked out from them.
 
@@ -158,6 +161,7 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
             # The words a suppressed count is shown as, from the rules (those rows rated again).
             actual[hide] = rate(values[hide], rules)["actual_text"].to_numpy()
         out["actual"] = pd.Series(actual, index=out.index, dtype=object)
+    out["marker"] = _marker_words(rated)
     out["computed_rag"] = (
         rated["computed_rag"].astype(object).where(rated["computed_rag"].notna(), None)
     )
@@ -195,7 +199,18 @@ def monthly_export(months: pd.DataFrame) -> pd.DataFrame:
         out[flag] = np.where(months[flag].astype(object).to_numpy() == 1, "yes", "no").tolist()
     for name in ("actual", "target", "tolerance"):
         out[name] = months[name].astype(float)
+    out["marker"] = _marker_words(months)
     return neutralise_frame(out)
+
+
+def _marker_words(values: pd.DataFrame) -> list[str | None]:
+    """The words of each value's GSS marker (``gss.marker_words``: "provisional"), None where none;
+    the importer reads them back as the same marker."""
+    if "marker" not in values:
+        return [None] * len(values)
+    codes, distinct = pd.factorize(values["marker"])
+    words = [marker_words(m) or None for m in distinct]
+    return [None if c < 0 else words[c] for c in codes]
 
 
 # -- page downloads with numbers as numbers ----------------------------------------------------------
@@ -215,8 +230,9 @@ def analysable(
     ``display`` is the table as shown (its "Actual", "Target" and "Benchmark" columns are text such
     as "236 seconds" or "72.4%"), keyed by "Ref" and, for a trend, "Quarter". ``values`` holds the
     same indicators rated (:func:`harrow_dash.scorecard.rate`: ref, period, actual, target,
-    target_upper, benchmark, benchmark_label, unit, state, suppressed). The text columns are
-    replaced by numbers (``actual``, ``target``, ``target_upper`` where any indicator has a band,
+    target_upper, benchmark, benchmark_label, unit, state, suppressed, marker_text). The text
+    columns are replaced by numbers (``actual``, its GSS ``marker`` in words such as
+    "provisional", ``target``, ``target_upper`` where any indicator has a band,
     ``benchmark`` and its name) with a ``unit`` column and the reporting ``state`` beside them. A
     suppressed count stays "fewer than N" unless ``reveal_suppressed`` (an editor who sees raw
     counts on the page). Every other column is kept as shown."""
@@ -247,6 +263,15 @@ def analysable(
     new: dict[str, list[object]] = {}
     if "Actual" in present:
         new["actual"] = actual
+        # The figure's GSS marker in words ("provisional"), beside the number rather than in it;
+        # the column is there when any figure has one (as target_upper is for a band).
+        marks: list[object]
+        if "marker_text" in rows:
+            marks = [m if isinstance(m, str) and m else None for m in rows["marker_text"]]
+        else:
+            marks = [marker_words(m) or None for m in rows.get("marker", [None] * len(rows))]
+        if any(m is not None for m in marks):
+            new["marker"] = marks
     if "Target" in present:
         new["target"] = numbers("target")
         upper = numbers("target_upper")

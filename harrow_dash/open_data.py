@@ -71,6 +71,11 @@ VALUE_FIELDS = (
     Field(
         "actual_note", "string", "Why there is no value: 'fewer than 5', 'not due this quarter'.."
     ),
+    Field(
+        "marker",
+        "string",
+        "The figure's GSS marker in words, e.g. 'provisional', 'revised', 'not available'",
+    ),
     Field("unit", "string", "Unit of actual and target"),
     Field("target", "number", "Target for the quarter (lower end of a band)"),
     Field("target_upper", "number", "Upper end of a target band, for band indicators"),
@@ -157,6 +162,7 @@ def _indicators(store: Store, rules: RuleSettings) -> tuple[pd.DataFrame, pd.Dat
             "period": rated["period"],
             "actual": rated["actual"].where(~hidden & reported),
             "actual_note": rated["actual_text"].where(hidden | ~reported),
+            "marker": rated["marker_text"].where(rated["marker_text"] != "", None),
             "unit": rated["unit"],
             "target": rated["target"],
             "target_upper": rated["target_upper"],

@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from harrow_dash import schema as s
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.load import TABLE_LABELS
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
@@ -36,6 +37,7 @@ FIELD_WORDS = {
     "benchmark": "benchmark",
     "benchmark_label": "benchmark name",
     "not_due": "not due",
+    "marker": "marker",
     "status": "status",
     "text": "highlight",
 }
@@ -65,6 +67,8 @@ RECORD_COLUMNS = [
 def _value(v: object, field: str = "", unit: str | None = None) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "(blank)"
+    if field == "marker":
+        return marker_words(v) or "(blank)"
     if unit and field in _NUMBER_FIELDS:
         try:
             return format_number(float(str(v)), unit)
@@ -83,8 +87,12 @@ def preview_table(changes: pd.DataFrame) -> pd.DataFrame:
             "What": [TABLE_LABELS.get(str(t), str(t)).capitalize() for t in changes["table"]],
             "Item": changes["item"].astype(str),
             "Field": [FIELD_WORDS.get(str(f), str(f)) for f in changes["field"]],
-            "Published value": [_value(v) for v in changes["old"]],
-            "New value": [_value(v) for v in changes["new"]],
+            "Published value": [
+                _value(v, str(f)) for v, f in zip(changes["old"], changes["field"], strict=True)
+            ],
+            "New value": [
+                _value(v, str(f)) for v, f in zip(changes["new"], changes["field"], strict=True)
+            ],
         },
         columns=PREVIEW_COLUMNS,
     )
@@ -115,8 +123,12 @@ def record_table(revisions: pd.DataFrame) -> pd.DataFrame:
             "What": [TABLE_LABELS.get(str(t), str(t)).capitalize() for t in df["table_name"]],
             "Item": df["item"].astype(str).to_numpy(),
             "Field": [FIELD_WORDS.get(str(f), str(f)) for f in df["field"]],
-            "Published value": [_value(v) for v in df["old_value"]],
-            "Revised value": [_value(v) for v in df["new_value"]],
+            "Published value": [
+                _value(v, str(f)) for v, f in zip(df["old_value"], df["field"], strict=True)
+            ],
+            "Revised value": [
+                _value(v, str(f)) for v, f in zip(df["new_value"], df["field"], strict=True)
+            ],
             "Revised by": df["revised_by"].astype(str).to_numpy(),
             "Revised at": [f"{pd.Timestamp(t):%d %b %Y %H:%M}" for t in df["revised_at"]],
             "Reason": df["reason"].astype(str).to_numpy(),
@@ -174,6 +186,8 @@ def _shown(
 ) -> str:
     """A revised value as a reader may see it: in the unit's terms, small counts of people as
     "fewer than N", a missing value as "no figure"."""
+    if field == "marker":
+        return marker_words(value) or "no marker"
     if value is None:
         return "no figure"
     if field in _NUMBER_FIELDS:

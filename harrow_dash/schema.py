@@ -109,6 +109,10 @@ indicator_values = Table(
     Column("not_due", Boolean, nullable=False),
     Column("batch_id", Integer),
     Column("commentary_internal", Boolean, server_default=false()),
+    # Added later (last, where ALTER TABLE puts it): the actual's GSS marker as its codes, e.g. "p"
+    # (provisional) or "p,e" after a number, or "x" (not available), "c" (confidential) for a value
+    # with no figure; NULL for none. harrow_dash.ingest.gss.marker_words gives its words.
+    Column("marker", String),
     PrimaryKeyConstraint("ref", "period"),
 )
 
@@ -123,6 +127,7 @@ indicator_monthly_values = Table(
     Column("actual", Double),
     Column("target", Double),
     Column("batch_id", Integer),
+    Column("marker", String),  # added later: the month's GSS marker, as in indicator_values
     PrimaryKeyConstraint("ref", "month"),
 )
 

@@ -16,12 +16,19 @@ import pandas as pd
 import pyarrow as pa
 
 from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.movements import pattern_of
 from harrow_dash.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
 from harrow_dash.travel import Travel, direction_of_travel, direction_of_travel_frame
 from harrow_dash.units import format_number, formatter
-from harrow_dash.value_states import Frequency, ValueState, value_state
+from harrow_dash.value_states import (
+    NO_FIGURE_STATES,
+    Frequency,
+    ValueState,
+    symbol_state,
+    value_state,
+)
 
 NOT_RATED = "Not rated"
 # A rating that would give away a suppressed count: its own category, never folded into another,
@@ -74,6 +81,7 @@ def rate(
             "suppressed",
             "actual_text",
             "target_text",
+            "marker_text",
         ):
             out[c] = pd.Series(dtype=object)
         return out
@@ -94,8 +102,13 @@ def rate(
             for o, c in zip(official.tolist(), out["computed_rag"].tolist(), strict=True)
         ]
     out["state"] = _states(out["actual"], out["target"], out["frequency"], out["not_due"])
+    # The words of each value's GSS marker ("provisional"; gss.marker_words), "" where none; a
+    # value with no figure for a stated reason ("[x]", "[c]") is in that state.
+    marker = out["marker"] if "marker" in out else pd.Series(None, index=out.index, dtype=object)
+    out["marker_text"] = _per_distinct(marker.astype(object), marker_words)
+    _symbol_states(out, marker)
     # An indicator without an actual has no rating, whatever was computed.
-    no_value = out["state"].isin([ValueState.NOT_DUE.value, ValueState.NOT_REPORTED.value])
+    no_value = out["state"].isin([s.value for s in NO_FIGURE_STATES])
     out.loc[no_value & official.isna(), "rag"] = NOT_RATED
     out["suppressed"] = suppressed_flags(
         out["actual"], out["counts_people"], rules.suppression_threshold
@@ -106,13 +119,39 @@ def rate(
         return out
     unit = out["unit"].tolist()
     out["actual_text"] = _actual_texts(
-        out["actual"].tolist(), unit, out["state"].tolist(), out["suppressed"].tolist(), rules
+        out["actual"].tolist(),
+        unit,
+        out["state"].tolist(),
+        out["suppressed"].tolist(),
+        rules,
+        out["marker_text"].tolist(),
     )
     out["target_text"] = _target_texts(
         out["target"].tolist(), out["target_upper"].tolist(), unit, out["polarity"].tolist()
     )
     out["rag_text"] = _per_distinct(out["rag"], rag_label)
     return out
+
+
+def _symbol_states(out: pd.DataFrame, marker: pd.Series) -> None:
+    """Where a value has no figure and its file said why (a GSS symbol), the state says so: "not
+    available", "not applicable", "held back" (:func:`value_states.symbol_state`). In place, on the
+    few such rows."""
+    rows = np.flatnonzero((marker.notna() & out["actual"].isna()).to_numpy())
+    if not len(rows):
+        return
+    idx = out.index[rows]
+    states = out["state"].astype(object).tolist()
+    for i, m, nd in zip(
+        rows.tolist(),
+        marker.loc[idx].tolist(),
+        out.loc[idx, "not_due"].fillna(False).tolist(),
+        strict=True,
+    ):
+        found = None if nd else symbol_state(m)
+        if found is not None:
+            states[i] = found.value
+    out["state"] = pd.Series(states, index=out.index, dtype="str")
 
 
 def _withhold_ratings(out: pd.DataFrame, threshold: int) -> None:
@@ -220,29 +259,46 @@ def suppressed_flags(actual: pd.Series, counts_people: pd.Series, threshold: int
 
 
 _NO_NUMBER = {v.value: v.text for v in (ValueState.NOT_DUE, ValueState.NOT_REPORTED)}
+# States of a value with no figure by a GSS symbol: shown as the symbol's words ("Not available",
+# "Held back (confidential)").
+_BY_SYMBOL = {v.value for v in NO_FIGURE_STATES} - set(_NO_NUMBER)
 
 
 # The two text columns are written in flat loops (a call less per value, which is most of the cost
 # for a view of thousands of indicators); they give what these rules say, one value at a time:
-#  * actual: the words for "not due" and "not yet reported"; "fewer than 5" for a suppressed count
-#    unless editors may see it, then the number marked "(suppressed publicly)"; else the number;
+#  * actual: the words for "not due" and "not yet reported"; the words of the GSS symbol a file
+#    gave for no figure ("Not available"); "fewer than 5" for a suppressed count unless editors may
+#    see it, then the number marked "(suppressed publicly)"; else the number; a marker's words after
+#    it in brackets ("69.0% (provisional)", "fewer than 5 (provisional)": the marker is the file's,
+#    the same whatever the hidden count);
 #  * target: "No target"; for a band "low to high"; else the number;
 # numbers written by ``units.formatter`` (the per-unit function ``units.format_number`` uses).
 def _actual_texts(
-    actual: list, unit: list, state: list, suppressed: list, rules: RuleSettings
+    actual: list,
+    unit: list,
+    state: list,
+    suppressed: list,
+    rules: RuleSettings,
+    markers: list | None = None,
 ) -> list[str]:
     hidden = suppressed_text(rules.suppression_threshold)
     reveal = rules.reveal_suppressed
     out: list[str] = []
     append = out.append
-    for a, u, st, sup in zip(actual, unit, state, suppressed, strict=True):
+    for a, u, st, sup, mark in zip(
+        actual, unit, state, suppressed, markers or [""] * len(actual), strict=True
+    ):
         words = _NO_NUMBER.get(st)
         if words is not None:
             append(words)
+        elif st in _BY_SYMBOL:
+            append(mark[:1].upper() + mark[1:] if mark else ValueState(st).text)
         elif sup and not reveal:
-            append(hidden)
+            append(f"{hidden} ({mark})" if mark else hidden)
         else:
             text = format_number(a, u) if a is None or a != a else formatter(u)(a)
+            if mark:
+                text = f"{text} ({mark})"
             append(f"{text} (suppressed publicly)" if sup else text)
     return out
 

@@ -585,8 +585,11 @@ class Store:
                 now.c.benchmark,
                 now.c.benchmark_label,
                 sa.func.coalesce(now.c.not_due, sa.false()).label("not_due"),
+                now.c.marker,
                 prev.c.actual.label("prev_actual"),
                 year.c.actual.label("year_actual"),
+                prev.c.marker.label("prev_marker"),
+                year.c.marker.label("year_marker"),
             )
             .select_from(
                 i.join(s.priorities, s.priorities.c.id == i.c.priority_id)
@@ -630,7 +633,7 @@ class Store:
         return [
             *self._rating_definitions(i), v.c.period,
             v.c.actual, v.c.target, v.c.target_upper, v.c.official_rag, self._commentary(v),
-            v.c.benchmark, v.c.benchmark_label, v.c.not_due,
+            v.c.benchmark, v.c.benchmark_label, v.c.not_due, v.c.marker,
         ]  # fmt: skip
 
     def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
@@ -662,7 +665,7 @@ class Store:
         )
         shown = sa.select(v.c.period).where(v.c.ref == m.c.ref, *self._visible(v.c.period))
         q = (
-            sa.select(m.c.ref, m.c.month, m.c.actual, i.c.quarter_rule)
+            sa.select(m.c.ref, m.c.month, m.c.actual, i.c.quarter_rule, m.c.marker)
             .select_from(m.join(i, i.c.ref == m.c.ref))
             .where(
                 m.c.ref.in_(refs),
@@ -953,6 +956,7 @@ class Store:
                 m.c.month,
                 m.c.actual,
                 m.c.target,
+                m.c.marker,
             )
             .select_from(self._with_definitions(m, i))
             .order_by(m.c.ref, m.c.month)

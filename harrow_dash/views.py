@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
 from harrow_dash.disclosure import disclosed
 from harrow_dash.filters import Filters
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.movements import change_text, movement, movement_frame, pattern_of
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import (
@@ -298,7 +299,13 @@ def _movers(
         )
         score[i] = fact[0] if isinstance(fact, tuple) else np.nan
     base_cols = ["ref", "name", "priority_id", "priority", "actual_text", "actual", "unit"]
-    df = now[base_cols].assign(_then=then, _by_year=by_year, change=score)
+    no_marks = pd.Series(None, index=now.index, dtype=object)
+    then_marker = np.where(
+        by_year,
+        now.get("year_marker", no_marks).astype(object).to_numpy(),
+        now.get("prev_marker", no_marks).astype(object).to_numpy(),
+    )
+    df = now[base_cols].assign(_then=then, _then_marker=then_marker, _by_year=by_year, change=score)
     df = df[df["change"].notna() & (df["change"] != 0)]
     best = df[df["change"] > 0].sort_values(["change", "ref"], ascending=[False, True]).head(limit)
     worst = df[df["change"] < 0].sort_values(["change", "ref"]).head(limit)
@@ -317,8 +324,10 @@ def _mover_texts(movers: pd.DataFrame, labels: tuple[str, str]) -> pd.DataFrame:
     out = movers.reset_index(drop=True)
     out["compared_with"] = [labels[0] if y else labels[1] for y in out["_by_year"].tolist()]
     out["previous_text"] = [
-        format_number(v, u)
-        for v, u in zip(out["_then"].tolist(), out["unit"].tolist(), strict=True)
+        f"{format_number(v, u)} ({marker_words(m)})" if marker_words(m) else format_number(v, u)
+        for v, u, m in zip(
+            out["_then"].tolist(), out["unit"].tolist(), out["_then_marker"].tolist(), strict=True
+        )
     ]
     out["change_text"] = [
         change_text(float(a), float(e), u)

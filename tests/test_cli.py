@@ -547,6 +547,36 @@ def test_export_with_monthly_values_and_every_definition_loads_back_unchanged(
     assert snap(varied_db) == before
 
 
+def test_export_with_gss_markers_loads_back_unchanged(sample_db, tmp_path, snap):
+    """GSS symbols loaded from a file come out of ``harrow-dash export`` as a marker column in words
+    (numbers stay numbers, a no-figure symbol leaves the actual blank) and load back unchanged."""
+    marked = write_rows(tmp_path / "marked.csv", [
+        ["Ref", "Quarter", "Actual"],
+        ["PI-02", "Q3 2023-24", "72.4% [p]"],
+        ["PI-03", "Q3 2023-24", "[x]"],
+        ["PI-37", "Q3 2023-24", "3 [r] [e]"],
+    ])  # fmt: skip
+    loaded = run(sample_db, "load", str(marked))
+    assert loaded.returncode == 0, loaded.stderr
+    out = tmp_path / "values.csv"
+    assert run(sample_db, "export", "-o", str(out)).returncode == 0
+    rows = {(r["ref"], r["period"]): r for r in read_export(out)}
+    got = {k: (rows[k]["actual"], rows[k]["marker"]) for k in
+           [("PI-02", "Q3 2023-24"), ("PI-03", "Q3 2023-24"), ("PI-37", "Q3 2023-24")]}  # fmt: skip
+    assert got == {
+        ("PI-02", "Q3 2023-24"): ("72.4", "provisional"),
+        ("PI-03", "Q3 2023-24"): ("", "not available"),
+        ("PI-37", "Q3 2023-24"): ("3.0", "revised, estimated"),
+    }
+    assert rows[("PI-02", "Q2 2023-24")]["marker"] == ""
+    before = snap(sample_db)
+    again = run(sample_db, "load", str(out))
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == ""
+    assert again.stdout == "Nothing to load: every row in the file already matches the database.\n"
+    assert snap(sample_db) == before
+
+
 def test_an_edited_export_row_keeps_the_official_rag_it_had(sample_db, tmp_path):
     """Editing a value in the export does not turn the computed RAG into an official one: PI-02 at
     95% against a 90% target is Green, whatever it was rated before."""

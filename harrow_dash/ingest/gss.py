@@ -71,6 +71,9 @@ class SplitCells:
     suppressed: pd.Series  # bool: a whole-cell symbol for a figure held back ([c], [low], [w])
     symbol: pd.Series  # words of a whole-cell symbol ("not available"), "" where none
     unknown: pd.Series  # a bracketed code this module does not know ("[q]"), "" where none
+    # The cell's symbols as stored with the value (:func:`stored_marker`): the marker codes after a
+    # number ("p", "p,e") or a whole-cell symbol's code ("x", "c"); "" where none.
+    codes: pd.Series
 
 
 def split_one(text: str) -> tuple[str, tuple[str, ...], str | None, str | None]:
@@ -102,17 +105,31 @@ def split_one(text: str) -> tuple[str, tuple[str, ...], str | None, str | None]:
     return body, tuple(dict.fromkeys(codes)), None, None
 
 
-def symbol_problem(text: str, unknown: str) -> str:
-    """Why a figure cell with a symbol cannot be read (``unknown`` as :func:`split_one` gives it)."""
+def symbol_problem(text: str, unknown: str, label: str | None = None) -> str:
+    """Why a figure cell with a symbol cannot be read (``unknown`` as :func:`split_one` gives it):
+    an unknown code, a number beside a symbol for no figure (``12 [c]``), a marker alone. ``label``
+    names the figure (``actual``) where a row has several."""
+    where = f" ({label})" if label else ""
     if not unknown.startswith("["):
         return (
-            f"'{text.strip()}' has the symbol [{unknown}], which is not a GSS symbol; use [x] not "
-            "available, [z] not applicable, [c] confidential, [low] or [w] for no figure, or [p], "
-            "[r], [e], [u] after a number."
+            f"'{text.strip()}' has the symbol [{unknown}], which is not a GSS symbol{where}; use "
+            "[x] not available, [z] not applicable, [c] confidential, [low] or [w] for no figure, "
+            "or [p], [r], [e], [u] after a number."
+        )
+    codes = [c.lower() for c in _BRACKETED.findall(unknown)]
+    if codes and all(SYMBOLS[c].kind == "marker" for c in codes if c in SYMBOLS):
+        # "[p]" alone: a marker qualifies a number, and there is none.
+        return (
+            f"'{text.strip()}' cannot be read{where}: {unknown} ({marker_words(stored_marker(codes))}) "
+            "qualifies a number; write the number before it (69% [p])."
+        )
+    if len(codes) > 1 and not _TRAILING.sub("", text).strip():
+        return (
+            f"'{text.strip()}' cannot be read{where}: give one symbol for no figure, not {unknown}."
         )
     return (
-        f"'{text.strip()}' cannot be read: {unknown} must stand alone for no figure, or follow a "
-        "number when it qualifies one (69% [p])."
+        f"'{text.strip()}' cannot be read{where}: {unknown} must stand alone for no figure, or "
+        "follow a number when it qualifies one (69% [p])."
     )
 
 
@@ -134,10 +151,93 @@ def split_symbols(cells: pd.Series) -> SplitCells:
         ),
         symbol=spread([SYMBOLS[r[2]].words if r[2] else "" for r in rows], "str"),
         unknown=spread([r[3] or "" for r in rows], "str"),
+        codes=spread([stored_marker(r[1] or ((r[2],) if r[2] else ())) for r in rows], "str"),
     )
 
 
 def has_symbols(cells: pd.Series) -> bool:
-    """Whether any cell holds a bracket at all (a large clean column is not split cell by cell)."""
+    """Whether any cell holds a bracket at all (a large clean column is not split cell by cell).
+    A text column is searched as it is (a million cells in milliseconds), others as text."""
+    if pd.api.types.is_string_dtype(cells.dtype) and cells.dtype != object:
+        return bool(cells.str.contains("[", regex=False).fillna(False).any())
     s = cells.astype(object).where(cells.notna(), "").astype(str)
     return bool(s.str.contains("[", regex=False).any())
+
+
+# -- the marker stored with a value, and its words -------------------------------------------------
+#
+# A value's marker is stored as its GSS codes, comma-separated, in the order written: "p", "p,e" for
+# markers after a number, or one whole-cell symbol's code ("x", "z", "c", "low", "w") for a value with
+# no figure. NULL (or "") is no marker.
+
+_SEPARATOR = ","
+
+
+def stored_marker(codes: tuple[str, ...] | list[str]) -> str:
+    """The stored form of a cell's symbol codes: ``("p", "e")`` -> ``"p,e"``; none -> ``""``."""
+    return _SEPARATOR.join(dict.fromkeys(codes))
+
+
+def marker_codes(stored: object) -> tuple[str, ...]:
+    """A stored marker's codes (``"p,e"`` -> ``("p", "e")``); NULL, NaN or blank -> ``()``."""
+    if not isinstance(stored, str) or not stored.strip():
+        return ()
+    return tuple(c.strip() for c in stored.split(_SEPARATOR) if c.strip())
+
+
+def marker_words(stored: object) -> str:
+    """THE words for a stored marker, wherever a figure is shown (pages, downloads, briefing):
+    ``"p"`` -> ``"provisional"``, ``"p,e"`` -> ``"provisional, estimated"``, ``"x"`` -> ``"not
+    available"``, ``"c"`` -> ``"held back (confidential)"``; no marker -> ``""``. A code this version
+    does not know is shown as written, in brackets, rather than dropped."""
+    words = []
+    for code in marker_codes(stored):
+        symbol = SYMBOLS.get(code)
+        if symbol is None:
+            words.append(f"[{code}]")
+        elif symbol.kind == "suppressed":
+            words.append(f"held back ({symbol.words})")
+        else:
+            words.append(symbol.words)
+    return ", ".join(words)
+
+
+def no_figure(stored: object) -> bool:
+    """Whether a stored marker is a whole-cell symbol: the value has no figure, by the symbol."""
+    codes = marker_codes(stored)
+    return len(codes) == 1 and codes[0] in SYMBOLS and SYMBOLS[codes[0]].kind != "marker"
+
+
+# Every way a marker column may spell a symbol: its code ("p", "[p]"), its words ("provisional") and
+# the words shown for it ("held back (confidential)"), any case.
+_SPELLINGS: dict[str, str] = {}
+for _s in SYMBOLS.values():
+    for _spelling in (_s.code, f"[{_s.code}]", _s.words, marker_words(_s.code)):
+        _SPELLINGS[_spelling.lower()] = _s.code
+
+
+def read_marker(text: str) -> str:
+    """A marker column's cell (``provisional``, ``[p]``, ``p``, ``provisional, estimated``, ``not
+    available``) as the stored marker (``"p"``, ``"p,e"``, ``"x"``); blank -> ``""``. Raises
+    ``ValueError`` with the reason for anything else, or for a whole-cell symbol given with another."""
+    parts = [p.strip() for p in re.split(r"[,;]|\]\s*\[", text.strip()) if p.strip()]
+    codes = []
+    for part in parts:
+        key = part.lower()
+        if key.startswith("[") != key.endswith("]") or key.count("[") > 1:
+            key = key.strip("[]").strip()
+        code = _SPELLINGS.get(key) or _SPELLINGS.get(key.strip("[]").strip())
+        if code is None:
+            raise ValueError(
+                f"'{text.strip()}' is not a marker; use the words or the GSS symbol: "
+                + ", ".join(f"{s.words} [{s.code}]" for s in SYMBOLS.values())
+                + "."
+            )
+        codes.append(code)
+    whole = [c for c in codes if SYMBOLS[c].kind != "marker"]
+    if whole and len(set(codes)) > 1:
+        raise ValueError(
+            f"'{text.strip()}': '{marker_words(whole[0])}' means there is no figure, so it cannot "
+            "go with another marker; give one."
+        )
+    return stored_marker(codes)

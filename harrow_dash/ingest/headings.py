@@ -169,6 +169,9 @@ INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
     "benchmark_label": ("benchmark label", "benchmark name", "comparator group", "benchmark group"),
     # yes/no: the commentary is for officers and councillors only (hidden in the public view).
     "commentary_internal": INTERNAL_SPELLINGS,
+    # The actual's GSS marker in words or as the symbol ("provisional", "[p]"; harrow_dash.ingest.gss),
+    # as the editors' export writes it beside the figure.
+    "marker": ("marker", "data marker", "value marker", "markers", "gss marker", "actual marker"),
 }
 
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {

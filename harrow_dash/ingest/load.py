@@ -41,6 +41,7 @@ from harrow_dash.ingest.comparators import (
     GROUP_COLUMNS,
     MEASURE_COLUMNS,
 )
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.parse import parse_sheets
 from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
@@ -683,8 +684,9 @@ def describe_published_change(row: Any) -> str:
     from harrow_dash.periods import Period
 
     what = TABLE_LABELS.get(row.table, row.table)
-    old = "(none)" if row.old is None else repr(str(row.old))
-    new = "(none)" if row.new is None else repr(str(row.new))
+    shown = marker_words if row.field == "marker" else str  # a marker in words: 'provisional'
+    old = "(none)" if row.old is None else repr(shown(row.old))
+    new = "(none)" if row.new is None else repr(shown(row.new))
     return f"{Period.from_key(int(row.period)).label} {what} {row.item} {row.field}: {old} -> {new}"
 
 

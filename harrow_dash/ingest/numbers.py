@@ -4,7 +4,8 @@ Accepts thousands separators (1,234), currency (£1,234, £1.4m, £250k), percen
 spaces and non-breaking spaces. Blank, "n/a", "-" and "not reported" mean *no value* (never zero);
 "not due" marks an annual measure outside its reporting quarter. A minus sign may come before or
 after the currency sign (``-£250k`` and ``£-250k`` are the same number). Infinite and overflowing
-numbers (``inf``, ``1e999``) are not numbers.
+numbers (``inf``, ``1e999``) are not numbers, nor is ``NaN`` (a program's "not a number" written
+out, never a figure someone reported): it is refused like ``inf``, not read as a blank.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ MISSING_WORDS = frozenset(
         "null",
         "none",
         "no data",
-        "nan",
     }
 )
 NOT_DUE_WORDS = frozenset({"not due", "not due this quarter", "nd", "not yet due", "annual"})

@@ -17,6 +17,14 @@ import pandas as pd
 import pyarrow as pa
 
 from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
+from harrow_dash.ingest.gss import (
+    has_symbols,
+    marker_words,
+    no_figure,
+    read_marker,
+    split_symbols,
+    symbol_problem,
+)
 from harrow_dash.ingest.headings import (
     DERIVED_HEADINGS,
     Month,
@@ -148,8 +156,10 @@ class _SheetParser:
 
     def periods(self, values: pd.Series, column: int | None) -> pd.Series:
         """Quarter keys for a column of quarter texts; unreadable ones are reported (key 0)."""
-        keys: dict[str, int] = {}
+        keys: dict[str, int] = {"": 0}  # a blank quarter is reported once, by ``required_text``
         for text in values.unique():
+            if text == "":
+                continue
             try:
                 keys[text] = parse_period(text).key
             except PeriodError as exc:
@@ -165,7 +175,21 @@ class _SheetParser:
 
     def numbers(
         self, raw: pd.Series, column: int | None, rows: pd.Series, label: str
-    ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series | None]:
+        """The numbers of a figure column, whether each was written with a % sign, the "not due"
+        marks, and the GSS symbols of each cell as stored (:mod:`harrow_dash.ingest.gss`: "p" after
+        a number, "x" instead of one; "" where none), or None when no cell has a bracket. A symbol
+        that cannot be read (unknown, or beside a number it contradicts) is a problem naming the cell."""
+        codes: pd.Series | None = None
+        if has_symbols(raw):
+            split = split_symbols(raw)
+            unreadable = split.unknown != ""
+            for text in raw[unreadable].unique():
+                mask = unreadable & (raw == text)
+                unknown = split.unknown[mask].iloc[0]
+                self.problem(rows[mask], column, symbol_problem(str(text), unknown, label))
+            raw = split.text.where(~unreadable, "")
+            codes = split.codes.where(~unreadable, "")
         parsed = parse_numbers(raw)
         if parsed.bad.any():
             left = parsed.bad.copy()
@@ -182,7 +206,7 @@ class _SheetParser:
                     else f"'{shown}' is not a number ({label})."
                 )
                 self.problem(rows[mask], column, message)
-        return parsed.values, parsed.percent_sign, parsed.not_due
+        return parsed.values, parsed.percent_sign, parsed.not_due, codes
 
     def rags(self, raw: pd.Series, column: int | None, rows: pd.Series) -> pd.Series:
         text = clean_text(raw)
@@ -235,7 +259,7 @@ class _SheetParser:
             frame,
             {
                 f: self.col_of.get(f)
-                for f in VALUE_NUMBERS + VALUE_TEXT + ("rag", "commentary_internal")
+                for f in VALUE_NUMBERS + VALUE_TEXT + ("rag", "commentary_internal", "marker")
             },
         )
         quarter_rows = frame[(frame["ref"] != "") & (frame["period"] > 0)]
@@ -272,6 +296,8 @@ class _SheetParser:
         this_month = Month(dt.date.today().year, dt.date.today().month)
         for text in values.unique():
             keys[text] = months[text] = 0
+            if text == "":  # a blank period: already reported once, by ``required_text``
+                continue
             try:
                 keys[text] = parse_period(text).key
                 continue
@@ -301,20 +327,25 @@ class _SheetParser:
         d = self.data
         rows = d["_row"]
         not_due = pd.Series(False, index=d.index)
+        marker: pd.Series | None = None
         for name in VALUE_NUMBERS:
             idx = columns.get(name)
             frame[f"_has_{name}"] = idx is not None
             if idx is None:
                 frame[name] = np.nan
                 continue
-            values, pct, nd = self.numbers(d[idx], idx, rows, name)
+            values, pct, nd, codes = self.numbers(d[idx], idx, rows, name)
             frame[name] = values.to_numpy()
             frame[f"_pct_{name}"] = pct.to_numpy()
             frame[f"_col_{name}"] = _repeated(describe_column(self.sheet, idx), len(frame))
             if name == "actual":
                 not_due = nd
+                marker = codes
+            elif codes is not None:
+                self._markers_not_kept(codes, values, rows, idx, name)
         frame["not_due"] = not_due.to_numpy()
         frame["_has_not_due"] = columns.get("actual") is not None
+        self._marker(frame, marker, columns.get("marker"), rows)
         idx = columns.get("rag")
         frame["_has_official_rag"] = idx is not None
         frame["official_rag"] = None if idx is None else self.rags(d[idx], idx, rows).to_numpy()
@@ -332,6 +363,82 @@ class _SheetParser:
                     frame["benchmark"].notna().map({True: heading, False: None})
                 )
                 frame["_has_benchmark_label"] = True
+
+    def _markers_not_kept(
+        self, codes: pd.Series, values: pd.Series, rows: pd.Series, idx: int, name: str
+    ) -> None:
+        """A marker after a target or benchmark: the number loads; the marker is not stored (a
+        value keeps its actual's marker), which the preview says. A whole-cell symbol there ("[x]")
+        is simply no figure."""
+        marked = (codes != "") & values.notna()
+        for code in codes[marked].unique():
+            where = marked & (codes == code)
+            self.out.warnings.append(
+                Problem(
+                    self.sheet.file,
+                    self.sheet.sheet,
+                    int(rows[where].iloc[0]),
+                    describe_column(self.sheet, idx),
+                    f"the {name.replace('_', ' ')} is marked {marker_words(code)}; the number loads, "
+                    "but only an actual's marker is kept"
+                    + (f" (and {int(where.sum()) - 1} more cells)." if where.sum() > 1 else "."),
+                )
+            )
+
+    def _marker(
+        self, frame: pd.DataFrame, inline: pd.Series | None, idx: int | None, rows: pd.Series
+    ) -> None:
+        """The actual's GSS marker (stored codes, None where none): from the symbols in the actual
+        cells, or from a marker column (the editors' export writes one: "provisional"). Both for one
+        value must agree; a whole-cell symbol ("not available") in a marker column needs a blank
+        actual."""
+        has_actual = bool(frame["_has_actual"].iloc[0]) if len(frame) else False
+        frame["_has_marker"] = has_actual or idx is not None
+        marker = (
+            inline.where(inline != "", None)
+            if inline is not None
+            else pd.Series(None, index=rows.index, dtype=object)
+        )
+        if idx is not None:
+            text = clean_text(self.data[idx])
+            read: dict[str, str] = {"": ""}
+            for value in text.unique():
+                if value == "":
+                    continue
+                try:
+                    read[value] = read_marker(value)
+                except ValueError as exc:
+                    read[value] = ""
+                    self.problem(rows[text == value], idx, str(exc))
+            given = text.map(read)
+            actual = pd.Series(frame["actual"].to_numpy(), index=rows.index)
+            both = (given != "") & marker.notna() & (given != marker.fillna(""))
+            for i in rows.index[both.to_numpy()]:
+                self.problem(
+                    [rows[i]],
+                    idx,
+                    f"the actual is marked {marker_words(marker[i])} in its cell but "
+                    f"{marker_words(given[i])} here; give the marker once.",
+                )
+            whole = given.map(no_figure).astype(bool) & actual.notna()
+            for i in rows.index[whole.to_numpy()]:
+                self.problem(
+                    [rows[i]],
+                    idx,
+                    f"'{marker_words(given[i])}' means there is no figure, but the actual is "
+                    f"{actual[i]:,.10g}; give one or the other.",
+                )
+            alone = (given != "") & ~given.map(no_figure).astype(bool) & actual.isna()
+            for i in rows.index[alone.to_numpy()]:
+                self.problem(
+                    [rows[i]],
+                    idx,
+                    f"'{marker_words(given[i])}' qualifies a figure, but the actual is blank; give "
+                    "the figure or leave the marker blank.",
+                )
+            marker = marker.where(marker.notna(), given.where(given != "", None))
+            frame["_col_marker"] = describe_column(self.sheet, idx)
+        frame["marker"] = marker.astype(object).to_numpy()
 
     def _internal_flag(self, frame: pd.DataFrame, idx: int | None, rows: pd.DataFrame) -> None:
         """The "commentary is internal" yes/no text (read as true/false in ``validate``)."""
@@ -396,6 +503,7 @@ class _SheetParser:
                 if columns["commentary"] is None:
                     columns["commentary"] = self.col_of.get("commentary")
                 columns["commentary_internal"] = self.col_of.get("commentary_internal")
+                columns["marker"] = self.col_of.get("marker")
             if all(v is None for v in columns.values()):
                 continue
             frame = _where(self.sheet, d)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from harrow_dash.exports import neutralise_frame
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.load import DATA_TABLES, TABLE_LABELS, FileInput, LoadPlan
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.store import Store
@@ -36,6 +37,7 @@ FIELD_LABELS = {
     "benchmark": "Benchmark",
     "benchmark_label": "Benchmark label",
     "not_due": "Not due",
+    "marker": "Marker",
     "name": "Name",
     "description": "Description",
     "priority_id": "Priority",
@@ -128,6 +130,13 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def _shown(value: Any, field: object) -> str:
+    """A changed field's value as the preview shows it; a GSS marker in words ("provisional")."""
+    if field == "marker" and isinstance(value, str) and value:
+        return marker_words(value)
+    return value_text(value)
+
+
 def changes_table(plan: LoadPlan) -> pd.DataFrame:
     """Each changed field of each changed row, with the value stored now and the value it will get."""
     ch = plan.changes
@@ -138,8 +147,8 @@ def changes_table(plan: LoadPlan) -> pd.DataFrame:
             "What": [str(t).capitalize() for t in ch["table"]],
             "Row": [str(k) for k in ch["key"]],
             "Field": [FIELD_LABELS.get(str(f), str(f)) for f in ch["field"]],
-            "Old value": [value_text(v) for v in ch["old"]],
-            "New value": [value_text(v) for v in ch["new"]],
+            "Old value": [_shown(v, f) for v, f in zip(ch["old"], ch["field"], strict=True)],
+            "New value": [_shown(v, f) for v, f in zip(ch["new"], ch["field"], strict=True)],
         },
         columns=CHANGE_COLUMNS,
     )

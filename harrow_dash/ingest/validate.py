@@ -24,6 +24,7 @@ import pandas as pd
 
 from harrow_dash.action_status import parse_action_status
 from harrow_dash.ingest.comparators import validate_comparators
+from harrow_dash.ingest.gss import marker_codes, stored_marker
 from harrow_dash.ingest.headings import Month
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
@@ -45,6 +46,7 @@ VALUE_COLUMNS = [
     "benchmark_label",
     "not_due",
     "commentary_internal",
+    "marker",
 ]
 INDICATOR_COLUMNS = [
     "ref",
@@ -64,7 +66,7 @@ INDICATOR_COLUMNS = [
     "benchmark_measure",
     "cumulative_or_seasonal",
 ]
-MONTH_COLUMNS = ["ref", "month", "actual", "target"]
+MONTH_COLUMNS = ["ref", "month", "actual", "target", "marker"]
 QUARTER_RULES = {
     "last": {"last", "last month", "quarter end", "value at quarter end", "month end", "snapshot",
              "cumulative", "latest", "last month of the quarter"},
@@ -598,6 +600,15 @@ class Validator:
             complete = (found["count"] == 3).to_numpy()
             val.loc[target, "actual"] = np.where(complete, found["sum"].to_numpy(), np.nan)
             val.loc[target, "_pct_actual"] = False
+            # The sum carries every marker of its months ("provisional" if any month is).
+            marks = (
+                sums.sort_values("month")
+                .groupby(["ref", "period"])["marker"]
+                .agg(lambda m: stored_marker([c for x in m for c in marker_codes(x)]) or None)
+                .reindex(keys)
+            )
+            val["marker"] = val["marker"].astype(object)
+            val.loc[target, "marker"] = np.where(complete, marks.to_numpy(dtype=object), None)
             short = val[target][~complete]
             for ref, period, row, sheet, file in zip(
                 short["ref"], short["period"], short["_row"], short["_sheet"], short["_file"],
