@@ -42,6 +42,7 @@ from harrow_dash.benchmarking import (
 )
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.comparators import period_text
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.store import Store
@@ -228,7 +229,7 @@ def display_table(
             ],
             "Value": [
                 value_text(v, s, comparison.unit, threshold, comparison.counts_people)
-                + (f" ({m})" if isinstance(m, str) and m and not s else "")
+                + (f" ({marker_words(m)})" if marker_words(m) and not s else "")
                 for v, s, m in zip(
                     t["value"], t["suppressed"], t.get("marker", [None] * len(t)), strict=True
                 )

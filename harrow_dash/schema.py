@@ -203,7 +203,7 @@ comparator_values = Table(
     Column("value", Double),
     Column("suppressed", Boolean, nullable=False),
     Column("source", String),
-    Column("marker", String),  # GSS markers in words ("provisional"), NULL for none
+    Column("marker", String),  # GSS symbols as gss.stored_marker writes them ("p"), NULL for none
     Column("batch_id", Integer),
     PrimaryKeyConstraint("area_code", "measure", "period"),
 )

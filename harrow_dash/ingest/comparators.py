@@ -363,7 +363,7 @@ def read_comparator_sheet(
     r.problem(infinite & ~suppressed, "value", "the value is not a finite number.")
     frame["value"] = parsed.values.where(~suppressed)
     frame["suppressed"] = suppressed.astype(bool)
-    frame["marker"] = cells.markers.where(cells.markers != "", None)
+    frame["marker"] = cells.codes.where(cells.codes != "", None)  # as gss.stored_marker writes it
     for field in ("area_code", "measure", "period", "value"):
         name = field if field in r.col_of else f"{field}_name"
         frame[f"_col_{field}"] = r.column(name).to_numpy()

@@ -261,6 +261,7 @@ def oflog_values() -> tuple[Rows, Values, dict[tuple[str, str, str], str]]:
             if (code, year) == ("E09000020", "2022-23"):
                 rows.append([code, name, "London", OFLOG_METRIC, year, "[c]", "%"])
                 values[(code, OFLOG_METRIC, year)] = None
+                markers[(code, OFLOG_METRIC, year)] = "held back (confidential)"
                 continue
             if year == "2022-23" and code in ("E09000015", "E09000003"):
                 cell += " [p]"
