@@ -116,7 +116,10 @@ def movement(
         base = abs(target) if has_target else 0.0  # type: ignore[arg-type]
     if not base:
         base = abs(earlier) or 1.0
-    return gain / (base * tol)
+    scale = base * tol
+    if not scale:  # a target so small that its tolerance underflows to 0: as numpy divides
+        return float("nan") if not gain else math.copysign(math.inf, gain)
+    return gain / scale
 
 
 def movement_frame(
