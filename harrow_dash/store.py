@@ -294,9 +294,18 @@ def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
 
 
 class Store:
-    def __init__(self, url: str, *, public: bool = False, read_only: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        public: bool = False,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+    ):
         """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
-        such processes may share the file, and none can change it)."""
+        such processes may share the file, and none can change it). ``memory_limit`` (DuckDB only,
+        such as ``"128MB"``) caps DuckDB's own memory: beyond it, it works through temporary files
+        (``harrow-dash load`` sets it, so a large load stays within a bounded memory)."""
         self.url = url
         self.public = public
         self.read_only = read_only
@@ -308,6 +317,8 @@ class Store:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 if read_only:
                     connect_args["read_only"] = True
+            if memory_limit:
+                connect_args["config"] = {"memory_limit": memory_limit}
         try:
             self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
         except ImportError as exc:  # the PostgreSQL driver is an optional dependency

@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -41,9 +42,17 @@ from harrow_dash.ingest.comparators import (
     GROUP_COLUMNS,
     MEASURE_COLUMNS,
 )
-from harrow_dash.ingest.parse import parse_sheets
+from harrow_dash.ingest.parse import Parsed, parse_sheet, parse_sheets
 from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
+from harrow_dash.ingest.stream import (
+    TEXT_COLUMNS,
+    Kept,
+    SideText,
+    compact,
+    release_memory,
+    stream_csv,
+)
 from harrow_dash.ingest.validate import (
     ACTION_COLUMNS,
     HIGHLIGHT_COLUMNS,
@@ -113,8 +122,27 @@ class PublishedChangeRefused(Exception):
 
 @dataclass(frozen=True)
 class FileInput:
+    """A file to load: its name and its bytes, or (``from_path``, the command line) where it is on
+    disk, so that a CSV can be read as a stream (:mod:`ingest.stream`) and never held whole."""
+
     name: str
-    content: bytes
+    content: bytes = b""
+    path: Path | None = None
+
+    @classmethod
+    def from_path(cls, path: Path) -> FileInput:
+        return cls(path.name, path=path)
+
+    def blocks(self) -> Iterator[bytes]:
+        if self.path is None:
+            yield self.content
+            return
+        with self.path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                yield block
+
+    def read(self) -> bytes:
+        return self.content if self.path is None else self.path.read_bytes()
 
 
 @dataclass
@@ -136,6 +164,13 @@ class LoadPlan:
     published_changes: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
     )
+    # A streamed load's long texts, set aside on disk until the values are staged (see ingest.stream).
+    side: SideText | None = None
+
+    def cleanup(self) -> None:
+        """Delete what a streamed load set aside on disk (the plan cannot be committed after)."""
+        if self.side is not None:
+            self.side.cleanup()
 
     @property
     def changes_published(self) -> bool:
@@ -161,7 +196,8 @@ class LoadPlan:
     def sha256(self) -> str:
         h = hashlib.sha256()
         for f in sorted(self.files, key=lambda f: f.name):
-            h.update(f.content)
+            for block in f.blocks():
+                h.update(block)
         return h.hexdigest()
 
     @property
@@ -281,19 +317,39 @@ def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
 class _Stager:
     """Writes staging tables and compares them with the live tables inside one transaction."""
 
-    def __init__(self, conn: Connection, is_duckdb: bool):
+    def __init__(self, conn: Connection, is_duckdb: bool, side: SideText | None = None):
         self.conn = conn
         self.is_duckdb = is_duckdb
+        self.side = side
 
     def stage(self, name: str, frame: pd.DataFrame) -> None:
         stage = f"stage_{name}"
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+        # A streamed load's values carry ``_seq`` in place of their long texts, which are joined
+        # back from the file they were set aside in (see ingest.stream).
+        side = self.side if "_seq" in frame else None
         if self.is_duckdb:
             raw = self.conn.connection.driver_connection
             raw.register("incoming_frame", frame)  # type: ignore[union-attr]
-            self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS SELECT * FROM incoming_frame")
+            if side is None:
+                select = "SELECT * FROM incoming_frame"
+            elif side.exists:
+                side.finish()
+                path = str(side.path).replace("'", "''")
+                texts = ", ".join(f"t.{c}" for c in TEXT_COLUMNS)
+                select = (
+                    f"SELECT f.* EXCLUDE (_seq), {texts} FROM incoming_frame f "
+                    f"LEFT JOIN read_parquet('{path}') t ON t._seq = f._seq"
+                )
+            else:
+                nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in TEXT_COLUMNS)
+                select = f"SELECT * EXCLUDE (_seq), {nulls} FROM incoming_frame"
+            self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS {select}")
             raw.unregister("incoming_frame")  # type: ignore[union-attr]
             return
+        if side is not None:
+            texts = side.read() if side.exists else pd.DataFrame(columns=["_seq", *TEXT_COLUMNS])
+            frame = frame.merge(texts, on="_seq", how="left").drop(columns="_seq")
         # Typed from the schema, not from the frame: a column the file leaves out is all missing,
         # which pandas calls float, and PostgreSQL will not cast a float to a boolean or text.
         table = s.metadata.tables[name]
@@ -308,7 +364,16 @@ class _Stager:
     def compare(self, name: str, frame: pd.DataFrame, columns: list[str]) -> TableChange:
         table = s.metadata.tables[name]
         keys = list(s.LOADED_TABLES[name])
-        stage_frame = pd.DataFrame({c: frame.get(c) for c in columns}, index=frame.index)
+        set_aside = (
+            self.side is not None and "_seq" in frame and any(c in TEXT_COLUMNS for c in columns)
+        )
+        stage_frame = pd.DataFrame(
+            {c: frame.get(c) for c in columns if not (set_aside and c in TEXT_COLUMNS)},
+            index=frame.index,
+            copy=False,  # the columns as they are, not copied into blocks
+        )
+        if set_aside:
+            stage_frame["_seq"] = frame["_seq"]
         # Whether the file gave each field, per row; the same for every row (the usual case) is
         # written into the SQL as a constant rather than staged as a column of a million rows.
         given: dict[str, str] = {}
@@ -535,6 +600,55 @@ def read_inputs(
     return sheets, problems
 
 
+def read_streaming(
+    files: Sequence[FileInput], side: SideText
+) -> tuple[list[Sheet], list[Problem], Parsed, tuple[str, int] | None]:
+    """Read and parse every file for a streamed load: CSV files on disk piece by piece, others whole;
+    the parsed rows are kept compact (see :mod:`ingest.stream`). Returns the tables found (header
+    only for streamed files), reading problems, what was parsed, and (file, row) if reading stopped
+    at the problem cap."""
+    from harrow_dash.ingest import readers
+
+    out = Parsed()
+    kept = Kept()
+    sheets: list[Sheet] = []
+    problems: list[Problem] = []
+    for f in files:
+        if f.path is not None and f.path.suffix.lower() == ".csv":
+            found = stream_csv(
+                f.path,
+                f.name,
+                out,
+                side,
+                kept,
+                max_cells=readers.MAX_CSV_CELLS,
+                max_rows=readers.MAX_ROWS,
+                problems_before=len(problems),
+            )
+            problems.extend(found.problems)
+            out.more_problems += found.more_problems
+            sheets.extend(found.sheets)
+            if found.stopped_at is not None:
+                side.finish()
+                return sheets, problems, out, (f.name, found.stopped_at)
+            continue
+        tables, probs = read_file(f.read(), f.name)
+        problems.extend(probs)
+        sheets.extend(tables)
+        for sheet in tables:
+            before = {
+                k: len(getattr(out, k)) for k in ("indicators", "values", "months", "actions")
+            }
+            parse_sheet(sheet, out)
+            compact(out, before, side, kept)
+    side.finish()
+    for kind in ("values", "months"):
+        frame = kept.frame(kind, take=True)
+        setattr(out, kind, [frame] if len(frame) else [])
+    release_memory()
+    return sheets, problems, out, None
+
+
 def _diff(
     conn: Connection,
     store: Store,
@@ -546,7 +660,7 @@ def _diff(
     everything is compared (it may refuse by raising) and returns the batch number to write under,
     then writes the new and changed rows and returns that number: a refused load takes none."""
     assert plan.incoming is not None
-    stager = _Stager(conn, store.is_duckdb)
+    stager = _Stager(conn, store.is_duckdb, plan.side)
     frames = _frames(plan.incoming)
     changes = []
     published = []
@@ -582,31 +696,63 @@ def _diff(
 
 
 def prepare(
-    store: Store, files: Sequence[FileInput], max_bytes: int | None = None, compare: bool = True
+    store: Store,
+    files: Sequence[FileInput],
+    max_bytes: int | None = None,
+    compare: bool = True,
+    stream: bool = False,
 ) -> LoadPlan:
     """Read, check and compare files with the database. Writes nothing.
+
+    ``stream=True`` (the command line) reads CSV files given by path as a stream, in bounded memory
+    (see :mod:`ingest.stream`); the plan then holds texts set aside on disk until
+    :meth:`LoadPlan.cleanup`. Without it every file is read whole (the Data page's small uploads).
 
     ``compare=False`` only reads and checks: for a load committed straight away (the command line),
     whose commit compares inside its own transaction anyway, so the rows are staged once, not twice.
     The plan's counts are then filled in by :func:`commit`."""
     plan = LoadPlan(list(files))
-    sheets, plan.problems = read_inputs(files, max_bytes)
-    parsed = parse_sheets(sheets)
+    stopped: tuple[str, int] | None = None
+    if stream:
+        plan.side = SideText()
+        sheets, plan.problems, parsed, stopped = read_streaming(files, plan.side)
+    else:
+        sheets, plan.problems = read_inputs(files, max_bytes)
+        parsed = parse_sheets(sheets)
     plan.warnings = parsed.warnings
-    with store.connect() as conn:
-        context = context_from(conn)
-    incoming, problems = validate(parsed, context)
+    if stopped is None:
+        with store.connect() as conn:
+            context = context_from(conn)
+        incoming, problems = validate(parsed, context)
+        more_found = incoming.more_problems
+        if stream:
+            del parsed
+            release_memory()
+    else:  # the rest of the file was not read: its rows are not checked across rows either
+        incoming, problems, more_found = None, parsed.problems, parsed.more_problems
     plan.problems = sorted(
         set(plan.problems + problems),
         key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "", p.message),
     )
-    more = incoming.more_problems + max(0, len(plan.problems) - MAX_PROBLEMS)
-    if more:
+    more = more_found + max(0, len(plan.problems) - MAX_PROBLEMS)
+    if stopped is not None:
+        file, row = stopped
+        plan.problems = plan.problems[:MAX_PROBLEMS] + [
+            Problem.whole_file(
+                plan.file_name,
+                f"and {more:,} or more problems not listed: reading stopped at row {row:,} of "
+                f"{file} once {MAX_PROBLEMS:,} problems were found, so the rest of the file was "
+                "not read.",
+            )
+        ]
+    elif more:
         plan.problems = plan.problems[:MAX_PROBLEMS] + [
             Problem.whole_file(plan.file_name, f"and {more:,} more problems not listed.")
         ]
     if plan.problems:
+        plan.cleanup()
         return plan
+    assert incoming is not None
     if not sheets:
         plan.problems = [Problem.whole_file(plan.file_name, "the file holds no data to load.")]
         return plan

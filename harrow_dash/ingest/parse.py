@@ -119,6 +119,7 @@ class _SheetParser:
         self.out = out
         self.data = sheet.data
         self.col_of = {name: idx for idx, name in sheet.header.fields.items()}
+        self.defer_standing = False  # see parse_sheet
 
     def problem(self, rows: pd.Series | list[int], column: int | None, message: str) -> None:
         col = describe_column(self.sheet, column) if column is not None else None
@@ -253,15 +254,9 @@ class _SheetParser:
         months["_col_month"] = describe_column(self.sheet, period_col)
         months["_tidy"] = True
         self.out.months.append(months)
-        have = set(zip(quarter_rows["ref"], quarter_rows["period"], strict=True))
-        stands = (months["month"] % 100).isin([3, 6, 9, 12]).to_numpy() & np.array(
-            [(r, p) not in have for r, p in zip(months["ref"], months["period"], strict=True)],
-            dtype=bool,
-        )
-        standing = months[stands].drop(columns=["month", "_col_month", "_tidy"])
-        standing["_actual_from_month"] = True
         self.out.values.append(quarter_rows.assign(_actual_from_month=False))
-        self.out.values.append(standing)
+        if not self.defer_standing:
+            self.out.values.append(standing_rows(quarter_rows, months))
 
     def tidy_periods(self, values: pd.Series, column: int) -> tuple[pd.Series, pd.Series | None]:
         """Quarter keys of a tidy file's period column (0 where a row gives a month or cannot be
@@ -529,7 +524,21 @@ class _SheetParser:
 def parse_sheets(sheets: list[Sheet]) -> Parsed:
     out = Parsed()
     for sheet in sheets:
-        parser = _SheetParser(sheet, out)
+        parse_sheet(sheet, out)
+    return out
+
+
+def parse_sheet(
+    sheet: Sheet, out: Parsed, header_checks: bool = True, defer_standing: bool = False
+) -> None:
+    """Parse one table into ``out``. A file read in pieces (``ingest.stream``) parses each piece as a
+    table of the same header: ``header_checks`` only for the first, and with ``defer_standing`` a tidy
+    piece leaves deciding which quarter-end months stand for their quarters to
+    :func:`standing_rows`, once every piece of the file is read (a quarter's own row may come in a
+    later piece than its month's)."""
+    parser = _SheetParser(sheet, out)
+    parser.defer_standing = defer_standing
+    if header_checks:
         for idx, heading in sheet.header.unknown.items():
             reason = quarter_heading_error(heading)
             if normalise(heading) in DERIVED_HEADINGS:
@@ -547,7 +556,8 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
                     )
                 )
         parser.check_header()
-        if sheet.data.empty:
+    if sheet.data.empty:
+        if header_checks:
             out.warnings.append(
                 Problem(
                     sheet.file,
@@ -557,9 +567,22 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
                     f"no data rows below the header in row {sheet.header.row_index + 1}; skipped.",
                 )
             )
-            continue
-        getattr(parser, sheet.header.layout)()
-    return out
+        return
+    getattr(parser, sheet.header.layout)()
+
+
+def standing_rows(values: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
+    """The rows by which a tidy table's quarter-end months stand for their quarters: those of
+    ``months`` (the table's month rows) whose quarter has no row of its own in ``values`` (the
+    table's quarter rows), as values rows with ``_actual_from_month`` set."""
+    have = set(zip(values["ref"], values["period"], strict=True))
+    stands = (months["month"] % 100).isin([3, 6, 9, 12]).to_numpy() & np.array(
+        [(r, p) not in have for r, p in zip(months["ref"], months["period"], strict=True)],
+        dtype=bool,
+    )
+    standing = months[stands].drop(columns=["month", "_col_month", "_tidy"])
+    standing["_actual_from_month"] = True
+    return standing
 
 
 def period_label(key: int) -> str:

@@ -175,6 +175,8 @@ def _problem_in_row(frame: pd.DataFrame, i: object, message: str) -> Problem:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
+    if len(frames) == 1:  # as it is (a streamed load's rows come as one frame): not copied
+        return frames[0].reset_index(drop=True)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -397,12 +399,17 @@ class Validator:
                 raise ValueError(f"'{t}' is not yes or no (is the commentary internal?).")
             return b
 
-        flags = self._map_unique(frame, "commentary_internal", yes_no)
         given = frame["_has_commentary_internal"].fillna(False).astype(bool)
+        if not given.any():  # no file gave the column: every row keeps the stored flag
+            return
+        flags = self._map_unique(frame, "commentary_internal", yes_no).astype(object)
         frame["commentary_internal"] = flags.where(flags.notna() | ~given, False)
 
     def values(self, indicators: pd.DataFrame) -> pd.DataFrame:
         val = _concat(self.parsed.values)
+        # Consumed: the rows are ``val`` now, and a column changed below is not kept twice (a
+        # streamed load's rows come as one frame, the only copy).
+        self.parsed.values = []
         if val.empty:
             return pd.DataFrame(columns=VALUE_COLUMNS)
         self._internal_flags(val)

@@ -1,0 +1,166 @@
+"""Large CSV files through the command line, read as a stream (``ingest.stream``).
+
+``stream_csv``
+    ``harrow-dash load FILE`` run as a child process on a fresh, initialised DuckDB file, timed, with
+    the child's own peak resident size (``os.wait4``: what the kernel says the process held at its
+    most, imports and DuckDB included):
+
+    * a 200 MB tidy CSV of valid rows (about 830,000 values, ``benchmarks/stream_files.py``): loaded
+      in under 60 s, peak under 400 MB;
+    * a 400 MB tidy CSV whose every row has a problem (beyond the row limit too: "any file size"):
+      refused as soon as the problem cap is reached, peak under 400 MB; the time to refusal is
+      reported (target under 10 s).
+
+    Reference, measured in the same run on the same valid file: DuckDB's own ``read_csv`` counting
+    its rows (every field as text), the floor of reading the file at all; the load's time is given
+    as a ratio of it. The machine's load average is printed beside each figure (these are wall-clock
+    times on shared cores). The files are generated deterministically into a temporary folder
+    under ``bench-output/`` and deleted afterwards; about 4 s to write them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import Row, Run, bench, load_average, timed
+from benchmarks.stream_files import bad_csv, valid_csv
+
+LOAD_TARGET_S = 60.0
+REFUSE_TARGET_S = 10.0
+PEAK_TARGET_MB = 400.0
+VALID_MB = 200
+BAD_MB = 400
+
+
+def run_load(path: Path, db_url: str) -> tuple[float, float, int, str]:
+    """(seconds, peak resident MB, exit code, last line of stderr) of ``harrow-dash load path``."""
+    env = {**os.environ, "HARROW_DASH_DATABASE_URL": db_url}
+    cmd = [sys.executable, "-m", "harrow_dash.cli", "load", str(path)]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()
+    return seconds, usage.ru_maxrss / 1024, proc.returncode, lines[-1] if lines else ""
+
+
+def duckdb_read_seconds(path: Path) -> float:
+    """DuckDB's own ``read_csv`` of the file, every field as text, counting the rows."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        seconds, _ = timed(
+            lambda: con.execute(
+                "SELECT count(*) FROM read_csv(?, all_varchar = true, header = true)", [str(path)]
+            ).fetchone()
+        )
+    finally:
+        con.close()
+    return seconds
+
+
+def _load_note() -> str:
+    one, five, _ = load_average()
+    return f"load average {one}, {five}"
+
+
+@bench("stream_csv", "200 MB CSV loaded and a 400 MB bad CSV refused via the CLI, as a stream")
+def bench_stream_csv(run: Run) -> list[Row]:
+    section = "stream_csv"
+    run.out_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="stream-csv-", dir=run.out_dir) as tmp:
+        folder = Path(tmp)
+        valid, bad = folder / "valid.csv", folder / "bad.csv"
+        made, (v_meta, b_meta) = timed(lambda: (valid_csv(valid, VALID_MB), bad_csv(bad, BAD_MB)))
+        rows.append(
+            Row(
+                section,
+                "generate the files (not counted)",
+                made,
+                "s",
+                note=f"valid: {v_meta['rows']:,} rows, {v_meta['bytes'] / 1e6:,.0f} MB; bad: "
+                f"{b_meta['rows']:,} rows, {b_meta['bytes'] / 1e6:,.0f} MB",
+            )
+        )
+        reference = duckdb_read_seconds(valid)
+        rows.append(
+            Row(
+                section,
+                f"reference: DuckDB read_csv of the {VALID_MB} MB file",
+                reference,
+                "s",
+                note=_load_note(),
+            )
+        )
+        store = run.fresh_db("stream-valid")
+        url = store.url
+        store.dispose()
+        seconds, peak, rc, last = run_load(valid, url)
+        row = Row(
+            section,
+            f"load the {VALID_MB} MB valid file",
+            seconds,
+            "s",
+            target=LOAD_TARGET_S,
+            note=f"{v_meta['rows']:,} values; {seconds / reference:,.1f}x DuckDB's read_csv; "
+            f"{_load_note()}",
+        ).judge()
+        if rc != 0:
+            row.status, row.note = "MISS", f"not loaded: exit code {rc}: {last[:160]}"
+        rows.append(row)
+        rows.append(
+            Row(
+                section,
+                "load / DuckDB read_csv (same file, same run)",
+                seconds / reference,
+                "x",
+                note="the load reads, checks, compares and writes; DuckDB only reads",
+            )
+        )
+        rows.append(
+            Row(
+                section,
+                f"peak memory: {VALID_MB} MB valid file",
+                peak,
+                "MB",
+                target=PEAK_TARGET_MB,
+                note="the whole process: Python, pandas, DuckDB",
+            ).judge()
+        )
+        valid.unlink()
+        store = run.fresh_db("stream-bad")
+        url = store.url
+        store.dispose()
+        seconds, peak, rc, last = run_load(bad, url)
+        row = Row(
+            section,
+            f"refuse the {BAD_MB} MB bad file",
+            seconds,
+            "s",
+            target=REFUSE_TARGET_S,
+            note=f"exit code {rc}: {last[:200]}; {_load_note()}",
+        ).judge()
+        if rc != 1 or "reading stopped" not in last:
+            row.status = "MISS"
+            row.note = f"not refused at the problem cap: {row.note}"
+        rows.append(row)
+        rows.append(
+            Row(
+                section,
+                f"peak memory: {BAD_MB} MB bad file",
+                peak,
+                "MB",
+                target=PEAK_TARGET_MB,
+            ).judge()
+        )
+    return rows
