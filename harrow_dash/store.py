@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,13 +80,13 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 
 # What a driver raises itself, outside SQLAlchemy (DuckDB's relation API, psycopg's COPY).
-_DRIVER_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, duckdb.Error)
-try:
-    import psycopg
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """DuckDB's and, once something has imported it (a PostgreSQL database), psycopg's: the driver
+    is not imported for a DuckDB file (a command line load need not carry it)."""
+    psycopg = sys.modules.get("psycopg")
+    extra = (psycopg.Error,) if psycopg is not None else ()
+    return (DBAPIError, duckdb.Error, *extra)
 
-    _DRIVER_ERRORS += (psycopg.Error,)
-except ImportError:  # the PostgreSQL driver is optional
-    pass
 
 # PostgreSQL: lock not available (lock_timeout), serialization failure, deadlock.
 _BUSY_CODES = frozenset({"55P03", "40001", "40P01"})
@@ -349,7 +350,7 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except _DRIVER_ERRORS as exc:
+        except _driver_errors() as exc:
             raise _translate(exc, self._where) from exc
 
     @contextmanager
@@ -358,7 +359,7 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except _DRIVER_ERRORS as exc:
+        except _driver_errors() as exc:
             raise _translate(exc, self._where) from exc
 
     @contextmanager

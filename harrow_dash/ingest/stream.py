@@ -120,7 +120,10 @@ class SideText:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, _TEXT_SCHEMA, compression="snappy")
         self._writer.write_table(pa.table(columns, schema=_TEXT_SCHEMA))
-        return frame.drop(columns=[c for c in TEXT_COLUMNS if c in frame]).assign(_seq=seq)
+        # Row numbers within a file's limit fit 32 bits: half the memory of every row's two.
+        return frame.drop(columns=[c for c in TEXT_COLUMNS if c in frame]).assign(
+            _seq=seq.astype(np.int32), _row=frame["_row"].to_numpy().astype(np.int32)
+        )
 
     def finish(self) -> None:
         """Close the file (before the database reads it)."""

@@ -443,8 +443,9 @@ class Validator:
                     "same indicator are written as percentages (like 85); write them all one way.",
                 )
             as_fraction = small & ~val["ref"].isin(mixed)
-            val[name] = np.where(as_fraction, x * 100, x)
-            x = val[name]
+            if as_fraction.any():  # (a new column only when there is one to write)
+                val[name] = np.where(as_fraction, x * 100, x)
+                x = val[name]
             self.add(
                 val,
                 is_pct & (x > 100),
