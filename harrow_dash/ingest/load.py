@@ -649,6 +649,25 @@ def read_streaming(
     return sheets, problems, out, None
 
 
+_INCOMING_ATTRIBUTES = {
+    "indicators": "indicators",
+    "indicator_values": "values",
+    "indicator_monthly_values": "months",
+    "flagship_actions": "actions",
+    "action_statuses": "statuses",
+    "highlights": "highlights",
+}
+
+
+def _let_go(incoming: Incoming, name: str) -> None:
+    """Drop the incoming rows of table ``name`` (staged already)."""
+    if name in _INCOMING_ATTRIBUTES:
+        setattr(incoming, _INCOMING_ATTRIBUTES[name], pd.DataFrame())
+    else:
+        incoming.comparators.pop(name, None)
+    release_memory()
+
+
 def _diff(
     conn: Connection,
     store: Store,
@@ -664,11 +683,18 @@ def _diff(
     frames = _frames(plan.incoming)
     changes = []
     published = []
+    # A streamed load being written lets go of each table's rows once they are staged: DuckDB
+    # works on its copy (within its memory limit), and the plan is not committed twice.
+    consume = write is not None and plan.side is not None
     for name in DATA_TABLES:
         frame, columns = frames[name]
         if frame is None or frame.empty:
             continue
         plan.tables[name] = stager.compare(name, frame, columns)
+        if consume:
+            del frame
+            frames[name] = (None, columns)
+            _let_go(plan.incoming, name)
         if preview and plan.tables[name].changed:
             changes.append(stager.changed_rows(name, columns))
         if "period" in s.LOADED_TABLES[name] and (

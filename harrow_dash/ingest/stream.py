@@ -154,7 +154,18 @@ class Kept:
         self.tables: dict[str, list[pa.Table]] = {"values": [], "months": []}
 
     def add(self, kind: str, frame: pd.DataFrame) -> None:
-        self.tables[kind].append(pa.Table.from_pandas(frame, preserve_index=False))
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # One type per column whatever a piece holds (a piece's column may be all blank, or have
+        # more distinct texts than another's), so that the pieces join up.
+        fields = []
+        for f in table.schema:
+            if pa.types.is_dictionary(f.type):
+                fields.append(pa.field(f.name, pa.dictionary(pa.int32(), pa.large_string())))
+            elif pa.types.is_string(f.type):
+                fields.append(pa.field(f.name, pa.large_string()))
+            else:
+                fields.append(f)
+        self.tables[kind].append(table.cast(pa.schema(fields)))
 
     def frame(
         self, kind: str, start: int = 0, columns: list[str] | None = None, take: bool = False
@@ -168,7 +179,7 @@ class Kept:
             self.tables[kind] = self.tables[kind][:start]
         if not tables:
             return pd.DataFrame()
-        table = pa.concat_tables(tables, promote_options="default")
+        table = pa.concat_tables(tables, promote_options="permissive")
         del tables
         # Column by column, each column's pieces let go once it is converted: the rows are never
         # held twice over.
@@ -288,6 +299,11 @@ def stream_csv(
         result.problems.append(Problem.whole_file(file, why or "the file cannot be read."))
         return result
     starts = {k: len(kept.tables[k]) for k in ("values", "months")}
+    # What this file added, taken back if it turns out to be unreadable further down: as when a
+    # whole file is read, such a file gives that one problem.
+    lists = ("indicators", "actions", "statuses", "highlights", "comparators", "groups")
+    marks = {k: len(getattr(out, k)) for k in (*lists, "problems", "warnings")}
+    more_mark = out.more_problems
     with path.open("r", encoding=encoding, newline="") as fh:
         # A line is read at most a row's limit at a time: a file without line breaks is not one
         # string in memory (CsvRecords refuses a row beyond the limit).
@@ -296,9 +312,12 @@ def stream_csv(
         try:
             _read(records, file, out, side, kept, max_cells, max_rows, problems_before, result)
         except CsvRefused as exc:
-            result.problems = [Problem.whole_file(file, str(exc))]
-            result.sheets = []
-            return result
+            for k, n in marks.items():
+                del getattr(out, k)[n:]
+            out.more_problems = more_mark
+            for k, n in starts.items():
+                del kept.tables[k][n:]
+            return StreamedFile(problems=[Problem.whole_file(file, str(exc))])
     result.rows = records.record
     tidy = any(sheet.header.layout == "tidy" for sheet in result.sheets)
     if tidy and result.stopped_at is None and len(kept.tables["months"]) > starts["months"]:
