@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed, parse_sheet, standing_rows
@@ -184,12 +185,25 @@ class Kept:
         # Column by column, each column's pieces let go once it is converted: the rows are never
         # held twice over.
         columns_out: dict[str, pd.Series] = {}
+        if take and kind == "values":
+            table = _without_blank_fields(table)
         for name in table.column_names:
             columns_out[name] = table.column(name).to_pandas()
             table = table.drop_columns([name])
             if take:
                 release_memory()
         return pd.DataFrame(columns_out, copy=False)
+
+
+def _without_blank_fields(table: pa.Table) -> pa.Table:
+    """Values without the columns of a field no file gave (a target's upper end, a benchmark, in
+    most files): blank on every row, and read as "not given" by its ``_has_`` flag, which stays."""
+    drop = []
+    for name in ("target_upper", "benchmark"):
+        has = f"_has_{name}"
+        if has in table.column_names and not pc.any(table.column(has)).as_py():
+            drop += [c for c in (name, f"_pct_{name}", f"_col_{name}") if c in table.column_names]
+    return table.drop_columns(drop)
 
 
 # Columns the same on every row of a table (or nearly): stored once, as categories.

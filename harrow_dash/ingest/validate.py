@@ -217,7 +217,7 @@ class _Distinct:
     def __init__(self, values: pd.Series):
         self.values = values
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        self.codes = codes.astype(np.int64)
+        self.codes = codes.astype(np.int64, copy=False)
         self.distinct = pd.Series(uniques, dtype=values.dtype)
 
     def apply(self, step: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -229,8 +229,10 @@ class _Distinct:
 
     def pairs_duplicated(self, other: pd.Series) -> pd.Series:
         """``DataFrame.duplicated`` of (these values, ``other``), keeping the first of each pair."""
-        other_codes = pd.factorize(other, use_na_sentinel=False)[0].astype(np.int64)
-        pairs = self.codes * (int(other_codes.max(initial=0)) + 1) + other_codes
+        other_codes = pd.factorize(other, use_na_sentinel=False)[0].astype(np.int64, copy=False)
+        pairs = self.codes * (int(other_codes.max(initial=0)) + 1)
+        pairs += other_codes  # (in place: one array of a million rows, not two)
+        del other_codes
         return pd.Series(pairs, index=self.values.index).duplicated(keep="first")
 
 
@@ -419,10 +421,13 @@ class Validator:
         val = self._quarters_from_months(val, indicators)
         # Each reference repeats once per quarter: look each one up once.
         refs = _Distinct(val["ref"])
-        unit = refs.apply(lambda r: r.map(unit_of))
-        is_pct = unit == Unit.PERCENT.value
-        no_negatives = unit.isin([u.value for u in NON_NEGATIVE_UNITS]) & ~refs.apply(
-            lambda r: r.map(allows_negative).eq(True)
+        # (Yes/no per reference, spread over the rows: not a column of unit texts per row.)
+        is_pct = refs.apply(lambda r: r.map(unit_of) == Unit.PERCENT.value)
+        no_negatives = refs.apply(
+            lambda r: (
+                r.map(unit_of).isin([u.value for u in NON_NEGATIVE_UNITS])
+                & ~r.map(allows_negative).eq(True)
+            )
         )
         for name in ("actual", "target", "target_upper", "benchmark"):
             if f"_pct_{name}" not in val:
@@ -454,6 +459,8 @@ class Validator:
             )
 
         for name in ("actual", "target", "target_upper", "benchmark"):
+            if name not in val:  # no file gives it (a streamed load keeps no column of blanks)
+                continue
             x = val[name]
             self.add(
                 val,
