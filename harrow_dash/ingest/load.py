@@ -322,7 +322,9 @@ class _Stager:
         self.is_duckdb = is_duckdb
         self.side = side
 
-    def stage(self, name: str, frame: pd.DataFrame) -> None:
+    def stage(self, name: str, frame: pd.DataFrame, nulls: Sequence[str] = ()) -> None:
+        """Stage ``frame`` as ``stage_<name>``; DuckDB adds ``nulls``, columns the frame lacks, as
+        typed NULLs (not a column of a million Nones built to say nothing)."""
         stage = f"stage_{name}"
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
         # A streamed load's values carry ``_seq`` in place of their long texts, which are joined
@@ -331,19 +333,21 @@ class _Stager:
         if self.is_duckdb:
             raw = self.conn.connection.driver_connection
             raw.register("incoming_frame", frame)  # type: ignore[union-attr]
+            table = s.metadata.tables[name]
+            extra = "".join(f", CAST(NULL AS {_type_sql(table.c[c])}) AS {c}" for c in nulls)
             if side is None:
-                select = "SELECT * FROM incoming_frame"
+                select = f"SELECT *{extra} FROM incoming_frame"
             elif side.exists:
                 side.finish()
                 path = str(side.path).replace("'", "''")
                 texts = ", ".join(f"t.{c}" for c in TEXT_COLUMNS)
                 select = (
-                    f"SELECT f.* EXCLUDE (_seq), {texts} FROM incoming_frame f "
+                    f"SELECT f.* EXCLUDE (_seq), {texts}{extra} FROM incoming_frame f "
                     f"LEFT JOIN read_parquet('{path}') t ON t._seq = f._seq"
                 )
             else:
-                nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in TEXT_COLUMNS)
-                select = f"SELECT * EXCLUDE (_seq), {nulls} FROM incoming_frame"
+                blank = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in TEXT_COLUMNS)
+                select = f"SELECT * EXCLUDE (_seq), {blank}{extra} FROM incoming_frame"
             self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS {select}")
             raw.unregister("incoming_frame")  # type: ignore[union-attr]
             return
@@ -367,8 +371,10 @@ class _Stager:
         set_aside = (
             self.side is not None and "_seq" in frame and any(c in TEXT_COLUMNS for c in columns)
         )
+        staged = [c for c in columns if not (set_aside and c in TEXT_COLUMNS)]
+        nulls = [c for c in staged if c not in frame] if self.is_duckdb else []
         stage_frame = pd.DataFrame(
-            {c: frame.get(c) for c in columns if not (set_aside and c in TEXT_COLUMNS)},
+            {c: frame.get(c) for c in staged if c not in nulls},
             index=frame.index,
             copy=False,  # the columns as they are, not copied into blocks
         )
@@ -390,7 +396,7 @@ class _Stager:
                 else:
                     stage_frame[f"_has_{c}"] = flags
                     given[c] = f"s._has_{c}"
-        self.stage(name, stage_frame)
+        self.stage(name, stage_frame, nulls)
         merged = []
         for c in columns:
             col = table.c[c]
