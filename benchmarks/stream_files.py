@@ -1,11 +1,12 @@
 """Large tidy CSV files for the streaming benchmark (``stream_csv``), generated deterministically.
 
 :func:`valid_csv` writes about ``megabytes`` MB of valid rows in the tidy layout: indicators x quarters
-(Q1 1990-91 onwards), each row repeating the indicator's definition (name, priority, directorate,
-portfolio holder, unit, polarity, frequency, counts people) beside its period, actual, target, RAG and
-a sentence of commentary (often with a comma, so quoted), about 200 bytes a row, the shape published
-data and the editors' export have. The row count stays within the reader's limit
-(``readers.MAX_ROWS``, 1,048,576): 200 MB at about 200 bytes a row is just under a million rows.
+(Q1 1990-91 to the last quarter ended), each row repeating the indicator's definition (name,
+priority, directorate, portfolio holder, unit, polarity, frequency, counts people) beside its period,
+actual, target, RAG and a sentence of commentary (often with a comma or quotes, so quoted), about 240
+bytes a row, the shape published data and the editors' export have. 200 MB is then 830,000 rows,
+within the reader's limit (``readers.MAX_ROWS``, 1,048,576; ``max_rows`` stops at a number of rows
+instead, for a file at that limit: about 250 MB).
 
 :func:`bad_csv` writes about ``megabytes`` MB of rows that each have a problem (an actual that is not a
 number): a file that must be refused, of any size (beyond the row limit too).
@@ -88,9 +89,10 @@ def _definition(i: int) -> tuple[str, str, bool]:
     return text, unit, unit == "%"
 
 
-def _write(path: Path, megabytes: float, bad: bool) -> dict[str, int]:
+def _write(path: Path, megabytes: float, bad: bool, max_rows: int | None = None) -> dict[str, int]:
     quarters = _quarters(_available_quarters())
     limit = int(megabytes * 1_000_000)
+    max_rows = max_rows or 10**12
     written = len(HEADER)
     rows = 0
     with path.open("w", encoding="utf-8", newline="\n") as fh:
@@ -113,8 +115,9 @@ def _write(path: Path, megabytes: float, bad: bool) -> dict[str, int]:
                     else comment
                 )
                 lines.append(f"{text}{label},{actual},{target},{rag},{comment}\n")
+            lines = lines[: max_rows - rows]
             block = "".join(lines)
-            if written + len(block) > limit:
+            if written + len(block) > limit or rows + len(lines) >= max_rows:
                 # the last indicator: only as many rows as still fit
                 keep = []
                 for line in lines:
@@ -132,9 +135,10 @@ def _write(path: Path, megabytes: float, bad: bool) -> dict[str, int]:
     return {"rows": rows, "bytes": path.stat().st_size, "indicators": i + 1}
 
 
-def valid_csv(path: Path, megabytes: float = 200) -> dict[str, int]:
-    """About ``megabytes`` MB of valid tidy rows; returns the rows, bytes and indicators written."""
-    return _write(path, megabytes, bad=False)
+def valid_csv(path: Path, megabytes: float = 200, max_rows: int | None = None) -> dict[str, int]:
+    """About ``megabytes`` MB of valid tidy rows (at most ``max_rows``); returns the rows, bytes and
+    indicators written."""
+    return _write(path, megabytes, bad=False, max_rows=max_rows)
 
 
 def bad_csv(path: Path, megabytes: float = 200) -> dict[str, int]:
