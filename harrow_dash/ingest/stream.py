@@ -32,8 +32,10 @@ file is read once, in pieces of ``CHUNK_ROWS`` rows:
 6. Nothing is written until all of it passes; then the load compares and writes in one transaction
    as before, DuckDB joining the long texts back from the Parquet file by ``_seq`` while it stages
    the values, within the memory the command line allows it (``cli.LOAD_DUCKDB_MEMORY``; beyond
-   it DuckDB works through temporary files). PostgreSQL gets the texts joined in pandas, so its
-   path is not bounded in the same way.
+   it DuckDB works through temporary files). A load that replaces stored rows lifts that limit for
+   its writing, since DuckDB holds what a transaction replaces in memory until it commits (at the
+   limit the commit itself fails), so such a load is bounded by the rows it replaces, not by this
+   design. PostgreSQL gets the texts joined in pandas, so its path is not bounded the same way.
 
 Memory is then bounded by the compact rows (about 60 bytes a value: keys, numbers and flags, not
 texts), which the row limit bounds, and by the number of distinct definitions, not by the file's
