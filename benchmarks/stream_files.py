@@ -89,7 +89,9 @@ def _definition(i: int) -> tuple[str, str, bool]:
     return text, unit, unit == "%"
 
 
-def _write(path: Path, megabytes: float, bad: bool, max_rows: int | None = None) -> dict[str, int]:
+def _write(
+    path: Path, megabytes: float, bad: bool, max_rows: int | None = None, revised: bool = False
+) -> dict[str, int]:
     quarters = _quarters(_available_quarters())
     limit = int(megabytes * 1_000_000)
     max_rows = max_rows or 10**12
@@ -107,6 +109,8 @@ def _write(path: Path, megabytes: float, bad: bool, max_rows: int | None = None)
                 if bad:
                     actual = f"about {actual}"
                 target = "90%" if pct else f"{500 if unit == 'count' else 30}"
+                if revised:  # every target one higher: every stored value replaced
+                    target = "91%" if pct else f"{501 if unit == 'count' else 31}"
                 rag = "GAR"[seed % 3]
                 comment = COMMENTS[(i + q) % len(COMMENTS)]
                 comment = (
@@ -135,10 +139,12 @@ def _write(path: Path, megabytes: float, bad: bool, max_rows: int | None = None)
     return {"rows": rows, "bytes": path.stat().st_size, "indicators": i + 1}
 
 
-def valid_csv(path: Path, megabytes: float = 200, max_rows: int | None = None) -> dict[str, int]:
+def valid_csv(
+    path: Path, megabytes: float = 200, max_rows: int | None = None, revised: bool = False
+) -> dict[str, int]:
     """About ``megabytes`` MB of valid tidy rows (at most ``max_rows``); returns the rows, bytes and
-    indicators written."""
-    return _write(path, megabytes, bad=False, max_rows=max_rows)
+    indicators written. ``revised``: the same rows with every target one higher."""
+    return _write(path, megabytes, bad=False, max_rows=max_rows, revised=revised)
 
 
 def bad_csv(path: Path, megabytes: float = 200) -> dict[str, int]:
