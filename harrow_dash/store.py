@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,13 +80,13 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 
 # What a driver raises itself, outside SQLAlchemy (DuckDB's relation API, psycopg's COPY).
-_DRIVER_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, duckdb.Error)
-try:
-    import psycopg
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """DuckDB's and, once something has imported it (a PostgreSQL database), psycopg's: the driver
+    is not imported for a DuckDB file (a command line load need not carry it)."""
+    psycopg = sys.modules.get("psycopg")
+    extra = (psycopg.Error,) if psycopg is not None else ()
+    return (DBAPIError, duckdb.Error, *extra)
 
-    _DRIVER_ERRORS += (psycopg.Error,)
-except ImportError:  # the PostgreSQL driver is optional
-    pass
 
 # PostgreSQL: lock not available (lock_timeout), serialization failure, deadlock.
 _BUSY_CODES = frozenset({"55P03", "40001", "40P01"})
@@ -294,9 +295,18 @@ def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
 
 
 class Store:
-    def __init__(self, url: str, *, public: bool = False, read_only: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        public: bool = False,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+    ):
         """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
-        such processes may share the file, and none can change it)."""
+        such processes may share the file, and none can change it). ``memory_limit`` (DuckDB only,
+        such as ``"128MB"``) caps DuckDB's own memory: beyond it, it works through temporary files
+        (``harrow-dash load`` sets it, so a large load stays within a bounded memory)."""
         self.url = url
         self.public = public
         self.read_only = read_only
@@ -308,6 +318,8 @@ class Store:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 if read_only:
                     connect_args["read_only"] = True
+            if memory_limit:
+                connect_args["config"] = {"memory_limit": memory_limit}
         try:
             self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
         except ImportError as exc:  # the PostgreSQL driver is an optional dependency
@@ -338,7 +350,7 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except _DRIVER_ERRORS as exc:
+        except _driver_errors() as exc:
             raise _translate(exc, self._where) from exc
 
     @contextmanager
@@ -347,7 +359,7 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except _DRIVER_ERRORS as exc:
+        except _driver_errors() as exc:
             raise _translate(exc, self._where) from exc
 
     @contextmanager

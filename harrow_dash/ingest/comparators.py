@@ -227,9 +227,10 @@ def _areas(r: _Reader) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
 def _keep_one_area_type(
     codes: pd.Series, types: pd.Series, bench: pd.Series
 ) -> tuple[pd.Series, dict[str, int]]:
-    """Rows to keep when a file has several kinds of area (Fingertips gives a London borough under
+    """Rows to keep when a sheet has several kinds of area (Fingertips gives a London borough under
     both counties and districts): benchmarks, and the one kind that holds Harrow, else the most
-    London boroughs. Returns the mask and the rows skipped by kind."""
+    London boroughs. Returns the mask and the rows skipped by kind. Decided over the whole sheet,
+    however it was read (a file streamed in pieces is decided once every piece is read)."""
     keep = pd.Series(True, index=codes.index)
     kinds = types[~bench & (types != "")].unique()
     if len(kinds) < 2:
@@ -244,9 +245,9 @@ def _keep_one_area_type(
     return ~skip, {str(k): int((types[skip] == k).sum()) for k in kinds if k != chosen}
 
 
-def _measures(r: _Reader, sheet_rows: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """Each row's measure key and name: the id, else the name; the statistic beside an indicator
-    name ('Percentage'); and the breakdown, when it is not the one for everyone."""
+def _measures(r: _Reader) -> tuple[pd.Series, pd.Series]:
+    """Each row's measure key and name before its breakdown (:func:`_name_breakdowns`): the id,
+    else the name, and the statistic beside an indicator name ('Percentage')."""
     ids = r.text("measure")
     names = r.text("measure_name")
     statistic = r.text("statistic")
@@ -258,20 +259,27 @@ def _measures(r: _Reader, sheet_rows: pd.Index) -> tuple[pd.Series, pd.Series]:
     with_stat = statistic != ""
     key = key.where(~with_stat, key + " (" + statistic + ")")
     names = names.where(~with_stat | (names == ""), names + " (" + statistic + ")")
-    parts = [r.text(f) for f in BREAKDOWNS if f in r.col_of]
-    if parts:
-        label = pd.Series("", index=sheet_rows, dtype=object)
-        for part in parts:
-            is_total = part.str.lower().isin(_TOTAL_WORDS)
-            # The one breakdown a measure has (an indicator counted for women aged 25 to 49 only)
-            # keeps the measure's own id: a part that never varies within a measure is not named.
-            varies = part.groupby(key).transform("nunique") > 1
-            named = ~is_total & varies
-            label = label.where(~named, label.where(label == "", label + "; ") + part)
-        has = label != ""
-        key = key.where(~has, key + " (" + label + ")")
-        names = names.where(~has | (names == ""), names + " (" + label + ")")
     return key, names
+
+
+def _name_breakdowns(frame: pd.DataFrame) -> None:
+    """Add each row's breakdown to its measure's key and name, unless it is the one for everyone
+    (Persons, All ages) or the only one its measure has in the sheet (an indicator counted for
+    women aged 25 to 49 only keeps its own id). Decided over the whole sheet."""
+    label = pd.Series("", index=frame.index, dtype=object)
+    for part_name in (f"_{b}" for b in BREAKDOWNS):
+        part = frame[part_name].astype(object)
+        if not (part != "").any():
+            continue
+        is_total = part.str.lower().isin(_TOTAL_WORDS)
+        varies = part.groupby(frame["measure"]).transform("nunique") > 1
+        named = ~is_total & varies
+        label = label.where(~named, label.where(label == "", label + "; ") + part)
+    has = label != ""
+    if has.any():
+        frame["measure"] = frame["measure"].where(~has, frame["measure"] + " (" + label + ")")
+        names = frame["measure_name"]
+        frame["measure_name"] = names.where(~has | names.isna(), names + " (" + label + ")")
 
 
 def _figure_like(values: pd.Series) -> bool:
@@ -322,12 +330,11 @@ def _melt(sheet: Sheet) -> Sheet:
     return Sheet(sheet.file, sheet.sheet, header, headings, long)
 
 
-def read_comparator_sheet(
-    sheet: Sheet,
-) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
-    """The rows of a comparators sheet, each cell read; unreadable cells are problems, and what was
-    read, skipped or ignored is said in notes. Periods are read in :func:`validate_comparators`,
-    once each measure's kind of year is known."""
+def read_comparator_sheet(sheet: Sheet) -> tuple[pd.DataFrame, list[Problem]]:
+    """The rows of a comparators sheet (or of a piece of one), each cell read on its own;
+    unreadable cells are problems. What needs the whole sheet (the periods, once each measure's
+    kind of year is known; the kind of area kept; which breakdowns are named; the notes) is decided
+    in :func:`validate_comparators`."""
     if "value" not in sheet.header.fields.values():
         sheet = _melt(sheet)
     r = _Reader(sheet)
@@ -336,7 +343,7 @@ def read_comparator_sheet(
     frame["area_code"] = codes
     frame["area_name"] = names.replace("", None)
     frame["_benchmark"] = bench.to_numpy()
-    key, measure_names = _measures(r, sheet.data.index)
+    key, measure_names = _measures(r)
     frame["measure"] = key
     frame["measure_name"] = measure_names.replace("", None)
     frame["source"] = r.text("source").replace("", None)
@@ -367,20 +374,52 @@ def read_comparator_sheet(
     for field in ("area_code", "measure", "period", "value"):
         name = field if field in r.col_of else f"{field}_name"
         frame[f"_col_{field}"] = r.column(name).to_numpy()
-    keep_kind, skipped = _keep_one_area_type(codes, types, bench)
-    keep = ~missing & (frame["area_code"] != "") & (frame["measure"] != "") & keep_kind
-    notes = _notes(sheet, frame[keep], skipped, int((missing & keep_kind).sum()))
-    return frame[keep], r.problems, notes
-
-
-def _notes(sheet: Sheet, kept: pd.DataFrame, skipped: dict[str, int], empty: int) -> list[Problem]:
-    """What the load read from a comparator sheet, in words for the preview."""
+    frame["_area_type"] = types
+    for b in BREAKDOWNS:
+        frame[f"_{b}"] = r.text(b)
+    frame["_no_figure"] = missing.astype(bool)
+    # What the sheet looks like, for the notes: the same on every row of a sheet.
     headings = {h.strip().lower().replace("_", " ") for h in sheet.headings if h}
-    kind = _describe_kind(headings)
-    areas = kept.loc[~kept["_benchmark"], "area_code"].nunique()
+    frame["_kind"] = _describe_kind(headings)
+    unused = [
+        h for i, h in sheet.header.unknown.items() if h.strip() and i not in sheet.header.fields
+    ]
+    frame["_unused"] = ", ".join(f"'{h}'" for h in unused)
+    keep = (frame["area_code"] != "") & (frame["measure"] != "")
+    return frame[keep], r.problems
+
+
+def _settle_sheet(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """One sheet's rows, all of them: the kind of area kept, breakdowns named, rows without a
+    figure dropped, and the notes saying so."""
+    keep_kind, skipped = _keep_one_area_type(
+        rows["area_code"], rows["_area_type"], rows["_benchmark"].astype(bool)
+    )
+    rows = rows[keep_kind].copy()
+    _name_breakdowns(rows)
+    empty = int(rows["_no_figure"].sum())
+    kept = rows[~rows["_no_figure"].astype(bool)]
+    first = rows.iloc[0]
+    return kept, _notes(
+        str(first["_file"]), first["_sheet"], kept, skipped, empty, first["_kind"], first["_unused"]
+    )
+
+
+def _notes(
+    file: str,
+    sheet: str | None,
+    kept: pd.DataFrame,
+    skipped: dict[str, int],
+    empty: int,
+    kind: str,
+    unused: str,
+) -> list[Problem]:
+    """What the load read from a comparator sheet, in words for the preview."""
+    areas = kept.loc[~kept["_benchmark"].astype(bool), "area_code"].nunique()
+    bench = kept["_benchmark"].astype(bool)
     benchmarks = sorted(
-        set(kept.loc[kept["_benchmark"], "area_name"].dropna())
-        | set(kept.loc[kept["_benchmark"] & kept["area_name"].isna(), "area_code"])
+        set(kept.loc[bench, "area_name"].dropna())
+        | set(kept.loc[bench & kept["area_name"].isna(), "area_code"])
     )
     measures = kept["measure"].nunique()
     lines = [
@@ -397,12 +436,9 @@ def _notes(sheet: Sheet, kept: pd.DataFrame, skipped: dict[str, int], empty: int
         )
     if empty:
         lines.append(f"{empty:,} rows have no figure (blank, [x], [z], '..'); not stored.")
-    unused = [
-        h for i, h in sheet.header.unknown.items() if h.strip() and i not in sheet.header.fields
-    ]
     if unused:
-        lines.append("columns not used: " + ", ".join(f"'{h}'" for h in unused) + ".")
-    return [Problem(sheet.file, sheet.sheet, None, None, line) for line in lines]
+        lines.append(f"columns not used: {unused}.")
+    return [Problem(file, sheet, None, None, line) for line in lines]
 
 
 def read_group_sheet(sheet: Sheet) -> tuple[pd.DataFrame, list[Problem]]:
@@ -460,12 +496,22 @@ def validate_comparators(
     values: list[pd.DataFrame],
     groups: list[pd.DataFrame],
     stored_year_types: dict[str, str] | None = None,
-) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+) -> tuple[dict[str, pd.DataFrame], list[Problem], list[Problem]]:
     """Rows to load for the areas, comparator_measures, comparator_values and comparison_groups
-    tables, and every problem: unreadable periods, duplicates with different values, and one area
-    or measure given two names. ``stored_year_types`` is each stored measure's kind of year."""
+    tables, every problem (unreadable periods, duplicates with different values, one area or
+    measure given two names) and the notes on what each sheet was read as. ``values`` are the
+    rows :func:`read_comparator_sheet` read, in any number of pieces per sheet;
+    ``stored_year_types`` is each stored measure's kind of year."""
     problems: list[Problem] = []
+    notes: list[Problem] = []
     vals = pd.concat(values, ignore_index=True) if values else pd.DataFrame()
+    if len(vals):
+        settled = []
+        for _, rows in vals.groupby(["_file", vals["_sheet"].fillna("")], sort=False):
+            kept, found = _settle_sheet(rows)
+            settled.append(kept)
+            notes += found
+        vals = pd.concat(settled, ignore_index=True)
     grps = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame()
     out = {
         "areas": pd.DataFrame(columns=AREA_COLUMNS),
@@ -553,4 +599,4 @@ def validate_comparators(
     if len(grps):
         dup = grps.duplicated(["group_name", "area_code"], keep="first")
         out["comparison_groups"] = grps.loc[~dup, GROUP_COLUMNS].reset_index(drop=True)
-    return out, problems
+    return out, problems, notes

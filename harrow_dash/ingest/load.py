@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -42,9 +43,17 @@ from harrow_dash.ingest.comparators import (
     MEASURE_COLUMNS,
 )
 from harrow_dash.ingest.gss import marker_words
-from harrow_dash.ingest.parse import parse_sheets
+from harrow_dash.ingest.parse import Parsed, parse_sheet, parse_sheets
 from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
+from harrow_dash.ingest.stream import (
+    TEXT_COLUMNS,
+    Kept,
+    SideText,
+    compact,
+    release_memory,
+    stream_csv,
+)
 from harrow_dash.ingest.validate import (
     ACTION_COLUMNS,
     HIGHLIGHT_COLUMNS,
@@ -114,8 +123,27 @@ class PublishedChangeRefused(Exception):
 
 @dataclass(frozen=True)
 class FileInput:
+    """A file to load: its name and its bytes, or (``from_path``, the command line) where it is on
+    disk, so that a CSV can be read as a stream (:mod:`ingest.stream`) and never held whole."""
+
     name: str
-    content: bytes
+    content: bytes = b""
+    path: Path | None = None
+
+    @classmethod
+    def from_path(cls, path: Path) -> FileInput:
+        return cls(path.name, path=path)
+
+    def blocks(self) -> Iterator[bytes]:
+        if self.path is None:
+            yield self.content
+            return
+        with self.path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                yield block
+
+    def read(self) -> bytes:
+        return self.content if self.path is None else self.path.read_bytes()
 
 
 @dataclass
@@ -137,6 +165,13 @@ class LoadPlan:
     published_changes: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
     )
+    # A streamed load's long texts, set aside on disk until the values are staged (see ingest.stream).
+    side: SideText | None = None
+
+    def cleanup(self) -> None:
+        """Delete what a streamed load set aside on disk (the plan cannot be committed after)."""
+        if self.side is not None:
+            self.side.cleanup()
 
     @property
     def changes_published(self) -> bool:
@@ -162,7 +197,8 @@ class LoadPlan:
     def sha256(self) -> str:
         h = hashlib.sha256()
         for f in sorted(self.files, key=lambda f: f.name):
-            h.update(f.content)
+            for block in f.blocks():
+                h.update(block)
         return h.hexdigest()
 
     @property
@@ -285,19 +321,43 @@ def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
 class _Stager:
     """Writes staging tables and compares them with the live tables inside one transaction."""
 
-    def __init__(self, conn: Connection, is_duckdb: bool):
+    def __init__(self, conn: Connection, is_duckdb: bool, side: SideText | None = None):
         self.conn = conn
         self.is_duckdb = is_duckdb
+        self.side = side
 
-    def stage(self, name: str, frame: pd.DataFrame) -> None:
+    def stage(self, name: str, frame: pd.DataFrame, nulls: Sequence[str] = ()) -> None:
+        """Stage ``frame`` as ``stage_<name>``; DuckDB adds ``nulls``, columns the frame lacks, as
+        typed NULLs (not a column of a million Nones built to say nothing)."""
         stage = f"stage_{name}"
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+        # A streamed load's values carry ``_seq`` in place of their long texts, which are joined
+        # back from the file they were set aside in (see ingest.stream).
+        side = self.side if "_seq" in frame else None
         if self.is_duckdb:
             raw = self.conn.connection.driver_connection
             raw.register("incoming_frame", frame)  # type: ignore[union-attr]
-            self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS SELECT * FROM incoming_frame")
+            table = s.metadata.tables[name]
+            extra = "".join(f", CAST(NULL AS {_type_sql(table.c[c])}) AS {c}" for c in nulls)
+            if side is None:
+                select = f"SELECT *{extra} FROM incoming_frame"
+            elif side.exists:
+                side.finish()
+                path = str(side.path).replace("'", "''")
+                texts = ", ".join(f"t.{c}" for c in TEXT_COLUMNS)
+                select = (
+                    f"SELECT f.* EXCLUDE (_seq), {texts}{extra} FROM incoming_frame f "
+                    f"LEFT JOIN read_parquet('{path}') t ON t._seq = f._seq"
+                )
+            else:
+                blank = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in TEXT_COLUMNS)
+                select = f"SELECT * EXCLUDE (_seq), {blank}{extra} FROM incoming_frame"
+            self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS {select}")
             raw.unregister("incoming_frame")  # type: ignore[union-attr]
             return
+        if side is not None:
+            texts = side.read() if side.exists else pd.DataFrame(columns=["_seq", *TEXT_COLUMNS])
+            frame = frame.merge(texts, on="_seq", how="left").drop(columns="_seq")
         # Typed from the schema, not from the frame: a column the file leaves out is all missing,
         # which pandas calls float, and PostgreSQL will not cast a float to a boolean or text.
         table = s.metadata.tables[name]
@@ -312,7 +372,18 @@ class _Stager:
     def compare(self, name: str, frame: pd.DataFrame, columns: list[str]) -> TableChange:
         table = s.metadata.tables[name]
         keys = list(s.LOADED_TABLES[name])
-        stage_frame = pd.DataFrame({c: frame.get(c) for c in columns}, index=frame.index)
+        set_aside = (
+            self.side is not None and "_seq" in frame and any(c in TEXT_COLUMNS for c in columns)
+        )
+        staged = [c for c in columns if not (set_aside and c in TEXT_COLUMNS)]
+        nulls = [c for c in staged if c not in frame] if self.is_duckdb else []
+        stage_frame = pd.DataFrame(
+            {c: frame.get(c) for c in staged if c not in nulls},
+            index=frame.index,
+            copy=False,  # the columns as they are, not copied into blocks
+        )
+        if set_aside:
+            stage_frame["_seq"] = frame["_seq"]
         # Whether the file gave each field, per row; the same for every row (the usual case) is
         # written into the SQL as a constant rather than staged as a column of a million rows.
         given: dict[str, str] = {}
@@ -329,7 +400,7 @@ class _Stager:
                 else:
                     stage_frame[f"_has_{c}"] = flags
                     given[c] = f"s._has_{c}"
-        self.stage(name, stage_frame)
+        self.stage(name, stage_frame, nulls)
         merged = []
         for c in columns:
             col = table.c[c]
@@ -540,6 +611,74 @@ def read_inputs(
     return sheets, problems
 
 
+def read_streaming(
+    files: Sequence[FileInput], side: SideText, notes: list[Problem] | None = None
+) -> tuple[list[Sheet], list[Problem], Parsed, tuple[str, int] | None]:
+    """Read and parse every file for a streamed load: CSV files on disk piece by piece, others whole;
+    the parsed rows are kept compact (see :mod:`ingest.stream`). Returns the tables found (header
+    only for streamed files), reading problems, what was parsed, and (file, row) if reading stopped
+    at the problem cap."""
+    from harrow_dash.ingest import readers
+
+    out = Parsed()
+    kept = Kept()
+    sheets: list[Sheet] = []
+    problems: list[Problem] = []
+    for f in files:
+        if f.path is not None and f.path.suffix.lower() == ".csv":
+            found = stream_csv(
+                f.path,
+                f.name,
+                out,
+                side,
+                kept,
+                max_cells=readers.MAX_CSV_CELLS,
+                max_rows=readers.MAX_ROWS,
+                problems_before=len(problems),
+            )
+            problems.extend(found.problems)
+            out.more_problems += found.more_problems
+            sheets.extend(found.sheets)
+            if found.stopped_at is not None:
+                side.finish()
+                return sheets, problems, out, (f.name, found.stopped_at)
+            continue
+        tables, probs = read_file(f.read(), f.name, notes=notes)
+        problems.extend(probs)
+        sheets.extend(tables)
+        for sheet in tables:
+            before = {
+                k: len(getattr(out, k)) for k in ("indicators", "values", "months", "actions")
+            }
+            parse_sheet(sheet, out)
+            compact(out, before, side, kept)
+    side.finish()
+    for kind in ("values", "months"):
+        frame = kept.frame(kind, take=True)
+        setattr(out, kind, [frame] if len(frame) else [])
+    release_memory()
+    return sheets, problems, out, None
+
+
+_INCOMING_ATTRIBUTES = {
+    "indicators": "indicators",
+    "indicator_values": "values",
+    "indicator_monthly_values": "months",
+    "flagship_actions": "actions",
+    "action_statuses": "statuses",
+    "highlights": "highlights",
+}
+
+
+def _let_go(incoming: Incoming, name: str) -> None:
+    """Drop the incoming rows of table ``name`` (staged already)."""
+    if name in _INCOMING_ATTRIBUTES:
+        setattr(incoming, _INCOMING_ATTRIBUTES[name], pd.DataFrame())
+    else:
+        incoming.comparators.pop(name, None)
+    release_memory()
+
+
 def _diff(
     conn: Connection,
     store: Store,
@@ -551,15 +690,22 @@ def _diff(
     everything is compared (it may refuse by raising) and returns the batch number to write under,
     then writes the new and changed rows and returns that number: a refused load takes none."""
     assert plan.incoming is not None
-    stager = _Stager(conn, store.is_duckdb)
+    stager = _Stager(conn, store.is_duckdb, plan.side)
     frames = _frames(plan.incoming)
     changes = []
     published = []
+    # A streamed load being written lets go of each table's rows once they are staged: DuckDB
+    # works on its copy (within its memory limit), and the plan is not committed twice.
+    consume = write is not None and plan.side is not None
     for name in DATA_TABLES:
         frame, columns = frames[name]
         if frame is None or frame.empty:
             continue
         plan.tables[name] = stager.compare(name, frame, columns)
+        if consume:
+            del frame
+            frames[name] = (None, columns)
+            _let_go(plan.incoming, name)
         if preview and plan.tables[name].changed:
             changes.append(stager.changed_rows(name, columns))
         if name in s.RECORD_TABLES and (plan.tables[name].added or plan.tables[name].changed):
@@ -578,6 +724,13 @@ def _diff(
         )
     batch_id = write(plan) if write is not None else None
     if batch_id is not None:
+        if store.is_duckdb and plan.side is not None and plan.changed:
+            # The memory limit the command line sets (cli.LOAD_DUCKDB_MEMORY) holds while rows are
+            # staged, compared and added, work DuckDB moves to temporary files beyond it. It is
+            # lifted for a load that replaces stored rows: DuckDB holds what such a transaction
+            # changes in memory until it commits, and at the limit the commit itself fails
+            # (measured: replacing 832,049 values needs about 250 MB of DuckDB's own).
+            conn.exec_driver_sql("RESET memory_limit")
         for name in plan.tables:
             stager.apply(name, frames[name][1], batch_id)
     stager.cleanup([n for n in DATA_TABLES if n in plan.tables])
@@ -585,33 +738,66 @@ def _diff(
 
 
 def prepare(
-    store: Store, files: Sequence[FileInput], max_bytes: int | None = None, compare: bool = True
+    store: Store,
+    files: Sequence[FileInput],
+    max_bytes: int | None = None,
+    compare: bool = True,
+    stream: bool = False,
 ) -> LoadPlan:
     """Read, check and compare files with the database. Writes nothing.
+
+    ``stream=True`` (the command line) reads CSV files given by path as a stream, in bounded memory
+    (see :mod:`ingest.stream`); the plan then holds texts set aside on disk until
+    :meth:`LoadPlan.cleanup`. Without it every file is read whole (the Data page's small uploads).
 
     ``compare=False`` only reads and checks: for a load committed straight away (the command line),
     whose commit compares inside its own transaction anyway, so the rows are staged once, not twice.
     The plan's counts are then filled in by :func:`commit`."""
     plan = LoadPlan(list(files))
     notes: list[Problem] = []
-    sheets, plan.problems = read_inputs(files, max_bytes, notes)
-    parsed = parse_sheets(sheets)
+    stopped: tuple[str, int] | None = None
+    if stream:
+        plan.side = SideText()
+        sheets, plan.problems, parsed, stopped = read_streaming(files, plan.side, notes)
+    else:
+        sheets, plan.problems = read_inputs(files, max_bytes, notes)
+        parsed = parse_sheets(sheets)
     parsed.warnings[:0] = notes
     plan.warnings = parsed.warnings
-    with store.connect() as conn:
-        context = context_from(conn)
-    incoming, problems = validate(parsed, context)
+    if stopped is None:
+        with store.connect() as conn:
+            context = context_from(conn)
+        incoming, problems = validate(parsed, context)
+        plan.warnings = plan.warnings + incoming.notes
+        more_found = incoming.more_problems
+        if stream:
+            del parsed
+            release_memory()
+    else:  # the rest of the file was not read: its rows are not checked across rows either
+        incoming, problems, more_found = None, parsed.problems, parsed.more_problems
     plan.problems = sorted(
         set(plan.problems + problems),
         key=lambda p: (p.file, p.sheet or "", p.row or 0, p.column or "", p.message),
     )
-    more = incoming.more_problems + max(0, len(plan.problems) - MAX_PROBLEMS)
-    if more:
+    more = more_found + max(0, len(plan.problems) - MAX_PROBLEMS)
+    if stopped is not None:
+        file, row = stopped
+        plan.problems = plan.problems[:MAX_PROBLEMS] + [
+            Problem.whole_file(
+                plan.file_name,
+                f"and {more:,} or more problems not listed: reading stopped at row {row:,} of "
+                f"{file} once {MAX_PROBLEMS:,} problems were found, so the rest of the file was "
+                "not read.",
+            )
+        ]
+    elif more:
         plan.problems = plan.problems[:MAX_PROBLEMS] + [
             Problem.whole_file(plan.file_name, f"and {more:,} more problems not listed.")
         ]
     if plan.problems:
+        plan.cleanup()
         return plan
+    assert incoming is not None
     if not sheets:
         plan.problems = [Problem.whole_file(plan.file_name, "the file holds no data to load.")]
         return plan

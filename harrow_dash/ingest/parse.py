@@ -127,6 +127,7 @@ class _SheetParser:
         self.out = out
         self.data = sheet.data
         self.col_of = {name: idx for idx, name in sheet.header.fields.items()}
+        self.defer_standing = False  # see parse_sheet
 
     def problem(self, rows: pd.Series | list[int], column: int | None, message: str) -> None:
         col = describe_column(self.sheet, column) if column is not None else None
@@ -277,15 +278,9 @@ class _SheetParser:
         months["_col_month"] = describe_column(self.sheet, period_col)
         months["_tidy"] = True
         self.out.months.append(months)
-        have = set(zip(quarter_rows["ref"], quarter_rows["period"], strict=True))
-        stands = (months["month"] % 100).isin([3, 6, 9, 12]).to_numpy() & np.array(
-            [(r, p) not in have for r, p in zip(months["ref"], months["period"], strict=True)],
-            dtype=bool,
-        )
-        standing = months[stands].drop(columns=["month", "_col_month", "_tidy"])
-        standing["_actual_from_month"] = True
         self.out.values.append(quarter_rows.assign(_actual_from_month=False))
-        self.out.values.append(standing)
+        if not self.defer_standing:
+            self.out.values.append(standing_rows(quarter_rows, months))
 
     def tidy_periods(self, values: pd.Series, column: int) -> tuple[pd.Series, pd.Series | None]:
         """Quarter keys of a tidy file's period column (0 where a row gives a month or cannot be
@@ -624,10 +619,9 @@ class _SheetParser:
         self.out.highlights.append(frame[ok])
 
     def comparators(self) -> None:
-        frame, problems, notes = read_comparator_sheet(self.sheet)
+        frame, problems = read_comparator_sheet(self.sheet)
         self.out.comparators.append(frame)
         self.out.problems.extend(problems)
-        self.out.warnings.extend(notes)
 
     def groups(self) -> None:
         frame, problems = read_group_sheet(self.sheet)
@@ -638,10 +632,25 @@ class _SheetParser:
 def parse_sheets(sheets: list[Sheet]) -> Parsed:
     out = Parsed()
     for sheet in sheets:
-        parser = _SheetParser(sheet, out)
+        parse_sheet(sheet, out)
+    return out
+
+
+def parse_sheet(
+    sheet: Sheet, out: Parsed, header_checks: bool = True, defer_standing: bool = False
+) -> None:
+    """Parse one table into ``out``. A file read in pieces (``ingest.stream``) parses each piece as a
+    table of the same header: ``header_checks`` only for the first, and with ``defer_standing`` a tidy
+    piece leaves deciding which quarter-end months stand for their quarters to
+    :func:`standing_rows`, once every piece of the file is read (a quarter's own row may come in a
+    later piece than its month's)."""
+    parser = _SheetParser(sheet, out)
+    parser.defer_standing = defer_standing
+    if header_checks:
         # Comparator files carry many columns the dashboard has no use for (confidence limits,
         # counts, trends): their reader names them in one note, and none is a period heading.
-        unknown = {} if sheet.header.layout in ("comparators", "groups") else sheet.header.unknown
+        layout = sheet.header.layout
+        unknown = {} if layout in ("comparators", "groups") else sheet.header.unknown
         for idx, heading in unknown.items():
             reason = quarter_heading_error(heading)
             if normalise(heading) in DERIVED_HEADINGS:
@@ -659,7 +668,8 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
                     )
                 )
         parser.check_header()
-        if sheet.data.empty:
+    if sheet.data.empty:
+        if header_checks:
             out.warnings.append(
                 Problem(
                     sheet.file,
@@ -669,9 +679,22 @@ def parse_sheets(sheets: list[Sheet]) -> Parsed:
                     f"no data rows below the header in row {sheet.header.row_index + 1}; skipped.",
                 )
             )
-            continue
-        getattr(parser, sheet.header.layout)()
-    return out
+        return
+    getattr(parser, sheet.header.layout)()
+
+
+def standing_rows(values: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
+    """The rows by which a tidy table's quarter-end months stand for their quarters: those of
+    ``months`` (the table's month rows) whose quarter has no row of its own in ``values`` (the
+    table's quarter rows), as values rows with ``_actual_from_month`` set."""
+    have = set(zip(values["ref"], values["period"], strict=True))
+    stands = (months["month"] % 100).isin([3, 6, 9, 12]).to_numpy() & np.array(
+        [(r, p) not in have for r, p in zip(months["ref"], months["period"], strict=True)],
+        dtype=bool,
+    )
+    standing = months[stands].drop(columns=["month", "_col_month", "_tidy"])
+    standing["_actual_from_month"] = True
+    return standing
 
 
 def period_label(key: int) -> str:

@@ -274,6 +274,113 @@ def _csv_width(text: str) -> tuple[int, int]:
     return max(widths, default=(0, 0), key=lambda w: w[0])
 
 
+class CsvRefused(Exception):
+    """A CSV that cannot be read as written (an unclosed quote, a row too wide or too long)."""
+
+
+# The most characters one row of a CSV may hold (all its lines, when quoted cells hold line breaks):
+# a quote that opens and never closes would otherwise make the rest of the file one cell.
+MAX_ROW_CHARS = 4_000_000
+
+
+def where_row(row: int, line: int) -> str:
+    """``row 3 (line 4 of the file)``: the row a spreadsheet shows, and the line when it differs."""
+    return f"row {row}" + (f" (line {line} of the file)" if line != row else "")
+
+
+def quote_message(reason: str, row: int, line: int) -> str:
+    """What a strict CSV reader's complaint about a row means, naming the row the quote opens in."""
+    where = where_row(row, line)
+    if "unexpected end of data" in reason or "EOF inside string" in reason:
+        return (
+            f"the CSV cannot be read: a quote opens in {where} and is never closed; "
+            "close the quote or remove it."
+        )
+    if "expected after" in reason:
+        return (
+            f"the CSV cannot be read: a quote opens in {where} and closes before the end of its "
+            "cell (other text follows the closing quote); put the whole cell in quotes, doubling "
+            'any quote inside it (""), or remove the quotes.'
+        )
+    return f"the CSV cannot be read: {where}: {reason}."
+
+
+class CsvRecords:
+    """The records of a CSV read strictly, one at a time, from an iterator of its lines.
+
+    A quote that opens a cell must close it, right before a comma or the end of the row; otherwise
+    :class:`CsvRefused` names the row the quote opens in (pandas would join the text on either side
+    of the closing quote, or run the cell to the end of the file, and load it). A row of more than
+    ``MAX_ROW_CHARS`` characters, or an unquoted line of more than ``MAX_COLUMNS`` fields, is refused
+    before it is split. ``record`` is the number of records read; ``suspicious`` whether any line
+    held a ``#`` or a control character (only then are cells scanned for them)."""
+
+    def __init__(self, lines: Iterator[str], head_rows: int = 0):
+        self.source = lines
+        self.head_rows = head_rows
+        self.line = 0
+        self.record = 0
+        self.chars = 0
+        self.start = 1
+        self.suspicious = False
+
+    def _lines(self) -> Iterator[str]:
+        for line in self.source:
+            self.line += 1
+            self.chars += len(line)
+            if self.chars > MAX_ROW_CHARS:
+                lines = self.line - self.start + 1
+                why = (
+                    f", over {lines:,} lines: a quote opens in {where_row(self.record + 1, self.start)} "
+                    "and is not closed within them; close the quote or remove it."
+                    if lines > 1
+                    else f"; the limit is {MAX_ROW_CHARS:,}."
+                )
+                raise CsvRefused(
+                    f"the CSV cannot be read: row {self.record + 1} is longer than "
+                    f"{MAX_ROW_CHARS:,} characters{why}"
+                )
+            if '"' not in line and line.count(",") >= MAX_COLUMNS:
+                fields = line.count(",") + 1
+                prefix = "" if self.record < self.head_rows else "the CSV cannot be read: "
+                raise CsvRefused(
+                    f"{prefix}row {self.record + 1} has {fields:,} fields; the limit is "
+                    f"{MAX_COLUMNS:,} columns."
+                )
+            if not self.suspicious and ("#" in line or CONTROL_CHARS.search(line)):
+                self.suspicious = True
+            yield line
+
+    def __iter__(self) -> Iterator[list[str]]:
+        limit = csv.field_size_limit()
+        csv.field_size_limit(MAX_ROW_CHARS + 1)  # the row limit applies instead
+        try:
+            reader = csv.reader(self._lines(), strict=True)
+            while True:
+                self.start = self.line + 1
+                self.chars = 0
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise CsvRefused(quote_message(str(exc), self.record + 1, self.start)) from None
+                self.record += 1
+                yield row
+        finally:
+            csv.field_size_limit(limit)
+
+
+def _quote_problem(text: str) -> str | None:
+    """The first unclosed or misplaced quote in ``text``, as a message naming its row; None if none."""
+    try:
+        for _ in CsvRecords(_lines(text)):
+            pass
+    except CsvRefused as exc:
+        return str(exc)
+    return None
+
+
 def _refuse(file: str, message: str) -> tuple[list[Sheet], list[Problem]]:
     return [], [Problem.whole_file(file, message)]
 
@@ -368,6 +475,10 @@ def read_csv(
             f"the file has {lines:,} rows of {width:,} columns; the limit is "
             f"{max_cells:,} cells{hint}.",
         )
+    if '"' in text:
+        quote = _quote_problem(text)
+        if quote is not None:
+            return _refuse(file, quote)
     try:
         # Title rows above the header are often shorter than it; pandas sizes the grid from the
         # first line unless told the width, so give it the widest of the rows a header may be in.

@@ -112,6 +112,8 @@ class Incoming:
     more_problems: int = 0  # problems found beyond the listed ones
     # areas, comparator_measures, comparator_values, comparison_groups
     comparators: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Notes for the preview found while checking (what a comparator sheet was read as).
+    notes: list[Problem] = field(default_factory=list)
 
 
 def _norm(text: object) -> str:
@@ -179,6 +181,8 @@ def _problem_in_row(frame: pd.DataFrame, i: object, message: str) -> Problem:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
+    if len(frames) == 1:  # as it is (a streamed load's rows come as one frame): not copied
+        return frames[0].reset_index(drop=True)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -219,7 +223,7 @@ class _Distinct:
     def __init__(self, values: pd.Series):
         self.values = values
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        self.codes = codes.astype(np.int64)
+        self.codes = codes.astype(np.int64, copy=False)
         self.distinct = pd.Series(uniques, dtype=values.dtype)
 
     def apply(self, step: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -231,8 +235,10 @@ class _Distinct:
 
     def pairs_duplicated(self, other: pd.Series) -> pd.Series:
         """``DataFrame.duplicated`` of (these values, ``other``), keeping the first of each pair."""
-        other_codes = pd.factorize(other, use_na_sentinel=False)[0].astype(np.int64)
-        pairs = self.codes * (int(other_codes.max(initial=0)) + 1) + other_codes
+        other_codes = pd.factorize(other, use_na_sentinel=False)[0].astype(np.int64, copy=False)
+        pairs = self.codes * (int(other_codes.max(initial=0)) + 1)
+        pairs += other_codes  # (in place: one array of a million rows, not two)
+        del other_codes
         return pd.Series(pairs, index=self.values.index).duplicated(keep="first")
 
 
@@ -401,12 +407,17 @@ class Validator:
                 raise ValueError(f"'{t}' is not yes or no (is the commentary internal?).")
             return b
 
-        flags = self._map_unique(frame, "commentary_internal", yes_no)
         given = frame["_has_commentary_internal"].fillna(False).astype(bool)
+        if not given.any():  # no file gave the column: every row keeps the stored flag
+            return
+        flags = self._map_unique(frame, "commentary_internal", yes_no).astype(object)
         frame["commentary_internal"] = flags.where(flags.notna() | ~given, False)
 
     def values(self, indicators: pd.DataFrame) -> pd.DataFrame:
         val = _concat(self.parsed.values)
+        # Consumed: the rows are ``val`` now, and a column changed below is not kept twice (a
+        # streamed load's rows come as one frame, the only copy).
+        self.parsed.values = []
         if val.empty:
             return pd.DataFrame(columns=VALUE_COLUMNS)
         self._internal_flags(val)
@@ -416,10 +427,13 @@ class Validator:
         val = self._quarters_from_months(val, indicators)
         # Each reference repeats once per quarter: look each one up once.
         refs = _Distinct(val["ref"])
-        unit = refs.apply(lambda r: r.map(unit_of))
-        is_pct = unit == Unit.PERCENT.value
-        no_negatives = unit.isin([u.value for u in NON_NEGATIVE_UNITS]) & ~refs.apply(
-            lambda r: r.map(allows_negative).eq(True)
+        # (Yes/no per reference, spread over the rows: not a column of unit texts per row.)
+        is_pct = refs.apply(lambda r: r.map(unit_of) == Unit.PERCENT.value)
+        no_negatives = refs.apply(
+            lambda r: (
+                r.map(unit_of).isin([u.value for u in NON_NEGATIVE_UNITS])
+                & ~r.map(allows_negative).eq(True)
+            )
         )
         for name in ("actual", "target", "target_upper", "benchmark"):
             if f"_pct_{name}" not in val:
@@ -440,8 +454,9 @@ class Validator:
                     "same indicator are written as percentages (like 85); write them all one way.",
                 )
             as_fraction = small & ~val["ref"].isin(mixed)
-            val[name] = np.where(as_fraction, x * 100, x)
-            x = val[name]
+            if as_fraction.any():  # (a new column only when there is one to write)
+                val[name] = np.where(as_fraction, x * 100, x)
+                x = val[name]
             self.add(
                 val,
                 is_pct & (x > 100),
@@ -450,6 +465,8 @@ class Validator:
             )
 
         for name in ("actual", "target", "target_upper", "benchmark"):
+            if name not in val:  # no file gives it (a streamed load keeps no column of blanks)
+                continue
             x = val[name]
             self.add(
                 val,
@@ -808,7 +825,7 @@ class Validator:
         incoming = Incoming(
             ind, val, act, st, hl, sorted(set(names)), sorted(set(portfolios)), self.monthly
         )
-        incoming.comparators, problems = validate_comparators(
+        incoming.comparators, problems, incoming.notes = validate_comparators(
             self.parsed.comparators, self.parsed.groups, self.ctx.measure_year_types
         )
         self.problems.extend(problems)
