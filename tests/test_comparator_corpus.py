@@ -258,3 +258,17 @@ def test_the_briefing_pack_gives_the_benchmarks_beside_the_rank(sample_store: St
     pi12 = next(r for r in rows if r[0] == "PI-12")
     england = corpus.figure("oflog", "E92000001", "2022-23", 18, 52)
     assert pi12[3:] == ["year 2022-23", f"England {england:.1f}%"]
+
+
+def test_a_stray_word_in_a_column_of_figures_is_refused_not_dropped(store: Store, tmp_path) -> None:
+    """In a file with a column per measure, a column of numbers with one word in it is still a
+    measure: the word is refused by name, and nothing of the column is lost silently."""
+    text = (
+        "time_period,time_identifier,geographic_level,new_la_code,la_name,enrolments\n"
+        "202223,Academic year,Local authority,E09000015,Harrow,31000\n"
+        "202223,Academic year,Local authority,E09000003,Barnet,lots\n"
+    )
+    plan = prepare(store, [FileInput("dfe.csv", text.encode())])
+    assert [str(p) for p in plan.problems] == [
+        "dfe.csv, row 3, column F (\"enrolments\"): 'lots' is not a number (value)."
+    ]

@@ -283,16 +283,15 @@ def _name_breakdowns(frame: pd.DataFrame) -> None:
 
 
 def _figure_like(values: pd.Series) -> bool:
-    """Whether a column holds figures (numbers, GSS symbols, suppression marks), not labels."""
+    """Whether a column holds figures rather than labels: any number in it (with or without a GSS
+    marker) makes it a measure, so that a cell in it that is not a number is refused by name, never
+    dropped with the column as a label."""
     text = clean_text(values)
     text = text[text != ""]
     if text.empty:
         return False
-    cells = split_symbols(text)
-    lower = cells.text.str.lower()
-    words = lower.isin(MISSING_WORDS) | lower.isin(SUPPRESSED_WORDS) | lower.str.match(_FEWER_THAN)
-    parsed = parse_numbers(cells.text.where(~words & ~cells.missing & ~cells.suppressed, ""))
-    return not bool((parsed.bad & (cells.unknown == "")).any())
+    parsed = parse_numbers(split_symbols(text).text)
+    return bool(parsed.values.notna().any())
 
 
 def _melt(sheet: Sheet) -> Sheet:
