@@ -434,7 +434,8 @@ def _notes(
             f"boroughs: {kinds}."
         )
     if empty:
-        lines.append(f"{empty:,} rows have no figure (blank, [x], [z], '..'); not stored.")
+        rows = "1 row has" if empty == 1 else f"{empty:,} rows have"
+        lines.append(f"{rows} no figure (blank, [x], [z], '..'); not stored.")
     if unused:
         lines.append(f"columns not used: {unused}.")
     return [Problem(file, sheet, None, None, line) for line in lines]

@@ -297,7 +297,7 @@ def oflog() -> Case:
         measure_names={OFLOG_METRIC: OFLOG_METRIC},
         notes=[
             "read as LG Inform or Oflog data: 1 measure, 33 areas, benchmarks: England.",
-            "1 rows have no figure (blank, [x], [z], '..'); not stored.",
+            "1 row has no figure (blank, [x], [z], '..'); not stored.",
             "columns not used: 'Region', 'Unit'.",
         ],
         description="Oflog-style workbook: title rows above the table, measures by name, GSS "
