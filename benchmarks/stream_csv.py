@@ -56,6 +56,13 @@ def _hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _fresh_url(run: Run, name: str) -> str:
+    """The address of a new, initialised DuckDB file, closed so a child process can open it."""
+    store = run.fresh_db(name)
+    store.dispose()
+    return store.url
+
+
 def run_load(path: Path, db_url: str) -> tuple[float, float, int, str]:
     """(seconds, peak resident MB, exit code, last line of stderr) of ``harrow-dash load path``.
 
@@ -132,9 +139,7 @@ def bench_stream_csv(run: Run) -> list[Row]:
                 note=_load_note(),
             )
         )
-        store = run.fresh_db("stream-valid")
-        url = store.url
-        store.dispose()
+        url = _fresh_url(run, "stream-valid")
         seconds, peak, rc, last = run_load(valid, url)
         row = Row(
             section,
@@ -197,9 +202,7 @@ def bench_stream_csv(run: Run) -> list[Row]:
         # row limit bounds; this is the most a file may hold.
         largest = folder / "largest.csv"
         l_meta = valid_csv(largest, 10_000, max_rows=readers.MAX_ROWS)
-        store = run.fresh_db("stream-largest")
-        url = store.url
-        store.dispose()
+        url = _fresh_url(run, "stream-largest")
         seconds, peak, rc, last = run_load(largest, url)
         what = f"{l_meta['rows']:,} values, {l_meta['bytes'] / 1e6:,.0f} MB"
         row = Row(
@@ -224,9 +227,7 @@ def bench_stream_csv(run: Run) -> list[Row]:
             ).judge()
         )
         largest.unlink()
-        store = run.fresh_db("stream-bad")
-        url = store.url
-        store.dispose()
+        url = _fresh_url(run, "stream-bad")
         seconds, peak, rc, last = run_load(bad, url)
         row = Row(
             section,

@@ -21,24 +21,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from benchmarks.generated import DIRECTORATES as GENERATED_DIRECTORATES
+from benchmarks.generated import PRIORITIES
 from harrow_dash.periods import Period
 
 HEADER = (
     "ref,name,priority,directorate,portfolio_holder,unit,polarity,frequency,counts_people,"
     "period,actual,target,rag,commentary\n"
 )
-PRIORITIES = (
-    "A council that puts residents first",
-    "A borough that is clean and safe",
-    "A place where those in need are supported",
-)
-DIRECTORATES = (
-    ("Resources", "Finance and Corporate Services"),
-    ("Place", "Environment and Community Safety"),
-    ("People", "Adult Social Care"),
-    ("Children's Services", "Children's Services and Education"),
-    ("Housing", "Housing and Homelessness"),
-)
+# The generated history's priorities and its first five directorates with their portfolio holders.
+DIRECTORATES = GENERATED_DIRECTORATES[:5]
 SUBJECTS = (
     "FOI requests answered on time",
     "Household waste recycled",

@@ -227,8 +227,7 @@ def label_with_kind(key: int) -> str:
 
 # -- reading ------------------------------------------------------------------------------------------
 
-_MONTH_NAMES = MONTH_NAMES
-_MON = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+_MON = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
 _Y = r"(?:19|20)\d{2}"
 _SEP = r"\s*(?:-|\u2013|\u2014|to)\s*"
 _MONTH_YEAR = re.compile(rf"(?P<mon>{_MON})\.?[\s\-/']*(?P<y>{_Y}|\d{{2}})")
@@ -258,7 +257,7 @@ def _full_year(text: str, near: int | None = None) -> int:
 def _month_pair(text: str) -> tuple[int, int] | None:
     m = _MONTH_YEAR.fullmatch(text)
     if m:
-        return _full_year(m.group("y")), _MONTH_NAMES[m.group("mon")]
+        return _full_year(m.group("y")), MONTH_NAMES[m.group("mon")]
     m = _YEAR_MONTH.fullmatch(text)
     if m and 1 <= int(m.group("m")) <= 12:
         return int(m.group("y")), int(m.group("m"))
@@ -335,7 +334,7 @@ def parse(text: str, year_kind: str | None = None) -> int:
         return months(month, month)
     if m := _MONTH_RANGE_SAME_YEAR.fullmatch(norm):
         year = _full_year(m.group("y"))
-        m1, m2 = _MONTH_NAMES[m.group("m1")], _MONTH_NAMES[m.group("m2")]
+        m1, m2 = MONTH_NAMES[m.group("m1")], MONTH_NAMES[m.group("m2")]
         first = (year - 1 if m1 > m2 else year, m1)
         return _checked_months(raw, first, (year, m2))
     parts = re.split(_SEP, norm)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from harrow_dash import comparisons, schema
 from harrow_dash.areas import HARROW, LONDON_BOROUGHS
 from harrow_dash.benchmarking import standing
-from harrow_dash.ingest.comparators import parse_comparator_period
+from harrow_dash.comparator_periods import parse as parse_comparator_period
 from harrow_dash.ingest.load import rollback
 from harrow_dash.periods import parse_period
 from harrow_dash.store import Store

@@ -24,7 +24,7 @@ A blank value, ``-``, ``..`` or ``n/a`` means the area has no figure and is not 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pandas as pd
 
@@ -69,18 +69,6 @@ BENCHMARK = "benchmark"
 def period_text(key: int) -> str:
     """The label of a comparator period key: 'Q3 2023-24', 'year 2023-24', 'calendar year 2022'."""
     return comparator_periods.label_with_kind(key)
-
-
-def parse_comparator_period(text: str, year_kind: str | None = None) -> int:
-    """A published period as a key (see :mod:`harrow_dash.comparator_periods`); ValueError says
-    why one cannot be read."""
-    return comparator_periods.parse(text, year_kind)
-
-
-@dataclass
-class ComparatorRows:
-    values: list[pd.DataFrame]
-    groups: list[pd.DataFrame]
 
 
 def _where(sheet: Sheet) -> pd.DataFrame:
@@ -143,14 +131,18 @@ class _Reader:
 
     def codes(self) -> pd.Series:
         codes = self.required("area_code", "area code").str.upper()
-        bad = (codes != "") & ~codes.map(is_gss_code)
+        self.refuse_non_gss(codes, codes != "")
+        return codes
+
+    def refuse_non_gss(self, codes: pd.Series, checked: pd.Series) -> None:
+        """A problem for each of the ``checked`` rows whose code is not an ONS GSS code."""
+        bad = checked & ~codes.map(is_gss_code)
         for code in codes[bad].unique():
             self.problem(
                 bad & (codes == code),
                 "area_code",
                 f"'{code}' is not an ONS GSS area code (a letter and eight digits, e.g. E09000015).",
             )
-        return codes
 
 
 def _describe_kind(headings: set[str]) -> str:
@@ -214,13 +206,7 @@ def _areas(r: _Reader) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
                 "code column (ONS GSS codes, e.g. E09000015).",
             )
         r.problem(blank & (names == ""), "area_name", "the area is blank.")
-    bad = (codes != "") & ~bench & ~codes.map(is_gss_code)
-    for code in codes[bad].unique():
-        r.problem(
-            bad & (codes == code),
-            "area_code",
-            f"'{code}' is not an ONS GSS area code (a letter and eight digits, e.g. E09000015).",
-        )
+    r.refuse_non_gss(codes, (codes != "") & ~bench)
     return codes, names, types, bench
 
 

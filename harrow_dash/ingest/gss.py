@@ -48,8 +48,6 @@ SYMBOLS: dict[str, Symbol] = {
         Symbol("f", "forecast", "marker"),
     )
 }
-# The words for a marker, in the order they are written after a figure ("provisional, estimated").
-MARKER_WORDS = {code: s.words for code, s in SYMBOLS.items() if s.kind == "marker"}
 
 _BRACKETED = re.compile(r"\[\s*([a-z]{1,3}|note\s*\d+[a-z]?)\s*\]", re.I)
 _TRAILING = re.compile(r"(?:\s*\[\s*(?:[a-z]{1,3}|note\s*\d+[a-z]?)\s*\])+\s*$", re.I)
@@ -66,7 +64,6 @@ class SplitCells:
     """A column of figure cells with GSS symbols taken out (aligned with the input)."""
 
     text: pd.Series  # the cell without its symbols: the number to read ("" for a whole-cell symbol)
-    markers: pd.Series  # words of the markers after a number ("provisional"), "" where none
     missing: pd.Series  # bool: a whole-cell symbol for no figure ([x], [z])
     suppressed: pd.Series  # bool: a whole-cell symbol for a figure held back ([c], [low], [w])
     symbol: pd.Series  # words of a whole-cell symbol ("not available"), "" where none
@@ -144,7 +141,6 @@ def split_symbols(cells: pd.Series) -> SplitCells:
 
     return SplitCells(
         text=spread([r[0] for r in rows], "str"),
-        markers=spread([", ".join(MARKER_WORDS[c] for c in r[1]) for r in rows], "str"),
         missing=spread([r[2] is not None and SYMBOLS[r[2]].kind == "missing" for r in rows], bool),
         suppressed=spread(
             [r[2] is not None and SYMBOLS[r[2]].kind == "suppressed" for r in rows], bool
