@@ -158,7 +158,9 @@ def compare_measure(
         empty = pd.DataFrame(columns=["area_code", "area_name", "value", "suppressed", "rank"])
         return MeasureComparison(**base, period_key=None, table=empty, standing=None)  # type: ignore[arg-type]
     at_period = mine[mine["period"] == key]
-    benchmarks = _benchmarks(values, measure, key, area_names, unit)
+    benchmarks = _benchmarks(
+        values, measure, key, area_names, unit, bool(indicator.get("counts_people")), threshold
+    )
     frame = pd.DataFrame({"area_code": sorted(group.members)})
     columns = ["area_code", "value", "suppressed", *(["marker"] if "marker" in at_period else [])]
     frame = frame.merge(at_period[columns], how="left")
@@ -186,14 +188,23 @@ def compare_measure(
 
 
 def _benchmarks(
-    values: pd.DataFrame, measure: str, key: int, area_names: Mapping[str, str], unit: str
+    values: pd.DataFrame,
+    measure: str,
+    key: int,
+    area_names: Mapping[str, str],
+    unit: str,
+    counts_people: bool,
+    threshold: int,
 ) -> tuple[tuple[str, str], ...]:
-    """The named benchmarks' published figures for the measure at the period, England first."""
+    """The named benchmarks' published figures for the measure at the period, England first. A
+    figure hidden by the same rule as an area's (suppressed by its publisher, or a small count of
+    people) is left out."""
     rows = values[(values["measure"] == measure) & (values["period"] == key)]
+    rows = rows[~_hidden(rows, counts_people, threshold)]
     found = []
     for r in rows.itertuples():
         name = area_names.get(str(r.area_code), str(r.area_code))
-        if r.suppressed or pd.isna(r.value) or not is_benchmark(str(r.area_code), name):
+        if pd.isna(r.value) or not is_benchmark(str(r.area_code), name):
             continue
         found.append((name != "England", name, format_number(float(r.value), unit)))
     return tuple((name, text) for _, name, text in sorted(found))

@@ -272,3 +272,36 @@ def test_a_stray_word_in_a_column_of_figures_is_refused_not_dropped(store: Store
     assert [str(p) for p in plan.problems] == [
         "dfe.csv, row 3, column F (\"enrolments\"): 'lots' is not a number (value)."
     ]
+
+
+def test_a_benchmarks_small_count_of_people_is_hidden_as_an_areas_is() -> None:
+    """One disclosure rule for every figure shown: a benchmark's small count of people is not
+    shown beside the rank any more than an area's is."""
+    import pandas as pd
+
+    from harrow_dash import comparisons
+    from harrow_dash.areas import LONDON_BOROUGHS
+    from harrow_dash.periods import Period
+
+    rows = [("E09000015", 12.0)] + [(c, 20.0 + i) for i, c in enumerate(list(LONDON_BOROUGHS)[:5])]
+    rows += [("E92000001", 900.0), ("E12000007", 3.0)]
+    values = pd.DataFrame(
+        {
+            "area_code": [c for c, _ in rows],
+            "measure": "M",
+            "period": Period(2023, 3).key,
+            "value": [v for _, v in rows],
+            "suppressed": False,
+        }
+    )
+    names = {**LONDON_BOROUGHS, "E92000001": "England", "E12000007": "London"}
+    group = comparisons.pick_group(comparisons.available_groups({}), None)
+    row = {"ref": "PI-X", "name": "X", "measure": "M", "unit": "count", "polarity": "lower"}
+    people = comparisons.compare_measure(
+        {**row, "counts_people": True}, values, names, group, Period(2023, 3), 5
+    )
+    assert people.benchmarks == (("England", "900"),)
+    others = comparisons.compare_measure(
+        {**row, "counts_people": False}, values, names, group, Period(2023, 3), 5
+    )
+    assert others.benchmarks == (("England", "900"), ("London", "3"))
