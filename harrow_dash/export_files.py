@@ -2,7 +2,9 @@
 
 * CSV and Excel hold exactly the table passed in (what the page shows), with readable headers. Every
   text cell a spreadsheet program would run as a formula (starting with = + - @, a tab or a carriage
-  return) is neutralised; numbers stay numbers; suppressed actuals stay "fewer than 5".
+  return) is neutralised; numbers stay numbers, and a figure with no number is blank with a
+  ``status`` word beside it (:mod:`harrow_dash.download_cells`); ratings and statuses are plain
+  words, the glyphs the pages show beside them left out.
 * The Excel workbook has one tidy sheet: the council, what the table is, the quarter with its as-at
   date, the filters in words and (for the sample) the illustrative-data note in rows above the table.
   The OpenDocument spreadsheet (``.ods``) is the same workbook written by :mod:`harrow_dash.ods`.
@@ -28,10 +30,11 @@ import pandas as pd
 
 from harrow_dash import csv_text
 from harrow_dash.charts import EXPORT_WIDTH, FONT
+from harrow_dash.download_cells import figure_cell, plain_text
 from harrow_dash.exports import neutralise
 from harrow_dash.filters import Filters
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_NOTE
-from harrow_dash.suppression import DEFAULT_THRESHOLD, suppressed_text
+from harrow_dash.suppression import DEFAULT_THRESHOLD
 
 DEFAULT_CHART_WIDTH = 640
 FONT_DIRECTORIES = ("/usr/share/fonts", "/usr/local/share/fonts")
@@ -136,7 +139,8 @@ def readable_headers(columns: Sequence[object]) -> list[str]:
 
 def protect_suppressed(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Belt and braces: where a table still carries a ``suppressed`` flag with a raw ``actual``,
-    write the actual as "fewer than N" (the pages pass tables that already show it so)."""
+    blank the actual and say ``suppressed`` in its ``status`` column (the one cell rule,
+    :func:`harrow_dash.download_cells.figure_cell`; the pages pass tables without the raw figure)."""
     if "suppressed" not in table.columns or "actual" not in table.columns:
         return table
     hide = table["suppressed"].fillna(False).astype(bool)
@@ -144,7 +148,16 @@ def protect_suppressed(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) 
         return table
     out = table.copy()
     out["actual"] = out["actual"].astype(object)
-    out.loc[hide, "actual"] = suppressed_text(threshold)
+    out.loc[hide, "actual"] = None
+    status = out["status"].astype(object) if "status" in out.columns else None
+    words = [
+        figure_cell(None, True)[1] if h else (None if status is None else status.iloc[i])
+        for i, h in enumerate(hide.tolist())
+    ]
+    if status is None:
+        out.insert(int(out.columns.get_loc("actual")) + 1, "status", words)
+    else:
+        out["status"] = words
     return out
 
 
@@ -168,7 +181,7 @@ def _cell(value: object) -> object:
     if isinstance(value, list | tuple | set):
         value = ", ".join(str(v) for v in value)
     text = _ILLEGAL_XML.sub("", str(value))
-    return neutralise(text)
+    return neutralise(plain_text(text))
 
 
 def export_frame(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
@@ -214,7 +227,8 @@ def export_context(
     if illustrative:
         lines.append(ILLUSTRATIVE_NOTE)
     lines.append(
-        f"Counts of fewer than {threshold} people are shown as \u201c{suppressed_text(threshold)}\u201d."
+        f"Counts of fewer than {threshold} people are not given: the figure is blank and its "
+        "status reads \u201csuppressed\u201d."
     )
     return lines
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from harrow_dash.download_cells import WITHHELD, figure_cells, rating_word
 from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.headings import Month
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings, rate
-from harrow_dash.suppression import suppressed_text
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -129,7 +129,11 @@ TIDY_EXPORT_COLUMNS = [
 ]
 # Written in the actual column of a value marked "not due" (a word the importer reads back as such).
 NOT_DUE_WORD = "not due"
-WITHHELD_TEXT = "withheld: small number"
+# A rating withheld in the public export (download_cells.rating_word's word for it).
+WITHHELD_TEXT = WITHHELD
+# The public export's status of each actual (download_cells.figure_cell); a heading the importer
+# knows and ignores, since "status" alone it reads as a RAG.
+PUBLIC_STATUS_COLUMN = "actual_status"
 
 
 def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False) -> pd.DataFrame:
@@ -139,8 +143,10 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
     (blank where the council gave none) and the RAG the rules compute, in separate columns,
     "not due" where a value is marked so, and the actual's GSS marker in words ("provisional",
     "not available"; the importer reads them back as the same marker). Loading it back changes nothing. The public export
-    (``public=True``, from a public store: published quarters, internal commentary blanked) writes
-    small counts of people as "fewer than N" and withholds the ratings worked out from them.
+    (``public=True``, from a public store: published quarters, internal commentary blanked) has
+    numbers or blanks only in ``actual``, with an ``actual_status`` word beside it
+    (:func:`harrow_dash.download_cells.figure_cell`: ``suppressed``, ``not due``...), and writes
+    ``withheld`` for the ratings worked out from a small count of people.
 
     Whole columns at once (a million values in a second or two); numbers stay numbers."""
     # The editor's export holds stored values, so nothing in it is withheld (see disclosure.py).
@@ -153,13 +159,20 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
     keys = rated["period"].astype(int)
     out["period"] = keys.map({k: Period.from_key(k).label for k in keys.unique().tolist()})
     not_due = (rated["not_due"].fillna(False).astype(bool) & rated["actual"].isna()).to_numpy()
-    hide = rated["suppressed"].fillna(False).astype(bool).to_numpy() if public else None
-    if not_due.any() or (hide is not None and hide.any()):
+    if public:
+        # Numbers or blanks only, with the one cell rule's status word beside them
+        # (download_cells.figure_cells): a small count of people has no number.
+        actual, status = figure_cells(
+            rated["actual"].tolist(),
+            rated["suppressed"].tolist(),
+            rated["state"].tolist(),
+            rated["marker"].tolist() if "marker" in rated else None,
+        )
+        out["actual"] = pd.Series(actual, index=out.index, dtype=float)
+        out.insert(int(out.columns.get_loc("actual")) + 1, PUBLIC_STATUS_COLUMN, status)
+    elif not_due.any():
         actual = out["actual"].astype(object).to_numpy(copy=True)
         actual[not_due] = NOT_DUE_WORD
-        if hide is not None and hide.any():
-            # The words a suppressed count is shown as, from the rules (those rows rated again).
-            actual[hide] = rate(values[hide], rules)["actual_text"].to_numpy()
         out["actual"] = pd.Series(actual, index=out.index, dtype=object)
     out["marker"] = _marker_words(rated)
     out["computed_rag"] = (
@@ -177,7 +190,7 @@ def tidy_export(values: pd.DataFrame, rules: RuleSettings, public: bool = False)
             stored = rated[flag].astype(object).to_numpy()
             out[flag] = np.where(stored == 1, "yes", "no").tolist()
     if public:
-        assert hide is not None
+        hide = rated["suppressed"].fillna(False).astype(bool).to_numpy()
         if hide.any():
             out["official_rag"] = out["official_rag"].astype(object)
             out.loc[hide, ["official_rag", "computed_rag"]] = WITHHELD_TEXT
@@ -230,12 +243,13 @@ def analysable(
     ``display`` is the table as shown (its "Actual", "Target" and "Benchmark" columns are text such
     as "236 seconds" or "72.4%"), keyed by "Ref" and, for a trend, "Quarter". ``values`` holds the
     same indicators rated (:func:`harrow_dash.scorecard.rate`: ref, period, actual, target,
-    target_upper, benchmark, benchmark_label, unit, state, suppressed, marker_text). The text
-    columns are replaced by numbers (``actual``, its GSS ``marker`` in words such as
-    "provisional", ``target``, ``target_upper`` where any indicator has a band,
-    ``benchmark`` and its name) with a ``unit`` column and the reporting ``state`` beside them. A
-    suppressed count stays "fewer than N" unless ``reveal_suppressed`` (an editor who sees raw
-    counts on the page). Every other column is kept as shown."""
+    target_upper, benchmark, benchmark_label, unit, state, suppressed, marker, rag). The text
+    columns are replaced by numbers or blanks (``actual``, ``target``, ``target_upper`` where any
+    indicator has a band, ``benchmark`` and its name) with a ``status`` word beside the actual
+    (:func:`harrow_dash.download_cells.figure_cell`: ``suppressed``, ``missing``, ``not due``,
+    ``provisional``...), a ``unit`` column and the reporting ``state``. A suppressed count has no
+    number unless ``reveal_suppressed`` (an editor who sees raw counts on the page). A "RAG" column
+    holds the plain rating word (``Green``, ``withheld``). Every other column is kept as shown."""
     present = [c for c in _NUMBER_COLUMNS if c in display.columns]
     if display.empty or not present or "Ref" not in display.columns or values.empty:
         return display.copy()
@@ -253,25 +267,21 @@ def analysable(
             return [None] * len(rows)
         return [None if pd.isna(x) else float(x) for x in rows[column]]
 
-    actual = numbers("actual")
-    if "suppressed" in rows and not reveal_suppressed:
-        hidden = suppressed_text(threshold)
-        actual = [
-            hidden if s is True or s == 1 else a
-            for a, s in zip(actual, rows["suppressed"].tolist(), strict=True)
-        ]
+    def listed(name: str) -> list[object] | None:
+        return rows[name].tolist() if name in rows else None
+
+    # The one cell rule (download_cells.figure_cells): a number or blank, and a status word.
+    actual, status = figure_cells(
+        numbers("actual"),
+        listed("suppressed"),
+        listed("state"),
+        listed("marker"),
+        reveal_suppressed=reveal_suppressed,
+    )
     new: dict[str, list[object]] = {}
     if "Actual" in present:
-        new["actual"] = actual
-        # The figure's GSS marker in words ("provisional"), beside the number rather than in it;
-        # the column is there when any figure has one (as target_upper is for a band).
-        marks: list[object]
-        if "marker_text" in rows:
-            marks = [m if isinstance(m, str) and m else None for m in rows["marker_text"]]
-        else:
-            marks = [marker_words(m) or None for m in rows.get("marker", [None] * len(rows))]
-        if any(m is not None for m in marks):
-            new["marker"] = marks
+        new["actual"] = list(actual)
+        new["status"] = list(status)
     if "Target" in present:
         new["target"] = numbers("target")
         upper = numbers("target_upper")
@@ -285,6 +295,8 @@ def analysable(
     if "Actual" in present and "state" in rows:
         new["state"] = [None if pd.isna(s) else str(s) for s in rows["state"]]
     out = display.reset_index(drop=True)
+    if "RAG" in out.columns and "rag" in rows:
+        out["RAG"] = [rating_word(r) for r in rows["rag"]]
     at = min(out.columns.get_loc(c) for c in present)
     out = out.drop(columns=present)
     for offset, (name, column) in enumerate(new.items()):

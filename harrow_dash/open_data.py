@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from harrow_dash import csv_text
+from harrow_dash.download_cells import figure_cells, rating_word
 from harrow_dash.exports import neutralise_frame
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
@@ -69,6 +70,12 @@ VALUE_FIELDS = (
     Field("quarter_end", "date", "Last day of the quarter: the figures are as at this date"),
     Field("actual", "number", "The value in the quarter; blank when not reported or suppressed"),
     Field(
+        "status",
+        "string",
+        "Why there is no value or what qualifies it: suppressed, missing, not due, not applicable, "
+        "provisional, revised, estimated..; blank for a plain reported value",
+    ),
+    Field(
         "actual_note", "string", "Why there is no value: 'fewer than 5', 'not due this quarter'.."
     ),
     Field(
@@ -79,7 +86,12 @@ VALUE_FIELDS = (
     Field("unit", "string", "Unit of actual and target"),
     Field("target", "number", "Target for the quarter (lower end of a band)"),
     Field("target_upper", "number", "Upper end of a target band, for band indicators"),
-    Field("rag", "string", "Rating: Green (met), Amber (narrowly missed), Red, or why not rated"),
+    Field(
+        "rag",
+        "string",
+        "Rating: Green (met), Amber (narrowly missed), Red, withheld (it would give away a "
+        "suppressed count) or not rated",
+    ),
     Field("commentary", "string", "Officers' public commentary on the figure"),
 )
 ACTION_FIELDS = (
@@ -155,18 +167,27 @@ def _indicators(store: Store, rules: RuleSettings) -> tuple[pd.DataFrame, pd.Dat
         empty = pd.DataFrame(columns=[f.name for f in VALUE_FIELDS])
         return defs, empty
     hidden = rated["suppressed"].astype(bool)
-    reported = rated["state"].eq("reported")
+    # The one cell rule for a figure in a download (download_cells.figure_cells).
+    actual, status = figure_cells(
+        rated["actual"].tolist(),
+        rated["suppressed"].tolist(),
+        rated["state"].tolist(),
+        rated["marker"].tolist() if "marker" in rated else None,
+    )
     out = pd.DataFrame(
         {
             "ref": rated["ref"],
             "period": rated["period"],
-            "actual": rated["actual"].where(~hidden & reported),
-            "actual_note": rated["actual_text"].where(hidden | ~reported),
+            "actual": pd.Series(actual, index=rated.index, dtype=float),
+            "status": pd.Series(status, index=rated.index, dtype=object),
+            "actual_note": rated["actual_text"].where(
+                hidden | pd.Series([a is None for a in actual], index=rated.index)
+            ),
             "marker": rated["marker_text"].where(rated["marker_text"] != "", None),
             "unit": rated["unit"],
             "target": rated["target"],
             "target_upper": rated["target_upper"],
-            "rag": rated["rag_text"],
+            "rag": rated["rag"].map(rating_word),
             "commentary": rated["commentary"],
         }
     )

@@ -401,18 +401,22 @@ def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
     assert "commentary_internal" not in rows[0]
     by_key = {(r["ref"], r["period"]): r for r in rows}
     got = {
-        k: (r["actual"], r["target"], r["computed_rag"])
+        k: (r["actual"], r["actual_status"], r["target"], r["computed_rag"])
         for k, r in by_key.items()
         if k[0] in ("PI-P1", "PI-P2")
     }
     assert got == {
-        ("PI-P1", "Q1 2023-24"): ("7.0", "5.0", "Red"),
-        ("PI-P1", "Q2 2023-24"): ("0.0", "5.0", "Green"),  # zero is not disclosive
-        ("PI-P1", "Q3 2023-24"): ("fewer than 5", "5.0", "withheld: small number"),
-        ("PI-P2", "Q3 2023-24"): ("3.0", "5.0", "Green"),  # not a count of people
+        ("PI-P1", "Q1 2023-24"): ("7.0", "", "5.0", "Red"),
+        ("PI-P1", "Q2 2023-24"): ("0.0", "", "5.0", "Green"),  # zero is not disclosive
+        ("PI-P1", "Q3 2023-24"): ("", "suppressed", "5.0", "withheld"),
+        ("PI-P2", "Q3 2023-24"): ("3.0", "", "5.0", "Green"),  # not a count of people
     }
-    # Small counts of people: never the raw figure, anywhere in the public export.
-    assert {by_key[k]["actual"] for k in small_keys} == {"fewer than 5"}
+    # Small counts of people: never the raw figure, anywhere in the public export; the actual
+    # column holds numbers or blanks only, so it can be summed.
+    assert {(by_key[k]["actual"], by_key[k]["actual_status"]) for k in small_keys} == {
+        ("", "suppressed")
+    }
+    assert all(r["actual"] == "" or float(r["actual"]) == float(r["actual"]) for r in rows)
 
 
 @pytest.fixture

@@ -172,10 +172,11 @@ def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store
     table = screen_table(inds)
     assert table.loc[table["Ref"] == "PI-02", "Actual"].item() == "72.4%"  # text on screen
     download = analysable(table, inds)
-    assert list(download.columns)[:8] == [
+    assert list(download.columns)[:9] == [
         "Ref",
         "Indicator",
         "actual",
+        "status",
         "target",
         "target_upper",
         "unit",
@@ -184,8 +185,9 @@ def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store
     ]  # fmt: skip (the sample has an indicator with a target band)
 
     rows = list(csv.DictReader(io.StringIO(csv_bytes(download).decode("utf-8-sig"))))
-    assert list(rows[0])[:7] == [
-        "Ref", "Indicator", "Actual", "Target", "Target (top of range)", "Unit", "Reporting state",
+    assert list(rows[0])[:8] == [
+        "Ref", "Indicator", "Actual", "Status", "Target", "Target (top of range)", "Unit",
+        "Reporting state",
     ]  # fmt: skip
     by_ref = {r["Ref"]: r for r in rows}
     assert (by_ref["PI-02"]["Actual"], by_ref["PI-02"]["Target"], by_ref["PI-02"]["Unit"]) == (
@@ -193,12 +195,13 @@ def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store
         "90.0",
         "%",
     )
-    numeric = [r for r in rows if r["Actual"] not in ("", "fewer than 5")]
+    numeric = [r for r in rows if r["Actual"] != ""]
     assert len(numeric) > 30 and all(float(r["Actual"]) == float(r["Actual"]) for r in numeric)
     seconds = [r for r in rows if r["Unit"] == "seconds"]
     assert seconds and all(re.fullmatch(r"\d+(\.\d+)?", r["Actual"]) for r in seconds)
     for ref in inds.loc[inds["suppressed"].astype(bool), "ref"]:
-        assert by_ref[ref]["Actual"] == "fewer than 5"  # still never the raw figure
+        # still never the raw figure: a blank, and the status says why
+        assert (by_ref[ref]["Actual"], by_ref[ref]["Status"]) == ("", "suppressed")
     unreported = inds[inds["actual"].isna()]
     for r in unreported.itertuples():
         assert by_ref[r.ref]["Actual"] == "" and by_ref[r.ref]["Reporting state"] == r.state
@@ -208,7 +211,7 @@ def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store
     xl = {r[0].value: r for r in sheet[h + 1 :]}
     assert xl["PI-02"][2].value == pytest.approx(72.4)
     assert xl["PI-02"][2].number_format == '0.0"%"'
-    assert xl["PI-02"][3].number_format == '0.0"%"'  # the target too
+    assert xl["PI-02"][4].number_format == '0.0"%"'  # the target too
     money = inds.loc[inds["unit"] == "£", "ref"]
     assert len(money), "the sample should have a money indicator"
     assert xl[money.iloc[0]][2].number_format == '"£"#,##0'
@@ -277,15 +280,16 @@ def test_a_raw_actual_with_its_suppressed_flag_is_hidden_anyway(sample_store) ->
     raw = inds[["ref", "actual", "unit", "suppressed"]]
     for data in (csv_bytes(raw).decode("utf-8-sig"),):
         rows = {r["Ref"]: r for r in csv.DictReader(io.StringIO(data))}
-        assert rows["PI-37"]["Actual"] == "fewer than 5"
-        assert rows["PI-41"]["Actual"] == "fewer than 5"
-        assert rows["PI-01"]["Actual"] not in ("", "fewer than 5")
+        assert (rows["PI-37"]["Actual"], rows["PI-37"]["Status"]) == ("", "suppressed")
+        assert (rows["PI-41"]["Actual"], rows["PI-41"]["Status"]) == ("", "suppressed")
+        assert rows["PI-01"]["Actual"] != "" and rows["PI-01"]["Status"] == ""
     sheet = sheet_rows(excel_bytes(raw, ["Harrow Council: raw"]))
     h = header_index(sheet, "Ref")
     xl = {r[0].value: r for r in sheet[h + 1 :]}
-    assert xl["PI-37"][1].value == "fewer than 5"
+    assert (xl["PI-37"][1].value, xl["PI-37"][2].value) == (None, "suppressed")
     assert xl["PI-01"][1].data_type == "n"
-    assert protect_suppressed(raw).loc[raw["ref"] == "PI-41", "actual"].item() == "fewer than 5"
+    protected = protect_suppressed(raw)
+    assert protected.loc[raw["ref"] == "PI-41", "actual"].item() is None
 
 
 def test_export_frame_turns_missing_values_into_empty_cells() -> None:
@@ -420,7 +424,8 @@ def test_csv_quotes_line_breaks_inside_a_field() -> None:
 
 def test_the_ods_download_of_a_page_table_is_its_excel_download(sample_store) -> None:
     """The OpenDocument download holds the Excel download's cells, each of the same type: the stored
-    numbers as numbers, suppressed counts as "fewer than 5", the context lines above the table."""
+    numbers as numbers, suppressed counts as blanks with the status "suppressed", the context lines
+    above the table."""
     inds = indicators_at(sample_store, Filters(period=Q3), RuleSettings())
     download = analysable(screen_table(inds), inds)
     context = export_context("Indicators", Filters(period=Q3))
@@ -431,4 +436,5 @@ def test_the_ods_download_of_a_page_table_is_its_excel_download(sample_store) ->
     by_ref = {r[0][1]: r for r in rows[h + 1 :]}
     assert by_ref["PI-02"][2] == ("float", pytest.approx(72.4))
     for ref in inds.loc[inds["suppressed"].astype(bool), "ref"]:
-        assert by_ref[ref][2] == ("string", "fewer than 5")
+        assert by_ref[ref][3] == ("string", "suppressed")
+        assert by_ref[ref][2] == ("", None)  # no number, and no words in the number's column

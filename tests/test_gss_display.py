@@ -1,6 +1,6 @@
 """GSS markers where figures are shown: one function gives a stored marker's words
 (``gss.marker_words``) and every path uses it: the rated values the pages show (Indicators table and
-trend tooltip, Overview), the downloads (a separate ``marker`` column beside numeric figures), the
+trend tooltip, Overview), the downloads (a separate ``status`` column beside numeric figures), the
 briefing pack ("72.4% (provisional)"). A marker never reveals a suppressed count.
 """
 
@@ -117,7 +117,7 @@ def test_a_marker_never_reveals_a_suppressed_count():
     assert outputs == {("fewer than 5 (provisional)", "provisional", "reported")}
 
 
-def test_page_downloads_have_numbers_and_a_marker_column(marked: Store):
+def test_page_downloads_have_numbers_and_a_status_column_with_the_marker_in_words(marked: Store):
     inds = indicators_at(marked, Filters(period=Q3), RuleSettings())
     table = pd.DataFrame(
         {"Ref": inds["ref"], "Indicator": inds["name"], "Actual": inds["actual_text"]}
@@ -129,15 +129,16 @@ def test_page_downloads_have_numbers_and_a_marker_column(marked: Store):
         "fewer than 5 (revised)",
     )
     download = analysable(table, inds)
-    assert list(download.columns)[:4] == ["Ref", "Indicator", "actual", "marker"]
+    assert list(download.columns)[:4] == ["Ref", "Indicator", "actual", "status"]
     rows = list(csv.DictReader(io.StringIO(csv_bytes(download).decode("utf-8-sig"))))
     by_ref = {r["Ref"]: r for r in rows}
-    assert list(rows[0])[:4] == ["Ref", "Indicator", "Actual", "Marker"]
-    assert (by_ref["PI-02"]["Actual"], by_ref["PI-02"]["Marker"]) == ("72.4", "provisional")
-    assert (by_ref["PI-03"]["Actual"], by_ref["PI-03"]["Marker"]) == ("", "not available")
+    assert list(rows[0])[:4] == ["Ref", "Indicator", "Actual", "Status"]
+    assert (by_ref["PI-02"]["Actual"], by_ref["PI-02"]["Status"]) == ("72.4", "provisional")
+    assert (by_ref["PI-03"]["Actual"], by_ref["PI-03"]["Status"]) == ("", "missing")
     assert (by_ref["PI-03"]["Reporting state"]) == "not available"
-    assert (by_ref["PI-37"]["Actual"], by_ref["PI-37"]["Marker"]) == ("fewer than 5", "revised")
-    assert by_ref["PI-01"]["Marker"] == ""
+    # A suppressed count: no number, and the status says only that (never the figure).
+    assert (by_ref["PI-37"]["Actual"], by_ref["PI-37"]["Status"]) == ("", "suppressed")
+    assert by_ref["PI-01"]["Status"] == ""
     import openpyxl
 
     sheet = [
@@ -145,7 +146,7 @@ def test_page_downloads_have_numbers_and_a_marker_column(marked: Store):
         for r in openpyxl.load_workbook(io.BytesIO(excel_bytes(download, ["t"]))).active.iter_rows()
     ]
     h = next(i for i, r in enumerate(sheet) if r[0].value == "Ref")
-    assert [c.value for c in sheet[h]][:4] == ["Ref", "Indicator", "Actual", "Marker"]
+    assert [c.value for c in sheet[h]][:4] == ["Ref", "Indicator", "Actual", "Status"]
     pi02 = next(r for r in sheet[h + 1 :] if r[0].value == "PI-02")
     assert (pi02[2].value, pi02[2].data_type, pi02[3].value) == (72.4, "n", "provisional")
 

@@ -202,6 +202,7 @@ HIGHLIGHT_FIELDS: dict[str, tuple[str, ...]] = {
 DERIVED_HEADINGS = frozenset(
     {
         "computed rag",
+        "actual status",
         "calculated rag",
         "state",
         "reporting state",
