@@ -564,17 +564,31 @@ def action_timeline(
     width: int | str = "container",
     row_height: int = 28,
     label_width: int = 440,
+    picture: bool = False,
 ) -> alt.Chart:
     """Each action line's status per quarter: a coloured cell with the status written in it.
 
     ``statuses`` has one row per action per quarter (ref, title, priority_id, period, status,
     commentary). Optional columns: ``label`` (the row's name on the y axis, e.g. an indented split
     line) and ``row_order`` (the order of rows, top first); without them rows are "REF  title" in
-    priority and reference order."""
+    priority and reference order.
+
+    ``picture``: for a downloaded image, where nothing can be hovered over: every row's full title,
+    wrapped over as many lines as it needs (never cut short with "…"), each row tall enough for
+    its lines, and a legend of the status colours."""
     df = statuses.dropna(subset=["period"]).copy()
     df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
     if "label" not in df:
-        df["label"] = df["ref"] + "  " + df["title"].str.slice(0, 48)
+        titles = df["title"].astype(str)
+        df["label"] = df["ref"] + "  " + (titles if picture else titles.str.slice(0, 48))
+    lines = 1
+    if picture:
+        # Wrapped at about the characters that fit the label column (12-13 px text), at spaces.
+        per_line = max(20, label_width // 8)
+        wrapped = [_wrap_label(v, per_line) for v in df["label"].astype(str)]
+        lines = max((len(w) for w in wrapped), default=1)
+        df["label"] = [LABEL_BREAK.join(w) for w in wrapped]
+        row_height = max(row_height, 8 + 16 * lines)
     # Vega trims a label's leading white space; a zero-width space in front keeps an indent.
     df["label"] = ["\u200b" + v if v[:1].isspace() else v for v in df["label"].astype(str)]
     if "commentary" not in df:
@@ -598,10 +612,12 @@ def action_timeline(
             sort=order_y,
             title=None,
             axis=alt.Axis(
-                labelLimit=label_width,
+                labelLimit=0 if picture else label_width,
                 labelAlign="left",
                 labelBaseline="middle",
                 labelPadding=label_width + 8,
+                # A wrapped label is drawn a line at a time (a picture's full titles).
+                labelExpr=f"split(datum.label, '{LABEL_BREAK}')" if picture else alt.Undefined,
             ),
         ),
     )
@@ -609,7 +625,8 @@ def action_timeline(
         color=alt.Color(
             "status:N",
             scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-            legend=None,  # the status is written in every cell
+            # On screen the status is written in every cell; a picture has a legend as well.
+            legend=alt.Legend(title="Status", columns=3) if picture else None,
         ),
         tooltip=[
             alt.Tooltip("ref:N", title="Action"),
@@ -629,6 +646,22 @@ def action_timeline(
     return chart.properties(
         usermeta={EXPORT_WIDTH: label_width + 8 + cell * max(1, len(order_q)) + 12}
     )
+
+
+LABEL_BREAK = "|"  # where a picture's wrapped axis label is split into lines
+
+
+def _wrap_label(label: str, width: int) -> list[str]:
+    """A row label over lines of at most about ``width`` characters; a leading indent (a split
+    line's) kept on the first line and the rest indented to match. ``|`` in a title is written
+    as a slash so it cannot split the label."""
+    text = label.replace(LABEL_BREAK, "/")
+    stripped = text.lstrip()
+    indent = text[: len(text) - len(stripped)]
+    wrapped = textwrap.wrap(stripped, width, break_long_words=True) or [stripped]
+    # Vega trims a line's leading white space; a zero-width space in front keeps the indent.
+    pad = "\u200b" + "\u00a0" * len(indent) if indent else ""
+    return [indent + wrapped[0], *(pad + w for w in wrapped[1:])]
 
 
 def describe_timeline(statuses: pd.DataFrame, period_label: str) -> str:

@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import math
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -381,6 +382,64 @@ def chart_spec(
         spec["height"] = 300
     if description:
         spec["description"] = description
+    return spec
+
+
+_PIXELS_PER_CHARACTER = 7  # about, for 13 px DejaVu Sans: how many characters a title line holds
+
+
+def _lines(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v)]
+    return [str(value)]
+
+
+def picture_spec(
+    chart: alt.TopLevelMixin | Mapping[str, Any],
+    context_lines: Sequence[str],
+    width: int = DEFAULT_CHART_WIDTH,
+) -> dict[str, Any]:
+    """A chart as a downloaded picture: seen away from the page, it says what it is. Its title is
+    the chart's own (or, without one, the first of ``context_lines``); under it, in the subtitle,
+    come the rest of ``context_lines`` and then the chart's own subtitle: the council and what the
+    picture is, the quarter with its "as at" date, the filters, the sample-data warning when the
+    sample is loaded and the suppression rule (:func:`export_context`, the lines above a downloaded
+    table). Every line is wrapped to the picture's width at spaces, never cut short."""
+    spec = chart_spec(chart, width)
+    title = spec.get("title")
+    own: list[str] = []
+    own_sub: list[str] = []
+    extra: dict[str, Any] = {}
+    if isinstance(title, Mapping):
+        own = _lines(title.get("text"))
+        own_sub = _lines(title.get("subtitle"))
+        extra = {k: v for k, v in title.items() if k not in ("text", "subtitle")}
+    else:
+        own = _lines(title)
+    context = [str(line) for line in context_lines if str(line)]
+    # The chart's own subtitle (what its lines mean) stays next to the chart, under the context.
+    if own:
+        heading, below = own, [*context, *own_sub]
+    else:
+        heading, below = context[:1], [*context[1:], *own_sub]
+    drawn = spec.get("width")
+    chars = max(40, (drawn if isinstance(drawn, int) else width) // _PIXELS_PER_CHARACTER)
+
+    def wrapped(lines: Sequence[str], size: int) -> list[str]:
+        return [part for line in lines for part in (textwrap.wrap(line, size) or [line])]
+
+    if heading or below:
+        spec["title"] = {
+            **extra,
+            "text": wrapped(heading, max(30, chars * 13 // 16)) or [""],  # 16 px title text
+            "subtitle": wrapped(below, chars),
+            "limit": 0,  # no line cut short
+            "subtitlePadding": 6,
+        }
     return spec
 
 

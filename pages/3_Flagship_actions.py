@@ -176,5 +176,9 @@ with on_demand("The timeline as a table", key="fa_timeline_numbers") as open_:
             alt="Status of each flagship action line in each quarter",
         )
 download_bar(
-    ctx, "flagship_actions", table, {"timeline": partial(action_timeline, timeline)}, notes=notes
+    ctx,
+    "flagship_actions",
+    table,
+    {"timeline": partial(action_timeline, timeline, picture=True)},
+    notes=notes,
 )

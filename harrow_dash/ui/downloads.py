@@ -25,6 +25,7 @@ from harrow_dash.export_files import (
     export_context,
     file_slug,
     ods_bytes,
+    picture_spec,
 )
 from harrow_dash.ods import ODS_MIME
 from harrow_dash.ui import data
@@ -121,8 +122,8 @@ def download_bar(
             st.caption(f"Chart: {chart_name}")
             with st.container(horizontal=True):
                 for fmt, maker, mime in (
-                    ("PNG", _png_maker(chart), "image/png"),
-                    ("SVG", _svg_maker(chart), "image/svg+xml"),
+                    ("PNG", _png_maker(chart, context), "image/png"),
+                    ("SVG", _svg_maker(chart, context), "image/svg+xml"),
                 ):
                     st.download_button(
                         f"Chart ({fmt})",
@@ -140,12 +141,13 @@ def _built(chart: ChartOrMaker) -> alt.TopLevelMixin:
     return chart if isinstance(chart, alt.TopLevelMixin) else chart()
 
 
-def _png_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
-    return lambda: chart_png(_built(chart))
+def _png_maker(chart: ChartOrMaker, context: Sequence[str]) -> Callable[[], bytes]:
+    """The chart as a PNG picture with its title, quarter, filters and notes (picture_spec)."""
+    return lambda: chart_png(picture_spec(_built(chart), context))
 
 
-def _svg_maker(chart: ChartOrMaker) -> Callable[[], bytes]:
-    return lambda: chart_svg(_built(chart))
+def _svg_maker(chart: ChartOrMaker, context: Sequence[str]) -> Callable[[], bytes]:
+    return lambda: chart_svg(picture_spec(_built(chart), context))
 
 
 def briefing_button(
