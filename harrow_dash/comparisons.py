@@ -40,6 +40,7 @@ from harrow_dash.benchmarking import (
     rank_table,
     standing,
 )
+from harrow_dash.download_cells import figure_cells
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.comparators import period_text
 from harrow_dash.ingest.gss import marker_words
@@ -253,6 +254,29 @@ def display_table(
     )
 
 
+def ranking_download(shown: pd.DataFrame, comparison: MeasureComparison) -> pd.DataFrame:
+    """The ranking table (:func:`display_table`, row for row) as a download that can be summed and
+    charted: "Value" becomes ``value``, a number or blank, with a ``status`` word beside it
+    (:func:`harrow_dash.download_cells.figure_cells`: ``suppressed``, ``missing``, a marker such as
+    ``provisional``) and the ``unit``."""
+    t = comparison.table
+    out = shown.reset_index(drop=True).copy()
+    if t.empty or "Value" not in out.columns or len(t) != len(out):
+        return out
+    numbers, status = figure_cells(
+        [None if pd.isna(v) else float(v) for v in t["value"]],
+        t["suppressed"].tolist(),
+        None,
+        t["marker"].tolist() if "marker" in t else None,
+    )
+    at = int(out.columns.get_loc("Value"))
+    out = out.drop(columns=["Value"])
+    out.insert(at, "value", pd.Series(numbers, dtype=object))
+    out.insert(at + 1, "status", pd.Series(status, dtype=object))
+    out.insert(at + 2, "unit", comparison.unit)
+    return out
+
+
 OVERVIEW_COLUMNS = [
     "Ref",
     "Indicator",
@@ -263,6 +287,30 @@ OVERVIEW_COLUMNS = [
     "Group median",
     "Where Harrow stands",
 ]
+
+
+def overview_download(table: pd.DataFrame) -> pd.DataFrame:
+    """The every-indicator table (:func:`overview`) as a download: Harrow's figure and the group
+    median as numbers or blanks (``harrow``, ``group_median``), with a ``status`` word beside
+    Harrow's (:func:`harrow_dash.download_cells.figure_cells`) and the ``unit``; the other columns
+    as shown."""
+    out = table[OVERVIEW_COLUMNS].reset_index(drop=True).copy()
+    if table.empty or "_value" not in table.columns:
+        return out
+    numbers, status = figure_cells(
+        [None if pd.isna(v) else float(v) for v in table["_value"]],
+        table["_suppressed"].tolist(),
+    )
+    at = int(out.columns.get_loc("Harrow"))
+    out = out.drop(columns=["Harrow", "Group median"])
+    out.insert(at, "harrow", pd.Series(numbers, dtype=object))
+    out.insert(at + 1, "status", pd.Series(status, dtype=object))
+    out.insert(at + 2, "unit", table["_unit"].reset_index(drop=True))
+    medians = [None if pd.isna(m) else float(m) for m in table["_median"]]
+    out.insert(
+        int(out.columns.get_loc("Quartile")) + 1, "group_median", pd.Series(medians, dtype=object)
+    )
+    return out
 
 
 def overview(
@@ -305,9 +353,23 @@ def overview(
                     (s.rank - 1) / (s.ranked - 1) if s and s.rank and s.ranked > 1 else None
                 ),
                 "_polarity": Polarity(c.polarity).phrase,
+                # The figures behind the words, for a download (overview_download).
+                "_value": s.value if s else None,
+                "_suppressed": bool(s and s.area_suppressed),
+                "_median": s.median if s else None,
+                "_unit": c.unit,
             }
         )
-    columns = [*OVERVIEW_COLUMNS, "_quartile", "_position", "_polarity"]
+    columns = [
+        *OVERVIEW_COLUMNS,
+        "_quartile",
+        "_position",
+        "_polarity",
+        "_value",
+        "_suppressed",
+        "_median",
+        "_unit",
+    ]
     return pd.DataFrame(rows, columns=columns), comparisons
 
 

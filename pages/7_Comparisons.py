@@ -126,6 +126,7 @@ if ranked.chart is not None and chosen.standing is not None:
         shown,
         {"ranking": partial(ranking_chart, chosen, threshold)},  # built when downloaded
         title=f"{ref} compared with {group.name}, {chosen.period_label}",
+        prepare=partial(comparisons.ranking_download, comparison=chosen),  # figures as numbers
     )
 else:
     empty_state(chosen.sentence)
@@ -155,7 +156,11 @@ with on_demand(
             },
         )
 download_bar(
-    ctx, "comparisons_all", visible, title=f"Benchmarked indicators compared with {group.name}"
+    ctx,
+    "comparisons_all",
+    standings.table,
+    title=f"Benchmarked indicators compared with {group.name}",
+    prepare=comparisons.overview_download,  # the shown columns, figures as numbers
 )
 st.caption(
     "Comparator figures are other councils' published values (illustrative in the sample data). "

@@ -67,10 +67,17 @@ def indicators_download(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
     return inds, analysable(page_table(inds), inds)
 
 
-def excel_table(data: bytes) -> tuple[list[str], list[list[openpyxl.cell.cell.Cell]]]:
+def excel_table_from(
+    data: bytes, first: str
+) -> tuple[list[str], list[list[openpyxl.cell.cell.Cell]]]:
+    """The header row (starting ``first``) and the rows under it of a downloaded workbook."""
     rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows()]
-    h = next(i for i, r in enumerate(rows) if r and r[0].value == "Ref")
+    h = next(i for i, r in enumerate(rows) if r and r[0].value == first)
     return [str(c.value) for c in rows[h]], rows[h + 1 :]
+
+
+def excel_table(data: bytes) -> tuple[list[str], list[list[openpyxl.cell.cell.Cell]]]:
+    return excel_table_from(data, "Ref")
 
 
 # -- the cell rule ------------------------------------------------------------------------------------
@@ -246,3 +253,76 @@ def test_open_data_values_have_a_status_column_and_plain_ratings(marked: Store):
     assert pd.api.types.is_float_dtype(frame["actual"])
     assert set(frame["rag"]) <= RATING_WORDS and "withheld" in set(frame["rag"])
     assert not GLYPHS & set(frame.to_csv(index=False))
+
+
+# -- the Comparisons page's downloads ---------------------------------------------------------------
+
+
+def _compared(store: Store, ref: str):
+    from harrow_dash import comparisons
+
+    inds = store.benchmarked_indicators()
+    row = inds[inds["ref"] == ref].iloc[0].to_dict()
+    values = store.comparator_values([row["measure"]])
+    group = comparisons.available_groups(store.comparison_groups())["All London boroughs"]
+    return comparisons.compare_measure(row, values, store.area_names(), group, Q3, 5)
+
+
+def test_the_ranking_download_has_each_areas_figure_as_a_number_or_blank_with_a_status(
+    sample_store: Store,
+):
+    import sqlalchemy as sa
+
+    from harrow_dash import comparisons, schema
+
+    with sample_store.begin() as conn:  # one borough's figure held back by its publisher
+        conn.execute(
+            sa.update(schema.comparator_values)
+            .where(
+                (schema.comparator_values.c.measure == "ILL-HOUS-02")
+                & (schema.comparator_values.c.area_code == "E09000001")
+            )
+            .values(value=None, suppressed=True)
+        )
+    for ref in ("PI-12", "PI-37"):
+        chosen = _compared(sample_store, ref)
+        shown = comparisons.display_table(chosen, 5)
+        download = comparisons.ranking_download(shown, chosen)
+        assert len(download) == len(shown) and "Value" not in download.columns
+        headers, rows = excel_table_from(excel_bytes(download, ["t"]), "Rank")
+        value, status = headers.index("Value"), headers.index("Status")
+        assert all(r[value].value is None or r[value].data_type == "n" for r in rows)
+        stored = chosen.table["value"].tolist()
+        for r, words, v in zip(rows, shown["Value"], stored, strict=True):
+            if r[value].value is None:  # "fewer than 5", "suppressed", "no figure" on the page
+                assert r[status].value in {"suppressed", "missing"}, words
+            else:
+                assert r[value].value == pytest.approx(v)
+        if ref == "PI-37":  # a count of people: the held-back figure is blank, said suppressed
+            assert any(r[status].value == "suppressed" for r in rows)
+
+
+def test_the_every_indicator_comparison_download_has_harrow_and_the_median_as_numbers(
+    sample_store: Store,
+):
+    from harrow_dash import comparisons
+
+    group = comparisons.available_groups(sample_store.comparison_groups())["All London boroughs"]
+    inds = sample_store.benchmarked_indicators()
+    table, _ = comparisons.overview(
+        inds,
+        sample_store.comparator_values(inds["measure"].tolist()),
+        sample_store.area_names(),
+        group,
+        Q3,
+        5,
+    )
+    download = comparisons.overview_download(table)
+    assert len(download) == len(table) > 10
+    text = csv_bytes(download).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for name in ("Harrow", "Group median"):
+        assert all(r[name] == "" or float(r[name]) == float(r[name]) for r in rows), name
+    assert any(r["Harrow"] for r in rows) and any(r["Group median"] for r in rows)
+    assert all((r["Harrow"] == "") == (r["Status"] in {"suppressed", "missing"}) for r in rows)
+    assert "fewer than" not in text

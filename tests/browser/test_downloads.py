@@ -1,6 +1,7 @@
 """Downloads in a real browser: the "Download" popover gives the table shown as CSV and Excel (with the
-council, quarter and filters above the table, suppressed counts still suppressed) and each chart as
-PNG and SVG with its text; the files are made when clicked."""
+council, quarter and filters above the table, suppressed counts blank with the status "suppressed")
+and each chart as PNG and SVG with its text, quarter, filters and sample-data warning; the files are
+made when clicked."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ def test_priority_table_downloads_as_csv_and_excel(page, app_url) -> None:
 
     text = download(page, key, "Data (CSV)").decode("utf-8-sig")
     rows = {r["Ref"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert rows["PI-37"]["Actual"] == "fewer than 5"
-    assert rows["PI-41"]["Actual"] == "fewer than 5"
+    # A suppressed count: no number (the column can be summed), and the status says why.
+    assert (rows["PI-37"]["Actual"], rows["PI-37"]["Status"]) == ("", "suppressed")
+    assert (rows["PI-41"]["Actual"], rows["PI-41"]["Status"]) == ("", "suppressed")
+    assert {r["RAG"] for r in rows.values()} <= {"Green", "Amber", "Red", "withheld", "not rated"}
 
     wb = openpyxl.load_workbook(io.BytesIO(download(page, key, "Data (Excel)")))
     ws = wb.active
@@ -50,7 +53,11 @@ def test_priority_table_downloads_as_csv_and_excel(page, app_url) -> None:
     header = next(r for r in range(1, 15) if ws.cell(row=r, column=1).value == "Ref")
     refs = {ws.cell(row=r, column=1).value: r for r in range(header + 1, ws.max_row + 1)}
     actual_col = [c.value for c in ws[header]].index("Actual") + 1
-    assert ws.cell(row=refs["PI-37"], column=actual_col).value == "fewer than 5"
+    status_col = [c.value for c in ws[header]].index("Status") + 1
+    assert ws.cell(row=refs["PI-37"], column=actual_col).value is None
+    assert ws.cell(row=refs["PI-37"], column=status_col).value == "suppressed"
+    figures = [ws.cell(row=r, column=actual_col) for r in refs.values()]
+    assert all(c.value is None or c.data_type == "n" for c in figures)
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
@@ -62,6 +69,10 @@ def test_trend_chart_downloads_as_png_and_svg_with_text(page, app_url) -> None:
     svg = download(page, key, "Chart (SVG)").decode("utf-8")
     assert svg.startswith("<svg") and "<text" in svg
     assert "Q3" in svg  # axis labels are drawn
+    # Away from the page the picture says what it is: quarter and as-at date, filters, sample data.
+    assert "Quarter: Q3 2023-24 (as at 31 December 2023)" in svg
+    assert "All priorities, directorates and portfolios" in svg
+    assert "Illustrative sample data" in svg
     png = download(page, key, "Chart (PNG)")
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     assert exceptions(page) == []
