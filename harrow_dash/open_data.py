@@ -307,9 +307,12 @@ def readme(published: list[Period], illustrative: bool, threshold: int) -> str:
         "- `highlights.csv`: key achievements and areas for improvement reported to Cabinet.",
         "- `datapackage.json`: the Frictionless Data Package descriptor (field types and meanings).",
         "",
-        f"Counts of people below {threshold} are not published: the value is blank and the note reads "
-        f"'fewer than {threshold}'. Figures for quarters not yet published by the council are left "
-        "out. A quarter's figures are as reported to Cabinet; revisions are published as such.",
+        f"Counts of people below {threshold} are not published: the value is blank, its status reads "
+        f"'suppressed' and the note reads 'fewer than {threshold}'. The actual column holds numbers "
+        "or blanks only; the status column says why a value is blank (suppressed, missing, not due, "
+        "not applicable) or what qualifies it (provisional, revised, estimated). Ratings are plain "
+        "words: Green, Amber, Red, withheld (it would give away a small count) or not rated. "
+        "Figures for quarters not yet published by the council are left out. A quarter's figures are as reported to Cabinet; revisions are published as such.",
         "",
         f"Licence: {LICENCE['title']} ({LICENCE['path']}).",
         "",
