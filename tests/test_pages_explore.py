@@ -384,6 +384,31 @@ def test_action_rows_put_split_lines_under_their_parent(sample_store: Store) -> 
     assert bool(only.set_index("ref").at["FA-12", "context_only"])
 
 
+def test_flagship_summary_and_timeline_count_a_split_action_once_by_its_lines(
+    sample_store: Store,
+) -> None:
+    """One count: the page's summary and the timeline's description give the same lines per status,
+    for the whole plan and for one portfolio; a split action's own status is not counted beside its
+    lines (FA-12 is off track and so is its line FA-12b: one off-track line, not two)."""
+    period = parse_period(Q3)
+    for filters in (
+        Filters(period=period),
+        Filters(period=period, portfolios=("Planning and Regeneration",)),
+    ):
+        history = sample_store.action_statuses(filters, period)
+        rows = explore.filter_actions(explore.action_rows(history, period))
+        assert "FA-12" in set(rows["ref"]) and "FA-12b" in set(rows["ref"])
+        summary = explore.describe_status_counts(explore.status_counts(rows))
+        timeline = charts.describe_timeline(explore.timeline_frame(history, rows), Q3)
+        assert f"in {Q3}, {summary}" in timeline
+    grange = rows[rows["ref"].str.startswith("FA-12")]
+    counts = explore.status_counts(grange)
+    assert counts["Off track"] == 2 and counts["Complete"] == 1  # FA-12b, FA-12c; FA-12a
+    assert "3 flagship action lines: 1 complete, 2 off track." in charts.describe_timeline(
+        explore.timeline_frame(history, grange), Q3
+    )
+
+
 def test_highlight_scopes_and_link_refs() -> None:
     period = parse_period(Q3)
     items = pd.DataFrame(
