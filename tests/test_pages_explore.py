@@ -12,6 +12,7 @@ in "A borough that is clean and safe"; PI-37 (rough sleepers) is 3 in Q3 2023-24
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -271,6 +272,18 @@ def test_flagship_actions_link_searches_for_the_action(db_url: str) -> None:
     at = run_page("3_Flagship_actions.py", {"action": "FA-06"})
     assert at.text_input(key="fa_search").value == "FA-06"
     assert len(frame(at, "actions")) == 1
+
+
+def test_flagship_page_summary_and_timeline_give_one_count(db_url: str) -> None:
+    """On the page: the summary under the counts and the timeline's description (its caption, what
+    a screen reader hears) give the same count for a split action and its lines."""
+    at = choose(run_page("3_Flagship_actions.py"))
+    at.text_input(key="fa_search").input("Grange Farm").run()
+    summary = next(c.value for c in at.caption if "flagship action line" in c.value)
+    counted = summary.split(" \u00b7 ", 1)[1].split(" A split action")[0]
+    assert counted == "3 flagship action lines: 1 complete, 2 off track."
+    caption = html.unescape(html_table(at, "hd-tl").split("<caption>")[1].split("</caption>")[0])
+    assert f"in {Q3}, {counted}" in caption
 
 
 def test_flagship_actions_empty_filters_say_so(db_url: str) -> None:
