@@ -11,6 +11,12 @@ The single home of the comparison rules (no Streamlit, no database):
   figure; 1 suppressed, 1 not reported"), so a rank never depends on a hidden value.
 * **Quartile**: from the rank among the ranked areas: ``ceil(4 * rank / ranked)``; 1 is the best quarter
   ("top quartile"), 4 the worst ("bottom quartile"). Ties take their shared rank's quartile.
+* **At the median**: an area whose places hold the middle of the ranked areas (the middle place of an
+  odd number, both middle places of an even number, which takes a tie) has the group's median figure
+  and is said to be "at the median", not in a quartile: 17th of 33 is at the median, not "third
+  quartile". Only where the group's median may be shown (:func:`enough_for_median`): where most
+  figures are hidden the words give the quartile, as they would not state a median the page withholds.
+  :func:`band_words` is the one place a rank's band is put in words.
 * **Median and interquartile range**: of the published values, by linear interpolation between order
   statistics (the usual spreadsheet ``QUARTILE.INC``). Fewer than 4 values give no interquartile range.
 * A measure whose best value is *within a band* is not ranked (there is no single best end); the median
@@ -38,6 +44,15 @@ QUARTILE_WORDS = {
     3: "third quartile",
     4: "bottom quartile",
 }
+AT_MEDIAN_WORDS = "at the median"
+# Every band's words, best first, as summaries list them.
+BAND_ORDER = [
+    QUARTILE_WORDS[1],
+    QUARTILE_WORDS[2],
+    AT_MEDIAN_WORDS,
+    QUARTILE_WORDS[3],
+    QUARTILE_WORDS[4],
+]
 
 
 def ordinal(n: int) -> str:
@@ -76,6 +91,24 @@ def quartile(rank: int, ranked: int) -> int:
     return max(1, min(4, math.ceil(4 * rank / ranked)))
 
 
+def at_median(rank: int, ranked: int, shared: int = 1) -> bool:
+    """Whether an area ranked ``rank`` of ``ranked``, its rank shared by ``shared`` areas (itself
+    included), has the group's median figure: its places (``rank`` to ``rank + shared - 1``) hold
+    every middle place (the middle one of an odd number of areas, both middle ones of an even
+    number)."""
+    middle = {(ranked + 1) // 2, ranked // 2 + 1}
+    return all(rank <= m <= rank + shared - 1 for m in middle)
+
+
+def band_words(rank: int, ranked: int, shared: int = 1, median_shown: bool = True) -> str:
+    """A rank's band in words, everywhere one is shown: 'at the median' (:func:`at_median`) where the
+    group's median may be shown (``median_shown``: :func:`enough_for_median`), else its quartile's
+    words ('second quartile')."""
+    if median_shown and at_median(rank, ranked, shared):
+        return AT_MEDIAN_WORDS
+    return QUARTILE_WORDS[quartile(rank, ranked)]
+
+
 def spread(values: Iterable[float]) -> tuple[float | None, float | None, float | None]:
     """(lower quartile, median, upper quartile) of the values; quartiles need at least 4 values."""
     arr = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=float)
@@ -108,6 +141,15 @@ class Standing:
     # Why hidden figures are hidden, as a reader is told: small counts of people, or figures the
     # publisher held back (a rate marked [c] says nothing about its size).
     hidden_words: str = "suppressed (small number)"
+    shared: int = 1  # areas sharing its rank, itself included
+    median_shown: bool = True  # enough_for_median: the group's median may be shown
+
+    @property
+    def band(self) -> str | None:
+        """Its band in words (:func:`band_words`): 'top quartile', 'at the median'; None unranked."""
+        if self.rank is None:
+            return None
+        return band_words(self.rank, self.ranked, self.shared, self.median_shown)
 
     @property
     def rank_text(self) -> str | None:
@@ -127,8 +169,7 @@ class Standing:
             if self.missing:
                 gaps.append(f"{self.missing} not reported")
             text += " with a figure (" + ", ".join(gaps) + ")"
-        assert self.quartile is not None
-        return f"{text}, {QUARTILE_WORDS[self.quartile]}"
+        return f"{text}, {self.band}"
 
 
 def standing(
@@ -156,6 +197,7 @@ def standing(
     reason: str | None = None
     rank: int | None = None
     tied = False
+    shared = 1
     q: int | None = None
     polarity = Polarity(polarity)
     if area not in members:
@@ -176,7 +218,8 @@ def standing(
         series = pd.Series(published)
         ranks = competition_ranks(series, polarity)
         rank = int(ranks[area])
-        tied = int((ranks == rank).sum()) > 1
+        shared = int((ranks == rank).sum())
+        tied = shared > 1
         q = quartile(rank, len(published))
     return Standing(
         area=area,
@@ -196,11 +239,14 @@ def standing(
         hidden_words="suppressed (small number)"
         if small_numbers
         else "suppressed by the publisher",
+        shared=shared,
+        median_shown=bool(enough_for_median(len(published), len(members))),
     )
 
 
 def rank_table(frame: pd.DataFrame, polarity: Polarity | str) -> pd.DataFrame:
-    """Every area of one group for one measure and period, best first, with its rank and quartile.
+    """Every area of one group for one measure and period, best first, with its rank, quartile and
+    ``band`` (:func:`band_words`; "" unranked).
 
     ``frame`` has ``area_code``, ``area_name``, ``value`` and ``suppressed`` columns; suppressed and
     missing values come last, unranked, in name order."""
@@ -214,9 +260,15 @@ def rank_table(frame: pd.DataFrame, polarity: Polarity | str) -> pd.DataFrame:
         out["quartile"] = out["rank"].map(
             lambda r: quartile(int(r), ranked) if not pd.isna(r) else np.nan
         )
+        shown = bool(enough_for_median(ranked, len(out)))
+        out["band"] = [
+            band_words(int(r), ranked, int(counts[r]), shown) if not pd.isna(r) else ""
+            for r in out["rank"]
+        ]
     else:
         out["rank"] = np.nan
         out["quartile"] = np.nan
+        out["band"] = ""
     out["_order"] = out["rank"].fillna(np.inf)
     out = out.sort_values(["_order", "area_name"], kind="stable").drop(columns="_order")
     return out.reset_index(drop=True)

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from harrow_dash.areas import HARROW
-from harrow_dash.benchmarking import QUARTILE_WORDS, enough_for_median, rank_label
+from harrow_dash.benchmarking import AT_MEDIAN_WORDS, BAND_ORDER, enough_for_median, rank_label
 from harrow_dash.charts import _configure
 from harrow_dash.comparisons import MeasureComparison, value_text
 from harrow_dash.palette import CATEGORICAL
@@ -137,9 +137,11 @@ def describe_standings(overview: pd.DataFrame, group_name: str) -> str:
     ranked = overview[overview["_quartile"].notna()]
     if ranked.empty:
         return f"No benchmarked indicator can be ranked in {group_name} for this quarter."
-    counts = ranked["_quartile"].astype(int).value_counts()
+    counts = ranked["Quartile"].value_counts()
     parts = [
-        f"{counts.get(q, 0)} in the {QUARTILE_WORDS[q]}" for q in (1, 2, 3, 4) if counts.get(q, 0)
+        f"{counts[b]} " + (b if b == AT_MEDIAN_WORDS else f"in the {b}")
+        for b in BAND_ORDER
+        if counts.get(b, 0)
     ]
     return (
         f"Harrow's position in {group_name} on {len(ranked)} benchmarked indicators: "

@@ -32,7 +32,6 @@ from harrow_dash.areas import (
     is_benchmark,
 )
 from harrow_dash.benchmarking import (
-    QUARTILE_WORDS,
     Standing,
     enough_for_median,
     group_bands,
@@ -246,9 +245,7 @@ def display_table(
                     t["value"], t["suppressed"], t.get("marker", [None] * len(t)), strict=True
                 )
             ],
-            "Quartile": [
-                QUARTILE_WORDS.get(int(q), "") if not pd.isna(q) else "" for q in t["quartile"]
-            ],
+            "Quartile": t["band"],
             "GSS code": t["area_code"],
         }
     )
@@ -343,7 +340,7 @@ def overview(
                     c.counts_people,
                 ),
                 "Rank": (f"{s.rank_text} of {s.ranked}" if s and s.rank else "not ranked"),
-                "Quartile": QUARTILE_WORDS[s.quartile] if s and s.quartile else "",
+                "Quartile": (s.band or "") if s else "",
                 "Group median": format_number(s.median, c.unit)
                 if s and s.median is not None
                 else "",
@@ -467,8 +464,5 @@ def short_standings(standings: Mapping[str, MeasureComparison]) -> dict[str, str
         s = c.standing
         if s is None or s.rank is None or s.quartile is None:
             continue
-        out[ref] = (
-            f"{s.rank_text} of {s.ranked} {c.group.noun}, {QUARTILE_WORDS[s.quartile]} "
-            f"({c.period_label})"
-        )
+        out[ref] = f"{s.rank_text} of {s.ranked} {c.group.noun}, {s.band} ({c.period_label})"
     return out

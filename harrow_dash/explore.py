@@ -419,13 +419,16 @@ def filter_actions(
 
 
 def status_counts(rows: pd.DataFrame) -> dict[str, int]:
-    """Reported lines per status, in status order (a split action counts by its lines)."""
+    """Reported lines per status, in status order (a split action counts by its lines; its own row
+    is not counted). The one count of flagship actions by status: the page's summary and the
+    timeline's description both use it, so they never disagree."""
     lines = rows[rows["is_line"].astype(bool)] if len(rows) else rows
     counts = lines["status"].value_counts() if len(lines) else pd.Series(dtype=int)
     return {s: int(counts.get(s, 0)) for s in STATUS_ORDER}
 
 
 def describe_status_counts(counts: Mapping[str, int]) -> str:
+    """'3 flagship action lines: 1 minor slippage, 2 on track.'"""
     total = sum(counts.values())
     noun = "flagship action line" if total == 1 else "flagship action lines"
     parts = [f"{n} {s.lower()}" for s, n in counts.items() if n]
@@ -435,10 +438,21 @@ def describe_status_counts(counts: Mapping[str, int]) -> str:
 def timeline_frame(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Status per quarter for the rows shown, labelled and ordered as :func:`action_rows`.
 
-    Every row gets a cell in every quarter; a quarter without a status is "Not yet due"."""
+    Every row gets a cell in every quarter; a quarter without a status is "Not yet due". ``is_line``
+    says which rows are counted (:func:`status_counts`): a split action's row is shown above its
+    lines but counted by them."""
     if rows.empty or history.empty:
         return pd.DataFrame(
-            columns=["ref", "title", "priority_id", "period", "status", "commentary", "label"]
+            columns=[
+                "ref",
+                "title",
+                "priority_id",
+                "period",
+                "status",
+                "commentary",
+                "label",
+                "is_line",
+            ]
         )
     periods = sorted(int(p) for p in history["period"].dropna().unique())
     grid = pd.MultiIndex.from_product([list(rows["ref"]), periods], names=["ref", "period"])
@@ -448,7 +462,7 @@ def timeline_frame(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=grid).join(got[["status", "commentary"]], how="left").reset_index()
     out["status"] = out["status"].fillna(ActionStatus.NOT_YET_DUE.value)
     out["commentary"] = out["commentary"].map(_text)
-    meta = rows.set_index("ref")[["title", "priority_id", "label", "row_order"]]
+    meta = rows.set_index("ref")[["title", "priority_id", "label", "row_order", "is_line"]]
     return out.join(meta, on="ref")
 
 

@@ -4,8 +4,11 @@ that shows it on a meeting-room screen.
 A deck is one overview slide (all flagship actions and all indicators by RAG), then each priority:
 its two RAG summaries beside the indicators that need attention (Red, then Amber), then the flagship
 actions that are off track or slipping, its key achievements and its areas for improvement; last, the
-key challenges (every Red indicator with a line of commentary). A list that does not fit continues on
-the next slide, titled "(continued)": nothing is left out and nothing is cut off.
+key challenges (every Red indicator with its commentary). A slide is filled before a list continues on
+the next slide, titled "(continued)" (a priority's lists start beside its RAG summary): nothing is left
+out and nothing is cut off. Long commentary and highlights are shortened at a sentence end, never
+mid-sentence (:func:`whole_sentences`), marked "(more)"; every item keeps its full text
+(:func:`full_text`), which the presentation shows at one keypress.
 
 Slides are laid out on a fixed canvas of :data:`CANVAS_W` x :data:`CANVAS_H` design units that the CSS
 scales to the viewport (one unit is one CSS pixel on a 1920x1080 screen), so a slide looks the same,
@@ -31,8 +34,12 @@ from harrow_dash.scorecard import RAG_ICONS, RAG_ORDER
 from harrow_dash.textsafe import escape_html
 from harrow_dash.views import Overview, PrioritySummary
 
-MAX_TEXT = 260  # characters of user text in one list item (three lines of full-width text)
-MAX_NOTE = 110  # characters of the one line of commentary under an item (it is cut to one line)
+MAX_TEXT = 260  # characters of user text in one list item (about three lines of full-width text)
+MAX_NOTE = 160  # characters of commentary under an item (whole sentences: at least the first)
+# A first sentence longer than this many times the limit is the one thing cut inside a sentence (at a
+# word, with an ellipsis), so a run-on paragraph cannot push a slide off the screen.
+LONGEST_SENTENCE = 3
+MORE = " (more)"  # after shortened text: the rest is in the full text
 
 ACTION_ICONS = GROUP_ICONS
 ATTENTION_RAGS = ("Red", "Amber")
@@ -88,6 +95,8 @@ class Item:
     target: str = ""
     note: str = ""
     standing: str = ""  # rank and quartile among comparable areas, for a benchmarked indicator
+    full_text: str = ""  # the item's text in full, where ``text`` is shortened
+    full_note: str = ""  # the commentary in full, where ``note`` is shortened
 
 
 @dataclass(frozen=True)
@@ -129,15 +138,42 @@ class Deck:
 # -- building the deck ------------------------------------------------------------------------------
 
 
-def shorten(text: object, limit: int = MAX_TEXT) -> str:
-    """User text cut at a word boundary to at most ``limit`` characters, with an ellipsis if cut."""
+def _clean(text: object) -> str:
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return ""
-    value = " ".join(str(text).split())
+    return " ".join(str(text).split())
+
+
+def shorten(text: object, limit: int = MAX_TEXT) -> str:
+    """A name or title cut at a word boundary to at most ``limit`` characters, with an ellipsis if
+    cut. Prose (commentary, highlights) is shortened by :func:`whole_sentences` instead."""
+    value = _clean(text)
     if len(value) <= limit:
         return value
     cut = value[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-\u2013 ")
     return (cut or value[: limit - 1]) + "\u2026"
+
+
+# The end of a sentence: a full stop, question or exclamation mark (and any closing quote or bracket)
+# followed by a space and what starts a sentence (a capital, a digit, an opening quote or bracket).
+_SENTENCE_END = re.compile(r"[.!?][\"\u201d\u2019)\]]*(?=\s+[A-Z0-9\"\u201c\u2018(\[\u00a3])")
+
+
+def whole_sentences(text: object, limit: int) -> str:
+    """User prose shortened to the whole sentences that fit in ``limit`` characters (always at least
+    the first, whatever its length up to :data:`LONGEST_SENTENCE` times the limit), followed by
+    :data:`MORE` when any is left out: never cut mid-sentence. The full text is the item's."""
+    value = _clean(text)
+    if len(value) <= limit:
+        return value
+    ends = [m.end() for m in _SENTENCE_END.finditer(value)]
+    fitting = [e for e in ends if e <= limit]
+    if fitting:
+        return value[: fitting[-1]] + MORE
+    first = value[: ends[0]] if ends else value
+    if len(first) > LONGEST_SENTENCE * limit:
+        return shorten(first, LONGEST_SENTENCE * limit) + MORE
+    return first + (MORE if len(first) < len(value) else "")
 
 
 def rag_bar(counts: dict[str, int], title: str, noun: str) -> Bar:
@@ -193,10 +229,12 @@ def _indicator_items(
             icon=RAG_ICONS.get(str(r.rag), ""),
             figure=shorten(r.actual_text, 40),
             target=shorten(r.target_text, 40),
-            note=(shorten(r.commentary, MAX_NOTE) or "No commentary supplied.")
+            note=(whole_sentences(r.commentary, MAX_NOTE) or "No commentary supplied.")
             if with_note
             else "",
             standing=standings.get(str(r.ref), ""),
+            full_text=_clean(r.name),
+            full_note=_clean(r.commentary) if with_note else "",
         )
         for r in frame.itertuples()
     ]
@@ -210,7 +248,9 @@ def _action_items(frame: pd.DataFrame) -> list[Item]:
             badge=str(r.status),
             colour=ACTION_COLOURS.get(str(r.group), ACTION_COLOURS["Not started / not yet due"]),
             icon=ACTION_ICONS.get(str(r.group), ""),
-            note=shorten(r.commentary, MAX_NOTE),
+            note=whole_sentences(r.commentary, MAX_NOTE),
+            full_text=_clean(f"{r.ref} {r.title}"),
+            full_note=_clean(r.commentary),
         )
         for r in frame.itertuples()
     ]
@@ -221,7 +261,11 @@ def _highlight_items(ov: Overview, priority_id: int, kind: str) -> list[Item]:
     if not len(hl):
         return []
     mine = hl[(hl["priority_id"] == priority_id) & (hl["kind"] == kind)]
-    return [Item(ref="", text=shorten(t)) for t in mine["text"] if shorten(t)]
+    return [
+        Item(ref="", text=whole_sentences(t, MAX_TEXT), full_text=_clean(t))
+        for t in mine["text"]
+        if _clean(t)
+    ]
 
 
 def _changes_line(ov: Overview) -> str:
@@ -242,25 +286,39 @@ def _changes_line(ov: Overview) -> str:
 # -- fitting lists onto slides ----------------------------------------------------------------------
 # Sizes in design units (CSS pixels at 1920x1080), measured from SLIDE_CSS in Chromium. The budget is
 # what is left of the canvas below the top band, the one-line note and the title. Character counts
-# per line are deliberately low (Source Sans at 30px averages about 14 units a character), so an
-# estimate errs towards a slide with room to spare, never one that clips.
+# per line are a little low (Source Sans at 30px averages about 13.6 units a character) and text is
+# wrapped word by word as the browser does, so an estimate fills a slide but errs towards room to
+# spare, never one that clips.
 
 CANVAS_W = 1840
 CANVAS_H = 968
-BUDGET_PX = 720
+BUDGET_PX = 740  # the canvas leaves 752 below the note and the title; a little to spare
 LINE_PX = 39  # one line of 30px text
 HEADING_PX = 56  # an h2 with its margin
 ITEM_GAP_PX = 12
 SECTION_GAP_PX = 20
 CARDS_PX = 446  # the two RAG cards, both legends on two lines
-MAX_ITEM_LINES = 3
 CHARS_PER_LINE = {  # by section kind: full width less the badge column
-    "attention": 50,  # beside the RAG cards
-    "attention-wide": 92,
-    "challenges": 92,
-    "actions": 84,
-    "achievements": 110,
-    "improvements": 110,
+    # About 7/8 of what fits (measured in Chromium: 13.6 units a character of 30px Source Sans), so
+    # a slide is filled, with a margin for wide letters and bold figures.
+    "attention": 62,  # beside the RAG cards
+    "attention-wide": 106,
+    "challenges": 106,
+    "actions": 98,
+    "achievements": 116,
+    "improvements": 116,
+    # beside the RAG cards, on a priority's first slide
+    "actions-beside": 53,
+    "achievements-beside": 66,
+    "improvements-beside": 66,
+}
+# The layout of a list placed beside the RAG cards (a priority's first slide).
+BESIDE = {
+    "attention-wide": "attention",
+    "attention": "attention",
+    "actions": "actions-beside",
+    "achievements": "achievements-beside",
+    "improvements": "improvements-beside",
 }
 
 
@@ -269,15 +327,25 @@ def item_text(item: Item) -> str:
 
 
 def _lines(text: str, per_line: int) -> int:
-    return max(1, min(MAX_ITEM_LINES, -(-len(text) // per_line)))
+    """Lines ``text`` wraps to, counting whole words (a word never splits across lines)."""
+    lines, used = 1, 0
+    for word in text.split():
+        need = len(word) + (1 if used else 0)
+        if used and used + need > per_line:
+            lines, used = lines + 1, len(word)
+        else:
+            used += need
+    return lines
 
 
 def item_px(item: Item, layout: str) -> int:
-    """The estimated height of one list item (its text, then its line of commentary)."""
+    """The estimated height of one list item (its text, then its commentary and its standing, each
+    wrapped to as many lines as it needs)."""
+    per_line = CHARS_PER_LINE[layout]
     lines = (
-        _lines(item_text(item), CHARS_PER_LINE[layout])
-        + (1 if item.note else 0)
-        + (1 if item.standing else 0)
+        _lines(item_text(item), per_line)
+        + (_lines(item.note, per_line) if item.note else 0)
+        + (_lines("\u25c6 " + item.standing, per_line) if item.standing else 0)
     )
     return LINE_PX * lines
 
@@ -311,18 +379,27 @@ class _List:
     layout: str
 
 
-def paginate(lists: Sequence[_List], budget: int = BUDGET_PX) -> list[tuple[Section, ...]]:
-    """Lay full-width lists out in order over as many slides as they need: a list that does not fit
-    in what is left of a slide continues on the next one, its heading marked "(continued)"."""
+def paginate(
+    lists: Sequence[_List], budget: int = BUDGET_PX, beside: bool = False
+) -> list[tuple[Section, ...]]:
+    """Lay lists out in order over as many slides as they need, filling each slide before the next:
+    a list starts on the slide the one before it ended on when its heading and first item fit in
+    what is left, and a list that does not fit continues on the next slide, its heading marked
+    "(continued)". With ``beside``, the first slide is the column beside a priority's RAG cards
+    (narrower: :data:`BESIDE` layouts)."""
     pages: list[list[Section]] = [[]]
     room = budget
+
+    def layout(lst: _List) -> str:
+        return BESIDE.get(lst.layout, lst.layout) if beside and len(pages) == 1 else lst.layout
+
     for lst in lists:
         remaining = list(lst.items)
         started = False
         while True:
             gap = SECTION_GAP_PX if pages[-1] else 0
             need_first = (
-                HEADING_PX + (item_px(remaining[0], lst.layout) if remaining else LINE_PX) + gap
+                HEADING_PX + (item_px(remaining[0], layout(lst)) if remaining else LINE_PX) + gap
             )
             if pages[-1] and need_first > room:
                 pages.append([])
@@ -332,16 +409,46 @@ def paginate(lists: Sequence[_List], budget: int = BUDGET_PX) -> list[tuple[Sect
                 pages[-1].append(Section(lst.kind, heading, (), lst.empty))
                 room -= gap + HEADING_PX + LINE_PX
                 break
-            n = take(remaining, lst.layout, room - gap)
+            fit = layout(lst)
+            n = take(remaining, fit, room - gap)
             chunk, remaining = remaining[:n], remaining[n:]
             pages[-1].append(Section(lst.kind, heading, tuple(chunk), lst.empty))
-            room -= gap + section_px(chunk, lst.layout)
+            room -= gap + section_px(chunk, fit)
             started = True
             if not remaining:
                 break
             pages.append([])
             room = budget
     return [tuple(p) for p in pages if p]
+
+
+def sections_px(sections: Sequence[Section], beside: bool = False) -> int:
+    """The estimated height of a slide's sections, as :func:`paginate` counts it (``beside``: in the
+    column beside a priority's RAG cards)."""
+    wide = {"attention": "attention-wide"}
+    total = 0
+    for sec in sections:
+        fit = wide.get(sec.kind, sec.kind)
+        total += section_px(sec.items, BESIDE.get(fit, fit) if beside else fit)
+    return total + SECTION_GAP_PX * max(0, len(sections) - 1)
+
+
+def full_text(slide: Slide) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Everything on a slide's lists in full, for the presenter to open at one keypress: per
+    section its heading and, per item, its text (with figure and target) and its commentary."""
+    out = []
+    for sec in slide.sections:
+        rows = []
+        for item in sec.items:
+            text = item.full_text or item.text
+            if item.badge:
+                text = f"{item.badge}: {text}"
+            if item.figure:
+                text += f": {item.figure} against {item.target}"
+            note = item.full_note or ("" if item.note.endswith(MORE) else item.note)
+            rows.append((text, note))
+        out.append((sec.heading, rows))
+    return out
 
 
 def _priority_slides(
@@ -351,37 +458,14 @@ def _priority_slides(
     attention = _indicator_items(
         needs_attention(ov.indicators, ps.priority_id), standings=standings
     )
-    n_beside = take(attention, "attention", BUDGET_PX) if attention else 0
-    first = Slide(
-        number=first_number,
-        kind="priority",
-        title=title,
-        bars=(
-            action_bar(ps.action_counts, "Flagship actions", "flagship action lines"),
-            rag_bar(ps.indicator_counts, "Performance indicators", "indicators"),
+    lists = [
+        _List(
+            "attention",
+            "Needs attention",
+            tuple(attention),
+            "No indicator in this priority is rated Red or Amber.",
+            "attention-wide",
         ),
-        sections=(
-            Section(
-                "attention",
-                "Needs attention",
-                tuple(attention[:n_beside]),
-                "No indicator in this priority is rated Red or Amber.",
-            ),
-        ),
-        priority_id=ps.priority_id,
-    )
-    lists = []
-    if attention[n_beside:]:
-        lists.append(
-            _List(
-                "attention",
-                "Needs attention (continued)",
-                tuple(attention[n_beside:]),
-                "",
-                "attention-wide",
-            )
-        )
-    lists += [
         _List(
             "actions",
             "Flagship actions off track or slipping",
@@ -404,6 +488,19 @@ def _priority_slides(
             "improvements",
         ),
     ]
+    # The first slide's column beside the RAG cards is filled first, then the slides that continue.
+    pages = paginate(lists, beside=True)
+    first = Slide(
+        number=first_number,
+        kind="priority",
+        title=title,
+        bars=(
+            action_bar(ps.action_counts, "Flagship actions", "flagship action lines"),
+            rag_bar(ps.indicator_counts, "Performance indicators", "indicators"),
+        ),
+        sections=pages[0],
+        priority_id=ps.priority_id,
+    )
     rest = [
         Slide(
             number=first_number + i,
@@ -412,7 +509,7 @@ def _priority_slides(
             sections=sections,
             priority_id=ps.priority_id,
         )
-        for i, sections in enumerate(paginate(lists), start=1)
+        for i, sections in enumerate(pages[1:], start=1)
     ]
     return [first, *rest]
 
@@ -551,6 +648,7 @@ _SLIDE_CSS_U = """
 .hd-body { display: flex; flex-direction: column; gap: 20u; min-height: 0; }
 .hd-grid { display: grid; grid-template-columns: 40% 1fr; gap: 40u; min-height: 0; }
 .hd-cards { display: flex; flex-direction: column; gap: 16u; }
+.hd-beside { display: flex; flex-direction: column; gap: 20u; min-width: 0; }
 .hd-card { border: 2u solid #B1B4B6; border-radius: 8u; padding: 12u 18u; }
 .hd-card h2 .hd-total { color: #0B0C0C; }
 .hd-bar { display: flex; width: 100%; height: 56u; border-radius: 4u; overflow: hidden; }
@@ -566,10 +664,8 @@ _SLIDE_CSS_U = """
   font-weight: 700; text-align: center; white-space: nowrap; }
 .hd-actions .hd-badge { flex-basis: 290u; }
 .hd-list .hd-text { flex: 1 1 auto; min-width: 0; }
-.hd-list .hd-main { display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical;
-  overflow: hidden; }
-.hd-list .hd-comment { display: block; color: #3D3D3D; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.hd-list .hd-main { display: block; }
+.hd-list .hd-comment { display: block; color: #3D3D3D; }
 .hd-list .hd-mark { flex: 0 0 auto; font-weight: 700; }
 .hd-ach .hd-mark { color: #00703C; }
 .hd-imp .hd-mark { color: #B35C00; }
@@ -706,7 +802,8 @@ def slide_html(
         cards = "".join(_bar_html(b) for b in slide.bars)
         sections = "".join(_section_html(s) for s in slide.sections)
         body = (
-            f'<div class="hd-grid"><div class="hd-cards">{cards}</div><div>{sections}</div></div>'
+            f'<div class="hd-grid"><div class="hd-cards">{cards}</div>'
+            f'<div class="hd-beside">{sections}</div></div>'
         )
     else:
         body = "".join(_section_html(s) for s in slide.sections)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harrow_dash.benchmarking import QUARTILE_WORDS
 from harrow_dash.comparison_charts import OUR_COLOUR, QUARTILE_SHADES
 from harrow_dash.textsafe import escape_html
 
@@ -53,25 +52,25 @@ STRIP_CSS = f"""
 
 def standings_html(overview: pd.DataFrame, description: str) -> str:
     """``overview`` (:func:`harrow_dash.comparisons.overview`: ``Ref``, ``Indicator``, ``Rank``,
-    ``Harrow``, ``Period compared``, ``_quartile``, ``_position`` from 0 best to 1 worst) as the
+    ``Harrow``, ``Period compared``, ``Quartile`` (the band in words), ``_position`` from 0 best to 1 worst) as the
     strip table, indicators that could be ranked only, in the table's order. ``description`` is
     the summary a screen reader hears first."""
     df = overview[overview["_position"].notna()]
     if df.empty:
         return ""
     rows = []
-    for ref, name, rank, value, period, quartile, position in zip(
+    for ref, name, rank, value, period, band, position in zip(
         df["Ref"],
         df["Indicator"],
         df["Rank"],
         df["Harrow"],
         df["Period compared"],
-        df["_quartile"],
+        df["Quartile"],
         df["_position"],
         strict=True,
     ):
         label = f"{ref} {name}"
-        words = QUARTILE_WORDS.get(int(quartile), "") if pd.notna(quartile) else ""
+        words = band if isinstance(band, str) else ""
         tip = f"{label}: Harrow {value}, {rank}" + (f", {words}" if words else "") + f" ({period})"
         x = min(max(float(position), 0.0), 1.0)
         flip = " hd-st-left" if x > LABEL_FLIP else ""

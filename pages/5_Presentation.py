@@ -3,7 +3,8 @@
 One slide per view (the overview, each priority over as many slides as its lists need, the key
 challenges), large type, no sidebar, toolbar or scrolling; the slide scales to the window. Move with
 the arrow keys or Page Up / Page Down (what presentation clickers send), Home / End, or the buttons at
-the bottom, whatever was clicked last; optionally advance automatically. The quarter is the frame's
+the bottom, whatever was clicked last; optionally advance automatically. F (or the "Full text" button)
+opens everything on the slide in full: commentary a slide shortens at a sentence end ("(more)"). The quarter is the frame's
 (``?quarter=``); this page's own choices are in the URL too: ``?slide=2`` and ``?draft=1`` (an editor
 presenting figures not yet published, every slide marked as a draft). Slide content comes from
 harrow_dash.slides (pure); this file only lays it out and handles the keys.
@@ -17,7 +18,7 @@ from harrow_dash import publishing, slides
 from harrow_dash.scope import short_caveats, short_scope
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
-from harrow_dash.ui.components import empty_state
+from harrow_dash.ui.components import empty_state, text
 from harrow_dash.ui.frame import page_frame, page_link
 
 SLIDE_PARAM = "slide"
@@ -26,6 +27,7 @@ COUNT_KEY = "_presentation_slide_count"
 KEYS_KEY = "presentation_keys"
 ADVANCE_KEY = "presentation_advance"
 DRAFTS_KEY = "presentation_drafts"
+COUNTER_WIDTH = 190  # px: "Slide 100 of 120" in bold 20px
 
 # Hide Streamlit's chrome on this page only: sidebar (the filters still apply, from the URL), its
 # toggle, the header and toolbar. The page is one column the height of the window: notes (if any),
@@ -51,6 +53,10 @@ CHROME_CSS = """
 .st-key-presentation_controls button, .st-key-presentation_controls a,
 .st-key-presentation_controls p, .st-key-presentation_controls [data-testid="stSelectbox"] * {
   font-size: 20px !important; }
+[data-testid="stDialog"] [data-testid="stMarkdownContainer"] p { font-size: 20px !important;
+  line-height: 1.5 !important; }
+[data-testid="stDialog"] [data-testid="stCaptionContainer"] p { font-size: 18px !important; }
+[data-testid="stDialog"] h3 { font-size: 26px !important; }
 </style>
 """
 
@@ -128,6 +134,23 @@ def _on_key() -> None:
         action = state.get("nav")
     if action in slides.NAV_ACTIONS:
         _go(str(action))
+
+
+@st.dialog("Full text of this slide", width="large")
+def _full_text(slide: slides.Slide) -> None:
+    """Every item on the slide with its commentary in full (text from files shown as text)."""
+    st.caption(slide.title)
+    sections = slides.full_text(slide)
+    if not any(rows for _, rows in sections):
+        st.write("This slide has no lists: everything on it is shown in full.")
+    for heading, rows in sections:
+        st.subheader(heading, anchor=False)
+        if not rows:
+            st.caption("Nothing listed.")
+        for main, note in rows:
+            text(main, prefix="\u2022 ")
+            if note:
+                text(note)
 
 
 def _set_draft(on: bool) -> None:
@@ -256,7 +279,13 @@ with st.container(
         key="slide_prev",
         help="Previous slide (Left arrow or Page Up)",
     )
-    st.markdown(f"**Slide {number} of {len(deck)}**")
+    # A fixed width, so the buttons after it stay put as the count grows from 9 to 10 and 99 to 100.
+    st.markdown(
+        f"**Slide {number} of {len(deck)}**",
+        width=COUNTER_WIDTH,
+        text_alignment="center",
+        wrap=False,
+    )
     st.button(
         "Next",
         icon=":material/arrow_forward:",
@@ -265,6 +294,13 @@ with st.container(
         disabled=number >= len(deck),
         key="slide_next",
         help="Next slide (Right arrow or Page Down)",
+    )
+    show_full = st.button(
+        "Full text",
+        icon=":material/article:",
+        key="slide_full_text",
+        shortcut="F",
+        help="Everything on this slide in full, commentary included (F)",
     )
     choice = st.selectbox(
         "Auto-advance",
@@ -289,3 +325,5 @@ with st.container(
             help="Present figures not yet published (every slide is marked as a draft)",
         )
     page_link("app.py", label="Exit presentation", icon=":material/close:")
+if show_full:
+    _full_text(deck.slide(number))

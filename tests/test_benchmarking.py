@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from harrow_dash.areas import BUILT_IN_GROUPS, HARROW, INNER_LONDON, LONDON_BOROUGHS, OUTER_LONDON
 from harrow_dash.benchmarking import (
+    AT_MEDIAN_WORDS,
+    band_words,
     competition_ranks,
     group_bands,
     ordinal,
@@ -67,6 +69,56 @@ def test_quartile_boundaries() -> None:
     assert [quartile(r, 4) for r in (1, 2, 3, 4)] == [1, 2, 3, 4]
     with pytest.raises(ValueError):
         quartile(5, 4)
+
+
+def test_a_rank_exactly_at_the_median_reads_at_the_median_not_third_quartile() -> None:
+    # 33 areas: 17th is the middle one; its neighbours keep their quartiles.
+    assert [band_words(r, 33) for r in (16, 17, 18)] == [
+        "second quartile",
+        AT_MEDIAN_WORDS,
+        "third quartile",
+    ]
+    # 32 areas: the median lies between 16th and 17th, so neither is at it alone...
+    assert [band_words(r, 32) for r in (16, 17)] == ["second quartile", "third quartile"]
+    # ...but a tie holding both middle places is (=16th, shared by two).
+    assert band_words(16, 32, shared=2) == AT_MEDIAN_WORDS
+    # A tie holding the middle place of an odd number is at the median too (=15th, shared by three).
+    assert band_words(15, 33, shared=3) == AT_MEDIAN_WORDS
+    assert band_words(15, 33, shared=2) == "second quartile"
+    # Where most figures are hidden the median is not shown, so the words do not state one.
+    assert band_words(17, 33, median_shown=False) == "third quartile"
+    values = {c: float(i) for i, c in enumerate(CODES)}
+    order = sorted(CODES, key=lambda c: -values[c])
+    values[HARROW], values[order[16]] = values[order[16]], values[HARROW]
+    result = standing(values, CODES, HARROW, "higher")
+    assert result.rank == 17 and result.value == result.median
+    assert result.describe("London boroughs") == "17th of 33 London boroughs, at the median"
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=6), min_size=3, max_size=33),
+    st.data(),
+)
+def test_an_area_is_said_to_be_at_the_median_exactly_when_its_figure_is_the_median(
+    figures: list[int], data: st.DataObject
+) -> None:
+    codes = CODES[: len(figures)]
+    area = data.draw(st.sampled_from(codes))
+    values = {c: float(v) for c, v in zip(codes, figures, strict=True)}
+    result = standing(values, codes, area, data.draw(st.sampled_from(["higher", "lower"])))
+    assert (result.band == AT_MEDIAN_WORDS) == (result.value == result.median)
+    table = rank_table(
+        pd.DataFrame(
+            {
+                "area_code": codes,
+                "area_name": codes,
+                "value": [values[c] for c in codes],
+                "suppressed": False,
+            }
+        ),
+        "higher",
+    )
+    assert set(table.loc[table["band"] == AT_MEDIAN_WORDS, "value"]) <= {result.median}
 
 
 def test_known_standing_reads_like_the_report() -> None:

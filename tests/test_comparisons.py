@@ -143,6 +143,37 @@ def test_view_rank_matches_the_rule_on_the_raw_values(sample_store: Store) -> No
     assert float(at.loc[at["area_code"] == HARROW, "value"].iloc[0]) == ours["actual"].iloc[0]
 
 
+def test_a_rank_at_the_median_reads_at_the_median_on_every_path(sample_store: Store) -> None:
+    """17th of 33 is at the median, not "third quartile": in the sentence (page, briefing,
+    Indicators), the ranking table and the overview table (page and downloads), the slides' few words,
+    the strip and its summary."""
+    from harrow_dash.comparison_charts import describe_standings
+    from harrow_dash.standings_strip import standings_html
+
+    inds = sample_store.benchmarked_indicators()
+    row = inds[inds["ref"] == "PI-12"].iloc[0].to_dict()
+    values = sample_store.comparator_values([row["measure"]]).copy()
+    at = values["period"] == Q3.key
+    others = [c for c in LONDON_BOROUGHS if c != HARROW]
+    figure = {c: 101.0 + i + (i >= 16) for i, c in enumerate(others)} | {HARROW: 117.0}
+    values.loc[at, "value"] = values.loc[at, "area_code"].map(figure)
+    values.loc[at, "suppressed"] = False
+    group = comparisons.available_groups(sample_store.comparison_groups())["All London boroughs"]
+    result = comparisons.compare_measure(row, values, sample_store.area_names(), group, Q3, 5)
+    assert result.standing is not None and result.standing.rank == 17
+    assert "17th of 33 London boroughs, at the median (" in result.sentence
+    table = comparisons.display_table(result, 5)
+    assert table.loc[table["GSS code"] == HARROW, "Quartile"].item() == "at the median"
+    assert "third quartile" not in set(table["Quartile"]).intersection({"at the median"})
+    over, _ = comparisons.overview(
+        inds[inds["ref"] == "PI-12"], values, sample_store.area_names(), group, Q3, 5
+    )
+    assert over["Quartile"].item() == "at the median"
+    assert "at the median" in comparisons.short_standings({"PI-12": result})["PI-12"]
+    assert describe_standings(over, group.name).endswith(": 1 at the median.")
+    assert ", at the median" in standings_html(over, "")
+
+
 def test_small_counts_of_people_stay_suppressed_even_if_the_file_gives_them(
     sample_store: Store,
 ) -> None:
@@ -361,7 +392,10 @@ def test_slides_give_rank_and_quartile_to_indicators_that_need_attention(
     assert ranked, "some indicator that needs attention has comparator data in the sample"
     for item in ranked:
         assert item.standing == short[item.ref]
-        assert " of 33 London boroughs, " in item.standing and "quartile" in item.standing
+        assert " of 33 London boroughs, " in item.standing
+        # A quartile, or (17th of 33) "at the median", never "third quartile" for the middle place.
+        assert ("quartile" in item.standing) != ("at the median" in item.standing)
+        assert not item.standing.startswith("17th of 33 London boroughs, third")
         html = slides.slide_html(
             next(s for s in deck.slides if item in [i for x in s.sections for i in x.items]),
             len(deck),

@@ -297,10 +297,40 @@ def test_preview_shows_exact_counts_and_changes_before_anything_is_written(
         ["Indicator values", "PI-02 Q4 2023-24", "Actual", "(blank)", "93"],
     ]
     summary = unescape(at.info[0].value)
-    assert "known.csv has 2 new rows, 2 changed rows and 2 unchanged rows" in summary
+    # What the rows are, per kind, as in the table beside it.
+    assert (
+        "known.csv has 1 new indicator definition and 1 unchanged indicator definition; "
+        "1 new indicator value, 2 changed indicator values and 1 unchanged indicator value."
+    ) in summary
     assert "Nothing has been written yet" in summary
     assert at.button(key="data_commit").label == "Load into the database"
     assert db_snapshot(sample_store) == before
+
+
+def test_the_summary_says_what_the_rows_are_per_kind_as_the_table_beside_it() -> None:
+    """Not "1 changed row and 584 unchanged rows" beside a table of 539 values and 45 definitions:
+    each kind of data by name, in the table's order, with the table's counts."""
+    from harrow_dash.ingest.load import DATA_TABLES, TABLE_LABELS, LoadPlan, TableChange
+
+    plan = LoadPlan(
+        files=[],
+        tables={
+            "indicators": TableChange(0, 0, 45),
+            "indicator_values": TableChange(0, 1, 538),
+        },
+    )
+    assert report.plan_sentence(plan) == (
+        "45 unchanged indicator definitions; 1 changed indicator value and 538 unchanged "
+        "indicator values"
+    )
+    counts = report.counts_table(plan)
+    assert [r[0] for r in counts.values.tolist()] == ["Indicator definitions", "Indicator values"]
+    # Every kind of data has a word for one of it.
+    every = LoadPlan(files=[], tables={n: TableChange(1, 1, 1) for n in DATA_TABLES})
+    sentence = report.plan_sentence(every)
+    for name in DATA_TABLES:
+        assert f"1 new {TABLE_LABELS[name]}" not in sentence  # the singular, not "1 new highlights"
+    assert "1 new action status, 1 changed action status and 1 unchanged action status" in sentence
 
 
 def test_confirm_loads_one_batch_recorded_against_the_editor(
@@ -311,7 +341,9 @@ def test_confirm_loads_one_batch_recorded_against_the_editor(
     at.button(key="data_commit").click().run()
     assert not at.exception
     assert unescape(at.success[0].value).startswith(
-        "Loaded known.csv as batch 2: 2 new rows, 2 changed rows and 2 unchanged rows."
+        "Loaded known.csv as batch 2: 1 new indicator definition and 1 unchanged indicator "
+        "definition; 1 new indicator value, 2 changed indicator values and 1 unchanged indicator "
+        "value."
     )
     assert not frame(at, "data_batches").empty
     history = frame(at, "data_batches")

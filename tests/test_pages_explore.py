@@ -12,6 +12,7 @@ in "A borough that is clean and safe"; PI-37 (rough sleepers) is 3 in Q3 2023-24
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -273,6 +274,18 @@ def test_flagship_actions_link_searches_for_the_action(db_url: str) -> None:
     assert len(frame(at, "actions")) == 1
 
 
+def test_flagship_page_summary_and_timeline_give_one_count(db_url: str) -> None:
+    """On the page: the summary under the counts and the timeline's description (its caption, what
+    a screen reader hears) give the same count for a split action and its lines."""
+    at = choose(run_page("3_Flagship_actions.py"))
+    at.text_input(key="fa_search").input("Grange Farm").run()
+    summary = next(c.value for c in at.caption if "flagship action line" in c.value)
+    counted = summary.split(" \u00b7 ", 1)[1].split(" A split action")[0]
+    assert counted == "3 flagship action lines: 1 complete, 2 off track."
+    caption = html.unescape(html_table(at, "hd-tl").split("<caption>")[1].split("</caption>")[0])
+    assert f"in {Q3}, {counted}" in caption
+
+
 def test_flagship_actions_empty_filters_say_so(db_url: str) -> None:
     at = choose(
         run_page("3_Flagship_actions.py"), priority=RESIDENTS_FIRST, directorate="People - Adults"
@@ -382,6 +395,31 @@ def test_action_rows_put_split_lines_under_their_parent(sample_store: Store) -> 
     only = explore.filter_actions(rows, ["Complete"], "Grange")
     assert list(only["ref"]) == ["FA-12", "FA-12a"]
     assert bool(only.set_index("ref").at["FA-12", "context_only"])
+
+
+def test_flagship_summary_and_timeline_count_a_split_action_once_by_its_lines(
+    sample_store: Store,
+) -> None:
+    """One count: the page's summary and the timeline's description give the same lines per status,
+    for the whole plan and for one portfolio; a split action's own status is not counted beside its
+    lines (FA-12 is off track and so is its line FA-12b: one off-track line, not two)."""
+    period = parse_period(Q3)
+    for filters in (
+        Filters(period=period),
+        Filters(period=period, portfolios=("Planning and Regeneration",)),
+    ):
+        history = sample_store.action_statuses(filters, period)
+        rows = explore.filter_actions(explore.action_rows(history, period))
+        assert "FA-12" in set(rows["ref"]) and "FA-12b" in set(rows["ref"])
+        summary = explore.describe_status_counts(explore.status_counts(rows))
+        timeline = charts.describe_timeline(explore.timeline_frame(history, rows), Q3)
+        assert f"in {Q3}, {summary}" in timeline
+    grange = rows[rows["ref"].str.startswith("FA-12")]
+    counts = explore.status_counts(grange)
+    assert counts["Off track"] == 2 and counts["Complete"] == 1  # FA-12b, FA-12c; FA-12a
+    assert "3 flagship action lines: 1 complete, 2 off track." in charts.describe_timeline(
+        explore.timeline_frame(history, grange), Q3
+    )
 
 
 def test_highlight_scopes_and_link_refs() -> None:

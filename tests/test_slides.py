@@ -99,7 +99,10 @@ def test_every_list_is_shown_whole_across_its_slides(ov) -> None:
             assert item.note and item.note[:30] == str(row.commentary)[:30]
         for kind, key in (("achievement", "achievements"), ("improvement", "improvements")):
             texts = hl[(hl["priority_id"] == ps.priority_id) & (hl["kind"] == kind)]["text"]
-            assert [i.text for i in _items(mine, key)] == [slides.shorten(t) for t in texts]
+            assert [i.text for i in _items(mine, key)] == [
+                slides.whole_sentences(t, slides.MAX_TEXT) for t in texts
+            ]
+            assert [i.full_text for i in _items(mine, key)] == [" ".join(t.split()) for t in texts]
     text = " ".join(
         slides.slide_html(s, len(deck), deck.period, illustrative=False) for s in deck.slides
     )
@@ -129,8 +132,8 @@ def test_key_challenges_list_every_red_indicator_with_a_line_of_commentary(ov) -
     assert [i.ref for i in items] == list(reds["ref"]) and len(items) == 9
     for item, row in zip(items, reds.itertuples(), strict=True):
         assert item.badge == "Red" and item.figure == row.actual_text
-        assert item.note  # one line of commentary (or "No commentary supplied.")
-        assert len(item.note) <= slides.MAX_NOTE
+        assert item.note  # its commentary in whole sentences (or "No commentary supplied.")
+        assert item.full_note == " ".join(str(row.commentary or "").split())
 
 
 def test_every_slide_fits_its_budget(ov) -> None:
@@ -144,8 +147,7 @@ def test_every_slide_fits_its_budget(ov) -> None:
             ) + slides.SECTION_GAP_PX * (len(s.sections) - 1)
             assert total <= slides.BUDGET_PX, (s.number, total)
         if s.kind == "priority":
-            sec = s.sections[0]
-            assert slides.section_px(sec.items, "attention") <= slides.BUDGET_PX
+            assert slides.sections_px(s.sections, beside=True) <= slides.BUDGET_PX
 
 
 def test_paginate_continues_a_long_list() -> None:
@@ -160,6 +162,84 @@ def test_paginate_continues_a_long_list() -> None:
     assert all(p[0].heading == "Key achievements (continued)" for p in pages[1:])
     empty = slides.paginate([slides._List("actions", "Slipping", (), "None slipping.", "actions")])
     assert empty == [(slides.Section("actions", "Slipping", (), "None slipping."),)]
+
+
+def test_a_slide_is_filled_before_a_list_continues_on_the_next(ov) -> None:
+    """No list moves to a "continued" slide while the slide before it has room for its heading and
+    first item; a priority's lists start beside its RAG cards."""
+    deck = slides.build_deck(ov)
+    for before, after in zip(deck.slides, deck.slides[1:], strict=False):
+        if after.kind not in ("list", "challenges") or not after.title.endswith("(continued)"):
+            continue
+        beside = before.kind == "priority"
+        used = slides.sections_px(before.sections, beside=beside)
+        first = after.sections[0]
+        fit = {"attention": "attention-wide"}.get(first.kind, first.kind)
+        fit = slides.BESIDE.get(fit, fit) if beside else fit
+        need = slides.SECTION_GAP_PX + slides.HEADING_PX
+        need += slides.item_px(first.items[0], fit) if first.items else slides.LINE_PX
+        if first.heading.endswith("(continued)"):
+            need -= slides.HEADING_PX  # the list's next item would have joined its section
+            need -= slides.SECTION_GAP_PX - slides.ITEM_GAP_PX
+        assert used + need > slides.BUDGET_PX, (after.number, after.title, used, need)
+    # In the sample, some priority's slipping actions share its first slide with the RAG cards.
+    assert any(s.kind == "priority" and s.section("actions") is not None for s in deck.slides), (
+        "a short 'Needs attention' leaves room for the next list beside the cards"
+    )
+
+
+def test_paginate_fills_the_slide_beside_the_cards_before_continuing() -> None:
+    one = (slides.Item("PI-01", "Short name", badge="Red", figure="1", target="2"),)
+    acts = (slides.Item("FA-01", "FA-01 Short action", badge="Off track", note="On hold."),)
+    pages = slides.paginate(
+        [
+            slides._List("attention", "Needs attention", one, "", "attention-wide"),
+            slides._List("actions", "Slipping", acts, "", "actions"),
+        ],
+        beside=True,
+    )
+    assert len(pages) == 1 and [s.kind for s in pages[0]] == ["attention", "actions"]
+
+
+def test_commentary_is_cut_at_a_sentence_end_never_mid_sentence() -> None:
+    text = (
+        "Recruitment is under way. Six of the ten posts are filled; the rest are being "
+        "re-advertised. A further update will come to Cabinet in March 2024 with the figures."
+    )
+    short = slides.whole_sentences(text, 80)
+    assert short == "Recruitment is under way." + slides.MORE
+    assert slides.whole_sentences(text, 120) == (
+        "Recruitment is under way. Six of the ten posts are filled; the rest are being "
+        "re-advertised." + slides.MORE
+    )
+    assert slides.whole_sentences(text, 400) == text and "\u2026" not in short
+    # A first sentence longer than the limit is shown whole, not cut.
+    long_first = "The contract was re-let after a long procurement with three rounds of bids. Done."
+    assert slides.whole_sentences(long_first, 40) == long_first[: -len(" Done.")] + slides.MORE
+    # "e.g." or a decimal point does not end a sentence.
+    assert slides.whole_sentences("Costs rose 2.5 per cent, e.g. fuel. Next.", 20) == (
+        "Costs rose 2.5 per cent, e.g. fuel." + slides.MORE
+    )
+    # Only a run-on sentence far longer than the limit is cut, at a word, with its full text kept.
+    runon = "word " * 200
+    assert slides.whole_sentences(runon, 50).endswith("\u2026" + slides.MORE)
+    assert len(slides.whole_sentences(runon, 50)) <= 3 * 50 + len(slides.MORE)
+
+
+def test_every_note_on_every_slide_is_whole_sentences_with_its_full_text_one_keypress_away(
+    ov,
+) -> None:
+    deck = slides.build_deck(ov)
+    for s in deck.slides:
+        full = dict((text, note) for _, rows in slides.full_text(s) for text, note in rows if note)
+        for sec in s.sections:
+            for item in sec.items:
+                if item.full_note:
+                    shown = item.note.removesuffix(slides.MORE)
+                    assert item.full_note.startswith(shown)
+                    assert shown == item.full_note or shown[-1] in ".!?\u201d\u2019)", shown
+                    assert "\u2026" not in item.note
+                    assert item.full_note in full.values()
 
 
 def test_navigation() -> None:

@@ -13,8 +13,8 @@ import pandas as pd
 from harrow_dash.standings_strip import LABEL_FLIP, standings_html
 
 
-def overview(rows: list[tuple[str, str, str, int | None, float | None]]) -> pd.DataFrame:
-    """comparisons.overview's columns the strip reads: (ref, name, rank, quartile, position)."""
+def overview(rows: list[tuple[str, str, str, str, float | None]]) -> pd.DataFrame:
+    """comparisons.overview's columns the strip reads: (ref, name, rank, band in words, position)."""
     return pd.DataFrame(
         [
             {
@@ -23,10 +23,10 @@ def overview(rows: list[tuple[str, str, str, int | None, float | None]]) -> pd.D
                 "Rank": rank,
                 "Harrow": "84.1%",
                 "Period compared": "Q3 2023-24",
-                "_quartile": quartile,
+                "Quartile": band,
                 "_position": position,
             }
-            for ref, name, rank, quartile, position in rows
+            for ref, name, rank, band, position in rows
         ]
     )
 
@@ -48,10 +48,10 @@ def test_ranked_rows_in_order_at_their_position_with_rank_and_quartile() -> None
     strip = standings_html(
         overview(
             [
-                ("PI-07", "Planning on time", "1st of 33", 1, 0.0),
-                ("PI-99", "No comparator figure", "not ranked", None, None),
-                ("PI-04", "Council tax", "17th of 33", 3, 0.5),
-                ("PI-31", "Assessments", "30th of 33", 4, 29 / 32),
+                ("PI-07", "Planning on time", "1st of 33", "top quartile", 0.0),
+                ("PI-99", "No comparator figure", "not ranked", "", None),
+                ("PI-04", "Council tax", "17th of 33", "at the median", 0.5),
+                ("PI-31", "Assessments", "30th of 33", "bottom quartile", 29 / 32),
             ]
         ),
         "Harrow's position in London on 3 benchmarked indicators.",
@@ -63,7 +63,7 @@ def test_ranked_rows_in_order_at_their_position_with_rank_and_quartile() -> None
         "PI-31 Assessments",
     ]
     assert 'left: 0.0%;">' in rows[0] and "1st of 33" in rows[0] and ", top quartile" in rows[0]
-    assert 'left: 50.0%;">' in rows[1] and ", third quartile" in rows[1]
+    assert 'left: 50.0%;">' in rows[1] and ", at the median" in rows[1]
     # Far right, the rank is written to the left of its diamond so it stays on the strip.
     assert LABEL_FLIP < 29 / 32 and "hd-st-left" in rows[2] and "hd-st-left" not in rows[1]
     assert "Harrow's position in London on 3 benchmarked indicators." in html.unescape(strip)
@@ -72,7 +72,9 @@ def test_ranked_rows_in_order_at_their_position_with_rank_and_quartile() -> None
 
 def test_names_from_a_file_are_text_never_html() -> None:
     hostile = '<img src=x onerror="alert(1)"> "quoted" & <b>bold</b>'
-    strip = standings_html(overview([("PI-01", hostile, "<b>1st</b> of 3", 1, 0.0)]), "<i>x</i>")
+    strip = standings_html(
+        overview([("PI-01", hostile, "<b>1st</b> of 3", "top quartile", 0.0)]), "<i>x</i>"
+    )
     parser = Tags()
     parser.feed(strip)
     assert parser.tags <= {
@@ -97,4 +99,4 @@ def test_names_from_a_file_are_text_never_html() -> None:
 
 
 def test_nothing_ranked_nothing_drawn() -> None:
-    assert standings_html(overview([("PI-01", "A", "not ranked", None, None)]), "") == ""
+    assert standings_html(overview([("PI-01", "A", "not ranked", "", None)]), "") == ""

@@ -154,16 +154,47 @@ def changes_table(plan: LoadPlan) -> pd.DataFrame:
     )
 
 
+# One of each kind of data, for a count of one ("1 changed indicator value").
+_ONE = {
+    "indicator definitions": "indicator definition",
+    "indicator values": "indicator value",
+    "monthly values": "monthly value",
+    "flagship actions": "flagship action",
+    "action statuses": "action status",
+    "highlights": "highlight",
+    "comparator areas": "comparator area",
+    "comparator measures": "comparator measure",
+    "comparator values": "comparator value",
+    "comparison group members": "comparison group member",
+}
+
+
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def plan_sentence(plan: LoadPlan) -> str:
-    """``3 new rows, 2 changed rows and 540 unchanged rows``."""
-
-    def rows(n: int, what: str) -> str:
-        return f"{n:,} {what} row{'' if n == 1 else 's'}"
-
-    return (
-        f"{rows(plan.added, 'new')}, {rows(plan.changed, 'changed')} and "
-        f"{rows(plan.unchanged, 'unchanged')}"
-    )
+    """What the rows are, per kind of data, in the order and with the counts of
+    :func:`counts_table` beside it: ``1 changed indicator value and 538 unchanged indicator values;
+    45 unchanged indicator definitions``."""
+    kinds = []
+    for name in DATA_TABLES:
+        change = plan.tables.get(name)
+        if change is None:
+            continue
+        many = TABLE_LABELS[name]
+        parts = [
+            f"{n:,} {state} {_ONE.get(many, many) if n == 1 else many}"
+            for state, n in (
+                ("new", change.added),
+                ("changed", change.changed),
+                ("unchanged", change.unchanged),
+            )
+            if n
+        ]
+        if parts:
+            kinds.append(_and(parts))
+    return "; ".join(kinds) if kinds else "no rows"
 
 
 def short_checksum(sha: str) -> str:

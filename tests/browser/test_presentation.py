@@ -10,6 +10,7 @@ test-output/screenshots/presentation-<W>x<H>-slide-<N>.png."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import urllib.parse
 from collections.abc import Iterator
@@ -477,4 +478,62 @@ def test_long_and_hostile_text_still_fits_and_shows_as_text(screen, start_app, l
     assert screen.locator(".hd-slide script").count() == 0
     assert "<img src=x" in screen.locator(".hd-slide").inner_text()
     assert screen.evaluate("() => window.__pwned") is None
+    assert screen.errors == []
+
+
+# -- the presenter's controls -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (1920, 1080)], ids=["1440", "1920"])
+def test_the_next_button_stays_put_as_the_slide_counter_grows(
+    browser, app_url, width, height
+) -> None:
+    """From "Slide 1 of 12" to "Slide 12 of 12" the counter grows by a digit; the buttons after it
+    (Next, Full text) do not move sideways, so a presenter's click lands where it did."""
+    assert DECK >= 10
+    context, page = new_screen(browser, {"width": width, "height": height})
+    try:
+        open_slide(page, app_url, "slide=1")
+
+        def places() -> list[tuple[float, float]]:
+            boxes = [
+                page.get_by_role("button", name="Next").bounding_box(),
+                page.get_by_role("button", name=re.compile(r"^Full text")).bounding_box(),
+            ]
+            return [(round(b["x"], 1), round(b["width"], 1)) for b in boxes if b]
+
+        first = places()
+        assert len(first) == 2
+        for number in range(2, DECK + 1):
+            page.keyboard.press("ArrowRight")
+            wait_for_slide(page, number)
+            assert places() == first, f"slide {number}"
+        assert page.get_by_text(f"Slide {DECK} of {DECK}", exact=True).is_visible()
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_f_opens_the_slide_in_full_and_the_keys_still_move_the_slides(screen, app_url) -> None:
+    """Commentary a slide shortens at a sentence end is one keypress away in full: F opens every
+    item of the slide with its full commentary, as text; Escape closes it and the clicker works."""
+    open_slide(screen, app_url, "slide=3")
+    slide_text = screen.locator(".hd-slide").inner_text()
+    assert "FA-04 Bring full-fibre broadband to all council homes" in slide_text
+    screen.keyboard.press("f")
+    dialog = screen.get_by_role("dialog")
+    dialog.wait_for()
+    wait_for_app(screen)
+    # (Text from files is escaped for Markdown: a word joiner keeps "Off track:" from starting an
+    # emoji shortcode; a reader does not see it.)
+    text = dialog.inner_text().replace("\u2060", "")
+    assert "Full text of this slide" in text
+    assert "Off track: FA-04 Bring full-fibre broadband to all council homes" in text
+    assert (
+        "Installation has slowed because of financial pressures on the broadband provider" in text
+    )
+    screenshot(screen, "presentation-full-text", full_page=False)
+    screen.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    press_and_expect(screen, "ArrowRight", 4, "the full text closed")
     assert screen.errors == []

@@ -61,7 +61,10 @@ def test_upload_preview_commit_and_the_dashboard_changes(
     expect(preview).to_be_visible(timeout=TIMEOUT)
     wait_for_app(page, timeout=TIMEOUT)
     summary = " ".join(alerts(page, "info"))
-    assert "q3-update.csv has 2 new rows, 1 changed row and 1 unchanged row" in summary
+    assert (
+        "q3-update.csv has 1 new indicator definition and 1 unchanged indicator definition; "
+        "1 new indicator value and 1 changed indicator value." in summary
+    )
     assert "Nothing has been written yet" in summary
     expect(page.get_by_text("What would change")).to_be_visible()
     expect(page.get_by_text("Changed values", exact=False)).to_be_visible()
