@@ -303,14 +303,21 @@ def test_the_data_page_refuses_a_published_change_until_an_editor_revises_with_a
         "95",
         "In force",
     ]
-    # Rolling the revision back from the page restores the published figure, recorded honestly.
+    # Rolling the revision back from the page changes the published record again: it needs a
+    # reason too, and restores the published figure, recorded honestly.
     at.button(key="data_rollback").click().run()
+    assert "Rolling back batch 2 changes 1 published figure** (Q3 2023-24)" in unescape(
+        at.warning[-1].value
+    )
+    assert at.button(key="data_rollback_confirm").disabled
+    at.text_area(key="data_rollback_reason_2").input("The FOI figures were wrong").run()
     at.button(key="data_rollback_confirm").click().run()
     assert not at.exception
     assert at.success[0].value.startswith("Batch 2 rolled back")
     assert stored(published, "PI-02", Q3.key)["actual"] == pytest.approx(72.4)
     record = _frame(at, "Batch", "Quarter")
     assert record.iloc[0]["Status"].startswith("Rolled back")
+    assert record.iloc[0]["Reason for rolling back"] == "The FOI figures were wrong"
 
 
 def test_the_indicators_page_shows_a_revised_figure_beside_its_value(
