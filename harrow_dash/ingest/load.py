@@ -11,9 +11,9 @@ values (actual, target, RAG, commentary, benchmark, not-due flag), flagship acti
 (status, commentary) or highlights is refused (:class:`PublishedChangeRefused`, listing every change)
 unless the editor revises published figures on purpose and says why (:class:`Revision`). A revision
 is recorded field by field in ``published_revisions`` (who, when, why, old and new values). Indicator
-definitions are not per quarter and are not locked. Rolling back a revision batch restores the
-published figures and marks its revision rows rolled back; rolling back an ordinary batch whose
-figures are in a published quarter is refused.
+definitions are not per quarter and are not locked. A quarter once published stays locked when it is
+unpublished. A rollback that changes figures of a locked quarter needs a reason too and is recorded
+the same way: one rule decides for every path (:mod:`harrow_dash.revision_rule`).
 
 Comparison and writing happen in SQL over staging tables (DuckDB reads the pandas frames directly, which
 is what makes a million-row load take seconds, not minutes).
