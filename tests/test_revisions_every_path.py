@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from apptest_helpers import EDITOR, AppEnv, app_env, run_page, unescape
 
-from harrow_dash import revisions
+from harrow_dash import publishing, revisions
 from harrow_dash import schema as s
 from harrow_dash.ingest.load import (
     FileInput,
@@ -167,6 +167,8 @@ def test_a_quarter_published_once_stays_locked_after_it_is_unpublished(
 ) -> None:
     published.unpublish(Q3)
     assert Q3 not in published.published_periods()
+    statuses = {q.period: q.status for q in publishing.quarter_statuses(published)}
+    assert (statuses[Q3], statuses[Q2]) == ("Draft (published before)", "Draft")
     before = db_snapshot(published)
     with pytest.raises(PublishedChangeRefused, match=r"1 published figure \(Q3 2023-24\)"):
         load(published, values(("Q3 2023-24", "75")), "jo")
