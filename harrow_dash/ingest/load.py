@@ -685,11 +685,13 @@ def _diff(
         if name in s.RECORD_TABLES and (plan.tables[name].added or plan.tables[name].changed):
             published.append(stager.published_changes(name, columns))
     published = [p for p in published if len(p)]
-    plan.published_changes = (
+    # Which of them are revisions: the one rule the rollback and the republication use too.
+    plan.published_changes = revisions_for(
+        conn,
         pd.concat(published, ignore_index=True)
         if published
-        else pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
-    )
+        else pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS),
+    ).changes
     if preview:
         plan.changes = (
             pd.concat(changes, ignore_index=True)
