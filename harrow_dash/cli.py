@@ -264,7 +264,12 @@ def _print_changes(revisions: Revisions, out, limit: int = 20) -> None:
 
 def cmd_publish(store: Store, args: argparse.Namespace) -> int:
     store.require_initialised()
+    from harrow_dash.publishing import quarter_statuses
+
     period: Period = args.quarter
+    if period not in {q.period for q in quarter_statuses(store)}:  # the Data page's list
+        print(f"There is no data for {period.label} to publish.", file=sys.stderr)
+        return 1
     try:
         store.publish(period, args.user or _user(), reason=args.reason)
     except ReasonNeeded as exc:

@@ -330,6 +330,13 @@ def test_the_command_line_unpublish_and_publish_again_hold_to_the_rule(published
         assert [r[5:8] for r in record(store)] == [("pat", "Recount", "publication")]
     finally:
         store.dispose()
+    nothing = cli(store, "publish", "Q1 2030-31")
+    assert (nothing.returncode, nothing.stderr) == (
+        1,
+        "There is no data for Q1 2030-31 to publish.\n",
+    )
+    draft = cli(store, "unpublish", "Q2 2023-24")
+    assert (draft.returncode, draft.stderr) == (1, "Q2 2023-24 is not published.\n")
 
 
 # -- the Data page ------------------------------------------------------------------------------------
