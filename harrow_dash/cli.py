@@ -468,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--revise-published",
         action="store_true",
-        help="allow the load to change figures of published quarters (recorded as a revision)",
+        help="allow the load to change figures of quarters that are or were published (recorded "
+        "as a revision)",
     )
     p.add_argument(
         "--reason", metavar="TEXT", help="why published figures are revised (required with it)"
