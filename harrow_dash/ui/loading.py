@@ -568,7 +568,7 @@ def history_panel(ctx: PageContext, store: Store) -> None:
         try:
             rollback(store, pending, publishing.user_label(ctx.user), reason=reason or None)
         except RollbackRefused as exc:
-            _flash("error", f"Nothing was rolled back. {escape_markdown(exc)}")
+            _flash("error", f"Nothing was rolled back. {exc}")
         except DatabaseBusy as exc:
             _flash("error", escape_markdown(exc))
         else:
