@@ -25,6 +25,7 @@ from harrow_dash.ingest.load import (
     LoadPlan,
     PublishedChangeRefused,
     Revision,
+    RollbackNeedsReason,
     RollbackRefused,
     commit,
     prepare,
@@ -33,6 +34,7 @@ from harrow_dash.ingest.load import (
 )
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.revision_rule import ReasonNeeded, Revisions
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, DatabaseError, NotInitialised, Store
 
 SAMPLE_FILES = (
@@ -232,11 +234,68 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
 def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
     store.require_initialised()
     try:
-        rollback(store, args.batch, args.user or _user())
+        rollback(store, args.batch, args.user or _user(), reason=args.reason)
+    except RollbackNeedsReason as exc:
+        print(str(exc), file=sys.stderr)
+        _print_changes(exc.revisions, sys.stderr)
+        print(
+            f'  To roll it back, run again with --reason "why the figures change": '
+            f'harrow-dash rollback {args.batch} --reason "..."',
+            file=sys.stderr,
+        )
+        return 1
     except RollbackRefused as exc:
         print(str(exc), file=sys.stderr)
         return 1
     print(f"Batch {args.batch} rolled back: the values it replaced are restored.")
+    return 0
+
+
+def _print_changes(revisions: Revisions, out, limit: int = 20) -> None:
+    """The published figures a rollback or republication changes, one a line."""
+    from harrow_dash.ingest.load import describe_published_change
+
+    changes = revisions.all_changes()
+    for row in changes.head(limit).itertuples():
+        print(f"  {describe_published_change(row)}", file=out)
+    if len(changes) > limit:
+        print(f"  ... and {len(changes) - limit:,} more.", file=out)
+
+
+def cmd_publish(store: Store, args: argparse.Namespace) -> int:
+    store.require_initialised()
+    from harrow_dash.publishing import quarter_statuses
+
+    period: Period = args.quarter
+    if period not in {q.period for q in quarter_statuses(store)}:  # the Data page's list
+        print(f"There is no data for {period.label} to publish.", file=sys.stderr)
+        return 1
+    try:
+        store.publish(period, args.user or _user(), reason=args.reason)
+    except ReasonNeeded as exc:
+        print(str(exc), file=sys.stderr)
+        _print_changes(exc.revisions, sys.stderr)
+        print(
+            f'  To publish it, run again with --reason "why the figures changed": '
+            f'harrow-dash publish "{period.label}" --reason "..."',
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Published {period.label}.")
+    return 0
+
+
+def cmd_unpublish(store: Store, args: argparse.Namespace) -> int:
+    store.require_initialised()
+    period: Period = args.quarter
+    if period not in store.published_periods():
+        print(f"{period.label} is not published.", file=sys.stderr)
+        return 1
+    store.unpublish(period)
+    print(
+        f"{period.label} is a draft again. It was published, so its figures still change only as "
+        "a revision with a reason."
+    )
     return 0
 
 
@@ -409,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--revise-published",
         action="store_true",
-        help="allow the load to change figures of published quarters (recorded as a revision)",
+        help="allow the load to change figures of quarters that are or were published (recorded "
+        "as a revision)",
     )
     p.add_argument(
         "--reason", metavar="TEXT", help="why published figures are revised (required with it)"
@@ -420,7 +480,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rollback", help="undo a batch, restoring the values it replaced")
     p.add_argument("batch", type=int, metavar="BATCH")
     p.add_argument("--user", help="name recorded against the rollback")
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why the figures change: required when the rollback changes figures of a quarter "
+        "that is or was published (recorded as a revision)",
+    )
     p.set_defaults(func=cmd_rollback)
+    p = sub.add_parser("publish", help="publish a quarter (the public view then shows it)")
+    p.add_argument("quarter", type=_quarter, metavar="QUARTER", help='e.g. "Q3 2023-24"')
+    p.add_argument("--user", help="name recorded against the publication")
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why the figures changed: required when publishing a quarter again whose figures "
+        "changed since it was last published (recorded as a revision)",
+    )
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser(
+        "unpublish",
+        help="make a published quarter a draft again (its figures still change only as revisions)",
+    )
+    p.add_argument("quarter", type=_quarter, metavar="QUARTER", help='e.g. "Q3 2023-24"')
+    p.set_defaults(func=cmd_unpublish)
     p = sub.add_parser("template", help="write the workbook to fill in for the next quarter")
     p.add_argument(
         "-o",

@@ -27,6 +27,9 @@ from harrow_dash.store import Store
 
 PUBLISHED = "Published"
 DRAFT = "Draft"
+# A quarter unpublished after it was published: still the record (its figures change only as
+# revisions, see revision_rule), so the Data page says so.
+DRAFT_AGAIN = "Draft (published before)"
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,13 @@ class QuarterStatus:
     indicator_actuals: int  # indicator values with an actual
     action_statuses: int
     highlights: int
+    published_before: bool = False
 
     @property
     def status(self) -> str:
-        return PUBLISHED if self.published else DRAFT
+        if self.published:
+            return PUBLISHED
+        return DRAFT_AGAIN if self.published_before else DRAFT
 
 
 def _counts(store: Store, table: sa.Table, where: sa.ColumnElement[bool] | None = None) -> dict:
@@ -60,6 +66,7 @@ def quarter_statuses(store: Store) -> list[QuarterStatus]:
     highlights = _counts(store, s.highlights)
     pub = store.read(sa.select(s.published_quarters))
     published = {int(r.period): r for r in pub.itertuples()}
+    once = {int(k) for k in store.read(sa.select(s.published_once.c.period))["period"]}
     keys = set(all_values) | set(actions) | set(highlights) | set(published)
     out = []
     for key in sorted(keys, reverse=True):
@@ -75,6 +82,7 @@ def quarter_statuses(store: Store) -> list[QuarterStatus]:
                 indicator_actuals=values.get(key, 0),
                 action_statuses=actions.get(key, 0),
                 highlights=highlights.get(key, 0),
+                published_before=key in once,
             )
         )
     return out

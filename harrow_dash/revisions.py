@@ -1,7 +1,8 @@
 """Revisions of published figures: reading the record, and saying in words what was revised.
 
-A published quarter is the record Cabinet saw. A load that changes it must be made as a revision with
-a reason (:mod:`harrow_dash.ingest.load`), which records every changed field in
+A published quarter is the record Cabinet saw, and stays so if it is unpublished. Whatever changes
+its figures (a load, a rollback, publishing it again after a change) is a revision with an editor's
+reason, by one rule (:mod:`harrow_dash.revision_rule`), which records every changed field in
 ``published_revisions``. The dashboard shows the figures as they now stand and, beside each revised
 one, "Revised on DATE" with the figure as published, so a reader always sees both; the briefing pack
 lists the revised figures of its quarter. A rolled-back revision stays in the record, marked so, and
@@ -61,7 +62,10 @@ RECORD_COLUMNS = [
     "Revised at",
     "Reason",
     "Status",
+    "Made by",
+    "Reason for rolling back",
 ]
+MADE_BY = {"load": "Load", "rollback": "Rollback of batch {batch}", "publication": "Republication"}
 
 
 def _value(v: object, field: str = "", unit: str | None = None) -> str:
@@ -118,7 +122,10 @@ def record_table(revisions: pd.DataFrame) -> pd.DataFrame:
     ]
     return pd.DataFrame(
         {
-            "Batch": df["batch_id"].astype(int).to_numpy(),
+            "Batch": [
+                "" if c == "publication" else str(int(b))
+                for b, c in zip(df["batch_id"], _changes(df), strict=True)
+            ],
             "Quarter": [Period.from_key(int(p)).label for p in df["period"]],
             "What": [TABLE_LABELS.get(str(t), str(t)).capitalize() for t in df["table_name"]],
             "Item": df["item"].astype(str).to_numpy(),
@@ -133,9 +140,26 @@ def record_table(revisions: pd.DataFrame) -> pd.DataFrame:
             "Revised at": [f"{pd.Timestamp(t):%d %b %Y %H:%M}" for t in df["revised_at"]],
             "Reason": df["reason"].astype(str).to_numpy(),
             "Status": status,
+            "Made by": [
+                MADE_BY.get(c, "Load").format(batch=int(b))
+                for b, c in zip(df["batch_id"], _changes(df), strict=True)
+            ],
+            "Reason for rolling back": [
+                "" if r is None or pd.isna(r) else str(r)
+                for r in (
+                    df["rolled_back_reason"] if "rolled_back_reason" in df else [None] * len(df)
+                )
+            ],
         },
         columns=RECORD_COLUMNS,
     )
+
+
+def _changes(df: pd.DataFrame) -> list[str]:
+    """What made each revision: "load" (also an older database's rows), "rollback", "publication"."""
+    if "change" not in df:
+        return ["load"] * len(df)
+    return ["load" if c is None or pd.isna(c) else str(c) for c in df["change"]]
 
 
 @dataclass(frozen=True)
@@ -166,6 +190,12 @@ def in_force(revisions: pd.DataFrame, period: Period | None = None) -> list[Revi
     ):
         g = g.sort_values(["revised_at", "batch_id"])
         first, last = g.iloc[0], g.iloc[-1]
+        if (
+            pd.isna(first["old_value"])
+            and pd.isna(last["new_value"])
+            or (first["old_value"] == last["new_value"])
+        ):
+            continue  # changed and changed back: the figure stands as published
         out.append(
             RevisedFigure(
                 Period.from_key(int(p)),

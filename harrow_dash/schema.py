@@ -241,9 +241,37 @@ published_quarters = Table(
     Column("published_at", DateTime, nullable=False),
 )
 
-# A change to a published quarter's figures: one row per field a revision batch changed (or per row it
+# Every quarter ever published, kept when it is unpublished: a quarter that Cabinet saw stays part of
+# the record, so its figures change only as a recorded revision even while it is a draft again (see
+# harrow_dash.revision_rule).
+published_once = Table(
+    "published_once",
+    metadata,
+    Column("period", Integer, primary_key=True, autoincrement=False),
+    Column("first_published_by", String, nullable=False),
+    Column("first_published_at", DateTime, nullable=False),
+)
+
+# The figures of each quarter as last published, one row per field (revision_rule.take_figures): a
+# republication compares the figures with these and records what changed unrecorded.
+published_figures = Table(
+    "published_figures",
+    metadata,
+    Column("period", Integer, nullable=False),
+    Column("table_name", String, nullable=False),
+    Column("row_key", Text, nullable=False),  # every key column of the row, so highlights differ
+    Column("item", String, nullable=False),
+    Column("field", String, nullable=False),
+    Column("value", Text),
+    Column("published_at", DateTime, nullable=False),
+)
+
+# A change to a published quarter's figures: one row per field a revision changed (or per row it
 # added to a published quarter, with ``field`` "(new row)"). Values are kept as text as they were
-# stored. Rolling the batch back marks its rows rolled back; they are never deleted.
+# stored. ``change`` says what made it: "load" (a revision batch; NULL in older databases),
+# "rollback" (rolling back ``batch_id`` changed a published figure) or "publication" (a
+# republication found the figure changed since it was last published). Rolling a revision batch
+# back marks its rows rolled back, with the reason; they are never deleted.
 published_revisions = Table(
     "published_revisions",
     metadata,
@@ -259,6 +287,8 @@ published_revisions = Table(
     Column("reason", Text, nullable=False),
     Column("rolled_back_at", DateTime),
     Column("rolled_back_by", String),
+    Column("change", String),
+    Column("rolled_back_reason", Text),
 )
 
 schema_info = Table(
@@ -355,9 +385,11 @@ def _published_table(name: str) -> Table:
 
 PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
 PUBLISHED_DEFINITIONS_SINCE = 3
+# The first schema version that remembers quarters once published and their figures as published.
+PUBLISHED_ONCE_SINCE = 4
 
 
 def upgrade(conn: Connection) -> list[str]:
@@ -404,6 +436,11 @@ def upgrade(conn: Connection) -> list[str]:
         from harrow_dash.published_definitions import backfill
 
         done += backfill(conn)
+    if version is not None and int(version) < PUBLISHED_ONCE_SINCE:
+        # Quarters published now were published once, with the figures they now show.
+        from harrow_dash.revision_rule import backfill_published_once
+
+        done += backfill_published_once(conn)
     if version is not None and version != SCHEMA_VERSION:
         conn.execute(
             schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)

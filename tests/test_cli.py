@@ -798,7 +798,18 @@ def test_load_refuses_to_change_a_published_quarter_unless_revised_with_a_reason
         ["batch_id", "item", "field", "old_value", "new_value", "revised_by", "reason"]
     ].values.tolist() == [[2, "PI-02", "actual", "72.4", "95", "jo", "Late FOI returns"]]
 
-    undone = run(sample_db, "rollback", "2", "--user", "sam")
+    # Rolling the revision back changes the published figure again: a reason is needed for that too.
+    before = snap(sample_db)
+    no_reason = run(sample_db, "rollback", "2", "--user", "sam")
+    assert no_reason.returncode == 1
+    assert no_reason.stderr.splitlines()[:2] == [
+        "Rolling back batch 2 would change 1 published figure (Q3 2023-24), so it needs a reason, "
+        "recorded with the revision. Nothing was changed.",
+        "  Q3 2023-24 indicator values PI-02 actual: '95' -> '72.4'",
+    ]
+    assert "--reason" in no_reason.stderr.splitlines()[2]
+    assert snap(sample_db) == before
+    undone = run(sample_db, "rollback", "2", "--user", "sam", "--reason", "Recount was wrong")
     assert undone.returncode == 0, undone.stderr
     store = Store(db_url(sample_db))
     try:

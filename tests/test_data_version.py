@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import AppEnv, alert_texts, app_env, page_bytes, run_page, unescape
 
-from harrow_dash.ingest.load import FileInput, RollbackRefused, load, rollback
+from harrow_dash.ingest.load import FileInput, Revision, RollbackRefused, load, rollback
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
@@ -44,14 +44,20 @@ def test_every_change_bumps_the_data_version_once(sample_store: Store) -> None:
     assert sample_store.data_version() == v0 + 2
     sample_store.unpublish(Q3)
     assert sample_store.data_version() == v0 + 3
-    rollback(sample_store, int(result.batch_id or 0), "t")
+    # Q3 was published once: changing its figures again is a revision, with a reason.
+    rollback(sample_store, int(result.batch_id or 0), "t", reason="wrong file")
     assert sample_store.data_version() == v0 + 4
 
     with pytest.raises(LoadRefused):
         load(sample_store, csv("Ref,Period,Actual", "PI-02,Q3 2023-24,seventy"), "t")
     with pytest.raises(RollbackRefused):
         rollback(sample_store, int(result.batch_id or 0), "t")
-    again = load(sample_store, csv("Ref,Period,Actual", "PI-02,Q3 2023-24,77"), "t")
+    again = load(
+        sample_store,
+        csv("Ref,Period,Actual", "PI-02,Q3 2023-24,77"),
+        "t",
+        revision=Revision("right file after all"),
+    )
     assert again.batch_id is not None
     assert sample_store.data_version() == v0 + 5
     assert load(sample_store, csv("Ref,Period,Actual", "PI-02,Q3 2023-24,77"), "t").nothing_to_do

@@ -185,11 +185,12 @@ def test_rolling_back_a_revision_restores_the_published_figure_and_is_recorded(
 ) -> None:
     result = load(published, csv("late.csv", PI02_Q3), "jo", revision=Revision("Late returns"))
     assert result.batch_id is not None
-    rollback(published, result.batch_id, "sam")
+    rollback(published, result.batch_id, "sam", reason="The late returns were wrong")
     assert stored(published, "PI-02", Q3.key)["actual"] == pytest.approx(72.4)
     record = revisions.read(published)
     assert len(record) == 1  # the record is kept, marked rolled back
     assert record.iloc[0]["rolled_back_by"] == "sam"
+    assert record.iloc[0]["rolled_back_reason"] == "The late returns were wrong"
     assert not pd.isna(record.iloc[0]["rolled_back_at"])
     assert revisions.in_force(record, Q3) == []
     table = revisions.record_table(record)
@@ -197,14 +198,14 @@ def test_rolling_back_a_revision_restores_the_published_figure_and_is_recorded(
     assert table.iloc[0]["Status"].endswith(" by sam")
 
 
-def test_rolling_back_an_ordinary_batch_with_published_figures_is_refused(
+def test_rolling_back_an_ordinary_batch_with_published_figures_needs_a_reason(
     sample_store: Store, db_snapshot
 ) -> None:
     result = load(sample_store, csv("q3.csv", PI02_Q3), "jo")  # Q3 is still a draft
     assert result.batch_id is not None
     sample_store.publish(Q3, "publisher")
     before = db_snapshot(sample_store)
-    with pytest.raises(RollbackRefused, match="Q3 2023-24, which is published"):
+    with pytest.raises(RollbackRefused, match=r"published figure \(Q3 2023-24\), so it needs a"):
         rollback(sample_store, result.batch_id, "sam")
     assert db_snapshot(sample_store) == before
 
@@ -302,14 +303,21 @@ def test_the_data_page_refuses_a_published_change_until_an_editor_revises_with_a
         "95",
         "In force",
     ]
-    # Rolling the revision back from the page restores the published figure, recorded honestly.
+    # Rolling the revision back from the page changes the published record again: it needs a
+    # reason too, and restores the published figure, recorded honestly.
     at.button(key="data_rollback").click().run()
+    assert "Rolling back batch 2 changes 1 published figure** (Q3 2023-24)" in unescape(
+        at.warning[-1].value
+    )
+    assert at.button(key="data_rollback_confirm").disabled
+    at.text_area(key="data_rollback_reason_2").input("The FOI figures were wrong").run()
     at.button(key="data_rollback_confirm").click().run()
     assert not at.exception
     assert at.success[0].value.startswith("Batch 2 rolled back")
     assert stored(published, "PI-02", Q3.key)["actual"] == pytest.approx(72.4)
     record = _frame(at, "Batch", "Quarter")
     assert record.iloc[0]["Status"].startswith("Rolled back")
+    assert record.iloc[0]["Reason for rolling back"] == "The FOI figures were wrong"
 
 
 def test_the_indicators_page_shows_a_revised_figure_beside_its_value(

@@ -11,9 +11,9 @@ values (actual, target, RAG, commentary, benchmark, not-due flag), flagship acti
 (status, commentary) or highlights is refused (:class:`PublishedChangeRefused`, listing every change)
 unless the editor revises published figures on purpose and says why (:class:`Revision`). A revision
 is recorded field by field in ``published_revisions`` (who, when, why, old and new values). Indicator
-definitions are not per quarter and are not locked. Rolling back a revision batch restores the
-published figures and marks its revision rows rolled back; rolling back an ordinary batch whose
-figures are in a published quarter is refused.
+definitions are not per quarter and are not locked. A quarter once published stays locked when it is
+unpublished. A rollback that changes figures of a locked quarter needs a reason too and is recorded
+the same way: one rule decides for every path (:mod:`harrow_dash.revision_rule`).
 
 Comparison and writing happen in SQL over staging tables (DuckDB reads the pandas frames directly, which
 is what makes a million-row load take seconds, not minutes).
@@ -65,6 +65,19 @@ from harrow_dash.ingest.validate import (
     Incoming,
     validate,
 )
+from harrow_dash.revision_rule import (
+    BY_LOAD,
+    BY_ROLLBACK,
+    CHANGE_COLUMNS,
+    LOCKED_QUARTERS_SQL,
+    ReasonNeeded,
+    Revisions,
+    field_changes,
+    record,
+    require_reason,
+    revisions_for,
+)
+from harrow_dash.revision_rule import same as _same
 from harrow_dash.store import Store
 
 # Defaults for NOT NULL columns a file may leave out for a new row.
@@ -102,7 +115,7 @@ TABLE_LABELS = {
 }
 
 
-PUBLISHED_CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
+PUBLISHED_CHANGE_COLUMNS = CHANGE_COLUMNS
 NEW_ROW_FIELD = "(new row)"
 
 
@@ -469,7 +482,8 @@ class _Stager:
         return pd.DataFrame(out, columns=["table", "key", "field", "old", "new"])
 
     def published_changes(self, name: str, columns: list[str]) -> pd.DataFrame:
-        """New and changed fields of rows in published quarters (compared by :meth:`compare`)."""
+        """New and changed fields of rows in quarters that are or were published (compared by
+        :meth:`compare`), field by field as :func:`revision_rule.field_changes` counts them."""
         keys = list(s.LOADED_TABLES[name])
         on = " AND ".join(f"e.{k} = m.{k}" for k in keys)
         cols = [c for c in columns if c not in keys]
@@ -484,38 +498,15 @@ class _Stager:
         r = self.conn.exec_driver_sql(
             f"SELECT {select} FROM merged_{name} m LEFT JOIN {name} e ON {on} "
             "WHERE (m.is_new OR m.is_changed) "
-            "AND m.period IN (SELECT period FROM published_quarters)"
+            f"AND m.period IN ({LOCKED_QUARTERS_SQL})"
         )
         df = pd.DataFrame(r.fetchall(), columns=list(r.keys()))
         out = []
         for rec in df.to_dict("records"):
-            item = " ".join(str(rec[k]) for k in keys if k not in ("period", "text"))
-            for c in cols:
-                old, new = (None if rec["is_new"] else rec[f"old_{c}"]), rec[f"new_{c}"]
-                if rec["is_new"] and (new is None or new is False or _same(new, None)):
-                    continue
-                if rec["is_new"] or not _same(old, new):
-                    out.append(
-                        {
-                            "table": name,
-                            "period": int(rec["period"]),
-                            "item": item,
-                            "field": c,
-                            "old": _stored_text(old),
-                            "new": _stored_text(new),
-                        }
-                    )
-            if name == "highlights" and rec["is_new"]:
-                out.append(
-                    {
-                        "table": name,
-                        "period": int(rec["period"]),
-                        "item": item,
-                        "field": "text",
-                        "old": None,
-                        "new": str(rec["text"]),
-                    }
-                )
+            key = {k: rec[k] for k in keys}
+            new = {**key, **{c: rec[f"new_{c}"] for c in cols}}
+            old = None if rec["is_new"] else {**key, **{c: rec[f"old_{c}"] for c in cols}}
+            out.extend(field_changes(name, old, new))
         return pd.DataFrame(out, columns=PUBLISHED_CHANGE_COLUMNS)
 
     def apply(self, name: str, columns: list[str], batch_id: int) -> None:
@@ -567,23 +558,6 @@ def _key_text(k: str, v: Any) -> str:
 
         return Month.from_key(int(v)).label
     return str(v)
-
-
-def _stored_text(value: Any) -> str | None:
-    """A stored value as the text kept in a revision record (None stays None)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}" if value == int(value) and abs(value) < 1e15 else repr(value)
-    return str(value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or (isinstance(a, float) and pd.isna(a)):
-        return b is None or (isinstance(b, float) and pd.isna(b))
-    return bool(a == b)
 
 
 def _reference_rows(conn: Connection, incoming: Incoming, batch_id: int) -> None:
@@ -711,11 +685,13 @@ def _diff(
         if name in s.RECORD_TABLES and (plan.tables[name].added or plan.tables[name].changed):
             published.append(stager.published_changes(name, columns))
     published = [p for p in published if len(p)]
-    plan.published_changes = (
+    # Which of them are revisions: the one rule the rollback and the republication use too.
+    plan.published_changes = revisions_for(
+        conn,
         pd.concat(published, ignore_index=True)
         if published
-        else pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
-    )
+        else pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS),
+    ).changes
     if preview:
         plan.changes = (
             pd.concat(changes, ignore_index=True)
@@ -881,8 +857,9 @@ def commit(
 ) -> BatchResult:
     """Write a prepared load in one transaction. Refuses a plan with problems; writes nothing when
     every row already matches the database. A load that adds or changes figures of a published
-    quarter is refused (:class:`PublishedChangeRefused`) unless ``revision`` gives a reason; then
-    each changed field is recorded in ``published_revisions``."""
+    quarter (one published now or once: :mod:`harrow_dash.revision_rule`) is refused
+    (:class:`PublishedChangeRefused`) unless ``revision`` gives a reason; then each changed field is
+    recorded in ``published_revisions``."""
     if not plan.ok or plan.incoming is None:
         raise LoadRefused(plan.problems)
     if revision is not None and not revision.reason.strip():
@@ -893,11 +870,14 @@ def commit(
         # One load, rollback or publication at a time (see Store.writing): this one starts from
         # whatever the one before it committed, so neither loses the other's rows.
         with store.writing() as conn:
+            revised = Revisions()
 
             def batch_number(compared: LoadPlan) -> int:
+                nonlocal revised
                 if compared.added == 0 and compared.changed == 0:
                     raise _NothingToWrite
-                if compared.changes_published and revision is None:
+                revised = revisions_for(conn, compared.published_changes)
+                if revised.needs_reason and revision is None:
                     raise PublishedChangeRefused(compared, published_change_message(compared))
                 # Taken only now: a PostgreSQL sequence does not give back a number taken by a
                 # load that was then refused.
@@ -907,8 +887,15 @@ def commit(
             batch_id = _diff(conn, store, plan, preview=False, write=batch_number)
             assert batch_id is not None
             _write_batch(conn, plan, batch_id, user)
-            if plan.changes_published and revision is not None:
-                _write_revisions(conn, plan, batch_id, user, revision)
+            if revised.needs_reason and revision is not None:
+                record(
+                    conn,
+                    revised,
+                    batch_id=batch_id,
+                    user=user,
+                    reason=revision.reason.strip(),
+                    change=BY_LOAD,
+                )
     except _NothingToWrite:
         return BatchResult(None, plan)
     _analyse(store, list(plan.tables))
@@ -947,30 +934,6 @@ def _write_batch(conn: Connection, plan: LoadPlan, batch_id: int, user: str) -> 
     )
 
 
-def _write_revisions(
-    conn: Connection, plan: LoadPlan, batch_id: int, user: str, revision: Revision
-) -> None:
-    now = dt.datetime.now().replace(microsecond=0)
-    conn.execute(
-        s.published_revisions.insert(),
-        [
-            {
-                "batch_id": batch_id,
-                "period": int(r.period),
-                "table_name": r.table,
-                "item": r.item,
-                "field": r.field,
-                "old_value": r.old,
-                "new_value": r.new,
-                "revised_by": user,
-                "revised_at": now,
-                "reason": revision.reason.strip(),
-            }
-            for r in plan.published_changes.itertuples()
-        ],
-    )
-
-
 def load(
     store: Store,
     files: Sequence[FileInput],
@@ -987,6 +950,15 @@ def load(
 
 class RollbackRefused(Exception):
     pass
+
+
+class RollbackNeedsReason(RollbackRefused):
+    """The rollback would change figures of a published (or once published) quarter and no reason
+    was given: nothing was rolled back. ``revisions`` lists what it would change."""
+
+    def __init__(self, revisions: Revisions, message: str):
+        self.revisions = revisions
+        super().__init__(message)
 
 
 _INTEGRITY_CHECKS = [
@@ -1024,11 +996,14 @@ _INTEGRITY_CHECKS = [
 ]
 
 
-def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
+def rollback(store: Store, batch_id: int, user: str, reason: str | None = None) -> dict[str, int]:
     """Undo a batch: remove the rows it added and restore the rows it replaced, exactly.
 
     Refused (nothing changes) when a later batch still in force changed rows this batch wrote or
-    depends on rows it created; that later batch must be rolled back first. Waits for any load,
+    depends on rows it created; that later batch must be rolled back first. A rollback that changes
+    figures of a quarter published now or once is a revision by the same rule as a load
+    (:mod:`harrow_dash.revision_rule`): refused without a ``reason``
+    (:class:`RollbackNeedsReason`, naming the quarters), and recorded with it. Waits for any load,
     rollback or publication in progress (see :meth:`Store.writing`).
     """
     with store.writing() as conn:
@@ -1051,7 +1026,11 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
                 f"Batch {batch_id} cannot be rolled back: batch {ids} later changed rows it loaded. "
                 f"Roll back batch {ids} first."
             )
-        _refuse_if_published_changes(conn, batch_id)
+        revised = revisions_for(conn, _rollback_changes(conn, batch_id), undoing_batch=batch_id)
+        try:
+            why = require_reason(revised, reason, f"Rolling back batch {batch_id}")
+        except ReasonNeeded as exc:
+            raise RollbackNeedsReason(revised, str(exc)) from None
         restored: dict[str, int] = {}
         for name in s.LOADED_TABLES:
             cols = ", ".join(c.name for c in s.metadata.tables[name].columns)
@@ -1085,40 +1064,38 @@ def rollback(store: Store, batch_id: int, user: str) -> dict[str, int]:
             .where(b.c.id == batch_id)
             .values(status="rolled back", rolled_back_at=now, rolled_back_by=user)
         )
-        r = s.published_revisions
-        conn.execute(
-            sa.update(r)
-            .where(r.c.batch_id == batch_id)
-            .values(rolled_back_at=now, rolled_back_by=user)
+        record(
+            conn, revised, batch_id=batch_id, user=user, reason=why, change=BY_ROLLBACK, when=now
         )
     return restored
 
 
-def _refuse_if_published_changes(conn: Connection, batch_id: int) -> None:
-    """Refuse to roll back an ordinary batch whose figures are in a published quarter: that would
-    change the record. A revision batch may be rolled back (it restores the published figures)."""
-    from harrow_dash.periods import Period
+def _rows_by_key(
+    conn: Connection, sql: str, keys: Sequence[str], batch_id: int
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The rows ``sql`` selects in quarters published now or once, by their key."""
+    found = conn.execute(sa.text(f"{sql} AND period IN ({LOCKED_QUARTERS_SQL})"), {"b": batch_id})
+    return {tuple(r[k] for k in keys): dict(r) for r in found.mappings()}
 
-    r = s.published_revisions
-    if conn.execute(sa.select(sa.func.count()).where(r.c.batch_id == batch_id)).scalar():
-        return
-    touched: set[int] = set()
+
+def _rollback_changes(conn: Connection, batch_id: int) -> pd.DataFrame:
+    """What rolling back the batch would do to figures of quarters published now or once, field by
+    field: each row it loaded there goes back to the row it replaced, or goes."""
+    out: list[dict[str, Any]] = []
     for name in s.RECORD_TABLES:
-        for table in (name, f"{name}_history"):
-            column = "batch_id" if table == name else "replaced_by"
-            rows = conn.execute(
-                sa.text(
-                    f"SELECT DISTINCT period FROM {table} WHERE {column} = :b "
-                    "AND period IN (SELECT period FROM published_quarters)"
-                ),
-                {"b": batch_id},
-            )
-            touched.update(int(row[0]) for row in rows)
-    if touched:
-        quarters = ", ".join(Period.from_key(k).label for k in sorted(touched))
-        raise RollbackRefused(
-            f"Batch {batch_id} cannot be rolled back: it loaded figures of {quarters}, which "
-            "is published, so rolling it back would change the published record. Load the "
-            "corrected figures as a revision of published figures instead, or unpublish the "
-            "quarter first."
+        keys = s.LOADED_TABLES[name]
+
+        loaded = _rows_by_key(conn, f"SELECT * FROM {name} WHERE batch_id = :b", keys, batch_id)
+        replaced = _rows_by_key(
+            conn, f"SELECT * FROM {name}_history WHERE replaced_by = :b", keys, batch_id
         )
+        for key in sorted(set(loaded) | set(replaced), key=str):
+            out.extend(field_changes(name, loaded.get(key), replaced.get(key)))
+    return pd.DataFrame(out, columns=PUBLISHED_CHANGE_COLUMNS)
+
+
+def rollback_revisions(store: Store, batch_id: int) -> Revisions:
+    """The revisions of published figures rolling back the batch would make (nothing is written):
+    for the Data page, to ask for a reason before the editor confirms."""
+    with store.connect() as conn:
+        return revisions_for(conn, _rollback_changes(conn, batch_id), undoing_batch=batch_id)

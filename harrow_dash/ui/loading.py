@@ -32,10 +32,12 @@ from harrow_dash.ingest.load import (
     commit,
     prepare,
     rollback,
+    rollback_revisions,
 )
 from harrow_dash.ingest.template import build_template, current_indicators
 from harrow_dash.ods import ODS_MIME
 from harrow_dash.periods import Period
+from harrow_dash.revision_rule import ReasonNeeded, Revisions, quarter_labels
 from harrow_dash.store import DatabaseBusy, DatabaseError, Store
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
@@ -356,6 +358,33 @@ def revision_choice(plan: LoadPlan) -> tuple[bool, Revision | None]:
     return True, Revision(reason.strip())
 
 
+def revision_reason(revised: Revisions, what: str, key: str) -> tuple[bool, str]:
+    """For a rollback or publication that changes figures of a quarter published now or before:
+    the changes and a reason field. Returns (may go ahead, the reason); without such changes
+    (True, "")."""
+    if not revised.needs_reason:
+        return True, ""
+    n = revised.count
+    st.warning(
+        f"**{what} changes {n:,} published figure{'s' if n != 1 else ''}** "
+        f"({quarter_labels(revised.quarters)}). A quarter that has been published is the record "
+        "Cabinet saw, so this is recorded as a revision of published figures, with your name, the "
+        "date and your reason, and the dashboard and briefing pack show each revised figure as "
+        "revised.",
+        icon=":material/lock:",
+    )
+    st.dataframe(
+        revisions.preview_table(revised.all_changes()), hide_index=True, key=f"{key}_changes"
+    )
+    reason = st.text_area(
+        "Reason for the revision (required; recorded with it)", key=key, max_chars=1000
+    )
+    if not reason.strip():
+        st.caption("Give a reason to go ahead.")
+        return False, ""
+    return True, reason.strip()
+
+
 def load_panel(ctx: PageContext, store: Store) -> None:
     """Upload, validation report or preview, then confirm."""
     st.header("Load a file", anchor=False)
@@ -430,17 +459,36 @@ def publish_panel(ctx: PageContext, store: Store) -> None:
         if st.button(f"Unpublish {label}", key="data_unpublish", icon=":material/undo:"):
             store.unpublish(chosen.period)
             data.clear()
-            _flash("success", f"{label} is a draft again: the public view no longer shows it.")
+            _flash(
+                "success",
+                f"{label} is a draft again: the public view no longer shows it. It has been "
+                "published, so its figures still change only as a revision with a reason.",
+            )
             st.rerun()
     else:
         if chosen.indicator_actuals == 0:
             st.caption(f"{label} has no indicator actuals yet.")
+        may, reason = revision_reason(
+            store.republication_revisions(chosen.period),
+            f"Publishing {label} again",
+            "data_republish_reason",
+        )
         if st.button(
-            f"Publish {label}", type="primary", key="data_publish", icon=":material/public:"
+            f"Publish {label}",
+            type="primary",
+            key="data_publish",
+            icon=":material/public:",
+            disabled=not may,
         ):
-            store.publish(chosen.period, user)
-            data.clear()
-            _flash("success", f"{label} is published. The public view now shows it.")
+            try:
+                store.publish(chosen.period, user, reason=reason or None)
+            except ReasonNeeded as exc:  # changed since this page was drawn
+                _flash("error", f"{label} was not published. {exc}")
+            except DatabaseBusy as exc:
+                _flash("error", escape_markdown(exc))
+            else:
+                data.clear()
+                _flash("success", f"{label} is published. The public view now shows it.")
             st.rerun()
 
 
@@ -497,13 +545,6 @@ def history_panel(ctx: PageContext, store: Store) -> None:
             st.rerun()
         return
     row = committed[committed["id"] == pending].iloc[0]
-    revised = revisions.read(store)
-    if len(revised) and (revised["batch_id"] == pending).any():
-        st.info(
-            f"Batch {pending} revised published figures. Rolling it back restores them as they "
-            "were published; the revision stays in the record, marked rolled back.",
-            icon=":material/lock:",
-        )
     st.warning(
         f"Roll back batch {pending} ({escape_markdown(row['file_name'])}, loaded by "
         f"{escape_markdown(row['loaded_by'])})? This removes the {_rows(row['rows_added'])} it "
@@ -511,11 +552,21 @@ def history_panel(ctx: PageContext, store: Store) -> None:
         "Every page shows the result from its next refresh.",
         icon=":material/warning:",
     )
+    may, reason = revision_reason(
+        rollback_revisions(store, pending),
+        f"Rolling back batch {pending}",
+        f"data_rollback_reason_{pending}",
+    )
     yes, no, _ = st.columns([1, 1, 3])
-    if yes.button(f"Yes, roll back batch {pending}", type="primary", key="data_rollback_confirm"):
+    if yes.button(
+        f"Yes, roll back batch {pending}",
+        type="primary",
+        key="data_rollback_confirm",
+        disabled=not may,
+    ):
         st.session_state.pop(PENDING_ROLLBACK_KEY, None)
         try:
-            rollback(store, pending, publishing.user_label(ctx.user))
+            rollback(store, pending, publishing.user_label(ctx.user), reason=reason or None)
         except RollbackRefused as exc:
             _flash("error", f"Nothing was rolled back. {exc}")
         except DatabaseBusy as exc:
