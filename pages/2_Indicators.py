@@ -220,6 +220,7 @@ for ref in picked:
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
+                    threshold=ctx.rules.small_numbers,  # the band the downloads draw too
                     alt_text=describe_trend(hist),
                     key=f"trend_{ref}",
                 )
