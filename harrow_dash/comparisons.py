@@ -12,8 +12,8 @@ themselves (rank, quartile, median, range) are in :mod:`harrow_dash.benchmarking
   figures are said beside the rank at the same period, never ranked among the areas.
 * **Suppression**: a comparator value that the file marked as suppressed stays suppressed, and so does
   a small count of people (0 to threshold-1; 1 to threshold-1 with ``suppress_zero`` off) for an
-  indicator that counts people, whatever the file
-  says. A suppressed value is never shown, charted or ranked; it is counted and said.
+  indicator that counts people, whatever the file says. A suppressed value is never shown, charted or
+  ranked; it is counted and said.
 """
 
 from __future__ import annotations
