@@ -49,7 +49,7 @@ from harrow_dash.revisions import read as read_revisions
 from harrow_dash.scope import scope_lines
 from harrow_dash.scorecard import NOT_RATED, RAG_ORDER, RuleSettings, rag_label
 from harrow_dash.store import Store
-from harrow_dash.suppression import suppressed_text
+from harrow_dash.suppression import SmallNumbers, small_numbers
 from harrow_dash.views import Overview, PrioritySummary, overview
 
 REPORT_TITLE = "Strategic Performance Report"
@@ -77,14 +77,14 @@ def build_briefing(store: Store, filters: Filters, rules: RuleSettings) -> bytes
         raise NoBriefingData(f"There is no data for {filters.period.label}.")
     ov = overview(store, filters, rules)
     names = {int(r.id): str(r.name) for r in store.priorities().itertuples()}
-    standings = indicator_standings(store, filters, rules.suppression_threshold)
+    standings = indicator_standings(store, filters, rules.small_numbers)
     revised = in_force(read_revisions(store, [filters.period]), filters.period)
     return briefing_document(
         ov,
         filters,
         names,
         store.has_sample_data(),
-        rules.suppression_threshold,
+        rules.small_numbers,
         revised=revised,
         standings=standings,
     )
@@ -95,7 +95,7 @@ def briefing_document(
     filters: Filters,
     priority_names: Mapping[int, str],
     illustrative: bool,
-    threshold: int = 5,
+    threshold: SmallNumbers | int = 5,
     today: dt.date | None = None,
     revised: Sequence[RevisedFigure] = (),
     standings: Mapping[str, MeasureComparison] | None = None,
@@ -435,7 +435,9 @@ def _comparison_table(
     )
 
 
-def _revised_figures(doc, ov: Overview, revised: Sequence[RevisedFigure], threshold: int) -> None:
+def _revised_figures(
+    doc, ov: Overview, revised: Sequence[RevisedFigure], threshold: SmallNumbers | int
+) -> None:
     """The quarter's published figures revised since, for the indicators and actions in scope."""
     refs = set(ov.indicators["ref"]) if "ref" in ov.indicators else set()
     actions = set(ov.actions["ref"]) if "ref" in ov.actions else set()
@@ -477,14 +479,13 @@ def _rag_key(doc) -> None:
     )
 
 
-def _data_protection(doc, threshold: int) -> None:
+def _data_protection(doc, threshold: SmallNumbers | int) -> None:
     doc.add_heading("Data protection", level=1)
     doc.add_paragraph(
         "This report contains aggregated figures only: no individual can be identified from it. "
-        f"Counts of fewer than {threshold} people are suppressed and shown as "
-        f"\u201c{suppressed_text(threshold)}\u201d; zero is shown as 0. A total that would let a "
-        "suppressed figure be worked out by subtraction is suppressed too. A rating, direction of "
-        "travel or ranking worked out from a suppressed figure is given only where it would be the "
+        f"{small_numbers(threshold).note} A total that would let a suppressed figure be worked out "
+        "by subtraction is suppressed too. A rating, direction of travel or ranking worked out "
+        "from a suppressed figure is given only where it would be the "
         f"same whatever the hidden figure is; otherwise it reads \u201c{WITHHELD_WORDS}\u201d."
     )
 

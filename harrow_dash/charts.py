@@ -29,7 +29,13 @@ from harrow_dash.palette import (
 )
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
-from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
+from harrow_dash.suppression import (
+    DEFAULT_THRESHOLD,
+    SmallNumbers,
+    is_suppressed,
+    small_numbers,
+    suppressed_text,
+)
 from harrow_dash.textsafe import escape_html
 from harrow_dash.units import format_number
 from harrow_dash.value_states import ValueState
@@ -156,13 +162,16 @@ def action_bar(counts: dict[str, int], title: str = "", **kw: object) -> alt.Cha
     return stacked_bar(counts, ACTION_COLOURS, title, ACTION_GROUP_WORDS, **kw)  # type: ignore[arg-type]
 
 
-def trend_frame(history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def trend_frame(
+    history: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
     """Rows of a rated history (see scorecard.rate) shaped for the trend chart.
 
     Only the columns the chart draws are kept, and a suppressed actual is blanked here, so the raw
     value of a small count never reaches the chart's data (the browser, a PNG or an SVG export).
-    A suppressed quarter gets instead the range its value could lie in (``hidden_low`` 1 to
-    ``hidden_high`` threshold - 1), the same whatever the hidden value is."""
+    A suppressed quarter gets instead the range its value could lie in (``hidden_low`` to
+    ``hidden_high``: 0 to threshold - 1, from 1 when zero is shown; :class:`SmallNumbers`), the same
+    whatever the hidden value is."""
     df = history.copy()
     df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
     df["order"] = df["period"].astype(int)
@@ -174,8 +183,9 @@ def trend_frame(history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd
     df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
     df.loc[suppressed, "actual"] = float("nan")
     df["suppressed"] = suppressed
-    df["hidden_low"] = [1.0 if h else float("nan") for h in suppressed]
-    df["hidden_high"] = [float(threshold - 1) if h else float("nan") for h in suppressed]
+    rule = small_numbers(threshold)
+    df["hidden_low"] = [float(rule.low) if h else float("nan") for h in suppressed]
+    df["hidden_high"] = [float(rule.high) if h else float("nan") for h in suppressed]
     units = df["unit"] if "unit" in df else pd.Series("", index=df.index)
     if "actual_text" not in df:
         df["actual_text"] = [format_number(v, u) for v, u in zip(df["actual"], units, strict=True)]
@@ -234,7 +244,7 @@ def quarter_labels(order: list[str]) -> str:
 
 
 def monthly_frame(
-    months: pd.DataFrame, history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD
+    months: pd.DataFrame, history: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
     """Monthly figures shaped for the trend chart: each month at its quarter, only for quarters the
     chart shows, with the month and the value written out for the tooltip. A monthly count of
@@ -281,7 +291,7 @@ def trend_chart(
     title: str | None = None,
     width: int | str = "container",
     height: int = 240,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
     group_band: pd.DataFrame | None = None,
     group_name: str = "",
     months: pd.DataFrame | None = None,
@@ -293,7 +303,8 @@ def trend_chart(
     interquartile range as a shaded band and its median as a dotted line, named in the subtitle.
 
     A suppressed count has no point and no value in the chart's data: the quarter is drawn as a
-    grey bar from 1 to threshold - 1 labelled "<5" (the line breaks there, so no point sits at the
+    grey bar over every value it could hold (0 to threshold - 1, from 1 when zero is shown; the same
+    band in the browser and in a PNG, as both draw these data) labelled "<5" (the line breaks there, so no point sits at the
     hidden value, but the series visibly goes on). For an indicator with a target band both edges
     of the band are drawn dashed. The subtitle names the lines, since the target and benchmark have
     no legend entry.
@@ -337,7 +348,8 @@ def trend_chart(
         subtitle += f"; shaded: middle half of {group_name}, dotted: their median"
     any_hidden = bool(df["suppressed"].any())
     if any_hidden:
-        subtitle += f"; grey bar (<{threshold}): a count of {suppressed_text(threshold)}, not shown"
+        rule = small_numbers(threshold)
+        subtitle += f"; grey bar ({rule.label}): a count of {rule.text}, not shown ({rule.meaning})"
     # Counts of people start at zero (the gap left by a small count then reads as "low"); other
     # measures use the range of their values so that movements near the target are visible.
     from_zero = (
@@ -425,7 +437,12 @@ def trend_chart(
         ).encode(x=x, y="hidden_low:Q", y2="hidden_high:Q", tooltip=hidden_tooltip)
         label = hidden_marks.mark_text(
             dy=-8, fontSize=11, color="#0B0C0C", baseline="bottom"
-        ).encode(x=x, y="hidden_high:Q", text=alt.value(f"<{threshold}"), tooltip=hidden_tooltip)
+        ).encode(
+            x=x,
+            y="hidden_high:Q",
+            text=alt.value(small_numbers(threshold).label),
+            tooltip=hidden_tooltip,
+        )
         layers = [target, hidden_bar, label, line, points]
     if has_band:
         upper = (

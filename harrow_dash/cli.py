@@ -341,7 +341,12 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
 
     store.require_initialised()
     settings = load_settings()
-    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    rules = RuleSettings(
+        settings.default_tolerance,
+        settings.suppression_threshold,
+        False,
+        suppress_zero=settings.suppress_zero,
+    )
     source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
     months = 0
     try:
@@ -367,7 +372,12 @@ def cmd_open_data(store: Store, args: argparse.Namespace) -> int:
 
     store.require_initialised()
     settings = load_settings()
-    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    rules = RuleSettings(
+        settings.default_tolerance,
+        settings.suppression_threshold,
+        False,
+        suppress_zero=settings.suppress_zero,
+    )
     try:
         files = build(store.public_view(), rules)
     except NothingPublished as exc:
@@ -425,7 +435,12 @@ def cmd_briefing(store: Store, args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         raise UsageError(f"The folder '{output.parent}' does not exist.")
     settings = load_settings()
-    rules = RuleSettings(settings.default_tolerance, settings.suppression_threshold, False)
+    rules = RuleSettings(
+        settings.default_tolerance,
+        settings.suppression_threshold,
+        False,
+        suppress_zero=settings.suppress_zero,
+    )
     try:
         document = build_briefing(store, filters, rules)
     except NoBriefingData as exc:

@@ -18,13 +18,14 @@ from harrow_dash.charts import _configure
 from harrow_dash.comparisons import MeasureComparison, value_text
 from harrow_dash.palette import CATEGORICAL
 from harrow_dash.rag import Polarity
+from harrow_dash.suppression import SmallNumbers
 
 OUR_COLOUR = CATEGORICAL[0]  # dark blue
 OTHER_COLOUR = "#505A5F"  # 7:1 on white
 QUARTILE_SHADES = ["#E8F1F8", "#F3F2F1", "#F8F8F8", "#FBE9E1"]  # top (blue) .. bottom (red)
 
 
-def ranking_frame(comparison: MeasureComparison, threshold: int) -> pd.DataFrame:
+def ranking_frame(comparison: MeasureComparison, threshold: SmallNumbers | int) -> pd.DataFrame:
     t = comparison.table
     shown = t[t["value"].notna() & ~t["suppressed"]].copy() if len(t) else t.copy()
     shown["is_us"] = shown["area_code"] == HARROW
@@ -41,7 +42,7 @@ def ranking_frame(comparison: MeasureComparison, threshold: int) -> pd.DataFrame
 
 
 def ranking_chart(
-    comparison: MeasureComparison, threshold: int, width: int | str = "container"
+    comparison: MeasureComparison, threshold: SmallNumbers | int, width: int | str = "container"
 ) -> alt.Chart:
     """Every area with a published value, best at the top, Harrow highlighted and labelled, the
     group's median as a dashed line."""
@@ -116,7 +117,7 @@ def ranking_chart(
     return _configure(chart, width, max(120, 18 * len(df)), fit_x=width == "container")
 
 
-def describe_ranking(comparison: MeasureComparison, threshold: int) -> str:
+def describe_ranking(comparison: MeasureComparison, threshold: SmallNumbers | int) -> str:
     if comparison.standing is None:
         return comparison.sentence
     s = comparison.standing

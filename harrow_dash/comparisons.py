@@ -11,8 +11,9 @@ themselves (rank, quartile, median, range) are in :mod:`harrow_dash.benchmarking
 * **Benchmarks**: England, a region or a group's average (CIPFA nearest neighbours) loaded with the
   figures are said beside the rank at the same period, never ranked among the areas.
 * **Suppression**: a comparator value that the file marked as suppressed stays suppressed, and so does
-  a small count of people (1 to threshold-1) for an indicator that counts people, whatever the file
-  says. A suppressed value is never shown, charted or ranked; it is counted and said.
+  a small count of people (0 to threshold-1; 1 to threshold-1 with ``suppress_zero`` off) for an
+  indicator that counts people, whatever the file says. A suppressed value is never shown, charted or
+  ranked; it is counted and said.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from harrow_dash.ingest.gss import marker_words
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.store import Store
-from harrow_dash.suppression import suppressed_text
+from harrow_dash.suppression import SmallNumbers, small_numbers, suppressed_text
 from harrow_dash.units import format_number
 
 
@@ -87,10 +88,8 @@ def comparator_period(keys: Iterable[int], at: Period) -> int | None:
     return comparator_periods.latest_ended([int(k) for k in keys], at)
 
 
-def _hidden(frame: pd.DataFrame, counts_people: bool, threshold: int) -> pd.Series:
-    small = (
-        frame["value"].abs().between(1e-12, threshold, inclusive="left") if counts_people else False
-    )
+def _hidden(frame: pd.DataFrame, counts_people: bool, threshold: SmallNumbers | int) -> pd.Series:
+    small = small_numbers(threshold).mask(frame["value"]) if counts_people else False
     return frame["suppressed"].astype(bool) | small
 
 
@@ -136,7 +135,7 @@ def compare_measure(
     area_names: Mapping[str, str],
     group: Group,
     at: Period,
-    threshold: int,
+    threshold: SmallNumbers | int,
     area: str = HARROW,
 ) -> MeasureComparison:
     """``indicator`` is a row of ``Store.benchmarked_indicators``; ``values`` the comparator values
@@ -194,7 +193,7 @@ def _benchmarks(
     area_names: Mapping[str, str],
     unit: str,
     counts_people: bool,
-    threshold: int,
+    threshold: SmallNumbers | int,
 ) -> tuple[tuple[str, str], ...]:
     """The named benchmarks' published figures for the measure at the period, England first. A
     figure hidden by the same rule as an area's (suppressed by its publisher, or a small count of
@@ -211,7 +210,11 @@ def _benchmarks(
 
 
 def value_text(
-    value: float | None, suppressed: bool, unit: str, threshold: int, counts_people: bool = True
+    value: float | None,
+    suppressed: bool,
+    unit: str,
+    threshold: SmallNumbers | int,
+    counts_people: bool = True,
 ) -> str:
     """A figure as a comparison shows it. A held-back figure of a count of people reads "fewer
     than 5", as every small count does; any other held-back figure (a rate the publisher marked
@@ -224,7 +227,7 @@ def value_text(
 
 
 def display_table(
-    comparison: MeasureComparison, threshold: int, area: str = HARROW
+    comparison: MeasureComparison, threshold: SmallNumbers | int, area: str = HARROW
 ) -> pd.DataFrame:
     """The table behind the ranking chart, as shown: rank, area, value, quartile."""
     t = comparison.table
@@ -316,7 +319,7 @@ def overview(
     area_names: Mapping[str, str],
     group: Group,
     at: Period,
-    threshold: int,
+    threshold: SmallNumbers | int,
 ) -> tuple[pd.DataFrame, list[MeasureComparison]]:
     """Every mapped indicator at once: Harrow's rank and quartile in the group (for the table and the
     leads-and-lags chart), and the comparisons behind them."""
@@ -375,7 +378,7 @@ def trend_bands(
     measure: str,
     group: Group,
     counts_people: bool,
-    threshold: int,
+    threshold: SmallNumbers | int,
     until: Period | None = None,
 ) -> pd.DataFrame:
     """The group's median and interquartile range per quarter, for a trend chart: ``period`` (quarter
@@ -400,7 +403,7 @@ def for_indicator(
     area_names: Mapping[str, str],
     group: Group,
     at: Period,
-    threshold: int,
+    threshold: SmallNumbers | int,
 ) -> tuple[MeasureComparison, pd.DataFrame] | None:
     """One indicator's comparison at ``at`` and its group band for the trend chart; None when the
     indicator has no comparator measure."""
@@ -438,7 +441,7 @@ def add_group_columns(table: pd.DataFrame, bands: pd.DataFrame, unit: str) -> pd
 
 
 def indicator_standings(
-    store: Store, filters: Filters, threshold: int, group_name: str | None = None
+    store: Store, filters: Filters, threshold: SmallNumbers | int, group_name: str | None = None
 ) -> dict[str, MeasureComparison]:
     """Each benchmarked indicator matching the filters, compared with the group (London by
     default) at the filters' quarter, by reference: for the briefing pack and the slides."""

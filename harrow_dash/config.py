@@ -9,6 +9,7 @@ Environment variable       secrets.toml key                Default
 =========================  ==============================  ===========================================
 HARROW_DASH_DATABASE_URL   ``[harrow_dash] database_url``  ``duckdb:///<repo>/data/harrow.duckdb``
 HARROW_DASH_SUPPRESSION    ``suppression_threshold``       5
+HARROW_DASH_SUPPRESS_ZERO  ``suppress_zero``               true: a count of 0 is hidden too
 HARROW_DASH_TOLERANCE      ``default_tolerance``           0.05 (5% of target)
 HARROW_DASH_PUBLIC         ``public_mode``                 false
 HARROW_DASH_EDITORS        ``editors`` (list)              empty: e-mails or ``@domain`` entries
@@ -39,6 +40,8 @@ SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
 class Settings:
     database_url: str
     suppression_threshold: int = 5
+    # A count of people of 0 is hidden like 1 to threshold - 1 (GSS guidance); false shows it as 0.
+    suppress_zero: bool = True
     default_tolerance: float = 0.05
     public_mode: bool = False
     editors: tuple[str, ...] = field(default_factory=tuple)
@@ -95,6 +98,7 @@ def load_settings(secrets_path: Path | None = None) -> Settings:
             pick("HARROW_DASH_DATABASE_URL", "database_url", f"duckdb:///{DEFAULT_DB_PATH}")
         ),
         suppression_threshold=int(pick("HARROW_DASH_SUPPRESSION", "suppression_threshold", 5)),
+        suppress_zero=_truthy(pick("HARROW_DASH_SUPPRESS_ZERO", "suppress_zero", True)),
         default_tolerance=float(pick("HARROW_DASH_TOLERANCE", "default_tolerance", 0.05)),
         public_mode=_truthy(pick("HARROW_DASH_PUBLIC", "public_mode", False)),
         editors=editors,

@@ -1,7 +1,8 @@
 """Disclosure control for facts derived from suppressed counts: the one rule every output uses.
 
-A suppressed count reads "fewer than 5", so a reader knows only that it lies between 1 and
-threshold - 1 (zero is not suppressed). Anything worked out from it (a RAG rating, a direction of
+A suppressed count reads "fewer than 5", so a reader knows only that it lies between 0 and
+threshold - 1 (1 and threshold - 1 when the ``suppress_zero`` setting is off: see
+:class:`harrow_dash.suppression.SmallNumbers`). Anything worked out from it (a RAG rating, a direction of
 travel, a place in a list of movers, a chart point) may narrow that down: "fewer than 5" against a
 target of 3, lower is better, rated Red, can only be 4. So a fact derived from one or more suppressed
 values is shown only when it is the same for *every* value each hidden cell could hold; otherwise it
@@ -17,7 +18,7 @@ import itertools
 from collections.abc import Callable, Hashable, Sequence
 from typing import Final, TypeVar
 
-from harrow_dash.suppression import DEFAULT_THRESHOLD
+from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
 
 T = TypeVar("T", bound=Hashable)
 
@@ -49,16 +50,16 @@ RATING_WITHHELD_MEANING = (
 )
 
 
-def hidden_values(threshold: int = DEFAULT_THRESHOLD) -> range:
-    """Every value a suppressed count could hold: 1 to threshold - 1 (0 is shown as 0)."""
-    return range(1, max(int(threshold), 2))
+def hidden_values(threshold: SmallNumbers | int = DEFAULT_THRESHOLD) -> range:
+    """Every value a suppressed count could hold: 0 to threshold - 1 (from 1 when zero is shown)."""
+    return small_numbers(threshold).values()
 
 
 def disclosed(
     fact: Callable[..., T],
     values: Sequence[float | None],
     hidden: Sequence[bool],
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
 ) -> T | _Withheld:
     """``fact(*values)`` if it is the same whatever the hidden values are, else :data:`WITHHELD`.
 

@@ -20,7 +20,7 @@ from harrow_dash.action_status import ActionStatus, action_groups_for
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import RAG_ORDER
-from harrow_dash.suppression import DEFAULT_THRESHOLD
+from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers
 from harrow_dash.units import format_number
 from harrow_dash.value_states import Frequency, ValueState
 
@@ -673,7 +673,7 @@ def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def monthly_table(
-    months: pd.DataFrame, history: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD
+    months: pd.DataFrame, history: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
     """A monthly indicator's monthly figures as a table beside its trend chart: Month, Quarter,
     Monthly figure (written in the indicator's unit; a small count of people as "fewer than 5")."""

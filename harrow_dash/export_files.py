@@ -35,7 +35,7 @@ from harrow_dash.download_cells import figure_cell, plain_text
 from harrow_dash.exports import neutralise
 from harrow_dash.filters import Filters
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_NOTE
-from harrow_dash.suppression import DEFAULT_THRESHOLD
+from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
 
 DEFAULT_CHART_WIDTH = 640
 FONT_DIRECTORIES = ("/usr/share/fonts", "/usr/local/share/fonts")
@@ -138,7 +138,9 @@ def readable_headers(columns: Sequence[object]) -> list[str]:
     return out
 
 
-def protect_suppressed(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def protect_suppressed(
+    table: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
     """Belt and braces: where a table still carries a ``suppressed`` flag with a raw ``actual``,
     blank the actual and say ``suppressed`` in its ``status`` column (the one cell rule,
     :func:`harrow_dash.download_cells.figure_cell`; the pages pass tables without the raw figure)."""
@@ -185,7 +187,9 @@ def _cell(value: object) -> object:
     return neutralise(plain_text(text))
 
 
-def export_frame(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def export_frame(
+    table: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
     """The table as it is exported: suppressed actuals hidden, readable headers, every cell safe."""
     safe = protect_suppressed(table, threshold)
     out = pd.DataFrame(
@@ -200,7 +204,7 @@ def export_frame(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.
     return out
 
 
-def csv_bytes(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> bytes:
+def csv_bytes(table: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD) -> bytes:
     """The table as UTF-8 CSV with a byte-order mark (so Excel reads £ and accents correctly).
 
     Rows end in CRLF (RFC 4180), so a field holding a bare carriage return is quoted too: unquoted,
@@ -214,7 +218,7 @@ def export_context(
     filters: Filters,
     priority_names: Mapping[int, str] | None = None,
     illustrative: bool = False,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
     notes: Sequence[str] = (),
 ) -> list[str]:
     """The lines written above an exported table: council, what it is, quarter and as-at date,
@@ -227,10 +231,7 @@ def export_context(
         lines.insert(1, "Quarter: none selected")
     if illustrative:
         lines.append(ILLUSTRATIVE_NOTE)
-    lines.append(
-        f"Counts of fewer than {threshold} people are not given: the figure is blank and its "
-        "status reads \u201csuppressed\u201d."
-    )
+    lines.append(small_numbers(threshold).download_note)
     return lines
 
 
@@ -238,7 +239,7 @@ def excel_bytes(
     table: pd.DataFrame,
     context_lines: Sequence[str],
     sheet_title: str = "Data",
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
 ) -> bytes:
     """One tidy sheet: ``context_lines`` in rows at the top, a blank row, then the table with a bold,
     frozen, filterable header row. Numbers stay numeric (with the unit's number format where the table
@@ -253,7 +254,7 @@ def ods_bytes(
     table: pd.DataFrame,
     context_lines: Sequence[str],
     sheet_title: str = "Data",
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
 ) -> bytes:
     """The Excel download's sheet as an OpenDocument spreadsheet (``.ods``): the same rows and cells,
     numbers as numbers, text neutralised against formula injection."""
@@ -266,7 +267,7 @@ def _workbook(
     table: pd.DataFrame,
     context_lines: Sequence[str],
     sheet_title: str,
-    threshold: int,
+    threshold: SmallNumbers | int,
 ) -> Any:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill

@@ -3,7 +3,8 @@
 
 What goes in is exactly what the public view shows: published quarters only, read through a public
 store (so definitions, statuses and highlights are those of published quarters and internal commentary is
-blank), with suppression applied: a small count of people has no number, the note "fewer than N", and no
+blank), with suppression applied: a small count of people (0 to N - 1, or 1 to N - 1 with ``suppress_zero``
+off) has no number, the note "fewer than N" and a key saying what it can hold, and no
 rating or other fact derived from it unless that fact is the same whatever the hidden value is.
 
 Each file is a plain UTF-8 CSV; numbers are numbers (no units inside cells; a ``unit`` column says what
@@ -12,6 +13,7 @@ they count). Text cells that a spreadsheet would run as a formula are neutralise
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -30,6 +32,7 @@ from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings, rate
 from harrow_dash.store import Store
+from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
 
 LICENCE = {
     "name": "OGL-UK-3.0",
@@ -216,7 +219,7 @@ def resources(store: Store, rules: RuleSettings) -> list[Resource]:
     """The package's tables, from a public store (published quarters only)."""
     if not store.public:
         raise ValueError("open data is built from a public store (published quarters only)")
-    rules = RuleSettings(rules.default_tolerance, rules.suppression_threshold, False)
+    rules = dataclasses.replace(rules, reveal_suppressed=False)
     indicators, values = _indicators(store, rules)
     return [
         Resource("indicators", "Performance indicators", INDICATOR_FIELDS, ("ref",), indicators),
@@ -249,14 +252,20 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def descriptor(
-    tables: list[Resource], published: list[Period], illustrative: bool, created: dt.datetime
+    tables: list[Resource],
+    published: list[Period],
+    illustrative: bool,
+    created: dt.datetime,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
 ) -> dict[str, object]:
     """The ``datapackage.json`` descriptor (Frictionless Data Package v1)."""
+    rule = small_numbers(threshold)
     first, last = published[0], published[-1]
     description = (
         f"Corporate performance of the London Borough of Harrow as reported to Cabinet: indicators, "
         f"flagship action statuses and highlights for the published quarters {first.label} to "
-        f"{last.label}. Small counts of people are suppressed (shown as 'fewer than N')."
+        f"{last.label}. Small counts of people are suppressed (shown as '{rule.text}': "
+        f"{rule.meaning})."
     )
     if illustrative:
         description = SAMPLE_WARNING + " " + description
@@ -292,7 +301,8 @@ def descriptor(
     }
 
 
-def readme(published: list[Period], illustrative: bool, threshold: int) -> str:
+def readme(published: list[Period], illustrative: bool, threshold: SmallNumbers | int) -> str:
+    rule = small_numbers(threshold)
     lines = [f"# {COUNCIL_NAME}: corporate performance open data", ""]
     if illustrative:
         lines += [SAMPLE_WARNING, ""]
@@ -307,12 +317,13 @@ def readme(published: list[Period], illustrative: bool, threshold: int) -> str:
         "- `highlights.csv`: key achievements and areas for improvement reported to Cabinet.",
         "- `datapackage.json`: the Frictionless Data Package descriptor (field types and meanings).",
         "",
-        f"Counts of people below {threshold} are not published: the value is blank, its status reads "
-        f"'suppressed' and the note reads 'fewer than {threshold}'. The actual column holds numbers "
-        "or blanks only; the status column says why a value is blank (suppressed, missing, not due, "
-        "not applicable) or what qualifies it (provisional, revised, estimated). Ratings are plain "
-        "words: Green, Amber, Red, withheld (it would give away a small count) or not rated. "
-        "Figures for quarters not yet published by the council are left out. A quarter's figures are as reported to Cabinet; revisions are published as such.",
+        f"Counts of people below {rule.threshold} are not published: the value is blank, its status "
+        f"reads 'suppressed' and the note reads '{rule.text}' ({rule.meaning}). The actual column "
+        "holds numbers or blanks only; the status column says why a value is blank (suppressed, "
+        "missing, not due, not applicable) or what qualifies it (provisional, revised, estimated). "
+        "Ratings are plain words: Green, Amber, Red, withheld (it would give away a small count) or "
+        "not rated. Figures for quarters not yet published by the council are left out. A quarter's "
+        "figures are as reported to Cabinet; revisions are published as such.",
         "",
         f"Licence: {LICENCE['title']} ({LICENCE['path']}).",
         "",
@@ -335,9 +346,9 @@ def build(
     illustrative = store.has_sample_data()
     tables = resources(store, rules)
     files = {t.path: _csv(t.frame) for t in tables}
-    meta = descriptor(tables, published, illustrative, created)
+    meta = descriptor(tables, published, illustrative, created, rules.small_numbers)
     files["datapackage.json"] = (json.dumps(meta, indent=2) + "\n").encode("utf-8")
-    files["README.md"] = readme(published, illustrative, rules.suppression_threshold).encode()
+    files["README.md"] = readme(published, illustrative, rules.small_numbers).encode()
     return files
 
 

@@ -12,6 +12,7 @@ from harrow_dash.disclosure import RATING_WITHHELD, RATING_WITHHELD_MEANING, WIT
 from harrow_dash.palette import ACTION_COLOURS, RAG_COLOURS
 from harrow_dash.rag import Rag
 from harrow_dash.scorecard import NOT_RATED, RAG_ICONS
+from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
 from harrow_dash.textsafe import escape_html
 
 
@@ -58,11 +59,16 @@ def action_rows() -> list[KeyRow]:
     ]
 
 
-KEY_NOTE = (
-    "Amber means the target was missed by no more than the indicator's tolerance (5% of the target "
-    "unless set otherwise). An official RAG supplied with the data is shown where it differs from the "
-    "calculated one, with a note. Counts of fewer than 5 people are not shown."
-)
+def key_note(threshold: SmallNumbers | int = DEFAULT_THRESHOLD) -> str:
+    """The words under the key: tolerance, official ratings and what a hidden count can hold."""
+    rule = small_numbers(threshold)
+    return (
+        "Amber means the target was missed by no more than the indicator's tolerance (5% of the "
+        "target unless set otherwise). An official RAG supplied with the data is shown where it "
+        "differs from the calculated one, with a note. Counts of fewer than "
+        f"{rule.threshold} people are not shown: a cell reads \u201c{rule.text}\u201d and "
+        f"{rule.meaning}."
+    )
 
 
 def _table(caption: str, first: str, rows: list[KeyRow]) -> str:

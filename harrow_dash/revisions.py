@@ -25,7 +25,12 @@ from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.load import TABLE_LABELS
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
-from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
+from harrow_dash.suppression import (
+    DEFAULT_THRESHOLD,
+    SmallNumbers,
+    is_suppressed,
+    suppressed_text,
+)
 from harrow_dash.units import format_number
 
 FIELD_WORDS = {
@@ -212,7 +217,11 @@ def in_force(revisions: pd.DataFrame, period: Period | None = None) -> list[Revi
 
 
 def _shown(
-    value: str | None, field: str, unit: str | None, counts_people: bool, threshold: int
+    value: str | None,
+    field: str,
+    unit: str | None,
+    counts_people: bool,
+    threshold: SmallNumbers | int,
 ) -> str:
     """A revised value as a reader may see it: in the unit's terms, small counts of people as
     "fewer than N", a missing value as "no figure"."""
@@ -235,7 +244,7 @@ def describe(
     fig: RevisedFigure,
     unit: str | None = None,
     counts_people: bool = False,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
     short: bool = False,
 ) -> str:
     """``actual revised on 27 November 2026 from 72.4% (as published) to 95%``; ``short`` (for a
@@ -286,7 +295,7 @@ def facts_from(indicators: pd.DataFrame) -> dict[str, ItemFacts]:
 def indicator_notes(
     figures: Iterable[RevisedFigure],
     facts: Mapping[str, ItemFacts] | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
     short: bool = False,
 ) -> dict[str, str]:
     """Per indicator ref, the words shown beside its value: "Actual revised on DATE from ... ."."""
@@ -308,7 +317,7 @@ def indicator_notes(
 def briefing_lines(
     figures: Iterable[RevisedFigure],
     facts: Mapping[str, ItemFacts] | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: SmallNumbers | int = DEFAULT_THRESHOLD,
 ) -> list[str]:
     """One sentence per revised figure, for the briefing pack's "Revised figures" section."""
     lines = []

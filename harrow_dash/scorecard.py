@@ -19,7 +19,13 @@ from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disc
 from harrow_dash.ingest.gss import marker_words
 from harrow_dash.movements import pattern_of
 from harrow_dash.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
-from harrow_dash.suppression import DEFAULT_THRESHOLD, is_suppressed, suppressed_text
+from harrow_dash.suppression import (
+    DEFAULT_THRESHOLD,
+    SmallNumbers,
+    is_suppressed,
+    small_numbers,
+    suppressed_text,
+)
 from harrow_dash.travel import Travel, direction_of_travel, direction_of_travel_frame
 from harrow_dash.units import format_number, formatter
 from harrow_dash.value_states import (
@@ -48,6 +54,12 @@ class RuleSettings:
     default_tolerance: float = 0.05
     suppression_threshold: int = DEFAULT_THRESHOLD
     reveal_suppressed: bool = False  # editors may see raw small counts
+    suppress_zero: bool = True  # a count of people of 0 is hidden like 1 to threshold - 1
+
+    @property
+    def small_numbers(self) -> SmallNumbers:
+        """The one small-numbers rule these settings give (threshold and the treatment of zero)."""
+        return SmallNumbers(self.suppression_threshold, self.suppress_zero)
 
 
 def rag_label(rag: str | None) -> str:
@@ -110,11 +122,9 @@ def rate(
     # An indicator without an actual has no rating, whatever was computed.
     no_value = out["state"].isin([s.value for s in NO_FIGURE_STATES])
     out.loc[no_value & official.isna(), "rag"] = NOT_RATED
-    out["suppressed"] = suppressed_flags(
-        out["actual"], out["counts_people"], rules.suppression_threshold
-    )
+    out["suppressed"] = suppressed_flags(out["actual"], out["counts_people"], rules.small_numbers)
     if not rules.reveal_suppressed:
-        _withhold_ratings(out, rules.suppression_threshold)
+        _withhold_ratings(out, rules.small_numbers)
     if not texts:
         return out
     unit = out["unit"].tolist()
@@ -154,7 +164,7 @@ def _symbol_states(out: pd.DataFrame, marker: pd.Series) -> None:
     out["state"] = pd.Series(states, index=out.index, dtype="str")
 
 
-def _withhold_ratings(out: pd.DataFrame, threshold: int) -> None:
+def _withhold_ratings(out: pd.DataFrame, threshold: SmallNumbers | int) -> None:
     """For each suppressed actual, keep a rating only if every value the count could hold gets it
     (:func:`disclosure.disclosed`); otherwise the rating is :data:`WITHHELD_RAG`. An official rating
     stands only where it is that same rating, and no data-quality note is given (it would compare
@@ -242,7 +252,9 @@ def _is_annual(frequency: object) -> bool:
     return Frequency(frequency) is Frequency.ANNUAL  # type: ignore[arg-type]
 
 
-def suppressed_flags(actual: pd.Series, counts_people: pd.Series, threshold: int) -> list[bool]:
+def suppressed_flags(
+    actual: pd.Series, counts_people: pd.Series, threshold: SmallNumbers | int
+) -> list[bool]:
     """:func:`is_suppressed` of every row; whole columns at once for a float column."""
     if actual.dtype != np.float64:
         return [
@@ -254,8 +266,10 @@ def suppressed_flags(actual: pd.Series, counts_people: pd.Series, threshold: int
         people = counts_people.to_numpy()
     else:  # with a gap: objects (True, False, None)
         people = np.array([bool(cp) for cp in counts_people.tolist()], dtype=bool)
+    rule = small_numbers(threshold)
     with np.errstate(invalid="ignore"):
-        return (people & (values > 0) & (values < threshold)).tolist()
+        small = values < rule.threshold
+        return (people & (small & (values > 0) if not rule.zero else small)).tolist()
 
 
 _NO_NUMBER = {v.value: v.text for v in (ValueState.NOT_DUE, ValueState.NOT_REPORTED)}
@@ -281,7 +295,7 @@ def _actual_texts(
     rules: RuleSettings,
     markers: list | None = None,
 ) -> list[str]:
-    hidden = suppressed_text(rules.suppression_threshold)
+    hidden = suppressed_text(rules.small_numbers)
     reveal = rules.reveal_suppressed
     out: list[str] = []
     append = out.append
@@ -331,7 +345,7 @@ def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.Dat
     rules = rules or RuleSettings()
     out = frame.copy()
     hide = not rules.reveal_suppressed
-    threshold = rules.suppression_threshold
+    threshold = rules.small_numbers
     now_hidden = (
         [hide and bool(x) for x in out["suppressed"].tolist()]
         if "suppressed" in out
@@ -395,7 +409,7 @@ def _travel(
     upper: float | None,
     actual_hidden: bool,
     earlier_hidden: bool,
-    threshold: int,
+    threshold: SmallNumbers | int,
 ) -> str:
     got = disclosed(
         lambda a, e: direction_of_travel(a, e, polarity, target, upper),

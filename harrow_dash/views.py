@@ -258,7 +258,7 @@ def _movers(
     if now.empty:
         return empty, empty.copy()
     hide = not rules.reveal_suppressed
-    threshold = rules.suppression_threshold
+    threshold = rules.small_numbers
     if earlier is not None:
         by_year = np.full(len(now), earlier == "year_actual")
     elif "cumulative_or_seasonal" in now:
@@ -462,7 +462,7 @@ def sparkline_values(
         return {}
     actual = hist["actual"].to_numpy(dtype=float, na_value=np.nan)
     hidden = np.asarray(
-        suppressed_flags(hist["actual"], hist["counts_people"], rules.suppression_threshold),
+        suppressed_flags(hist["actual"], hist["counts_people"], rules.small_numbers),
         dtype=bool,
     )
     shown = ~np.isnan(actual) & ~hidden

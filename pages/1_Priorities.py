@@ -126,7 +126,7 @@ else:
     )
     # Figures revised after the quarter was published: the note goes beside the revised figure.
     revised = data.revision_notes(
-        ctx.store_url, ctx.period, inds, ctx.rules.suppression_threshold, short=True
+        ctx.store_url, ctx.period, inds, ctx.rules.small_numbers, short=True
     )
     if any(revised.get(str(r)) for r in table["Ref"]):
         table.insert(3, "Revised", [revised.get(str(r), "") for r in table["Ref"]])
@@ -161,7 +161,7 @@ else:
         prepare=partial(  # figures as numbers, made when a file is asked for
             analysable,
             values=inds,
-            threshold=ctx.rules.suppression_threshold,
+            threshold=ctx.rules.small_numbers,
             reveal_suppressed=ctx.rules.reveal_suppressed,
         ),
     )

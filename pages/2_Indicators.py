@@ -42,7 +42,7 @@ everything = data.all_indicators_at(ctx.store_url, period, ctx.rules)
 names = dict(zip(everything["ref"], everything["name"], strict=True))
 table = data.indicator_list(ctx.store_url, ctx.filters, ctx.rules)
 # Figures revised after the quarter was published: the words go beside the value they qualify.
-threshold = ctx.rules.suppression_threshold
+threshold = ctx.rules.small_numbers
 revised = data.revision_notes(ctx.store_url, period, everything, threshold, short=True)
 revised_in_full = data.revision_notes(ctx.store_url, period, everything, threshold)
 
@@ -111,7 +111,7 @@ else:
     download = explore.indicator_download(shown)
     if "Revised" in shown and shown["Revised"].astype(bool).any():
         download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
-    threshold, reveal = ctx.rules.suppression_threshold, ctx.rules.reveal_suppressed
+    threshold, reveal = ctx.rules.small_numbers, ctx.rules.reveal_suppressed
     download_bar(  # figures as numbers, made when a file is asked for
         ctx,
         "indicators",
@@ -170,9 +170,7 @@ histories = {ref: data.histories(ctx.store_url, (ref,), ctx.rules, period) for r
 group = comparisons.pick_group(cdata.groups(ctx.store_url), st.query_params.get("group"))
 facts_of = {ref: explore.indicator_facts({"ref": ref, **now.loc[ref].to_dict()}) for ref in picked}
 compared_of = {
-    ref: cdata.for_indicator(
-        ctx.store_url, ref, group.name, period, ctx.rules.suppression_threshold
-    )
+    ref: cdata.for_indicator(ctx.store_url, ref, group.name, period, ctx.rules.small_numbers)
     for ref in picked
 }
 charts = {  # for the downloads: built only when one is downloaded
@@ -182,7 +180,7 @@ charts = {  # for the downloads: built only when one is downloaded
         title=f"{ref} {facts_of[ref].name} ({facts_of[ref].polarity})",
         group_band=compared_of[ref][1] if compared_of[ref] else None,
         group_name=group.noun,
-        threshold=ctx.rules.suppression_threshold,
+        threshold=ctx.rules.small_numbers,
         months=data.months(ctx.store_url, (ref,), period),
     )
     for ref in picked
@@ -200,7 +198,7 @@ download_bar(
             [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
             ignore_index=True,
         ),
-        threshold=ctx.rules.suppression_threshold,
+        threshold=ctx.rules.small_numbers,
         reveal_suppressed=ctx.rules.reveal_suppressed,
     ),
 )
@@ -222,6 +220,7 @@ for ref in picked:
                     title=f"{ref} {facts.name} ({facts.polarity})",
                     group_band=compared[1] if compared else None,
                     group_name=group.noun,
+                    threshold=ctx.rules.small_numbers,  # the band the downloads draw too
                     alt_text=describe_trend(hist),
                     key=f"trend_{ref}",
                 )
@@ -277,7 +276,7 @@ for ref in picked:
                 monthly_numbers = explore.monthly_table(
                     data.months(ctx.store_url, (ref,), period),
                     hist,
-                    ctx.rules.suppression_threshold,
+                    ctx.rules.small_numbers,
                 )
                 if len(monthly_numbers):
                     st.dataframe(

@@ -243,9 +243,7 @@ if fallback_note:
 
 deck = slides.build_deck(
     ov,
-    cdata.slide_standings(
-        ctx.store_url, ctx.filters.with_period(period), ctx.rules.suppression_threshold
-    ),
+    cdata.slide_standings(ctx.store_url, ctx.filters.with_period(period), ctx.rules.small_numbers),
 )
 st.session_state[COUNT_KEY] = len(deck)
 number = slides.parse_slide(requested, len(deck))

@@ -30,7 +30,7 @@ period = ctx.period
 if period is None:
     empty_state(NO_DATA_YET)
     st.stop()
-threshold = ctx.rules.suppression_threshold
+threshold = ctx.rules.small_numbers
 
 everything = cdata.benchmarked(ctx.store_url)
 if everything.empty:
@@ -117,7 +117,7 @@ if ranked.chart is not None and chosen.standing is not None:
     if gaps:
         st.caption(
             f"Not drawn: {chosen.standing.suppressed} area(s) whose figure is a small number "
-            f"(fewer than {threshold}) and {chosen.standing.missing} with no figure for "
+            f"({threshold.text}: {threshold.meaning}) and {chosen.standing.missing} with no figure for "
             f"{chosen.period_label}."
         )
     download_bar(

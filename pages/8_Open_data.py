@@ -14,6 +14,7 @@ import streamlit as st
 
 from harrow_dash import open_data
 from harrow_dash.plan import COUNCIL_NAME
+from harrow_dash.scorecard import RuleSettings
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note
 from harrow_dash.ui.frame import page_frame
@@ -27,18 +28,14 @@ if data.is_illustrative(ctx.store_url):
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _package(url: str, threshold: int, tolerance: float) -> dict[str, bytes] | str:
-    from harrow_dash.scorecard import RuleSettings
-
+def _package(url: str, rules: RuleSettings) -> dict[str, bytes] | str:
     try:
-        return open_data.build(
-            data.store(url).public_view(), RuleSettings(tolerance, threshold, False)
-        )
+        return open_data.build(data.store(url).public_view(), rules)
     except open_data.NothingPublished as exc:
         return str(exc)
 
 
-files = _package(ctx.store_url, ctx.rules.suppression_threshold, ctx.rules.default_tolerance)
+files = _package(ctx.store_url, ctx.rules)
 if isinstance(files, str):
     st.info(files, icon=":material/unpublished:")
     st.stop()
@@ -48,7 +45,8 @@ st.markdown(
     f"The council's published performance figures, **{published[0].label} to "
     f"{published[-1].label}**, as open data under the Open Government Licence v3.0. Quarters not yet "
     "published are not included, counts of fewer than "
-    f"{ctx.rules.suppression_threshold} people are withheld, and internal commentary is left out."
+    f"{ctx.rules.suppression_threshold} people are withheld ({ctx.rules.small_numbers.meaning}), "
+    "and internal commentary is left out."
 )
 st.download_button(
     "Download the open data package (ZIP: CSV files and datapackage.json)",

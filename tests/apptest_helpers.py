@@ -99,7 +99,12 @@ class AppEnv:
         mp.setenv("HARROW_DASH_SECRETS", str(self.secrets))
         url = self.db_path if isinstance(self.db_path, str) else f"duckdb:///{self.db_path}"
         mp.setenv("HARROW_DASH_DATABASE_URL", url)
-        for name in ("HARROW_DASH_EDITORS", "HARROW_DASH_SUPPRESSION", "HARROW_DASH_TOLERANCE"):
+        for name in (
+            "HARROW_DASH_EDITORS",
+            "HARROW_DASH_SUPPRESSION",
+            "HARROW_DASH_SUPPRESS_ZERO",
+            "HARROW_DASH_TOLERANCE",
+        ):
             mp.delenv(name, raising=False)
         if public:
             mp.setenv("HARROW_DASH_PUBLIC", "true")

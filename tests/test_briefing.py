@@ -250,6 +250,28 @@ def test_rag_key_and_data_protection(q3) -> None:
     assert [r[0].split()[-1] for r in key[1:4]] == ["Green", "Amber", "Red"]
     protection = " ".join(by_section[("Data protection", "")])
     assert "aggregated" in protection and "fewer than 5" in protection
+    assert "a hidden count is between 0 and 4." in protection  # zero suppressed: the default
+
+
+def test_a_zero_count_is_hidden_in_the_pack_unless_suppress_zero_is_off(sample_store) -> None:
+    """PI-39 is 0 in Q3 2023-24: "fewer than 5" by default; 0 with the setting off, and the data
+    protection section then says a hidden count is 1 to 4 and a 0 is shown."""
+
+    def pi39_and_protection(rules: RuleSettings) -> tuple[str, str]:
+        doc = open_doc(build_briefing(sample_store, Filters(period=Q3), rules))
+        rows = {
+            r[0]: r
+            for t in doc.tables
+            for r in table_rows(t)
+            if table_rows(t)[0][2:3] == ["Actual"]
+        }
+        return rows["PI-39"][2], " ".join(sections(doc)[("Data protection", "")])
+
+    actual, protection = pi39_and_protection(RuleSettings())
+    assert actual == "fewer than 5" and "between 0 and 4" in protection
+    actual, protection = pi39_and_protection(RuleSettings(suppress_zero=False))
+    assert actual == "0"
+    assert "a hidden count is between 1 and 4; a count of 0 is shown as 0." in protection
 
 
 def test_filtered_pack_has_only_the_chosen_priority(sample_store) -> None:

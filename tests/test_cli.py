@@ -380,7 +380,7 @@ def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
     published = raw[raw["period"].isin([20231, 20232, 20233])]
     small = published[
         published["counts_people"].astype(bool)
-        & (published["actual"] > 0)
+        & (published["actual"] >= 0)  # zero too: suppress_zero is on by default
         & (published["actual"] < 5)
     ]
     small_keys = {(r.ref, Period.from_key(r.period).label) for r in small.itertuples()}
@@ -407,7 +407,7 @@ def test_export_public_view_suppresses_small_counts_and_withholds_their_ratings(
     }
     assert got == {
         ("PI-P1", "Q1 2023-24"): ("7.0", "", "5.0", "Red"),
-        ("PI-P1", "Q2 2023-24"): ("0.0", "", "5.0", "Green"),  # zero is not disclosive
+        ("PI-P1", "Q2 2023-24"): ("", "suppressed", "5.0", "withheld"),  # zero too
         ("PI-P1", "Q3 2023-24"): ("", "suppressed", "5.0", "withheld"),
         ("PI-P2", "Q3 2023-24"): ("3.0", "", "5.0", "Green"),  # not a count of people
     }

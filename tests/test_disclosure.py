@@ -2,10 +2,13 @@
 
 The rule (harrow_dash.disclosure): a fact worked out from a suppressed value (RAG, direction of travel,
 a place among the movers, a chart position) is shown only if it is the same for every value the hidden
-cell could hold, 1 to threshold - 1. The main test is the invariance property itself: a generated
+cell could hold: 0 to threshold - 1 by default (``suppress_zero``), 1 to threshold - 1 with it off, when
+a 0 is shown as 0. The main test is the invariance property itself: a generated
 data set is loaded into a real DuckDB file and, for each suppressed cell, every output (page data as
 Streamlit sends it, chart specs, CSV, Excel, the briefing pack, the slides, the public tidy export) is
-rendered once for each possible hidden value. The outputs must be identical.
+rendered once for each possible hidden value, 0 among them. The outputs must be identical. The same
+property is checked with ``suppress_zero`` off for a few cells (there the hidden values are 1 to 4 and
+a 0 is shown).
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ from harrow_dash.periods import Period, parse_period
 from harrow_dash.rag import compute_rag
 from harrow_dash.scorecard import RuleSettings, add_travel, rate
 from harrow_dash.store import Store
+from harrow_dash.suppression import SmallNumbers
 from harrow_dash.travel import Travel, direction_of_travel
 
-RULES = RuleSettings()
+RULES = RuleSettings()  # the defaults: threshold 5, zero hidden too
 THRESHOLD = RULES.suppression_threshold
+ZERO_SHOWN = RuleSettings(suppress_zero=False)
 PRIORITY = "A place where those in need are supported"
 QUARTERS = [
     "Q1 2022-23",
@@ -57,9 +62,25 @@ QUARTERS = [
 # -- the rule itself --------------------------------------------------------------------------------
 
 
-def test_hidden_values_are_one_to_threshold_minus_one() -> None:
-    assert list(hidden_values(5)) == [1, 2, 3, 4]
-    assert list(hidden_values(10)) == list(range(1, 10))
+def test_hidden_values_are_zero_to_threshold_minus_one_by_default() -> None:
+    assert list(hidden_values(5)) == [0, 1, 2, 3, 4]
+    assert list(hidden_values(10)) == list(range(0, 10))
+    assert list(hidden_values(RULES.small_numbers)) == [0, 1, 2, 3, 4]
+
+
+def test_hidden_values_start_at_one_when_zero_is_shown() -> None:
+    assert list(hidden_values(ZERO_SHOWN.small_numbers)) == [1, 2, 3, 4]
+    assert list(hidden_values(SmallNumbers(10, zero=False))) == list(range(1, 10))
+
+
+def test_a_rating_of_a_hidden_zero_is_withheld_when_zero_is_suppressed() -> None:
+    """PI-39, Q3 2023-24: 0 against a target of 0, lower is better. Green would mean 0."""
+
+    def rating(v: float) -> object:
+        return compute_rag(v, 0, "lower")
+
+    assert disclosed(rating, [0], [True], RULES.small_numbers) is WITHHELD
+    assert disclosed(rating, [0], [False], ZERO_SHOWN.small_numbers).value == "Green"
 
 
 def test_a_rating_that_pins_a_hidden_count_is_withheld() -> None:
@@ -69,7 +90,7 @@ def test_a_rating_that_pins_a_hidden_count_is_withheld() -> None:
 
 
 def test_a_rating_every_hidden_value_shares_is_shown() -> None:
-    """Lower is better with a target of 10: any count from 1 to 4 is Green, so Green may show."""
+    """Lower is better with a target of 10: any count from 0 to 4 is Green, so Green may show."""
     assert disclosed(lambda v: compute_rag(v, 10, "lower"), [4], [True]).value == "Green"
 
 
@@ -106,7 +127,8 @@ _cell = st.one_of(st.none(), st.integers(0, 12).map(float))
     official=st.sampled_from([None, "Green", "Amber", "Red"]),
     prev=_cell,
     year=_cell,
-    hidden=st.integers(1, THRESHOLD - 1).map(float),
+    zero=st.booleans(),
+    pick=st.integers(0, THRESHOLD),
 )
 def test_rated_rows_read_the_same_whatever_the_hidden_count(
     polarity: str,
@@ -116,9 +138,14 @@ def test_rated_rows_read_the_same_whatever_the_hidden_count(
     official: str | None,
     prev: float | None,
     year: float | None,
-    hidden: float,
+    zero: bool,
+    pick: int,
 ) -> None:
-    """The columns a page, file or chart shows are the same for every hidden value of the actual."""
+    """The columns a page, file or chart shows are the same for every hidden value of the actual:
+    0 to 4 when zero is suppressed, 1 to 4 when it is not."""
+    rules = RuleSettings(suppress_zero=zero)
+    could_be = list(hidden_values(rules.small_numbers))
+    hidden = float(could_be[pick % len(could_be)])
 
     def shown(actual: float) -> dict[str, object]:
         row = {
@@ -135,12 +162,13 @@ def test_rated_rows_read_the_same_whatever_the_hidden_count(
             "prev_actual": prev,
             "year_actual": year,
         }
-        out = add_travel(rate(pd.DataFrame([row]), RULES), RULES)
+        out = add_travel(rate(pd.DataFrame([row]), rules), rules)
         cols = ["rag", "rag_text", "computed_rag", "official_rag", "rag_note", "actual_text"]
         cols += ["state", "travel_prev_text", "travel_year_text", "travel_text"]
         return {c: out[c].iloc[0] for c in cols}
 
-    assert shown(hidden) == shown(1.0)
+    assert shown(hidden) == shown(float(could_be[0]))
+    assert shown(hidden)["actual_text"] == "fewer than 5"
 
 
 # -- the invariance property over every output --------------------------------------------------------
@@ -243,13 +271,22 @@ class Cell:
         return f"{self.ref} {self.period.label}"
 
 
-def suppressed_cells() -> list[Cell]:
+def suppressed_cells(rules: RuleSettings = RULES) -> list[Cell]:
+    """The cells of the generated data that ``rules`` hide (written out here, not by the rule)."""
+    low = 0 if rules.suppress_zero else 1
     cells = []
     for row in generated_rows():
         value, people = row[13], row[10] == "yes"
-        if people and value != "" and 0 < float(value) < THRESHOLD:  # type: ignore[arg-type]
+        if people and value != "" and low <= float(value) < THRESHOLD:  # type: ignore[arg-type]
             cells.append(Cell(str(row[0]), parse_period(str(row[12]))))
     return cells
+
+
+def test_zero_cells_are_among_the_hidden_ones_only_when_zero_is_suppressed() -> None:
+    zero = Cell("G-01", parse_period("Q4 2022-23"))  # a 0 in the generated data
+    assert zero in suppressed_cells(RULES)
+    assert zero not in suppressed_cells(ZERO_SHOWN)
+    assert set(suppressed_cells(ZERO_SHOWN)) < set(suppressed_cells(RULES))
 
 
 def _set_actual(db: Store, cell: Cell, value: float) -> None:
@@ -277,17 +314,20 @@ def _zip_parts(data: bytes, skip: tuple[str, ...] = ("docProps/",)) -> dict[str,
         }
 
 
-def render_outputs(db: Store, period: Period, charted: list[str]) -> dict[str, object]:
+def render_outputs(
+    db: Store, period: Period, charted: list[str], rules: RuleSettings = RULES
+) -> dict[str, object]:
     """Every output for ``period``, as the viewer or the file receives it, with the trend charts of
-    ``charted`` (a chart is drawn from its own indicator's history only)."""
+    ``charted`` (a chart is drawn from its own indicator's history only), under ``rules``."""
+    rule = rules.small_numbers
     filters = Filters(period=period)
     names = {int(r.id): str(r.name) for r in db.priorities().itertuples()}
     out: dict[str, object] = {}
-    ov = views.overview(db, filters, RULES)
+    ov = views.overview(db, filters, rules)
     assert ov is not None
     inds = ov.indicators
     refs = list(inds["ref"])
-    sparks = views.sparkline_values(db, refs, period, RULES)
+    sparks = views.sparkline_values(db, refs, period, rules)
     listing = explore.indicator_list(inds, sparks)
     download = explore.indicator_download(listing)
     out["indicator list"] = listing.drop(columns=["rag"]).to_json()
@@ -299,31 +339,31 @@ def render_outputs(db: Store, period: Period, charted: list[str]) -> dict[str, o
     out["rag changes"] = ov.rag_changes.drop(columns=[], errors="ignore").to_json()
     out["improvements"] = ov.improvements.to_json()
     out["deteriorations"] = ov.deteriorations.to_json()
-    context = export_context("Indicators", filters, names, False, THRESHOLD)
-    out["indicators csv"] = csv_bytes(download, THRESHOLD)
-    out["indicators excel"] = _zip_parts(excel_bytes(download, context, "Indicators", THRESHOLD))
-    histories = {r: views.indicator_histories(db, [r], RULES, period) for r in refs}
+    context = export_context("Indicators", filters, names, False, rule)
+    out["indicators csv"] = csv_bytes(download, rule)
+    out["indicators excel"] = _zip_parts(excel_bytes(download, context, "Indicators", rule))
+    histories = {r: views.indicator_histories(db, [r], rules, period) for r in refs}
     for ref, hist in histories.items():
         facts = explore.indicator_facts(inds.set_index("ref").loc[ref].to_dict() | {"ref": ref})
         out[f"facts {ref}"] = repr(facts)
         out[f"trend table {ref}"] = explore.trend_table(hist).to_json()
         out[f"trend alt text {ref}"] = describe_trend(hist)
         if ref in charted:
-            out[f"trend chart {ref}"] = trend_chart(hist, threshold=THRESHOLD).to_json()
+            out[f"trend chart {ref}"] = trend_chart(hist, threshold=rule).to_json()
     trends = explore.trend_download(histories, dict(zip(inds["ref"], inds["name"], strict=True)))
-    out["trends csv"] = csv_bytes(trends, THRESHOLD)
+    out["trends csv"] = csv_bytes(trends, rule)
     items = explore.highlight_items(
         db.highlights(filters, all_periods=True), period, inds, pd.DataFrame()
     )
-    out["highlights csv"] = csv_bytes(explore.highlights_download(items), THRESHOLD)
-    doc = briefing_document(ov, filters, names, False, THRESHOLD, today=dt.date(2024, 1, 1))
+    out["highlights csv"] = csv_bytes(explore.highlights_download(items), rule)
+    doc = briefing_document(ov, filters, names, False, rule, today=dt.date(2024, 1, 1))
     out["briefing pack"] = _zip_parts(doc)
     deck = slides.build_deck(ov)
     out["slides"] = [slides.slide_html(s, len(deck), period, False) for s in deck.slides]
     public = db.public_view()
-    tidy = tidy_export(public.tidy_values(), RULES, public=True)
+    tidy = tidy_export(public.tidy_values(), rules, public=True)
     out["public tidy export"] = tidy.to_csv(index=False)
-    package = open_data.build(public, RULES, created=dt.datetime(2024, 1, 1))
+    package = open_data.build(public, rules, created=dt.datetime(2024, 1, 1))
     out["open data package"] = {n: hashlib.sha256(b).hexdigest() for n, b in package.items()}
     return out
 
@@ -341,25 +381,69 @@ def _differences(a: dict[str, object], b: dict[str, object]) -> list[str]:
     return [k for k in a if a[k] != b.get(k)] + [k for k in b if k not in a]
 
 
-@pytest.mark.parametrize("cell", suppressed_cells(), ids=str)
-def test_no_output_depends_on_which_small_count_is_hidden(
-    generated_store: Store, cell: Cell
-) -> None:
-    """Render every output once per possible hidden value of the cell: all must be identical."""
+def _assert_invariant(db: Store, cell: Cell, rules: RuleSettings) -> None:
+    """Render every output once per value the cell could hold under ``rules``: all identical."""
     renders: dict[float, dict[str, object]] = {}
-    for value in hidden_values(THRESHOLD):
-        _set_actual(generated_store, cell, float(value))
+    for value in hidden_values(rules.small_numbers):
+        _set_actual(db, cell, float(value))
         outputs: dict[str, object] = {}
         for period in _quarters_touched(cell):
-            for name, content in render_outputs(generated_store, period, [cell.ref]).items():
+            for name, content in render_outputs(db, period, [cell.ref], rules).items():
                 outputs[f"{period.label}: {name}"] = content
         renders[value] = outputs
-    first = renders[1]
+    assert (0 in renders) is rules.suppress_zero
+    lowest = min(renders)
+    first = renders[lowest]
     for value, outputs in renders.items():
         assert not _differences(first, outputs), (
-            f"{cell}: with {value} instead of 1 hidden, these outputs change: "
+            f"{cell}: with {value} instead of {lowest} hidden, these outputs change: "
             f"{_differences(first, outputs)}"
         )
+
+
+@pytest.mark.parametrize("cell", suppressed_cells(), ids=str)
+def test_no_output_depends_on_which_small_count_is_hidden_zero_included(
+    generated_store: Store, cell: Cell
+) -> None:
+    """With zero suppressed (the default) every output is the same for a hidden 0, 1, 2, 3 or 4."""
+    _assert_invariant(generated_store, cell, RULES)
+
+
+# A few cells (a rating pinned, two hidden quarters in a row, a band): the other setting.
+ZERO_SHOWN_CELLS = [
+    Cell("G-01", parse_period("Q1 2023-24")),
+    Cell("G-01", parse_period("Q3 2023-24")),
+    Cell("G-04", parse_period("Q2 2023-24")),
+]
+
+
+@pytest.mark.parametrize("cell", ZERO_SHOWN_CELLS, ids=str)
+def test_no_output_depends_on_which_small_count_is_hidden_with_zero_shown(
+    generated_store: Store, cell: Cell
+) -> None:
+    """With ``suppress_zero`` off a hidden cell is 1 to 4, and every output is the same for each."""
+    assert cell in suppressed_cells(ZERO_SHOWN)
+    _assert_invariant(generated_store, cell, ZERO_SHOWN)
+
+
+def test_a_zero_is_shown_openly_only_when_zero_is_not_suppressed(generated_store: Store) -> None:
+    """G-01 is 0 in Q4 2022-23: 'fewer than 5' in every output by default, '0' with the setting off."""
+    period = parse_period("Q4 2022-23")
+    on = render_outputs(generated_store, period, ["G-01"], RULES)
+    off = render_outputs(generated_store, period, ["G-01"], ZERO_SHOWN)
+    on_csv = pd.read_csv(io.BytesIO(on["indicators csv"]), skiprows=0)  # type: ignore[arg-type]
+    off_csv = pd.read_csv(io.BytesIO(off["indicators csv"]), skiprows=0)  # type: ignore[arg-type]
+    actual = [c for c in on_csv.columns if c.lower().startswith("actual")][0]
+    on_row = on_csv[on_csv.iloc[:, 0] == "G-01"].iloc[0]
+    off_row = off_csv[off_csv.iloc[:, 0] == "G-01"].iloc[0]
+    assert str(on_row[actual]) == "fewer than 5"
+    assert float(off_row[actual]) == 0
+    tidy_on = pd.read_csv(io.StringIO(str(on["public tidy export"])))
+    tidy_off = pd.read_csv(io.StringIO(str(off["public tidy export"])))
+    mask_on = (tidy_on["ref"] == "G-01") & (tidy_on["period"] == "Q4 2022-23")
+    mask_off = (tidy_off["ref"] == "G-01") & (tidy_off["period"] == "Q4 2022-23")
+    assert tidy_on.loc[mask_on, "actual"].tolist() == ["fewer than 5"]
+    assert tidy_off.loc[mask_off, "actual"].astype(float).tolist() == [0.0]
 
 
 def test_the_generated_data_covers_each_risk(generated_store: Store) -> None:
@@ -386,12 +470,21 @@ def page_env(generated_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     secrets.write_text("", encoding="utf-8")
     monkeypatch.setenv("HARROW_DASH_SECRETS", str(secrets))
     monkeypatch.setenv("HARROW_DASH_DATABASE_URL", generated_store.url)
-    for name in ("HARROW_DASH_PUBLIC", "HARROW_DASH_SUPPRESSION", "HARROW_DASH_EDITORS"):
+    for name in (
+        "HARROW_DASH_PUBLIC",
+        "HARROW_DASH_SUPPRESSION",
+        "HARROW_DASH_SUPPRESS_ZERO",
+        "HARROW_DASH_EDITORS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return generated_store
 
 
-PAGE_CELLS = [Cell("G-01", parse_period("Q1 2023-24")), Cell("G-01", parse_period("Q3 2023-24"))]
+PAGE_CELLS = [
+    Cell("G-01", parse_period("Q1 2023-24")),
+    Cell("G-01", parse_period("Q3 2023-24")),
+    Cell("G-01", parse_period("Q4 2022-23")),  # a 0: hidden like 1 to 4 by default
+]
 
 
 def sent_bytes(at: Any) -> bytes:
@@ -418,14 +511,15 @@ def sent_bytes(at: Any) -> bytes:
 @pytest.mark.parametrize("cell", PAGE_CELLS, ids=str)
 def test_pages_send_the_same_bytes_whatever_the_hidden_count(page_env: Store, cell: Cell) -> None:
     """Overview, Priorities and Indicators (with the cell's trend chart) for the cell's quarter and
-    the next: every element Streamlit sends (text, table cells, chart specs and data) is identical."""
+    the next: every element Streamlit sends (text, table cells, chart specs and data) is identical
+    for a hidden 0, 1, 2, 3 or 4 (the default settings: zero suppressed)."""
     pages = [
         ("app.py", {}),
         ("pages/1_Priorities.py", {}),
         ("pages/2_Indicators.py", {"ind": [cell.ref]}),
     ]
     seen: dict[str, bytes] = {}
-    for value in hidden_values(THRESHOLD):
+    for value in hidden_values(RULES.small_numbers):
         page_env.dispose()
         _set_actual(page_env, cell, float(value))
         page_env.dispose()
@@ -450,7 +544,12 @@ def test_a_small_monthly_count_of_people_reads_fewer_than_5() -> None:
     months = pd.DataFrame(
         {"ref": ["M-1"] * 3, "month": [202304, 202305, 202306], "actual": [3.0, 0.0, 12.0]}
     )
-    table = explore.monthly_table(months, history, THRESHOLD)
+    table = explore.monthly_table(months, history, RULES.small_numbers)
+    assert list(table["Monthly figure"]) == ["fewer than 5", "fewer than 5", "12"]
+    drawn = monthly_frame(months, history, RULES.small_numbers)
+    assert drawn["actual"].isna().tolist() == [True, True, False]
+    # With zero shown the 0 month is a number like any other.
+    table = explore.monthly_table(months, history, ZERO_SHOWN.small_numbers)
     assert list(table["Monthly figure"]) == ["fewer than 5", "0", "12"]
-    drawn = monthly_frame(months, history, THRESHOLD)
+    drawn = monthly_frame(months, history, ZERO_SHOWN.small_numbers)
     assert drawn["actual"].isna().tolist() == [True, False, False]

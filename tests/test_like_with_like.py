@@ -180,7 +180,12 @@ def overview_env(sample_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path)
     secrets.write_text("", encoding="utf-8")
     monkeypatch.setenv("HARROW_DASH_SECRETS", str(secrets))
     monkeypatch.setenv("HARROW_DASH_DATABASE_URL", sample_store.url)
-    for name in ("HARROW_DASH_PUBLIC", "HARROW_DASH_SUPPRESSION", "HARROW_DASH_EDITORS"):
+    for name in (
+        "HARROW_DASH_PUBLIC",
+        "HARROW_DASH_SUPPRESSION",
+        "HARROW_DASH_SUPPRESS_ZERO",
+        "HARROW_DASH_EDITORS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return sample_store
 

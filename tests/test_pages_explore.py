@@ -4,8 +4,9 @@ plus the pure helpers behind them (harrow_dash.explore, the trend chart's data).
 Each page test runs the real page file against a private copy of the sample database. Pages are run
 through ``app.py`` (``switch_page``) because the shared frame's navigation links resolve page paths
 against the entry point, as they do in the browser. Known figures (see data/sample/README.md):
-Q3 2023-24 has 45 indicators (23 green, 6 amber, 9 red, 1 rating withheld, 6 not rated with the
-official RAG; PI-41's Green is withheld as it would narrow down a suppressed count), 19 of them
+Q3 2023-24 has 45 indicators (22 green, 6 amber, 9 red, 2 ratings withheld, 6 not rated with the
+official RAG; PI-41's Green and PI-39's (a 0, suppressed by default) are withheld as they would narrow
+down a suppressed count), 19 of them
 in "A borough that is clean and safe"; PI-37 (rough sleepers) is 3 in Q3 2023-24, a suppressed count;
 31 flagship action lines: 7 complete, 16 on track, 5 minor slippage, 3 off track.
 """
@@ -46,6 +47,7 @@ def db_url(sample_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     url = f"duckdb:///{target}"
     monkeypatch.setenv("HARROW_DASH_DATABASE_URL", url)
     monkeypatch.delenv("HARROW_DASH_PUBLIC", raising=False)
+    monkeypatch.delenv("HARROW_DASH_SUPPRESS_ZERO", raising=False)
     return url
 
 
@@ -119,7 +121,7 @@ def test_indicators_lists_every_indicator_with_status(db_url: str) -> None:
     assert len(table) == 45
     captions = [c.value for c in at.caption]
     assert any(
-        "45 indicators: 23 green, 6 amber, 9 red, 1 rating withheld (small number), 6 not rated"
+        "45 indicators: 22 green, 6 amber, 9 red, 2 rating withheld (small number), 6 not rated"
         in c
         for c in captions
     )
@@ -185,6 +187,46 @@ def test_suppressed_count_shows_fewer_than_5(db_url: str) -> None:
     hidden = data[data["suppressed"].astype(bool)]
     assert set(hidden["quarter"]) >= {Q3} and hidden["actual"].isna().all()
     assert set(hidden["actual_fmt"]) == {"fewer than 5"}
+
+
+def _pi39_at_q3(at: AppTest) -> tuple[str, pd.DataFrame]:
+    """PI-39's Q3 2023-24 actual as the indicator list shows it, and its trend chart's data."""
+    table = frame(at, "indicators").set_index("Ref")
+    (data,) = [d for d in chart_data(at) if "suppressed" in d]
+    return str(table.at["PI-39", "Actual"]), data
+
+
+def test_a_zero_count_of_people_is_hidden_by_default_band_zero_to_four(db_url: str) -> None:
+    """PI-39 is 0 in Q3 2023-24: by default it reads 'fewer than 5', its Green is withheld, the
+    chart draws a band over 0 to 4, and the key says a hidden count is between 0 and 4."""
+    at = choose(run_page("2_Indicators.py", {"ind": "PI-39"}))
+    actual, data = _pi39_at_q3(at)
+    assert actual == "fewer than 5"
+    assert "**RAG:** \u2298 Rating withheld" in markdown_text(at)
+    q3 = data[data["quarter"] == Q3].iloc[0]
+    assert bool(q3["suppressed"]) and pd.isna(q3["actual"])
+    hidden = data[data["suppressed"].astype(bool)]
+    assert set(hidden["hidden_low"]) == {0.0} and set(hidden["hidden_high"]) == {4.0}
+    text = markdown_text(at)
+    assert "a hidden count is between 0 and 4" in text  # the key to ratings and the chart's key
+
+
+def test_with_suppress_zero_off_a_zero_count_is_shown_band_one_to_four(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same page with ``HARROW_DASH_SUPPRESS_ZERO=false``: PI-39 reads 0 (Green), the band of
+    the other hidden quarters is 1 to 4, and the key says so."""
+    monkeypatch.setenv("HARROW_DASH_SUPPRESS_ZERO", "false")
+    at = choose(run_page("2_Indicators.py", {"ind": "PI-39"}))
+    actual, data = _pi39_at_q3(at)
+    assert actual == "0"
+    q3 = data[data["quarter"] == Q3].iloc[0]
+    assert not bool(q3["suppressed"]) and q3["actual"] == 0
+    assert "**RAG:** \u2714 Green" in markdown_text(at)
+    hidden = data[data["suppressed"].astype(bool)]
+    assert len(hidden) and set(hidden["hidden_low"]) == {1.0}
+    assert set(hidden["hidden_high"]) == {4.0}
+    assert "a hidden count is between 1 and 4; a count of 0 is shown as 0" in markdown_text(at)
 
 
 def test_indicator_link_with_unknown_ref_is_gentle(db_url: str) -> None:

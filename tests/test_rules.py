@@ -22,7 +22,7 @@ from harrow_dash.rag import (
     parse_rag,
     rag_mismatch_note,
 )
-from harrow_dash.suppression import is_suppressed, suppress_group, suppressed_text
+from harrow_dash.suppression import SmallNumbers, is_suppressed, suppress_group, suppressed_text
 from harrow_dash.travel import Travel, direction_of_travel
 from harrow_dash.units import Unit, format_number, parse_unit
 from harrow_dash.value_states import Frequency, ValueState, parse_frequency, value_state
@@ -328,10 +328,36 @@ def test_bad_action_status_lists_the_accepted_ones():
 
 
 @pytest.mark.parametrize(
+    ("value", "hidden"), [(0, True), (1, True), (4, True), (4.9, True), (5, False), (120, False)]
+)
+def test_small_counts_of_people_are_suppressed_zero_included_by_default(value, hidden):
+    assert is_suppressed(value, counts_people=True) is hidden
+
+
+@pytest.mark.parametrize(
     ("value", "hidden"), [(0, False), (1, True), (4, True), (4.9, True), (5, False), (120, False)]
 )
-def test_small_counts_of_people_are_suppressed(value, hidden):
-    assert is_suppressed(value, counts_people=True) is hidden
+def test_with_suppress_zero_off_a_zero_count_is_shown(value, hidden):
+    assert is_suppressed(value, True, SmallNumbers(5, zero=False)) is hidden
+
+
+def test_what_a_hidden_cell_can_hold_is_said_from_the_rule():
+    on, off = SmallNumbers(), SmallNumbers(5, zero=False)
+    assert list(on.values()) == [0, 1, 2, 3, 4]
+    assert list(off.values()) == [1, 2, 3, 4]
+    assert on.text == off.text == "fewer than 5"
+    assert on.meaning == "a hidden count is between 0 and 4"
+    assert off.meaning == "a hidden count is between 1 and 4; a count of 0 is shown as 0"
+    assert SmallNumbers(10).meaning == "a hidden count is between 0 and 9"
+    assert "between 0 and 4" in on.note and "\u201cfewer than 5\u201d" in on.note
+
+
+def test_the_column_mask_is_the_one_rule():
+    """The whole-column form agrees with :meth:`SmallNumbers.hides` value by value."""
+    values = pd.Series([0.0, -0.0, 1.0, 4.9, 5.0, None, -3.0, 120.0])
+    for rule in (SmallNumbers(), SmallNumbers(5, zero=False), SmallNumbers(10)):
+        expected = [rule.hides(None if pd.isna(v) else v) for v in values]
+        assert rule.mask(values).tolist() == expected
 
 
 @pytest.mark.parametrize("value", [1, 3, 4])
@@ -360,11 +386,20 @@ def test_suppress_group_hides_the_total_when_a_part_is_hidden():
 
 
 def test_suppress_group_keeps_everything_when_nothing_is_small():
-    assert suppress_group([12, 0, 20], 32) == ([12, 0, 20], 32, [False, False, False], False)
+    assert suppress_group([12, 7, 20], 39) == ([12, 7, 20], 39, [False, False, False], False)
+
+
+def test_suppress_group_hides_a_zero_part_and_so_the_total_by_default():
+    assert suppress_group([12, 0, 20], 32) == ([12, None, 20], None, [False, True, False], True)
+
+
+def test_suppress_group_with_zero_shown_keeps_a_zero_part():
+    off = SmallNumbers(5, zero=False)
+    assert suppress_group([12, 0, 20], 32, off) == ([12, 0, 20], 32, [False, False, False], False)
 
 
 def test_suppress_group_hides_a_small_total():
-    parts, total, _, total_hidden = suppress_group([0, 0], 3)
+    parts, total, _, total_hidden = suppress_group([0, 0], 3, SmallNumbers(5, zero=False))
     assert (parts, total, total_hidden) == ([0, 0], None, True)
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from harrow_dash import comparisons
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
+from harrow_dash.suppression import SmallNumbers
 from harrow_dash.ui.components import spec_of
 from harrow_dash.ui.data import TTL, store
 
@@ -43,7 +44,7 @@ def area_names(url: str) -> dict[str, str]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def slide_standings(url: str, filters: Filters, threshold: int) -> dict[str, str]:
+def slide_standings(url: str, filters: Filters, threshold: SmallNumbers | int) -> dict[str, str]:
     """Rank and quartile among London boroughs, in a few words, per benchmarked indicator."""
     return comparisons.short_standings(
         comparisons.indicator_standings(store(url), filters, threshold)
@@ -66,7 +67,7 @@ class Standings:
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
 def standings(
-    url: str, filters: Filters, group_name: str, period: Period, threshold: int
+    url: str, filters: Filters, group_name: str, period: Period, threshold: SmallNumbers | int
 ) -> Standings:
     from harrow_dash.comparison_charts import describe_standings
     from harrow_dash.standings_strip import standings_html
@@ -95,7 +96,9 @@ class Ranking:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def ranking(url: str, ref: str, group_name: str, period: Period, threshold: int) -> Ranking:
+def ranking(
+    url: str, ref: str, group_name: str, period: Period, threshold: SmallNumbers | int
+) -> Ranking:
     from harrow_dash.comparison_charts import describe_ranking, ranking_chart
 
     group = comparisons.pick_group(groups(url), group_name)
@@ -116,7 +119,7 @@ def ranking(url: str, ref: str, group_name: str, period: Period, threshold: int)
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def for_indicator(
-    url: str, ref: str, group_name: str, period: Period, threshold: int
+    url: str, ref: str, group_name: str, period: Period, threshold: SmallNumbers | int
 ) -> tuple[comparisons.MeasureComparison, pd.DataFrame] | None:
     """One indicator's comparison and group band (Indicators trend cards): once per indicator,
     group and quarter, not on every page run (see comparisons.for_indicator)."""

@@ -16,8 +16,9 @@ from harrow_dash.charts import counts_frame, describe_counts, stacked_bar_html
 from harrow_dash.html_table import table_html
 from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
 from harrow_dash.plan import ILLUSTRATIVE_NOTE
-from harrow_dash.rag_key import KEY_NOTE, key_html
+from harrow_dash.rag_key import key_html, key_note
 from harrow_dash.scorecard import RAG_ICONS
+from harrow_dash.suppression import SmallNumbers
 from harrow_dash.textsafe import escape_markdown
 
 
@@ -25,11 +26,11 @@ def illustrative_note() -> None:
     st.warning(ILLUSTRATIVE_NOTE, icon=":material/science:")
 
 
-def rag_key() -> None:
+def rag_key(threshold: SmallNumbers | int) -> None:
     """The key to ratings: indicator RAG ratings and flagship action statuses, each with its colour,
-    icon and meaning (:mod:`harrow_dash.rag_key`)."""
+    icon and meaning (:mod:`harrow_dash.rag_key`), and what a hidden count can hold."""
     st.html(key_html())
-    st.caption(KEY_NOTE)
+    st.caption(key_note(threshold))
 
 
 def text(value: object, prefix: str = "") -> None:

@@ -23,6 +23,7 @@ from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
 from harrow_dash.store import DatabaseBusy, DatabaseError, NotInitialised, Store
+from harrow_dash.suppression import SmallNumbers
 from harrow_dash.textsafe import escape_markdown
 
 TTL = 600
@@ -293,7 +294,11 @@ def revised_figures(url: str, period: Period | None) -> list:
 
 
 def revision_notes(
-    url: str, period: Period | None, indicators: pd.DataFrame, threshold: int, short: bool = False
+    url: str,
+    period: Period | None,
+    indicators: pd.DataFrame,
+    threshold: SmallNumbers | int,
+    short: bool = False,
 ) -> dict[str, str]:
     """Per indicator ref, "Actual revised on DATE from X (as published) to Y" (``short``: "Revised
     DATE; published X", for a table cell beside the revised figure)."""

@@ -66,7 +66,7 @@ def download_bar(
     base = f"harrow_{file_slug(name)}_{period}"
     what = title or _title_from(name)
     illustrative = data.is_illustrative(ctx.store_url)
-    threshold = ctx.rules.suppression_threshold
+    threshold = ctx.rules.small_numbers
     frame = table.copy()
 
     @functools.cache  # made once, when a file is first asked for
@@ -163,7 +163,7 @@ def briefing_button(
         return
     illustrative = data.is_illustrative(ctx.store_url)
     filters, names = ctx.filters, dict(ctx.priority_names)
-    threshold = ctx.rules.suppression_threshold
+    threshold = ctx.rules.small_numbers
     revised = data.revised_figures(ctx.store_url, ctx.period)
 
     url = ctx.store_url

@@ -319,7 +319,10 @@ def page_frame(
         _navigation(user, nav, to_query(filters, options.priorities) if show_filters else None)
         _sidebar_footer(user, settings, url, filters.period)
     rules = RuleSettings(
-        settings.default_tolerance, settings.suppression_threshold, reveal_suppressed=False
+        settings.default_tolerance,
+        settings.suppression_threshold,
+        reveal_suppressed=False,
+        suppress_zero=settings.suppress_zero,
     )
     ctx = PageContext(settings, url, user, filters, options, rules, options.priorities)
     if header:  # the presentation page draws its own header on every slide
@@ -375,6 +378,6 @@ def _header(title: str, ctx: PageContext) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="page_header_line"):
         st.markdown(f"**{COUNCIL_NAME}** \u00b7 Performance dashboard \u00b7 **{when}**")
         with st.popover("Key to ratings", icon=":material/palette:", key="rag_key_popover"):
-            rag_key()
+            rag_key(ctx.rules.small_numbers)
     if data.is_illustrative(ctx.store_url):
         illustrative_note()
