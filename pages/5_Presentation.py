@@ -16,6 +16,7 @@ import streamlit as st
 
 from harrow_dash import publishing, slides
 from harrow_dash.scope import short_caveats, short_scope
+from harrow_dash.suppression import SmallNumbers
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state, text
@@ -137,8 +138,9 @@ def _on_key() -> None:
 
 
 @st.dialog("Full text of this slide", width="large")
-def _full_text(slide: slides.Slide) -> None:
-    """Every item on the slide with its commentary in full (text from files shown as text)."""
+def _full_text(slide: slides.Slide, small_numbers: SmallNumbers) -> None:
+    """Every item on the slide with its commentary in full (text from files shown as text), then
+    what a hidden count on the slide can hold (the one small-numbers rule's words)."""
     st.caption(slide.title)
     sections = slides.full_text(slide)
     if not any(rows for _, rows in sections):
@@ -151,6 +153,7 @@ def _full_text(slide: slides.Slide) -> None:
             text(main, prefix="\u2022 ")
             if note:
                 text(note)
+    st.caption(small_numbers.note)
 
 
 def _set_draft(on: bool) -> None:
@@ -324,4 +327,4 @@ with st.container(
         )
     page_link("app.py", label="Exit presentation", icon=":material/close:")
 if show_full:
-    _full_text(deck.slide(number))
+    _full_text(deck.slide(number), ctx.rules.small_numbers)

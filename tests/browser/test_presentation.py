@@ -532,6 +532,8 @@ def test_f_opens_the_slide_in_full_and_the_keys_still_move_the_slides(screen, ap
     assert (
         "Installation has slowed because of financial pressures on the broadband provider" in text
     )
+    # What a "fewer than 5" on the slide can hold, from the one small-numbers rule.
+    assert "a hidden count is between 0 and 4" in text
     screenshot(screen, "presentation-full-text", full_page=False)
     screen.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
