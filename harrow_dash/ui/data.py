@@ -19,17 +19,22 @@ import streamlit as st
 
 from harrow_dash import quarters, views
 from harrow_dash.config import load_settings
+from harrow_dash.failures import DATABASE_FAILURES
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, DatabaseError, NotInitialised, Store
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.store import NotInitialised, Store, open_for_reading
 
 TTL = 600
 
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str, public: bool) -> Store:
+    """A public instance only reads: it opens a DuckDB file read-only, by the rule the commands that
+    only read use (a snapshot while another program, such as the internal instance, holds the file),
+    and without keeping it open, so the internal instance can always open it."""
+    if public:
+        return open_for_reading(url, public=True, hold_file=False)
     return Store(url, public=public)
 
 
@@ -73,21 +78,19 @@ def follow_data_version(url: str) -> None:
         _SEEN_VERSION[url] = version
 
 
-def database_ready(url: str) -> tuple[bool, str]:
-    """Whether the database can be used (set up, up to date, reachable), else a sentence saying why.
-    Also clears cached results that another instance's load made stale."""
+def database_ready(url: str) -> Exception | None:
+    """None when the database can be used (set up, up to date, reachable), else the failure (for
+    :func:`harrow_dash.failures.page_message`, which decides what the person reading is told).
+    Also brings a public instance's snapshot of a DuckDB file up to date, and clears cached results
+    that another instance's load made stale."""
     try:
         _ready(url)
+        if store(url).follow_source():
+            st.cache_data.clear()
         follow_data_version(url)
-        return True, ""
-    except (DatabaseBusy, DatabaseError) as exc:  # may quote the driver: shown as text
-        return False, escape_markdown(exc)
-    except NotInitialised:
-        pass
-    return False, (
-        "The database has not been set up yet. In a terminal, run `make run` (or "
-        "`harrow-dash init --sample` for the illustrative sample data), then reload this page."
-    )
+    except DATABASE_FAILURES as exc:
+        return exc
+    return None
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
