@@ -109,15 +109,20 @@ def classify(exc: BaseException) -> Failure:
     if code in _BUSY_CODES:
         return Failure.WRITE_BUSY
     text = str(_driver_error(exc)).lower()
-    if code.startswith("08") or _is_disconnect(exc):
-        return Failure.UNREACHABLE
     if code.startswith("28"):
         return Failure.SIGN_IN_REFUSED
     if code == "3D000":
         return Failure.NO_DATABASE
     if code.startswith("53"):
         return Failure.OUT_OF_RESOURCES
-    if code.startswith("57P"):  # the server is shutting down or restarting
+    if code.startswith(("08", "57P")) or _is_disconnect(exc):  # 57P: shutting down, restarting
+        return Failure.UNREACHABLE
+    if type(exc).__name__ == "OperationalError" and "connection failed" in text:
+        # psycopg gives no SQLSTATE for a connection refused at sign-in: its text says which.
+        if "role" in text or "authentication" in text or "password" in text:
+            return Failure.SIGN_IN_REFUSED
+        if "database" in text and "does not exist" in text:
+            return Failure.NO_DATABASE
         return Failure.UNREACHABLE
     if code == "42P01" or "does not exist" in text:
         return Failure.TABLES_MISSING

@@ -61,7 +61,8 @@ def _ready(url: str) -> bool:
     ``NotInitialised`` while it is not there, so that is never cached."""
     if not store(url).is_initialised():
         raise NotInitialised(url)
-    store(url).upgrade()
+    if not store(url).read_only:  # a public instance reading a DuckDB file changes nothing
+        store(url).upgrade()
     return True
 
 
