@@ -291,14 +291,11 @@ class Store:
         public: bool = False,
         read_only: bool = False,
         memory_limit: str | None = None,
-        hold_file: bool = True,
     ):
         """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
         such processes may share the file, and none can change it). ``memory_limit`` (DuckDB only,
         such as ``"128MB"``) caps DuckDB's own memory: beyond it, it works through temporary files
         (``harrow-dash load`` sets it, so a large load stays within a bounded memory).
-        ``hold_file=False`` (DuckDB) opens the file for each use and closes it after, instead of
-        keeping it open: a public app instance does not keep an internal one from opening it.
 
         On PostgreSQL each connection is checked before use, so when the server comes back after
         going away, the next page works without restarting the app."""
@@ -312,8 +309,6 @@ class Store:
         engine_args: dict[str, Any] = {}
         if not self.is_duckdb:
             engine_args["pool_pre_ping"] = True
-        elif not hold_file:
-            engine_args["poolclass"] = sa.pool.NullPool
         connect_args: dict[str, Any] = {}
         if self.is_duckdb:
             path = sa.engine.make_url(url).database
@@ -346,27 +341,17 @@ class Store:
             shutil.rmtree(self.snapshot, ignore_errors=True)
 
     def follow_source(self) -> bool:
-        """For a store from ``open_for_reading(..., hold_file=False)`` (a public app instance on a
-        DuckDB file): apply the reading rule again when what it reads is out of date, that is when
-        it reads the file itself and another program now holds it, or reads a snapshot and the file
-        has changed since. Returns whether it switched. Every page run calls this (cheap: a stat, or
-        opening the file once)."""
+        """For a store from ``open_for_reading(..., follow=True)`` (a public app instance on a
+        DuckDB file): when the file has changed since the snapshot this reads was taken, take a new
+        one. Returns whether it did. Every page run calls this (cheap: two ``stat`` calls)."""
         source = self._source
-        if source is None:
+        if source is None or _file_state(source.path) == source.state:
             return False
-        if self.snapshot is None:
-            try:
-                with self.connect():
-                    return False
-            except DatabaseBusy:
-                pass
-        elif _file_state(source.path) == source.state:
-            return False
-        fresh = open_for_reading(source.url, public=self.public, hold_file=False)
+        fresh = _snapshot(source.url, source.path, self.public)
         old_engine, old_snapshot = self.engine, self.snapshot
         self.engine, self.snapshot, self._source = fresh.engine, fresh.snapshot, fresh._source
         self.url, self._where = fresh.url, fresh._where
-        old_engine.dispose()  # connections in use finish first; the old snapshot is then deleted
+        old_engine.dispose()  # connections in use finish first; the old copy is then deleted
         if old_snapshot is not None:
             shutil.rmtree(old_snapshot, ignore_errors=True)
         return True
@@ -1071,33 +1056,40 @@ def _file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
     return tuple(out)
 
 
-def open_for_reading(url: str, *, public: bool = False, hold_file: bool = True) -> Store:
+def open_for_reading(url: str, *, public: bool = False, follow: bool = False) -> Store:
     """A read-only store for ``url``: the rule for everything that only reads (the commands that
     only read, and an app instance in public mode).
 
     DuckDB lets one process hold a file for writing and no other process open it meanwhile, even to
-    read; the running (internal) dashboard is such a process. So: open the file read-only; when
-    another program holds it, read a snapshot instead, a copy of the file and its write-ahead log as
-    they stand (what the dashboard shows), opened read-only. A copy taken while the file changed, or
-    that does not open, is taken again (``SNAPSHOT_TRIES`` times). The store's ``snapshot`` is the
-    copy's folder (None: it reads the file itself); ``dispose`` deletes it. ``hold_file=False``:
-    see :class:`Store` and :meth:`Store.follow_source`. Other databases open as they are."""
+    read; the running (internal) dashboard is such a process. So a command that only reads opens the
+    file read-only and, when another program holds it, reads a snapshot instead: a copy of the file
+    and its write-ahead log as they stand (what the dashboard shows), opened read-only. A copy taken
+    while the file changed, or that does not open, is taken again (``SNAPSHOT_TRIES`` times).
+
+    ``follow=True`` (a public app instance, which runs for days) always reads a snapshot, so it never
+    holds the file and the internal instance can always open it for writing; the snapshot is taken
+    again when the file changes (:meth:`Store.follow_source`). The store's ``snapshot`` is the copy's
+    folder (None: it reads the file itself); ``dispose`` deletes it. Other databases open as they
+    are."""
     if not url.startswith("duckdb"):
         return Store(url, public=public)
     name = sa.engine.make_url(url).database
     if not name or name == ":memory:" or not Path(name).is_file():
         return Store(url, public=public)
     path = Path(name)
-    store = Store(url, public=public, read_only=True, hold_file=hold_file)
-    state = _file_state(path)
-    try:
-        with store.connect():
-            pass
-    except DatabaseBusy:
-        store.dispose()
-    else:
-        store._source = _Source(url, path, state) if not hold_file else None
-        return store
+    if not follow:
+        store = Store(url, public=public, read_only=True)
+        try:
+            with store.connect():
+                return store
+        except DatabaseBusy:
+            store.dispose()
+    return _snapshot(url, path, public)
+
+
+def _snapshot(url: str, path: Path, public: bool) -> Store:
+    """A read-only store on a consistent copy of the DuckDB file at ``path`` (see
+    ``open_for_reading``)."""
     for _ in range(SNAPSHOT_TRIES):
         state = _file_state(path)
         folder = Path(tempfile.mkdtemp(prefix="harrow-dash-snapshot-"))

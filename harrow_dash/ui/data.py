@@ -28,13 +28,14 @@ from harrow_dash.store import NotInitialised, Store, open_for_reading
 TTL = 600
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=Store.dispose)
 def _store(url: str, public: bool) -> Store:
-    """A public instance only reads: it opens a DuckDB file read-only, by the rule the commands that
-    only read use (a snapshot while another program, such as the internal instance, holds the file),
-    and without keeping it open, so the internal instance can always open it."""
+    """A public instance only reads: it reads a DuckDB file by the rule the commands that only read
+    use, always through a snapshot (taken again when the file changes), so it never holds the file
+    and the internal instance can always open it for writing. Released (tests clearing the
+    caches), the store is disposed, its snapshot deleted."""
     if public:
-        return open_for_reading(url, public=True, hold_file=False)
+        return open_for_reading(url, public=True, follow=True)
     return Store(url, public=public)
 
 
