@@ -92,7 +92,9 @@ def plain_message(exc: BaseException, where: str) -> str:
     (classified by :func:`harrow_dash.failures.classify`, as a page's message is)."""
     failure = classify(exc)
     detail = _first_line(exc)
-    if failure is Failure.UNREACHABLE and ("lost" in detail or "terminat" in detail):
+    if failure is Failure.UNREACHABLE and any(
+        word in detail.lower() for word in ("lost", "terminat", "server closed")
+    ):
         return (
             f"The connection to the database {where} was lost ({detail}); nothing was changed. "
             "Check that the database server is running, then run the command again."
