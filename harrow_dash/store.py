@@ -346,13 +346,16 @@ class Store:
         """For a store from ``open_for_reading(..., follow=True)`` (a public app instance on a
         DuckDB file): when the file has changed since the snapshot this reads was taken, take a new
         one. Returns whether it did. Every page run calls this (cheap: two ``stat`` calls)."""
-        source = self._source
-        if source is None or _file_state(source.path) == source.state:
+        if self._source is None:
             return False
-        fresh = _snapshot(source.url, source.path, self.public)
-        old_engine, old_snapshot = self.engine, self.snapshot
-        self.engine, self.snapshot, self._source = fresh.engine, fresh.snapshot, fresh._source
-        self.url, self._where = fresh.url, fresh._where
+        with _FOLLOW_LOCK:  # sessions are threads: one of them takes the new copy
+            source = self._source
+            if _file_state(source.path) == source.state:
+                return False
+            fresh = _snapshot(source.url, source.path, self.public)
+            old_engine, old_snapshot = self.engine, self.snapshot
+            self.engine, self.snapshot, self._source = fresh.engine, fresh.snapshot, fresh._source
+            self.url, self._where = fresh.url, fresh._where
         old_engine.dispose()  # connections in use finish first; the old copy is then deleted
         if old_snapshot is not None:
             shutil.rmtree(old_snapshot, ignore_errors=True)
@@ -1043,6 +1046,7 @@ class _Source:
 
 
 SNAPSHOT_TRIES = 3
+_FOLLOW_LOCK = threading.Lock()
 
 
 def _file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
