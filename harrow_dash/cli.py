@@ -13,13 +13,11 @@ import getpass
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from harrow_dash.config import SAMPLE_DIR, load_settings
+from harrow_dash.failures import quiet_driver_logs
 from harrow_dash.ingest.load import (
     FileInput,
     LoadPlan,
@@ -36,6 +34,7 @@ from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.revision_rule import ReasonNeeded, Revisions
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, DatabaseError, NotInitialised, Store
+from harrow_dash.store import open_for_reading as store_open_for_reading
 
 SAMPLE_FILES = (
     "indicators.csv",
@@ -582,34 +581,17 @@ READ_ONLY_COMMANDS = frozenset({"briefing", "export", "open-data", "batches"})
 
 
 def open_for_reading(url: str, err=sys.stderr) -> tuple[Store, Path | None]:
-    """A read-only store for ``url``, and the folder of a snapshot to delete afterwards (or None).
-
-    DuckDB lets one process hold a file for writing and no other process open it meanwhile, even to
-    read; the running dashboard is such a process. Then this reads a snapshot: a copy of the file and
-    its write-ahead log as they stand (what the dashboard shows), opened read-only."""
-    if not url.startswith("duckdb"):
-        return Store(url), None
-    path = sa.engine.make_url(url).database
-    if not path or path == ":memory:" or not Path(path).is_file():
-        return Store(url), None
-    store = Store(url, read_only=True)
-    try:
-        with store.connect():
-            return store, None
-    except DatabaseBusy:
-        store.dispose()
-    folder = Path(tempfile.mkdtemp(prefix="harrow-dash-snapshot-"))
-    copy = folder / Path(path).name
-    shutil.copyfile(path, copy)
-    wal = Path(path + ".wal")
-    if wal.is_file():
-        shutil.copyfile(wal, Path(str(copy) + ".wal"))
-    print(
-        "Note: another program (most likely the running dashboard) has the database open, so this "
-        "reads a copy of it taken just now.",
-        file=err,
-    )
-    return Store(f"duckdb:///{copy}", read_only=True), folder
+    """A read-only store for ``url`` (:func:`harrow_dash.store.open_for_reading`: the file itself,
+    or a snapshot of it when another program holds it, which this says), and the snapshot's folder
+    (None: none; ``store.dispose()`` deletes it)."""
+    store = store_open_for_reading(url)
+    if store.snapshot is not None:
+        print(
+            "Note: another program (most likely the running dashboard) has the database open, so "
+            "this reads a copy of it taken just now.",
+            file=err,
+        )
+    return store, store.snapshot
 
 
 BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
@@ -627,6 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = load_settings()
+    quiet_driver_logs()  # a failure is reported once, below, as a sentence
     snapshot: Path | None = None
     try:
         if args.command in READ_ONLY_COMMANDS:

@@ -18,12 +18,16 @@ that exists only in a draft does not exist there.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +42,17 @@ from sqlalchemy.exc import DBAPIError
 
 from harrow_dash import revision_rule as rule
 from harrow_dash import schema as s
+from harrow_dash.failures import (
+    DatabaseBusy,
+    DatabaseError,
+    Failure,
+    NotInitialised,
+    classify,
+)
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.plan import PRIORITIES_2023_24
 from harrow_dash.published_definitions import drop_snapshot, in_force, take_snapshot
-
-
-class DatabaseBusy(RuntimeError):
-    """Another program holds the database (DuckDB allows one writer process per file)."""
-
-
-class NotInitialised(RuntimeError):
-    """The database has no schema yet."""
-
-
-class DatabaseError(RuntimeError):
-    """Any other database error, as a plain sentence for the page or the terminal. The driver's own
-    text (with the SQL) stays on ``__cause__`` for logs; it is never shown as it is."""
-
 
 BUSY_MESSAGE = (
     "The database {where} is in use by another program, most likely the running dashboard. "
@@ -75,11 +72,6 @@ _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _is_lock_error(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "could not set lock" in text or "conflicting lock" in text
-
-
 # What a driver raises itself, outside SQLAlchemy (DuckDB's relation API, psycopg's COPY).
 def _driver_errors() -> tuple[type[BaseException], ...]:
     """DuckDB's and, once something has imported it (a PostgreSQL database), psycopg's: the driver
@@ -89,10 +81,6 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     return (DBAPIError, duckdb.Error, *extra)
 
 
-# PostgreSQL: lock not available (lock_timeout), serialization failure, deadlock.
-_BUSY_CODES = frozenset({"55P03", "40001", "40P01"})
-
-
 def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()
@@ -100,34 +88,36 @@ def _first_line(exc: BaseException) -> str:
     return line.rstrip(".")
 
 
-def _sqlstate(exc: BaseException) -> str:
-    return str(getattr(getattr(exc, "orig", None) or exc, "sqlstate", "") or "")
-
-
 def plain_message(exc: BaseException, where: str) -> str:
-    """A sentence for a database error: what happened and what to do, without the SQL."""
-    code = _sqlstate(exc)
+    """A sentence for a database error at a terminal: what happened and what to do, without the SQL
+    (classified by :func:`harrow_dash.failures.classify`, as a page's message is)."""
+    failure = classify(exc)
     detail = _first_line(exc)
-    if code.startswith("08") or (
-        isinstance(exc, sa.exc.OperationalError) and "connect" in detail.lower()
+    if failure is Failure.UNREACHABLE and any(
+        word in detail.lower() for word in ("lost", "terminat", "server closed")
     ):
+        return (
+            f"The connection to the database {where} was lost ({detail}); nothing was changed. "
+            "Check that the database server is running, then run the command again."
+        )
+    if failure is Failure.UNREACHABLE:
         return (
             f"Could not connect to the database {where} ({detail}). Check that the database "
             "server is running and that HARROW_DASH_DATABASE_URL names it correctly."
         )
-    if code.startswith("28"):
+    if failure is Failure.SIGN_IN_REFUSED:
         return (
             f"The database {where} refused the sign-in ({detail}). Check the user name and "
             "password in HARROW_DASH_DATABASE_URL."
         )
-    if code == "3D000":
+    if failure is Failure.NO_DATABASE:
         return f"The database {where} does not exist on its server ({detail}). Create it first."
-    if code.startswith("53"):
+    if failure is Failure.OUT_OF_RESOURCES:
         return (
             f"The database server {where} ran out of resources ({detail}); nothing was "
             "changed. Ask whoever runs the server to check its disk space and memory."
         )
-    if code == "42P01" or "does not exist" in detail.lower():
+    if failure is Failure.TABLES_MISSING:
         return (
             f"The database {where} lacks part of the dashboard's tables ({detail}). Run "
             "harrow-dash init to set it up or bring it up to date."
@@ -136,11 +126,12 @@ def plain_message(exc: BaseException, where: str) -> str:
 
 
 def _translate(exc: BaseException, where: str) -> RuntimeError:
-    if _is_lock_error(exc):
+    failure = classify(exc)
+    if failure is Failure.FILE_IN_USE:
         return DatabaseBusy(BUSY_MESSAGE.format(where=where))
-    if _sqlstate(exc) in _BUSY_CODES:
-        return DatabaseBusy(WRITE_BUSY_MESSAGE.format(seconds=WRITE_WAIT_SECONDS))
-    return DatabaseError(plain_message(exc, where))
+    if failure is Failure.WRITE_BUSY:
+        return DatabaseBusy(WRITE_BUSY_MESSAGE.format(seconds=WRITE_WAIT_SECONDS), failure)
+    return DatabaseError(plain_message(exc, where), failure)
 
 
 # DuckDB result types read column by column (see ``_read_columns``); others go row by row.
@@ -307,11 +298,20 @@ class Store:
         """``read_only`` opens a DuckDB file for reading only (for commands that only read: several
         such processes may share the file, and none can change it). ``memory_limit`` (DuckDB only,
         such as ``"128MB"``) caps DuckDB's own memory: beyond it, it works through temporary files
-        (``harrow-dash load`` sets it, so a large load stays within a bounded memory)."""
+        (``harrow-dash load`` sets it, so a large load stays within a bounded memory).
+
+        On PostgreSQL each connection is checked before use, so when the server comes back after
+        going away, the next page works without restarting the app."""
         self.url = url
         self.public = public
         self.read_only = read_only
         self.is_duckdb = url.startswith("duckdb")
+        # The snapshot folder this store reads (see ``open_for_reading``), deleted by ``dispose``.
+        self.snapshot: Path | None = None
+        self._source: _Source | None = None
+        engine_args: dict[str, Any] = {}
+        if not self.is_duckdb:
+            engine_args["pool_pre_ping"] = True
         connect_args: dict[str, Any] = {}
         if self.is_duckdb:
             path = sa.engine.make_url(url).database
@@ -322,20 +322,45 @@ class Store:
             if memory_limit:
                 connect_args["config"] = {"memory_limit": memory_limit}
         try:
-            self.engine: Engine = sa.create_engine(url, future=True, connect_args=connect_args)
+            self.engine: Engine = sa.create_engine(
+                url, future=True, connect_args=connect_args, **engine_args
+            )
         except ImportError as exc:  # the PostgreSQL driver is an optional dependency
             raise DatabaseError(
                 f"The database address needs a driver that is not installed ({exc}). For "
-                "PostgreSQL, install it with: pip install 'harrow-dash[postgres]'"
+                "PostgreSQL, install it with: pip install 'harrow-dash[postgres]'",
+                Failure.SETTINGS,
             ) from exc
         except sa.exc.ArgumentError as exc:
             raise DatabaseError(
-                f"HARROW_DASH_DATABASE_URL is not a database address the dashboard can use ({exc})."
+                f"HARROW_DASH_DATABASE_URL is not a database address the dashboard can use ({exc}).",
+                Failure.SETTINGS,
             ) from exc
         self._where = sa.engine.make_url(url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.snapshot is not None:
+            shutil.rmtree(self.snapshot, ignore_errors=True)
+
+    def follow_source(self) -> bool:
+        """For a store from ``open_for_reading(..., follow=True)`` (a public app instance on a
+        DuckDB file): when the file has changed since the snapshot this reads was taken, take a new
+        one. Returns whether it did. Every page run calls this (cheap: two ``stat`` calls)."""
+        if self._source is None:
+            return False
+        with _FOLLOW_LOCK:  # sessions are threads: one of them takes the new copy
+            source = self._source
+            if _file_state(source.path) == source.state:
+                return False
+            fresh = _snapshot(source.url, source.path, self.public)
+            old_engine, old_snapshot = self.engine, self.snapshot
+            self.engine, self.snapshot, self._source = fresh.engine, fresh.snapshot, fresh._source
+            self.url, self._where = fresh.url, fresh._where
+        old_engine.dispose()  # connections in use finish first; the old copy is then deleted
+        if old_snapshot is not None:
+            shutil.rmtree(old_snapshot, ignore_errors=True)
+        return True
 
     def public_view(self) -> Store:
         """The same database seen as the public sees it (published quarters only, no internal
@@ -375,7 +400,9 @@ class Store:
         with _WRITE_LOCKS_GUARD:
             lock = _WRITE_LOCKS.setdefault(self.url, threading.Lock())
         if not lock.acquire(timeout=WRITE_WAIT_SECONDS):
-            raise DatabaseBusy(WRITE_BUSY_MESSAGE.format(seconds=WRITE_WAIT_SECONDS))
+            raise DatabaseBusy(
+                WRITE_BUSY_MESSAGE.format(seconds=WRITE_WAIT_SECONDS), Failure.WRITE_BUSY
+            )
         try:
             with self.begin() as conn:
                 if not self.is_duckdb:
@@ -1032,6 +1059,92 @@ class Store:
 
 
 SAMPLE_LOADER = "sample data"
+
+
+# -- reading a DuckDB file another program holds ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The file a read-only store reads (directly or through a snapshot) and its state when read."""
+
+    url: str
+    path: Path
+    state: tuple[tuple[int, int] | None, ...]
+
+
+SNAPSHOT_TRIES = 3
+_FOLLOW_LOCK = threading.Lock()
+
+
+def _file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
+    """The modification time and size of a DuckDB file and of its write-ahead log."""
+    out: list[tuple[int, int] | None] = []
+    for p in (path, Path(f"{path}.wal")):
+        try:
+            st = p.stat()
+        except OSError:
+            out.append(None)
+        else:
+            out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def open_for_reading(url: str, *, public: bool = False, follow: bool = False) -> Store:
+    """A read-only store for ``url``: the rule for everything that only reads (the commands that
+    only read, and an app instance in public mode).
+
+    DuckDB lets one process hold a file for writing and no other process open it meanwhile, even to
+    read; the running (internal) dashboard is such a process. So a command that only reads opens the
+    file read-only and, when another program holds it, reads a snapshot instead: a copy of the file
+    and its write-ahead log as they stand (what the dashboard shows), opened read-only. A copy taken
+    while the file changed, or that does not open, is taken again (``SNAPSHOT_TRIES`` times).
+
+    ``follow=True`` (a public app instance, which runs for days) always reads a snapshot, so it never
+    holds the file and the internal instance can always open it for writing; the snapshot is taken
+    again when the file changes (:meth:`Store.follow_source`). The store's ``snapshot`` is the copy's
+    folder (None: it reads the file itself); ``dispose`` deletes it. Other databases open as they
+    are."""
+    if not url.startswith("duckdb"):
+        return Store(url, public=public)
+    name = sa.engine.make_url(url).database
+    if not name or name == ":memory:" or not Path(name).is_file():
+        return Store(url, public=public)
+    path = Path(name)
+    if not follow:
+        store = Store(url, public=public, read_only=True)
+        try:
+            with store.connect():
+                return store
+        except DatabaseBusy:
+            store.dispose()
+    return _snapshot(url, path, public)
+
+
+def _snapshot(url: str, path: Path, public: bool) -> Store:
+    """A read-only store on a consistent copy of the DuckDB file at ``path`` (see
+    ``open_for_reading``)."""
+    for _ in range(SNAPSHOT_TRIES):
+        state = _file_state(path)
+        folder = Path(tempfile.mkdtemp(prefix="harrow-dash-snapshot-"))
+        copy_path = folder / path.name
+        shutil.copyfile(path, copy_path)
+        if state[1] is not None:
+            with contextlib.suppress(FileNotFoundError):  # checkpointed meanwhile: taken again
+                shutil.copyfile(Path(f"{path}.wal"), Path(f"{copy_path}.wal"))
+        snapshot = Store(f"duckdb:///{copy_path}", public=public, read_only=True)
+        snapshot.snapshot = folder
+        if _file_state(path) == state:
+            try:
+                with snapshot.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+            except (DatabaseBusy, DatabaseError):
+                pass
+            else:
+                snapshot._source = _Source(url, path, state)
+                return snapshot
+        snapshot.dispose()
+    raise DatabaseBusy(BUSY_MESSAGE.format(where=sa.engine.make_url(url).render_as_string()))
 
 
 def bump_data_version(conn: Connection) -> None:

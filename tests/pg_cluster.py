@@ -128,12 +128,23 @@ class Cluster:
             "--no-sync",
         )
         self.port = _free_port()
+        self._start_server()
+        return self
+
+    def _start_server(self) -> None:
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self._run("pg_ctl", "-D", "data", "-o", options, "-l", "server.log", "-w", "start")
-        return self
+
+    def pause(self) -> None:
+        """Stop the server as a crash would (connections cut), keeping its data: ``resume`` starts
+        it again on the same port. Only for a cluster of a test's own, not the session's."""
+        self._run("pg_ctl", "-D", "data", "-m", "immediate", "-w", "stop", timeout=60)
+
+    def resume(self) -> None:
+        self._start_server()
 
     def stop(self) -> None:
         if self.folder is None:

@@ -19,18 +19,24 @@ import streamlit as st
 
 from harrow_dash import quarters, views
 from harrow_dash.config import load_settings
+from harrow_dash.failures import DATABASE_FAILURES
 from harrow_dash.filters import Filters, Options
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, DatabaseError, NotInitialised, Store
+from harrow_dash.store import NotInitialised, Store, open_for_reading
 from harrow_dash.suppression import SmallNumbers
-from harrow_dash.textsafe import escape_markdown
 
 TTL = 600
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=Store.dispose)
 def _store(url: str, public: bool) -> Store:
+    """A public instance only reads: it reads a DuckDB file by the rule the commands that only read
+    use, always through a snapshot (taken again when the file changes), so it never holds the file
+    and the internal instance can always open it for writing. Released (tests clearing the
+    caches), the store is disposed, its snapshot deleted."""
+    if public:
+        return open_for_reading(url, public=True, follow=True)
     return Store(url, public=public)
 
 
@@ -57,7 +63,8 @@ def _ready(url: str) -> bool:
     ``NotInitialised`` while it is not there, so that is never cached."""
     if not store(url).is_initialised():
         raise NotInitialised(url)
-    store(url).upgrade()
+    if not store(url).read_only:  # a public instance reading a DuckDB file changes nothing
+        store(url).upgrade()
     return True
 
 
@@ -74,21 +81,19 @@ def follow_data_version(url: str) -> None:
         _SEEN_VERSION[url] = version
 
 
-def database_ready(url: str) -> tuple[bool, str]:
-    """Whether the database can be used (set up, up to date, reachable), else a sentence saying why.
-    Also clears cached results that another instance's load made stale."""
+def database_ready(url: str) -> Exception | None:
+    """None when the database can be used (set up, up to date, reachable), else the failure (for
+    :func:`harrow_dash.failures.page_message`, which decides what the person reading is told).
+    Also brings a public instance's snapshot of a DuckDB file up to date, and clears cached results
+    that another instance's load made stale."""
     try:
         _ready(url)
+        if store(url).follow_source():
+            st.cache_data.clear()
         follow_data_version(url)
-        return True, ""
-    except (DatabaseBusy, DatabaseError) as exc:  # may quote the driver: shown as text
-        return False, escape_markdown(exc)
-    except NotInitialised:
-        pass
-    return False, (
-        "The database has not been set up yet. In a terminal, run `make run` (or "
-        "`harrow-dash init --sample` for the illustrative sample data), then reload this page."
-    )
+    except DATABASE_FAILURES as exc:
+        return exc
+    return None
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -14,15 +14,16 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException, StreamlitAuthError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from harrow_dash import publishing
 from harrow_dash.access import Role, User, resolve_user
 from harrow_dash.config import Settings, load_settings
+from harrow_dash.failures import DATABASE_FAILURES, log_failure, log_to_server, page_message
 from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_query
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, DatabaseError
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note, rag_key
@@ -287,6 +288,7 @@ def page_frame(
         initial_sidebar_state="expanded" if sidebar else "collapsed",
     )
     st.html(CSS)
+    log_to_server()
     settings = load_settings()
     user = _user(settings)
     if user is None:
@@ -298,18 +300,18 @@ def page_frame(
         page_link("app.py", label="Go to the Overview", icon=":material/home:")
         _account(user, settings)
         st.stop()
+    _catch_database_failures(user)
     url = settings.database_url
-    ready, problem = data.database_ready(url)
-    if not ready:
-        st.title(title)
-        st.error(problem, icon=":material/database:")
-        st.stop()
+    failure = data.database_ready(url)
     nav = st.sidebar.container() if sidebar else None
     try:
+        if failure is not None:
+            raise failure
         options = _options_for(user, settings, url)
-    except (DatabaseBusy, DatabaseError) as exc:
-        st.title(title)
-        st.error(escape_markdown(exc), icon=":material/database:")
+    except DATABASE_FAILURES as exc:
+        log_failure(exc, f"the {title} page")
+        st.title(title, anchor=False)
+        show_database_failure(exc, user)
         st.stop()
     notes: list[str] = []
     filters = Filters(period=options.default_period)
@@ -330,6 +332,29 @@ def page_frame(
     for note in notes:  # plain text quoting the link: shown as literal text
         st.info(escape_markdown(note), icon=":material/link:")
     return ctx
+
+
+def show_database_failure(exc: BaseException, user: User) -> None:
+    """The page's one message for a database failure: what this person may be told
+    (:func:`harrow_dash.failures.page_message`), never the driver's text or the server's address."""
+    st.error(page_message(exc, editor=user.is_editor), icon=":material/database:")
+
+
+def _catch_database_failures(user: User) -> None:
+    """A database failure that escapes a page after the frame (the server going away mid-page) is
+    shown as the frame shows one, instead of Streamlit's exception box with the driver's text; the
+    traceback still goes to the server log (Streamlit logs every uncaught exception)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+
+    def on_script_error(exc: Exception) -> bool | None:
+        if isinstance(exc, DATABASE_FAILURES):
+            show_database_failure(exc, user)
+            return True  # shown: not Streamlit's exception box
+        return None
+
+    ctx.on_script_error = on_script_error
 
 
 def _options_for(user: User, settings: Settings, url: str) -> Options:

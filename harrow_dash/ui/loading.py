@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from harrow_dash import publishing, revisions
+from harrow_dash.failures import DATABASE_FAILURES, log_failure, page_message
 from harrow_dash.ingest import report
 from harrow_dash.ingest.load import (
     FileInput,
@@ -38,7 +39,7 @@ from harrow_dash.ingest.template import build_template, current_indicators
 from harrow_dash.ods import ODS_MIME
 from harrow_dash.periods import Period
 from harrow_dash.revision_rule import ReasonNeeded, Revisions, quarter_labels
-from harrow_dash.store import DatabaseBusy, DatabaseError, Store
+from harrow_dash.store import DatabaseBusy, Store
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
@@ -90,8 +91,9 @@ def database_errors() -> Iterator[None]:
     box = st.container()
     try:
         yield
-    except (DatabaseBusy, DatabaseError) as exc:
-        box.error(escape_markdown(exc), icon=":material/database:")
+    except DATABASE_FAILURES as exc:
+        log_failure(exc, "the Data page")
+        box.error(page_message(exc, editor=True), icon=":material/database:")
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -171,7 +173,8 @@ def _held_plan(store: Store, files: list[FileInput], max_bytes: int) -> HeldPlan
             token = report.database_token(store)
             plan = prepare(store, files, max_bytes=max_bytes)
     except DatabaseBusy as exc:
-        st.error(escape_markdown(exc), icon=":material/database:")
+        log_failure(exc, "a check of a file on the Data page")
+        st.error(page_message(exc, editor=True), icon=":material/database:")
         return None
     held = HeldPlan(signature, token, plan)
     st.session_state[PLAN_KEY] = held
@@ -301,7 +304,8 @@ def _commit(
             plan = fresh
         result = commit(store, plan, publishing.user_label(ctx.user), revision)
     except DatabaseBusy as exc:
-        st.error(escape_markdown(exc), icon=":material/database:")
+        log_failure(exc, "a load on the Data page")
+        st.error(page_message(exc, editor=True), icon=":material/database:")
         return
     except PublishedChangeRefused as exc:
         st.session_state[PLAN_KEY] = HeldPlan(held.signature, report.database_token(store), plan)
@@ -570,7 +574,8 @@ def history_panel(ctx: PageContext, store: Store) -> None:
         except RollbackRefused as exc:
             _flash("error", f"Nothing was rolled back. {exc}")
         except DatabaseBusy as exc:
-            _flash("error", escape_markdown(exc))
+            log_failure(exc, "a rollback on the Data page")
+            _flash("error", page_message(exc, editor=True))
         else:
             data.clear()
             _flash(
