@@ -489,7 +489,8 @@ def publish_panel(ctx: PageContext, store: Store) -> None:
             except ReasonNeeded as exc:  # changed since this page was drawn
                 _flash("error", f"{label} was not published. {exc}")
             except DatabaseBusy as exc:
-                _flash("error", escape_markdown(exc))
+                log_failure(exc, "publishing on the Data page")
+                _flash("error", page_message(exc, editor=True))
             else:
                 data.clear()
                 _flash("success", f"{label} is published. The public view now shows it.")
