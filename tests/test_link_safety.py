@@ -21,7 +21,7 @@ import pytest
 from apptest_helpers import REPO_ROOT, AppEnv, app_env, page_files, run_page, unescape
 from streamlit.testing.v1 import AppTest
 
-from harrow_dash.ingest.load import FileInput, load
+from harrow_dash.ingest.load import FileInput, Revision, load
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
 from tests.payloads import PAYLOADS
@@ -121,9 +121,14 @@ def payload_file() -> bytes:
 def test_text_fields_with_payloads_put_nothing_on_any_page(
     env: AppEnv, sample_store: Store
 ) -> None:
-    sample_store.unpublish(Q3)  # a published quarter is locked against changes
-    load(sample_store, [FileInput("payloads.csv", payload_file())], "test")
-    sample_store.publish(Q3, "test")
+    # Q3 is published: the payloads go in as a revision with a reason (which the pages show too).
+    load(
+        sample_store,
+        [FileInput("payloads.csv", payload_file())],
+        "test",
+        revision=Revision("Payload test figures"),
+    )
+    sample_store.publish(Q3, "test")  # published again: the public view has the new definitions
     for public in (False, True):
         env.configure(public=public)
         for page in PAGES:

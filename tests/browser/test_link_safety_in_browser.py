@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from helpers import AppPage, discover_pages, exceptions, screenshot, wait_for_app
 
-from harrow_dash.ingest.load import FileInput, load
+from harrow_dash.ingest.load import FileInput, Revision, load
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
 from harrow_dash.textsafe import WORD_JOINER
@@ -144,11 +144,12 @@ def public_payload_db(app_db: Path, tmp_path: Path) -> Path:
             f"Q3 2023-24,50,60,{q}"
         )
     store = Store(f"duckdb:///{target}")
-    q3 = Period(2023, 3)
     try:
-        store.unpublish(q3)
-        load(store, [FileInput("payloads.csv", ("\n".join(lines) + "\n").encode())], "test")
-        store.publish(q3, "test")
+        # Q3 is published: the payloads go in as a revision with a reason.
+        payloads = FileInput("payloads.csv", ("\n".join(lines) + "\n").encode())
+        load(store, [payloads], "test", revision=Revision("Payload test figures"))
+        # Published again, so the public view has the new indicators' definitions too.
+        store.publish(Period(2023, 3), "test")
     finally:
         store.dispose()
     return target
