@@ -48,10 +48,11 @@ CSP_REQUIRED = {
     "base-uri": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
-# Every source the policy may name: the app's own origin, inline styles, data:/blob: URLs and
-# hashes of Streamlit's own inline script. No other origin, no 'unsafe-eval', no wildcard.
+# Every source the policy may name: the app's own origin, inline styles, data:/blob: URLs, hashes
+# of Streamlit's own inline script and WebAssembly compilation. No other origin, no 'unsafe-eval'
+# (JavaScript from strings), no wildcard.
 CSP_ALLOWED_SOURCES = re.compile(
-    r"^('self'|'none'|'unsafe-inline'|data:|blob:|'sha256-[A-Za-z0-9+/=]+')$"
+    r"^('self'|'none'|'unsafe-inline'|'wasm-unsafe-eval'|data:|blob:|'sha256-[A-Za-z0-9+/=]+')$"
 )
 OTHER_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
