@@ -1,4 +1,4 @@
-"""The ``harrow-dash`` command: set up the database, load and roll back files, templates, exports.
+"""The ``harrow-dash`` command: set up the database, load and roll back files, templates, exports, serve.
 
 Works on the database named by ``HARROW_DASH_DATABASE_URL`` (default: the DuckDB file under ``data/``).
 Exit codes: 0 success, 1 input refused (every problem listed on stderr), 2 wrong usage. Errors are
