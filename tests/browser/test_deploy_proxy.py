@@ -99,3 +99,39 @@ def test_another_page_cannot_frame_the_app(
     finally:
         context.close()
     assert any("frame-ancestors" in m and "'none'" in m for m in messages), messages
+
+
+UPLOAD = (
+    "Ref,Name,Priority,Unit,Good is,Period,Actual\n"
+    "PI-91,Zebra crossings checked,A council that puts residents first,count,higher is better,"
+    "Q3 2023-24,310\n"
+)
+
+
+def test_an_upload_through_the_proxy_reaches_the_instance_of_its_session(
+    browser: Browser, running: tuple[RunningProxy, list[str]], tmp_path
+) -> None:
+    """Streamlit keeps an uploaded file in the process of the session that asked for it: an upload
+    sent to the other instance would be refused. Through the proxy it is checked as usual."""
+    proxy, _upstreams = running
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{proxy.url}/Data", timeout=TIMEOUT)
+        wait_for_app(page, timeout=TIMEOUT)
+        upload = tmp_path / "zebra.csv"
+        upload.write_text(UPLOAD, encoding="utf-8")
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            str(upload)
+        )
+        expect(page.get_by_text("Checked: no problems.", exact=False)).to_be_visible(
+            timeout=TIMEOUT
+        )
+        assert exceptions(page) == []
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == AFFINITY_COOKIE)
+    finally:
+        context.close()
+    mine = [row for row in proxy.access_log() if row["cookie"] == cookie]
+    uploads = [row for row in mine if row["uri"].startswith("/_stcore/upload_file")]
+    assert uploads and all(row["status"].startswith("2") for row in uploads), uploads
+    assert len({row["upstream"] for row in mine}) == 1
