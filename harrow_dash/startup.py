@@ -73,6 +73,24 @@ def database_name(url: str) -> str:
     return f"{parsed.get_backend_name()} database{name} on {host}{port}"
 
 
+# How long the check waits for a PostgreSQL server that does not answer (a firewall dropping packets)
+# before it reports it unreachable, unless the URL sets its own ``connect_timeout``.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def with_connect_timeout(url: str) -> str:
+    """``url`` with ``connect_timeout`` for PostgreSQL (the check then fails in seconds rather than
+    after the operating system's TCP timeout, minutes later); other URLs as they are."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+        return url
+    timeout = {"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)}
+    return parsed.update_query_dict(timeout).render_as_string(hide_password=False)
+
+
 def _duckdb_file_missing(url: str) -> bool:
     """A DuckDB URL whose file does not exist (opening it would create an empty database)."""
     if not url.startswith("duckdb"):
@@ -104,7 +122,7 @@ def database_problem(url: str, *, public: bool = False) -> str | None:
         failure = Failure.NOT_SET_UP
     else:
         try:
-            store = open_for_reading(url, public=public)
+            store = open_for_reading(with_connect_timeout(url), public=public)
         except Exception as exc:  # classified below, never printed: it may quote the password
             failure = classify(exc)
         else:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pg_cluster import Cluster
 
-from harrow_dash.startup import database_problem, port_problem
+from harrow_dash.startup import CONNECT_TIMEOUT_SECONDS, database_problem, port_problem
 
 pytestmark = pytest.mark.both_databases
 
@@ -96,6 +96,28 @@ def test_an_instance_whose_postgresql_is_unreachable_exits_with_one_line_and_no_
     assert f"127.0.0.1:{closed}" in line  # which server, for whoever runs it
     assert "Sup3rS3cret" not in line and "council_user" not in line
     assert not [w for w in DRIVER_WORDS if w in line.lower()], line
+
+
+def test_an_instance_whose_postgresql_never_answers_gives_up_within_seconds(
+    backend: str, tmp_path: Path
+) -> None:
+    """A server that accepts the connection and says nothing (as behind a firewall that drops
+    packets) is reported unreachable after ``CONNECT_TIMEOUT_SECONDS``, not minutes later."""
+    if backend != "duckdb":
+        pytest.skip("no server at all: nothing to run twice")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = int(silent.getsockname()[1])
+        url = f"postgresql+psycopg://council_user:Sup3rS3cret@127.0.0.1:{port}/harrow"
+        started = time.monotonic()
+        result = _serve(url, _free_port(), tmp_path, timeout=CONNECT_TIMEOUT_SECONDS + 50)
+        took = time.monotonic() - started
+    assert result.returncode != 0
+    line = _one_line(result.stderr)
+    assert "the database server could not be reached" in line
+    assert "Sup3rS3cret" not in line and "council_user" not in line
+    assert took < CONNECT_TIMEOUT_SECONDS + 30
 
 
 def test_an_instance_on_a_database_not_set_up_exits_with_one_line_and_creates_nothing(
