@@ -38,6 +38,10 @@ from websockets.sync.client import connect
 
 from harrow_dash.config import load_settings
 
+# The running proxy's tests start app servers: on the browser tests' xdist worker, so that a 2-core
+# machine never runs these servers beside the browser tests' own.
+pytestmark = pytest.mark.xdist_group("browser")
+
 # What the proxy must send on every response. Only the app's own origin may serve scripts, styles,
 # images, fonts and connections; nobody may frame the app unless configured.
 CSP_REQUIRED = {
