@@ -1,4 +1,4 @@
-"""The ``harrow-dash`` command: set up the database, load and roll back files, templates, exports.
+"""The ``harrow-dash`` command: set up the database, load and roll back files, templates, exports, serve.
 
 Works on the database named by ``HARROW_DASH_DATABASE_URL`` (default: the DuckDB file under ``data/``).
 Exit codes: 0 success, 1 input refused (every problem listed on stderr), 2 wrong usage. Errors are
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harrow_dash.config import SAMPLE_DIR, load_settings
+from harrow_dash.config import REPO_ROOT, SAMPLE_DIR, Settings, load_settings
 from harrow_dash.failures import quiet_driver_logs
 from harrow_dash.ingest.load import (
     FileInput,
@@ -33,6 +33,7 @@ from harrow_dash.ingest.load import (
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.periods import Period, PeriodError, parse_period
 from harrow_dash.revision_rule import ReasonNeeded, Revisions
+from harrow_dash.startup import startup_problem
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, DatabaseError, NotInitialised, Store
 from harrow_dash.store import open_for_reading as store_open_for_reading
 
@@ -457,6 +458,37 @@ def _quarter(text: str) -> Period:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the port and the database (:mod:`harrow_dash.startup`), then become the Streamlit
+    server (the process is replaced, so a supervisor's signals reach Streamlit itself)."""
+    problem = startup_problem(
+        args.address, args.port, settings.database_url, public=settings.public_mode
+    )
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    options = [o for o in args.streamlit_options if o != "--"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "app.py"),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--server.headless",
+        "true",
+        *options,
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    os.execv(sys.executable, command)
+    return 1  # not reached: execv replaces the process or raises
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harrow-dash",
@@ -572,6 +604,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .docx to write")
     p.set_defaults(func=cmd_briefing)
+    p = sub.add_parser(
+        "serve",
+        help="start one app instance (checks its port and database first; exits non-zero with "
+        "one line when either cannot be used)",
+    )
+    p.add_argument("--port", type=int, default=8501, help="the port to listen on (default 8501)")
+    p.add_argument(
+        "--address", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "streamlit_options",
+        nargs=argparse.REMAINDER,
+        metavar="...",
+        help="further options for streamlit run, after -- (e.g. -- --server.baseUrlPath dash)",
+    )
+    p.set_defaults(func=None)
     return parser
 
 
@@ -610,6 +658,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     quiet_driver_logs()  # a failure is reported once, below, as a sentence
+    if args.command == "serve":  # no store here: the instance opens its own
+        return cmd_serve(args, settings)
     snapshot: Path | None = None
     try:
         if args.command in READ_ONLY_COMMANDS:
