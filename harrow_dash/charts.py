@@ -25,6 +25,7 @@ from harrow_dash.palette import (
     RAG_COLOURS,
     RAG_SHAPES,
     RAG_WORDS,
+    RAG_WORDS_PLURAL,
     TARGET_COLOUR,
 )
 from harrow_dash.periods import Period
@@ -102,7 +103,12 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
 def describe_counts(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
     """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.' ('1 indicator: 1 red.')"""
     total = sum(counts.values())
-    parts = [f"{n} {(words or RAG_WORDS).get(k, k.lower())}" for k, n in counts.items() if n]
+    plurals = RAG_WORDS_PLURAL if words is None else {}
+    parts = [
+        f"{n} {plurals.get(k) if n != 1 and k in plurals else (words or RAG_WORDS).get(k, k.lower())}"
+        for k, n in counts.items()
+        if n
+    ]
     return f"{total} {plural(noun, total)}: " + (", ".join(parts) if parts else "none") + "."
 
 
@@ -231,6 +237,9 @@ def trend_frame(
 
 NOT_DUE = ValueState.NOT_DUE.value
 TITLE_WIDTH = 50  # characters per line of a trend chart's title
+# Characters per line of its subtitle: fits the narrowest chart a card draws (about 460 px at 13 px),
+# so Vega never cuts a line short with an ellipsis.
+SUBTITLE_WIDTH = 66
 
 
 def quarter_labels(order: list[str]) -> str:
@@ -488,7 +497,10 @@ def trend_chart(
         layers[:0] = _group_band_layers(band, x)
     return _configure(
         alt.layer(
-            *layers, title=alt.Title(title_lines, subtitle=textwrap.wrap(subtitle, 90) or subtitle)
+            *layers,
+            title=alt.Title(
+                title_lines, subtitle=textwrap.wrap(subtitle, SUBTITLE_WIDTH) or subtitle
+            ),
         ).resolve_scale(color="independent", shape="independent"),
         width,
         height,

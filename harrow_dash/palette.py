@@ -35,6 +35,8 @@ RAG_WORDS = {
     "Withheld": "rating withheld (small number)",
     "Not rated": "not rated",
 }
+# The same words after a count other than one, where they differ ("2 ratings withheld ...").
+RAG_WORDS_PLURAL = {"Withheld": "ratings withheld (small number)"}
 ACTION_GROUP_WORDS = {
     "Complete": "complete",
     "Green": "on track",

@@ -121,7 +121,7 @@ def test_indicators_lists_every_indicator_with_status(db_url: str) -> None:
     assert len(table) == 45
     captions = [c.value for c in at.caption]
     assert any(
-        "45 indicators: 22 green, 6 amber, 9 red, 2 rating withheld (small number), 6 not rated"
+        "45 indicators: 22 green, 6 amber, 9 red, 2 ratings withheld (small number), 6 not rated"
         in c
         for c in captions
     )

@@ -51,7 +51,7 @@ def test_deck_is_overview_then_each_priority_then_key_challenges(ov) -> None:
     # its Green is withheld and counted on its own. PI-39 is a 0 against a target of 0: with zero
     # suppressed (the default) a hidden 1 to 4 would be Red, so its Green is withheld too.
     assert first.bars[1].sentence == (
-        "45 indicators: 22 green, 6 amber, 9 red, 2 rating withheld (small number), 6 not rated."
+        "45 indicators: 22 green, 6 amber, 9 red, 2 ratings withheld (small number), 6 not rated."
     )
     # Each priority opens with its RAG summary; its further slides say "(continued)".
     for ps in ov.priorities:

@@ -293,8 +293,8 @@ pi("PI-39", P3, "Housing", HSG, "count", LO, "Families in bed and breakfast for 
    "Number of households with children living in bed and breakfast accommodation for more than six weeks.",
    "Housing options case management system (illustrative)", people=True, targets=0,
    series=[0, 2, 3, 6, 8, 5, 7, 4, 2, 1, 0],
-   q3="No families with children had been in bed and breakfast for more than six weeks at the end "
-      "of the quarter.")
+   q3="Every placement of a family with children in bed and breakfast is reviewed weekly with the "
+      "family's housing officer; the number is small and is not shown.")
 pi("PI-40", P3, "People - Adults", ASC, "count", HI, "Adults with learning disabilities in paid employment",
    "Number of adults with learning disabilities known to the council who are in paid employment.",
    CRM, people=True, targets={2021: 30, 2022: 32, 2023: None}, trend=(27, 35), noise=0.05,
