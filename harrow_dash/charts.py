@@ -25,8 +25,8 @@ from harrow_dash.palette import (
     RAG_COLOURS,
     RAG_SHAPES,
     RAG_WORDS,
-    RAG_WORDS_PLURAL,
     TARGET_COLOUR,
+    counted,
 )
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
@@ -103,12 +103,7 @@ def counts_frame(counts: dict[str, int], words: dict[str, str] | None = None) ->
 def describe_counts(counts: dict[str, int], noun: str, words: dict[str, str] | None = None) -> str:
     """'24 indicators: 14 green, 4 amber, 5 red, 1 not rated.' ('1 indicator: 1 red.')"""
     total = sum(counts.values())
-    plurals = RAG_WORDS_PLURAL if words is None else {}
-    parts = [
-        f"{n} {plurals.get(k) if n != 1 and k in plurals else (words or RAG_WORDS).get(k, k.lower())}"
-        for k, n in counts.items()
-        if n
-    ]
+    parts = [counted(n, (words or RAG_WORDS).get(k, k.lower())) for k, n in counts.items() if n]
     return f"{total} {plural(noun, total)}: " + (", ".join(parts) if parts else "none") + "."
 
 

@@ -36,7 +36,15 @@ RAG_WORDS = {
     "Not rated": "not rated",
 }
 # The same words after a count other than one, where they differ ("2 ratings withheld ...").
-RAG_WORDS_PLURAL = {"Withheld": "ratings withheld (small number)"}
+_PLURAL_WORDS = {"rating withheld (small number)": "ratings withheld (small number)"}
+
+
+def counted(count: int, word: str) -> str:
+    """'1 rating withheld (small number)', '2 ratings withheld (small number)', '3 green': the one
+    rule for a count beside its category's words, in every sentence that counts ratings."""
+    return f"{count} {word if count == 1 else _PLURAL_WORDS.get(word, word)}"
+
+
 ACTION_GROUP_WORDS = {
     "Complete": "complete",
     "Green": "on track",

@@ -27,7 +27,13 @@ import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
 from harrow_dash.charts import plural
-from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS, RAG_WORDS
+from harrow_dash.palette import (
+    ACTION_COLOURS,
+    ACTION_GROUP_WORDS,
+    RAG_COLOURS,
+    RAG_WORDS,
+    counted,
+)
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_SHORT
 from harrow_dash.scorecard import RAG_ICONS, RAG_ORDER
@@ -75,7 +81,7 @@ class Bar:
 
     @property
     def sentence(self) -> str:
-        parts = [f"{s.count} {s.word}" for s in self.segments if s.count]
+        parts = [counted(s.count, s.word) for s in self.segments if s.count]
         noun = plural(self.noun, self.total)
         return f"{self.total} {noun}: " + (", ".join(parts) if parts else "none") + "."
 
@@ -705,7 +711,7 @@ def _bar_html(bar: Bar, heading: str = "h2") -> str:
         )
         legend = "".join(
             f'<li><span class="hd-icon" aria-hidden="true">{_e(s.icon)}</span> '
-            f"{s.count} {_e(s.word)}</li>"
+            f"{_e(counted(s.count, s.word))}</li>"
             for s in bar.segments
             if s.count
         )
