@@ -36,23 +36,11 @@ from harrow_dash import schema as s
 
 CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
 
-# The fields of each record table that are figures of the record (every column but the keys and
-# the batch): the columns a file may give, as the loader compares them.
+# The fields of each record table that are figures of the record: every column but its primary key
+# and the batch that wrote it, read from the schema (the one place the columns are listed).
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
-    "indicator_values": (
-        "actual",
-        "target",
-        "target_upper",
-        "official_rag",
-        "commentary",
-        "benchmark",
-        "benchmark_label",
-        "not_due",
-        "commentary_internal",
-        "marker",
-    ),
-    "action_statuses": ("status", "commentary", "commentary_internal"),
-    "highlights": ("indicator_ref", "action_ref"),
+    table.name: tuple(c.name for c in table.columns if not c.primary_key and c.name != "batch_id")
+    for table in (s.indicator_values, s.action_statuses, s.highlights)
 }
 
 # The quarters whose figures are locked: published now, or published once and since unpublished.
