@@ -76,3 +76,24 @@ def test_trend_chart_downloads_as_png_and_svg_with_text(page, app_url) -> None:
     png = download(page, key, "Chart (PNG)")
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     assert exceptions(page) == []
+
+
+def test_a_table_offers_no_second_download_that_skips_the_cell_rule(page, app_url) -> None:
+    """Streamlit's own table toolbar has a CSV download of the text on screen (glyphs, "fewer than
+    5" in a figure column): turned off (``client.disableDataExport``), so every download of a table
+    is the Download button's, under the one cell rule."""
+    page.goto(f"{app_url}/Indicators?quarter=Q3+2023-24")
+    wait_for_app(page)
+    table = page.locator("[data-testid=stDataFrame]").first
+    table.wait_for()
+    table.hover()
+    toolbar = page.locator("[data-testid=stElementToolbar]").first
+    toolbar.wait_for(state="attached")
+    page.wait_for_timeout(500)
+    labels = [
+        (b.get_attribute("aria-label") or b.inner_text() or "").lower()
+        for b in toolbar.locator("button").all()
+    ]
+    assert labels, "the table's toolbar shows no buttons: the check below would pass vacuously"
+    assert not [label for label in labels if "download" in label or "csv" in label], labels
+    assert exceptions(page) == []
