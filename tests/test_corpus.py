@@ -121,7 +121,7 @@ def test_trend_chart_shows_monthly_points_beside_the_quarterly_position(store: S
     months = store.indicator_months(["PI-61"])
     history = views.indicator_histories(store, ["PI-61"], RuleSettings(), None)
     spec = trend_chart(history, months=months).to_dict()
-    assert "small circles: monthly figures" in str(spec["title"])
+    assert "small circles: monthly figures" in " ".join(spec["title"]["subtitle"])  # wrapped lines
     datasets = list(spec["datasets"].values())
     monthly = next(d for d in datasets if d and "month_label" in d[0])
     assert [r["month_label"] for r in monthly] == [
