@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
-from harrow_dash.charts import plural
+from harrow_dash.charts import describe_counts
 from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
@@ -81,9 +81,11 @@ class Bar:
 
     @property
     def sentence(self) -> str:
-        parts = [counted(s.count, s.word) for s in self.segments if s.count]
-        noun = plural(self.noun, self.total)
-        return f"{self.total} {noun}: " + (", ".join(parts) if parts else "none") + "."
+        return describe_counts(
+            {s.group: s.count for s in self.segments},
+            self.noun,
+            {s.group: s.word for s in self.segments},
+        )
 
 
 @dataclass(frozen=True)
