@@ -236,19 +236,25 @@ def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
     try:
         rollback(store, args.batch, args.user or _user(), reason=args.reason)
     except RollbackNeedsReason as exc:
-        print(str(exc), file=sys.stderr)
-        _print_changes(exc.revisions, sys.stderr)
-        print(
+        return _refused_without_reason(
+            exc,
             f'  To roll it back, run again with --reason "why the figures change": '
             f'harrow-dash rollback {args.batch} --reason "..."',
-            file=sys.stderr,
         )
-        return 1
     except RollbackRefused as exc:
         print(str(exc), file=sys.stderr)
         return 1
     print(f"Batch {args.batch} rolled back: the values it replaced are restored.")
     return 0
+
+
+def _refused_without_reason(exc: ReasonNeeded | RollbackNeedsReason, again: str) -> int:
+    """A change to published figures refused for want of a reason: why, the figures it would change,
+    and ``again`` (how to run it with one), on stderr; the exit code 1."""
+    print(str(exc), file=sys.stderr)
+    _print_changes(exc.revisions, sys.stderr)
+    print(again, file=sys.stderr)
+    return 1
 
 
 def _print_changes(revisions: Revisions, out, limit: int = 20) -> None:
@@ -273,14 +279,11 @@ def cmd_publish(store: Store, args: argparse.Namespace) -> int:
     try:
         store.publish(period, args.user or _user(), reason=args.reason)
     except ReasonNeeded as exc:
-        print(str(exc), file=sys.stderr)
-        _print_changes(exc.revisions, sys.stderr)
-        print(
+        return _refused_without_reason(
+            exc,
             f'  To publish it, run again with --reason "why the figures changed": '
             f'harrow-dash publish "{period.label}" --reason "..."',
-            file=sys.stderr,
         )
-        return 1
     print(f"Published {period.label}.")
     return 0
 
