@@ -160,7 +160,8 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"{url} did not answer /_stcore/health: {log.read_text()[-2000:]}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a process a test started (kill it if it does not stop within 15 s)."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -199,7 +200,7 @@ def start_instances(database_urls: list[str], folder: Path) -> Iterator[list[str
         yield [address for _proc, address, _log in procs]
     finally:
         for proc, _address, _log in procs:
-            _stop(proc)
+            stop_process(proc)
 
 
 @dataclass
@@ -246,7 +247,7 @@ def run_proxy(
             time.sleep(0.1)
         yield RunningProxy(url, folder)
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def init_sample(path: Path) -> str:

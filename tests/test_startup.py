@@ -12,11 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from deploy_proxy import health, stop_process
 from pg_cluster import Cluster
 
 from harrow_dash.startup import CONNECT_TIMEOUT_SECONDS, database_problem, port_problem
@@ -161,22 +161,13 @@ def test_a_healthy_instance_passes_the_checks_and_serves(
         deadline = time.monotonic() + 90
         answer = ""
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2
-                ) as resp:
-                    answer = resp.read().decode()
-                    break
-            except OSError:
-                time.sleep(0.2)
+            answer = health(f"http://127.0.0.1:{port}")
+            if answer:
+                break
+            time.sleep(0.2)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         assert answer == "ok"
         # The checks ran in the process that became the server, which holds the port now.
         assert f"port {port} is already in use" in (port_problem("127.0.0.1", port) or "")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc)
