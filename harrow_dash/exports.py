@@ -18,7 +18,6 @@ from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.headings import Month
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings, rate
-from harrow_dash.suppression import SmallNumbers
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -236,7 +235,6 @@ _NUMBER_COLUMNS = {"Actual": "actual", "Target": "target", "Benchmark": "benchma
 def analysable(
     display: pd.DataFrame,
     values: pd.DataFrame,
-    threshold: SmallNumbers | int = 5,
     reveal_suppressed: bool = False,
 ) -> pd.DataFrame:
     """A page's table as a download that can be summed and charted.

@@ -161,7 +161,6 @@ else:
         prepare=partial(  # figures as numbers, made when a file is asked for
             analysable,
             values=inds,
-            threshold=ctx.rules.small_numbers,
             reveal_suppressed=ctx.rules.reveal_suppressed,
         ),
     )

@@ -111,13 +111,12 @@ else:
     download = explore.indicator_download(shown)
     if "Revised" in shown and shown["Revised"].astype(bool).any():
         download.insert(list(download.columns).index("Actual") + 1, "Revised", shown["Revised"])
-    threshold, reveal = ctx.rules.small_numbers, ctx.rules.reveal_suppressed
     download_bar(  # figures as numbers, made when a file is asked for
         ctx,
         "indicators",
         download,
         prepare=partial(
-            analysable, values=everything, threshold=threshold, reveal_suppressed=reveal
+            analysable, values=everything, reveal_suppressed=ctx.rules.reveal_suppressed
         ),
     )
 
@@ -198,7 +197,6 @@ download_bar(
             [h.assign(ref=ref) for ref, h in histories.items() if not h.empty] or [pd.DataFrame()],
             ignore_index=True,
         ),
-        threshold=ctx.rules.small_numbers,
         reveal_suppressed=ctx.rules.reveal_suppressed,
     ),
 )
