@@ -266,8 +266,8 @@ published_figures = Table(
     Column("published_at", DateTime, nullable=False),
 )
 
-# A change to a published quarter's figures: one row per field a revision changed (or per row it
-# added to a published quarter, with ``field`` "(new row)"). Values are kept as text as they were
+# A change to a published quarter's figures: one row per field a revision changed (a row added to a
+# published quarter gives a row per field it fills; a highlight added or removed, its ``text``). Values are kept as text as they were
 # stored. ``change`` says what made it: "load" (a revision batch; NULL in older databases),
 # "rollback" (rolling back ``batch_id`` changed a published figure) or "publication" (a
 # republication found the figure changed since it was last published). Rolling a revision batch

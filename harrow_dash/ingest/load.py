@@ -115,10 +115,6 @@ TABLE_LABELS = {
 }
 
 
-PUBLISHED_CHANGE_COLUMNS = CHANGE_COLUMNS
-NEW_ROW_FIELD = "(new row)"
-
-
 @dataclass(frozen=True)
 class Revision:
     """An editor's decision to change figures of published quarters, and why."""
@@ -176,7 +172,7 @@ class LoadPlan:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # table, key, field, old, new
     # New and changed figures in published quarters: table, period, item, field, old, new.
     published_changes: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS)
+        default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS)
     )
     # A streamed load's long texts, set aside on disk until the values are staged (see ingest.stream).
     side: SideText | None = None
@@ -507,7 +503,7 @@ class _Stager:
             new = {**key, **{c: rec[f"new_{c}"] for c in cols}}
             old = None if rec["is_new"] else {**key, **{c: rec[f"old_{c}"] for c in cols}}
             out.extend(field_changes(name, old, new))
-        return pd.DataFrame(out, columns=PUBLISHED_CHANGE_COLUMNS)
+        return pd.DataFrame(out, columns=CHANGE_COLUMNS)
 
     def apply(self, name: str, columns: list[str], batch_id: int) -> None:
         keys = list(s.LOADED_TABLES[name])
@@ -690,7 +686,7 @@ def _diff(
         conn,
         pd.concat(published, ignore_index=True)
         if published
-        else pd.DataFrame(columns=PUBLISHED_CHANGE_COLUMNS),
+        else pd.DataFrame(columns=CHANGE_COLUMNS),
     ).changes
     if preview:
         plan.changes = (
@@ -1091,7 +1087,7 @@ def _rollback_changes(conn: Connection, batch_id: int) -> pd.DataFrame:
         )
         for key in sorted(set(loaded) | set(replaced), key=str):
             out.extend(field_changes(name, loaded.get(key), replaced.get(key)))
-    return pd.DataFrame(out, columns=PUBLISHED_CHANGE_COLUMNS)
+    return pd.DataFrame(out, columns=CHANGE_COLUMNS)
 
 
 def rollback_revisions(store: Store, batch_id: int) -> Revisions:
