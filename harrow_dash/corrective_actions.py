@@ -163,7 +163,11 @@ def actions(store: Store, filters: Filters, until: Period | None = None) -> pd.D
     latest = latest.set_index("action_id")
     ids = frame["action_id"]
     frame["recorded_status"] = [_none(latest["status"].get(a)) for a in ids]
-    frame["status_period"] = [int(latest["period"][a]) if a in latest.index else None for a in ids]
+    frame["status_period"] = pd.Series(
+        [int(latest["period"][a]) if a in latest.index else None for a in ids],
+        index=frame.index,
+        dtype=object,
+    )
     frame["latest_update"] = [_none(latest["update"].get(a)) for a in ids]
     frame["dropped_reason"] = [_none(latest["dropped_reason"].get(a)) for a in ids]
     frame["agreed_period"] = frame["agreed_period"].astype(int)
@@ -173,7 +177,9 @@ def actions(store: Store, filters: Filters, until: Period | None = None) -> pd.D
     out["due_period"] = frame["due_period"]
     keep = [c for c in ACTION_COLUMNS if c not in ("agreed_period", "due_period")]
     out[keep] = out[keep].where(out[keep].notna(), None)
-    out["priority_id"] = [None if v is None else int(v) for v in out["priority_id"]]
+    out["priority_id"] = pd.Series(
+        [None if v is None else int(v) for v in out["priority_id"]], index=out.index, dtype=object
+    )
     return out.reset_index(drop=True)
 
 

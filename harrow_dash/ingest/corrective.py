@@ -41,20 +41,21 @@ SUBJECT_KINDS = ("indicator", "flagship action", "priority")
 
 # The columns of the template and the form, in order: the first spelling of each field.
 TEMPLATE_HEADINGS = (
-    "action_id",
-    "subject_kind",
-    "subject",
-    "action",
-    "owner",
-    "portfolio_holder",
-    "agreed_quarter",
-    "agreed_at",
-    "due_quarter",
-    "quarter",
-    "status",
-    "update",
-    "dropped_reason",
-    "internal_note",
+    "Action ID",
+    "Subject kind",
+    "Subject",
+    "Action",
+    "Owner",
+    "Portfolio holder",
+    "Agreed quarter",
+    "Agreed at",
+    "Due quarter",
+    "Quarter",
+    "Status",
+    "Update",
+    "Dropped reason",
+    "Internal note",
+    "Action internal note",
 )
 
 CORRECTIVE_COLUMNS = [

@@ -13,6 +13,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from harrow_dash import schema
 from harrow_dash.action_status import ActionStatus
+from harrow_dash.corrective_status import CorrectiveStatus
+from harrow_dash.ingest.corrective import SUBJECT_KINDS, TEMPLATE_HEADINGS
 from harrow_dash.ods import workbook_ods
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
@@ -31,6 +33,10 @@ GUIDANCE = [
     "Indicator values: one row per indicator per quarter (the tidy layout).",
     "Flagship actions: one row per action (or split line) per quarter with its status.",
     "Highlights: key achievements and areas for improvement per priority per quarter.",
+    "Corrective actions: what Cabinet agreed to do about an indicator, flagship action or priority,",
+    "  one row per action per quarter's update (Quarter, Status, Update). Subject is the indicator or",
+    "  flagship action ref, or the priority; a due date or meeting date is read as its quarter. A",
+    "  dropped action needs a Dropped reason. Internal notes are for officers only, never published.",
     "",
     "Percentages: write 85%, 85 or 0.85. Use the % sign for values below 1% (0.4%).",
     "Missing values: leave blank or write n/a or - (never 0). Write 'not due' for an annual measure",
@@ -176,6 +182,8 @@ def _template_workbook(
         "Status": [s.value for s in ActionStatus],
         "Kind": ["achievement", "area for improvement"],
         "Yes/no": ["yes", "no"],
+        "Subject kind": list(SUBJECT_KINDS),
+        "Corrective status": [s.value for s in CorrectiveStatus],
     }
     _header(lists, 1, list(columns))
     ranges = {}
@@ -308,4 +316,14 @@ def _template_workbook(
     _list_validation(hl, ranges["Priority"], "B2:B2000")
     _list_validation(hl, ranges["Kind"], "C2:C2000")
     hl.column_dimensions["D"].width = 80
+
+    ca = wb.create_sheet("Corrective actions", 5)
+    _header(ca, 1, list(TEMPLATE_HEADINGS))
+    for heading, choices in (
+        ("Subject kind", "Subject kind"),
+        ("Status", "Corrective status"),
+    ):
+        letter = ca.cell(row=1, column=TEMPLATE_HEADINGS.index(heading) + 1).column_letter
+        _list_validation(ca, ranges[choices], f"{letter}2:{letter}2000")
+    ca.column_dimensions["D"].width = 60
     return wb

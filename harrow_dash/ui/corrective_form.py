@@ -1,0 +1,287 @@
+"""The Data page's "Corrective actions" tab: add a corrective action Cabinet agreed, and record a
+quarter's update of one (status, update, reason if dropped, internal note).
+
+Each save is written as a one-row file in the corrective-actions layout
+(:func:`harrow_dash.corrective_entry.form_file`) and goes through the loader exactly as an upload
+does: the same checks (every problem named, nothing written), one load batch in the Load history
+that can be rolled back, and an update in a published quarter only as a revision with a reason.
+The quarter's Red indicators and Off track flagship actions are offered first as subjects.
+
+Everything typed here is user text: it is shown in table cells (as text) or through
+:func:`escape_markdown`, never as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from harrow_dash import corrective_entry as entry
+from harrow_dash import publishing
+from harrow_dash.corrective_actions import with_status_as_at
+from harrow_dash.corrective_status import CorrectiveStatus
+from harrow_dash.failures import log_failure, page_message
+from harrow_dash.ingest import report
+from harrow_dash.ingest.load import (
+    FileInput,
+    PublishedChangeRefused,
+    Revision,
+    commit,
+    describe_published_change,
+    prepare,
+)
+from harrow_dash.periods import Period
+from harrow_dash.store import DatabaseBusy, Store
+from harrow_dash.textsafe import escape_markdown
+from harrow_dash.ui import data
+from harrow_dash.ui.frame import PageContext
+from harrow_dash.ui.loading import FLASH_KEY
+
+PROBLEMS_KEY = "corrective_problems"
+COUNTER_KEY = "corrective_form_nonce"
+
+
+def _flash(kind: str, message: str) -> None:
+    st.session_state[FLASH_KEY] = (kind, message)
+
+
+def _save(ctx: PageContext, store: Store, file: FileInput, reason: str) -> None:
+    """Check and load the form's file as one batch, as an upload is; problems are kept to show."""
+    st.session_state.pop(PROBLEMS_KEY, None)
+    try:
+        plan = prepare(store, [file])
+        if not plan.ok:
+            st.session_state[PROBLEMS_KEY] = plan.problems
+            st.rerun()  # shown above the forms, which keep what was typed
+        revision = Revision(reason) if reason.strip() else None
+        result = commit(store, plan, publishing.user_label(ctx.user), revision)
+    except PublishedChangeRefused as exc:
+        changes = exc.plan.published_changes
+        quarters = sorted({Period.from_key(int(k)).label for k in changes["period"]})
+        lines = "; ".join(describe_published_change(r) for r in changes.head(5).itertuples())
+        _flash(
+            "error",
+            escape_markdown(
+                f"Nothing was saved: {', '.join(quarters)} is published, so this update is a "
+                f"revision of the record Cabinet saw. Give the reason for the revision and save "
+                f"again. ({lines})"
+            ),
+        )
+        st.rerun()
+    except DatabaseBusy as exc:
+        log_failure(exc, "the corrective actions form on the Data page")
+        st.error(page_message(exc, editor=True), icon=":material/database:")
+        return
+    data.clear()
+    st.session_state[COUNTER_KEY] = st.session_state.get(COUNTER_KEY, 0) + 1
+    if result.batch_id is None:
+        _flash("info", "Nothing saved: the database already holds exactly this.")
+    else:
+        _flash(
+            "success",
+            escape_markdown(
+                f"Saved as batch {result.batch_id} ({file.name}). It is in the Load history, "
+                "where it can be rolled back."
+            ),
+        )
+    st.rerun()
+
+
+def _show_problems() -> None:
+    found = st.session_state.get(PROBLEMS_KEY)
+    if not found:
+        return
+    n = len(found)
+    st.error(
+        f"**Nothing was saved.** {n:,} problem{'s' if n != 1 else ''}: correct the form and save "
+        "again.",
+        icon=":material/block:",
+    )
+    st.dataframe(report.problems_table(found), hide_index=True, key="corrective_problem_table")
+
+
+def _quarters(store: Store) -> list[Period]:
+    periods = store.periods()
+    if not periods:
+        return [Period.in_progress()]
+    latest = periods[-1]
+    return [*periods, latest.shift(1), latest.shift(2), latest.shift(3), latest.shift(4)]
+
+
+def corrective_panel(ctx: PageContext, store: Store) -> None:
+    st.header("Corrective actions", anchor=False)
+    st.write(
+        "Record what Cabinet agreed to do about an indicator, a flagship action or a priority that "
+        "is off track, and each quarter's update. A save is checked like a file and loaded as one "
+        "batch (see Load history, where it can be rolled back). Files in the corrective actions "
+        "layout load on the Load data tab."
+    )
+    _show_problems()
+    reported = store.periods()
+    if not reported:
+        st.write("There is no data yet: load indicators or flagship actions first.")
+        return
+    by_label = {p.label: p for p in reversed(reported)}
+    label = st.selectbox("Quarter", list(by_label), key="corrective_quarter")
+    quarter = by_label[label]
+    # Widgets keyed by the quarter and the number of saves: a save or another quarter starts afresh.
+    nonce = f"{quarter.key}_{st.session_state.get(COUNTER_KEY, 0)}"
+    actions = entry.quarter_actions(store, quarter)
+
+    st.subheader("Actions agreed by this quarter", anchor=False)
+    if actions.empty:
+        st.caption(f"No corrective actions agreed by {label}.")
+    else:
+        shown = with_status_as_at(actions, quarter)
+        st.dataframe(
+            shown.assign(
+                agreed=[Period.from_key(int(k)).label for k in shown["agreed_period"]],
+                due=[Period.from_key(int(k)).label for k in shown["due_period"]],
+            )[
+                [
+                    "action_id",
+                    "subject_ref",
+                    "subject_title",
+                    "action",
+                    "owner",
+                    "agreed",
+                    "due",
+                    "status",
+                    "latest_update",
+                ]
+            ].rename(
+                columns={
+                    "action_id": "Action ID",
+                    "subject_ref": "Subject",
+                    "subject_title": "About",
+                    "action": "Action",
+                    "owner": "Owner",
+                    "agreed": "Agreed",
+                    "due": "Due",
+                    "status": f"Status as at {label}",
+                    "latest_update": "Latest update",
+                }
+            ),
+            hide_index=True,
+            key="corrective_actions_table",
+        )
+
+    later = [p for p in _quarters(store) if p >= quarter]
+    st.subheader("Record an update", anchor=False)
+    if actions.empty:
+        st.caption("Add an action first.")
+    else:
+        titles = {
+            str(a): f"{a}: {t}"
+            for a, t in zip(actions["action_id"], actions["action"], strict=True)
+        }
+        with st.form(f"corrective_update_form_{nonce}"):
+            chosen = st.selectbox(
+                "Action",
+                list(titles),
+                format_func=titles.__getitem__,
+                key=f"corrective_update_id_{nonce}",
+            )
+            status = st.selectbox(
+                f"Status in {label}",
+                [s.value for s in CorrectiveStatus],
+                key=f"corrective_update_status_{nonce}",
+            )
+            update = st.text_area(
+                "Update (published with the quarter)",
+                max_chars=2000,
+                key=f"corrective_update_text_{nonce}",
+            )
+            dropped = st.text_area(
+                "Reason it was dropped (required if dropped)",
+                max_chars=2000,
+                key=f"corrective_update_dropped_{nonce}",
+            )
+            note = st.text_area(
+                "Internal note (officers only; never published)",
+                max_chars=2000,
+                key=f"corrective_update_note_{nonce}",
+            )
+            reason = st.text_area(
+                "Reason for the revision (only if the quarter is published)",
+                max_chars=1000,
+                key=f"corrective_update_reason_{nonce}",
+            )
+            if st.form_submit_button(
+                "Save the update", type="primary", key=f"corrective_update_save_{nonce}"
+            ):
+                _save(
+                    ctx,
+                    store,
+                    entry.form_file(
+                        entry.ActionUpdate(chosen, quarter, status, update, dropped, note)
+                    ),
+                    reason,
+                )
+
+    st.subheader("Add a corrective action", anchor=False)
+    subjects = entry.subject_choices(store, quarter, ctx.rules)
+    labels = {s.label: s for s in subjects}
+    flagged = sum(1 for s in subjects if s.flag)
+    st.caption(
+        f"The {flagged} Red indicator{'s' if flagged != 1 else ''} and Off track flagship actions "
+        f"of {label} come first in the list of subjects."
+        if flagged
+        else f"Nothing is Red or Off track in {label}."
+    )
+    with st.form(f"corrective_add_form_{nonce}"):
+        subject = st.selectbox("Subject", list(labels), key=f"corrective_add_subject_{nonce}")
+        action = st.text_area(
+            "Action (what will be done)", max_chars=2000, key=f"corrective_add_action_{nonce}"
+        )
+        left, right = st.columns(2)
+        owner = left.text_input(
+            "Owner (officer)", max_chars=200, key=f"corrective_add_owner_{nonce}"
+        )
+        holder = right.text_input(
+            "Portfolio holder", max_chars=200, key=f"corrective_add_holder_{nonce}"
+        )
+        agreed_at = left.text_input(
+            "Agreed at (the meeting)", max_chars=200, key=f"corrective_add_meeting_{nonce}"
+        )
+        due = right.selectbox(
+            "Due quarter", [p.label for p in later], key=f"corrective_add_due_{nonce}", index=0
+        )
+        action_id = left.text_input(
+            "Action ID",
+            value=entry.next_action_id(list(actions["action_id"]), quarter),
+            key=f"corrective_add_id_{nonce}",
+        )
+        note = st.text_area(
+            "Internal note (officers only; never published)",
+            max_chars=2000,
+            key=f"corrective_add_note_{nonce}",
+        )
+        if st.form_submit_button(
+            "Add the action", type="primary", key=f"corrective_add_save_{nonce}"
+        ):
+            _save(
+                ctx,
+                store,
+                entry.form_file(
+                    entry.NewAction(
+                        action_id.strip(),
+                        labels[subject],
+                        action,
+                        owner,
+                        holder,
+                        quarter,
+                        agreed_at,
+                        Period.from_key(next(p.key for p in later if p.label == due)),
+                        note,
+                    )
+                ),
+                "",
+            )
+    st.download_button(
+        "Download the corrective actions layout (CSV)",
+        data=entry.template_csv(),
+        file_name="harrow-corrective-actions-template.csv",
+        mime="text/csv",
+        key="corrective_template_csv",
+        icon=":material/download:",
+    )

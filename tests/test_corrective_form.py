@@ -1,0 +1,199 @@
+"""The Data page's corrective actions form, driven through AppTest on both databases: the quarter's Red
+and Off track items come first; adding an action and recording an update are load batches (in the
+history, rolled back exactly); validation messages name the row and column and save nothing; an
+update in a published quarter needs a reason and is recorded as a revision; typed text that looks
+like Markdown, HTML or a formula stays text."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apptest_helpers import AppEnv, app_env, run_page, unescape
+
+from harrow_dash.cli import publish_sample_history
+from harrow_dash.filters import Filters
+from harrow_dash.periods import parse_period
+from harrow_dash.store import Store
+
+pytestmark = pytest.mark.both_databases
+
+DATA_PAGE = "pages/6_Data.py"
+Q3 = parse_period("Q3 2023-24")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_store: Store) -> Iterator[AppEnv]:
+    yield from app_env(monkeypatch, tmp_path, sample_store.url)
+
+
+def open_page() -> Any:
+    at = run_page(DATA_PAGE)
+    assert not at.exception, at.exception
+    return at
+
+
+def widget(at: Any, kind: str, prefix: str) -> Any:
+    found = [w for w in at.get(kind) if str(w.key).startswith(prefix)]
+    assert len(found) == 1, (prefix, [w.key for w in at.get(kind)])
+    return found[0]
+
+
+def add_action(at: Any, subject_prefix: str, action: str, **fields: str) -> Any:
+    subject = widget(at, "selectbox", "corrective_add_subject_")
+    subject.set_value(next(o for o in subject.options if o.startswith(subject_prefix)))
+    widget(at, "text_area", "corrective_add_action_").input(action)
+    widget(at, "text_input", "corrective_add_owner_").input(fields.get("owner", "Head of Service"))
+    widget(at, "text_input", "corrective_add_holder_").input(fields.get("holder", "Cllr Example"))
+    widget(at, "text_input", "corrective_add_meeting_").input(
+        fields.get("meeting", "Cabinet 14 March 2024")
+    )
+    if "action_id" in fields:
+        widget(at, "text_input", "corrective_add_id_").input(fields["action_id"])
+    if "due" in fields:
+        widget(at, "selectbox", "corrective_add_due_").set_value(fields["due"])
+    widget(at, "text_area", "corrective_add_note_").input(fields.get("note", ""))
+    widget(at, "button", "corrective_add_save_").click()
+    return at.run()
+
+
+def record_update(at: Any, action_id: str, status: str, **fields: str) -> Any:
+    choice = widget(at, "selectbox", "corrective_update_id_")
+    choice.set_value(action_id)
+    widget(at, "selectbox", "corrective_update_status_").set_value(status)
+    widget(at, "text_area", "corrective_update_text_").input(fields.get("update", ""))
+    widget(at, "text_area", "corrective_update_dropped_").input(fields.get("dropped", ""))
+    widget(at, "text_area", "corrective_update_note_").input(fields.get("note", ""))
+    widget(at, "text_area", "corrective_update_reason_").input(fields.get("reason", ""))
+    widget(at, "button", "corrective_update_save_").click()
+    return at.run()
+
+
+def test_the_quarters_red_and_off_track_items_are_offered_first(env: AppEnv) -> None:
+    at = open_page()
+    assert at.selectbox(key="corrective_quarter").value == "Q4 2023-24"
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    options = widget(at, "selectbox", "corrective_add_subject_").options
+    red = [o for o in options if o.startswith("Red: ")]
+    off = [o for o in options if o.startswith("Off track: ")]
+    assert len(red) == 9 and len(off) == 4
+    assert options[: len(red) + len(off)] == red + off
+    assert "Red: Indicator PI-33 School suspensions per 100 pupils" in red
+    assert "Off track: Flagship action FA-12 Regenerate the Grange Farm estate" in off
+    assert options[-3:] == [
+        "Priority A council that puts residents first",
+        "Priority A borough that is clean and safe",
+        "Priority A place where those in need are supported",
+    ]
+
+
+def test_adding_an_action_is_a_batch_that_rolls_back_exactly(
+    env: AppEnv, sample_store: Store, db_snapshot
+) -> None:
+    before = db_snapshot(sample_store)
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    assert widget(at, "text_input", "corrective_add_id_").value == "CA-23Q3-04"
+    at = add_action(
+        at,
+        "Red: Indicator PI-33",
+        "Agree a behaviour support plan with every secondary school",
+        due="Q1 2024-25",
+        note="Two heads are resisting: officers only.",
+    )
+    assert not at.exception
+    assert unescape(at.success[0].value).startswith(
+        "Saved as batch 2 (Data page form - new corrective"
+    )
+    stored = sample_store.corrective_actions(Filters()).set_index("action_id")
+    row = stored.loc["CA-23Q3-04"]
+    assert row["subject_ref"] == "PI-33" and row["subject_kind"] == "indicator"
+    assert row["agreed_period"] == Q3.key and row["due_period"] == parse_period("Q1 2024-25").key
+    assert row["agreed_at"] == "Cabinet 14 March 2024"
+    assert row["internal_note"] == "Two heads are resisting: officers only."
+    batches = sample_store.batches()
+    assert batches["file_name"].iloc[0] == "Data page form - new corrective action CA-23Q3-04.csv"
+    assert batches["loaded_by"].iloc[0] == "Local user"
+    # Roll it back from the Load history: every table as it was.
+    rollback = next(s for s in at.selectbox if str(s.key).startswith("data_rollback_batch_"))
+    assert rollback.value.startswith("Batch 2: Data page form")
+    at.button(key="data_rollback").click().run()
+    at.button(key="data_rollback_confirm").click().run()
+    assert not at.exception
+    after = db_snapshot(sample_store)
+    for name, rows in before.items():
+        if name != "load_batches":
+            assert after[name] == rows, name
+
+
+def test_a_form_with_problems_saves_nothing_and_names_the_cell(
+    env: AppEnv, sample_store: Store, db_snapshot
+) -> None:
+    before = db_snapshot(sample_store)
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    at = record_update(at, "CA-23Q2-01", "dropped", update="Stopped.")
+    assert not at.exception
+    assert "Nothing was saved" in at.error[0].value
+    problems = next(d.value for d in at.dataframe if "Problem" in list(d.value.columns)).to_dict(
+        "records"
+    )
+    assert len(problems) == 1
+    assert problems[0]["Row"] == 2
+    assert problems[0]["Column"] == 'M ("Dropped reason")'
+    assert problems[0]["Problem"] == (
+        "CA-23Q2-01 is dropped in Q3 2023-24: give the reason it was dropped."
+    )
+    at = add_action(at, "Red: Indicator PI-35", "", due="Q3 2023-24")
+    assert any("must give its action" in p for p in _problem_texts(at))
+    assert db_snapshot(sample_store) == before
+
+
+def _problem_texts(at: Any) -> list[str]:
+    frame = next(d.value for d in at.dataframe if "Problem" in list(d.value.columns))
+    return list(frame["Problem"])
+
+
+def test_an_update_in_a_published_quarter_needs_a_reason_and_is_a_revision(
+    env: AppEnv, sample_store: Store, db_snapshot
+) -> None:
+    publish_sample_history(sample_store, out=io.StringIO())
+    before = db_snapshot(sample_store)
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    at = record_update(at, "CA-23Q1-02", "done", update="Backlog cleared.")
+    assert not at.exception
+    assert "Q3 2023-24 is published" in unescape(at.error[0].value)
+    assert db_snapshot(sample_store) == before
+    at = record_update(
+        at, "CA-23Q1-02", "done", update="Backlog cleared.", reason="Late return from IG team"
+    )
+    assert not at.exception
+    assert unescape(at.success[0].value).startswith("Saved as batch 2")
+    now = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-23Q1-02"]
+    assert now["recorded_status"] == "done" and now["latest_update"] == "Backlog cleared."
+    from harrow_dash import revisions
+
+    record = revisions.read(sample_store)
+    mine = record[record["table_name"] == "corrective_action_updates"]
+    assert set(mine["field"]) >= {"status", "update_text"}
+    assert set(mine["reason"]) == {"Late return from IG team"}
+
+
+def test_typed_text_stays_text(env: AppEnv, sample_store: Store) -> None:
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    text = '**bold** <script>alert(1)</script> =HYPERLINK("http://x","y")'
+    at = add_action(at, "Red: Indicator PI-35", text, due="Q4 2023-24")
+    assert not at.exception
+    stored = sample_store.corrective_actions(Filters()).set_index("action_id")
+    assert stored.loc["CA-23Q3-04", "action"] == text
+    table = next(d.value for d in at.dataframe if "Action ID" in list(d.value.columns)).set_index(
+        "Action ID"
+    )
+    assert table.loc["CA-23Q3-04", "Action"] == text
+    for element in (*at.markdown, *at.caption):
+        assert "<script>" not in element.value
