@@ -352,6 +352,22 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
         suppress_zero=settings.suppress_zero,
     )
     source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
+    if args.corrective_actions:
+        from harrow_dash.corrective_actions import export_table
+        from harrow_dash.exports import neutralise_frame
+
+        try:
+            table = export_table(source)
+        finally:
+            if source is not store:
+                source.dispose()
+        write_csv(neutralise_frame(table), args.output)
+        view = "published quarters, no internal notes" if args.public else "every quarter"
+        print(
+            f"Exported {table['action_id'].nunique():,} corrective actions ({len(table):,} rows, "
+            f"{view}) to {args.output}"
+        )
+        return 0
     months = 0
     try:
         frame = tidy_export(source.tidy_values(), rules, public=args.public)
@@ -582,6 +598,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the published view instead: published quarters only, small counts of people "
         "suppressed, internal commentary left out",
+    )
+    p.add_argument(
+        "--corrective-actions",
+        action="store_true",
+        help="export Cabinet's corrective actions instead: one row per action per quarter with its "
+        "status as at that quarter (with --public: published quarters only, no internal notes)",
     )
     p.set_defaults(func=cmd_export)
     p = sub.add_parser(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harrow_dash import csv_text
+from harrow_dash import corrective_actions, csv_text
 from harrow_dash.download_cells import figure_cells, rating_word
 from harrow_dash.exports import neutralise_frame
 from harrow_dash.filters import Filters
@@ -117,6 +117,33 @@ HIGHLIGHT_FIELDS = (
     Field("indicator_ref", "string", "Indicator it refers to, if any"),
     Field("action_ref", "string", "Flagship action it refers to, if any"),
 )
+
+CORRECTIVE_FIELDS = (
+    Field("action_id", "string", "Corrective action reference, e.g. CA-23Q1-01"),
+    Field("subject_kind", "string", "What the action is about: indicator, flagship action or priority"),
+    Field("subject_ref", "string", "The indicator or flagship action reference, or the priority's number"),
+    Field("subject_title", "string", "The indicator's name, the flagship action's title or the priority"),
+    Field("priority", "string", "Corporate plan priority of the subject"),
+    Field("directorate", "string", "Council directorate responsible for the subject"),
+    Field("portfolio", "string", "Cabinet portfolio of the subject"),
+    Field("action", "string", "What Cabinet agreed would be done"),
+    Field("owner", "string", "The officer responsible"),
+    Field("portfolio_holder", "string", "The Cabinet member responsible"),
+    Field("agreed_quarter", "string", "The quarter whose report the action was agreed on"),
+    Field("agreed_at", "string", "The meeting that agreed it"),
+    Field("due_quarter", "string", "The quarter by which it is due"),
+    Field("quarter", "string", "Financial-year quarter the status is as at"),
+    Field("quarter_end", "date", "Last day of the quarter"),
+    Field(
+        "status",
+        "string",
+        "Status as at the quarter: agreed, in progress, done, overdue (still open after its due "
+        "quarter) or dropped",
+    ),
+    Field("recorded_status", "string", "The status reported in that quarter, if one was"),
+    Field("update", "string", "The progress update reported in that quarter, if any"),
+    Field("dropped_reason", "string", "Why the action was dropped"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -244,6 +271,13 @@ def resources(store: Store, rules: RuleSettings) -> list[Resource]:
             (),
             _highlights(store),
         ),
+        Resource(
+            "corrective-actions",
+            "Cabinet's corrective actions and their status by quarter",
+            CORRECTIVE_FIELDS,
+            ("action_id", "quarter"),
+            corrective_actions.export_table(store)[[f.name for f in CORRECTIVE_FIELDS]],
+        ),
     ]
 
 
@@ -263,7 +297,8 @@ def descriptor(
     first, last = published[0], published[-1]
     description = (
         f"Corporate performance of the London Borough of Harrow as reported to Cabinet: indicators, "
-        f"flagship action statuses and highlights for the published quarters {first.label} to "
+        f"flagship action statuses, highlights and Cabinet's corrective actions for the published "
+        f"quarters {first.label} to "
         f"{last.label}. Small counts of people are suppressed (shown as '{rule.text}': "
         f"{rule.meaning})."
     )
@@ -315,6 +350,8 @@ def readme(published: list[Period], illustrative: bool, threshold: SmallNumbers 
         "- `indicator_values.csv`: each indicator's value, target and rating by quarter.",
         "- `flagship_action_statuses.csv`: progress on the corporate plan's flagship actions.",
         "- `highlights.csv`: key achievements and areas for improvement reported to Cabinet.",
+        "- `corrective_actions.csv`: what Cabinet agreed to do about off-track indicators and "
+        "actions, with each action's status as at every quarter since it was agreed.",
         "- `datapackage.json`: the Frictionless Data Package descriptor (field types and meanings).",
         "",
         f"Counts of people below {rule.threshold} are not published: the value is blank, its status "

@@ -294,8 +294,10 @@ class CorrectiveChecker:
             action_id = str(d["action_id"])
             stored = self.stored.get(action_id)
             has = {f: isinstance(d.get(f), str) and d.get(f) != "" for f in defs.columns}
+            given = dict(has)
             for f in ("agreed_period", "due_period"):
-                has[f] = f in d and pd.notna(d[f]) and int(d[f]) > 0
+                given[f] = f in d and pd.notna(d[f])  # an unreadable quarter is reported already
+                has[f] = given[f] and int(d[f]) > 0
             if stored is None:
                 missing = [
                     words
@@ -305,7 +307,7 @@ class CorrectiveChecker:
                         ("agreed_period", "agreed quarter"),
                         ("due_period", "due quarter"),
                     )
-                    if not has.get(f)
+                    if not given.get(f)
                 ]
                 if missing:
                     self.add(

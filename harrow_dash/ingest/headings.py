@@ -389,7 +389,7 @@ CORRECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
         "officer",
         "managed by",
     ),
-    "portfolio_holder": ("portfolio holder", "cabinet member", "lead member", "portfolio"),
+    "portfolio_holder": ("portfolio holder", "cabinet member", "lead member"),
     "agreed_period": (
         "agreed quarter",
         "quarter agreed",
@@ -452,6 +452,12 @@ CORRECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
     "action_internal_note": ("action internal note", "internal note (action)"),
 }
 
+# Headings that name a corrective action's id and nothing else's: a sheet of quarters' updates alone
+# (id, quarter, status) under one of them is corrective actions, not flagship action statuses.
+CORRECTIVE_ID_HEADINGS = frozenset(
+    {"action id", "corrective action id", "corrective action ref", "ca ref", "ca id"}
+)
+
 LAYOUT_FIELDS = {
     "comparators": COMPARATOR_FIELDS,
     "corrective": CORRECTIVE_FIELDS,
@@ -490,6 +496,10 @@ LAYOUT_NAMES = {
 }
 FIELD_WORDS = {
     "ref": "the reference",
+    "action_id": "the action id",
+    "subject_ref": "the subject",
+    "action": "the action",
+    "due_period": "the due quarter",
     "period": "the quarter",
     "actual": "the actual value",
     "title": "the action's title",
@@ -1008,7 +1018,13 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
                 )
             ),
             "groups": {"group_name", "area_code"} <= names and "value" not in names,
-            "corrective": {"action_id", "subject_ref", "action", "due_period"} <= names,
+            # A whole action (its subject and due quarter), or only quarters' updates of actions
+            # already stored, under an id heading no other layout uses ("Action ID").
+            "corrective": {"action_id", "subject_ref", "action", "due_period"} <= names
+            or (
+                {"period", "status"} <= names
+                and any(h in CORRECTIVE_ID_HEADINGS and lookup.get(h) == "action_id" for h in norm)
+            ),
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
             "tidy": {"ref", "period", "actual"} <= names,

@@ -16,10 +16,12 @@ from __future__ import annotations
 import streamlit as st
 
 from harrow_dash import corrective_entry as entry
-from harrow_dash import publishing
-from harrow_dash.corrective_actions import with_status_as_at
+from harrow_dash import export_files, publishing
+from harrow_dash.corrective_actions import export_table, with_status_as_at
 from harrow_dash.corrective_status import CorrectiveStatus
+from harrow_dash.export_files import export_context
 from harrow_dash.failures import log_failure, page_message
+from harrow_dash.filters import Filters
 from harrow_dash.ingest import report
 from harrow_dash.ingest.load import (
     FileInput,
@@ -277,11 +279,44 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 ),
                 "",
             )
+    _downloads(store)
     st.download_button(
         "Download the corrective actions layout (CSV)",
         data=entry.template_csv(),
         file_name="harrow-corrective-actions-template.csv",
         mime="text/csv",
         key="corrective_template_csv",
+        icon=":material/download:",
+    )
+
+
+def _downloads(store: Store) -> None:
+    """Every action quarter by quarter with its status as at each quarter, internal notes included
+    (an officers' copy: the public view's downloads and open data leave them out)."""
+    st.subheader("Download", anchor=False)
+    table = export_table(store)
+    if table.empty:
+        st.caption("No corrective actions yet.")
+        return
+    lines = export_context(
+        "corrective actions by quarter (officers' copy, with internal notes)",
+        Filters(),
+        illustrative=store.has_sample_data(),
+    )
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button(
+        "Corrective actions (CSV)",
+        data=lambda: export_files.csv_bytes(table),
+        file_name="harrow-corrective-actions.csv",
+        mime="text/csv",
+        key="corrective_download_csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Corrective actions (Excel)",
+        data=lambda: export_files.excel_bytes(table, lines, "Corrective actions"),
+        file_name="harrow-corrective-actions.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="corrective_download_xlsx",
         icon=":material/download:",
     )

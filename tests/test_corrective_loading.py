@@ -1,0 +1,319 @@
+"""Corrective actions loaded from files like every other kind, on both databases: real CSV, Excel and
+OpenDocument files in the shapes officers bring (a Pentana/Camms-like export, the template), every
+problem named by row and column with nothing written, updates of a published quarter only as a
+revision with a reason, rollback restoring every table, and the downloads (the command-line export,
+open data) with the status as at each quarter, published only and without internal notes, text
+neutralised for spreadsheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from ods_files import ods_bytes
+
+from harrow_dash import open_data
+from harrow_dash.cli import main, publish_sample_history
+from harrow_dash.filters import Filters
+from harrow_dash.ingest.load import (
+    FileInput,
+    PublishedChangeRefused,
+    Revision,
+    commit,
+    prepare,
+    rollback,
+)
+from harrow_dash.ingest.problems import LoadRefused
+from harrow_dash.ingest.template import build_template
+from harrow_dash.periods import parse_period
+from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import Store
+
+pytestmark = pytest.mark.both_databases
+
+Q3 = parse_period("Q3 2023-24")
+
+# As a Pentana or Camms export names its columns: dates, not quarters, and the linked PI by code.
+PENTANA_HEADER = [
+    "Action Code",
+    "Linked PI",
+    "Action",
+    "Action Owner",
+    "Cabinet Member",
+    "Date Agreed",
+    "Due Date",
+    "Quarter",
+    "Status",
+    "Latest Note",
+    "Reason for closure",
+]
+PENTANA_ROWS = [
+    PENTANA_HEADER,
+    [
+        "CA-P-01",
+        "PI-33",
+        "Agree a behaviour support plan with every secondary school",
+        "Head of Inclusion",
+        "Cllr Example",
+        "14/09/2023",
+        "31/03/2024",
+        "Q2 2023-24",
+        "Not started",
+        "Plan drafted with two schools.",
+        "",
+    ],
+    [
+        "CA-P-01",
+        "PI-33",
+        "Agree a behaviour support plan with every secondary school",
+        "Head of Inclusion",
+        "Cllr Example",
+        "14/09/2023",
+        "31/03/2024",
+        "Q3 2023-24",
+        "In Progress",
+        "Plans agreed with five of nine schools.",
+        "",
+    ],
+    [
+        "CA-P-02",
+        "FA-12c",
+        "Re-scope phase 3 design",
+        "Director of Regeneration",
+        "Cllr Example",
+        "2023-10-05",
+        "2024-06-30",
+        "Q3 2023-24",
+        "Cancelled",
+        "Folded into the phase 2 re-tender.",
+        "Phase 3 now follows phase 2's contract.",
+    ],
+]
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    pd.DataFrame(rows[1:], columns=rows[0]).to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Actions"
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _load(store: Store, name: str, content: bytes, reason: str | None = None) -> int | None:
+    plan = prepare(store, [FileInput(name, content)])
+    if not plan.ok:
+        raise LoadRefused(plan.problems)
+    return commit(store, plan, "tester", Revision(reason) if reason else None).batch_id
+
+
+@pytest.mark.parametrize("kind", [".csv", ".xlsx", ".ods"])
+def test_a_pentana_like_export_loads_in_every_format(sample_store: Store, kind: str) -> None:
+    content = {
+        ".csv": lambda: _csv(PENTANA_ROWS),
+        ".xlsx": lambda: _xlsx(PENTANA_ROWS),  # type: ignore[arg-type]
+        ".ods": lambda: ods_bytes({"Actions": PENTANA_ROWS}),  # type: ignore[dict-item]
+    }[kind]()
+    plan = prepare(sample_store, [FileInput(f"pentana{kind}", content)])
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert plan.tables["corrective_actions"].added == 2
+    assert plan.tables["corrective_action_updates"].added == 3
+    commit(sample_store, plan, "tester")
+    got = sample_store.corrective_actions(Filters()).set_index("action_id")
+    first = got.loc["CA-P-01"]
+    assert first["subject_kind"] == "indicator" and first["subject_ref"] == "PI-33"
+    assert first["agreed_period"] == parse_period("Q2 2023-24").key  # 14/09/2023 is in Q2
+    assert first["due_period"] == parse_period("Q4 2023-24").key
+    assert first["owner"] == "Head of Inclusion"
+    assert first["portfolio_holder"] == "Cllr Example"
+    assert first["recorded_status"] == "in progress"
+    assert first["latest_update"] == "Plans agreed with five of nine schools."
+    second = got.loc["CA-P-02"]
+    assert second["subject_kind"] == "flagship action"
+    assert second["recorded_status"] == "dropped"
+    assert second["dropped_reason"] == "Phase 3 now follows phase 2's contract."
+    updates = sample_store.corrective_action_updates(["CA-P-01"])
+    assert list(updates["status"]) == ["agreed", "in progress"]  # "Not started" is agreed
+
+
+def test_every_problem_is_named_by_row_and_column_and_nothing_is_written(
+    sample_store: Store, db_snapshot
+) -> None:
+    before = db_snapshot(sample_store)
+    rows = [
+        ["Action ID", "Subject", "Action", "Agreed quarter", "Due quarter", "Quarter", "Status",
+         "Update", "Dropped reason"],
+        ["CA-X-01", "PI-99", "Do it", "Q2 2023-24", "Q3 2023-24", "Q2 2023-24", "agreed", "", ""],
+        ["CA-X-02", "PI-01", "Do it", "Q3 2023-24", "Q1 2023-24", "", "", "", ""],
+        ["CA-X-03", "PI-01", "Do it", "Q2 2023-24", "Q3 2023-24", "Q3 2023-24", "finished", "", ""],
+        ["CA-X-04", "PI-01", "Do it", "Q2 2023-24", "Q3 2023-24", "Q3 2023-24", "dropped", "", ""],
+        ["CA-X-05", "PI-01", "Do it", "Q2 2023-24", "Q3 2023-24", "Q1 2023-24", "agreed", "", ""],
+        ["CA-X-06", "PI-01", "Do it", "Q2 2023-24", "sometime", "", "", "", ""],
+        ["CA-X-07", "", "", "", "", "Q3 2023-24", "done", "", ""],
+    ]  # fmt: skip
+    plan = prepare(sample_store, [FileInput("bad.csv", _csv(rows))])
+    found = {(p.row, p.column, p.message) for p in plan.problems}
+    assert found == {
+        (2, 'B ("Subject")', "the subject 'PI-99' is not an indicator, flagship action or "
+         "priority the database or this load knows."),
+        (3, 'E ("Due quarter")', "CA-X-02: the due quarter (Q1 2023-24) is before the quarter "
+         "the action was agreed (Q3 2023-24)."),
+        (4, 'G ("Status")', "'finished' is not a status; use one of 'agreed', 'in progress', "
+         "'done', 'overdue', 'dropped'."),
+        (5, 'I ("Dropped reason")', "CA-X-04 is dropped in Q3 2023-24: give the reason it was "
+         "dropped."),
+        (6, 'F ("Quarter")', "CA-X-05: an update for Q1 2023-24, before the action was agreed "
+         "(Q2 2023-24)."),
+        (7, 'E ("Due quarter")', "'sometime' is not a quarter; write it like 'Q3 2023-24', or a "
+         "date such as 31/12/2023."),
+        (8, None, "CA-X-07 is a new corrective action, so the file must give its subject, "
+         "action, agreed quarter and due quarter."),
+    }  # fmt: skip
+    with pytest.raises(LoadRefused):
+        _load(sample_store, "bad.csv", _csv(rows))
+    assert db_snapshot(sample_store) == before
+
+
+def test_a_corrective_sheet_is_not_taken_for_flagship_actions_or_indicators(
+    sample_store: Store,
+) -> None:
+    """Its "Action", "Status" and "Ref" columns would fit the flagship actions layout."""
+    rows = [
+        ["Ref", "Subject", "Action", "Status", "Quarter", "Agreed", "Due"],
+        ["CA-R-01", "1", "Review priority one's Red indicators", "agreed", "Q3 2023-24",
+         "Q3 2023-24", "Q4 2023-24"],
+    ]  # fmt: skip
+    plan = prepare(sample_store, [FileInput("short.csv", _csv(rows))])
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert set(plan.tables) == {"corrective_actions", "corrective_action_updates"}
+    commit(sample_store, plan, "tester")
+    row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-R-01"]
+    assert (row["subject_kind"], row["subject_ref"]) == ("priority", "1")
+
+
+def test_an_update_of_a_published_quarter_is_a_revision_and_rolls_back_exactly(
+    sample_store: Store, db_snapshot
+) -> None:
+    publish_sample_history(sample_store, out=io.StringIO())
+    before = db_snapshot(sample_store)
+    rows = [
+        ["Action ID", "Quarter", "Status", "Update"],
+        ["CA-23Q1-02", "Q3 2023-24", "done", "Backlog cleared in December."],
+    ]
+    with pytest.raises(PublishedChangeRefused) as refused:
+        _load(sample_store, "late.csv", _csv(rows))
+    assert set(refused.value.plan.published_changes["field"]) == {"status", "update_text",
+                                                                    "internal_note"}  # fmt: skip
+    assert db_snapshot(sample_store) == before
+    batch = _load(sample_store, "late.csv", _csv(rows), reason="Late return")
+    assert batch is not None
+    row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-23Q1-02"]
+    assert row["recorded_status"] == "done"
+    with pytest.raises(Exception, match="reason"):
+        rollback(sample_store, batch, "tester")
+    rollback(sample_store, batch, "tester", reason="Loaded too early")
+    after = db_snapshot(sample_store)
+    for name in ("corrective_actions", "corrective_action_updates"):
+        assert after[name] == before[name]
+
+
+def test_the_template_workbook_has_the_corrective_actions_sheet_and_loads_back(
+    sample_store: Store,
+) -> None:
+    import openpyxl
+
+    content = build_template(["A council that puts residents first"], Q3)
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb["Corrective actions"]
+    heads = [c.value for c in ws[1]]
+    assert heads[:4] == ["Action ID", "Subject kind", "Subject", "Action"]
+    ws.append(["CA-T-01", "indicator", "PI-35", "Fill vacant places", "Head of ASC", "Cllr B",
+               "Q3 2023-24", "Cabinet 14 March 2024", "Q4 2023-24", "Q3 2023-24", "agreed",
+               "Referral route reopened.", "", "Officers only", "Action note"])  # fmt: skip
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert _load(sample_store, "template.xlsx", buf.getvalue()) is not None
+    row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-T-01"]
+    assert row["internal_note"] == "Action note"
+    update = sample_store.corrective_action_updates(["CA-T-01"]).iloc[0]
+    assert update["internal_note"] == "Officers only"
+
+
+NASTY = '=HYPERLINK("http://evil.example","click") **bold** <script>alert(1)</script>'
+
+
+def test_downloads_give_the_status_as_at_each_quarter_published_only_and_neutralised(
+    sample_store: Store,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HARROW_DASH_DATABASE_URL", sample_store.url)
+    monkeypatch.setenv("HARROW_DASH_SECRETS", str(tmp_path / "none.toml"))
+    rows = [
+        ["Action ID", "Subject", "Action", "Agreed quarter", "Due quarter", "Quarter", "Status",
+         "Update", "Internal note"],
+        ["CA-N-01", "PI-35", NASTY, "Q2 2023-24", "Q2 2023-24", "Q2 2023-24", "in progress",
+         "+1 more", "SECRET officers' note"],
+    ]  # fmt: skip
+    _load(sample_store, "nasty.csv", _csv(rows))
+    publish_sample_history(sample_store, out=io.StringIO())
+    sample_store.unpublish(Q3)
+    # The command-line export, public: published quarters only, no internal notes.
+    out = tmp_path / "public.csv"
+    assert main(["export", "--public", "--corrective-actions", "-o", str(out)]) == 0
+    public = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert "internal_note" not in public.columns
+    assert "SECRET" not in out.read_text(encoding="utf-8")
+    assert not (public["quarter"] == "Q3 2023-24").any()
+    assert not public["action_id"].str.startswith("CA-23Q3").any()
+    nasty = public[public["action_id"] == "CA-N-01"].set_index("quarter")
+    assert nasty.loc["Q2 2023-24", "action"] == "'" + NASTY
+    assert nasty.loc["Q2 2023-24", "update"] == "'+1 more"
+    assert nasty.loc["Q2 2023-24", "status"] == "in progress"
+    # CA-23Q1-02 was due in Q2 and still in progress: overdue as at Q3 in the officers' export.
+    full_path = tmp_path / "full.csv"
+    assert main(["export", "--corrective-actions", "-o", str(full_path)]) == 0
+    full = pd.read_csv(full_path, dtype=str, keep_default_na=False)
+    late = full[full["action_id"] == "CA-23Q1-02"].set_index("quarter")
+    assert late.loc["Q2 2023-24", "status"] == "in progress"
+    assert late.loc["Q3 2023-24", "status"] == "overdue"
+    assert late.loc["Q3 2023-24", "recorded_status"] == "in progress"
+    assert "SECRET officers' note" in set(full["internal_note"])
+    capsys.readouterr()
+
+
+def test_open_data_includes_published_corrective_actions_without_internal_notes(
+    sample_store: Store,
+) -> None:
+    publish_sample_history(sample_store, out=io.StringIO())
+    sample_store.unpublish(Q3)
+    files = open_data.build(sample_store.public_view(), RuleSettings(), dt.datetime(2024, 1, 1))
+    table = pd.read_csv(io.BytesIO(files["corrective_actions.csv"]), dtype=str,
+                        keep_default_na=False)  # fmt: skip
+    assert set(table["quarter"]) == {"Q1 2023-24", "Q2 2023-24"}
+    assert set(table["action_id"]) == {a for a in table["action_id"] if not a.startswith("CA-23Q3")}
+    assert "internal" not in " ".join(table.columns)
+    text = files["corrective_actions.csv"].decode()
+    assert "Two candidates withdrew" not in text  # an internal note of a published update
+    assert table.loc[table["action_id"] == "CA-23Q1-01", "priority"].iloc[0] == (
+        "A council that puts residents first"
+    )
+    meta = json.loads(files["datapackage.json"])
+    resource = next(r for r in meta["resources"] if r["name"] == "corrective-actions")
+    assert [f["name"] for f in resource["schema"]["fields"]] == list(table.columns)
+    assert resource["schema"]["primaryKey"] == ["action_id", "quarter"]
