@@ -33,11 +33,12 @@ def _scorecard_table() -> str:
     return "\n".join(",".join(f'"{c}"' for c in row) for row in cells) + "\n"
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(6))
 def test_readme_csv_examples_validate(sample_store: Store, index: int) -> None:
     blocks = _csv_blocks()
-    assert len(blocks) == 5, (
-        "the README shows a tidy, an actions, a highlights, a comparator and a group example"
+    assert len(blocks) == 6, (
+        "the README shows a tidy, an actions, a corrective actions, a highlights, a comparator and "
+        "a group example"
     )
     plan = prepare(sample_store, [FileInput(f"example{index}.csv", blocks[index].encode())])
     assert plan.ok, [str(p) for p in plan.problems]
