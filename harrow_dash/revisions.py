@@ -46,12 +46,18 @@ FIELD_WORDS = {
     "marker": "marker",
     "status": "status",
     "text": "highlight",
+    "update_text": "update",
+    "dropped_reason": "reason for dropping",
+    "internal_note": "internal note",
 }
+# Fields whose words are never quoted in a revision's description (they may be internal).
+_UNQUOTED = {"commentary", "internal_note"}
 _NUMBER_FIELDS = {"actual", "target", "target_upper", "benchmark"}
 SINGULAR = {
     "indicator_values": "indicator value",
     "action_statuses": "flagship action status",
     "highlights": "highlight",
+    "corrective_action_updates": "corrective action update",
 }
 
 PREVIEW_COLUMNS = ["Quarter", "What", "Item", "Field", "Published value", "New value"]
@@ -250,13 +256,13 @@ def describe(
     """``actual revised on 27 November 2026 from 72.4% (as published) to 95%``; ``short`` (for a
     table cell beside the revised figure): ``revised 27 Nov 2026; published 72.4%``.
 
-    Commentary is not quoted (it may be internal), nor the RAG of a count of people (it could
+    Commentary and internal notes are not quoted (they may be internal), nor the RAG of a count of people (it could
     narrow down a suppressed figure): those say only that they were revised, and when."""
     what = FIELD_WORDS.get(fig.field, fig.field)
     when = f"{fig.revised_on:%d %b %Y}" if short else f"{fig.revised_on:%d %B %Y}"
     if fig.field == "text":
         return f"highlight added on {when}: {fig.now}"
-    if fig.field == "commentary" or (fig.field == "official_rag" and counts_people):
+    if fig.field in _UNQUOTED or (fig.field == "official_rag" and counts_people):
         return f"{what} revised on {when}"
     old = _shown(fig.published, fig.field, unit, counts_people, threshold)
     if short:  # in a cell beside the figure as it now stands (the actual needs no name)

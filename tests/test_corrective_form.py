@@ -197,3 +197,22 @@ def test_typed_text_stays_text(env: AppEnv, sample_store: Store) -> None:
     assert table.loc["CA-23Q3-04", "Action"] == text
     for element in (*at.markdown, *at.caption):
         assert "<script>" not in element.value
+
+
+def test_public_mode_offers_only_published_actions_and_no_form(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """Public mode: the open data package's corrective actions cover the published quarters only
+    (Q1 and Q2: four actions agreed in Q1 over two quarters, three agreed in Q2 over one), and the
+    Data page with its form is not there."""
+    publish_sample_history(sample_store, out=io.StringIO())
+    sample_store.unpublish(Q3)
+    env.configure(public=True)
+    at = run_page("pages/8_Open_data.py")
+    assert not at.exception and not at.error
+    files = next(d.value for d in at.dataframe if "What it holds" in list(d.value.columns))
+    row = files.set_index("File").loc["corrective_actions.csv"]
+    assert row["Rows"] == 4 * 2 + 3
+    assert "internal" not in row["Fields"]
+    data_page = run_page(DATA_PAGE)
+    assert not [w for w in data_page.get("text_area") if str(w.key).startswith("corrective_")]

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from ods_files import ods_bytes
 
-from harrow_dash import open_data
+from harrow_dash import open_data, revisions
 from harrow_dash.cli import main, publish_sample_history
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import (
@@ -223,6 +223,13 @@ def test_an_update_of_a_published_quarter_is_a_revision_and_rolls_back_exactly(
     assert batch is not None
     row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-23Q1-02"]
     assert row["recorded_status"] == "done"
+    # The briefing's "Revised figures" quotes the public fields, never the internal note.
+    lines = revisions.briefing_lines(revisions.in_force(revisions.read(sample_store)))
+    text = " ".join(lines)
+    assert "corrective action update, Q3 2023-24" in text
+    assert "'in progress'" in text or "from in progress (as published) to done" in text
+    assert "Resources directorate has not nominated" not in text
+    assert "internal note revised on" in text
     with pytest.raises(Exception, match="reason"):
         rollback(sample_store, batch, "tester")
     rollback(sample_store, batch, "tester", reason="Loaded too early")
