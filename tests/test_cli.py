@@ -317,6 +317,7 @@ def test_template_as_ods(db, tmp_path):
         ("Indicator values", "tidy"),
         ("Flagship actions", "actions"),
         ("Highlights", "highlights"),
+        ("Corrective actions", "corrective"),
     ]
     assert [s.headings[13:16] for s in sheets[:1]] == [["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]]
 

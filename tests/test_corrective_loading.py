@@ -324,3 +324,26 @@ def test_open_data_includes_published_corrective_actions_without_internal_notes(
     resource = next(r for r in meta["resources"] if r["name"] == "corrective-actions")
     assert [f["name"] for f in resource["schema"]["fields"]] == list(table.columns)
     assert resource["schema"]["primaryKey"] == ["action_id", "quarter"]
+
+
+def test_rows_of_one_action_may_leave_its_definition_blank_but_not_contradict_it(
+    sample_store: Store,
+) -> None:
+    rows = [
+        ["Action ID", "Subject", "Action", "Owner", "Agreed quarter", "Due quarter", "Quarter",
+         "Status"],
+        ["CA-D-01", "PI-35", "Fill vacant places", "Head of ASC", "Q2 2023-24", "Q4 2023-24",
+         "Q2 2023-24", "agreed"],
+        ["CA-D-01", "", "", "", "", "", "Q3 2023-24", "in progress"],
+        ["CA-D-01", "PI-35", "Fill vacant places", "Someone else", "", "", "", ""],
+    ]  # fmt: skip
+    plan = prepare(sample_store, [FileInput("repeat.csv", _csv(rows))])
+    assert [(p.row, p.column, p.message) for p in plan.problems] == [
+        (4, 'D ("Owner")', "corrective action CA-D-01 is given owner 'Head of ASC' in row 2 but "
+         "a different value here; use one value."),
+    ]  # fmt: skip
+    plan = prepare(sample_store, [FileInput("repeat.csv", _csv(rows[:3]))])
+    assert plan.ok, [str(p) for p in plan.problems]
+    commit(sample_store, plan, "tester")
+    row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-D-01"]
+    assert (row["owner"], row["recorded_status"]) == ("Head of ASC", "in progress")

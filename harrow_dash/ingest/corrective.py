@@ -252,9 +252,10 @@ class CorrectiveChecker:
                          "agreed_at", "agreed_period", "due_period", "action_internal_note"):  # fmt: skip
                 if name not in rows:
                     continue
-                given = rows[rows[name] != ""] if rows[name].dtype == object else rows
                 if name in ("agreed_period", "due_period"):
                     given = rows[rows[f"_given_{name}"].astype(bool)]
+                else:  # a blank cell gives nothing (it keeps what the other rows or the database say)
+                    given = rows[(rows[name].astype(object) != "").to_numpy()]
                 if given.empty:
                     continue
                 value = given.iloc[0][name]
