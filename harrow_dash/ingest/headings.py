@@ -1135,6 +1135,9 @@ def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
             else:
                 known, missing, _, unknown = _fit(layout, row)
                 quarters = False
+            if layout == "corrective" and "action_id" in missing:
+                continue  # without an action id column it is named as the flagship actions it
+                # more likely is ("Action", "Lead", "Progress update", "Due")
             if not missing and not quarters:
                 continue  # it has what the layout needs, yet is not one: nothing to say here
             score = (known, -len(missing) - quarters)
