@@ -90,7 +90,8 @@ def test_the_ods_template_is_the_xlsx_template(sample_store, prefilled):
     xlsx = build_template(PRIORITIES, Q4, indicators)
     ods = build_template(PRIORITIES, Q4, indicators, ".ods")
     assert list(typed_cells(ods)) == ["Guidance", "Scorecard", "Indicator values",
-                                      "Flagship actions", "Highlights", "Lists"]  # fmt: skip
+                                      "Flagship actions", "Highlights", "Corrective actions",
+                                      "Lists"]  # fmt: skip
     assert typed_cells(ods) == xlsx_typed_cells(xlsx)
     # The drop-down lists are kept: the Scorecard's Priority column offers the plan's priorities.
     root = ET.fromstring(content(ods))

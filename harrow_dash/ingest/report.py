@@ -166,6 +166,8 @@ _ONE = {
     "comparator measures": "comparator measure",
     "comparator values": "comparator value",
     "comparison group members": "comparison group member",
+    "corrective actions": "corrective action",
+    "corrective action updates": "corrective action update",
 }
 
 
