@@ -347,3 +347,27 @@ def test_rows_of_one_action_may_leave_its_definition_blank_but_not_contradict_it
     commit(sample_store, plan, "tester")
     row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-D-01"]
     assert (row["owner"], row["recorded_status"]) == ("Head of ASC", "in progress")
+
+
+def test_an_indicator_cannot_be_rolled_back_from_under_its_corrective_action(
+    sample_store: Store, db_snapshot
+) -> None:
+    indicator = [
+        ["Ref", "Name", "Priority", "Unit", "Polarity", "Period", "Actual", "Target"],
+        ["PI-90", "New measure", "A council that puts residents first", "%", "higher is better",
+         "Q3 2023-24", "40", "60"],
+    ]  # fmt: skip
+    first = _load(sample_store, "indicator.csv", _csv(indicator))
+    action = [
+        ["Action ID", "Subject", "Action", "Agreed quarter", "Due quarter"],
+        ["CA-I-01", "PI-90", "Find out why", "Q3 2023-24", "Q4 2023-24"],
+    ]
+    second = _load(sample_store, "action.csv", _csv(action))
+    assert first is not None and second is not None
+    before = db_snapshot(sample_store)
+    with pytest.raises(Exception, match=f"batch {second} added rows that depend on"):
+        rollback(sample_store, first, "tester", reason="wrong file")
+    assert db_snapshot(sample_store) == before
+    rollback(sample_store, second, "tester")
+    rollback(sample_store, first, "tester", reason="wrong file")
+    assert "PI-90" not in set(sample_store.indicator_list()["ref"])
