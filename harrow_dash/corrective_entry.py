@@ -115,6 +115,23 @@ class ActionUpdate:
     internal_note: str = ""
 
 
+def recorded_update(store: Store, action_id: str, quarter: Period) -> ActionUpdate | None:
+    """The update recorded for the action in ``quarter``, if any (to fill the form in)."""
+    found = store.corrective_action_updates([action_id], until=quarter)
+    found = found[found["period"] == quarter.key]
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    return ActionUpdate(
+        action_id,
+        quarter,
+        str(row["status"]),
+        str(row["update"] or ""),
+        str(row["dropped_reason"] or ""),
+        str(row["internal_note"] or ""),
+    )
+
+
 def _row(**cells: str) -> list[str]:
     return [cells.get(h, "") for h in TEMPLATE_HEADINGS]
 

@@ -62,7 +62,7 @@ def add_action(at: Any, subject_prefix: str, action: str, **fields: str) -> Any:
 
 def record_update(at: Any, action_id: str, status: str, **fields: str) -> Any:
     choice = widget(at, "selectbox", "corrective_update_id_")
-    choice.set_value(action_id)
+    at = choice.set_value(action_id).run()
     widget(at, "selectbox", "corrective_update_status_").set_value(status)
     widget(at, "text_area", "corrective_update_text_").input(fields.get("update", ""))
     widget(at, "text_area", "corrective_update_dropped_").input(fields.get("dropped", ""))
@@ -216,3 +216,25 @@ def test_public_mode_offers_only_published_actions_and_no_form(
     assert "internal" not in row["Fields"]
     data_page = run_page(DATA_PAGE)
     assert not [w for w in data_page.get("text_area") if str(w.key).startswith("corrective_")]
+
+
+def test_the_quarters_recorded_update_is_filled_in_and_kept(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """Changing the status alone keeps the update text and internal note already recorded."""
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q2 2023-24").run()
+    at = widget(at, "selectbox", "corrective_update_id_").set_value("CA-23Q1-01").run()
+    assert widget(at, "selectbox", "corrective_update_status_").value == "in progress"
+    note = widget(at, "text_area", "corrective_update_note_").value
+    assert note.startswith("Two candidates withdrew")
+    widget(at, "selectbox", "corrective_update_status_").set_value("overdue")
+    widget(at, "button", "corrective_update_save_").click()
+    at = at.run()
+    assert not at.exception
+    q2 = parse_period("Q2 2023-24").key
+    updates = sample_store.corrective_action_updates(["CA-23Q1-01"])
+    row = updates[updates["period"] == q2].iloc[0]
+    assert row["status"] == "overdue"
+    assert row["update"].startswith("Four of six advisers")
+    assert row["internal_note"].startswith("Two candidates withdrew")

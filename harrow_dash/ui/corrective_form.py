@@ -176,40 +176,51 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
             str(a): f"{a}: {t}"
             for a, t in zip(actions["action_id"], actions["action"], strict=True)
         }
-        with st.form(f"corrective_update_form_{nonce}"):
-            chosen = st.selectbox(
-                "Action",
-                list(titles),
-                format_func=titles.__getitem__,
-                key=f"corrective_update_id_{nonce}",
-            )
+        chosen = st.selectbox(
+            "Action",
+            list(titles),
+            format_func=titles.__getitem__,
+            key=f"corrective_update_id_{nonce}",
+        )
+        # What is recorded for the quarter already is filled in: a save replaces the quarter's
+        # update as a whole, so nothing is lost by changing one field.
+        held = entry.recorded_update(store, chosen, quarter)
+        if held is not None:
+            st.caption(f"An update is recorded for {label}: change it below.")
+        statuses = [s.value for s in CorrectiveStatus]
+        keyed = f"{nonce}_{chosen}"
+        with st.form(f"corrective_update_form_{keyed}"):
             status = st.selectbox(
                 f"Status in {label}",
-                [s.value for s in CorrectiveStatus],
-                key=f"corrective_update_status_{nonce}",
+                statuses,
+                index=statuses.index(held.status) if held and held.status in statuses else 0,
+                key=f"corrective_update_status_{keyed}",
             )
             update = st.text_area(
                 "Update (published with the quarter)",
+                value=held.update if held else "",
                 max_chars=2000,
-                key=f"corrective_update_text_{nonce}",
+                key=f"corrective_update_text_{keyed}",
             )
             dropped = st.text_area(
                 "Reason it was dropped (required if dropped)",
+                value=held.dropped_reason if held else "",
                 max_chars=2000,
-                key=f"corrective_update_dropped_{nonce}",
+                key=f"corrective_update_dropped_{keyed}",
             )
             note = st.text_area(
                 "Internal note (officers only; never published)",
+                value=held.internal_note if held else "",
                 max_chars=2000,
-                key=f"corrective_update_note_{nonce}",
+                key=f"corrective_update_note_{keyed}",
             )
             reason = st.text_area(
                 "Reason for the revision (only if the quarter is published)",
                 max_chars=1000,
-                key=f"corrective_update_reason_{nonce}",
+                key=f"corrective_update_reason_{keyed}",
             )
             if st.form_submit_button(
-                "Save the update", type="primary", key=f"corrective_update_save_{nonce}"
+                "Save the update", type="primary", key=f"corrective_update_save_{keyed}"
             ):
                 _save(
                     ctx,
