@@ -647,6 +647,7 @@ def test_the_blank_template_is_refused_as_holding_no_data(store, tmp_path, refus
     before = db_snapshot(store)
     problems = refuse(store, path)
     assert [(p.sheet, p.message) for p in problems] == [
+        ("Corrective actions", "no data rows below the header in row 1."),
         ("Flagship actions", "no data rows below the header in row 1."),
         ("Highlights", "no data rows below the header in row 1."),
         ("Indicator values", "no data rows below the header in row 1."),
