@@ -447,7 +447,6 @@ CORRECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
         "officer note",
         "officers only",
         "note (internal)",
-        "internal",
     ),
     "action_internal_note": ("action internal note", "internal note (action)"),
 }
