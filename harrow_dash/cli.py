@@ -89,7 +89,18 @@ def load_sample(store: Store, out=sys.stdout) -> int:
     plan = prepare(store, files, compare=False)  # the commit compares
     if not plan.ok:
         return _report_problems(plan.problems, sys.stderr)
-    result = commit(store, plan, SAMPLE_LOADER)
+    try:
+        result = commit(store, plan, SAMPLE_LOADER)
+    except PublishedChangeRefused as exc:
+        # A database holding an older sample whose quarters are published: what the sample adds
+        # since (its corrective actions) would revise them, which only an editor may decide.
+        print(str(exc), file=sys.stderr)
+        print(
+            "  To add them as a revision: harrow-dash load data/sample/corrective_actions.csv "
+            '--revise-published --reason "why"',
+            file=sys.stderr,
+        )
+        return 1
     if result.batch_id is None:
         print("The sample data is already loaded.", file=out)
     else:

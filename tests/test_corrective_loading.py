@@ -371,3 +371,25 @@ def test_an_indicator_cannot_be_rolled_back_from_under_its_corrective_action(
     rollback(sample_store, second, "tester")
     rollback(sample_store, first, "tester", reason="wrong file")
     assert "PI-90" not in set(sample_store.indicator_list()["ref"])
+
+
+def test_init_sample_on_an_older_published_sample_refuses_to_revise_it_quietly(
+    sample_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    db_snapshot,
+) -> None:
+    """A database holding the sample from before it had corrective actions, its quarters
+    published: adding them would revise published quarters, which init does not do on its own."""
+    publish_sample_history(sample_store, out=io.StringIO())
+    with sample_store.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM corrective_action_updates")
+        conn.exec_driver_sql("DELETE FROM corrective_actions")
+    before = db_snapshot(sample_store)
+    monkeypatch.setenv("HARROW_DASH_DATABASE_URL", sample_store.url)
+    monkeypatch.setenv("HARROW_DASH_SECRETS", str(tmp_path / "none.toml"))
+    assert main(["init", "--sample"]) == 1
+    err = capsys.readouterr().err
+    assert "would change" in err and "--revise-published" in err
+    assert db_snapshot(sample_store) == before

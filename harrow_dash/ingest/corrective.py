@@ -71,7 +71,6 @@ CORRECTIVE_COLUMNS = [
     "internal_note",
 ]
 UPDATE_COLUMNS = ["action_id", "period", "status", "update_text", "dropped_reason", "internal_note"]
-DEFINITION_FIELDS = tuple(c for c in CORRECTIVE_COLUMNS if c != "action_id")
 
 _DMY = re.compile(r"(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})")
 _YMD = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ t]\d{2}:\d{2}(?::\d{2})?)?")
