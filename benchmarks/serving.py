@@ -64,11 +64,11 @@ class Load:
         return len(self.runs) / self.busy_s if self.busy_s else 0.0
 
 
-def _back_msg(page_script_hash: str = "", page_name: str = "") -> bytes:
+def _back_msg(page_script_hash: str = "", page_name: str = "", query_string: str = "") -> bytes:
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     msg = BackMsg()
-    msg.rerun_script.query_string = ""
+    msg.rerun_script.query_string = query_string
     msg.rerun_script.page_script_hash = page_script_hash
     msg.rerun_script.page_name = page_name
     msg.rerun_script.widget_states.SetInParent()
