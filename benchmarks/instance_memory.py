@@ -9,7 +9,9 @@
     again at the quarter before (``?quarter=``, as a link or the sidebar's quarter change sets it),
     and Indicators with an indicator opened (``?ind=``: its trend card, chart and comparison). Then
     a second reader does the same, so what the first left cached is shared rather than counted
-    again.
+    again. Then the same app on an empty database, visited the same way (the floor: what Python,
+    Streamlit and the libraries hold whatever the data); then, when PostgreSQL is installed, the
+    instance on PostgreSQL (a throwaway cluster, as ``pg_queries``) holding the same history.
 
     Figures: the server process's peak resident size over the whole visit (``VmHWM`` in
     ``/proc/PID/status``: the most it held at any moment; set afresh before each page run and read
@@ -125,7 +127,46 @@ def bench_memory(run: Run) -> list[Row]:
     env["HARROW_DASH_DATABASE_URL"] = empty.url
     floor = _measure(run, env, 1, latest.shift(-1).label, "GEN-00001")
     loads.append(load_average())
-    return _rows(measured, floor, loads)
+    rows = _rows(measured, floor, loads)
+    rows.append(_postgresql(run, env, readers, latest.shift(-1).label))
+    return rows
+
+
+def _postgresql(run: Run, env: dict[str, str], readers: int, quarter: str) -> Row:
+    """The same visit with the instance on PostgreSQL (a throwaway cluster, as ``pg_queries``),
+    the same history loaded through the importer first (untimed)."""
+    from benchmarks.generated import history_file, load_history
+    from benchmarks.postgres import _why_not, cluster
+    from harrow_dash.store import Store
+
+    measure = "on PostgreSQL: peak resident size after visiting every page"
+    why = _why_not()
+    if why:
+        return skip_row(SECTION, measure, why)
+    path, _meta = history_file(run.out_dir, INDICATORS, QUARTERS)
+    with cluster() as pg:
+        url = pg.create_database()
+        store = Store(url)
+        try:
+            store.init()
+            load_history(store, path)
+        finally:
+            store.dispose()
+        m = _measure(run, {**env, "HARROW_DASH_DATABASE_URL": url}, readers, quarter, "GEN-00001")
+    biggest = max(m.visit.peaks, key=lambda a: a[1], default=("-", float("nan")))
+    errors = m.visit.load.errors
+    return Row(
+        SECTION,
+        measure,
+        m.peak,
+        "MB",
+        target=PEAK_TARGET_MB,
+        note=f"the same history and visit; the peak during {biggest[0]}; after the visits "
+        f"{m.final:,.0f} MB (private {m.anon:,.0f} MB); {len(errors)} errors"
+        + (f": {'; '.join(errors[:2])}" if errors else "")
+        + f"; load average {load_average()[0]:.1f}",
+        extra={"peak_of_each_run_mb": m.visit.peaks, "errors": errors},
+    ).judge()
 
 
 @dataclass
