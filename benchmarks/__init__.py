@@ -6,6 +6,9 @@ One module per thing measured, each registering its sections:
 * ``queries``: the dashboard's commonest queries on that large database;
 * ``exports``: the Word briefing pack;
 * ``browser``: the pages in headless Chromium (cold start, render, quarter change);
+* ``serving``: page runs per second with ten simulated readers, against a reference app (2.0x);
+* ``instance_memory``: one instance's peak memory after every page is visited at 528,000 values
+  (< 300 MB), beside the same app on an empty database;
 * ``postgres``: a million values loaded into PostgreSQL, and the dashboard's queries there against
   DuckDB's (in a throwaway cluster; skipped without PostgreSQL);
 * ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;

@@ -19,7 +19,14 @@ from harrow_dash.quarters import nothing_reported_text
 from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
-from harrow_dash.ui.components import NO_DATA_YET, altair_chart, empty_state, on_demand, text
+from harrow_dash.ui.components import (
+    NO_DATA_YET,
+    altair_chart,
+    arrow_table,
+    empty_state,
+    on_demand,
+    text,
+)
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.frame import page_frame
 
@@ -80,7 +87,7 @@ else:
             if shown["Revised"].astype(bool).any():
                 visible.insert(visible.index("Actual") + 1, "Revised")
         st.dataframe(
-            shown[visible],
+            arrow_table(shown[visible]),  # the trend lines go as the Arrow lists they are
             column_config={
                 "Ref": st.column_config.TextColumn("Ref", width=62),
                 # Wide enough for the longest names and "Not due this quarter (annual)" at 1440 px.

@@ -10,6 +10,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from harrow_dash.charts import counts_frame, describe_counts, stacked_bar_html
@@ -127,6 +128,18 @@ def count_bar(counts: dict[str, int], kind: str, height: int = 40) -> None:
     sentence = counts_sentence(counts, noun, words)
     st.html(stacked_bar_html(counts, colours, sentence, height=height))
     st.caption(sentence)
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as the Arrow table ``st.dataframe`` sends, made here: a column already held in
+    Arrow (the Indicators list's trend lines, ``explore.trend_column``) goes as it is, without
+    pandas' description of its type (which pandas itself cannot read back), and long texts as
+    plain texts."""
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    schema = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema]
+    )
+    return table.cast(schema)
 
 
 def small_table(frame: pd.DataFrame, caption: str) -> None:

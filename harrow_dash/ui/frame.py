@@ -23,6 +23,7 @@ from harrow_dash.failures import DATABASE_FAILURES, log_failure, log_to_server, 
 from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_query
 from harrow_dash.periods import Period, parse_period
 from harrow_dash.plan import COUNCIL_NAME
+from harrow_dash.process_memory import give_back_free_memory, settle_process
 from harrow_dash.scorecard import RuleSettings
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
@@ -281,6 +282,10 @@ def page_frame(
 ) -> PageContext:
     """Set up the page and return its context; stops the page (after saying why) when the user may
     not see it, or the database is not ready."""
+    # Once per process: Arrow's pool and malloc's arenas (harrow_dash.process_memory); then what
+    # the previous page run freed goes back to the system before this one starts.
+    settle_process()
+    give_back_free_memory()
     st.set_page_config(
         page_title=f"{title} \u00b7 Harrow performance",
         page_icon=FAVICON,

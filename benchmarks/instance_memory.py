@@ -1,0 +1,247 @@
+"""One app instance's memory at council scale, after a reader has visited every page.
+
+``memory``
+    ``streamlit run app.py`` (local mode: the local user is an editor, so the Data page is visited
+    too) on the generated history of 13,200 indicators x 40 quarters (528,000 values, DuckDB; built
+    once under ``bench-output/`` and reused, see ``benchmarks/generated.py``). A client speaking
+    Streamlit's own websocket protocol (as ``serving`` does; the server cannot tell it from a
+    browser) opens the Overview, then every page in turn at the default quarter, then every page
+    again at the quarter before (``?quarter=``, as a link or the sidebar's quarter change sets it),
+    and Indicators with an indicator opened (``?ind=``: its trend card, chart and comparison). Then
+    a second reader does the same, so what the first left cached is shared rather than counted
+    again. Then the same app on an empty database, visited the same way (the floor: what Python,
+    Streamlit and the libraries hold whatever the data); then, when PostgreSQL is installed, the
+    instance on PostgreSQL (a throwaway cluster, as ``pg_queries``) holding the same history.
+
+    Figures: the server process's peak resident size over the whole visit (``VmHWM`` in
+    ``/proc/PID/status``: the most it held at any moment; set afresh before each page run and read
+    after it, so the note can say which run it was), target under 300 MB; its
+    resident size after the visits (``VmRSS``), and before any page was asked for; errors (an
+    exception element, a run that did not finish; target none). With the load average.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.generated import history_db_path, history_store
+from benchmarks.harness import Row, Run, bench, load_average, skip_row, start_streamlit, stop
+from benchmarks.serving import Load, _back_msg, _one_run
+
+INDICATORS, QUARTERS = 13_200, 40
+PEAK_TARGET_MB = 300.0
+READERS = 2
+SECTION = "memory"
+
+
+def reset_peak(pid: int) -> None:
+    """Set the process's peak resident size (``VmHWM``) back to its size now."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def status_mb(pid: int, name: str) -> float:
+    """A size from ``/proc/PID/status`` (``VmRSS``, ``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Visit:
+    """What the readers saw, and the server's resident size after each page run."""
+
+    load: Load = field(default_factory=Load)
+    after: list[tuple[str, float]] = field(default_factory=list)  # (page run, VmRSS MB)
+    peaks: list[tuple[str, float]] = field(default_factory=list)  # (page run, VmHWM MB during it)
+
+    def measured(self, pid: int, where: str) -> None:
+        """Record the resident size after the run ``where`` and its peak during it; then start
+        the next run's peak afresh."""
+        self.after.append((where, status_mb(pid, "VmRSS")))
+        self.peaks.append((where, status_mb(pid, "VmHWM")))
+        reset_peak(pid)
+
+
+async def _reader(ws_url: str, pid: int, visit: Visit, n: int, quarter: str, ref: str) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
+
+    async with connect(
+        ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None, ping_interval=None,
+        open_timeout=120,
+    ) as ws:  # fmt: skip
+        pages = await _one_run(ws, _back_msg(), visit.load, f"reader {n} Overview")
+        visit.measured(pid, f"reader {n} Overview")
+        views: list[tuple[str, str, str]] = []
+        for query in ("", f"quarter={quarter}"):
+            for page_hash, name in pages:
+                views.append((page_hash, name, query))
+                if name == "Indicators":
+                    views.append((page_hash, name, f"{query}&ind={ref}".lstrip("&")))
+        for page_hash, name, query in views:
+            where = f"reader {n} {name}{'?' + query if query else ''}"
+            await _one_run(ws, _back_msg(page_hash, query_string=query), visit.load, where)
+            visit.measured(pid, where)
+    visit.load.sessions += 1
+
+
+def visit_every_page(base_url: str, pid: int, readers: int, quarter: str, ref: str) -> Visit:
+    """``readers`` readers one after the other, each opening every page (see the module's doc)."""
+    ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
+    visit = Visit()
+    start = time.perf_counter()
+    for n in range(readers):
+        try:
+            asyncio.run(_reader(ws_url, pid, visit, n + 1, quarter, ref))
+        except Exception as exc:  # a broken connection or a timeout is an error of the visit
+            visit.load.errors.append(f"reader {n + 1}: {type(exc).__name__}: {exc}"[:200])
+    visit.load.busy_s = time.perf_counter() - start
+    return visit
+
+
+@bench("memory", "one instance's memory after visiting every page at 528,000 values (< 300 MB)")
+def bench_memory(run: Run) -> list[Row]:
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        return [skip_row(SECTION, "instance memory", "the websockets package is not installed")]
+    store, latest = history_store(run.out_dir, INDICATORS, QUARTERS)
+    store.dispose()  # the app must be the only process holding the file
+    db = history_db_path(run.out_dir, INDICATORS, QUARTERS)
+    env = {
+        "HARROW_DASH_DATABASE_URL": f"duckdb:///{db}",
+        "HARROW_DASH_SECRETS": str(run.out_dir / "no-secrets.toml"),
+    }
+    loads = [load_average()]
+    readers = 1 if run.quick else READERS
+    measured = _measure(run, env, readers, latest.shift(-1).label, "GEN-00001")
+    loads.append(load_average())
+    # The floor: the same app on an empty database, every page visited the same way (what the
+    # imports, Streamlit and the libraries hold, whatever the data).
+    empty = run.fresh_db("memory-empty")
+    empty.dispose()
+    env["HARROW_DASH_DATABASE_URL"] = empty.url
+    floor = _measure(run, env, 1, latest.shift(-1).label, "GEN-00001")
+    loads.append(load_average())
+    rows = _rows(measured, floor, loads)
+    rows.append(_postgresql(run, env, readers, latest.shift(-1).label))
+    return rows
+
+
+def _postgresql(run: Run, env: dict[str, str], readers: int, quarter: str) -> Row:
+    """The same visit with the instance on PostgreSQL (a throwaway cluster, as ``pg_queries``),
+    the same history loaded through the importer first (untimed)."""
+    from benchmarks.generated import history_file, load_history
+    from benchmarks.postgres import _why_not, cluster
+    from harrow_dash.store import Store
+
+    measure = "on PostgreSQL: peak resident size after visiting every page"
+    why = _why_not()
+    if why:
+        return skip_row(SECTION, measure, why)
+    path, _meta = history_file(run.out_dir, INDICATORS, QUARTERS)
+    with cluster() as pg:
+        url = pg.create_database()
+        store = Store(url)
+        try:
+            store.init()
+            load_history(store, path)
+        finally:
+            store.dispose()
+        m = _measure(run, {**env, "HARROW_DASH_DATABASE_URL": url}, readers, quarter, "GEN-00001")
+    biggest = max(m.visit.peaks, key=lambda a: a[1], default=("-", float("nan")))
+    errors = m.visit.load.errors
+    return Row(
+        SECTION,
+        measure,
+        m.peak,
+        "MB",
+        target=PEAK_TARGET_MB,
+        note=f"the same history and visit; the peak during {biggest[0]}; after the visits "
+        f"{m.final:,.0f} MB (private {m.anon:,.0f} MB); {len(errors)} errors"
+        + (f": {'; '.join(errors[:2])}" if errors else "")
+        + f"; load average {load_average()[0]:.1f}",
+        extra={"peak_of_each_run_mb": m.visit.peaks, "errors": errors},
+    ).judge()
+
+
+@dataclass
+class Measured:
+    visit: Visit
+    started: float  # VmRSS MB once the server answers, before any page
+    peak: float  # VmHWM MB over the visit
+    final: float  # VmRSS MB after it
+    anon: float  # of which private memory (RssAnon): not the libraries' code, shared between instances
+
+
+def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str) -> Measured:
+    proc, base = start_streamlit("app.py", run.out_dir / "memory-app.log", env, timeout=120)
+    try:
+        started = status_mb(proc.pid, "VmRSS")
+        reset_peak(proc.pid)
+        visit = visit_every_page(base, proc.pid, readers, quarter, ref)
+        # The peak of the whole visit: the most of each run's own peak (each run's is read after
+        # it and set afresh for the next), and of the time since the last.
+        peak = max([status_mb(proc.pid, "VmHWM"), *(mb for _w, mb in visit.peaks)])
+        final = status_mb(proc.pid, "VmRSS")
+        anon = status_mb(proc.pid, "RssAnon")
+    finally:
+        stop(proc)
+    return Measured(visit, started, peak, final, anon)
+
+
+def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]]) -> list[Row]:
+    size = f"{INDICATORS:,} indicators x {QUARTERS} quarters (DuckDB)"
+    machine = f"load average {', '.join(f'{lo[0]:.1f}' for lo in loads)}"
+    visit = m.visit
+    biggest = max(visit.peaks, key=lambda a: a[1]) if visit.peaks else ("-", float("nan"))
+    runs = visit.load.runs
+    errors = visit.load.errors + floor.visit.load.errors
+    return [
+        Row(
+            SECTION,
+            "peak resident size after visiting every page",
+            m.peak,
+            "MB",
+            target=PEAK_TARGET_MB,
+            note=f"{size}; {visit.load.sessions} readers, {len(runs)} page runs in "
+            f"{visit.load.busy_s:.0f} s (slowest {max(runs, default=float('nan')):.1f} s); the peak "
+            f"during {biggest[0]}; {machine}",
+            extra={
+                "after_each_run_mb": visit.after,
+                "peak_of_each_run_mb": visit.peaks,
+                "runs_s": runs,
+            },
+        ).judge(),
+        Row(
+            SECTION,
+            "resident size after the visits",
+            m.final,
+            "MB",
+            note=f"of which private {m.anon:,.0f} MB (the rest is the libraries' code, shared by "
+            f"instances on one machine); {m.started:,.0f} MB when the server was up, before any page",
+        ),
+        Row(
+            SECTION,
+            "the same app on an empty database: peak",
+            floor.peak,
+            "MB",
+            note=f"every page visited the same way, in the same run: what the imports, Streamlit "
+            f"and the libraries hold whatever the data (after the visit {floor.final:,.0f} MB, "
+            f"private {floor.anon:,.0f} MB); the data's share of the peak above: "
+            f"{m.peak - floor.peak:,.0f} MB",
+        ),
+        Row(
+            SECTION,
+            "errors",
+            float(len(errors)),
+            "",
+            target=1,
+            note="; ".join(errors[:3]) or "no exception or unfinished run",
+            extra={"errors": errors},
+        ).judge(),
+    ]
