@@ -6,7 +6,8 @@ One module per thing measured, each registering its sections:
 * ``queries``: the dashboard's commonest queries on that large database;
 * ``exports``: the Word briefing pack;
 * ``browser``: the pages in headless Chromium (cold start, render, quarter change);
-* ``postgres``: a million values loaded into PostgreSQL, and the dashboard's queries there against
+* ``postgres``: a million values loaded into PostgreSQL (normal durability and durability off, against
+  DuckDB in the same run), and the dashboard's queries there against
   DuckDB's (in a throwaway cluster; skipped without PostgreSQL);
 * ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;
 * ``generated``: the generated histories (CSV and DuckDB files under ``bench-output/``, made once);
