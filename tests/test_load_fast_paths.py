@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from harrow_dash.ingest import numbers
 from harrow_dash.ingest.arrow_csv import arrow_grid
 from harrow_dash.ingest.load import FileInput, load, prepare
-from harrow_dash.ingest.readers import read_csv
+from harrow_dash.ingest.readers import CONTROL_CHARS, has_control_chars, read_csv
 
 # Files whose every row has the header's width (Arrow reads them) and files Arrow hands back.
 REGULAR = {
@@ -150,3 +150,28 @@ def test_a_file_read_by_arrow_and_by_pandas_loads_the_same_rows(store):
     assert again.ok, again.problems
     assert (again.added, again.changed) == (0, 0)
     assert again.tables["indicator_values"].unchanged == 240
+
+
+CONTROL_SAMPLES = [
+    "plain text, numbers 1,2.5",
+    "£1,200 – “quoted” é ü 中文 \u00a0 \u00ff \u0100 \u2028",
+    "a tab\tand line breaks\r\n",
+    *(f"cell{chr(c)}x" for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]),
+    *(f"cell{chr(c)}x" for c in range(0x7F, 0xA1)),
+]
+
+
+@pytest.mark.parametrize("text", CONTROL_SAMPLES)
+def test_control_characters_are_found_in_the_bytes_as_in_the_text(text):
+    """``has_control_chars`` (on the file's bytes) answers as ``CONTROL_CHARS`` does on its text."""
+    for written in (text, "\ufeff" + text):
+        expected = CONTROL_CHARS.search(written) is not None
+        assert has_control_chars(written.encode("utf-8")) is expected
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x85"])
+def test_a_control_character_in_a_regular_csv_is_refused_naming_the_cell(char):
+    content = f"Ref,Name,Period,Actual\nR1,Na{char}me,Q1 2023-24,1\n".encode()
+    assert arrow_grid(content, 4) is not None  # the file Arrow reads
+    sheets, problems = read_csv(content, "f.csv")
+    assert [(p.row, p.column) for p in problems] == [(2, 'B ("Name")')]
