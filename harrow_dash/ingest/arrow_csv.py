@@ -23,13 +23,14 @@ def arrow_grid(content: bytes, width: int) -> pd.DataFrame | None:
     if width < 1:
         return None
     names = [str(i) for i in range(width)]
+    # Large strings: pandas' text columns hold them, so the columns are taken over, not cast.
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(content),
             read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.large_string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
