@@ -9,7 +9,8 @@ One module per thing measured, each registering its sections:
 * ``serving``: page runs per second with ten simulated readers, against a reference app (2.0x);
 * ``instance_memory``: one instance's peak memory after every page is visited at 528,000 values
   (< 300 MB), beside the same app on an empty database;
-* ``postgres``: a million values loaded into PostgreSQL, and the dashboard's queries there against
+* ``postgres``: a million values loaded into PostgreSQL (normal durability and durability off, against
+  DuckDB in the same run), and the dashboard's queries there against
   DuckDB's (in a throwaway cluster; skipped without PostgreSQL);
 * ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;
 * ``generated``: the generated histories (CSV and DuckDB files under ``bench-output/``, made once);

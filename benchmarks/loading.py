@@ -8,7 +8,9 @@
     Q4 1992-93 to Q4 2023-24) from ONE tidy CSV file sorted by indicator: the full path a user
     gets, reading the file's bytes from disk and ``ingest.load.load`` (read, parse, validate,
     compare, write, record the batch) on a fresh initialised database. Median of 3 runs. Target:
-    under 5 s. The file is generated once (deterministically) and reused; its generation time is
+    under 3 s. The note gives the CPU seconds the load used (DuckDB's threads included) and the load
+    average: on a shared machine the wall time is that CPU time stretched by the other programs. The
+    same load into PostgreSQL, against this one, is the ``pg_load`` section. The file is generated once (deterministically) and reused; its generation time is
     reported, not counted. ``--indicators 20000 --quarters 52`` gives the other shape of a million
     values (more indicators in every view, shorter history; a separate file and database).
 """
@@ -16,13 +18,25 @@
 from __future__ import annotations
 
 import io
+import os
 import statistics
+import time
 from functools import partial
 
 from benchmarks.generated import history_db_path, history_file, load_history
-from benchmarks.harness import Row, Run, bench, runs_note, sample_missing, shown, skip_row, timed
+from benchmarks.harness import (
+    Row,
+    Run,
+    bench,
+    load_average,
+    runs_note,
+    sample_missing,
+    shown,
+    skip_row,
+    timed,
+)
 
-LOAD_TARGET_S = 5.0
+LOAD_TARGET_S = 3.0
 
 
 @bench("sample", "load data/sample/*.csv into a fresh DuckDB file (median of 3)")
@@ -55,7 +69,7 @@ def bench_sample(run: Run) -> list[Row]:
     return [Row("sample", "load sample data", statistics.median(times), "s", note=note)]
 
 
-@bench("history", "load a generated 1,000,000-value history from one CSV (target < 5 s)")
+@bench("history", "load a generated 1,000,000-value history from one CSV (target < 3 s)")
 def bench_history(run: Run) -> list[Row]:
     path, meta = history_file(run.out_dir, run.indicators, run.quarters)
     rows: list[Row] = []
@@ -71,14 +85,19 @@ def bench_history(run: Run) -> list[Row]:
         )
     )
     times = []
+    cpus = []
+    loads = [load_average()[0]]
     added = 0
     counts: dict[str, int] = {"indicators": 0}
     db_name = history_db_path(run.out_dir, run.indicators, run.quarters).stem
     for i in range(run.load_runs):
         store = run.fresh_db(db_name)  # the last one stays for the sections that query it
         try:
+            cpu = time.process_time()
             seconds, result = timed(partial(load_history, store, path))
+            cpus.append(time.process_time() - cpu)
             times.append(seconds)
+            loads.append(load_average()[0])
             added = result.plan.tables["indicator_values"].added
             if i == run.load_runs - 1:
                 counts = store.counts()
@@ -94,7 +113,9 @@ def bench_history(run: Run) -> list[Row]:
             target=LOAD_TARGET_S,
             note=runs_note(
                 times,
-                extra=f"; {added:,} values and {counts['indicators']:,} indicators written",
+                extra=f"; {added:,} values and {counts['indicators']:,} indicators written; "
+                f"CPU {statistics.median(cpus):.1f} s (median); load average {min(loads):.1f} "
+                f"to {max(loads):.1f} on {os.cpu_count()} CPUs",
             ),
             extra={"runs": times},
         ).judge()

@@ -1,8 +1,10 @@
 """A throwaway PostgreSQL cluster for the tests and the benchmarks: its own data folder, port and socket.
 
 ``Cluster.start()`` runs ``initdb`` into a new temporary folder and starts the server on a free port
-of 127.0.0.1 (its unix socket in that folder too), with durability switched off (fsync and
-synchronous commit: a test database need not survive a power cut). ``stop()`` stops it and deletes the
+of 127.0.0.1 (its unix socket in that folder too), with durability switched off (fsync, synchronous
+commit and full-page writes: a test database need not survive a power cut); ``Cluster(bin_dir,
+durable=True)`` keeps PostgreSQL's own defaults (all three on), as a council's server runs, for the
+benchmark that measures a load both ways. ``stop()`` stops it and deletes the
 folder. Nothing outside the folder is touched: a developer's own PostgreSQL keeps running untouched.
 A run that was killed before it could stop its cluster leaves the folder behind with the id of the
 process that owned it (``owner.pid``); the next ``start()`` stops such orphans and deletes their folders.
@@ -82,8 +84,9 @@ def _alive(pid: int) -> bool:
 class Cluster:
     """One PostgreSQL server for a test session (or a benchmark run)."""
 
-    def __init__(self, bin_dir: Path):
+    def __init__(self, bin_dir: Path, durable: bool = False):
         self.bin_dir = bin_dir
+        self.durable = durable
         self.folder: Path | None = None
         self.port = 0
         self._names = itertools.count(1)
@@ -132,9 +135,14 @@ class Cluster:
         return self
 
     def _start_server(self) -> None:
+        durability = (
+            "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+            if self.durable
+            else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 {durability} "
+            "-c max_connections=200"
         )
         self._run("pg_ctl", "-D", "data", "-o", options, "-l", "server.log", "-w", "start")
 

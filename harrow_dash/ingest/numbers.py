@@ -96,11 +96,37 @@ def parse_numbers(series: pd.Series) -> ParsedNumbers:
 
 
 def _parse_distinct(text: pd.Series) -> ParsedNumbers:
-    # Most columns hold plain numbers only: read them in one step.
-    plain = pd.to_numeric(text, errors="coerce")
-    if len(text) and plain.notna().all() and np.isfinite(plain.to_numpy(dtype=float)).all():
-        no = pd.Series(False, index=text.index)
-        return ParsedNumbers(plain.astype(float), no, no, no, no, no)
+    # Most texts are plain numbers: read them in one step, and only the rest (blanks, words, money,
+    # percentages, thousands separators) by the rules below, which read a plain number the same.
+    plain = pd.to_numeric(text, errors="coerce").astype(float)
+    finite = np.isfinite(plain.to_numpy())
+    no = pd.Series(False, index=text.index)
+    if finite.all():
+        return ParsedNumbers(plain, no, no, no, no, no)
+    if not finite.any():
+        return _parse_written(text)
+    rest = _parse_written(text[~finite])
+    where = np.flatnonzero(~finite)
+
+    def spread(got: pd.Series | None, plain_value: np.ndarray) -> pd.Series:
+        out = plain_value.copy()
+        if got is not None:
+            out[where] = got.to_numpy(dtype=out.dtype)
+        return pd.Series(out, index=text.index)
+
+    flags = np.zeros(len(text), dtype=bool)
+    return ParsedNumbers(
+        spread(rest.values, plain.to_numpy()),
+        spread(rest.missing, flags),
+        spread(rest.not_due, flags),
+        spread(rest.percent_sign, flags),
+        spread(rest.bad, flags),
+        spread(rest.infinite, flags),
+    )
+
+
+def _parse_written(text: pd.Series) -> ParsedNumbers:
+    """Numbers as people write them (see the module's docstring), one text at a time."""
     lower = text.str.lower()
     missing = lower.isin(MISSING_WORDS)
     not_due = lower.isin(NOT_DUE_WORDS)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
+from harrow_dash.ingest.arrow_csv import arrow_grid
 from harrow_dash.ingest.headings import (
     HeaderMatch,
     combine_header_rows,
@@ -64,6 +65,20 @@ HEADER_SEARCH_ROWS = 30
 
 # Control characters other than tab, line feed and carriage return (C0, DEL and C1).
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The same characters in UTF-8: an ASCII control byte, or U+0080-U+009F (written 0xC2 0x80-0x9F).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+_C1_IN_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def has_control_chars(content: bytes) -> bool:
+    """Whether valid UTF-8 ``content`` holds a character ``CONTROL_CHARS`` matches: the same answer
+    as searching the decoded text, several times faster for a large file (no character class is
+    tried at every position: the bytes that are not control bytes are deleted, and a C1 control
+    has a fixed first byte)."""
+    return bool(content.translate(None, _OTHER_BYTES)) or _C1_IN_UTF8.search(content) is not None
+
+
 EXCEL_ERRORS = {
     "#div/0!": "division by zero",
     "#n/a": "a value not available, often a failed lookup",
@@ -479,25 +494,33 @@ def read_csv(
         quote = _quote_problem(text)
         if quote is not None:
             return _refuse(file, quote)
-    try:
-        # Title rows above the header are often shorter than it; pandas sizes the grid from the
-        # first line unless told the width, so give it the widest of the rows a header may be in.
-        grid = pd.read_csv(
-            source,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-            names=range(width) if width else None,
-            encoding="utf-8-sig" if isinstance(source, io.BytesIO) else None,
-        ).fillna("")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return _refuse(file, _csv_error(text, exc))
+    # A UTF-8 file whose rows all have the same width (a large export usually) is read by Arrow,
+    # several times faster; any other goes to pandas, which gives the same grid (see arrow_csv).
+    grid = arrow_grid(content, width) if isinstance(source, io.BytesIO) else None
+    if grid is None:
+        try:
+            # Title rows above the header are often shorter than it; pandas sizes the grid from the
+            # first line unless told the width, so give it the widest of the rows a header may be in.
+            grid = pd.read_csv(
+                source,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                engine="c",
+                names=range(width) if width else None,
+                encoding="utf-8-sig" if isinstance(source, io.BytesIO) else None,
+            ).fillna("")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            return _refuse(file, _csv_error(text, exc))
     grid.columns = range(grid.shape[1])
     # Only a file holding a control character or a '#' can hold a cell to refuse: look for the
     # cells themselves only then (a large clean file is not scanned cell by cell).
-    suspicious = "#" in text or CONTROL_CHARS.search(text) is not None
+    suspicious = "#" in text or (
+        has_control_chars(content)
+        if isinstance(source, io.BytesIO)
+        else CONTROL_CHARS.search(text) is not None
+    )
     sheet, problems = _find_header(grid, file, None, scan_cells=suspicious)
     sheets = [sheet] if sheet else []
     return sheets, problems + no_data_problems(sheets)
