@@ -152,18 +152,28 @@ def app_on(url: str) -> Iterator[None]:
                 os.environ["HARROW_DASH_PUBLIC"] = public
 
 
+_SHARED: dict[str, Any] = {}
+
+
 def run_page(page: str, query: dict[str, str]) -> float:
     """Seconds for one run of ``page`` in a new AppTest session (the app's own code and caches);
-    raises when the page shows an exception."""
+    raises when the page shows an exception.
+
+    A new AppTest scans every installed package for custom components before its first run (1.5 s
+    here), which a server does once at start, not per page run; so every AppTest of the bench shares
+    the first one's scan (``_bidi_component_manager``, AppTest's own cache of it)."""
     from streamlit.testing.v1 import AppTest
 
     from harrow_dash.config import REPO_ROOT
 
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    if "components" in _SHARED:
+        at._bidi_component_manager = _SHARED["components"]
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(page)
     seconds, _ = timed(at.run)
+    _SHARED.setdefault("components", at._bidi_component_manager)
     if at.exception:
         raise RuntimeError(f"{page} failed: {at.exception[0].message}")
     return seconds

@@ -227,8 +227,16 @@ _NO_TABLE = pd.DataFrame(columns=["area_code", "area_name", "value", "suppressed
 
 
 def _no_table() -> pd.DataFrame:
-    """An empty ranked table (a shallow copy: made once, as building a frame costs a millisecond)."""
-    return _NO_TABLE.copy(deep=False)
+    """An empty ranked table, the same frame each time (made once: building a frame costs a
+    millisecond, a thousand of them a second). Nothing changes a comparison's table in place."""
+    return _NO_TABLE
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """``frame.to_dict("records")``, column by column (row by row, Arrow-backed text columns cost
+    a fifth of a millisecond a row)."""
+    columns = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _benchmarks(
@@ -366,7 +374,7 @@ def overview(
     index = index_of(values)
     comparisons = [
         compare_measure(row, index, area_names, group, at, threshold, with_table=False)
-        for row in indicators.to_dict("records")
+        for row in _records(indicators)
     ]
     rows = []
     for c in comparisons:
