@@ -27,6 +27,7 @@ for 33 times the indicators, on DuckDB and PostgreSQL in the same run, through t
 
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import sys
@@ -40,7 +41,16 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.generated import generate_history
-from benchmarks.harness import Row, Run, bench, load_average, runs_note, skip_row, timed
+from benchmarks.harness import (
+    Row,
+    Run,
+    bench,
+    load_average,
+    runs_note,
+    sample_missing,
+    skip_row,
+    timed,
+)
 from harrow_dash.areas import LONDON_BOROUGHS
 from harrow_dash.store import Store
 
@@ -288,8 +298,54 @@ def bench_boroughs(run: Run) -> list[Row]:
             finally:
                 store.dispose()
     rows += page_rows(SECTION, size, timings)
+    rows += sample_reference(run, runs, timings["duckdb"])
     if why:
         rows.append(skip_row(SECTION, f"{measure} on PostgreSQL", why))
+    return rows
+
+
+def sample_reference(run: Run, runs: int, duck: dict[Any, list[float]]) -> list[Row]:
+    """The same pages on the shipped sample (one borough's 45 indicators, 18 of them benchmarked
+    against 33 boroughs) in a DuckDB file, measured the same way in the same run: what 33 times
+    the indicators costs each page, as a ratio that the machine's load largely cancels out."""
+    from harrow_dash.cli import load_sample
+
+    if sample_missing():
+        return [skip_row(SECTION, "the sample reference", "the sample files are not there yet")]
+    store = run.fresh_db("boroughs-sample")
+    try:
+        load_sample(store, out=io.StringIO())
+        latest = store.latest_reported_period()
+        assert latest is not None
+        ref = str(store.benchmarked_indicators()["ref"].iloc[0])
+        url = f"duckdb:///{run.out_dir / 'boroughs-sample.duckdb'}"
+        sample = measure_pages(store, url, runs, ref, latest.label)
+    finally:
+        store.dispose()
+    rows = []
+    for (name, kind), times in sample.items():
+        label = "first run after a load" if kind == "first" else "warm run"
+        mine = statistics.median(times)
+        rows.append(
+            Row(
+                SECTION,
+                f"{name}, {label} (DuckDB, the sample: reference)",
+                mine,
+                "s",
+                status="INFO",
+                note=runs_note(times, extra=f"; load average {list(load_average())}"),
+            )
+        )
+        rows.append(
+            Row(
+                SECTION,
+                f"{name}, {label}: 33 boroughs' data / the sample (DuckDB)",
+                statistics.median(duck[(name, kind)]) / mine,
+                "x",
+                status="INFO",
+                note="same run, same way",
+            )
+        )
     return rows
 
 

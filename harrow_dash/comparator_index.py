@@ -41,6 +41,7 @@ class MeasureIndex:
     _hidden: dict[tuple[bool, SmallNumbers | int], np.ndarray] = field(default_factory=dict)
     _members: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
     _benchmarks: dict[tuple[tuple[str, str], ...], np.ndarray] = field(default_factory=dict)
+    _last_names: tuple[Mapping[str, str], np.ndarray] | None = None
 
     @classmethod
     def of(cls, values: pd.DataFrame) -> MeasureIndex:
@@ -90,6 +91,9 @@ class MeasureIndex:
     def benchmark_rows(self, area_names: Mapping[str, str]) -> np.ndarray:
         """Which rows are of a named benchmark (England, a region: ``areas.is_benchmark`` by code,
         else by name), worked out once per area code and set of names."""
+        last = self._last_names
+        if last is not None and last[0] is area_names:  # the same names as the last call
+            return last[1]
         key = tuple(sorted(area_names.items()))
         if key not in self._benchmarks:
             found = {
@@ -98,6 +102,7 @@ class MeasureIndex:
             self._benchmarks[key] = np.fromiter(
                 (c in found for c in self.codes), dtype=bool, count=len(self.codes)
             )
+        self._last_names = (area_names, self._benchmarks[key])
         return self._benchmarks[key]
 
 
