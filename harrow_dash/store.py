@@ -970,7 +970,8 @@ class Store:
         )
         if periods is not None:
             q = q.where(v.c.period.in_([int(p) for p in periods]))
-        return self._comparator_visible(self.read(q))
+        # Every measure's values (the Comparisons page, a briefing): tens of thousands of rows.
+        return self._comparator_visible(self.read(q, many_rows=len(measures) > MANY_REFS))
 
     def comparator_periods(self, measures: list[str], areas: list[str]) -> pd.DataFrame:
         """The periods at which any of ``areas`` has a value of each measure: measure, period
@@ -981,7 +982,7 @@ class Store:
             .where(v.c.measure.in_(measures), v.c.area_code.in_(areas))
             .distinct()
         )
-        return self._comparator_visible(self.read(q))
+        return self._comparator_visible(self.read(q, many_rows=len(measures) > MANY_REFS))
 
     # -- batches and export --------------------------------------------------------------------------
     def batches(self) -> pd.DataFrame:
