@@ -12,6 +12,8 @@ One module per thing measured, each registering its sections:
 * ``postgres``: a million values loaded into PostgreSQL (normal durability and durability off, against
   DuckDB in the same run), and the dashboard's queries there against
   DuckDB's (in a throwaway cluster; skipped without PostgreSQL);
+* ``boroughs``: the Comparisons and Indicators pages with all 33 London boroughs' comparator data for
+  33 x the sample's indicators, first run after a load and warm, on DuckDB and PostgreSQL (AppTest);
 * ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;
 * ``generated``: the generated histories (CSV and DuckDB files under ``bench-output/``, made once);
 * ``run``: the runner and the results table.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,6 @@ from harrow_dash.areas import (
     DEFAULT_GROUP,
     HARROW,
     LONDON_BOROUGHS,
-    is_benchmark,
 )
 from harrow_dash.benchmarking import (
     Standing,
@@ -40,6 +40,7 @@ from harrow_dash.benchmarking import (
     rank_table,
     standing,
 )
+from harrow_dash.comparator_index import MeasureIndex, hidden, index_of
 from harrow_dash.download_cells import figure_cells
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.comparators import period_text
@@ -47,7 +48,7 @@ from harrow_dash.ingest.gss import marker_words
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.store import Store
-from harrow_dash.suppression import SmallNumbers, small_numbers, suppressed_text
+from harrow_dash.suppression import SmallNumbers, suppressed_text
 from harrow_dash.units import format_number
 
 
@@ -85,12 +86,36 @@ def pick_group(groups: Mapping[str, Group], wanted: str | None) -> Group:
 
 def comparator_period(keys: Iterable[int], at: Period) -> int | None:
     """The latest comparator period that had ended by the end of quarter ``at``."""
-    return comparator_periods.latest_ended([int(k) for k in keys], at)
+    return _latest_ended(tuple(sorted({int(k) for k in keys})), at)
+
+
+@lru_cache(maxsize=4096)
+def _latest_ended(keys: tuple[int, ...], at: Period) -> int | None:
+    # Most measures share their periods: worked out once per distinct set of periods and quarter.
+    return comparator_periods.latest_ended(list(keys), at)
+
+
+def periods_compared(pairs: pd.DataFrame, at: Period) -> list[int]:
+    """Every comparator period :func:`compare_measure` picks at ``at``, across measures, from each
+    measure's periods at which a group member has a value (``Store.comparator_periods``)."""
+    if pairs.empty:
+        return []
+    keys = {comparator_period(part, at) for _, part in pairs.groupby("measure")["period"]}
+    return sorted(k for k in keys if k is not None)
+
+
+def values_compared(store: Store, measures: list[str], group: Group, at: Period) -> pd.DataFrame:
+    """The comparator values of ``measures`` at the periods compared at ``at`` with ``group``
+    (:func:`periods_compared`), every area's: all that :func:`compare_measure` and :func:`overview`
+    read, without reading every period. A measure's period compared is the latest of its periods
+    with a group member's value, so it is among these, and a later one is not: the comparisons
+    are those of every value."""
+    pairs = store.comparator_periods(measures, sorted(group.members))
+    return store.comparator_values(measures, periods_compared(pairs, at))
 
 
 def _hidden(frame: pd.DataFrame, counts_people: bool, threshold: SmallNumbers | int) -> pd.Series:
-    small = small_numbers(threshold).mask(frame["value"]) if counts_people else False
-    return frame["suppressed"].astype(bool) | small
+    return hidden(frame, counts_people, threshold)
 
 
 @dataclass(frozen=True)
@@ -131,20 +156,26 @@ class MeasureComparison:
 
 def compare_measure(
     indicator: Mapping[str, object],
-    values: pd.DataFrame,
+    values: pd.DataFrame | MeasureIndex,
     area_names: Mapping[str, str],
     group: Group,
     at: Period,
     threshold: SmallNumbers | int,
     area: str = HARROW,
+    with_table: bool = True,
 ) -> MeasureComparison:
     """``indicator`` is a row of ``Store.benchmarked_indicators``; ``values`` the comparator values
-    (any measures; this one's are picked)."""
+    (any measures; this one's are picked), or the same indexed by measure (:class:`MeasureIndex`,
+    which spares a scan of every value). ``with_table=False`` leaves the ranked table out (empty)
+    where only the standing is wanted (:func:`overview`); the standing is the same either way."""
+    index = index_of(values)
     measure = str(indicator["measure"])
     unit, polarity = str(indicator["unit"]), str(indicator["polarity"])
-    mine = values[values["measure"] == measure] if len(values) else values
-    mine = mine[mine["area_code"].isin(group.members)] if len(mine) else mine
-    key = comparator_period(mine["period"].unique(), at) if len(mine) else None
+    counts_people = bool(indicator.get("counts_people"))
+    rows = index.rows(measure)
+    members = group.members
+    in_group = index.among(members)[rows]
+    key = comparator_period(np.unique(index.periods[rows[in_group]]), at) if len(rows) else None
     base = dict(
         ref=str(indicator["ref"]),
         indicator=str(indicator["name"]),
@@ -154,58 +185,72 @@ def compare_measure(
         group=group,
     )
     if key is None:
-        empty = pd.DataFrame(columns=["area_code", "area_name", "value", "suppressed", "rank"])
-        return MeasureComparison(**base, period_key=None, table=empty, standing=None)  # type: ignore[arg-type]
-    at_period = mine[mine["period"] == key]
-    benchmarks = _benchmarks(
-        values, measure, key, area_names, unit, bool(indicator.get("counts_people")), threshold
-    )
-    frame = pd.DataFrame({"area_code": sorted(group.members)})
-    columns = ["area_code", "value", "suppressed", *(["marker"] if "marker" in at_period else [])]
-    frame = frame.merge(at_period[columns], how="left")
-    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
-    frame["suppressed"] = _hidden(frame, bool(indicator.get("counts_people")), threshold)
-    frame["value"] = frame["value"].where(~frame["suppressed"])
-    frame["area_name"] = frame["area_code"].map(lambda c: area_names.get(c, c))
-    table = rank_table(frame, polarity)
+        return MeasureComparison(**base, period_key=None, table=_no_table(), standing=None)  # type: ignore[arg-type]
+    at_key = index.periods[rows] == key
+    hidden_rows = index.hidden(counts_people, threshold)[rows]
+    named = index.benchmark_rows(area_names)[rows]
+    benchmarks = _benchmarks(index, rows[at_key & ~hidden_rows & named], area_names, unit)
+    mine = rows[at_key & in_group]
+    shown_rows = mine[~hidden_rows[at_key & in_group]]
     result = standing(
-        dict(zip(table["area_code"], table["value"], strict=True)),
-        group.members,
+        dict(zip(index.codes[shown_rows], index.numbers[shown_rows], strict=True)),
+        members,
         area,
         polarity,
-        suppressed=table.loc[table["suppressed"], "area_code"],
-        small_numbers=bool(indicator.get("counts_people")),
+        suppressed=index.codes[mine[hidden_rows[at_key & in_group]]],
+        small_numbers=counts_people,
     )
+    if with_table:
+        at_period = index.values.iloc[mine]
+        frame = pd.DataFrame({"area_code": sorted(members)})
+        columns = ["area_code", "value", "suppressed"]
+        columns += ["marker"] if "marker" in at_period else []
+        frame = frame.merge(at_period[columns], how="left")
+        frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+        frame["suppressed"] = _hidden(frame, counts_people, threshold)
+        frame["value"] = frame["value"].where(~frame["suppressed"])
+        frame["area_name"] = frame["area_code"].map(lambda c: area_names.get(c, c))
+        table = rank_table(frame, polarity)
+    else:
+        table = _no_table()
     return MeasureComparison(
         **base,  # type: ignore[arg-type]
         period_key=key,
         table=table,
         standing=result,
         benchmarks=benchmarks,
-        counts_people=bool(indicator.get("counts_people")),
+        counts_people=counts_people,
     )
 
 
+_NO_TABLE = pd.DataFrame(columns=["area_code", "area_name", "value", "suppressed", "rank"])
+
+
+def _no_table() -> pd.DataFrame:
+    """An empty ranked table, the same frame each time (made once: building a frame costs a
+    millisecond, a thousand of them a second). Nothing changes a comparison's table in place."""
+    return _NO_TABLE
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """``frame.to_dict("records")``, column by column (row by row, Arrow-backed text columns cost
+    a fifth of a millisecond a row)."""
+    columns = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def _benchmarks(
-    values: pd.DataFrame,
-    measure: str,
-    key: int,
-    area_names: Mapping[str, str],
-    unit: str,
-    counts_people: bool,
-    threshold: SmallNumbers | int,
+    index: MeasureIndex, rows: np.ndarray, area_names: Mapping[str, str], unit: str
 ) -> tuple[tuple[str, str], ...]:
-    """The named benchmarks' published figures for the measure at the period, England first. A
-    figure hidden by the same rule as an area's (suppressed by its publisher, or a small count of
-    people) is left out."""
-    rows = values[(values["measure"] == measure) & (values["period"] == key)]
-    rows = rows[~_hidden(rows, counts_people, threshold)]
+    """The named benchmarks' published figures (``rows``: one measure's benchmark rows at one
+    period, hidden figures already left out: suppressed by their publisher, or a small count of
+    people, by the same rule as an area's), England first."""
     found = []
-    for r in rows.itertuples():
-        name = area_names.get(str(r.area_code), str(r.area_code))
-        if pd.isna(r.value) or not is_benchmark(str(r.area_code), name):
+    for code, value in zip(index.codes[rows], index.numbers[rows], strict=True):
+        if np.isnan(value):
             continue
-        found.append((name != "England", name, format_number(float(r.value), unit)))
+        name = area_names.get(str(code), str(code))
+        found.append((name != "England", name, format_number(float(value), unit)))
     return tuple((name, text) for _, name, text in sorted(found))
 
 
@@ -322,10 +367,14 @@ def overview(
     threshold: SmallNumbers | int,
 ) -> tuple[pd.DataFrame, list[MeasureComparison]]:
     """Every mapped indicator at once: Harrow's rank and quartile in the group (for the table and the
-    leads-and-lags chart), and the comparisons behind them."""
+    leads-and-lags chart), and the comparisons behind them (their standings; their ranked tables are
+    left empty: :func:`compare_measure` gives one indicator's). ``values`` may be only the rows at
+    each measure's comparator period (``Store.comparator_values`` with ``periods``): the period
+    compared is the latest of a measure's periods, so it is among them."""
+    index = index_of(values)
     comparisons = [
-        compare_measure(row, values, area_names, group, at, threshold)
-        for row in indicators.to_dict("records")
+        compare_measure(row, index, area_names, group, at, threshold, with_table=False)
+        for row in _records(indicators)
     ]
     rows = []
     for c in comparisons:
@@ -374,7 +423,7 @@ def overview(
 
 
 def trend_bands(
-    values: pd.DataFrame,
+    values: pd.DataFrame | MeasureIndex,
     measure: str,
     group: Group,
     counts_people: bool,
@@ -386,7 +435,8 @@ def trend_bands(
     out of a quarterly chart, and so is a quarter in which fewer than half the group's areas have a
     published figure (the median of the few shown would mislead: for small counts of people, the
     hidden ones are the low ones)."""
-    mine = values[(values["measure"] == measure) & values["area_code"].isin(group.members)]
+    rows = index_of(values).frame(measure)
+    mine = rows[rows["area_code"].isin(group.members)]
     mine = mine[mine["period"].map(comparator_periods.is_quarter).astype(bool)]
     if until is not None:
         mine = mine[mine["period"] <= until.key]
@@ -399,7 +449,7 @@ def trend_bands(
 def for_indicator(
     ref: str,
     indicators: pd.DataFrame,
-    values: pd.DataFrame,
+    values: pd.DataFrame | MeasureIndex,
     area_names: Mapping[str, str],
     group: Group,
     at: Period,
@@ -411,6 +461,7 @@ def for_indicator(
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
+    values = index_of(values)
     result = compare_measure(row, values, area_names, group, at, threshold)
     bands = trend_bands(
         values, str(row["measure"]), group, bool(row.get("counts_people")), threshold, until=at
@@ -450,9 +501,10 @@ def indicator_standings(
     indicators = filter_indicators(store.benchmarked_indicators(), filters)
     if indicators.empty:
         return {}
-    values = store.comparator_values([str(m) for m in indicators["measure"].unique()])
     names = {**LONDON_BOROUGHS, **store.area_names()}
     group = pick_group(available_groups(store.comparison_groups()), group_name)
+    measures = [str(m) for m in indicators["measure"].unique()]
+    values = index_of(values_compared(store, measures, group, filters.period))
     return {
         str(row["ref"]): compare_measure(row, values, names, group, filters.period, threshold)
         for row in indicators.to_dict("records")

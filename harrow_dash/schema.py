@@ -353,6 +353,8 @@ data_version = Table(
 POSTGRES_INDEXES = [
     Index("ix_indicator_values_period", indicator_values.c.period, indicator_values.c.ref),
     Index("ix_action_statuses_period", action_statuses.c.period, action_statuses.c.ref),
+    # One measure's values (an indicator's comparison); the primary key leads with the area.
+    Index("ix_comparator_values_measure", comparator_values.c.measure, comparator_values.c.period),
 ]
 for _index in POSTGRES_INDEXES:
     _index.ddl_if(dialect="postgresql")

@@ -974,15 +974,32 @@ class Store:
         )
         return self.read(q)
 
-    def comparator_values(self, measures: list[str]) -> pd.DataFrame:
-        """Every area's value for the measures: area_code, measure, period, value, suppressed."""
+    def comparator_values(
+        self, measures: list[str], periods: list[int] | None = None
+    ) -> pd.DataFrame:
+        """Every area's value for the measures: area_code, measure, period, value, suppressed,
+        marker; only at ``periods`` (comparator period keys) when given."""
         v = s.comparator_values
         q = (
             sa.select(v.c.area_code, v.c.measure, v.c.period, v.c.value, v.c.suppressed, v.c.marker)
             .where(v.c.measure.in_(measures))
             .order_by(v.c.measure, v.c.period, v.c.area_code)
         )
-        return self._comparator_visible(self.read(q))
+        if periods is not None:
+            q = q.where(v.c.period.in_([int(p) for p in periods]))
+        # Every measure's values (the Comparisons page, a briefing): tens of thousands of rows.
+        return self._comparator_visible(self.read(q, many_rows=len(measures) > MANY_REFS))
+
+    def comparator_periods(self, measures: list[str], areas: list[str]) -> pd.DataFrame:
+        """The periods at which any of ``areas`` has a value of each measure: measure, period
+        (what choosing a measure's comparator period needs, without reading every value)."""
+        v = s.comparator_values
+        q = (
+            sa.select(v.c.measure, v.c.period)
+            .where(v.c.measure.in_(measures), v.c.area_code.in_(areas))
+            .distinct()
+        )
+        return self._comparator_visible(self.read(q, many_rows=len(measures) > MANY_REFS))
 
     # -- batches and export --------------------------------------------------------------------------
     def batches(self) -> pd.DataFrame:

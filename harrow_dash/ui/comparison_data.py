@@ -24,11 +24,19 @@ def benchmarked(url: str) -> pd.DataFrame:
     return store(url).benchmarked_indicators()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def values(url: str) -> pd.DataFrame:
-    """Every comparator value of the mapped measures."""
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def measure_values(url: str, measure: str) -> pd.DataFrame:
+    """Every comparator value of one measure (one indicator's ranking, trend band)."""
+    return store(url).comparator_values([measure])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=50)
+def compared_values(url: str, group_name: str, period: Period) -> pd.DataFrame:
+    """The values every mapped measure is compared at, at the quarter, with the group
+    (comparisons.values_compared): not every period's."""
     measures = [str(m) for m in benchmarked(url)["measure"].dropna().unique()]
-    return store(url).comparator_values(measures)
+    group = comparisons.pick_group(groups(url), group_name)
+    return comparisons.values_compared(store(url), measures, group, period)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -76,7 +84,12 @@ def standings(
     # The RAG filter does not narrow comparisons (see comparisons.filter_indicators).
     indicators = comparisons.filter_indicators(benchmarked(url), replace(filters, rags=()))
     table, _ = comparisons.overview(
-        indicators, values(url), area_names(url), group, period, threshold
+        indicators,
+        compared_values(url, group.name, period),
+        area_names(url),
+        group,
+        period,
+        threshold,
     )
     ranked = bool(table["_position"].notna().any())
     return Standings(
@@ -105,7 +118,7 @@ def ranking(
     rows = benchmarked(url)
     row = rows[rows["ref"] == ref].iloc[0].to_dict()
     chosen = comparisons.compare_measure(
-        row, values(url), area_names(url), group, period, threshold
+        row, measure_values(url, str(row["measure"])), area_names(url), group, period, threshold
     )
     if chosen.standing is None or chosen.table.empty:
         return Ranking(chosen, pd.DataFrame(), None, "")
@@ -123,10 +136,12 @@ def for_indicator(
 ) -> tuple[comparisons.MeasureComparison, pd.DataFrame] | None:
     """One indicator's comparison and group band (Indicators trend cards): once per indicator,
     group and quarter, not on every page run (see comparisons.for_indicator)."""
+    rows = benchmarked(url)
+    measure = rows.loc[rows["ref"] == ref, "measure"]
     return comparisons.for_indicator(
         ref,
-        benchmarked(url),
-        values(url),
+        rows,
+        measure_values(url, str(measure.iloc[0])) if len(measure) else rows.iloc[0:0],
         area_names(url),
         comparisons.pick_group(groups(url), group_name),
         period,
