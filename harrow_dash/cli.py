@@ -43,6 +43,7 @@ SAMPLE_FILES = (
     "highlights.csv",
     "comparators.csv",
     "comparison_groups.csv",
+    "corrective_actions.csv",
 )
 # The sample's Cabinet history: `init --sample` publishes every quarter up to this one, as a council's
 # past reports would be; later quarters (Q4 2023-24 has targets, no actuals yet) stay drafts.

@@ -40,7 +40,12 @@ CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
 # and the batch that wrote it, read from the schema (the one place the columns are listed).
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     table.name: tuple(c.name for c in table.columns if not c.primary_key and c.name != "batch_id")
-    for table in (s.indicator_values, s.action_statuses, s.highlights)
+    for table in (
+        s.indicator_values,
+        s.action_statuses,
+        s.highlights,
+        s.corrective_action_updates,
+    )
 }
 
 # The quarters whose figures are locked: published now, or published once and since unpublished.

@@ -170,6 +170,44 @@ highlights = Table(
     PrimaryKeyConstraint("period", "priority_id", "kind", "text"),
 )
 
+# Cabinet's corrective actions (issue 22): what Cabinet agreed to do about an indicator, a flagship
+# action or a priority that is off track, and their updates quarter by quarter. ``subject_kind`` is
+# "indicator", "flagship action" or "priority"; ``subject_ref`` an indicator or flagship action ref,
+# or a priority id as text. Periods are quarter keys. ``internal_note`` is for officers only (never in
+# the public view). An action is public once its agreed quarter is published; an update once its own
+# quarter is (harrow_dash.corrective_actions).
+corrective_actions = Table(
+    "corrective_actions",
+    metadata,
+    Column("action_id", String, primary_key=True),
+    Column("subject_kind", String, nullable=False),
+    Column("subject_ref", String, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("owner", String),
+    Column("portfolio_holder", String),
+    Column("agreed_period", Integer, nullable=False),
+    Column("agreed_at", String),
+    Column("due_period", Integer, nullable=False),
+    Column("internal_note", Text),
+    Column("batch_id", Integer),
+)
+
+# One row per action per quarter it was reported on. ``status`` is a CorrectiveStatus value as
+# recorded (the status *as at* a quarter is corrective_status.status_as_at's). The public update text
+# is stored as ``update_text`` (UPDATE is a reserved word in SQL); the store returns it as ``update``.
+corrective_action_updates = Table(
+    "corrective_action_updates",
+    metadata,
+    Column("action_id", String, nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("status", String, nullable=False),
+    Column("update_text", Text),
+    Column("dropped_reason", Text),
+    Column("internal_note", Text),
+    Column("batch_id", Integer),
+    PrimaryKeyConstraint("action_id", "period"),
+)
+
 # Comparator data (benchmarking): other areas' values, as LG Inform and Oflog publish them.
 areas = Table(
     "areas",
@@ -329,6 +367,8 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
     "flagship_actions": ("ref",),
     "action_statuses": ("ref", "period"),
     "highlights": ("period", "priority_id", "kind", "text"),
+    "corrective_actions": ("action_id",),
+    "corrective_action_updates": ("action_id", "period"),
     "areas": ("code",),
     "comparator_measures": ("measure",),
     "comparator_values": ("area_code", "measure", "period"),
@@ -339,7 +379,12 @@ LOADED_TABLES: dict[str, tuple[str, ...]] = {
 # The tables whose rows of a published quarter are the record Cabinet saw: locked once published,
 # changed only as a recorded revision. Other areas' figures (comparator_values) are not: publishers
 # bring them out months after the quarter, and loading them changes no council figure.
-RECORD_TABLES = ("indicator_values", "action_statuses", "highlights")
+RECORD_TABLES = (
+    "indicator_values",
+    "action_statuses",
+    "highlights",
+    "corrective_action_updates",
+)
 
 
 def _history_table(name: str) -> Table:
@@ -385,7 +430,7 @@ def _published_table(name: str) -> Table:
 
 PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 5: corrective actions (new tables only)
 # The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
 PUBLISHED_DEFINITIONS_SINCE = 3
 # The first schema version that remembers quarters once published and their figures as published.

@@ -837,6 +837,23 @@ class Store:
         )
         return self.read(q)
 
+    # -- corrective actions --------------------------------------------------------------------------
+    def corrective_actions(self, filters: Filters, until: Period | None = None) -> pd.DataFrame:
+        """Cabinet's corrective actions agreed at or before ``until`` (all when None) whose subject
+        matches the filters, each with the latest status recorded at or before ``until``
+        (:mod:`harrow_dash.corrective_actions`: columns and the public view's rules)."""
+        from harrow_dash import corrective_actions
+
+        return corrective_actions.actions(self, filters, until)
+
+    def corrective_action_updates(
+        self, action_ids: list[str], until: Period | None = None
+    ) -> pd.DataFrame:
+        """The quarterly updates of the actions (at or before ``until``), oldest first."""
+        from harrow_dash import corrective_actions
+
+        return corrective_actions.updates(self, action_ids, until)
+
     # -- highlights ----------------------------------------------------------------------------------
     def _highlight_query(
         self, filters: Filters, all_periods: bool

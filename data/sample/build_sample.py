@@ -792,6 +792,117 @@ def build_highlights(ind_df):
     return df.iloc[order.argsort(kind="stable")]
 
 
+# Cabinet's corrective actions (issue 22), Q1 to Q3 2023-24: what Cabinet agreed to do about the
+# quarter's Red indicators and off-track flagship actions, one row per action per quarter's update.
+# Subjects are the sample's own Red and Off track items. PI-33 and PI-35 are Red in Q1, Q2 and Q3
+# with no action: the follow-up section calls them out. All illustrative.
+CABINET_MEETINGS = {
+    "Q1 2023-24": "Cabinet 14 September 2023",
+    "Q2 2023-24": "Cabinet 7 December 2023",
+    "Q3 2023-24": "Cabinet 14 March 2024",
+}
+# (id, subject kind, subject, action, owner, portfolio, agreed, due,
+#  [(quarter, status, update, dropped reason, internal note), ...])
+CORRECTIVE_ACTIONS = [
+    ("CA-23Q1-01", "indicator", "PI-01",
+     "Recruit six contact centre advisers and add a call-back option at peak times",
+     "Head of Customer Experience", PCC, "Q1 2023-24", "Q3 2023-24", [
+         ("Q1 2023-24", "agreed", "Recruitment approved; adverts out in August.", "", ""),
+         ("Q2 2023-24", "in progress", "Four of six advisers in post; call-back live from 2 October.",
+          "", "Two candidates withdrew after offer; agency cover until January."),
+         ("Q3 2023-24", "done", "All six advisers in post and call-back in use at peak times.", "", ""),
+     ]),
+    ("CA-23Q1-02", "indicator", "PI-02",
+     "Clear the backlog of FOI requests and name a deputy FOI officer in each directorate",
+     "Information Governance Manager", PCC, "Q1 2023-24", "Q2 2023-24", [
+         ("Q1 2023-24", "agreed", "Backlog of 64 requests measured; deputies being nominated.", "", ""),
+         ("Q2 2023-24", "in progress", "Backlog down to 31; four of six deputies named.", "", ""),
+         ("Q3 2023-24", "in progress",
+          "Backlog down to 18; the last two deputies are to be named in January.", "",
+          "Resources directorate has not nominated yet: raised at Corporate Leadership Team."),
+     ]),
+    ("CA-23Q1-03", "indicator", "PI-11",
+     "Agree a revised installation programme with the broadband provider",
+     "Director of Housing", HSG, "Q1 2023-24", "Q4 2023-24", [
+         ("Q1 2023-24", "agreed", "Talks with the provider started in July.", "", ""),
+         ("Q2 2023-24", "in progress", "Provider's revised programme under review.", "", ""),
+         ("Q3 2023-24", "dropped", "Replaced by the provider's own rollout programme.",
+          "The provider's financial difficulties mean no revised programme can be agreed; the "
+          "council will join the provider's national rollout programme instead.", ""),
+     ]),
+    ("CA-23Q1-04", "indicator", "PI-21",
+     "Complete overdue electrical safety checks in council homes, with forced entry where needed",
+     "Head of Housing Property Services", HSG, "Q1 2023-24", "Q2 2023-24", [
+         ("Q1 2023-24", "agreed", "312 homes without a valid check identified.", "", ""),
+         ("Q2 2023-24", "in progress", "198 of 312 checks completed; access refused at 40 homes.",
+          "", ""),
+         ("Q3 2023-24", "overdue",
+          "71 homes still without a valid check; legal action started where access is refused.",
+          "", "Contractor capacity is the constraint; a second contractor is being procured."),
+     ]),
+    ("CA-23Q2-01", "indicator", "PI-16",
+     "Target patrols and CCTV on the five wards with the most anti-social behaviour reports",
+     "Head of Community Safety", HIC, "Q2 2023-24", "Q4 2023-24", [
+         ("Q2 2023-24", "agreed", "Hotspot wards agreed with the police.", "", ""),
+         ("Q3 2023-24", "in progress",
+          "Joint patrols running since November; two new CCTV cameras installed.", "", ""),
+     ]),
+    ("CA-23Q2-02", "indicator", "PI-31",
+     "Bring in agency social workers to clear assessments over 45 working days",
+     "Director of Children's Services", CHS, "Q2 2023-24", "Q3 2023-24", [
+         ("Q2 2023-24", "agreed", "Funding for four agency social workers approved.", "", ""),
+         ("Q3 2023-24", "done", "Backlog of late assessments cleared by December.", "", ""),
+     ]),
+    ("CA-23Q2-03", "flagship action", "FA-12",
+     "Re-tender the phase 2 build contract for Grange Farm",
+     "Director of Regeneration", PLR, "Q2 2023-24", "Q1 2024-25", [
+         ("Q2 2023-24", "agreed", "Procurement route agreed.", "", ""),
+         ("Q3 2023-24", "in progress", "Tenders returned; evaluation under way.", "", ""),
+     ]),
+    ("CA-23Q3-01", "indicator", "PI-34",
+     "Add two educational psychologists to the EHCP assessment team",
+     "Head of SEND", CHS, "Q3 2023-24", "Q1 2024-25", [
+         ("Q3 2023-24", "agreed", "Posts approved; recruitment from January.", "", ""),
+     ]),
+    ("CA-23Q3-02", "flagship action", "FA-04",
+     "Report options for full-fibre broadband in council homes to Cabinet",
+     "Director of Housing", HSG, "Q3 2023-24", "Q4 2023-24", [
+         ("Q3 2023-24", "agreed", "", "", ""),
+     ]),
+    ("CA-23Q3-03", "priority", "A council that puts residents first",
+     "Portfolio holders to review every Red indicator of this priority with their directors "
+     "before each quarter's report",
+     "Head of Strategy and Performance", LDR, "Q3 2023-24", "Q4 2023-24", [
+         ("Q3 2023-24", "agreed", "First reviews booked for February.", "", ""),
+     ]),
+]  # fmt: skip
+
+
+def build_corrective_actions():
+    rows = []
+    for aid, kind, subject, action, owner, portfolio, agreed, due, updates in CORRECTIVE_ACTIONS:
+        for quarter, status, update, reason, note in updates:
+            rows.append(
+                {
+                    "action_id": aid,
+                    "subject_kind": kind,
+                    "subject": subject,
+                    "action": action,
+                    "owner": owner,
+                    "portfolio_holder": f"Portfolio Holder for {portfolio}",
+                    "agreed_quarter": agreed,
+                    "agreed_at": CABINET_MEETINGS[agreed],
+                    "due_quarter": due,
+                    "quarter": quarter,
+                    "status": status,
+                    "update": update,
+                    "dropped_reason": reason,
+                    "internal_note": note,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 # --------------------------------------------------------------------------------------------------
 def write(df, name):
     df.to_csv(OUT / name, index=False, encoding="utf-8", lineterminator="\n")
@@ -881,6 +992,12 @@ def check():
                 f"  {ref} {label}: "
                 + ", ".join(f"{p}={a}" for p, a in zip(grp.period, grp.actual, strict=True))
             )
+    ca = pd.read_csv(OUT / "corrective_actions.csv", dtype=str, keep_default_na=False)
+    assert not ca.duplicated(["action_id", "quarter"]).any()
+    assert set(ca.subject) - set(PRIORITIES) <= refs
+    assert (ca.loc[ca.status == "dropped", "dropped_reason"] != "").all()
+    assert not set(ca.subject) & {"PI-33", "PI-35"}  # Red three quarters running, no action
+    print(f"corrective_actions.csv {len(ca)} rows ({ca.action_id.nunique()} actions)")
     print(
         "Action statuses Q3 2023-24 (reported lines, parents with lines excluded):",
         act[(act.period == LATEST) & ~act.ref.isin(act.parent_ref)].status.value_counts().to_dict(),
@@ -895,6 +1012,7 @@ def main():
     build_comparators.write(ind_df)
     write(build_actions(), "actions.csv")
     write(build_highlights(ind_df), "highlights.csv")
+    write(build_corrective_actions(), "corrective_actions.csv")
     check()
 
 

@@ -8,6 +8,8 @@ Layouts:
 * ``scorecard``: one row per indicator, one column per quarter (headings such as ``Q3 2023-24``);
 * ``actions``: flagship action statuses, one row per action (line) per quarter;
 * ``highlights``: achievements and areas for improvement;
+* ``corrective``: Cabinet's corrective actions and their quarterly updates
+  (see :mod:`harrow_dash.ingest.corrective`);
 * ``comparators`` and ``groups``: other areas' values and named comparison groups
   (see :mod:`harrow_dash.ingest.comparators`).
 """
@@ -336,8 +338,123 @@ GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "area_name": COMPARATOR_FIELDS["area_name"],
 }
 
+# Cabinet's corrective actions (harrow_dash.ingest.corrective): the spellings Pentana and Camms
+# exports use. "internal note" is the quarter's update's; "action internal note" the action's own.
+CORRECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
+    "action_id": (
+        "action id",
+        "action ref",
+        "action code",
+        "action reference",
+        "corrective action id",
+        "corrective action ref",
+        "ca ref",
+        "ca id",
+        "code",
+        "ref",
+        "reference",
+        "id",
+    ),
+    "subject_kind": ("subject kind", "subject type", "linked item type", "relates to type"),
+    "subject_ref": (
+        "subject",
+        "subject ref",
+        "linked indicator",
+        "linked pi",
+        "linked to",
+        "linked item",
+        "linked code",
+        "related to",
+        "relates to",
+        "parent code",
+        "indicator or action",
+        "pi ref",
+        "indicator ref",
+    ),
+    "action": (
+        "action",
+        "corrective action",
+        "action description",
+        "action title",
+        "what will be done",
+        "description",
+        "title",
+    ),
+    "owner": (
+        "owner",
+        "action owner",
+        "assigned to",
+        "responsible officer",
+        "lead officer",
+        "officer",
+        "managed by",
+    ),
+    "portfolio_holder": ("portfolio holder", "cabinet member", "lead member", "portfolio"),
+    "agreed_period": (
+        "agreed quarter",
+        "quarter agreed",
+        "agreed in",
+        "agreed",
+        "date agreed",
+        "agreed date",
+        "start date",
+        "created",
+    ),
+    "agreed_at": ("agreed at", "meeting", "agreed at meeting", "cabinet meeting", "decision"),
+    "due_period": (
+        "due quarter",
+        "due date",
+        "due",
+        "due by",
+        "target date",
+        "deadline",
+        "end date",
+        "completion date",
+        "due period",
+    ),
+    "period": (
+        "quarter",
+        "update quarter",
+        "period",
+        "reporting period",
+        "update period",
+        "as at",
+    ),
+    "status": ("status", "action status", "progress status"),
+    "update": (
+        "update",
+        "progress update",
+        "latest note",
+        "latest update",
+        "progress",
+        "progress note",
+        "note",
+        "notes",
+        "commentary",
+        "comments",
+    ),
+    "dropped_reason": (
+        "dropped reason",
+        "reason dropped",
+        "reason for dropping",
+        "why dropped",
+        "reason for closure",
+        "reason",
+    ),
+    "internal_note": (
+        "internal note",
+        "internal notes",
+        "officer note",
+        "officers only",
+        "note (internal)",
+        "internal",
+    ),
+    "action_internal_note": ("action internal note", "internal note (action)"),
+}
+
 LAYOUT_FIELDS = {
     "comparators": COMPARATOR_FIELDS,
+    "corrective": CORRECTIVE_FIELDS,
     "groups": GROUP_FIELDS,
     "tidy": INDICATOR_FIELDS,
     "scorecard": INDICATOR_FIELDS,
@@ -360,6 +477,7 @@ REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "scorecard": (("ref",),),
     "highlights": (("priority",), ("kind",), ("text",)),
     "actions": (("ref",), ("title",), ("status",)),
+    "corrective": (("action_id",), ("subject_ref",), ("action",), ("due_period",)),
 }
 LAYOUT_NAMES = {
     "comparators": "comparator values",
@@ -368,6 +486,7 @@ LAYOUT_NAMES = {
     "scorecard": "indicator values",
     "highlights": "highlights",
     "actions": "flagship actions",
+    "corrective": "corrective actions",
 }
 FIELD_WORDS = {
     "ref": "the reference",
@@ -829,7 +948,17 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
     norm = [normalise(c) for c in cells]
     # Most specific first: an indicator sheet with "Description" and "RAG" columns would otherwise
     # pass for a flagship-action sheet ("title" and "status" have those spellings too).
-    for layout in ("comparators", "groups", "tidy", "scorecard", "highlights", "actions"):
+    # A corrective-actions sheet (an action with a subject and a due quarter) before the flagship
+    # actions and indicators its "Action" and "Status" columns would otherwise pass for.
+    for layout in (
+        "comparators",
+        "groups",
+        "corrective",
+        "tidy",
+        "scorecard",
+        "highlights",
+        "actions",
+    ):
         lookup = _comparator_lookup(norm) if layout == "comparators" else _LOOKUPS[layout]
         fields: dict[int, str] = {}
         first_of: dict[object, int] = {}
@@ -879,6 +1008,7 @@ def match_header(cells: Sequence[object]) -> HeaderMatch | None:
                 )
             ),
             "groups": {"group_name", "area_code"} <= names and "value" not in names,
+            "corrective": {"action_id", "subject_ref", "action", "due_period"} <= names,
             "highlights": {"kind", "text", "priority"} <= names,
             "actions": {"ref", "status"} <= names and "title" in names and "actual" not in names,
             "tidy": {"ref", "period", "actual"} <= names,
@@ -980,7 +1110,7 @@ def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
             continue
         first = i if first is None else first
         # On a tie the more common kind of file is named: indicators first.
-        preferred = ["scorecard", "actions", "highlights", "comparators", "groups"]
+        preferred = ["scorecard", "actions", "highlights", "corrective", "comparators", "groups"]
         for layout in [*preferred, *(k for k in LAYOUT_FIELDS if k not in preferred)]:
             if layout == "tidy":
                 continue  # read with the scorecard, as indicator values

@@ -42,6 +42,7 @@ from harrow_dash.ingest.comparators import (
     GROUP_COLUMNS,
     MEASURE_COLUMNS,
 )
+from harrow_dash.ingest.corrective import CORRECTIVE_COLUMNS, UPDATE_COLUMNS
 from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.parse import Parsed, parse_sheet, parse_sheets
 from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
@@ -96,6 +97,8 @@ DATA_TABLES = (
     "flagship_actions",
     "action_statuses",
     "highlights",
+    "corrective_actions",
+    "corrective_action_updates",
     "areas",
     "comparator_measures",
     "comparator_values",
@@ -108,6 +111,8 @@ TABLE_LABELS = {
     "flagship_actions": "flagship actions",
     "action_statuses": "action statuses",
     "highlights": "highlights",
+    "corrective_actions": "corrective actions",
+    "corrective_action_updates": "corrective action updates",
     "areas": "comparator areas",
     "comparator_measures": "comparator measures",
     "comparator_values": "comparator values",
@@ -235,6 +240,15 @@ def context_from(conn: Connection) -> Context:
     return Context(
         measure_year_types=dict(zip(year_types["measure"], year_types["year_type"], strict=True)),
         priorities=frame(sa.select(s.priorities).order_by(s.priorities.c.id)),
+        corrective=frame(
+            sa.select(
+                s.corrective_actions.c.action_id,
+                s.corrective_actions.c.subject_kind,
+                s.corrective_actions.c.subject_ref,
+                s.corrective_actions.c.agreed_period,
+                s.corrective_actions.c.due_period,
+            )
+        ),
         indicators=frame(
             sa.select(
                 s.indicators.c.ref,
@@ -320,6 +334,8 @@ def _frames(incoming: Incoming) -> dict[str, tuple[pd.DataFrame, list[str]]]:
         "flagship_actions": (incoming.actions, ACTION_COLUMNS),
         "action_statuses": (incoming.statuses, STATUS_COLUMNS),
         "highlights": (incoming.highlights, HIGHLIGHT_COLUMNS),
+        "corrective_actions": (incoming.corrective_actions, CORRECTIVE_COLUMNS),
+        "corrective_action_updates": (incoming.corrective_updates, UPDATE_COLUMNS),
         **{
             name: (incoming.comparators.get(name), COMPARATOR_COLUMNS[name])
             for name in COMPARATOR_COLUMNS
@@ -637,6 +653,8 @@ _INCOMING_ATTRIBUTES = {
     "flagship_actions": "actions",
     "action_statuses": "statuses",
     "highlights": "highlights",
+    "corrective_actions": "corrective_actions",
+    "corrective_action_updates": "corrective_updates",
 }
 
 
@@ -988,6 +1006,18 @@ _INTEGRITY_CHECKS = [
     (
         "highlights",
         "action_ref IS NOT NULL AND action_ref NOT IN (SELECT ref FROM flagship_actions)",
+    ),
+    (
+        "corrective_action_updates",
+        "action_id NOT IN (SELECT action_id FROM corrective_actions)",
+    ),
+    (
+        "corrective_actions",
+        "subject_kind = 'indicator' AND subject_ref NOT IN (SELECT ref FROM indicators)",
+    ),
+    (
+        "corrective_actions",
+        "subject_kind = 'flagship action' AND subject_ref NOT IN (SELECT ref FROM flagship_actions)",
     ),
 ]
 

@@ -74,6 +74,7 @@ class Parsed:
     months: list[pd.DataFrame] = field(default_factory=list)
     comparators: list[pd.DataFrame] = field(default_factory=list)
     groups: list[pd.DataFrame] = field(default_factory=list)
+    corrective: list[pd.DataFrame] = field(default_factory=list)  # see ingest.corrective
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     more_problems: int = 0  # problems found beyond MAX_PROBLEMS, counted but not listed
@@ -622,6 +623,11 @@ class _SheetParser:
         frame, problems = read_comparator_sheet(self.sheet)
         self.out.comparators.append(frame)
         self.out.problems.extend(problems)
+
+    def corrective(self) -> None:
+        from harrow_dash.ingest.corrective import parse_corrective
+
+        self.out.corrective.append(parse_corrective(self))
 
     def groups(self) -> None:
         frame, problems = read_group_sheet(self.sheet)

@@ -95,6 +95,12 @@ class Context:
     )
     # Each stored comparator measure's kind of year, where it was declared (academic, calendar).
     measure_year_types: dict[str, str] = field(default_factory=dict)
+    # Stored corrective actions: action_id, subject_kind, subject_ref, agreed_period, due_period.
+    corrective: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["action_id", "subject_kind", "subject_ref", "agreed_period", "due_period"]
+        )
+    )
 
 
 @dataclass
@@ -114,6 +120,9 @@ class Incoming:
     comparators: dict[str, pd.DataFrame] = field(default_factory=dict)
     # Notes for the preview found while checking (what a comparator sheet was read as).
     notes: list[Problem] = field(default_factory=list)
+    # Cabinet's corrective actions and their quarterly updates (ingest.corrective).
+    corrective_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    corrective_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _norm(text: object) -> str:
@@ -829,8 +838,27 @@ class Validator:
             self.parsed.comparators, self.parsed.groups, self.ctx.measure_year_types
         )
         self.problems.extend(problems)
+        incoming.corrective_actions, incoming.corrective_updates = self.corrective(ind, act)
         incoming.more_problems = self.more_problems
         return incoming, self.problems
+
+    def corrective(
+        self, indicators: pd.DataFrame, actions: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Corrective actions and updates (:mod:`harrow_dash.ingest.corrective`); their subjects
+        may be indicators or flagship actions of this same load."""
+        from harrow_dash.ingest.corrective import CorrectiveChecker
+
+        raw = _concat(self.parsed.corrective)
+        checker = CorrectiveChecker(
+            self.ctx.corrective,
+            set(self.ctx.indicators["ref"]) | set(indicators.get("ref", [])),
+            self.ctx.action_refs | set(actions.get("ref", [])),
+            self.priorities,
+        )
+        found = checker.check(raw)
+        self.problems.extend(checker.problems)
+        return found
 
 
 def validate(parsed: Parsed, context: Context) -> tuple[Incoming, list[Problem]]:
