@@ -517,8 +517,7 @@ def _follow_up(doc, ov: Overview) -> None:
                 [
                     clean(f"{r.ref} {r.name}"),
                     "Yes" if r.red_last_quarter else "No",
-                    clean("; ".join(f"{a.action_id} ({a.status_text})" for a in r.actions))
-                    or ("None: called out" if r.called_out else "None"),
+                    clean(fu.actions_text(r)),
                 ]
                 for r in follow.red
             ],

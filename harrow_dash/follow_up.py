@@ -123,6 +123,7 @@ class RedIndicator:
     priority: str
     red_last_quarter: bool
     actions: tuple[FollowedAction, ...]  # open ones, in follow-up order
+    closed: tuple[FollowedAction, ...] = ()  # done or dropped ones: not actions, but said
 
     @property
     def has_action(self) -> bool:
@@ -282,9 +283,10 @@ def follow_up(
         or (a.agreed_period < period and a.action_id in then and then[a.action_id].is_open)
     ]
     open_by_ref: dict[str, list[FollowedAction]] = {}
+    closed_by_ref: dict[str, list[FollowedAction]] = {}
     for a in now.values():
-        if a.subject_kind == INDICATOR and a.is_open:
-            open_by_ref.setdefault(a.subject_ref, []).append(a)
+        if a.subject_kind == INDICATOR:
+            (open_by_ref if a.is_open else closed_by_ref).setdefault(a.subject_ref, []).append(a)
     red_before = set(_reds(rated_before)["ref"].astype(str))
     red = []
     for r in _reds(rated).sort_values(["priority_id", "ref"]).to_dict("records"):
@@ -297,6 +299,7 @@ def follow_up(
                 priority=_text(r.get("priority")),
                 red_last_quarter=ref in red_before,
                 actions=in_order(open_by_ref.get(ref, [])),
+                closed=in_order(closed_by_ref.get(ref, [])),
             )
         )
     # Called out first: they are what Cabinet is asked about.
@@ -341,18 +344,6 @@ def update_history(updates: pd.DataFrame, action_id: str) -> list[dict[str, str]
 # -- the sentences every output uses -----------------------------------------------------------------
 
 
-def action_line(a: FollowedAction) -> str:
-    """'⚠ Overdue: CA-23Q1-01 (PI-07 Households in temporary accommodation): Review the ...
-    (owner ..., portfolio holder ..., agreed Cabinet 14 September 2023, due Q2 2023-24)'. Plain
-    text: escaped where it is laid out."""
-    line = f"{a.status_text}: {a.action_id} ({a.subject}): {a.action}"
-    tail = [f"owner {a.owner}"] if a.owner else []
-    if a.portfolio_holder:
-        tail.append(f"portfolio holder {a.portfolio_holder}")
-    tail += [f"agreed {a.agreed_text}", f"due {a.due_period.label}"]
-    return f"{line} ({', '.join(tail)})"
-
-
 def action_detail(a: FollowedAction) -> str:
     """The latest update, or the reason an action was dropped."""
     if a.status is CorrectiveStatus.DROPPED and a.dropped_reason:
@@ -360,16 +351,37 @@ def action_detail(a: FollowedAction) -> str:
     return a.latest_update
 
 
+def closed_text(r: RedIndicator) -> str:
+    """'CA-23Q1-01 done; CA-23Q1-03 dropped': the closed actions an indicator had, or ''."""
+    return "; ".join(f"{a.action_id} {a.status.value}" for a in r.closed)
+
+
+def _closed_text(r: RedIndicator) -> str:
+    return f" ({closed_text(r)})" if r.closed else ""
+
+
+def actions_text(r: RedIndicator) -> str:
+    """A Red indicator's open actions in a few words: 'CA-23Q1-01 (⚠ Overdue)', or 'None: called
+    out (CA-23Q1-03 dropped)'."""
+    if r.actions:
+        return "; ".join(f"{a.action_id} ({a.status_text})" for a in r.actions)
+    return ("None: called out" if r.called_out else "None") + _closed_text(r)
+
+
 def red_line(r: RedIndicator) -> str:
     """'PI-07 Households in temporary accommodation: Red; action CA-23Q1-01 (⚠ Overdue)'."""
     head = f"{r.ref} {r.name}".strip()
     if r.called_out:
-        return f"{head}: Red this quarter and last quarter, with no action"
+        return f"{head}: Red this quarter and last quarter, with no open action{_closed_text(r)}"
     if not r.actions:
-        return f"{head}: Red, no action yet"
+        return f"{head}: Red, no action yet{_closed_text(r)}"
     acts = "; ".join(f"{a.action_id} ({a.status_text})" for a in r.actions)
     return f"{head}: Red; {'action' if len(r.actions) == 1 else 'actions'} {acts}"
 
 
 def call_out_line(r: RedIndicator) -> str:
-    return f"\u2691 {r.ref} {r.name}: Red for two quarters running with no action agreed"
+    """'⚑ PI-01 ...: Red for two quarters running with no open action (CA-23Q1-01 done)'."""
+    return (
+        f"\u2691 {r.ref} {r.name}: Red for two quarters running with no open action"
+        + _closed_text(r)
+    )

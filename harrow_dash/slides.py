@@ -580,7 +580,12 @@ def _follow_up_items(follow: fu.FollowUp) -> tuple[list[Item], list[Item], list[
         Item(
             ref=r.ref,
             text=shorten(f"{r.ref} {r.name}", 160),
-            note="Red last quarter too, and no corrective action agreed.",
+            note=shorten(
+                "Red last quarter too, and no open corrective action"
+                + (f" ({fu.closed_text(r)})" if r.closed else "")
+                + ".",
+                MAX_NOTE,
+            ),
             full_text=_clean(f"{r.ref} {r.name}"),
             **_red_badge(),
         )
@@ -615,12 +620,7 @@ def _follow_up_items(follow: fu.FollowUp) -> tuple[list[Item], list[Item], list[
         Item(
             ref=r.ref,
             text=shorten(f"{r.ref} {r.name}", 160),
-            note=shorten(
-                "; ".join(f"{a.action_id}: {a.status_text}" for a in r.actions)
-                if r.actions
-                else ("No action, and Red last quarter too." if r.called_out else "No action yet."),
-                MAX_NOTE,
-            ),
+            note=shorten("Actions: " + fu.actions_text(r), MAX_NOTE),
             full_text=_clean(f"{r.ref} {r.name}"),
             full_note=_clean(fu.red_line(r)),
             **_red_badge(),

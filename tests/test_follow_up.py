@@ -8,7 +8,8 @@ import pandas as pd
 from harrow_dash.corrective_status import CorrectiveStatus
 from harrow_dash.disclosure import WITHHELD_RAG
 from harrow_dash.follow_up import (
-    action_line,
+    action_detail,
+    actions_text,
     call_out_line,
     follow_up,
     red_line,
@@ -153,6 +154,9 @@ def test_a_dropped_or_done_action_does_not_count_as_an_action() -> None:
         rated(("PI-1", "Red"), ("PI-2", "Red")),
     )
     assert {r.ref for r in fu.called_out} == {"PI-1", "PI-2"}
+    by_ref = {r.ref: r for r in fu.red}
+    assert call_out_line(by_ref["PI-1"]).endswith("with no open action (CA-D dropped)")
+    assert actions_text(by_ref["PI-2"]) == "None: called out (CA-X done)"
 
 
 def test_an_overdue_action_still_counts_as_an_action() -> None:
@@ -192,12 +196,20 @@ def test_empty_frames_give_an_empty_follow_up_with_sentences() -> None:
     )
 
 
-def test_action_line_names_status_action_owner_and_due_quarter_as_plain_text() -> None:
-    row = action("CA-1", "PI-1", Q1.key, Q2.key, "agreed", text="<b>Fix</b> [it](http://x)")
-    (a,) = subject_actions(frame(row), "indicator", "PI-1", Q3)
-    line = action_line(a)
-    assert line.startswith("\u26a0 Overdue: CA-1 (PI-1 Title of PI-1): <b>Fix</b> [it](http://x)")
-    assert "owner A Officer" in line and "due Q2 2023-24" in line and "agreed Q1 2023-24" in line
+def test_subject_actions_are_one_items_actions_as_at_the_quarter_text_kept_as_typed() -> None:
+    rows = frame(
+        action("CA-1", "PI-1", Q1.key, Q2.key, "agreed", text="<b>Fix</b> [it](http://x)"),
+        action("CA-2", "PI-1", Q1.key, Q4.key, "dropped", dropped_reason="Superseded."),
+        action("CA-3", "PI-2", Q1.key, Q4.key, None),
+        action("CA-4", "PI-1", Q1.key, Q4.key, None, kind="flagship action"),
+    )
+    got = subject_actions(rows, "indicator", "PI-1", Q3)
+    assert [(a.action_id, a.status) for a in got] == [
+        ("CA-1", CorrectiveStatus.OVERDUE),
+        ("CA-2", CorrectiveStatus.DROPPED),
+    ]
+    assert got[0].action == "<b>Fix</b> [it](http://x)"
+    assert action_detail(got[1]) == "Dropped: Superseded."
 
 
 def test_update_history_lists_each_quarter_oldest_first_with_status_in_words() -> None:

@@ -95,11 +95,7 @@ def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = 
                 {
                     "Indicator": [f"{r.ref} {r.name}" for r in follow.red],
                     "Red last quarter": ["Yes" if r.red_last_quarter else "No" for r in follow.red],
-                    "Open corrective actions": [
-                        "; ".join(f"{a.action_id} ({a.status_text})" for a in r.actions)
-                        or ("None: called out" if r.called_out else "None")
-                        for r in follow.red
-                    ],
+                    "Open corrective actions": [fu.actions_text(r) for r in follow.red],
                 }
             ),
             f"Indicators rated Red at {follow.period.label} and their actions",
