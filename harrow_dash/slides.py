@@ -573,58 +573,56 @@ def _red_badge() -> dict[str, str]:
     return {"badge": "Red", "colour": RAG_COLOURS["Red"], "icon": RAG_ICONS["Red"]}
 
 
+def _action_note(a: fu.FollowedAction) -> str:
+    """Under an action on a slide: due quarter (an open action), owner, then the latest update or
+    the reason it was dropped."""
+    parts = [
+        f"Due {a.due_period.label}." if a.is_open else "",
+        f"Owner: {a.owner}." if a.owner else "",
+        fu.action_detail(a),
+    ]
+    return _clean(" ".join(p for p in parts if p))
+
+
 def _follow_up_items(follow: fu.FollowUp) -> tuple[list[Item], list[Item], list[Item]]:
     """The follow-up's three lists as slide items: called out, last quarter's actions, Red
-    indicators with their actions. Public text only (internal notes are never on a slide)."""
+    indicators with their actions. Public text only (internal notes are never on a slide). Each
+    note is whole sentences, its full text one keypress away like every other note's."""
+
+    def item(ref: str, text: str, note: str, badge: dict[str, str], limit: int) -> Item:
+        return Item(
+            ref=ref,
+            text=shorten(text, limit),
+            note=whole_sentences(note, MAX_NOTE),
+            full_text=_clean(text),
+            full_note=_clean(note),
+            **badge,
+        )
+
     called = [
-        Item(
-            ref=r.ref,
-            text=shorten(f"{r.ref} {r.name}", 160),
-            note=shorten(
-                "Red last quarter too, and no open corrective action"
-                + (f" ({fu.closed_text(r)})" if r.closed else "")
-                + ".",
-                MAX_NOTE,
-            ),
-            full_text=_clean(f"{r.ref} {r.name}"),
-            **_red_badge(),
+        item(
+            r.ref,
+            f"{r.ref} {r.name}",
+            "Red last quarter too, and no open corrective action"
+            + (f" ({fu.closed_text(r)})" if r.closed else "")
+            + ".",
+            _red_badge(),
+            160,
         )
         for r in follow.called_out
     ]
     actions = [
-        Item(
-            ref=a.action_id,
-            text=shorten(f"{a.action_id} ({a.subject}): {a.action}", MAX_TEXT),
-            note=whole_sentences(
-                " ".join(
-                    p
-                    for p in (
-                        f"Due {a.due_period.label}." if a.is_open else "",
-                        f"Owner: {a.owner}." if a.owner else "",
-                        fu.action_detail(a),
-                    )
-                    if p
-                ),
-                MAX_NOTE,
-            ),
-            full_text=_clean(f"{a.action_id} ({a.subject}): {a.action}"),
-            full_note=_clean(
-                f"Agreed {a.agreed_text}; due {a.due_period.label}; owner {a.owner or 'not named'}. "
-                + fu.action_detail(a)
-            ),
-            **_corrective_badge(a.status),
+        item(
+            a.action_id,
+            f"{a.action_id} ({a.subject}): {a.action}",
+            _action_note(a),
+            _corrective_badge(a.status),
+            MAX_TEXT,
         )
         for a in follow.last_quarter
     ]
     reds = [
-        Item(
-            ref=r.ref,
-            text=shorten(f"{r.ref} {r.name}", 160),
-            note=shorten("Actions: " + fu.actions_text(r), MAX_NOTE),
-            full_text=_clean(f"{r.ref} {r.name}"),
-            full_note=_clean(fu.red_line(r)),
-            **_red_badge(),
-        )
+        item(r.ref, f"{r.ref} {r.name}", f"Actions: {fu.actions_text(r)}.", _red_badge(), 160)
         for r in follow.red
         if not r.called_out  # listed above, under the call-out
     ]
