@@ -479,7 +479,7 @@ def _follow_up(doc, ov: Overview) -> None:
         f"stands at {ov.period.as_at}. {follow.summary()}"
     )
     if follow.called_out:
-        doc.add_heading("Red two quarters running with no action", level=2)
+        doc.add_heading("Red two quarters running with no open action", level=2)
         for r in follow.called_out:
             p = doc.add_paragraph(style="List Bullet")
             p.add_run(clean(fu.call_out_line(r))).bold = True

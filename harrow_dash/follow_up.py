@@ -167,7 +167,7 @@ class FollowUp:
 
     def summary(self) -> str:
         """One sentence of counts, e.g. '4 actions from last quarter: 1 overdue, 2 in progress, 1
-        done. 3 indicators are Red; 1 has been Red for two quarters running with no action.'"""
+        done. 3 indicators are Red; 1 has been Red for two quarters running with no open action.'"""
         parts = []
         if self.last_quarter:
             counts = [
@@ -191,7 +191,7 @@ class FollowUp:
                 n = len(self.called_out)
                 sentence += (
                     f", and {n} {'has' if n == 1 else 'have'} been Red for two quarters running "
-                    "with no action"
+                    "with no open action"
                 )
             parts.append(sentence + ".")
         else:

@@ -5,7 +5,7 @@ A deck is one overview slide (all flagship actions and all indicators by RAG), t
 its two RAG summaries beside the indicators that need attention (Red, then Amber), then the flagship
 actions that are off track or slipping, its key achievements and its areas for improvement; last, the
 key challenges (every Red indicator with its commentary), and "What we said we would do"
-(:mod:`harrow_dash.follow_up`: indicators Red two quarters running with no action, last quarter's
+(:mod:`harrow_dash.follow_up`: indicators Red two quarters running with no open action, last quarter's
 corrective actions with their status now, overdue first, and each Red indicator's open actions;
 internal notes never). A slide is filled before a list continues on
 the next slide, titled "(continued)" (a priority's lists start beside its RAG summary): nothing is left
@@ -641,7 +641,7 @@ def _follow_up_slides(first_number: int, ov: Overview) -> list[Slide]:
         lists.append(
             _List(
                 "callout",
-                "\u2691 Red two quarters running with no action",
+                "\u2691 Red two quarters running with no open action",
                 tuple(called),
                 "",
                 "callout",

@@ -172,12 +172,6 @@ if chosen is not None:
         parent = row.get("parent_ref")
         refs = [str(row["ref"])] + ([parent] if isinstance(parent, str) and parent else [])
         show_subject_actions(ctx, "flagship action", refs, period)
-corrective = in_scope(ctx.store_url, ctx.filters, "flagship action")
-st.header("Corrective actions on flagship actions", anchor=False)
-if corrective:
-    show_actions(corrective, f"Corrective actions on flagship actions, status at {period.label}")
-else:
-    st.write("No corrective action has been agreed on a flagship action in these filters.")
 with on_demand("The timeline as a table", key="fa_timeline_numbers") as open_:
     if open_:
         st.dataframe(
@@ -193,3 +187,10 @@ download_bar(
     {"timeline": partial(action_timeline, timeline, picture=True)},
     notes=notes,
 )
+
+corrective = in_scope(ctx.store_url, ctx.filters, "flagship action")
+st.header("Corrective actions on flagship actions", anchor=False)
+if corrective:
+    show_actions(corrective, f"Corrective actions on flagship actions, status at {period.label}")
+else:
+    st.write("No corrective action has been agreed on a flagship action in these filters.")

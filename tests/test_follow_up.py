@@ -138,7 +138,7 @@ def test_red_two_quarters_running_with_no_action_is_called_out_first() -> None:
     assert [r.ref for r in fu.called_out] == ["PI-2"]
     assert fu.red[0].ref == "PI-2"  # called out first
     assert call_out_line(fu.red[0]).startswith("\u2691 PI-2 Name of PI-2: Red for two quarters")
-    assert "1 has been Red for two quarters running with no action" in fu.summary()
+    assert "1 has been Red for two quarters running with no open action" in fu.summary()
 
 
 def test_a_dropped_or_done_action_does_not_count_as_an_action() -> None:
