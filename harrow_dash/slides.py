@@ -574,12 +574,13 @@ def _red_badge() -> dict[str, str]:
 
 
 def _action_note(a: fu.FollowedAction) -> str:
-    """Under an action on a slide: due quarter (an open action), owner, then the latest update or
-    the reason it was dropped."""
+    """Under an action on a slide: the latest update or the reason it was dropped (first, so it is
+    what a shortened note keeps), then the due quarter (an open action) and the owner."""
+    detail = fu.action_detail(a)
     parts = [
+        detail + ("" if not detail or detail.rstrip()[-1:] in ".!?" else "."),
         f"Due {a.due_period.label}." if a.is_open else "",
         f"Owner: {a.owner}." if a.owner else "",
-        fu.action_detail(a),
     ]
     return _clean(" ".join(p for p in parts if p))
 
@@ -622,7 +623,13 @@ def _follow_up_items(follow: fu.FollowUp) -> tuple[list[Item], list[Item], list[
         for a in follow.last_quarter
     ]
     reds = [
-        item(r.ref, f"{r.ref} {r.name}", f"Actions: {fu.actions_text(r)}.", _red_badge(), 160)
+        item(
+            r.ref,
+            f"{r.ref} {r.name}",
+            f"{'Action' if len(r.actions) == 1 else 'Actions'}: {fu.actions_text(r)}.",
+            _red_badge(),
+            160,
+        )
         for r in follow.red
         if not r.called_out  # listed above, under the call-out
     ]
