@@ -59,7 +59,13 @@ def subject_history(
     return mine, updates
 
 
-def _actions_table(actions: Sequence[fu.FollowedAction], internal: bool) -> pd.DataFrame:
+def _unbroken(label: str) -> str:
+    return label.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+def _actions_table(
+    actions: Sequence[fu.FollowedAction], internal: bool, about: bool = True
+) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "Status now": [a.status_text for a in actions],
@@ -68,14 +74,15 @@ def _actions_table(actions: Sequence[fu.FollowedAction], internal: bool) -> pd.D
             "Owner": [a.owner for a in actions],
             "Portfolio holder": [a.portfolio_holder for a in actions],
             "Agreed": [a.agreed_text for a in actions],
-            # A quarter is not broken over two lines in a narrow column.
-            "Due": [a.due_period.label.replace(" ", "\u00a0") for a in actions],
+            # A quarter is not broken over two lines in a narrow column (a no-break space and a
+            # non-breaking hyphen, which read and copy as the label).
+            "Due": [_unbroken(a.due_period.label) for a in actions],
             "Latest update": [fu.action_detail(a) for a in actions],
         }
     )
     if internal:
         table["Internal note"] = [a.internal_note for a in actions]
-    return table
+    return table if about else table.drop(columns=["About"])
 
 
 def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = "header") -> None:
@@ -136,9 +143,10 @@ def in_scope(url: str, filters: Filters, subject_kind: str) -> tuple[fu.Followed
     )
 
 
-def show_actions(actions: Sequence[fu.FollowedAction], caption: str) -> None:
-    """Corrective actions as a table (an internal note column only where there is one)."""
-    small_table(_actions_table(actions, any(a.internal_note for a in actions)), caption)
+def show_actions(actions: Sequence[fu.FollowedAction], caption: str, about: bool = True) -> None:
+    """Corrective actions as a table (an internal note column only where there is one; ``about``
+    False leaves out what each is about, where the page is about that one item)."""
+    small_table(_actions_table(actions, any(a.internal_note for a in actions), about), caption)
 
 
 def show_subject_actions(
@@ -156,12 +164,15 @@ def show_subject_actions(
         st.caption(f"No corrective action has been agreed on this {subject_kind}.")
         return
     refs = " and ".join(dict.fromkeys(subject_refs))
-    show_actions(actions, f"Corrective actions on {refs}, status at {period.label}")
+    show_actions(
+        actions, f"Corrective actions on {refs}, status at {period.label}", about=len(found) > 1
+    )
     for a in actions:
         rows = fu.update_history(updates, a.action_id)
         if not rows:
             continue
         table = pd.DataFrame(rows)
+        table["Quarter"] = table["Quarter"].map(_unbroken)
         if not table["Reason dropped"].astype(bool).any():
             table = table.drop(columns=["Reason dropped"])
         notes = updates[updates["action_id"] == a.action_id].sort_values("period")
