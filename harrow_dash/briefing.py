@@ -480,9 +480,8 @@ def _follow_up(doc, ov: Overview) -> None:
     )
     if follow.called_out:
         doc.add_heading("Red two quarters running with no open action", level=2)
-        for r in follow.called_out:
-            p = doc.add_paragraph(style="List Bullet")
-            p.add_run(clean(fu.call_out_line(r))).bold = True
+        for r in follow.called_out:  # each line starts with its flag, a symbol and words
+            doc.add_paragraph().add_run(clean(fu.call_out_line(r))).bold = True
     doc.add_heading(f"Actions from last quarter: status at {ov.period.label}", level=2)
     if not follow.last_quarter:
         doc.add_paragraph(fu.NO_LAST_QUARTER)

@@ -44,6 +44,7 @@ from harrow_dash.corrective_status import (
     status_as_at,
 )
 from harrow_dash.periods import Period
+from harrow_dash.textsafe import shorten
 
 HEADING = "What we said we would do"
 INDICATOR = "indicator"
@@ -379,9 +380,10 @@ def red_line(r: RedIndicator) -> str:
     return f"{head}: Red; {'action' if len(r.actions) == 1 else 'actions'} {acts}"
 
 
-def call_out_line(r: RedIndicator) -> str:
-    """'⚑ PI-01 ...: Red for two quarters running with no open action (CA-23Q1-01 done)'."""
+def call_out_line(r: RedIndicator, limit: int | None = None) -> str:
+    """'⚑ PI-01 ...: Red for two quarters running with no open action (CA-23Q1-01 done)';
+    ``limit`` shortens the indicator's name (a page cuts a name of thousands of characters)."""
+    name = r.name if limit is None else shorten(r.name, limit)
     return (
-        f"\u2691 {r.ref} {r.name}: Red for two quarters running with no open action"
-        + _closed_text(r)
+        f"\u2691 {r.ref} {name}: Red for two quarters running with no open action" + _closed_text(r)
     )

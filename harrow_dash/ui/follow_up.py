@@ -20,12 +20,16 @@ from harrow_dash import views
 from harrow_dash.filters import Filters, to_query
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.textsafe import escape_markdown, shorten
 from harrow_dash.ui.components import small_table
 from harrow_dash.ui.data import TTL, store
 from harrow_dash.ui.frame import PageContext
 
 INDICATORS_PAGE = "pages/2_Indicators.py"
+# Text from files is cut on the page where it would be absurdly long (the briefing pack keeps it
+# whole): names and titles, then actions and updates.
+NAME_LIMIT = 150
+TEXT_LIMIT = 600
 # The links to each Red indicator are underlined, so they read as links by more than their place
 # (WCAG 1.4.1), as on the Highlights page.
 LINK_STYLE = (
@@ -69,19 +73,19 @@ def _actions_table(
     table = pd.DataFrame(
         {
             "Status now": [a.status_text for a in actions],
-            "Action": [f"{a.action_id}: {a.action}" for a in actions],
-            "About": [a.subject for a in actions],
-            "Owner": [a.owner for a in actions],
-            "Portfolio holder": [a.portfolio_holder for a in actions],
-            "Agreed": [a.agreed_text for a in actions],
+            "Action": [shorten(f"{a.action_id}: {a.action}", TEXT_LIMIT) for a in actions],
+            "About": [shorten(a.subject, NAME_LIMIT) for a in actions],
+            "Owner": [shorten(a.owner, NAME_LIMIT) for a in actions],
+            "Portfolio holder": [shorten(a.portfolio_holder, NAME_LIMIT) for a in actions],
+            "Agreed": [shorten(a.agreed_text, NAME_LIMIT) for a in actions],
             # A quarter is not broken over two lines in a narrow column (a no-break space and a
             # non-breaking hyphen, which read and copy as the label).
             "Due": [_unbroken(a.due_period.label) for a in actions],
-            "Latest update": [fu.action_detail(a) for a in actions],
+            "Latest update": [shorten(fu.action_detail(a), TEXT_LIMIT) for a in actions],
         }
     )
     if internal:
-        table["Internal note"] = [a.internal_note for a in actions]
+        table["Internal note"] = [shorten(a.internal_note, TEXT_LIMIT) for a in actions]
     return table if about else table.drop(columns=["About"])
 
 
@@ -92,7 +96,7 @@ def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = 
     getattr(st, heading)(fu.HEADING, anchor=False)
     st.write(follow.summary())
     if follow.called_out:
-        lines = [escape_markdown(fu.call_out_line(r)) for r in follow.called_out]
+        lines = [escape_markdown(fu.call_out_line(r, NAME_LIMIT)) for r in follow.called_out]
         st.warning(
             "**Red for two quarters running with no open action**\n\n" + "\n\n".join(lines),
             icon=":material/flag:",
@@ -107,7 +111,7 @@ def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = 
         small_table(
             pd.DataFrame(
                 {
-                    "Indicator": [f"{r.ref} {r.name}" for r in follow.red],
+                    "Indicator": [shorten(f"{r.ref} {r.name}", NAME_LIMIT) for r in follow.red],
                     "Red last quarter": ["Yes" if r.red_last_quarter else "No" for r in follow.red],
                     "Open corrective actions": [fu.actions_text(r) for r in follow.red],
                 }
@@ -120,7 +124,7 @@ def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = 
             for r in follow.red:
                 st.page_link(
                     INDICATORS_PAGE,
-                    label=escape_markdown(f"{r.ref}: trend and actions"),
+                    label=escape_markdown(f"{r.ref}: trend and actions", limit=NAME_LIMIT),
                     query_params={**query, "ind": r.ref},
                 )
     st.caption(CAPTION)
@@ -173,9 +177,13 @@ def show_subject_actions(
             continue
         table = pd.DataFrame(rows)
         table["Quarter"] = table["Quarter"].map(_unbroken)
+        for column in ("Update", "Reason dropped"):
+            table[column] = [shorten(v, TEXT_LIMIT) for v in table[column]]
         if not table["Reason dropped"].astype(bool).any():
             table = table.drop(columns=["Reason dropped"])
         notes = updates[updates["action_id"] == a.action_id].sort_values("period")
         if notes["internal_note"].notna().any():
-            table["Internal note"] = notes["internal_note"].fillna("").tolist()
+            table["Internal note"] = [
+                shorten(v, TEXT_LIMIT) for v in notes["internal_note"].fillna("").tolist()
+            ]
         small_table(table, f"Updates on {a.action_id}")
