@@ -45,8 +45,8 @@ PRIORITIES = [
     "Priority 2: A borough that is clean and safe",
     "Priority 3: A place where those in need are supported",
 ]
-DECK = 15  # slides in the sample's Q3 2023-24 deck (the last three: "What we said we would do")
-FOLLOW_UP = 3
+DECK = 16  # slides in the sample's Q3 2023-24 deck (the last four: "What we said we would do")
+FOLLOW_UP = 4
 
 # Layout facts of the page, read in the browser.
 MEASURE_JS = """
