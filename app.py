@@ -34,6 +34,7 @@ from harrow_dash.ui.components import (
     small_table,
 )
 from harrow_dash.ui.downloads import briefing_button, download_bar
+from harrow_dash.ui.follow_up import show_follow_up
 from harrow_dash.ui.frame import page_frame
 
 ctx = page_frame("Overview")
@@ -182,6 +183,8 @@ for title, frame in (
             ),
             title,
         )
+
+show_follow_up(ctx, ov.follow_up)
 
 st.header("Achievements and areas for improvement", anchor=False)
 for note in caveats(ctx.filters, ov.unplaced_highlights, actions=False):

@@ -8,7 +8,10 @@ in words and the counts by priority as tables; then for each priority its two RA
 flagship actions, a table of indicators, key achievements, areas for improvement and "Key challenges"
 (every Red indicator with its commentary); the key to RAG ratings; a note on data protection. Where
 figures of the quarter were revised after it was published, a "Revised figures" section after the
-summary lists each one in scope: as published, as revised, when and why.
+summary lists each one in scope: as published, as revised, when and why. "What we said we would do"
+(:mod:`harrow_dash.follow_up`) follows: indicators Red two quarters running with no corrective
+action, called out; last quarter's corrective actions with their status now, overdue first; and each
+Red indicator with its open actions (public text only: internal notes stay on the dashboard).
 Headings use Word's Heading 1 and 2 styles, so the document has a navigable outline.
 
 No Streamlit here: the page's download button and ``harrow-dash briefing`` both call
@@ -30,13 +33,14 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
+from harrow_dash import follow_up as fu
 from harrow_dash.action_status import ACTION_GROUPS
 from harrow_dash.charts import action_bar, describe_counts, rag_bar
 from harrow_dash.comparisons import MeasureComparison, indicator_standings
 from harrow_dash.disclosure import RATING_WITHHELD_MEANING, WITHHELD_RAG, WITHHELD_WORDS
 from harrow_dash.export_files import ILLUSTRATIVE_NOTE, chart_png
 from harrow_dash.filters import Filters
-from harrow_dash.palette import ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.palette import ACTION_GROUP_WORDS, CORRECTIVE_COLOURS, RAG_COLOURS
 from harrow_dash.plan import COUNCIL_NAME, PLAN_NAME
 from harrow_dash.quarters import (
     no_action_status_text,
@@ -116,6 +120,7 @@ def briefing_document(
     _title(doc, ov, filters, priority_names, illustrative, today or dt.date.today())
     _summary(doc, ov)
     _revised_figures(doc, ov, revised, threshold)
+    _follow_up(doc, ov)
     for ps in ov.priorities:
         _priority_section(doc, ov, ps, standings or {})
     _rag_key(doc)
@@ -461,6 +466,63 @@ def _revised_figures(
     )
     for line in briefing_lines(shown, facts_from(ov.indicators), threshold):
         doc.add_paragraph(clean(line), style="List Bullet")
+
+
+def _follow_up(doc, ov: Overview) -> None:
+    """'What we said we would do': the follow-up every output lays out (:mod:`harrow_dash.follow_up`)."""
+    follow = ov.follow_up
+    if follow is None:
+        return
+    doc.add_heading(fu.HEADING, level=1)
+    doc.add_paragraph(
+        f"What Cabinet agreed to do about performance that was off track, and where each action "
+        f"stands at {ov.period.as_at}. {follow.summary()}"
+    )
+    if follow.called_out:
+        doc.add_heading("Red two quarters running with no open action", level=2)
+        for r in follow.called_out:  # each line starts with its flag, a symbol and words
+            doc.add_paragraph().add_run(clean(fu.call_out_line(r))).bold = True
+    doc.add_heading(f"Actions from last quarter: status at {ov.period.label}", level=2)
+    if not follow.last_quarter:
+        doc.add_paragraph(fu.NO_LAST_QUARTER)
+    else:
+        table = _table(
+            doc,
+            ["Status now", "Action", "About", "Owner", "Due", "Latest update"],
+            [
+                [
+                    a.status_text,
+                    clean(f"{a.action_id}: {a.action}"),
+                    clean(a.subject),
+                    clean(a.owner) or "\u2013",
+                    a.due_period.label,
+                    clean(fu.action_detail(a)) or "\u2013",
+                ]
+                for a in follow.last_quarter
+            ],
+            [2.4, 4.6, 3.2, 2.2, 1.8, 2.8],
+            caption=f"Corrective actions from last quarter, status at {ov.period.label}",
+        )
+        for i, a in enumerate(follow.last_quarter, start=1):
+            _colour_cell(table.rows[i].cells[0], CORRECTIVE_COLOURS[a.status.value])
+    doc.add_heading("Indicators rated Red and their actions", level=2)
+    if not follow.red:
+        doc.add_paragraph(fu.NO_RED)
+    else:
+        _table(
+            doc,
+            ["Indicator", "Red last quarter", "Open corrective actions"],
+            [
+                [
+                    clean(f"{r.ref} {r.name}"),
+                    "Yes" if r.red_last_quarter else "No",
+                    clean(fu.actions_text(r)),
+                ]
+                for r in follow.red
+            ],
+            [7.0, 3.0, 7.0],
+            caption=f"Indicators rated Red at {ov.period.label} and their open corrective actions",
+        )
 
 
 def _rag_key(doc) -> None:

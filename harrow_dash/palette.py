@@ -57,3 +57,13 @@ ACTION_GROUP_WORDS = {
 CATEGORICAL = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
 TARGET_COLOUR = "#3D3D3D"
 BENCHMARK_COLOUR = "#8A8A8A"
+
+# Corrective action statuses (harrow_dash.corrective_status), behind white labels; always with a
+# symbol and the word (harrow_dash.follow_up.status_label).
+CORRECTIVE_COLOURS = {
+    "overdue": "#D4351C",  # 4.9:1
+    "agreed": "#505A5F",  # 7:1
+    "in progress": "#1D70B8",  # 5.2:1
+    "done": "#00703C",  # 6.2:1
+    "dropped": "#6F777B",  # 4.6:1
+}

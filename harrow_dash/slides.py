@@ -4,7 +4,10 @@ that shows it on a meeting-room screen.
 A deck is one overview slide (all flagship actions and all indicators by RAG), then each priority:
 its two RAG summaries beside the indicators that need attention (Red, then Amber), then the flagship
 actions that are off track or slipping, its key achievements and its areas for improvement; last, the
-key challenges (every Red indicator with its commentary). A slide is filled before a list continues on
+key challenges (every Red indicator with its commentary), and "What we said we would do"
+(:mod:`harrow_dash.follow_up`: indicators Red two quarters running with no open action, last quarter's
+corrective actions with their status now, overdue first, and each Red indicator's open actions;
+internal notes never). A slide is filled before a list continues on
 the next slide, titled "(continued)" (a priority's lists start beside its RAG summary): nothing is left
 out and nothing is cut off. Long commentary and highlights are shortened at a sentence end, never
 mid-sentence (:func:`whole_sentences`), marked "(more)"; every item keeps its full text
@@ -25,11 +28,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from harrow_dash import follow_up as fu
 from harrow_dash.action_status import ACTION_GROUPS, GROUP_ICONS
 from harrow_dash.charts import describe_counts
 from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
+    CORRECTIVE_COLOURS,
     RAG_COLOURS,
     RAG_WORDS,
     counted,
@@ -319,6 +324,10 @@ CHARS_PER_LINE = {  # by section kind: full width less the badge column
     "actions-beside": 53,
     "achievements-beside": 66,
     "improvements-beside": 66,
+    # "What we said we would do": full width less the badge column
+    "callout": 106,
+    "followup": 98,
+    "redactions": 106,
 }
 # The layout of a list placed beside the RAG cards (a priority's first slide).
 BESIDE = {
@@ -549,9 +558,135 @@ def _challenge_slides(first_number: int, ov: Overview) -> list[Slide]:
     ]
 
 
+FOLLOW_UP_TITLE = fu.HEADING
+
+
+def _corrective_badge(status: fu.CorrectiveStatus) -> dict[str, str]:
+    return {
+        "badge": status.value.capitalize(),
+        "colour": CORRECTIVE_COLOURS[status.value],
+        "icon": fu.STATUS_ICONS[status],
+    }
+
+
+def _red_badge() -> dict[str, str]:
+    return {"badge": "Red", "colour": RAG_COLOURS["Red"], "icon": RAG_ICONS["Red"]}
+
+
+def _action_note(a: fu.FollowedAction) -> str:
+    """Under an action on a slide: the latest update or the reason it was dropped (first, so it is
+    what a shortened note keeps), then the due quarter (an open action) and the owner."""
+    detail = fu.action_detail(a)
+    parts = [
+        detail + ("" if not detail or detail.rstrip()[-1:] in ".!?" else "."),
+        f"Due {a.due_period.label}." if a.is_open else "",
+        f"Owner: {a.owner}." if a.owner else "",
+    ]
+    return _clean(" ".join(p for p in parts if p))
+
+
+def _follow_up_items(follow: fu.FollowUp) -> tuple[list[Item], list[Item], list[Item]]:
+    """The follow-up's three lists as slide items: called out, last quarter's actions, Red
+    indicators with their actions. Public text only (internal notes are never on a slide). Each
+    note is whole sentences, its full text one keypress away like every other note's."""
+
+    def item(ref: str, text: str, note: str, badge: dict[str, str], limit: int) -> Item:
+        return Item(
+            ref=ref,
+            text=shorten(text, limit),
+            note=whole_sentences(note, MAX_NOTE),
+            full_text=_clean(text),
+            full_note=_clean(note),
+            **badge,
+        )
+
+    called = [
+        item(
+            r.ref,
+            f"{r.ref} {r.name}",
+            "Red last quarter too, and no open corrective action"
+            + (f" ({fu.closed_text(r)})" if r.closed else "")
+            + ".",
+            _red_badge(),
+            160,
+        )
+        for r in follow.called_out
+    ]
+    actions = [
+        item(
+            a.action_id,
+            f"{a.action_id} ({a.subject}): {a.action}",
+            _action_note(a),
+            _corrective_badge(a.status),
+            MAX_TEXT,
+        )
+        for a in follow.last_quarter
+    ]
+    reds = [
+        item(
+            r.ref,
+            f"{r.ref} {r.name}",
+            f"{'Action' if len(r.actions) == 1 else 'Actions'}: {fu.actions_text(r)}.",
+            _red_badge(),
+            160,
+        )
+        for r in follow.red
+        if not r.called_out  # listed above, under the call-out
+    ]
+    return called, actions, reds
+
+
+def _follow_up_slides(first_number: int, ov: Overview) -> list[Slide]:
+    """'What we said we would do', as many slides as it needs (none when there is nothing to
+    follow up: no action from last quarter and no Red indicator)."""
+    follow = ov.follow_up
+    if follow is None or follow.empty:
+        return []
+    called, actions, reds = _follow_up_items(follow)
+    lists = []
+    if called:
+        lists.append(
+            _List(
+                "callout",
+                "\u2691 Red two quarters running with no open action",
+                tuple(called),
+                "",
+                "callout",
+            )
+        )
+    lists += [
+        _List(
+            "followup",
+            f"Actions from last quarter: status at {ov.period.label}",
+            tuple(actions),
+            fu.NO_LAST_QUARTER,
+            "followup",
+        ),
+        _List(
+            "redactions",
+            "Other indicators rated Red, and their actions"
+            if called
+            else "Indicators rated Red, and their actions",
+            tuple(reds),
+            fu.NO_RED if not called else "No other indicator is rated Red this quarter.",
+            "redactions",
+        ),
+    ]
+    return [
+        Slide(
+            number=first_number + i,
+            kind="followup",
+            title=FOLLOW_UP_TITLE + (" (continued)" if i else ""),
+            sections=sections,
+        )
+        for i, sections in enumerate(paginate(lists))
+    ]
+
+
 def build_deck(ov: Overview, standings: Mapping[str, str] | None = None) -> Deck:
     """The overview slide, each priority in the overview (the filters' priorities) on as many slides
-    as its lists need, then the key challenges. ``standings`` (ref -> "13th of 33 London boroughs,
+    as its lists need, then the key challenges, then "What we said we would do" (last, so the
+    numbers of the slides before it do not move). ``standings`` (ref -> "13th of 33 London boroughs,
     second quartile") adds the rank to each indicator that needs attention."""
     out: list[Slide] = [
         Slide(
@@ -568,6 +703,7 @@ def build_deck(ov: Overview, standings: Mapping[str, str] | None = None) -> Deck
     for ps in ov.priorities:
         out += _priority_slides(len(out) + 1, ov, ps, standings or {})
     out += _challenge_slides(len(out) + 1, ov)
+    out += _follow_up_slides(len(out) + 1, ov)
     return Deck(ov.period, tuple(out))
 
 
@@ -733,6 +869,9 @@ _LIST_CLASS = {
     "actions": "hd-actions",
     "achievements": "hd-ach",
     "improvements": "hd-imp",
+    "callout": "hd-att",
+    "followup": "hd-actions",
+    "redactions": "hd-att",
 }
 _MARKS = {"achievements": "\u2714", "improvements": "\u25b6"}
 

@@ -18,6 +18,8 @@ import pyarrow.compute as pc
 from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
 from harrow_dash.disclosure import disclosed
 from harrow_dash.filters import Filters
+from harrow_dash.follow_up import FollowUp
+from harrow_dash.follow_up import follow_up as follow_up_rule
 from harrow_dash.ingest.gss import marker_words
 from harrow_dash.movements import change_text, movement, movement_frame, pattern_of
 from harrow_dash.periods import Period
@@ -143,6 +145,8 @@ class Overview:
     # Highlights of the quarter a directorate or portfolio filter left out because they refer to
     # nothing with a directorate or portfolio (said in the scope line: harrow_dash.scope).
     unplaced_highlights: int = 0
+    # "What we said we would do" (:mod:`harrow_dash.follow_up`): every output lays out this one.
+    follow_up: FollowUp | None = None
 
     @property
     def nothing_reported(self) -> bool:
@@ -383,6 +387,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     inds = indicators_at(store, filters, rules, apply_rag_filter=False)
     # Nothing in scope is "nothing matches these filters", not "nothing reported".
     ind_reported = inds.empty or indicators_reported(inds)
+    rated_now = inds if ind_reported else inds.iloc[0:0]  # the follow-up ignores the RAG filter
     inds = filter_rags(inds, filters.rags) if ind_reported else inds.iloc[0:0]
     # Last quarter's ratings (no direction of travel needed) for the RAG changes.
     before = store.indicator_snapshot(filters.with_period(period.previous()))
@@ -438,7 +443,36 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
         unplaced_highlights=len(store.unplaced_highlights(filters)),
         indicators_reported=ind_reported,
         actions_reported=act_reported,
+        follow_up=_follow_up(store, filters, period, rated_now, before),
     )
+
+
+def _follow_up(
+    store: Store, filters: Filters, period: Period, rated: pd.DataFrame, before: pd.DataFrame
+) -> FollowUp:
+    """The follow-up at ``period`` from ratings already made (:func:`harrow_dash.follow_up.follow_up`)."""
+    return follow_up_rule(
+        period,
+        store.corrective_actions(filters, until=period),
+        store.corrective_actions(filters, until=period.previous()),
+        rated,
+        before,
+    )
+
+
+def follow_up_at(store: Store, filters: Filters, rules: RuleSettings) -> FollowUp | None:
+    """'What we said we would do' at the filters' quarter, in their scope (the RAG filter aside),
+    for a page that does not compute the whole overview (the Priorities page): the same rule and
+    the same ratings as :func:`overview`'s."""
+    if filters.period is None:
+        return None
+    period = filters.period
+    rated = indicators_at(store, filters, rules, apply_rag_filter=False)
+    if len(rated) and not indicators_reported(rated):
+        rated = rated.iloc[0:0]
+    before = store.indicator_snapshot(filters.with_period(period.previous()))
+    before = rate(before, rules, texts=False) if len(before) else before
+    return _follow_up(store, filters, period, rated, before)
 
 
 def indicator_histories(

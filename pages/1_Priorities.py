@@ -1,7 +1,8 @@
 """Priorities: one priority at a time, laid out like that priority's section of the Cabinet report.
 
 Its RAG summaries, flagship actions with status and commentary, indicators with actual, target, RAG,
-direction of travel and a small trend line, then its key achievements and areas for improvement.
+direction of travel and a small trend line, "What we said we would do" (its corrective actions followed
+up), then its key achievements and areas for improvement.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from harrow_dash.ui.components import (
     highlight_columns,
 )
 from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.follow_up import follow_up_at, show_follow_up
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import action_counts, status_reported_at
 
@@ -205,6 +207,8 @@ else:
         title=f"Priority {pid} flagship actions",
         notes=caveats(filters, highlights=False),
     )
+
+show_follow_up(ctx, follow_up_at(ctx.store_url, scoped, ctx.rules), heading="subheader")
 
 st.subheader("Achievements and areas for improvement", anchor=False)
 for note in caveats(filters, unplaced, actions=False):

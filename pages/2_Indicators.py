@@ -1,5 +1,6 @@
 """Indicators: every performance indicator matching the filters with its current status, and the
-trend of the ones picked, against target and benchmark, with the quarter's commentary.
+trend of the ones picked, against target and benchmark, with the quarter's commentary and the
+corrective actions Cabinet agreed on it (status now and each quarter's update).
 
 The picked indicators live in the URL as ``ind`` (repeated for several), beside the filter bar's own
 parameters, so a link opens the same charts. Tables and facts come from harrow_dash.explore.
@@ -28,6 +29,7 @@ from harrow_dash.ui.components import (
     text,
 )
 from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.follow_up import show_subject_actions
 from harrow_dash.ui.frame import page_frame
 
 PARAM, PICKER, WRITTEN = "ind", "ind_select", "_ind_written"
@@ -257,6 +259,7 @@ for ref in picked:
             else:
                 st.markdown(f"**Commentary, {period.label}**")
                 st.caption("No commentary this quarter.")
+        show_subject_actions(ctx, "indicator", [ref], period)
         with on_demand(
             f"Numbers behind the chart: {escape_markdown(ref)}",
             key=f"ind_numbers_{ref}",

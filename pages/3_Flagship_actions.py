@@ -1,5 +1,6 @@
 """Flagship actions: every plan commitment and its reporting lines, with status over the quarters as a
-timeline (an HTML table, :mod:`harrow_dash.timeline_grid`) and the chosen quarter's commentary.
+timeline (an HTML table, :mod:`harrow_dash.timeline_grid`), the chosen quarter's commentary and the
+corrective actions Cabinet agreed on flagship actions (each with its status and updates).
 Filter by the shared filters, a status and a search.
 
 A link may name an action (``?action=FA-12``, as the Highlights page does) to search for it. Rows,
@@ -21,6 +22,7 @@ from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, text
 from harrow_dash.ui.downloads import download_bar
+from harrow_dash.ui.follow_up import in_scope, show_actions, show_subject_actions
 from harrow_dash.ui.frame import page_frame
 from harrow_dash.views import status_reported_at
 
@@ -167,6 +169,9 @@ if chosen is not None:
             text(row["commentary"])
         else:
             st.caption("No commentary this quarter.")
+        parent = row.get("parent_ref")
+        refs = [str(row["ref"])] + ([parent] if isinstance(parent, str) and parent else [])
+        show_subject_actions(ctx, "flagship action", refs, period)
 with on_demand("The timeline as a table", key="fa_timeline_numbers") as open_:
     if open_:
         st.dataframe(
@@ -182,3 +187,10 @@ download_bar(
     {"timeline": partial(action_timeline, timeline, picture=True)},
     notes=notes,
 )
+
+corrective = in_scope(ctx.store_url, ctx.filters, "flagship action")
+st.header("Corrective actions on flagship actions", anchor=False)
+if corrective:
+    show_actions(corrective, f"Corrective actions on flagship actions, status at {period.label}")
+else:
+    st.write("No corrective action has been agreed on a flagship action in these filters.")

@@ -109,6 +109,7 @@ def test_heading_structure_follows_the_cabinet_report(q3) -> None:
     assert len(priorities) == 3
     assert level1 == [
         "Summary of performance",
+        "What we said we would do",
         *priorities,
         "Key to RAG ratings",
         "Data protection",
@@ -280,6 +281,7 @@ def test_filtered_pack_has_only_the_chosen_priority(sample_store) -> None:
     level1 = [t for level, t in headings(doc) if level == 1]
     assert level1 == [
         "Summary of performance",
+        "What we said we would do",
         "Priority 2: A borough that is clean and safe",
         "Key to RAG ratings",
         "Data protection",

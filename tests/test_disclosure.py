@@ -235,6 +235,24 @@ HIGHLIGHTS = [
 ]
 
 
+# Corrective actions on the indicators at risk, so "What we said we would do" (which asks whether an
+# indicator is Red this quarter and last) is among the outputs compared: G-03 is Red for every hidden
+# value in Q1 2023-24; G-01's ratings are withheld in the quarters it is hidden.
+CORRECTIVE = [
+    ["action_id", "subject_kind", "subject", "action", "owner", "portfolio_holder",
+     "agreed_quarter", "agreed_at", "due_quarter", "quarter", "status", "update",
+     "dropped_reason", "internal_note"],
+    ["CA-G-1", "indicator", "G-03", "Recruit more foster carers.", "Head of Fostering", "",
+     "Q1 2023-24", "", "Q2 2023-24", "Q1 2023-24", "agreed", "Campaign planned.", "", ""],
+    ["CA-G-1", "indicator", "G-03", "Recruit more foster carers.", "Head of Fostering", "",
+     "Q1 2023-24", "", "Q2 2023-24", "Q2 2023-24", "in progress", "Campaign running.", "", ""],
+    ["CA-G-2", "indicator", "G-01", "Review re-referrals.", "Head of Early Help", "",
+     "Q4 2022-23", "", "Q1 2023-24", "Q4 2022-23", "agreed", "", "", ""],
+    ["CA-G-2", "indicator", "G-01", "Review re-referrals.", "Head of Early Help", "",
+     "Q4 2022-23", "", "Q1 2023-24", "Q1 2023-24", "done", "Reviewed.", "", ""],
+]  # fmt: skip
+
+
 def _write(path: Path, rows: list[list[object]]) -> Path:
     pd.DataFrame(rows[1:], columns=rows[0]).to_csv(path, index=False)
     return path
@@ -251,9 +269,14 @@ def build_generated_db(folder: Path) -> Path:
 
     inds = _write(folder / "indicators.csv", [HEADER, *generated_rows()])
     hls = _write(folder / "highlights.csv", HIGHLIGHTS)
+    corrective = _write(folder / "corrective_actions.csv", CORRECTIVE)
     db = Store(f"duckdb:///{folder / 'generated.duckdb'}")
     db.init()
     plan = prepare(db, [FileInput(p.name, p.read_bytes()) for p in (inds, hls)])
+    assert plan.ok, plan.problems
+    commit(db, plan, "tester")
+    # Corrective actions name indicators, so they load once the indicators are there.
+    plan = prepare(db, [FileInput(corrective.name, corrective.read_bytes())])
     assert plan.ok, plan.problems
     commit(db, plan, "tester")
     for label in QUARTERS:  # published, so the public view and the open data hold them
@@ -339,6 +362,7 @@ def render_outputs(
     out["rag changes"] = ov.rag_changes.drop(columns=[], errors="ignore").to_json()
     out["improvements"] = ov.improvements.to_json()
     out["deteriorations"] = ov.deteriorations.to_json()
+    out["follow up"] = repr(ov.follow_up)
     context = export_context("Indicators", filters, names, False, rule)
     out["indicators csv"] = csv_bytes(download, rule)
     out["indicators excel"] = _zip_parts(excel_bytes(download, context, "Indicators", rule))
@@ -462,6 +486,18 @@ def test_the_generated_data_covers_each_risk(generated_store: Store) -> None:
     assert at_q1.at["G-01", "travel_year_text"] == "\u25b2 improving"  # 6 to any of 1..4
     counts = views.overview(generated_store, Filters(period=q1), RULES).indicator_counts
     assert counts["Withheld"] == 2  # G-01 and G-04 (a hidden 1 is Amber, 2 to 4 Green)
+    # The follow-up: G-03 Red (every hidden value is) with CA-G-1 open; G-01 is Red in Q2 2022-23
+    # after Red in Q1 with no action, so it is called out there, and never where it is hidden.
+    follow = views.overview(generated_store, Filters(period=q3), RULES).follow_up
+    assert follow is not None
+    assert [a.action_id for a in follow.last_quarter] == ["CA-G-1"]  # overdue at Q3
+    q1_follow = views.overview(generated_store, Filters(period=q1), RULES).follow_up
+    assert q1_follow is not None
+    red_at_q1 = {r.ref: [a.action_id for a in r.actions] for r in q1_follow.red}
+    assert red_at_q1["G-03"] == ["CA-G-1"] and "G-01" not in red_at_q1  # G-01 withheld
+    q2_2022 = parse_period("Q2 2022-23")
+    early = views.overview(generated_store, Filters(period=q2_2022), RULES).follow_up
+    assert early is not None and "G-01" in [r.ref for r in early.called_out]
 
 
 # -- the pages as Streamlit sends them -----------------------------------------------------------------

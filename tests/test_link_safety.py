@@ -30,7 +30,9 @@ from tests.payloads import PAYLOADS
 ACTIVE_MARKDOWN = re.compile(
     r"\]\(|!\[|(?<!\\)<img|\*\*bold\*\*|:red\[|\$x\^2\$|:material/home:|https?://evil|www\.evil|A{200}"
 )
-ACTIVE_HTML = re.compile(r"<img src=x|onerror=|A{200}")
+# In HTML, "onerror=" is active only inside a tag: escaped into text ("&lt;img src=x onerror=...")
+# it is what the reader should see, as in the follow-up's table of Red indicators.
+ACTIVE_HTML = re.compile(r"<img src=x|<[^>]*\bonerror=|A{200}")
 # Every parameter a page reads from its URL: the filter bar's and the pages' own.
 MULTI_PARAMS = ("priority", "directorate", "portfolio", "rag", "ind")
 SINGLE_PARAMS = ("quarter", "section", "action", "group", "measure", "slide")

@@ -38,7 +38,7 @@ def _items(slide_list: list[slides.Slide], kind: str) -> list[slides.Item]:
     return [i for s in slide_list for sec in s.sections if sec.kind == kind for i in sec.items]
 
 
-def test_deck_is_overview_then_each_priority_then_key_challenges(ov) -> None:
+def test_deck_is_overview_then_each_priority_then_key_challenges_then_the_follow_up(ov) -> None:
     deck = slides.build_deck(ov)
     assert [s.number for s in deck.slides] == list(range(1, len(deck) + 1))
     assert deck.slides[0].kind == "overview"
@@ -60,11 +60,16 @@ def test_deck_is_overview_then_each_priority_then_key_challenges(ov) -> None:
         assert mine[0].kind == "priority" and mine[0].title == title and len(mine[0].bars) == 2
         assert [s.title for s in mine[1:]] == [f"{title} (continued)"] * (len(mine) - 1)
         assert len(mine) >= 2
-    # The priorities in order, then the key challenges last.
+    # The priorities in order.
     order = [s.priority_id for s in deck.slides[1:] if s.priority_id is not None]
     assert order == sorted(order)
-    assert deck.slides[-1].kind == "challenges"
-    assert deck.slides[-1].title.startswith("Key challenges")
+    # Then the key challenges, then "What we said we would do" last (so adding it moved no slide).
+    kinds = [s.kind for s in deck.slides]
+    followups = [s for s in deck.slides if s.kind == "followup"]
+    assert followups and kinds[-len(followups) :] == ["followup"] * len(followups)
+    challenges = deck.slides[-len(followups) - 1]
+    assert challenges.kind == "challenges" and challenges.title.startswith("Key challenges")
+    assert followups[0].title == "What we said we would do"
 
 
 def test_needs_attention_lists_red_then_amber(ov) -> None:
@@ -141,7 +146,7 @@ def test_every_slide_fits_its_budget(ov) -> None:
     """The estimated height of every list slide is within the canvas budget."""
     deck = slides.build_deck(ov)
     for s in deck.slides:
-        if s.kind in ("list", "challenges"):
+        if s.kind in ("list", "challenges", "followup"):
             layouts = {"attention": "attention-wide"}
             total = sum(
                 slides.section_px(sec.items, layouts.get(sec.kind, sec.kind)) for sec in s.sections

@@ -45,7 +45,8 @@ PRIORITIES = [
     "Priority 2: A borough that is clean and safe",
     "Priority 3: A place where those in need are supported",
 ]
-DECK = 12  # slides in the sample's Q3 2023-24 deck
+DECK = 16  # slides in the sample's Q3 2023-24 deck (the last four: "What we said we would do")
+FOLLOW_UP = 4
 
 # Layout facts of the page, read in the browser.
 MEASURE_JS = """
@@ -208,7 +209,10 @@ def test_every_slide_fits_every_meeting_room_screen(browser, app_url, width, hei
             screenshot(page, f"presentation-{width}x{height}-slide-{number}", full_page=False)
         assert titles[0] == "Summary of performance"
         assert titles[1] == PRIORITIES[0] and f"{PRIORITIES[0]} (continued)" in titles
-        assert titles[-1].startswith("Key challenges")
+        assert titles[-FOLLOW_UP - 1].startswith("Key challenges")
+        assert titles[-FOLLOW_UP:] == ["What we said we would do"] + [
+            "What we said we would do (continued)"
+        ] * (FOLLOW_UP - 1)
         assert page.errors == []
     finally:
         context.close()
@@ -227,10 +231,13 @@ def test_priority_slides_show_what_needs_attention(screen, app_url) -> None:
     text = screen.locator(".hd-slide").inner_text()
     assert "Flagship actions off track or slipping" in text
     assert "Off track" in text and "FA-04 Bring full-fibre broadband to all council homes" in text
+    open_slide(screen, app_url, f"slide={DECK - FOLLOW_UP}")
+    text = screen.locator(".hd-slide").inner_text()
+    assert "Key challenges" in text and "Indicators rated Red" in text
     screen.keyboard.press("End")
     wait_for_slide(screen, DECK)
     text = screen.locator(".hd-slide").inner_text()
-    assert "Key challenges" in text and "Indicators rated Red" in text
+    assert "What we said we would do" in text and "Other indicators rated Red" in text
 
 
 def test_axe_finds_no_wcag_or_best_practice_violations_on_any_slide(screen, app_url) -> None:

@@ -1,0 +1,189 @@
+"""'What we said we would do' on the quarter's pages: the follow-up (:mod:`harrow_dash.follow_up`) laid
+out, and an indicator's or flagship action's corrective actions with their update history.
+
+Everything shown comes from the one structure the briefing pack and the slides lay out too. Text from
+files (actions, updates, names) goes into plain HTML tables (escaped by
+:mod:`harrow_dash.html_table`) or through :func:`harrow_dash.textsafe.escape_markdown`; statuses and
+ratings are a symbol and a word, never a colour alone. Internal notes are shown to whoever the store
+gives them to (never in public mode: the public view has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from harrow_dash import follow_up as fu
+from harrow_dash import views
+from harrow_dash.filters import Filters, to_query
+from harrow_dash.periods import Period
+from harrow_dash.scorecard import RuleSettings
+from harrow_dash.textsafe import escape_markdown, shorten
+from harrow_dash.ui.components import small_table
+from harrow_dash.ui.data import TTL, store
+from harrow_dash.ui.frame import PageContext
+
+INDICATORS_PAGE = "pages/2_Indicators.py"
+# Text from files is cut on the page where it would be absurdly long (the briefing pack keeps it
+# whole): names and titles, then actions and updates.
+NAME_LIMIT = 150
+TEXT_LIMIT = 600
+# The links to each Red indicator are underlined, so they read as links by more than their place
+# (WCAG 1.4.1), as on the Highlights page.
+LINK_STYLE = (
+    "<style>[data-testid='stMain'] a[data-testid='stPageLink-NavLink'] p "
+    "{ text-decoration: underline; text-underline-offset: 0.2em; }</style>"
+)
+CAPTION = (
+    "Last quarter's actions are those agreed before this quarter and still open when it began, "
+    "and those agreed at last quarter's meeting. An indicator has an action when one on it is "
+    "agreed, in progress or overdue; a done or dropped action does not count. Ratings withheld "
+    "for a small number are not Red."
+)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def follow_up_at(url: str, filters: Filters, rules: RuleSettings) -> fu.FollowUp | None:
+    return views.follow_up_at(store(url), filters, rules)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def subject_history(
+    url: str, subject_kind: str, subject_ref: str, period: Period
+) -> tuple[tuple[fu.FollowedAction, ...], pd.DataFrame]:
+    """The corrective actions on one indicator or flagship action as at ``period``, and their
+    updates to then. The page's filters do not hide a chosen item's actions: only the quarter
+    counts."""
+    s = store(url)
+    actions = s.corrective_actions(Filters(period=period), until=period)
+    mine = fu.subject_actions(actions, subject_kind, subject_ref, period)
+    updates = s.corrective_action_updates([a.action_id for a in mine], until=period)
+    return mine, updates
+
+
+def _unbroken(label: str) -> str:
+    return label.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+def _actions_table(
+    actions: Sequence[fu.FollowedAction], internal: bool, about: bool = True
+) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "Status now": [a.status_text for a in actions],
+            "Action": [shorten(f"{a.action_id}: {a.action}", TEXT_LIMIT) for a in actions],
+            "About": [shorten(a.subject, NAME_LIMIT) for a in actions],
+            "Owner": [shorten(a.owner, NAME_LIMIT) for a in actions],
+            "Portfolio holder": [shorten(a.portfolio_holder, NAME_LIMIT) for a in actions],
+            "Agreed": [shorten(a.agreed_text, NAME_LIMIT) for a in actions],
+            # A quarter is not broken over two lines in a narrow column (a no-break space and a
+            # non-breaking hyphen, which read and copy as the label).
+            "Due": [_unbroken(a.due_period.label) for a in actions],
+            "Latest update": [shorten(fu.action_detail(a), TEXT_LIMIT) for a in actions],
+        }
+    )
+    if internal:
+        table["Internal note"] = [shorten(a.internal_note, TEXT_LIMIT) for a in actions]
+    return table if about else table.drop(columns=["About"])
+
+
+def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = "header") -> None:
+    """The follow-up section of the Overview (``heading`` "header") or a priority ("subheader")."""
+    if follow is None:
+        return
+    getattr(st, heading)(fu.HEADING, anchor=False)
+    st.write(follow.summary())
+    if follow.called_out:
+        lines = [escape_markdown(fu.call_out_line(r, NAME_LIMIT)) for r in follow.called_out]
+        st.warning(
+            "**Red for two quarters running with no open action**\n\n" + "\n\n".join(lines),
+            icon=":material/flag:",
+        )
+    if follow.last_quarter:
+        internal = any(a.internal_note for a in follow.last_quarter)
+        small_table(
+            _actions_table(follow.last_quarter, internal),
+            f"Actions from last quarter: status at {follow.period.label}",
+        )
+    if follow.red:
+        small_table(
+            pd.DataFrame(
+                {
+                    "Indicator": [shorten(f"{r.ref} {r.name}", NAME_LIMIT) for r in follow.red],
+                    "Red last quarter": ["Yes" if r.red_last_quarter else "No" for r in follow.red],
+                    "Open corrective actions": [fu.actions_text(r) for r in follow.red],
+                }
+            ),
+            f"Indicators rated Red at {follow.period.label} and their actions",
+        )
+        query = to_query(ctx.filters, ctx.priority_names)
+        st.html(LINK_STYLE)
+        with st.container(horizontal=True, gap="small", key=f"follow_links_{heading}"):
+            for r in follow.red:
+                st.page_link(
+                    INDICATORS_PAGE,
+                    label=escape_markdown(f"{r.ref}: trend and actions", limit=NAME_LIMIT),
+                    query_params={**query, "ind": r.ref},
+                )
+    st.caption(CAPTION)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def in_scope(url: str, filters: Filters, subject_kind: str) -> tuple[fu.FollowedAction, ...]:
+    """Every corrective action on a subject of this kind in the filters' scope, agreed at or
+    before their quarter, with its status then, in follow-up order."""
+    if filters.period is None:
+        return ()
+    actions = store(url).corrective_actions(filters, until=filters.period)
+    if actions.empty:
+        return ()
+    return fu.in_order(
+        [
+            fu.followed(r, filters.period)
+            for r in actions[actions["subject_kind"] == subject_kind].to_dict("records")
+        ]
+    )
+
+
+def show_actions(actions: Sequence[fu.FollowedAction], caption: str, about: bool = True) -> None:
+    """Corrective actions as a table (an internal note column only where there is one; ``about``
+    False leaves out what each is about, where the page is about that one item)."""
+    small_table(_actions_table(actions, any(a.internal_note for a in actions), about), caption)
+
+
+def show_subject_actions(
+    ctx: PageContext, subject_kind: str, subject_refs: Sequence[str], period: Period
+) -> None:
+    """An indicator's or flagship action's corrective actions (status at ``period``) and, for each,
+    its updates quarter by quarter."""
+    found = [
+        subject_history(ctx.store_url, subject_kind, ref, period)
+        for ref in dict.fromkeys(subject_refs)
+    ]
+    actions = tuple(a for mine, _ in found for a in mine)
+    updates = pd.concat([u for _, u in found if len(u)] or [pd.DataFrame()], ignore_index=True)
+    if not actions:
+        st.caption(f"No corrective action has been agreed on this {subject_kind}.")
+        return
+    refs = " and ".join(dict.fromkeys(subject_refs))
+    show_actions(
+        actions, f"Corrective actions on {refs}, status at {period.label}", about=len(found) > 1
+    )
+    for a in actions:
+        rows = fu.update_history(updates, a.action_id)
+        if not rows:
+            continue
+        table = pd.DataFrame(rows)
+        table["Quarter"] = table["Quarter"].map(_unbroken)
+        for column in ("Update", "Reason dropped"):
+            table[column] = [shorten(v, TEXT_LIMIT) for v in table[column]]
+        if not table["Reason dropped"].astype(bool).any():
+            table = table.drop(columns=["Reason dropped"])
+        notes = updates[updates["action_id"] == a.action_id].sort_values("period")
+        if notes["internal_note"].notna().any():
+            table["Internal note"] = [
+                shorten(v, TEXT_LIMIT) for v in notes["internal_note"].fillna("").tolist()
+            ]
+        small_table(table, f"Updates on {a.action_id}")
