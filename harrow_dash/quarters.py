@@ -89,49 +89,64 @@ def report_for(reports: Sequence[QuarterReport], period: Period | None) -> Quart
     return next((r for r in reports if r.period == period), None)
 
 
-def _per_period(store: Store, query: sa.Select) -> dict[int, int]:
+def _per_period(store: Store, query: sa.Select) -> dict[int, dict[str, int]]:
+    """The query's rows by quarter: ``{period: {column: count}}`` for its other columns."""
     df = store.read(query)
-    return {int(k): int(n) for k, n in zip(df["period"], df["n"], strict=True)} if len(df) else {}
+    names = [c for c in df.columns if c != "period"]
+    return {
+        int(row[0]): {name: int(n or 0) for name, n in zip(names, row[1:], strict=True)}
+        for row in df.itertuples(index=False)
+    }
 
 
 def quarter_reports(store: Store) -> list[QuarterReport]:
     """Every quarter with an indicator row or an action status (the quarters of
-    :meth:`Store.periods`), oldest first. A public store reports only published quarters."""
+    :meth:`Store.periods`), oldest first. A public store reports only published quarters.
+
+    Three grouped reads, each one pass over its table (an indicator has one row per quarter, so
+    counting rows counts indicators): per quarter its rows, actuals and actuals of indicators that
+    are not annual; how many such indicators were first reported in each quarter; and the action
+    statuses per quarter."""
     v, i, a = s.indicator_values, s.indicators, s.action_statuses
     quarterly = i.c.frequency != Frequency.ANNUAL.value
-    n = sa.func.count(sa.distinct(v.c.ref)).label("n")
     actual = v.c.actual.is_not(None)
-    joined = v.join(i, v.c.ref == i.c.ref)
-    actuals = _per_period(store, sa.select(v.c.period, n).where(actual).group_by(v.c.period))
-    q_actuals = _per_period(
+    count = sa.func.count
+    values = _per_period(
         store,
-        sa.select(v.c.period, n).select_from(joined).where(actual, quarterly).group_by(v.c.period),
+        sa.select(
+            v.c.period,
+            count().label("rows"),
+            count().filter(actual).label("actuals"),
+            count().filter(actual, quarterly).label("quarterly_actuals"),
+        )
+        .select_from(v.outerjoin(i, v.c.ref == i.c.ref))
+        .group_by(v.c.period),
     )
-    firsts = store.read(
-        sa.select(sa.func.min(v.c.period).label("first"))
-        .select_from(joined)
+    first = (
+        sa.select(sa.func.min(v.c.period).label("period"))
+        .select_from(v.join(i, v.c.ref == i.c.ref))
         .where(quarterly)
         .group_by(v.c.ref)
+        .subquery("first")
     )
-    first_keys = sorted(int(k) for k in firsts["first"]) if len(firsts) else []
-    statuses = _per_period(
-        store, sa.select(a.c.period, sa.func.count().label("n")).group_by(a.c.period)
+    firsts = _per_period(
+        store, sa.select(first.c.period, count().label("n")).group_by(first.c.period)
     )
-    rows = _per_period(
-        store, sa.select(v.c.period, sa.func.count().label("n")).group_by(v.c.period)
-    )
+    statuses = _per_period(store, sa.select(a.c.period, count().label("n")).group_by(a.c.period))
     published = {p.key for p in store.published_periods()}
-    keys = set(rows) | set(statuses)
+    keys = set(values) | set(statuses)
     if store.public:
         keys &= published
+    first_counts = sorted((key, c["n"]) for key, c in firsts.items())
+    none: dict[str, int] = {}
     return [
         QuarterReport(
             period=Period.from_key(key),
             published=key in published,
-            actuals=actuals.get(key, 0),
-            quarterly_actuals=q_actuals.get(key, 0),
-            quarterly_expected=sum(1 for f in first_keys if f <= key),
-            action_statuses=statuses.get(key, 0),
+            actuals=values.get(key, none).get("actuals", 0),
+            quarterly_actuals=values.get(key, none).get("quarterly_actuals", 0),
+            quarterly_expected=sum(n for f, n in first_counts if f <= key),
+            action_statuses=statuses.get(key, none).get("n", 0),
         )
         for key in sorted(keys)
     ]
