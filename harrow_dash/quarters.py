@@ -20,12 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from harrow_dash import schema as s
+from harrow_dash import quarter_counts
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
-from harrow_dash.value_states import Frequency
 
 PUBLISHED, DRAFT = "published", "draft"
 PARTLY, NOTHING = "partly reported", "nothing reported"
@@ -89,64 +86,25 @@ def report_for(reports: Sequence[QuarterReport], period: Period | None) -> Quart
     return next((r for r in reports if r.period == period), None)
 
 
-def _per_period(store: Store, query: sa.Select) -> dict[int, dict[str, int]]:
-    """The query's rows by quarter: ``{period: {column: count}}`` for its other columns."""
-    df = store.read(query)
-    names = [c for c in df.columns if c != "period"]
-    return {
-        int(row[0]): {name: int(n or 0) for name, n in zip(names, row[1:], strict=True)}
-        for row in df.itertuples(index=False)
-    }
-
-
 def quarter_reports(store: Store) -> list[QuarterReport]:
     """Every quarter with an indicator row or an action status (the quarters of
-    :meth:`Store.periods`), oldest first. A public store reports only published quarters.
-
-    Three grouped reads, each one pass over its table (an indicator has one row per quarter, so
-    counting rows counts indicators): per quarter its rows, actuals and actuals of indicators that
-    are not annual; how many such indicators were first reported in each quarter; and the action
-    statuses per quarter."""
-    v, i, a = s.indicator_values, s.indicators, s.action_statuses
-    quarterly = i.c.frequency != Frequency.ANNUAL.value
-    actual = v.c.actual.is_not(None)
-    count = sa.func.count
-    values = _per_period(
-        store,
-        sa.select(
-            v.c.period,
-            count().label("rows"),
-            count().filter(actual).label("actuals"),
-            count().filter(actual, quarterly).label("quarterly_actuals"),
-        )
-        .select_from(v.outerjoin(i, v.c.ref == i.c.ref))
-        .group_by(v.c.period),
-    )
-    first = (
-        sa.select(sa.func.min(v.c.period).label("period"))
-        .select_from(v.join(i, v.c.ref == i.c.ref))
-        .where(quarterly)
-        .group_by(v.c.ref)
-        .subquery("first")
-    )
-    firsts = _per_period(
-        store, sa.select(first.c.period, count().label("n")).group_by(first.c.period)
-    )
-    statuses = _per_period(store, sa.select(a.c.period, count().label("n")).group_by(a.c.period))
+    :meth:`Store.periods`), oldest first. A public store reports only published quarters. The
+    counts are the ones every change of the data stores (:mod:`harrow_dash.quarter_counts`)."""
+    with store.connect() as conn:
+        counts = quarter_counts.read(conn)
     published = {p.key for p in store.published_periods()}
-    keys = set(values) | set(statuses)
+    keys = set(counts)
     if store.public:
         keys &= published
-    first_counts = sorted((key, c["n"]) for key, c in firsts.items())
-    none: dict[str, int] = {}
+    firsts = sorted((key, c.quarterly_first) for key, c in counts.items() if c.quarterly_first)
     return [
         QuarterReport(
             period=Period.from_key(key),
             published=key in published,
-            actuals=values.get(key, none).get("actuals", 0),
-            quarterly_actuals=values.get(key, none).get("quarterly_actuals", 0),
-            quarterly_expected=sum(n for f, n in first_counts if f <= key),
-            action_statuses=statuses.get(key, none).get("n", 0),
+            actuals=counts[key].actuals,
+            quarterly_actuals=counts[key].quarterly_actuals,
+            quarterly_expected=sum(n for first, n in firsts if first <= key),
+            action_statuses=counts[key].action_statuses,
         )
         for key in sorted(keys)
     ]

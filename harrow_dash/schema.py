@@ -308,6 +308,20 @@ data_version = Table(
     Column("version", BigInteger, nullable=False),
 )
 
+# Per quarter, how much it holds (what harrow_dash.quarter_counts.compute counts from the tables
+# above): rewritten by every write transaction that bumps the data version, so pages read a few dozen
+# rows instead of counting every value. No key: it is always rewritten whole.
+quarter_counts = Table(
+    "quarter_counts",
+    metadata,
+    Column("period", Integer, nullable=False),
+    Column("value_rows", Integer, nullable=False),
+    Column("actuals", Integer, nullable=False),
+    Column("quarterly_actuals", Integer, nullable=False),
+    Column("quarterly_first", Integer, nullable=False),
+    Column("action_statuses", Integer, nullable=False),
+)
+
 # Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter (the primary keys
 # serve the lookups by indicator). DuckDB does without (it skips blocks of rows by their min/max, and
 # an index there would only slow loads down), so these are created on PostgreSQL only. A rollback's
@@ -392,6 +406,18 @@ PUBLISHED_DEFINITIONS_SINCE = 3
 PUBLISHED_ONCE_SINCE = 4
 
 
+def _has_table(conn: Connection, name: str) -> bool:
+    """Whether the database has the table ``name`` (in the connection's schema)."""
+    found = conn.execute(
+        text(
+            "SELECT COUNT(*) FROM information_schema.tables "
+            "WHERE table_name = :t AND table_schema = current_schema()"
+        ),
+        {"t": name},
+    ).scalar()
+    return bool(found)
+
+
 def upgrade(conn: Connection) -> list[str]:
     """Bring a database made by an older version up to date: create missing tables and add missing
     columns (with their defaults), then record the schema version. Idempotent; returns what it did.
@@ -399,6 +425,7 @@ def upgrade(conn: Connection) -> list[str]:
     Columns are found through ``information_schema`` (DuckDB and PostgreSQL both have it), not
     SQLAlchemy reflection, which duckdb-engine does not support with SQLAlchemy 2.1."""
     done: list[str] = []
+    counted = _has_table(conn, quarter_counts.name)
     metadata.create_all(conn)
     for table in metadata.sorted_tables:
         have = {
@@ -441,6 +468,11 @@ def upgrade(conn: Connection) -> list[str]:
         from harrow_dash.revision_rule import backfill_published_once
 
         done += backfill_published_once(conn)
+    if not counted:  # a database from before the counts were stored: count its quarters once
+        from harrow_dash.quarter_counts import refresh
+
+        refresh(conn)
+        done.append(quarter_counts.name)
     if version is not None and version != SCHEMA_VERSION:
         conn.execute(
             schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from harrow_dash import quarter_counts
 from harrow_dash import revision_rule as rule
 from harrow_dash import schema as s
 from harrow_dash.failures import (
@@ -1160,3 +1161,4 @@ def bump_data_version(conn: Connection) -> None:
     yourself only from a transaction of your own that changes what pages show."""
     v = s.data_version
     conn.execute(sa.update(v).values(version=v.c.version + 1))
+    quarter_counts.refresh(conn)  # the per-quarter counts pages read, in the same transaction

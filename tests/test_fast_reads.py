@@ -3,8 +3,9 @@ PostgreSQL, after a load, a revision, a rollback, a publication and an unpublica
 mode.
 
 * ``quarters.quarter_reports`` (every page's filter bar: which quarters exist, how much each has
-  reported, which one a view opens on) counts in three grouped passes; here it is checked against the
-  counts worked out in pandas from the tables' rows.
+  reported, which one a view opens on) reads the per-quarter counts every write transaction stores
+  (``harrow_dash.quarter_counts``); here the stored counts are checked against counting afresh, and
+  the reports against the counts worked out in pandas from the tables' rows.
 * ``Store.indicator_actuals`` of many indicators (the Indicators and Priorities pages' sparklines)
   reads PostgreSQL one packed row per indicator (``harrow_dash.packed_series``); here it, and the
   sparklines drawn from it, are checked against the same reads made a few hundred indicators at a
@@ -19,8 +20,10 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from benchmarks.generated import generate_history
+from harrow_dash import quarter_counts, schema
 from harrow_dash import schema as s
 from harrow_dash.ingest.load import FileInput, Revision, load, rollback
 from harrow_dash.periods import Period
@@ -115,6 +118,10 @@ def counted_in_pandas(store: Store) -> list[QuarterReport]:
 
 
 def assert_counts_agree(stores: list[Store]) -> None:
+    """The stored counts are what counting gives now, and the reports drawn from them are what
+    counting the rows in pandas gives, for the store and its public view."""
+    with stores[0].connect() as conn:
+        assert quarter_counts.read(conn) == quarter_counts.compute(conn)
     for store in stores:
         assert quarter_reports(store) == counted_in_pandas(store)
 
@@ -139,6 +146,21 @@ def test_quarter_counts_agree_with_counting_rows_through_every_kind_of_write(
 
 def test_quarter_counts_of_an_empty_database(store: Store) -> None:
     assert quarter_reports(store) == [] == counted_in_pandas(store)
+
+
+def test_a_database_from_before_the_stored_counts_gets_them_when_upgraded(history: Store) -> None:
+    expected = quarter_reports(history)
+    with history.begin() as conn:
+        conn.execute(sa.text("DROP TABLE quarter_counts"))
+    with history.connect() as conn:  # a database that cannot be upgraded counts them each time
+        assert quarter_counts.read(conn) == quarter_counts.compute(conn)
+    assert quarter_reports(history) == expected
+    assert "quarter_counts" in history.upgrade()
+    with history.connect() as conn:
+        assert schema._has_table(conn, "quarter_counts")
+        assert quarter_counts.read(conn) == quarter_counts.compute(conn)
+    assert quarter_reports(history) == expected == counted_in_pandas(history)
+    assert "quarter_counts" not in history.upgrade()
 
 
 # -- many indicators' actuals and the sparklines drawn from them ---------------------------------------
