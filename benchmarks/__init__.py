@@ -7,7 +7,9 @@ One module per thing measured, each registering its sections:
 * ``exports``: the Word briefing pack;
 * ``browser``: the pages in headless Chromium (cold start, render, quarter change);
 * ``postgres``: a million values loaded into PostgreSQL, and the dashboard's queries there against
-  DuckDB's (in a throwaway cluster; skipped without PostgreSQL);
+  DuckDB's at 13,200 indicators x 40 quarters (in a throwaway cluster; skipped without PostgreSQL);
+* ``page_runs``: every page through Streamlit's AppTest at 13,200 indicators x 40 quarters on
+  PostgreSQL and DuckDB, the first run after a load and warm runs;
 * ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;
 * ``generated``: the generated histories (CSV and DuckDB files under ``bench-output/``, made once);
 * ``run``: the runner and the results table.

@@ -130,6 +130,7 @@ def measure_pages(
     with app_settings(url):
         for page in page_files():  # the instance has run every page once already
             run_page(page)
+        quiet_streamlit()  # the loggers the first runs made
         for page in page_files():
             loads.load()
             first = run_page(page)
@@ -163,9 +164,13 @@ def postgres_history(pg: Any, csv: Path) -> str:
 
 
 def quiet_streamlit() -> None:
-    """AppTest outside ``streamlit run`` warns on every run that there is no runtime."""
-    for name in ("streamlit", "streamlit.runtime", "streamlit.runtime.caching"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    """AppTest outside ``streamlit run`` warns on every run that there is no runtime (Streamlit
+    gives each of its modules a logger of its own, so each is told)."""
+    from streamlit.testing.v1 import AppTest  # noqa: F401  (creates Streamlit's loggers)
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @bench(
