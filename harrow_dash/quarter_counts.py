@@ -7,7 +7,8 @@ action statuses (an indicator has one row per quarter, so counting rows counts i
 :func:`refresh` writes what :func:`compute` gives into ``quarter_counts``; ``store.bump_data_version``
 calls it, so every write transaction that changes what pages show (a load, a rollback, a
 publication, an unpublication, a revision) rewrites the counts in the same transaction, and a
-database made before the table existed gets them when it is upgraded (``schema.upgrade``).
+database made before the table existed gets them when it is set up or upgraded (``schema.upgrade``,
+which ``init`` runs too, when :func:`missing`).
 :func:`read` is what pages read: a few dozen rows, where counting took three passes over every value.
 ``tests/test_fast_reads.py`` checks the stored counts equal :func:`compute` and counting the rows in
 pandas after each kind of write, on both databases.
@@ -88,6 +89,17 @@ def refresh(conn: Connection) -> None:
     rows = [{"period": period, **vars(c)} for period, c in sorted(compute(conn).items())]
     if rows:
         conn.execute(sa.insert(t), rows)
+
+
+def missing(conn: Connection) -> bool:
+    """Whether the stored counts are missing: none stored while there are values or statuses (a
+    database made before they were stored, whose table ``init`` or ``upgrade`` just created)."""
+    if conn.execute(sa.select(s.quarter_counts.c.period).limit(1)).first() is not None:
+        return False
+    return any(
+        conn.execute(sa.select(t.c.period).limit(1)).first() is not None
+        for t in (s.indicator_values, s.action_statuses)
+    )
 
 
 def read(conn: Connection) -> dict[int, Counts]:

@@ -425,7 +425,6 @@ def upgrade(conn: Connection) -> list[str]:
     Columns are found through ``information_schema`` (DuckDB and PostgreSQL both have it), not
     SQLAlchemy reflection, which duckdb-engine does not support with SQLAlchemy 2.1."""
     done: list[str] = []
-    counted = _has_table(conn, quarter_counts.name)
     metadata.create_all(conn)
     for table in metadata.sorted_tables:
         have = {
@@ -468,10 +467,10 @@ def upgrade(conn: Connection) -> list[str]:
         from harrow_dash.revision_rule import backfill_published_once
 
         done += backfill_published_once(conn)
-    if not counted:  # a database from before the counts were stored: count its quarters once
-        from harrow_dash.quarter_counts import refresh
+    from harrow_dash import quarter_counts as counts
 
-        refresh(conn)
+    if counts.missing(conn):  # a database from before the counts were stored: count them once
+        counts.refresh(conn)
         done.append(quarter_counts.name)
     if version is not None and version != SCHEMA_VERSION:
         conn.execute(
