@@ -102,11 +102,13 @@ def missing(conn: Connection) -> bool:
     )
 
 
-def read(conn: Connection) -> dict[int, Counts]:
-    """The stored counts (what :func:`compute` gave at the last change of the data); counted afresh
-    from a database made before they were stored that cannot be upgraded (read only)."""
+def read(conn: Connection, read_only: bool = False) -> dict[int, Counts]:
+    """The stored counts (what :func:`compute` gave at the last change of the data). A store that
+    only reads (``read_only``) may be on a database made before they were stored, which it cannot
+    upgrade: there, without the table, they are counted afresh. Every other store is upgraded before
+    it is used (the app once per process, the command line before each command)."""
     t = s.quarter_counts
-    if not s._has_table(conn, t.name):
+    if read_only and not s._has_table(conn, t.name):
         return compute(conn)
     return {
         int(r.period): Counts(

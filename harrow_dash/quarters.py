@@ -91,7 +91,7 @@ def quarter_reports(store: Store) -> list[QuarterReport]:
     :meth:`Store.periods`), oldest first. A public store reports only published quarters. The
     counts are the ones every change of the data stores (:mod:`harrow_dash.quarter_counts`)."""
     with store.connect() as conn:
-        counts = quarter_counts.read(conn)
+        counts = quarter_counts.read(conn, read_only=store.read_only)
     published = {p.key for p in store.published_periods()}
     keys = set(counts)
     if store.public:
