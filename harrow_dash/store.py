@@ -1157,8 +1157,9 @@ def _snapshot(url: str, path: Path, public: bool) -> Store:
 
 def bump_data_version(conn: Connection) -> None:
     """Record, inside the caller's write transaction, that the data changed: every app instance then
-    drops its cached results on its next page run. :meth:`Store.writing` calls it for you; call it
-    yourself only from a transaction of your own that changes what pages show."""
+    drops its cached results on its next page run; and rewrite the per-quarter counts pages read
+    (:func:`quarter_counts.refresh`) in the same transaction. :meth:`Store.writing` calls it for
+    you; call it yourself only from a transaction of your own that changes what pages show."""
     v = s.data_version
     conn.execute(sa.update(v).values(version=v.c.version + 1))
-    quarter_counts.refresh(conn)  # the per-quarter counts pages read, in the same transaction
+    quarter_counts.refresh(conn)
