@@ -10,8 +10,10 @@ One module per thing measured, each registering its sections:
 * ``instance_memory``: one instance's peak memory after every page is visited at 528,000 values
   (< 300 MB), beside the same app on an empty database;
 * ``postgres``: a million values loaded into PostgreSQL (normal durability and durability off, against
-  DuckDB in the same run), and the dashboard's queries there against
-  DuckDB's (in a throwaway cluster; skipped without PostgreSQL);
+  DuckDB in the same run), and the dashboard's queries there against DuckDB's at 13,200 indicators x
+  40 quarters (in a throwaway cluster; skipped without PostgreSQL);
+* ``page_runs``: every page through Streamlit's AppTest at 13,200 indicators x 40 quarters on
+  PostgreSQL and DuckDB, the first run after a load and warm runs;
 * ``boroughs``: the Comparisons and Indicators pages with all 33 London boroughs' comparator data for
   33 x the sample's indicators, first run after a load and warm, on DuckDB and PostgreSQL (AppTest);
 * ``harness``: the result row, options, registry, timing helpers, a Streamlit server on a free port;

@@ -20,12 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from harrow_dash import schema as s
+from harrow_dash import quarter_counts
 from harrow_dash.periods import Period
 from harrow_dash.store import Store
-from harrow_dash.value_states import Frequency
 
 PUBLISHED, DRAFT = "published", "draft"
 PARTLY, NOTHING = "partly reported", "nothing reported"
@@ -89,49 +86,25 @@ def report_for(reports: Sequence[QuarterReport], period: Period | None) -> Quart
     return next((r for r in reports if r.period == period), None)
 
 
-def _per_period(store: Store, query: sa.Select) -> dict[int, int]:
-    df = store.read(query)
-    return {int(k): int(n) for k, n in zip(df["period"], df["n"], strict=True)} if len(df) else {}
-
-
 def quarter_reports(store: Store) -> list[QuarterReport]:
     """Every quarter with an indicator row or an action status (the quarters of
-    :meth:`Store.periods`), oldest first. A public store reports only published quarters."""
-    v, i, a = s.indicator_values, s.indicators, s.action_statuses
-    quarterly = i.c.frequency != Frequency.ANNUAL.value
-    n = sa.func.count(sa.distinct(v.c.ref)).label("n")
-    actual = v.c.actual.is_not(None)
-    joined = v.join(i, v.c.ref == i.c.ref)
-    actuals = _per_period(store, sa.select(v.c.period, n).where(actual).group_by(v.c.period))
-    q_actuals = _per_period(
-        store,
-        sa.select(v.c.period, n).select_from(joined).where(actual, quarterly).group_by(v.c.period),
-    )
-    firsts = store.read(
-        sa.select(sa.func.min(v.c.period).label("first"))
-        .select_from(joined)
-        .where(quarterly)
-        .group_by(v.c.ref)
-    )
-    first_keys = sorted(int(k) for k in firsts["first"]) if len(firsts) else []
-    statuses = _per_period(
-        store, sa.select(a.c.period, sa.func.count().label("n")).group_by(a.c.period)
-    )
-    rows = _per_period(
-        store, sa.select(v.c.period, sa.func.count().label("n")).group_by(v.c.period)
-    )
+    :meth:`Store.periods`), oldest first. A public store reports only published quarters. The
+    counts are the ones every change of the data stores (:mod:`harrow_dash.quarter_counts`)."""
+    with store.connect() as conn:
+        counts = quarter_counts.read(conn, read_only=store.read_only)
     published = {p.key for p in store.published_periods()}
-    keys = set(rows) | set(statuses)
+    keys = set(counts)
     if store.public:
         keys &= published
+    firsts = sorted((key, c.quarterly_first) for key, c in counts.items() if c.quarterly_first)
     return [
         QuarterReport(
             period=Period.from_key(key),
             published=key in published,
-            actuals=actuals.get(key, 0),
-            quarterly_actuals=q_actuals.get(key, 0),
-            quarterly_expected=sum(1 for f in first_keys if f <= key),
-            action_statuses=statuses.get(key, 0),
+            actuals=counts[key].actuals,
+            quarterly_actuals=counts[key].quarterly_actuals,
+            quarterly_expected=sum(n for first, n in firsts if first <= key),
+            action_statuses=counts[key].action_statuses,
         )
         for key in sorted(keys)
     ]

@@ -346,6 +346,20 @@ data_version = Table(
     Column("version", BigInteger, nullable=False),
 )
 
+# Per quarter, how much it holds (what harrow_dash.quarter_counts.compute counts from the tables
+# above): rewritten by every write transaction that bumps the data version, so pages read a few dozen
+# rows instead of counting every value. No key: it is always rewritten whole.
+quarter_counts = Table(
+    "quarter_counts",
+    metadata,
+    Column("period", Integer, nullable=False),
+    Column("value_rows", Integer, nullable=False),
+    Column("actuals", Integer, nullable=False),
+    Column("quarterly_actuals", Integer, nullable=False),
+    Column("quarterly_first", Integer, nullable=False),
+    Column("action_statuses", Integer, nullable=False),
+)
+
 # Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter (the primary keys
 # serve the lookups by indicator). DuckDB does without (it skips blocks of rows by their min/max, and
 # an index there would only slow loads down), so these are created on PostgreSQL only. A rollback's
@@ -439,6 +453,18 @@ PUBLISHED_DEFINITIONS_SINCE = 3
 PUBLISHED_ONCE_SINCE = 4
 
 
+def _has_table(conn: Connection, name: str) -> bool:
+    """Whether the database has the table ``name`` (in the connection's schema)."""
+    found = conn.execute(
+        text(
+            "SELECT COUNT(*) FROM information_schema.tables "
+            "WHERE table_name = :t AND table_schema = current_schema()"
+        ),
+        {"t": name},
+    ).scalar()
+    return bool(found)
+
+
 def upgrade(conn: Connection) -> list[str]:
     """Bring a database made by an older version up to date: create missing tables and add missing
     columns (with their defaults), then record the schema version. Idempotent; returns what it did.
@@ -488,6 +514,11 @@ def upgrade(conn: Connection) -> list[str]:
         from harrow_dash.revision_rule import backfill_published_once
 
         done += backfill_published_once(conn)
+    from harrow_dash import quarter_counts as counts
+
+    if counts.missing(conn):  # a database from before the counts were stored: count them once
+        counts.refresh(conn)
+        done.append(quarter_counts.name)
     if version is not None and version != SCHEMA_VERSION:
         conn.execute(
             schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from harrow_dash import quarter_counts
 from harrow_dash import revision_rule as rule
 from harrow_dash import schema as s
 from harrow_dash.failures import (
@@ -763,6 +764,13 @@ class Store:
             q = q.where(v.c.period <= until.key)
         if len(refs) <= self._MANY_REFS:
             return self.read(q.where(v.c.ref.in_(refs)))
+        if not self.is_duckdb:  # the same values, one row per indicator (harrow_dash.packed_series)
+            from harrow_dash import packed_series
+
+            conditions = [*self._visible(v.c.period)]
+            if until is not None:
+                conditions.append(v.c.period <= until.key)
+            return packed_series.indicator_actuals(self, i, conditions, refs)
         frame = self.read(q)
         wanted = pc.is_in(
             pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())
@@ -1183,7 +1191,9 @@ def _snapshot(url: str, path: Path, public: bool) -> Store:
 
 def bump_data_version(conn: Connection) -> None:
     """Record, inside the caller's write transaction, that the data changed: every app instance then
-    drops its cached results on its next page run. :meth:`Store.writing` calls it for you; call it
-    yourself only from a transaction of your own that changes what pages show."""
+    drops its cached results on its next page run; and rewrite the per-quarter counts pages read
+    (:func:`quarter_counts.refresh`) in the same transaction. :meth:`Store.writing` calls it for
+    you; call it yourself only from a transaction of your own that changes what pages show."""
     v = s.data_version
     conn.execute(sa.update(v).values(version=v.c.version + 1))
+    quarter_counts.refresh(conn)

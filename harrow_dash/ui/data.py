@@ -201,8 +201,10 @@ def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFr
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def all_indicators_at(url: str, period: Period | None, rules: RuleSettings) -> pd.DataFrame:
-    """Every indicator at the quarter, whatever the other filters (for links and the picker)."""
-    return views.indicators_at(store(url), Filters(period=period), rules, apply_rag_filter=False)
+    """Every indicator at the quarter, whatever the other filters (for links and the picker).
+    Filters naming only the quarter filter no RAG either, so this is the cached ``indicators_at``
+    of those filters: a view with no other filter (the Indicators page's first) computes it once."""
+    return indicators_at(url, Filters(period=period), rules)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

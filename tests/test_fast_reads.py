@@ -1,0 +1,246 @@
+"""The faster reads behind every page's first run give the answers the plain reads give, on DuckDB and
+PostgreSQL, after a load, a revision, a rollback, a publication and an unpublication, and in public
+mode.
+
+* ``quarters.quarter_reports`` (every page's filter bar: which quarters exist, how much each has
+  reported, which one a view opens on) reads the per-quarter counts every write transaction stores
+  (``harrow_dash.quarter_counts``); here the stored counts are checked against counting afresh, and
+  the reports against the counts worked out in pandas from the tables' rows.
+* ``Store.indicator_actuals`` of many indicators (the Indicators and Priorities pages' sparklines)
+  reads PostgreSQL one packed row per indicator (``harrow_dash.packed_series``); here it, and the
+  sparklines drawn from it, are checked against the same reads made a few hundred indicators at a
+  time, the row-by-row way. The history has blank actuals and indicators that count people, some of
+  them small counts the sparklines must hide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from benchmarks.generated import generate_history
+from harrow_dash import quarter_counts, schema
+from harrow_dash import schema as s
+from harrow_dash.ingest.load import FileInput, Revision, load, rollback
+from harrow_dash.periods import Period
+from harrow_dash.quarters import QuarterReport, quarter_reports
+from harrow_dash.scorecard import RuleSettings
+from harrow_dash.store import Store
+from harrow_dash.value_states import Frequency
+from harrow_dash.views import sparkline_values
+
+pytestmark = pytest.mark.both_databases
+
+INDICATORS, QUARTERS = 620, 6  # more indicators than Store._MANY_REFS: the packed read
+RULES = RuleSettings()
+
+
+def history_csv(change: float = 0.0) -> bytes:
+    """The generated history with small counts of people (some under the suppression threshold),
+    blank actuals, and annual indicators; ``change`` is added to every actual of the first
+    indicators that are not percentages."""
+    frame, _latest = generate_history(INDICATORS, QUARTERS, seed=11)
+    number = frame["ref"].str[4:].astype(int)
+    people = number % 5 == 0
+    frame["counts_people"] = np.where(people, "yes", "no")
+    frame.loc[people, "unit"] = "count"
+    frame.loc[people, "actual"] = ((number[people] * 7 + frame.index[people]) % 12).astype(str)
+    frame["frequency"] = np.where(number % 9 == 0, "annual", "quarterly")
+    if change:
+        first = (number < 30) & (frame["unit"] != "%")  # a percentage stays within 100
+        shown = frame["actual"] != ""
+        frame.loc[first & shown, "actual"] = (
+            frame.loc[first & shown, "actual"].astype(float) + change
+        ).astype(str)
+    return frame.to_csv(index=False).encode()
+
+
+def load_bytes(store: Store, body: bytes, revision: Revision | None = None) -> int:
+    result = load(store, [FileInput("history.csv", body)], "tester", revision=revision)
+    assert result.batch_id is not None
+    return result.batch_id
+
+
+@pytest.fixture
+def history(store: Store) -> Store:
+    load_bytes(store, history_csv())
+    return store
+
+
+@pytest.fixture
+def stores(history: Store) -> Iterator[Callable[[], list[Store]]]:
+    """The store and its public view (published quarters only), opened afresh on each call."""
+    opened: list[Store] = []
+
+    def both() -> list[Store]:
+        public = Store(history.url, public=True)
+        opened.append(public)
+        return [history, public]
+
+    yield both
+    for store in opened:
+        store.dispose()
+
+
+# -- the per-quarter counts -------------------------------------------------------------------------
+
+
+def counted_in_pandas(store: Store) -> list[QuarterReport]:
+    """The quarter reports by their definitions, from the tables' rows."""
+    values = store.read(s.indicator_values.select())
+    inds = store.read(s.indicators.select())
+    statuses = store.read(s.action_statuses.select())
+    quarterly = set(inds.loc[inds["frequency"] != Frequency.ANNUAL.value, "ref"])
+    published = {p.key for p in store.published_periods()}
+    keys = set(values["period"]) | set(statuses["period"])
+    if store.public:
+        keys &= published
+    with_actual = values[values["actual"].notna()]
+    firsts = values[values["ref"].isin(quarterly)].groupby("ref")["period"].min()
+    reports = []
+    for key in sorted(int(k) for k in keys):
+        here = with_actual[with_actual["period"] == key]
+        reports.append(
+            QuarterReport(
+                period=Period.from_key(key),
+                published=key in published,
+                actuals=here["ref"].nunique(),
+                quarterly_actuals=here.loc[here["ref"].isin(quarterly), "ref"].nunique(),
+                quarterly_expected=int((firsts <= key).sum()),
+                action_statuses=int((statuses["period"] == key).sum()),
+            )
+        )
+    return reports
+
+
+def assert_counts_agree(stores: list[Store]) -> None:
+    """The stored counts are what counting gives now, and the reports drawn from them are what
+    counting the rows in pandas gives, for the store and its public view."""
+    with stores[0].connect() as conn:
+        assert quarter_counts.read(conn) == quarter_counts.compute(conn)
+    for store in stores:
+        assert quarter_reports(store) == counted_in_pandas(store)
+
+
+def test_quarter_counts_agree_with_counting_rows_through_every_kind_of_write(
+    history: Store, stores: Callable[[], list[Store]]
+) -> None:
+    reports = quarter_reports(history)
+    assert len(reports) == QUARTERS
+    assert any(r.quarterly_expected > r.quarterly_actuals > 0 for r in reports)
+    assert_counts_agree(stores())
+    last = Period.from_key(max(r.period.key for r in reports))
+    history.publish(last, "tester")
+    assert_counts_agree(stores())
+    revised = load_bytes(history, history_csv(change=1.0), Revision("corrected figures"))
+    assert_counts_agree(stores())
+    rollback(history, revised, "tester", reason="back to the published figures")
+    assert_counts_agree(stores())
+    history.unpublish(last)
+    assert_counts_agree(stores())
+
+
+def test_quarter_counts_of_an_empty_database(store: Store) -> None:
+    assert quarter_reports(store) == [] == counted_in_pandas(store)
+
+
+def test_a_database_from_before_the_stored_counts_gets_them_when_upgraded(history: Store) -> None:
+    expected = quarter_reports(history)
+    with history.begin() as conn:
+        conn.execute(sa.text("DROP TABLE quarter_counts"))
+    with history.connect() as conn:  # a store that only reads counts them each time
+        assert quarter_counts.read(conn, read_only=True) == quarter_counts.compute(conn)
+    reader = Store(history.url, read_only=True) if history.is_duckdb else None
+    if reader is not None:  # the public instance's way of reading a DuckDB file
+        history.dispose()
+        try:
+            assert quarter_reports(reader) == expected
+        finally:
+            reader.dispose()
+    assert "quarter_counts" in history.upgrade()
+    with history.connect() as conn:
+        assert schema._has_table(conn, "quarter_counts")
+        assert quarter_counts.read(conn) == quarter_counts.compute(conn)
+    assert quarter_reports(history) == expected == counted_in_pandas(history)
+    assert "quarter_counts" not in history.upgrade()
+    with history.begin() as conn:  # the table made empty by `init` on a database from before
+        conn.execute(sa.text("DROP TABLE quarter_counts"))
+    history.init()
+    assert quarter_reports(history) == expected
+
+
+# -- many indicators' actuals and the sparklines drawn from them ---------------------------------------
+
+
+def few_at_a_time(store: Store, refs: list[str], until: Period | None) -> pd.DataFrame:
+    """The actuals read a few hundred indicators at a time (the row-by-row read)."""
+    step = Store._MANY_REFS
+    parts = [store.indicator_actuals(refs[i : i + step], until) for i in range(0, len(refs), step)]
+    return pd.concat(parts, ignore_index=True).sort_values(["ref", "period"], ignore_index=True)
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ref": frame["ref"].astype(str).to_numpy(),
+            "period": frame["period"].astype("int64").to_numpy(),
+            "actual": frame["actual"].to_numpy(dtype=float, na_value=np.nan),
+            "counts_people": frame["counts_people"].astype(bool).to_numpy(),
+        }
+    )
+
+
+def assert_actuals_agree(stores: list[Store]) -> None:
+    refs = sorted(str(r) for r in stores[0].indicator_list()["ref"])  # the internal store's
+    assert len(refs) > Store._MANY_REFS
+    periods = stores[0].periods()
+    for store in stores:
+        for until in (None, periods[-1], periods[1]):
+            many = store.indicator_actuals(refs, until)
+            expected = few_at_a_time(store, refs, until)
+            pd.testing.assert_frame_equal(comparable(many), comparable(expected))
+            sparks = sparkline_values(store, refs, until, RULES)
+            step = 200
+            pieces: dict[str, list[float]] = {}
+            for i in range(0, len(refs), step):
+                pieces.update(sparkline_values(store, refs[i : i + step], until, RULES))
+            assert sparks == pieces
+        wanted = refs[::3]  # not every indicator: only the ones asked for come back
+        got = store.indicator_actuals(wanted, None)
+        assert set(got["ref"]) <= set(wanted)
+        pd.testing.assert_frame_equal(
+            comparable(got), comparable(few_at_a_time(store, wanted, None))
+        )
+
+
+def test_many_indicators_actuals_and_sparklines_agree_with_the_row_by_row_read(
+    history: Store, stores: Callable[[], list[Store]]
+) -> None:
+    refs = sorted(str(r) for r in history.indicator_list()["ref"])
+    sparks = sparkline_values(history, refs, None, RULES)
+    actuals = history.indicator_actuals(refs, None)
+    hidden = actuals["counts_people"].astype(bool) & (
+        actuals["actual"] < RULES.small_numbers.threshold
+    )
+    assert hidden.any() and actuals["actual"].isna().any()  # the cases the rule is about
+    assert sum(len(v) for v in sparks.values()) < len(actuals)
+    assert_actuals_agree(stores())
+    last = history.periods()[-1]
+    history.publish(last, "tester")
+    assert_actuals_agree(stores())
+    revised = load_bytes(history, history_csv(change=2.5), Revision("corrected figures"))
+    assert_actuals_agree(stores())
+    rollback(history, revised, "tester", reason="back to the published figures")
+    assert_actuals_agree(stores())
+    history.unpublish(last)
+    assert_actuals_agree(stores())
+
+
+def test_many_indicators_with_no_value_read_as_nothing(store: Store) -> None:
+    refs = [f"NONE-{i:04d}" for i in range(Store._MANY_REFS + 5)]
+    assert store.indicator_actuals(refs, None).empty
+    assert sparkline_values(store, refs, None, RULES) == {}
