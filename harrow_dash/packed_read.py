@@ -76,6 +76,9 @@ def read_packed(
             ),
             query,
         )
+        # Sorting tens of thousands of rows in memory rather than on disk (4 MB by default): for
+        # this transaction only.
+        cur.execute("SET LOCAL work_mem = '64MB'")
         cur.execute(packed)
         row = cur.fetchone()
     columns = json.loads(row[0]) if row is not None and row[0] is not None else None
