@@ -22,7 +22,9 @@ for 33 times the indicators, on DuckDB and PostgreSQL in the same run, through t
     kept), median of 5 (2 with ``--quick``). Targets: first run within 1.0 s, warm run within 0.3 s,
     and PostgreSQL within 1.5x DuckDB for each (the ratio of medians in the same run). Each row notes
     the load average: the machine running ``make bench`` may be shared, which inflates absolute
-    times, not the ratios.
+    times, not the ratios. On PostgreSQL the every-measure reads (the periods each measure has among
+    the group, the values at the periods compared) come packed in one value
+    (:mod:`harrow_dash.packed_read`): read through COPY, one message per row was most of them.
 """
 
 from __future__ import annotations

@@ -996,7 +996,7 @@ class Store:
         if periods is not None:
             q = q.where(v.c.period.in_([int(p) for p in periods]))
         # Every measure's values (the Comparisons page, a briefing): tens of thousands of rows.
-        return self._comparator_visible(self.read(q, many_rows=len(measures) > MANY_REFS))
+        return self._comparator_visible(self._read_many(q, many=len(measures) > MANY_REFS))
 
     def comparator_periods(self, measures: list[str], areas: list[str]) -> pd.DataFrame:
         """The periods at which any of ``areas`` has a value of each measure: measure, period
@@ -1007,7 +1007,19 @@ class Store:
             .where(v.c.measure.in_(measures), v.c.area_code.in_(areas))
             .distinct()
         )
-        return self._comparator_visible(self.read(q, many_rows=len(measures) > MANY_REFS))
+        return self._comparator_visible(self._read_many(q, many=len(measures) > MANY_REFS))
+
+    def _read_many(self, query: sa.Select[Any], many: bool) -> pd.DataFrame:
+        """:meth:`read`, and for ``many`` rows on PostgreSQL packed into one value
+        (:mod:`harrow_dash.packed_read`: the same frame, without per-row messages)."""
+        if many and not self.is_duckdb:
+            from harrow_dash.packed_read import read_packed
+
+            with self.connect() as conn:
+                frame = read_packed(conn, query)
+            if frame is not None:
+                return frame
+        return self.read(query, many_rows=many)
 
     # -- batches and export --------------------------------------------------------------------------
     def batches(self) -> pd.DataFrame:
