@@ -19,7 +19,7 @@ setup: $(STAMP)
 db: setup
 	$(BIN)/harrow-dash init --sample --if-missing
 
-# The allocator settings an instance is measured with (README "Memory"): read at process start.
+# The allocator settings an instance is measured with, read at process start (README, make bench).
 MEMORY_ENV := MALLOC_ARENA_MAX=2 ARROW_DEFAULT_MEMORY_POOL=system
 
 run: db
