@@ -19,8 +19,11 @@ setup: $(STAMP)
 db: setup
 	$(BIN)/harrow-dash init --sample --if-missing
 
+# The allocator settings an instance is measured with, read at process start (README, make bench).
+MEMORY_ENV := MALLOC_ARENA_MAX=2 ARROW_DEFAULT_MEMORY_POOL=system
+
 run: db
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(MEMORY_ENV) $(BIN)/streamlit run app.py --server.port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,7 +8,8 @@ One module per thing measured, each registering its sections:
 * ``browser``: the pages in headless Chromium (cold start, render, quarter change);
 * ``serving``: page runs per second with ten simulated readers, against a reference app (2.0x);
 * ``instance_memory``: one instance's peak memory after every page is visited at 528,000 values
-  (< 300 MB), beside the same app on an empty database;
+  (resident and private (USS) peaks, each against 300 MB), beside the same app on an empty database
+  (the software stack's floor), run with the allocator settings a deployment sets;
 * ``postgres``: a million values loaded into PostgreSQL (normal durability and durability off, against
   DuckDB in the same run), and the dashboard's queries there against DuckDB's at 13,200 indicators x
   40 quarters (in a throwaway cluster; skipped without PostgreSQL);

@@ -13,16 +13,25 @@
     Streamlit and the libraries hold whatever the data); then, when PostgreSQL is installed, the
     instance on PostgreSQL (a throwaway cluster, as ``pg_queries``) holding the same history.
 
+    The server runs with the allocator settings a deployment gives it before it starts
+    (:data:`DEPLOYED_ENV`: ``MALLOC_ARENA_MAX=2``, ``ARROW_DEFAULT_MEMORY_POOL=system``, as
+    ``deploy/Dockerfile`` and ``make run`` set them).
+
     Figures: the server process's peak resident size over the whole visit (``VmHWM`` in
     ``/proc/PID/status``: the most it held at any moment; set afresh before each page run and read
-    after it, so the note can say which run it was), target under 300 MB; its
-    resident size after the visits (``VmRSS``), and before any page was asked for; errors (an
-    exception element, a run that did not finish; target none). With the load average.
+    after it, so the note can say which run it was), target under 300 MB; its peak private size
+    (USS: ``Private_Clean`` + ``Private_Dirty`` of ``/proc/PID/smaps_rollup``, what this instance
+    alone holds, without the libraries' code that instances on one machine share; sampled every
+    :data:`SAMPLE_S` seconds during the visit, so a peak shorter than that can be missed); its
+    resident size after the visits (``VmRSS``), and before any page was asked for; the empty
+    database's peak resident and private sizes (the software stack's floor, whatever the data);
+    errors (an exception element, a run that did not finish; target none). With the load average.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +44,10 @@ INDICATORS, QUARTERS = 13_200, 40
 PEAK_TARGET_MB = 300.0
 READERS = 2
 SECTION = "memory"
+SAMPLE_S = 0.05
+# What a deployed instance's environment sets before the process starts (deploy/Dockerfile, the
+# Makefile's run target; see harrow_dash.process_memory for what each does).
+DEPLOYED_ENV = {"MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
 def reset_peak(pid: int) -> None:
@@ -48,6 +61,46 @@ def status_mb(pid: int, name: str) -> float:
         if line.startswith(f"{name}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def private_mb(pid: int) -> float:
+    """The process's private (unique) size, USS: ``Private_Clean`` + ``Private_Dirty`` of
+    ``/proc/PID/smaps_rollup``, in MB; NaN where that file cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return float("nan")
+    kb = 0
+    for line in text.splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            kb += int(line.split()[1])
+    return kb / 1024
+
+
+class PrivatePeak:
+    """The most :func:`private_mb` read while running: a thread samples it every ``SAMPLE_S``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = float("nan")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            mb = private_mb(self.pid)
+            if mb == mb and not mb <= self.peak:  # a number, and more (or the first)
+                self.peak = mb
+            if self._stop.wait(SAMPLE_S):
+                return
+
+    def __enter__(self) -> PrivatePeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 @dataclass
@@ -113,6 +166,7 @@ def bench_memory(run: Run) -> list[Row]:
     store.dispose()  # the app must be the only process holding the file
     db = history_db_path(run.out_dir, INDICATORS, QUARTERS)
     env = {
+        **DEPLOYED_ENV,
         "HARROW_DASH_DATABASE_URL": f"duckdb:///{db}",
         "HARROW_DASH_SECRETS": str(run.out_dir / "no-secrets.toml"),
     }
@@ -161,7 +215,8 @@ def _postgresql(run: Run, env: dict[str, str], readers: int, quarter: str) -> Ro
         m.peak,
         "MB",
         target=PEAK_TARGET_MB,
-        note=f"the same history and visit; the peak during {biggest[0]}; after the visits "
+        note=f"the same history and visit; the peak during {biggest[0]}; peak private (USS) "
+        f"{m.private_peak:,.0f} MB; after the visits "
         f"{m.final:,.0f} MB (private {m.anon:,.0f} MB); {len(errors)} errors"
         + (f": {'; '.join(errors[:2])}" if errors else "")
         + f"; load average {load_average()[0]:.1f}",
@@ -176,6 +231,7 @@ class Measured:
     peak: float  # VmHWM MB over the visit
     final: float  # VmRSS MB after it
     anon: float  # of which private memory (RssAnon): not the libraries' code, shared between instances
+    private_peak: float  # the most private memory (USS) sampled during the visit, MB
 
 
 def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str) -> Measured:
@@ -183,7 +239,8 @@ def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str
     try:
         started = status_mb(proc.pid, "VmRSS")
         reset_peak(proc.pid)
-        visit = visit_every_page(base, proc.pid, readers, quarter, ref)
+        with PrivatePeak(proc.pid) as private:
+            visit = visit_every_page(base, proc.pid, readers, quarter, ref)
         # The peak of the whole visit: the most of each run's own peak (each run's is read after
         # it and set afresh for the next), and of the time since the last.
         peak = max([status_mb(proc.pid, "VmHWM"), *(mb for _w, mb in visit.peaks)])
@@ -191,7 +248,7 @@ def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str
         anon = status_mb(proc.pid, "RssAnon")
     finally:
         stop(proc)
-    return Measured(visit, started, peak, final, anon)
+    return Measured(visit, started, peak, final, anon, private.peak)
 
 
 def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]]) -> list[Row]:
@@ -219,6 +276,17 @@ def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]])
         ).judge(),
         Row(
             SECTION,
+            "peak private size (USS) after visiting every page",
+            m.private_peak,
+            "MB",
+            target=PEAK_TARGET_MB,
+            note=f"what this instance alone held at most (sampled every {SAMPLE_S:g} s), without "
+            f"the libraries' code shared by instances on one machine; on the empty database "
+            f"{floor.private_peak:,.0f} MB, so the data's share is "
+            f"{m.private_peak - floor.private_peak:,.0f} MB",
+        ).judge(),
+        Row(
+            SECTION,
             "resident size after the visits",
             m.final,
             "MB",
@@ -232,8 +300,9 @@ def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]])
             "MB",
             note=f"every page visited the same way, in the same run: what the imports, Streamlit "
             f"and the libraries hold whatever the data (after the visit {floor.final:,.0f} MB, "
-            f"private {floor.anon:,.0f} MB); the data's share of the peak above: "
-            f"{m.peak - floor.peak:,.0f} MB",
+            f"private {floor.anon:,.0f} MB; peak private {floor.private_peak:,.0f} MB); the "
+            f"floor takes {floor.peak / PEAK_TARGET_MB:.0%} of the {PEAK_TARGET_MB:.0f} MB target; "
+            f"the data's share of the peak above: {m.peak - floor.peak:,.0f} MB",
         ),
         Row(
             SECTION,

@@ -775,6 +775,8 @@ class Store:
         wanted = pc.is_in(
             pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())
         )
+        if pc.all(wanted).as_py() is not False:  # every indicator asked for: no copy of the rows
+            return frame
         return frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
 
     def indicator_list(self) -> pd.DataFrame:

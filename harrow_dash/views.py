@@ -501,6 +501,7 @@ def sparkline_values(
     )
     shown = ~np.isnan(actual) & ~hidden
     codes, refs_seen = pd.factorize(hist["ref"])
+    del hist  # the rows (17 MB at 528,000 values) go before the lists are made, not after
     # Rows come sorted by ref: each indicator is one run of rows, starting where the ref changes.
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     # Where each run's shown values start and end in the compacted array of shown values.

@@ -194,8 +194,11 @@ def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFr
     from harrow_dash import explore
 
     inds = indicators_at(url, filters, rules)
-    refs = tuple(str(r) for r in inds["ref"]) if len(inds) else ()
-    sparks = sparklines(url, refs, filters.period, rules) if refs else {}
+    refs = [str(r) for r in inds["ref"]] if len(inds) else []
+    # The trend lines straight from the rule, not through ``sparklines``' own cache: the list
+    # cached here holds them already, and a second cached copy (a dict of 13,200 lists at council
+    # scale, pickled) would be kept for every quarter and filter for nothing.
+    sparks = views.sparkline_values(store(url), refs, filters.period, rules) if refs else {}
     return explore.indicator_list(inds, sparks)
 
 
