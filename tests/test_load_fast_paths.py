@@ -175,3 +175,52 @@ def test_a_control_character_in_a_regular_csv_is_refused_naming_the_cell(char):
     assert arrow_grid(content, 4) is not None  # the file Arrow reads
     sheets, problems = read_csv(content, "f.csv")
     assert [(p.row, p.column) for p in problems] == [(2, 'B ("Name")')]
+
+
+@pytest.mark.parametrize("text", ["Column C (actual)", "Spalte É “Ist”", "", "a'b\"c,d"])
+def test_a_repeated_column_label_is_the_column_assigning_the_text_gives(text):
+    """parse._repeated writes Arrow's buffers directly; the column must equal, value for value and
+    type for type, the column pandas makes when the bare text is assigned to a frame."""
+    from harrow_dash.ingest.parse import _repeated
+
+    n = 1_003
+    slow = pd.DataFrame(index=range(n))
+    slow["c"] = text
+    fast = pd.DataFrame(index=range(n))
+    fast["c"] = _repeated(text, n)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["c"].tolist() == [text] * n
+
+
+def test_rows_are_staged_in_the_order_the_database_writes_them(store):
+    """PostgreSQL sorts a load's rows by quarter before writing them (load._write_order), cheaply
+    only when they arrive in that order already: load._in_write_order must put them in exactly the
+    order the database's own ORDER BY gives, texts included (case, accents, digits, symbols)."""
+    from harrow_dash.ingest.load import _in_write_order, _write_order
+
+    refs = ["b-2", "B-10", "a", "A", "é1", "e1", "Z", "z_1", "z-1", "10", "9", "ß", "Å", " x", "x "]
+    frame = pd.DataFrame(
+        {
+            "ref": pd.array([r for r in refs for _ in (1, 2)], dtype=str),
+            "period": [p for _ in refs for p in (20241, 20232)],
+        }
+    ).sample(frac=1, random_state=3, ignore_index=True)
+    with store.begin() as conn:
+        conn.exec_driver_sql("CREATE TEMP TABLE order_check (ref VARCHAR, period BIGINT)")
+        for row in frame.itertuples(index=False):
+            conn.execute(
+                sa.text("INSERT INTO order_check VALUES (:r, :p)"), {"r": row.ref, "p": row.period}
+            )
+        written = [
+            (str(r), int(p))
+            for r, p in conn.exec_driver_sql(
+                "SELECT ref, period FROM order_check"  # noqa: S608 (the function's own text)
+                + _write_order("indicator_values", store.is_duckdb)
+            )
+        ]
+        conn.exec_driver_sql("DROP TABLE order_check")
+    staged = _in_write_order("indicator_values", frame)
+    assert list(zip(staged["ref"], staged["period"], strict=True)) == written
+    assert written != list(
+        zip(frame["ref"], frame["period"], strict=True)
+    )  # the sample was not in order

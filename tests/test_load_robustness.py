@@ -69,10 +69,10 @@ LOADER = textwrap.dedent(
 
     apply, write_batch = L._Stager.apply, L._write_batch
 
-    def announced_apply(self, name, columns, batch_id):
+    def announced_apply(self, name, columns, batch_id, *rest):
         # Tell the test which table is being written, inside the open transaction.
         print(f"writing {name}", flush=True)
-        apply(self, name, columns, batch_id)
+        apply(self, name, columns, batch_id, *rest)
 
     def paused_write_batch(conn, plan, batch_id, user):
         # Everything is written but the COMMIT: wait here, so the kill always lands inside the
