@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from harrow_dash.corrective_status import CorrectiveStatus, status_as_at
 from harrow_dash.filters import Filters
 from harrow_dash.ingest.corrective import TEMPLATE_HEADINGS
 from harrow_dash.ingest.load import FileInput
@@ -130,6 +131,21 @@ def recorded_update(store: Store, action_id: str, quarter: Period) -> ActionUpda
         str(row["dropped_reason"] or ""),
         str(row["internal_note"] or ""),
     )
+
+
+def status_to_offer(store: Store, action_id: str, quarter: Period) -> str:
+    """The status the form offers for a quarter with no update yet: the action's status as at the
+    quarter by the one rule (:func:`harrow_dash.corrective_status.status_as_at`), so a done action
+    is not offered as "agreed" again and one past its due quarter is offered as overdue."""
+    actions = store.corrective_actions(Filters(), until=quarter)
+    row = actions[actions["action_id"] == action_id]
+    if row.empty:
+        return CorrectiveStatus.AGREED.value
+    first = row.iloc[0]
+    recorded = first["recorded_status"]
+    return status_as_at(
+        None if pd.isna(recorded) else str(recorded), int(first["due_period"]), quarter.key
+    ).value
 
 
 def _row(**cells: str) -> list[str]:

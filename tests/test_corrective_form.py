@@ -238,3 +238,22 @@ def test_the_quarters_recorded_update_is_filled_in_and_kept(
     assert row["status"] == "overdue"
     assert row["update"].startswith("Four of six advisers")
     assert row["internal_note"].startswith("Two candidates withdrew")
+
+
+@pytest.mark.parametrize(
+    ("action_id", "offered"),
+    [
+        ("CA-23Q1-01", "done"),  # done in Q3: not offered as agreed again
+        ("CA-23Q1-02", "overdue"),  # due Q2, still open: overdue by the one rule
+        ("CA-23Q3-01", "agreed"),  # due Q1 2024-25, nothing since it was agreed
+    ],
+)
+def test_a_quarter_with_no_update_yet_offers_the_status_as_at_that_quarter(
+    env: AppEnv, action_id: str, offered: str
+) -> None:
+    """An editor recording Q4 starts from where the action stands, not from "agreed"."""
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q4 2023-24").run()
+    at = widget(at, "selectbox", "corrective_update_id_").set_value(action_id).run()
+    assert not at.exception, at.exception
+    assert widget(at, "selectbox", "corrective_update_status_").value == offered

@@ -193,7 +193,9 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
             status = st.selectbox(
                 f"Status in {label}",
                 statuses,
-                index=statuses.index(held.status) if held and held.status in statuses else 0,
+                index=statuses.index(
+                    held.status if held else entry.status_to_offer(store, chosen, quarter)
+                ),
                 key=f"corrective_update_status_{keyed}",
             )
             update = st.text_area(
