@@ -52,6 +52,7 @@ def test_writes_the_briefing_pack(db_url: str, tmp_path: Path) -> None:
     assert any("Quarter 3 2023-24" in p.text for p in doc.paragraphs if p.style.name == "Title")
     assert heading1(out) == [
         "Summary of performance",
+        "What we said we would do",
         "Priority 1: A council that puts residents first",
         "Priority 2: A borough that is clean and safe",
         "Priority 3: A place where those in need are supported",
