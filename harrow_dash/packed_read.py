@@ -7,9 +7,9 @@ and at the 52,000 comparator values the Comparisons page compares (35 areas x 1,
 per-row handling was most of the read: 0.5-0.8 s against 0.15 s of PostgreSQL's own work.
 
 The frame is the one ``store._read_copy`` gives for the same rows (each column converted the same
-way, by ``store._column_like_rows``); None, with nothing run but the type query, for what it does
-not cover (not PostgreSQL with psycopg in UTF-8, a parameter SQLAlchemy converts first, a column
-type not in ``store._COPY_TYPES``, two columns of one name): the caller reads it the ordinary way.
+way, by ``store._column_like_rows``); None, with nothing run but the type query, for what
+``store.prepare_select`` (the preparation both share) does not cover: the caller reads it the
+ordinary way.
 No Streamlit.
 """
 
@@ -23,48 +23,21 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-# The names and Arrow types of a statement's result columns on a database, asked once each.
-_COLUMNS: dict[tuple[str, str], tuple[list[str], list[pa.DataType | None]]] = {}
-
 
 def read_packed(
     conn: Connection, statement: sa.Executable, params: dict[str, Any] | None = None
 ) -> pd.DataFrame | None:
     """The rows of ``statement`` as a frame, read as one packed value (see the module's note); the
     rows keep the statement's order (every column is aggregated in the same pass over them)."""
-    try:
-        import psycopg
-        import psycopg.sql
-    except ImportError:  # another database's driver
-        return None
-    from harrow_dash.store import _COPY_TYPES, _column_like_rows
+    from harrow_dash.store import _column_like_rows, prepare_select
 
-    if not isinstance(statement, sa.Select | sa.CompoundSelect):
+    prepared = prepare_select(conn, statement, params)
+    if prepared is None or not prepared.names:
         return None
-    driver = conn.connection.driver_connection
-    if not isinstance(driver, psycopg.Connection) or driver.info.encoding != "utf-8":
-        return None
-    dialect = conn.dialect
-    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    for bind in compiled.binds.values():
-        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
-            return None
-    text = psycopg.ClientCursor(driver).mogrify(str(compiled), compiled.construct_params(params))
-    query = psycopg.sql.SQL(text)  # type: ignore[arg-type]  # SQLAlchemy's, values quoted by psycopg
-    with driver.cursor() as cur:
-        key = (str(conn.engine.url), str(compiled))
-        if key not in _COLUMNS:
-            if len(_COLUMNS) > 200:
-                _COLUMNS.clear()
-            cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
-            described = cur.description or []
-            _COLUMNS[key] = (
-                [d.name for d in described],
-                [_COPY_TYPES.get(d.type_code) for d in described],
-            )
-        names, types = _COLUMNS[key]
-        if not names or len(set(names)) != len(names) or any(t is None for t in types):
-            return None
+    import psycopg.sql  # there is a psycopg connection: the driver is installed
+
+    names, types = prepared.names, prepared.types
+    with prepared.driver.cursor() as cur:
         packed = psycopg.sql.SQL("SELECT json_build_array({})::text FROM ({}) AS q").format(
             psycopg.sql.SQL(", ").join(
                 # A real as its text (PostgreSQL's shortest exact one): JSON has no NaN, no
@@ -74,7 +47,7 @@ def read_packed(
                 ).format(psycopg.sql.Identifier(n))
                 for n, t in zip(names, types, strict=True)
             ),
-            query,
+            prepared.query,
         )
         # Sorting tens of thousands of rows in memory rather than on disk (4 MB by default): for
         # this transaction only.

@@ -209,22 +209,31 @@ _COPY_COLUMNS: dict[tuple[str, str], tuple[list[str], list[pa.DataType | None]]]
 MANY_REFS = 20
 
 
-def _read_copy(
-    conn: Connection, statement: sa.Executable, params: dict[str, Any]
-) -> pd.DataFrame | None:
-    """A SELECT run on PostgreSQL as ``COPY (...) TO STDOUT`` in CSV and parsed by Arrow, giving
-    exactly the frame ``pd.DataFrame(rows, columns=keys)`` gives from the rows psycopg returns,
-    without a Python object per value: for a query of thousands of rows, a third of the time.
-    The result's column types are asked the first time (the query planned with ``LIMIT 0``). None,
-    with nothing but that run, for whatever it does not cover: not a SELECT construct, a parameter
-    SQLAlchemy would convert first, a connection not in UTF-8, a type not in ``_COPY_TYPES`` or
-    two columns of the same name; the caller then runs it the ordinary way."""
+@dataclass(frozen=True)
+class PreparedSelect:
+    """A SELECT ready to be read by a bulk path on PostgreSQL: psycopg's connection, the statement's
+    text with its values quoted in, and its result columns' names and Arrow types."""
+
+    driver: Any  # psycopg.Connection
+    query: Any  # psycopg.sql.SQL
+    names: list[str]
+    types: list[pa.DataType]
+
+
+def prepare_select(
+    conn: Connection, statement: sa.Executable, params: dict[str, Any] | None = None
+) -> PreparedSelect | None:
+    """What the bulk reads (:func:`_read_copy`, :func:`harrow_dash.packed_read.read_packed`) need
+    to run ``statement`` on PostgreSQL themselves. The result's column types are asked the first
+    time (the query planned with ``LIMIT 0``). None, with nothing but that run, for whatever they
+    do not cover: not a SELECT construct, a parameter SQLAlchemy would convert first, a connection
+    not in UTF-8, a type not in ``_COPY_TYPES`` or two columns of the same name; the caller then
+    runs it the ordinary way."""
     try:
         import psycopg
         import psycopg.sql
     except ImportError:  # another database's driver
         return None
-    import pyarrow.csv as pa_csv
 
     if not isinstance(statement, sa.Select | sa.CompoundSelect):
         return None
@@ -239,22 +248,42 @@ def _read_copy(
     # COPY takes no parameters: the values are quoted into the text by psycopg.
     text = psycopg.ClientCursor(driver).mogrify(str(compiled), compiled.construct_params(params))
     query = psycopg.sql.SQL(text)  # type: ignore[arg-type]  # SQLAlchemy's, values quoted by psycopg
-    with driver.cursor() as cur:
-        # The result's columns depend on the statement, not on its values: asked once per database.
-        key = (str(conn.engine.url), str(compiled))
-        if key not in _COPY_COLUMNS:
-            if len(_COPY_COLUMNS) > 500:
-                _COPY_COLUMNS.clear()
+    # The result's columns depend on the statement, not on its values: asked once per database.
+    key = (str(conn.engine.url), str(compiled))
+    if key not in _COPY_COLUMNS:
+        if len(_COPY_COLUMNS) > 500:
+            _COPY_COLUMNS.clear()
+        with driver.cursor() as cur:
             cur.execute(psycopg.sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(query))
             described = cur.description or []
-            _COPY_COLUMNS[key] = (
-                [d.name for d in described],
-                [_COPY_TYPES.get(d.type_code) for d in described],
-            )
-        names, types = _COPY_COLUMNS[key]
-        if len(set(names)) != len(names) or any(t is None for t in types):
-            return None
-        with cur.copy(psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:
+        _COPY_COLUMNS[key] = (
+            [d.name for d in described],
+            [_COPY_TYPES.get(d.type_code) for d in described],
+        )
+    names, types = _COPY_COLUMNS[key]
+    if len(set(names)) != len(names) or any(t is None for t in types):
+        return None
+    return PreparedSelect(driver, query, names, [t for t in types if t is not None])
+
+
+def _read_copy(
+    conn: Connection, statement: sa.Executable, params: dict[str, Any]
+) -> pd.DataFrame | None:
+    """A SELECT run on PostgreSQL as ``COPY (...) TO STDOUT`` in CSV and parsed by Arrow, giving
+    exactly the frame ``pd.DataFrame(rows, columns=keys)`` gives from the rows psycopg returns,
+    without a Python object per value: for a query of thousands of rows, a third of the time.
+    None for whatever :func:`prepare_select` does not cover; the caller then runs it the ordinary
+    way."""
+    prepared = prepare_select(conn, statement, params)
+    if prepared is None:
+        return None
+    import psycopg.sql  # there is a psycopg connection: the driver is installed
+    import pyarrow.csv as pa_csv
+
+    names, types = prepared.names, prepared.types
+    with prepared.driver.cursor() as cur:
+        copy_sql = psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(prepared.query)
+        with cur.copy(copy_sql) as copy:
             data = b"".join(copy)
     if not data:
         return pd.DataFrame([], columns=names)
