@@ -46,6 +46,7 @@ ACTION_COLUMNS = [
     "latest_update",
     "dropped_reason",
     "internal_note",
+    "latest_note",
 ]
 UPDATE_COLUMNS = ["action_id", "period", "status", "update", "dropped_reason", "internal_note"]
 
@@ -170,6 +171,8 @@ def actions(store: Store, filters: Filters, until: Period | None = None) -> pd.D
     )
     frame["latest_update"] = [_none(latest["update"].get(a)) for a in ids]
     frame["dropped_reason"] = [_none(latest["dropped_reason"].get(a)) for a in ids]
+    # The latest update's internal note (None in the public view, where updates carry no notes).
+    frame["latest_note"] = [_none(latest["internal_note"].get(a)) for a in ids]
     frame["agreed_period"] = frame["agreed_period"].astype(int)
     frame["due_period"] = frame["due_period"].astype(int)
     out = frame[ACTION_COLUMNS].astype(object)

@@ -90,7 +90,7 @@ class FollowedAction:
     status: CorrectiveStatus
     latest_update: str
     dropped_reason: str
-    internal_note: str  # "" in the public view
+    internal_note: str  # the latest update's note, else the action's own; "" in the public view
 
     @property
     def status_text(self) -> str:
@@ -237,7 +237,7 @@ def followed(row: dict[str, object], as_at: Period) -> FollowedAction:
         status=status,
         latest_update=_text(row.get("latest_update")),
         dropped_reason=_text(row.get("dropped_reason")),
-        internal_note=_text(row.get("internal_note")),
+        internal_note=_text(row.get("latest_note")) or _text(row.get("internal_note")),
     )
 
 

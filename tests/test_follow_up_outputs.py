@@ -158,7 +158,11 @@ def test_overview_and_priorities_show_the_follow_up_with_internal_notes_only_int
 ) -> None:
     follow = _follow(db)
     target = follow.last_quarter[0]
-    _set_action(db, target.action_id, internal_note=NOTE)
+    u = schema.corrective_action_updates
+    with db.engine.begin() as conn:  # the note officers see is the latest update's
+        conn.execute(
+            sa.update(u).where(u.c.action_id == target.action_id).values(internal_note=NOTE)
+        )
     db.dispose()
     caption = f"Actions from last quarter: status at {Q3.label}"
     at = run_page("app.py", query={"quarter": Q3.label})
@@ -226,3 +230,39 @@ def test_an_indicator_and_a_flagship_action_show_their_actions_and_updates(
     caption = f"Corrective actions on flagship actions, status at {Q3.label}"
     listed = " ".join(small_tables(at)[caption]["Action"])
     assert all(i in listed for i in on_flagship["action_id"])
+
+
+def test_the_overviews_internal_note_is_the_latest_updates_note_else_the_actions_own(
+    db: Store,
+) -> None:
+    """Officers read the note of the update the status comes from; an action with no noted update
+    shows its own note; the public view carries neither."""
+    follow = _follow(db)
+    first, second = follow.last_quarter[0], follow.last_quarter[1]
+    u = schema.corrective_action_updates
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.update(u).where(u.c.action_id == first.action_id).values(internal_note=None)
+        )
+        latest = conn.execute(
+            sa.select(sa.func.max(u.c.period)).where(u.c.action_id == second.action_id)
+        ).scalar_one()
+        conn.execute(
+            sa.update(u)
+            .where(u.c.action_id == second.action_id, u.c.period == latest)
+            .values(internal_note="Latest update's note.")
+        )
+    _set_action(db, first.action_id, internal_note=NOTE)
+    _set_action(db, second.action_id, internal_note="The action's own note.")
+    notes = {a.action_id: a.internal_note for a in _follow(db).last_quarter}
+    assert notes[first.action_id] == NOTE
+    assert notes[second.action_id] == "Latest update's note."
+    for quarter in ("Q1 2023-24", "Q2 2023-24", "Q3 2023-24"):
+        db.publish(parse_period(quarter), "tester")
+    public = Store(db.url, public=True)
+    try:
+        ov = views.overview(public, Filters(period=Q3), RULES)
+        assert ov is not None and ov.follow_up is not None
+        assert all(a.internal_note == "" for a in ov.follow_up.last_quarter)
+    finally:
+        public.dispose()
