@@ -439,6 +439,23 @@ def paginate(
     return [tuple(p) for p in pages if p]
 
 
+def paginate_evenly(lists: Sequence[_List], budget: int = BUDGET_PX) -> list[tuple[Section, ...]]:
+    """:func:`paginate` over as few slides as it needs, but filled evenly: the smallest budget that
+    still needs no more slides, so a run of continued slides does not end on one holding a single
+    item. Never more slides than :func:`paginate` lays out, and never a fuller slide."""
+    pages = paginate(lists, budget)
+    if len(pages) <= 1:
+        return pages
+    low, high = budget // 2, budget  # high always lays out in len(pages) slides or fewer
+    while low < high:
+        middle = (low + high) // 2
+        if len(paginate(lists, middle)) <= len(pages):
+            high = middle
+        else:
+            low = middle + 1
+    return paginate(lists, high)
+
+
 def sections_px(sections: Sequence[Section], beside: bool = False) -> int:
     """The estimated height of a slide's sections, as :func:`paginate` counts it (``beside``: in the
     column beside a priority's RAG cards)."""
@@ -679,7 +696,7 @@ def _follow_up_slides(first_number: int, ov: Overview) -> list[Slide]:
             title=FOLLOW_UP_TITLE + (" (continued)" if i else ""),
             sections=sections,
         )
-        for i, sections in enumerate(paginate(lists))
+        for i, sections in enumerate(paginate_evenly(lists))
     ]
 
 

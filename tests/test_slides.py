@@ -395,3 +395,16 @@ def test_the_key_to_ratings_covers_indicators_and_flagship_statuses() -> None:
     # Dark blue is "Complete" (the colour the Overview's flagship bars use for it).
     complete = next(r for r in rag_key.action_rows() if r.label == "Complete")
     assert complete.colour == ACTION_COLOURS["Complete"] == "#12436D" and complete.icon == "\u2605"
+
+
+def test_paginate_evenly_needs_no_more_slides_and_does_not_end_on_a_lone_item() -> None:
+    items = tuple(slides.Item(ref=f"A{i}", text=f"Action {i} " + "word " * 30) for i in range(9))
+    lists = [slides._List("followup", "Actions", items, "None.", "followup")]
+    greedy = slides.paginate(lists)
+    even = slides.paginate_evenly(lists)
+    assert len(greedy) > 1 and len(even) == len(greedy)
+    counts = [sum(len(s.items) for s in page) for page in even]
+    assert sum(counts) == len(items)
+    assert max(counts) - min(counts) <= 1, counts
+    assert [sum(len(s.items) for s in page) for page in greedy] != counts  # greedy was uneven
+    assert all(slides.sections_px(page) <= slides.BUDGET_PX for page in even)
