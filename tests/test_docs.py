@@ -2,9 +2,9 @@
 
 Checked here: the README's size; every docs page is linked from it; every relative link, image and
 anchor in the README and docs/ resolves; the README's settings table against harrow_dash/config.py;
-the deployment's settings table against deploy/compose.yaml; every ``make`` target and ``harrow-dash``
-subcommand (and option) the docs name exists; every subcommand is documented; every file type the
-importer reads is documented.
+the deployment's settings table (names and defaults) against deploy/compose.yaml; every ``make`` target and ``harrow-dash``
+subcommand (and option) the docs name exists; every subcommand is documented; every file type and
+layout the importer reads is documented; every HARROW_DASH_ variable the docs name is read somewhere.
 """
 
 from __future__ import annotations
@@ -206,13 +206,24 @@ def test_the_settings_table_gives_the_code_s_defaults() -> None:
     assert table["HARROW_DASH_SECRETS"][1] == secrets
 
 
+def _deployment_table() -> dict[str, str]:
+    """The deployment page's settings table: variable -> default as written."""
+    section = _text(DOCS / "deployment.md").split("## Deploying for a council", 1)[1]
+    rows = re.findall(r"^\| `(HARROW_DASH_[A-Z_]+)` \| ([^|]*) \|", section, flags=re.M)
+    return {name: default.strip().strip("`") for name, default in rows}
+
+
 def test_the_deployment_settings_table_is_every_variable_compose_reads() -> None:
     compose = _text(ROOT / "deploy" / "compose.yaml")
-    used = set(re.findall(r"\$\{(HARROW_DASH_[A-Z_]+)", compose))
-    section = _text(DOCS / "deployment.md").split("## Deploying for a council", 1)[1]
-    documented = set(re.findall(r"^\| `(HARROW_DASH_[A-Z_]+)` \|", section, flags=re.M))
+    used = dict(re.findall(r"\$\{(HARROW_DASH_[A-Z_]+):-([^}]*)\}", compose))
+    documented = _deployment_table()
     assert used, "deploy/compose.yaml reads its settings from the environment"
-    assert used == documented, (used - documented, documented - used)
+    assert set(used) == set(documented), (set(used) - set(documented), set(documented) - set(used))
+    for name, default in used.items():
+        expected = "empty" if default == "" else re.sub(r"^\./", "deploy/", default)
+        assert documented[name] == expected, (
+            f"{name}: docs {documented[name]!r}, compose {default!r}"
+        )
 
 
 # -- make targets, commands, file types -------------------------------------------------------------
@@ -318,3 +329,21 @@ def test_every_layout_the_importer_recognises_has_its_section() -> None:
         {name for name in LAYOUT_NAMES.values() if not any(name in title for title in titles)}
     )
     assert not missing, f"layouts without a section under 'Data formats': {missing}"
+
+
+def test_every_environment_variable_the_docs_name_is_read_somewhere() -> None:
+    readers_of_settings = [
+        ROOT / "harrow_dash" / "config.py",
+        ROOT / "deploy" / "compose.yaml",
+        *sorted((ROOT / "tests").glob("*.py")),
+    ]
+    read = {
+        name
+        for path in readers_of_settings
+        if path.name != "test_docs.py"
+        for name in re.findall(r"HARROW_DASH_[A-Z_]*[A-Z]", _text(path))
+    }
+    named = {
+        name for path in MARKDOWN for name in re.findall(r"HARROW_DASH_[A-Z_]*[A-Z]", _text(path))
+    }
+    assert not named - read, f"variables in the docs that nothing reads: {sorted(named - read)}"
