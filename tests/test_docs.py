@@ -4,12 +4,14 @@ Checked here: the README's size; every docs page is linked from it; every relati
 anchor in the README and docs/ resolves; the README's settings table against harrow_dash/config.py;
 the deployment's settings table (names and defaults) against deploy/compose.yaml; every ``make`` target and ``harrow-dash``
 subcommand (and option) the docs name exists; every subcommand is documented; every file type and
-layout the importer reads is documented; every HARROW_DASH_ variable the docs name is read somewhere.
+layout the importer reads is documented; every HARROW_DASH_ variable the docs name is read somewhere; every repository path, file name and
+``harrow_dash`` module or function the docs name exists (so a moved module shows here).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import re
 from pathlib import Path
@@ -347,3 +349,77 @@ def test_every_environment_variable_the_docs_name_is_read_somewhere() -> None:
         name for path in MARKDOWN for name in re.findall(r"HARROW_DASH_[A-Z_]*[A-Z]", _text(path))
     }
     assert not named - read, f"variables in the docs that nothing reads: {sorted(named - read)}"
+
+
+# Files the reader makes, named in the docs as where to put them.
+MADE_BY_THE_READER = {"deploy/.env"}
+
+
+def test_every_repository_path_the_docs_name_exists() -> None:
+    named = {
+        (path.name, code.rstrip("/"))
+        for path in MARKDOWN
+        for code in _code(_text(path))
+        if re.fullmatch(
+            r"(harrow_dash|tests|benchmarks|deploy|data/sample|pages|docs|\.ci)/[\w./-]*", code
+        )
+    }
+    assert len(named) >= 20, named
+    missing = sorted(
+        (page, p) for page, p in named if p not in MADE_BY_THE_READER and not (ROOT / p).exists()
+    )
+    files = {
+        (path.name, code)
+        for path in MARKDOWN
+        for code in _code(_text(path))
+        if re.fullmatch(r"\w+\.py", code)
+    }
+    here = {
+        p.name
+        for d in ("harrow_dash", "tests", "benchmarks", "pages", "data")
+        for p in (ROOT / d).rglob("*.py")
+    }
+    missing += sorted((page, name) for page, name in files if name not in here)
+    assert not missing, f"paths in the docs that are not in the repository: {missing}"
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def _modules() -> set[str]:
+    """The names of harrow_dash's modules and subpackages, at any depth (``views``, ``ui``...)."""
+    package = ROOT / "harrow_dash"
+    return {p.stem for p in package.rglob("*.py")} | {
+        p.name for p in package.rglob("*") if p.is_dir()
+    }
+
+
+def test_every_harrow_dash_name_the_docs_give_exists() -> None:
+    """``harrow_dash.quarters.default_quarter``, and ``views.sparkline_values`` read inside the package."""
+    modules = _modules()
+    named = set()
+    for path in MARKDOWN:
+        for code in _code(_text(path)):
+            if re.fullmatch(r"harrow_dash(\.\w+)+", code):
+                named.add((path.name, code))
+            elif (
+                re.fullmatch(r"[a-z_]+(\.\w+)+", code)
+                and code.split(".")[0] in modules
+                and not re.search(r"\.(py|csv|md|json|toml|yaml|xlsx|ods|docx)$", code)
+            ):
+                named.add((path.name, f"harrow_dash.{code}"))
+    assert len(named) >= 10, named
+    missing = sorted((page, name) for page, name in named if not _resolves(name))
+    assert not missing, f"names in the docs that harrow_dash does not have: {missing}"
