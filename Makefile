@@ -19,7 +19,7 @@ setup: $(STAMP)
 db: setup
 	$(BIN)/harrow-dash init --sample --if-missing
 
-# The allocator settings an instance is measured with, read at process start (README, make bench).
+# The allocator settings an instance is measured with, read at process start (docs/development.md, make bench).
 MEMORY_ENV := MALLOC_ARENA_MAX=2 ARROW_DEFAULT_MEMORY_POOL=system
 
 run: db

@@ -3,7 +3,7 @@ built-in comparison groups (all London, inner London, outer London).
 
 Inner and outer London follow the ONS statistical definition (Greenwich is outer London, Haringey and
 Newham are inner). Named groups such as statistical neighbours are not fixed here: they are loaded as
-data (see the comparator layouts in the README) and sit beside these built-in groups.
+data (see the comparator layouts in docs/loading-data.md) and sit beside these built-in groups.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What each quarter holds, how the quarter picker names it, and which quarter a view opens on.
 
-The default quarter rule (also in the README, "Which quarter the dashboard opens on"):
+The default quarter rule (also in docs/using.md, "Which quarter the dashboard opens on"):
 
 * the latest **published** quarter;
 * where nothing is published, or for an editor (who works on drafts), the latest quarter in which

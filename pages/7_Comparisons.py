@@ -36,8 +36,8 @@ everything = cdata.benchmarked(ctx.store_url)
 if everything.empty:
     empty_state(
         "No indicator is mapped to comparator data yet. Load comparator values (one row per area "
-        "per measure per period) and give indicators a benchmark measure: see the README's data "
-        "formats."
+        "per measure per period) and give indicators a benchmark measure: see 'Comparator values' in "
+        "docs/loading-data.md."
     )
     st.stop()
 groups = cdata.groups(ctx.store_url)

@@ -144,6 +144,6 @@ def test_a_table_sheet_with_unknown_headings_says_what_it_looked_like(store, tmp
             "the headings in row 3 look like indicator values, but there is no column for the "
             "quarter (period) or the actual value (actual), and no quarter columns (headings such "
             "as 'Q3 2023-24'); headings not recognised: 'Time period', 'Score'. See "
-            "'Headings recognised' in the README.",
+            "'Headings recognised' in docs/loading-data.md.",
         )
     ]

@@ -693,7 +693,7 @@ def test_quarter_end_date_cells_head_quarter_columns(store, write_xlsx, load_fil
 
 # -- a header the importer cannot place ---------------------------------------------------------------
 
-SEE = "See 'Headings recognised' in the README."
+SEE = "See 'Headings recognised' in docs/loading-data.md."
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The data-format examples in the README are real: each one loads into the sample database."""
+"""The data-format examples in the manual (docs/loading-data.md, once the README) are real: each one
+loads into the sample database."""
 
 from __future__ import annotations
 
@@ -10,17 +11,17 @@ import pytest
 from harrow_dash.ingest.load import FileInput, prepare
 from harrow_dash.store import Store
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+FORMATS = Path(__file__).resolve().parent.parent / "docs" / "loading-data.md"
 
 
 def _csv_blocks() -> list[str]:
-    return re.findall(r"```csv\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    return re.findall(r"```csv\n(.*?)```", FORMATS.read_text(encoding="utf-8"), flags=re.S)
 
 
 def _scorecard_table() -> str:
-    """The README's markdown scorecard table, turned into CSV."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("**Scorecard**", 1)[1]
+    """The manual's markdown scorecard table, turned into CSV."""
+    text = FORMATS.read_text(encoding="utf-8")
+    section = text.split("### Scorecard\n", 1)[1]
     rows: list[str] = []
     for line in section.splitlines():
         if line.startswith("|"):
@@ -34,10 +35,10 @@ def _scorecard_table() -> str:
 
 
 @pytest.mark.parametrize("index", range(6))
-def test_readme_csv_examples_validate(sample_store: Store, index: int) -> None:
+def test_the_manual_s_csv_examples_validate(sample_store: Store, index: int) -> None:
     blocks = _csv_blocks()
     assert len(blocks) == 6, (
-        "the README shows a tidy, an actions, a corrective actions, a highlights, a comparator and "
+        "the manual shows a tidy, an actions, a corrective actions, a highlights, a comparator and "
         "a group example"
     )
     plan = prepare(sample_store, [FileInput(f"example{index}.csv", blocks[index].encode())])
@@ -45,7 +46,7 @@ def test_readme_csv_examples_validate(sample_store: Store, index: int) -> None:
     assert plan.added + plan.changed + plan.unchanged >= 1
 
 
-def test_readme_scorecard_example_validates(sample_store: Store) -> None:
+def test_the_manual_s_scorecard_example_validates(sample_store: Store) -> None:
     plan = prepare(sample_store, [FileInput("scorecard.csv", _scorecard_table().encode())])
     assert plan.ok, [str(p) for p in plan.problems]
     values = plan.tables["indicator_values"]

@@ -1,7 +1,7 @@
 """Column headings: the spellings councils use for each field, and how a sheet's layout is recognised.
 
 Headings are matched case-insensitively, ignoring extra spaces and punctuation such as ``:`` or ``.``.
-The README lists the accepted spellings (generated from the tables below).
+docs/loading-data.md lists the accepted spellings (generated from the tables below).
 
 Layouts:
 * ``tidy``: one row per indicator per quarter (has a quarter column and an actual column);
@@ -802,7 +802,7 @@ def quarter_heading_error(heading: object) -> str | None:
             return f"cannot read the quarter heading: {exc}"
     return (
         f"cannot read the period heading '{str(heading).strip()}': it looks like a quarter, month or "
-        "year but is none of the spellings the importer reads (see the README)."
+        "year but is none of the spellings the importer reads (see docs/loading-data.md)."
     )
 
 
@@ -1145,7 +1145,7 @@ def unplaced_header(rows: Sequence[Sequence[object]]) -> tuple[int, str] | None:
                 best = (score, i, kind, _lacks(layout, missing, quarters), unknown)
     if first is None:
         return None
-    see = "See 'Headings recognised' in the README."
+    see = "See 'Headings recognised' in docs/loading-data.md."
     if best is None:
         headings = [str(c).strip() for c in rows[first] if normalise(c)]
         return first, (

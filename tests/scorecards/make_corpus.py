@@ -577,7 +577,7 @@ def _bytes(text: str, encoding: str) -> bytes:
 SC = ",".join(SC_HEAD)
 BAD: list[Case] = [
     Case("bad_quarter_two.csv", [[*SC_HEAD, "Q1 2023-24", "Quarter Two"], ["PI-01", "Calls", P1, "higher", "count", "10", "12"]],
-         problems=["bad_quarter_two.csv, row 1, column G (\"Quarter Two\"): cannot read the period heading 'Quarter Two': it looks like a quarter, month or year but is none of the spellings the importer reads (see the README)."]),
+         problems=["bad_quarter_two.csv, row 1, column G (\"Quarter Two\"): cannot read the period heading 'Quarter Two': it looks like a quarter, month or year but is none of the spellings the importer reads (see docs/loading-data.md)."]),
     Case("bad_no_year.csv", [[*SC_HEAD, "Q1", "Q2"], ["PI-01", "Calls", P1, "higher", "count", "10", "12"]],
          problems=[
              "bad_no_year.csv, row 1, column F (\"Q1\"): cannot read the period heading: 'Q1' has no financial year; write it like 'Q1 2023-24' or put the year in a row above its quarter columns.",
