@@ -536,7 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--priorities", metavar="FILE", help="a text file of the plan's priorities, one per line"
     )
     p.set_defaults(func=cmd_init)
-    p = sub.add_parser("load", help="load CSV or Excel files (all or nothing)")
+    p = sub.add_parser(
+        "load", help="load CSV, Excel (.xlsx) or OpenDocument (.ods) files (all or nothing)"
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument(
         "--dry-run", action="store_true", help="validate and compare only; write nothing"
