@@ -109,11 +109,29 @@ def app_settings(url: str) -> Iterator[None]:
                     os.environ[name] = value
 
 
+_COMPONENTS: list[Any] = []
+
+
+def components_found_once() -> Any:
+    """Streamlit's registry of custom components, found once per process as the server finds it
+    at start-up. Each new ``AppTest`` would otherwise look through every installed package's
+    metadata again (about 0.25 s on a busy machine): a cost of the test harness, not of a page run
+    in a running app, which a new session never pays."""
+    if not _COMPONENTS:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _COMPONENTS.append(manager)
+    return _COMPONENTS[0]
+
+
 def run_page(page: str) -> float:
     """One run of ``page`` by a new session; its seconds. Raises if the page raised."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=300)
+    at._bidi_component_manager = components_found_once()
     if page != "app.py":
         at.switch_page(page)
     seconds, _ = timed(at.run)

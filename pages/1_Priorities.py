@@ -112,7 +112,7 @@ st.subheader("Performance indicators", anchor=False)
 if inds.empty:
     empty_state("No indicators match these filters.")
 else:
-    spark = data.sparklines(ctx.store_url, tuple(inds["ref"]), ctx.period, ctx.rules)
+    spark = data.sparklines_at(ctx.store_url, scoped, ctx.rules)
     table = pd.DataFrame(
         {
             "Ref": inds["ref"],

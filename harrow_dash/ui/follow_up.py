@@ -30,6 +30,8 @@ INDICATORS_PAGE = "pages/2_Indicators.py"
 # whole): names and titles, then actions and updates.
 NAME_LIMIT = 150
 TEXT_LIMIT = 600
+# Red indicators linked one by one under the follow-up; more get one link to them all.
+LINKS_SHOWN = 24
 # The links to each Red indicator are underlined, so they read as links by more than their place
 # (WCAG 1.4.1), as on the Highlights page.
 LINK_STYLE = (
@@ -118,16 +120,38 @@ def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = 
             ),
             f"Indicators rated Red at {follow.period.label} and their actions",
         )
-        query = to_query(ctx.filters, ctx.priority_names)
-        st.html(LINK_STYLE)
-        with st.container(horizontal=True, gap="small", key=f"follow_links_{heading}"):
-            for r in follow.red:
-                st.page_link(
-                    INDICATORS_PAGE,
-                    label=escape_markdown(f"{r.ref}: trend and actions", limit=NAME_LIMIT),
-                    query_params={**query, "ind": r.ref},
-                )
+        show_red_links(ctx, follow, heading)
     st.caption(CAPTION)
+
+
+def red_links(follow: fu.FollowUp) -> tuple[list[fu.RedIndicator], int]:
+    """The Red indicators given a link of their own (the first ``LINKS_SHOWN``) and how many are
+    left to the one link to them all on the Indicators page."""
+    shown = list(follow.red[:LINKS_SHOWN])
+    return shown, len(follow.red) - len(shown)
+
+
+def show_red_links(ctx: PageContext, follow: fu.FollowUp, heading: str) -> None:
+    """A link to each Red indicator's trend and actions, up to ``LINKS_SHOWN``; beyond that one
+    link to the Indicators page showing every Red indicator (the table above names them all). A
+    link is an element the browser draws and the server sends on every run: thousands of them (a
+    council with thousands of Red indicators) made the page slow and were no use to read."""
+    query = to_query(ctx.filters, ctx.priority_names)
+    shown, rest = red_links(follow)
+    st.html(LINK_STYLE)
+    with st.container(horizontal=True, gap="small", key=f"follow_links_{heading}"):
+        for r in shown:
+            st.page_link(
+                INDICATORS_PAGE,
+                label=escape_markdown(f"{r.ref}: trend and actions", limit=NAME_LIMIT),
+                query_params={**query, "ind": r.ref},
+            )
+        if rest:
+            st.page_link(
+                INDICATORS_PAGE,
+                label=f"All {len(follow.red):,} Red indicators on the Indicators page",
+                query_params={**query, "rag": ["Red"]},
+            )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
