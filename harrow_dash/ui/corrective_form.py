@@ -13,6 +13,8 @@ Everything typed here is user text: it is shown in table cells (as text) or thro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -59,9 +61,39 @@ def quarter_actions(url: str, quarter: Period) -> pd.DataFrame:
     return entry.quarter_actions(data.store(url), quarter)
 
 
+@dataclass(frozen=True)
+class SubjectOptions:
+    """The form's subjects as plain columns (``kind``, ``ref``, ``title``, ``flag``) and their
+    labels, in the order offered: cached as one frame and a tuple of texts, which a rerun reads
+    back in a moment, not as thousands of objects to rebuild one by one."""
+
+    labels: tuple[str, ...]
+    subjects: pd.DataFrame
+    flagged: int
+
+    def subject(self, label: str) -> entry.Subject:
+        row = self.subjects.iloc[self.labels.index(label)]
+        flag = row["flag"]
+        return entry.Subject(str(row["kind"]), str(row["ref"]), str(row["title"]), flag or None)
+
+
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
-def subject_choices(url: str, quarter: Period, rules: RuleSettings) -> list[entry.Subject]:
-    return entry.subject_choices(data.store(url), quarter, rules)
+def subject_options(url: str, quarter: Period, rules: RuleSettings) -> SubjectOptions:
+    """The subjects :func:`harrow_dash.corrective_entry.subject_choices` offers, once per quarter."""
+    offered = entry.subject_choices(data.store(url), quarter, rules)
+    # One option per label, in the order first offered (two priorities of one name are one).
+    by_label = {s.label: s for s in offered}
+    found = list(by_label.values())
+    frame = pd.DataFrame(
+        {
+            "kind": [s.kind for s in found],
+            "ref": [s.ref for s in found],
+            "title": [s.title for s in found],
+            "flag": [s.flag or "" for s in found],
+        },
+        dtype=object,
+    )
+    return SubjectOptions(tuple(by_label), frame, sum(1 for s in offered if s.flag))
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
@@ -271,9 +303,8 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 )
 
     st.subheader("Add a corrective action", anchor=False)
-    subjects = subject_choices(url, quarter, ctx.rules)
-    labels = {s.label: s for s in subjects}
-    flagged = sum(1 for s in subjects if s.flag)
+    subjects = subject_options(url, quarter, ctx.rules)
+    flagged = subjects.flagged
     st.caption(
         f"The {flagged} Red indicator{'s' if flagged != 1 else ''} and Off track flagship actions "
         f"of {label} come first in the list of subjects."
@@ -281,7 +312,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
         else f"Nothing is Red or Off track in {label}."
     )
     with st.form(f"corrective_add_form_{nonce}"):
-        subject = st.selectbox("Subject", list(labels), key=f"corrective_add_subject_{nonce}")
+        subject = st.selectbox("Subject", subjects.labels, key=f"corrective_add_subject_{nonce}")
         action = st.text_area(
             "Action (what will be done)", max_chars=2000, key=f"corrective_add_action_{nonce}"
         )
@@ -317,7 +348,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 entry.form_file(
                     entry.NewAction(
                         action_id.strip(),
-                        labels[subject],
+                        subjects.subject(subject),
                         action,
                         owner,
                         holder,
