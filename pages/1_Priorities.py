@@ -208,7 +208,9 @@ else:
         notes=caveats(filters, highlights=False),
     )
 
-show_follow_up(ctx, follow_up_at(ctx.store_url, scoped, ctx.rules), heading="subheader")
+show_follow_up(
+    ctx, follow_up_at(ctx.store_url, scoped, ctx.rules), heading="subheader", filters=scoped
+)
 
 st.subheader("Achievements and areas for improvement", anchor=False)
 for note in caveats(filters, unplaced, actions=False):

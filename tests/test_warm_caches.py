@@ -6,6 +6,8 @@
 * A result cached for the internal view is never served to the public one: the mode changing drops
   every cached result, so the officers' corrective actions export read for an editor is read again,
   without internal notes, once the deployment is public.
+* The follow-up is laid out once per view (its texts and tables cached) and a load elsewhere
+  drops it: the next run shows the new Red indicator.
 * The follow-up links the first Red indicators one by one and the rest through one link to the
   Indicators page filtered to Red, which lists exactly as many as the link says.
 """
@@ -142,3 +144,37 @@ def test_many_red_indicators_get_one_link_to_them_all_on_the_indicators_page(
     shown = [d.value for d in listed.dataframe if "Ref" in d.value.columns]
     assert len(shown) == 1
     assert len(shown[0]) == red
+
+
+def _red_count(at: Any) -> int:
+    for md in at.markdown:
+        found = re.search(r"(\d+) indicators? (?:is|are) Red this quarter", str(md.value))
+        if found:
+            return int(found.group(1))
+    raise AssertionError("no follow-up summary")
+
+
+def test_the_follow_up_laid_out_once_shows_a_load_by_another_process(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """The follow-up's texts and tables are cached per view; a load elsewhere drops them."""
+    query: dict[str, str | list[str]] = {"quarter": "Q3 2023-24"}
+    before = _red_count(run_page("app.py", query=query))
+    assert _red_count(run_page("app.py", query=query)) == before  # the cached layout
+    load(
+        sample_store,
+        [
+            FileInput(
+                "t.csv",
+                (
+                    "Ref,Name,Priority,Unit,Good is,Period,Actual,Target\n"
+                    f"PI-91,Zebra crossings checked,{P1},count,higher is better,Q3 2023-24,10,100\n"
+                ).encode(),
+            )
+        ],
+        "another instance",
+    )
+    after = run_page("app.py", query=query)
+    assert not after.exception, after.exception
+    assert _red_count(after) == before + 1
+    assert any("PI-91" in str(h.value) for h in after.get("html"))
