@@ -112,7 +112,7 @@ st.subheader("Performance indicators", anchor=False)
 if inds.empty:
     empty_state("No indicators match these filters.")
 else:
-    spark = data.sparklines(ctx.store_url, tuple(inds["ref"]), ctx.period, ctx.rules)
+    spark = data.sparklines_at(ctx.store_url, scoped, ctx.rules)
     table = pd.DataFrame(
         {
             "Ref": inds["ref"],
@@ -208,7 +208,9 @@ else:
         notes=caveats(filters, highlights=False),
     )
 
-show_follow_up(ctx, follow_up_at(ctx.store_url, scoped, ctx.rules), heading="subheader")
+show_follow_up(
+    ctx, follow_up_at(ctx.store_url, scoped, ctx.rules), heading="subheader", filters=scoped
+)
 
 st.subheader("Achievements and areas for improvement", anchor=False)
 for note in caveats(filters, unplaced, actions=False):

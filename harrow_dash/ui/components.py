@@ -142,10 +142,25 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
     return table.cast(schema)
 
 
+HASHED_WHOLE = 50_000  # rows: Streamlit's cache hashes every row of a smaller frame
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _table_html(frame: pd.DataFrame, caption: str) -> str:
+    """``table_html`` made once per table: the key is the table's contents (Streamlit hashes a
+    frame's values), so the same rows give the same HTML whoever asks, and a rerun that shows the
+    same table (the follow-up's Red indicators, thousands at council scale) does not escape every
+    cell again."""
+    return table_html(frame, caption)
+
+
 def small_table(frame: pd.DataFrame, caption: str) -> None:
     """A table of a few rows, read rather than explored, as plain HTML (:mod:`harrow_dash.html_table`):
     drawn at once, nothing cut off. ``caption`` is its visible heading."""
-    st.html(table_html(frame, caption))
+    # Streamlit hashes only a sample of a frame of 50,000 rows or more: such a table is made each
+    # time, never looked up by a key that could match another table.
+    made = _table_html if len(frame) < HASHED_WHOLE else table_html
+    st.html(made(frame, caption))
 
 
 NO_DATA_YET = (

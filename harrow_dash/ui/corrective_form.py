@@ -13,6 +13,9 @@ Everything typed here is user text: it is shown in table cells (as text) or thro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
 import streamlit as st
 
 from harrow_dash import corrective_entry as entry
@@ -32,6 +35,7 @@ from harrow_dash.ingest.load import (
     prepare,
 )
 from harrow_dash.periods import Period
+from harrow_dash.scorecard import RuleSettings
 from harrow_dash.store import DatabaseBusy, Store
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
@@ -40,6 +44,72 @@ from harrow_dash.ui.loading import FLASH_KEY
 
 PROBLEMS_KEY = "corrective_problems"
 COUNTER_KEY = "corrective_form_nonce"
+# The form's reads are cached like the pages' (cleared by every write's data version bump, see
+# harrow_dash.ui.data): the tab runs on every rerun of the Data page, whichever tab is open, and
+# rating the quarter for the list of subjects was most of the page's time at council scale.
+MAX_ENTRIES = 50
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
+def reported_quarters(url: str) -> list[Period]:
+    """The quarters with figures (in public mode, the published ones: the store decides)."""
+    return data.store(url).periods()
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
+def quarter_actions(url: str, quarter: Period) -> pd.DataFrame:
+    return entry.quarter_actions(data.store(url), quarter)
+
+
+@dataclass(frozen=True)
+class SubjectOptions:
+    """The form's subjects as plain columns (``kind``, ``ref``, ``title``, ``flag``) and their
+    labels, in the order offered: cached as one frame and a tuple of texts, which a rerun reads
+    back in a moment, not as thousands of objects to rebuild one by one."""
+
+    labels: tuple[str, ...]
+    subjects: pd.DataFrame
+    flagged: int
+
+    def subject(self, label: str) -> entry.Subject:
+        row = self.subjects.iloc[self.labels.index(label)]
+        flag = row["flag"]
+        return entry.Subject(str(row["kind"]), str(row["ref"]), str(row["title"]), flag or None)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
+def subject_options(url: str, quarter: Period, rules: RuleSettings) -> SubjectOptions:
+    """The subjects :func:`harrow_dash.corrective_entry.subject_choices` offers, once per quarter."""
+    offered = entry.subject_choices(data.store(url), quarter, rules)
+    # One option per label, in the order first offered (two priorities of one name are one).
+    by_label = {s.label: s for s in offered}
+    found = list(by_label.values())
+    frame = pd.DataFrame(
+        {
+            "kind": [s.kind for s in found],
+            "ref": [s.ref for s in found],
+            "title": [s.title for s in found],
+            "flag": [s.flag or "" for s in found],
+        },
+        dtype=object,
+    )
+    return SubjectOptions(tuple(by_label), frame, sum(1 for s in offered if s.flag))
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
+def update_to_offer(
+    url: str, action_id: str, quarter: Period
+) -> tuple[entry.ActionUpdate | None, str]:
+    """The update recorded for the action in the quarter, if any, and the status the form offers
+    when there is none."""
+    s = data.store(url)
+    held = entry.recorded_update(s, action_id, quarter)
+    return held, held.status if held else entry.status_to_offer(s, action_id, quarter)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
+def officers_export(url: str) -> pd.DataFrame:
+    return export_table(data.store(url))
 
 
 def _flash(kind: str, message: str) -> None:
@@ -101,8 +171,8 @@ def _show_problems() -> None:
     st.dataframe(report.problems_table(found), hide_index=True, key="corrective_problem_table")
 
 
-def _quarters(store: Store) -> list[Period]:
-    periods = store.periods()
+def _quarters(url: str) -> list[Period]:
+    periods = reported_quarters(url)
     if not periods:
         return [Period.in_progress()]
     latest = periods[-1]
@@ -118,7 +188,8 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
         "layout load on the Load data tab."
     )
     _show_problems()
-    reported = store.periods()
+    url = ctx.store_url
+    reported = reported_quarters(url)
     if not reported:
         st.write("There is no data yet: load indicators or flagship actions first.")
         return
@@ -127,7 +198,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
     quarter = by_label[label]
     # Widgets keyed by the quarter and the number of saves: a save or another quarter starts afresh.
     nonce = f"{quarter.key}_{st.session_state.get(COUNTER_KEY, 0)}"
-    actions = entry.quarter_actions(store, quarter)
+    actions = quarter_actions(url, quarter)
 
     st.subheader("Actions agreed by this quarter", anchor=False)
     if actions.empty:
@@ -167,7 +238,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
             key="corrective_actions_table",
         )
 
-    later = [p for p in _quarters(store) if p >= quarter]
+    later = [p for p in _quarters(url) if p >= quarter]
     st.subheader("Record an update", anchor=False)
     if actions.empty:
         st.caption("Add an action first.")
@@ -184,7 +255,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
         )
         # What is recorded for the quarter already is filled in: a save replaces the quarter's
         # update as a whole, so nothing is lost by changing one field.
-        held = entry.recorded_update(store, chosen, quarter)
+        held, offered = update_to_offer(url, chosen, quarter)
         if held is not None:
             st.caption(f"An update is recorded for {label}: change it below.")
         statuses = [s.value for s in CorrectiveStatus]
@@ -193,9 +264,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
             status = st.selectbox(
                 f"Status in {label}",
                 statuses,
-                index=statuses.index(
-                    held.status if held else entry.status_to_offer(store, chosen, quarter)
-                ),
+                index=statuses.index(offered),
                 key=f"corrective_update_status_{keyed}",
             )
             update = st.text_area(
@@ -234,9 +303,8 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 )
 
     st.subheader("Add a corrective action", anchor=False)
-    subjects = entry.subject_choices(store, quarter, ctx.rules)
-    labels = {s.label: s for s in subjects}
-    flagged = sum(1 for s in subjects if s.flag)
+    subjects = subject_options(url, quarter, ctx.rules)
+    flagged = subjects.flagged
     st.caption(
         f"The {flagged} Red indicator{'s' if flagged != 1 else ''} and Off track flagship actions "
         f"of {label} come first in the list of subjects."
@@ -244,7 +312,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
         else f"Nothing is Red or Off track in {label}."
     )
     with st.form(f"corrective_add_form_{nonce}"):
-        subject = st.selectbox("Subject", list(labels), key=f"corrective_add_subject_{nonce}")
+        subject = st.selectbox("Subject", subjects.labels, key=f"corrective_add_subject_{nonce}")
         action = st.text_area(
             "Action (what will be done)", max_chars=2000, key=f"corrective_add_action_{nonce}"
         )
@@ -280,7 +348,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 entry.form_file(
                     entry.NewAction(
                         action_id.strip(),
-                        labels[subject],
+                        subjects.subject(subject),
                         action,
                         owner,
                         holder,
@@ -292,7 +360,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 ),
                 "",
             )
-    _downloads(store)
+    _downloads(url)
     st.download_button(
         "Download the corrective actions layout (CSV)",
         data=entry.template_csv(),
@@ -303,18 +371,18 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
     )
 
 
-def _downloads(store: Store) -> None:
+def _downloads(url: str) -> None:
     """Every action quarter by quarter with its status as at each quarter, internal notes included
     (an officers' copy: the public view's downloads and open data leave them out)."""
     st.subheader("Download", anchor=False)
-    table = export_table(store)
+    table = officers_export(url)
     if table.empty:
         st.caption("No corrective actions yet.")
         return
     lines = export_context(
         "corrective actions by quarter (officers' copy, with internal notes)",
         Filters(),
-        illustrative=store.has_sample_data(),
+        illustrative=data.is_illustrative(url),
     )
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(

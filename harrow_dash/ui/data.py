@@ -170,6 +170,16 @@ def sparklines(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def sparklines_at(url: str, filters: Filters, rules: RuleSettings) -> dict[str, list[float]]:
+    """The trend lines of the indicators matching ``filters`` (``indicators_at``): keyed by the
+    filters rather than by the refs, which a rerun would otherwise hash one by one (hundreds of
+    refs in a priority at council scale) to find the cached result."""
+    inds = indicators_at(url, filters, rules)
+    refs = [str(r) for r in inds["ref"]] if len(inds) else []
+    return views.sparkline_values(store(url), refs, filters.period, rules) if refs else {}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
     return store(url).highlights(filters, all_periods=all_periods)
 

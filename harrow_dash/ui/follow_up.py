@@ -11,6 +11,7 @@ gives them to (never in public mode: the public view has none).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +19,7 @@ import streamlit as st
 from harrow_dash import follow_up as fu
 from harrow_dash import views
 from harrow_dash.filters import Filters, to_query
+from harrow_dash.html_table import table_html
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
 from harrow_dash.textsafe import escape_markdown, shorten
@@ -30,6 +32,8 @@ INDICATORS_PAGE = "pages/2_Indicators.py"
 # whole): names and titles, then actions and updates.
 NAME_LIMIT = 150
 TEXT_LIMIT = 600
+# Red indicators linked one by one under the follow-up; more get one link to them all.
+LINKS_SHOWN = 24
 # The links to each Red indicator are underlined, so they read as links by more than their place
 # (WCAG 1.4.1), as on the Highlights page.
 LINK_STYLE = (
@@ -89,45 +93,107 @@ def _actions_table(
     return table if about else table.drop(columns=["About"])
 
 
-def show_follow_up(ctx: PageContext, follow: fu.FollowUp | None, heading: str = "header") -> None:
-    """The follow-up section of the Overview (``heading`` "header") or a priority ("subheader")."""
-    if follow is None:
-        return
-    getattr(st, heading)(fu.HEADING, anchor=False)
-    st.write(follow.summary())
+@dataclass(frozen=True)
+class FollowUpShown:
+    """The follow-up section's texts, made once per view: its summary, the warning's Markdown
+    (escaped) and its tables as HTML (escaped by :mod:`harrow_dash.html_table`)."""
+
+    summary: str
+    warning: str  # "" when nothing is called out
+    tables: tuple[str, ...]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=100)
+def follow_up_shown(
+    url: str, filters: Filters, rules: RuleSettings, _follow: fu.FollowUp
+) -> FollowUpShown:
+    """Laid out once per database, filters and rules (``_follow`` is the follow-up they give, not
+    hashed): at council scale the Red indicators run to thousands of rows, which a rerun would
+    otherwise shorten, escape and tabulate again. Dropped with every cached result by the data
+    version bump of a write, and when the mode changes (public or internal)."""
+    follow = _follow
+    warning = ""
     if follow.called_out:
         lines = [escape_markdown(fu.call_out_line(r, NAME_LIMIT)) for r in follow.called_out]
-        st.warning(
-            "**Red for two quarters running with no open action**\n\n" + "\n\n".join(lines),
-            icon=":material/flag:",
-        )
+        warning = "**Red for two quarters running with no open action**\n\n" + "\n\n".join(lines)
+    tables: list[str] = []
     if follow.last_quarter:
         internal = any(a.internal_note for a in follow.last_quarter)
-        small_table(
-            _actions_table(follow.last_quarter, internal),
-            f"Actions from last quarter: status at {follow.period.label}",
+        tables.append(
+            table_html(
+                _actions_table(follow.last_quarter, internal),
+                f"Actions from last quarter: status at {follow.period.label}",
+            )
         )
     if follow.red:
-        small_table(
-            pd.DataFrame(
-                {
-                    "Indicator": [shorten(f"{r.ref} {r.name}", NAME_LIMIT) for r in follow.red],
-                    "Red last quarter": ["Yes" if r.red_last_quarter else "No" for r in follow.red],
-                    "Open corrective actions": [fu.actions_text(r) for r in follow.red],
-                }
-            ),
-            f"Indicators rated Red at {follow.period.label} and their actions",
+        tables.append(
+            table_html(
+                pd.DataFrame(
+                    {
+                        "Indicator": [shorten(f"{r.ref} {r.name}", NAME_LIMIT) for r in follow.red],
+                        "Red last quarter": [
+                            "Yes" if r.red_last_quarter else "No" for r in follow.red
+                        ],
+                        "Open corrective actions": [fu.actions_text(r) for r in follow.red],
+                    }
+                ),
+                f"Indicators rated Red at {follow.period.label} and their actions",
+            )
         )
-        query = to_query(ctx.filters, ctx.priority_names)
-        st.html(LINK_STYLE)
-        with st.container(horizontal=True, gap="small", key=f"follow_links_{heading}"):
-            for r in follow.red:
-                st.page_link(
-                    INDICATORS_PAGE,
-                    label=escape_markdown(f"{r.ref}: trend and actions", limit=NAME_LIMIT),
-                    query_params={**query, "ind": r.ref},
-                )
+    return FollowUpShown(follow.summary(), warning, tuple(tables))
+
+
+def show_follow_up(
+    ctx: PageContext,
+    follow: fu.FollowUp | None,
+    heading: str = "header",
+    filters: Filters | None = None,
+) -> None:
+    """The follow-up section of the Overview (``heading`` "header") or a priority ("subheader").
+    ``follow`` is the follow-up at ``filters`` (the page's filters unless given) by ``ctx.rules``:
+    its layout is cached under them."""
+    if follow is None:
+        return
+    shown = follow_up_shown(ctx.store_url, filters or ctx.filters, ctx.rules, follow)
+    getattr(st, heading)(fu.HEADING, anchor=False)
+    st.write(shown.summary)
+    if shown.warning:
+        st.warning(shown.warning, icon=":material/flag:")
+    for html in shown.tables:
+        st.html(html)
+    if follow.red:
+        show_red_links(ctx, follow, heading)
     st.caption(CAPTION)
+
+
+def red_links(follow: fu.FollowUp) -> tuple[list[fu.RedIndicator], int]:
+    """The Red indicators given a link of their own (the first ``LINKS_SHOWN``) and how many are
+    left to the one link to them all on the Indicators page."""
+    shown = list(follow.red[:LINKS_SHOWN])
+    return shown, len(follow.red) - len(shown)
+
+
+def show_red_links(ctx: PageContext, follow: fu.FollowUp, heading: str) -> None:
+    """A link to each Red indicator's trend and actions, up to ``LINKS_SHOWN``; beyond that one
+    link to the Indicators page showing every Red indicator (the table above names them all). A
+    link is an element the browser draws and the server sends on every run: thousands of them (a
+    council with thousands of Red indicators) made the page slow and were no use to read."""
+    query = to_query(ctx.filters, ctx.priority_names)
+    shown, rest = red_links(follow)
+    st.html(LINK_STYLE)
+    with st.container(horizontal=True, gap="small", key=f"follow_links_{heading}"):
+        for r in shown:
+            st.page_link(
+                INDICATORS_PAGE,
+                label=escape_markdown(f"{r.ref}: trend and actions", limit=NAME_LIMIT),
+                query_params={**query, "ind": r.ref},
+            )
+        if rest:
+            st.page_link(
+                INDICATORS_PAGE,
+                label=f"All {len(follow.red):,} Red indicators on the Indicators page",
+                query_params={**query, "rag": ["Red"]},
+            )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

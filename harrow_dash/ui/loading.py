@@ -41,7 +41,7 @@ from harrow_dash.periods import Period
 from harrow_dash.revision_rule import ReasonNeeded, Revisions, quarter_labels
 from harrow_dash.store import DatabaseBusy, Store
 from harrow_dash.textsafe import escape_markdown
-from harrow_dash.ui import data
+from harrow_dash.ui import data, editor_reads
 from harrow_dash.ui.frame import PageContext
 
 PLAN_KEY = "data_plan"
@@ -442,7 +442,7 @@ def publish_panel(ctx: PageContext, store: Store) -> None:
         "only (without commentary marked internal), and the Cabinet presentation uses published "
         "quarters unless an editor chooses the draft."
     )
-    statuses = publishing.quarter_statuses(store)
+    statuses = editor_reads.quarter_statuses(ctx.store_url)
     if not statuses:
         st.write("There is no data to publish yet.")
         return
@@ -507,7 +507,7 @@ def _rows(n: object) -> str:
 
 def history_panel(ctx: PageContext, store: Store) -> None:
     st.header("Load history", anchor=False)
-    batches = store.batches()
+    batches = editor_reads.batches(ctx.store_url)
     if batches.empty:
         st.write("No files have been loaded yet.")
         return
@@ -525,7 +525,7 @@ def history_panel(ctx: PageContext, store: Store) -> None:
             "SHA-256": st.column_config.TextColumn("SHA-256", width="small"),
         },
     )
-    record = revisions.read(store)
+    record = editor_reads.revision_record(ctx.store_url)
     if len(record):
         st.markdown("**Revisions of published figures**")
         st.dataframe(revisions.record_table(record), hide_index=True, key="data_revisions")

@@ -10,15 +10,13 @@ import streamlit as st
 
 from harrow_dash.ingest.measure_match import (
     MatchRefused,
-    indicator_names,
     likely_indicators,
     match_measures,
-    unmatched_measures,
 )
 from harrow_dash.publishing import user_label
 from harrow_dash.store import Store
 from harrow_dash.textsafe import escape_markdown
-from harrow_dash.ui import data
+from harrow_dash.ui import data, editor_reads
 from harrow_dash.ui.frame import PageContext
 from harrow_dash.ui.loading import FLASH_KEY
 
@@ -35,11 +33,11 @@ def measure_panel(ctx: PageContext, store: Store) -> None:
         "column of an indicators file sets it too) and is listed under Load history, where it "
         "can be rolled back."
     )
-    unmatched = unmatched_measures(store)
+    unmatched = editor_reads.unmatched_measures(ctx.store_url)
     if unmatched.empty:
         st.write("Every comparator measure held is compared with an indicator.")
         return
-    indicators = indicator_names(store)
+    indicators = editor_reads.indicator_names(ctx.store_url)
     labels = {NOT_OURS: "Not one of ours (leave it unmatched)"}
     labels.update(
         {str(r): f"{r}: {n}" for r, n in zip(indicators["ref"], indicators["name"], strict=True)}
