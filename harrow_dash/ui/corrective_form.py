@@ -13,6 +13,7 @@ Everything typed here is user text: it is shown in table cells (as text) or thro
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from harrow_dash import corrective_entry as entry
@@ -32,6 +33,7 @@ from harrow_dash.ingest.load import (
     prepare,
 )
 from harrow_dash.periods import Period
+from harrow_dash.scorecard import RuleSettings
 from harrow_dash.store import DatabaseBusy, Store
 from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
@@ -101,6 +103,36 @@ def _show_problems() -> None:
     st.dataframe(report.problems_table(found), hide_index=True, key="corrective_problem_table")
 
 
+# What the panel reads, cached per quarter like every page's reads (cleared with them after a save,
+# a load or a rollback, in this instance or another): without it the panel was most of the Data
+# page's server time, read afresh on every run whichever tab is open.
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=50)
+def _quarter_actions(url: str, quarter: Period) -> pd.DataFrame:
+    return entry.quarter_actions(data.store(url), quarter)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=50)
+def _subject_choices(url: str, quarter: Period, rules: RuleSettings) -> list[entry.Subject]:
+    return entry.subject_choices(data.store(url), quarter, rules)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=200)
+def _recorded_update(url: str, action_id: str, quarter: Period) -> entry.ActionUpdate | None:
+    return entry.recorded_update(data.store(url), action_id, quarter)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=200)
+def _status_to_offer(url: str, action_id: str, quarter: Period) -> str:
+    return entry.status_to_offer(data.store(url), action_id, quarter)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=10)
+def _export_table(url: str) -> pd.DataFrame:
+    return export_table(data.store(url))
+
+
 def _quarters(store: Store) -> list[Period]:
     periods = store.periods()
     if not periods:
@@ -127,7 +159,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
     quarter = by_label[label]
     # Widgets keyed by the quarter and the number of saves: a save or another quarter starts afresh.
     nonce = f"{quarter.key}_{st.session_state.get(COUNTER_KEY, 0)}"
-    actions = entry.quarter_actions(store, quarter)
+    actions = _quarter_actions(ctx.store_url, quarter)
 
     st.subheader("Actions agreed by this quarter", anchor=False)
     if actions.empty:
@@ -184,7 +216,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
         )
         # What is recorded for the quarter already is filled in: a save replaces the quarter's
         # update as a whole, so nothing is lost by changing one field.
-        held = entry.recorded_update(store, chosen, quarter)
+        held = _recorded_update(ctx.store_url, chosen, quarter)
         if held is not None:
             st.caption(f"An update is recorded for {label}: change it below.")
         statuses = [s.value for s in CorrectiveStatus]
@@ -194,7 +226,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 f"Status in {label}",
                 statuses,
                 index=statuses.index(
-                    held.status if held else entry.status_to_offer(store, chosen, quarter)
+                    held.status if held else _status_to_offer(ctx.store_url, chosen, quarter)
                 ),
                 key=f"corrective_update_status_{keyed}",
             )
@@ -234,7 +266,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 )
 
     st.subheader("Add a corrective action", anchor=False)
-    subjects = entry.subject_choices(store, quarter, ctx.rules)
+    subjects = _subject_choices(ctx.store_url, quarter, ctx.rules)
     labels = {s.label: s for s in subjects}
     flagged = sum(1 for s in subjects if s.flag)
     st.caption(
@@ -292,7 +324,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                 ),
                 "",
             )
-    _downloads(store)
+    _downloads(ctx.store_url)
     st.download_button(
         "Download the corrective actions layout (CSV)",
         data=entry.template_csv(),
@@ -303,18 +335,18 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
     )
 
 
-def _downloads(store: Store) -> None:
+def _downloads(url: str) -> None:
     """Every action quarter by quarter with its status as at each quarter, internal notes included
     (an officers' copy: the public view's downloads and open data leave them out)."""
     st.subheader("Download", anchor=False)
-    table = export_table(store)
+    table = _export_table(url)
     if table.empty:
         st.caption("No corrective actions yet.")
         return
     lines = export_context(
         "corrective actions by quarter (officers' copy, with internal notes)",
         Filters(),
-        illustrative=store.has_sample_data(),
+        illustrative=data.is_illustrative(url),
     )
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
