@@ -50,6 +50,16 @@ SAMPLE_S = 0.05
 DEPLOYED_ENV = {"MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
+def cache_budget() -> str:
+    """The app's ceiling on cached results (``server.maxCacheDataSize`` in .streamlit/config.toml)."""
+    import tomllib
+
+    from harrow_dash.config import REPO_ROOT
+
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    return str(config.get("server", {}).get("maxCacheDataSize", "none"))
+
+
 def reset_peak(pid: int) -> None:
     """Set the process's peak resident size (``VmHWM``) back to its size now."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
@@ -232,6 +242,27 @@ class Measured:
     final: float  # VmRSS MB after it
     anon: float  # of which private memory (RssAnon): not the libraries' code, shared between instances
     private_peak: float  # the most private memory (USS) sampled during the visit, MB
+    cached: dict[str, float] = field(default_factory=dict)  # st.cache_data MB per function, after
+
+
+def cached_results_mb(base_url: str) -> dict[str, float]:
+    """What ``st.cache_data`` holds, serialized, per cached function (MB), from the server's own
+    ``/_stcore/metrics`` (``cache_memory_bytes``); empty when the server does not say."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base_url + "/_stcore/metrics", timeout=30) as reply:
+            text = reply.read().decode("utf-8", "replace")
+    except OSError:
+        return {}
+    sizes: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line.startswith("cache_memory_bytes{") or 'cache_type="st_cache_data"' not in line:
+            continue
+        labels, value = line.rsplit(" ", 1)
+        name = labels.split('cache="', 1)[1].split('"', 1)[0] if 'cache="' in labels else "?"
+        sizes[name] = sizes.get(name, 0.0) + float(value) / 2**20
+    return sizes
 
 
 def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str) -> Measured:
@@ -246,9 +277,10 @@ def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str
         peak = max([status_mb(proc.pid, "VmHWM"), *(mb for _w, mb in visit.peaks)])
         final = status_mb(proc.pid, "VmRSS")
         anon = status_mb(proc.pid, "RssAnon")
+        cached = cached_results_mb(base)
     finally:
         stop(proc)
-    return Measured(visit, started, peak, final, anon, private.peak)
+    return Measured(visit, started, peak, final, anon, private.peak, cached)
 
 
 def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]]) -> list[Row]:
@@ -292,6 +324,22 @@ def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]])
             "MB",
             note=f"of which private {m.anon:,.0f} MB (the rest is the libraries' code, shared by "
             f"instances on one machine); {m.started:,.0f} MB when the server was up, before any page",
+        ),
+        Row(
+            SECTION,
+            "cached results after the visits (st.cache_data, serialized)",
+            sum(m.cached.values()) if m.cached else None,
+            "MB",
+            note=(
+                "; ".join(
+                    f"{name.rsplit('.', 1)[-1]} {mb:,.1f}"
+                    for name, mb in sorted(m.cached.items(), key=lambda kv: -kv[1])[:4]
+                )
+                + f"; ceiling (server.maxCacheDataSize) {cache_budget()}"
+            )
+            if m.cached
+            else "the server did not report its cache sizes",
+            extra={"cached_mb": m.cached},
         ),
         Row(
             SECTION,
