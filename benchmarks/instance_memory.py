@@ -25,7 +25,26 @@
     :data:`SAMPLE_S` seconds during the visit, so a peak shorter than that can be missed); its
     resident size after the visits (``VmRSS``), and before any page was asked for; the empty
     database's peak resident and private sizes (the software stack's floor, whatever the data);
-    errors (an exception element, a run that did not finish; target none). With the load average.
+    errors (an exception element, a run that did not finish; target none); what ``st.cache_data``
+    holds after the visits, serialized, per cached function (the server's own
+    ``/_stcore/metrics``), beside the app's ceiling on it (``server.maxCacheDataSize``). With the
+    load average.
+
+    Last figures (``--quick``: one reader; measured alternately with the code before this round, load
+    average 10-17 on 2 shared cores; memory is little moved by load): peak resident 523 / 527 MB
+    before, 499 / 493 MB after; peak private (USS) 367 / 376 -> 338 / 344 MB; the empty database's
+    peak (the floor) 315 / 311 -> 291 / 292 MB (97% of the target before any data); on PostgreSQL
+    439 / 431 -> 412 / 397 MB; cached results 56 -> 46 MB. What moved the floor: the libraries only
+    a download or an upload needs are imported when the file is made or read (openpyxl ~11 MB,
+    Parquet with Arrow's file systems ~9 MB, python-docx and lxml ~3 MB; see
+    ``tests/test_lazy_imports.py``). What the floor is (imports alone, no page run, ~290 MB
+    resident): pandas with pyarrow ~100 MB (libarrow alone 30 MB), DuckDB's library and its
+    SQLAlchemy dialect (which opens an in-memory database on import) ~55 MB, Altair ~26 MB,
+    Streamlit ~33 MB, SQLAlchemy ~11 MB, numpy ~16 MB; some 56 MB of it is the modules' code
+    objects. The data's share (~200 MB at the peak) is the cached results (~46 MB, two quarters)
+    and, mostly, the Indicators page's run at the second quarter (13,200 rows with trend lines:
+    computed, cached, turned into Arrow and sent), which lifts the peak ~90 MB above what the
+    process holds between runs.
 """
 
 from __future__ import annotations
