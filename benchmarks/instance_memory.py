@@ -34,7 +34,9 @@
     average 10-17 on 2 shared cores; memory is little moved by load): peak resident 523 / 527 MB
     before, 499 / 493 MB after; peak private (USS) 367 / 376 -> 338 / 344 MB; the empty database's
     peak (the floor) 315 / 311 -> 291 / 292 MB (97% of the target before any data); on PostgreSQL
-    439 / 431 -> 412 / 397 MB; cached results 56 -> 46 MB. What moved the floor: the libraries only
+    439 / 431 -> 412 / 397 MB; cached results 56 -> 46 MB. The full section (two readers), in
+    the same conditions: 525 -> 493 MB peak resident, USS 360 -> 339 MB, floor 312 -> 291 MB,
+    PostgreSQL 437 -> 404 MB. What moved the floor: the libraries only
     a download or an upload needs are imported when the file is made or read (openpyxl ~11 MB,
     Parquet with Arrow's file systems ~9 MB, python-docx and lxml ~3 MB; see
     ``tests/test_lazy_imports.py``). What the floor is (imports alone, no page run, ~290 MB
