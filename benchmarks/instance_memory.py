@@ -25,7 +25,28 @@
     :data:`SAMPLE_S` seconds during the visit, so a peak shorter than that can be missed); its
     resident size after the visits (``VmRSS``), and before any page was asked for; the empty
     database's peak resident and private sizes (the software stack's floor, whatever the data);
-    errors (an exception element, a run that did not finish; target none). With the load average.
+    errors (an exception element, a run that did not finish; target none); what ``st.cache_data``
+    holds after the visits, serialized, per cached function (the server's own
+    ``/_stcore/metrics``), beside the app's ceiling on it (``server.maxCacheDataSize``). With the
+    load average.
+
+    Last figures (``--quick``: one reader; measured alternately with the code before this round, load
+    average 10-17 on 2 shared cores; memory is little moved by load): peak resident 523 / 527 MB
+    before, 499 / 493 MB after; peak private (USS) 367 / 376 -> 338 / 344 MB; the empty database's
+    peak (the floor) 315 / 311 -> 291 / 292 MB (97% of the target before any data); on PostgreSQL
+    439 / 431 -> 412 / 397 MB; cached results 56 -> 46 MB. The full section (two readers), in
+    the same conditions: 525 -> 493 MB peak resident, USS 360 -> 339 MB, floor 312 -> 291 MB,
+    PostgreSQL 437 -> 404 MB. What moved the floor: the libraries only
+    a download or an upload needs are imported when the file is made or read (openpyxl ~11 MB,
+    Parquet with Arrow's file systems ~9 MB, python-docx and lxml ~3 MB; see
+    ``tests/test_lazy_imports.py``). What the floor is (imports alone, no page run, ~290 MB
+    resident): pandas with pyarrow ~100 MB (libarrow alone 30 MB), DuckDB's library and its
+    SQLAlchemy dialect (which opens an in-memory database on import) ~55 MB, Altair ~26 MB,
+    Streamlit ~33 MB, SQLAlchemy ~11 MB, numpy ~16 MB; some 56 MB of it is the modules' code
+    objects. The data's share (~200 MB at the peak) is the cached results (~46 MB, two quarters)
+    and, mostly, the Indicators page's run at the second quarter (13,200 rows with trend lines:
+    computed, cached, turned into Arrow and sent), which lifts the peak ~90 MB above what the
+    process holds between runs.
 """
 
 from __future__ import annotations
@@ -48,6 +69,16 @@ SAMPLE_S = 0.05
 # What a deployed instance's environment sets before the process starts (deploy/Dockerfile, the
 # Makefile's run target; see harrow_dash.process_memory for what each does).
 DEPLOYED_ENV = {"MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system"}
+
+
+def cache_budget() -> str:
+    """The app's ceiling on cached results (``server.maxCacheDataSize`` in .streamlit/config.toml)."""
+    import tomllib
+
+    from harrow_dash.config import REPO_ROOT
+
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    return str(config.get("server", {}).get("maxCacheDataSize", "none"))
 
 
 def reset_peak(pid: int) -> None:
@@ -232,6 +263,27 @@ class Measured:
     final: float  # VmRSS MB after it
     anon: float  # of which private memory (RssAnon): not the libraries' code, shared between instances
     private_peak: float  # the most private memory (USS) sampled during the visit, MB
+    cached: dict[str, float] = field(default_factory=dict)  # st.cache_data MB per function, after
+
+
+def cached_results_mb(base_url: str) -> dict[str, float]:
+    """What ``st.cache_data`` holds, serialized, per cached function (MB), from the server's own
+    ``/_stcore/metrics`` (``cache_memory_bytes``); empty when the server does not say."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base_url + "/_stcore/metrics", timeout=30) as reply:
+            text = reply.read().decode("utf-8", "replace")
+    except OSError:
+        return {}
+    sizes: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line.startswith("cache_memory_bytes{") or 'cache_type="st_cache_data"' not in line:
+            continue
+        labels, value = line.rsplit(" ", 1)
+        name = labels.split('cache="', 1)[1].split('"', 1)[0] if 'cache="' in labels else "?"
+        sizes[name] = sizes.get(name, 0.0) + float(value) / 2**20
+    return sizes
 
 
 def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str) -> Measured:
@@ -246,9 +298,10 @@ def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str
         peak = max([status_mb(proc.pid, "VmHWM"), *(mb for _w, mb in visit.peaks)])
         final = status_mb(proc.pid, "VmRSS")
         anon = status_mb(proc.pid, "RssAnon")
+        cached = cached_results_mb(base)
     finally:
         stop(proc)
-    return Measured(visit, started, peak, final, anon, private.peak)
+    return Measured(visit, started, peak, final, anon, private.peak, cached)
 
 
 def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]]) -> list[Row]:
@@ -292,6 +345,22 @@ def _rows(m: Measured, floor: Measured, loads: list[tuple[float, float, float]])
             "MB",
             note=f"of which private {m.anon:,.0f} MB (the rest is the libraries' code, shared by "
             f"instances on one machine); {m.started:,.0f} MB when the server was up, before any page",
+        ),
+        Row(
+            SECTION,
+            "cached results after the visits (st.cache_data, serialized)",
+            sum(m.cached.values()) if m.cached else None,
+            "MB",
+            note=(
+                "; ".join(
+                    f"{name.rsplit('.', 1)[-1]} {mb:,.1f}"
+                    for name, mb in sorted(m.cached.items(), key=lambda kv: -kv[1])[:4]
+                )
+                + f"; ceiling (server.maxCacheDataSize) {cache_budget()}"
+            )
+            if m.cached
+            else "the server did not report its cache sizes",
+            extra={"cached_mb": m.cached},
         ),
         Row(
             SECTION,

@@ -39,6 +39,7 @@ from harrow_dash.charts import action_bar, describe_counts, rag_bar
 from harrow_dash.comparisons import MeasureComparison, indicator_standings
 from harrow_dash.disclosure import RATING_WITHHELD_MEANING, WITHHELD_RAG, WITHHELD_WORDS
 from harrow_dash.export_files import ILLUSTRATIVE_NOTE, chart_png
+from harrow_dash.export_files import briefing_file_name as file_name
 from harrow_dash.filters import Filters
 from harrow_dash.palette import ACTION_GROUP_WORDS, CORRECTIVE_COLOURS, RAG_COLOURS
 from harrow_dash.plan import COUNCIL_NAME, PLAN_NAME
@@ -128,11 +129,6 @@ def briefing_document(
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
-
-
-def file_name(filters: Filters) -> str:
-    label = filters.period.label.replace(" ", "_") if filters.period else "no_quarter"
-    return f"harrow_briefing_{label}.docx"
 
 
 # -- document pieces --------------------------------------------------------------------------------

@@ -503,6 +503,13 @@ def compact_png(png: bytes) -> bytes:
     return smaller if len(smaller) < len(png) else png
 
 
+def briefing_file_name(filters: Filters) -> str:
+    """The briefing pack's file name (``harrow_dash.briefing.file_name``). Kept here, beside the
+    other file names, so a page can name the file without importing the Word writer."""
+    label = filters.period.label.replace(" ", "_") if filters.period else "no_quarter"
+    return f"harrow_briefing_{label}.docx"
+
+
 def file_slug(text: str) -> str:
     """A safe piece of a file name: 'Q3 2023-24' -> 'Q3_2023-24'."""
     return re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("_") or "export"

@@ -21,8 +21,6 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.utils import range_boundaries
-
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 ODS_MIME = MIMETYPE
 
@@ -226,6 +224,8 @@ def _runs(cells: list[str]) -> str:
 def _validations(ws: Any, sheet_index: int) -> tuple[list[str], dict[tuple[int, int], str]]:
     """The sheet's list drop-downs as OpenDocument content validations, and the cells they apply to
     ((row, column), 1-based)."""
+    from openpyxl.utils import range_boundaries  # here: openpyxl is only needed to write a file
+
     defs: list[str] = []
     where: dict[tuple[int, int], str] = {}
     for n, dv in enumerate(getattr(ws.data_validations, "dataValidation", []), start=1):

@@ -257,3 +257,53 @@ def test_a_quarter_with_no_update_yet_offers_the_status_as_at_that_quarter(
     at = widget(at, "selectbox", "corrective_update_id_").set_value(action_id).run()
     assert not at.exception, at.exception
     assert widget(at, "selectbox", "corrective_update_status_").value == offered
+
+
+def action_options(at: Any) -> set[str]:
+    """The action ids the update form offers (the panel's cached list of the quarter's actions)."""
+    return {
+        str(o).split(":", 1)[0] for o in widget(at, "selectbox", "corrective_update_id_").options
+    }
+
+
+def test_the_panels_cached_reads_follow_a_save_a_load_elsewhere_and_a_rollback(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """The panel reads the quarter's actions, subjects and export through cached results: they
+    are what the store gives after the form's own save, after a load made elsewhere (another
+    instance, the command line) and after a rollback."""
+    from harrow_dash import corrective_entry as entry
+    from harrow_dash.ingest.load import commit, prepare
+
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    fresh = set(entry.quarter_actions(sample_store, Q3)["action_id"])
+    assert action_options(at) == fresh and "CA-23Q3-04" not in fresh
+
+    at = add_action(at, "Red: Indicator PI-33", "Agree a plan with every school", due="Q1 2024-25")
+    assert not at.exception, at.exception
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    assert action_options(at) == set(entry.quarter_actions(sample_store, Q3)["action_id"])
+    assert "CA-23Q3-04" in action_options(at)
+
+    # A load through the store itself, as another instance's or the command line's would be.
+    subject = next(s for s in entry.subject_choices(sample_store, Q3) if s.ref == "PI-33")
+    elsewhere = entry.NewAction(
+        "CA-23Q3-05", subject, "Loaded elsewhere", "Head", "Cllr", Q3, "Cabinet", Q3
+    )
+    plan = prepare(sample_store, [entry.form_file(elsewhere)])
+    assert plan.ok, plan.problems
+    commit(sample_store, plan, "Command line")
+    at = at.run()
+    assert not at.exception, at.exception
+    assert {"CA-23Q3-04", "CA-23Q3-05"} <= action_options(at)
+    assert action_options(at) == set(entry.quarter_actions(sample_store, Q3)["action_id"])
+
+    rollback = next(s for s in at.selectbox if str(s.key).startswith("data_rollback_batch_"))
+    rollback.set_value(next(o for o in rollback.options if "CA-23Q3-05" in str(o))).run()
+    at.button(key="data_rollback").click().run()
+    at.button(key="data_rollback_confirm").click().run()
+    assert not at.exception, at.exception
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    assert "CA-23Q3-05" not in action_options(at) and "CA-23Q3-04" in action_options(at)
+    assert action_options(at) == set(entry.quarter_actions(sample_store, Q3)["action_id"])

@@ -61,3 +61,14 @@ def test_the_private_peak_is_seen_after_the_memory_is_given_back() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_cached_results_have_a_ceiling_streamlit_reads() -> None:
+    """The app's config sets ``server.maxCacheDataSize`` in a form Streamlit accepts (a typo there
+    would leave the caches without a ceiling); the memory bench reports it beside what is cached."""
+    from streamlit.byte_util import config_max_cache_data_size_to_bytes
+
+    from benchmarks.instance_memory import cache_budget
+
+    ceiling = config_max_cache_data_size_to_bytes(cache_budget())
+    assert ceiling is not None and 64 * 2**20 <= ceiling <= 256 * 2**20

@@ -55,12 +55,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:  # imported where used: only a load that sets texts aside writes Parquet
+    import pyarrow.parquet as pq
 
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed, parse_sheet, standing_rows
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
@@ -129,6 +132,8 @@ class SideText:
                 else pa.array(values.astype(object), type=pa.large_string(), from_pandas=True)
             )
         if self._writer is None:
+            import pyarrow.parquet as pq  # here, not at start: an app page never needs it
+
             self._writer = pq.ParquetWriter(self.path, _TEXT_SCHEMA, compression="snappy")
         self._writer.write_table(pa.table(columns, schema=_TEXT_SCHEMA))
         # Row numbers within a file's limit fit 32 bits: half the memory of every row's two.
@@ -148,6 +153,8 @@ class SideText:
 
     def read(self) -> pd.DataFrame:
         """Every text set aside, by ``_seq`` (for a database that cannot read the file itself)."""
+        import pyarrow.parquet as pq
+
         self.finish()
         return pq.read_table(self.path).to_pandas()
 

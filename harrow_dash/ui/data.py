@@ -212,11 +212,12 @@ def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFr
     return explore.indicator_list(inds, sparks)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def all_indicators_at(url: str, period: Period | None, rules: RuleSettings) -> pd.DataFrame:
     """Every indicator at the quarter, whatever the other filters (for links and the picker).
     Filters naming only the quarter filter no RAG either, so this is the cached ``indicators_at``
-    of those filters: a view with no other filter (the Indicators page's first) computes it once."""
+    of those filters: a view with no other filter (the Indicators page's first) computes it once.
+    Not cached itself: a second cached copy of the same frame (some 11 MB a quarter at 13,200
+    indicators) would be held for nothing."""
     return indicators_at(url, Filters(period=period), rules)
 
 

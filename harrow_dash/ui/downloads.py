@@ -15,9 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from harrow_dash.briefing import briefing_document
-from harrow_dash.briefing import file_name as briefing_file_name
 from harrow_dash.export_files import (
+    briefing_file_name,
     chart_png,
     chart_svg,
     csv_bytes,
@@ -169,6 +168,9 @@ def briefing_button(
     url = ctx.store_url
 
     def make_docx() -> bytes:
+        # Imported when the file is asked for: the Word writer (python-docx, lxml) is not needed
+        # to draw a page.
+        from harrow_dash.briefing import briefing_document
         from harrow_dash.comparisons import indicator_standings
 
         standings = indicator_standings(data.store(url), filters, threshold)

@@ -35,7 +35,6 @@ from harrow_dash.ingest.load import (
     rollback,
     rollback_revisions,
 )
-from harrow_dash.ingest.template import build_template, current_indicators
 from harrow_dash.ods import ODS_MIME
 from harrow_dash.periods import Period
 from harrow_dash.revision_rule import ReasonNeeded, Revisions, quarter_labels
@@ -139,9 +138,14 @@ def template_panel(ctx: PageContext, store: Store) -> None:
     )
 
     def make(kind: str) -> Callable[[], bytes]:
-        return lambda: build_template(
-            priorities, quarter, current_indicators(store, quarter) if prefill else None, kind
-        )
+        def build() -> bytes:
+            # Imported when the template is asked for: openpyxl is not needed to draw the page.
+            from harrow_dash.ingest.template import build_template, current_indicators
+
+            rows = current_indicators(store, quarter) if prefill else None
+            return build_template(priorities, quarter, rows, kind)
+
+        return build
 
     with st.container(horizontal=True):
         st.download_button(
