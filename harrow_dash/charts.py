@@ -7,7 +7,6 @@ charts are rendered to PNG/SVG for briefings without a browser.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import textwrap
 
@@ -15,8 +14,7 @@ import altair as alt
 import pandas as pd
 
 from harrow_dash.disclosure import RATING_WITHHELD, WITHHELD_RAG
-from harrow_dash.explore import describe_status_counts, status_counts
-from harrow_dash.ingest.gss import marker_words
+from harrow_dash.explore import describe_status_counts, monthly_frame, status_counts
 from harrow_dash.palette import (
     ACTION_COLOURS,
     ACTION_GROUP_WORDS,
@@ -33,9 +31,7 @@ from harrow_dash.rag import Polarity
 from harrow_dash.suppression import (
     DEFAULT_THRESHOLD,
     SmallNumbers,
-    is_suppressed,
     small_numbers,
-    suppressed_text,
 )
 from harrow_dash.textsafe import escape_html
 from harrow_dash.units import format_number
@@ -245,49 +241,6 @@ def quarter_labels(order: list[str]) -> str:
         q, _, year = label.partition(" ")
         mapping[label] = [q, year] if i == 0 or q == "Q1" else q
     return f"{json.dumps(mapping)}[datum.label] || datum.label"
-
-
-def monthly_frame(
-    months: pd.DataFrame, history: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
-) -> pd.DataFrame:
-    """Monthly figures shaped for the trend chart: each month at its quarter, only for quarters the
-    chart shows, with the month and the value written out for the tooltip. A monthly count of
-    people below the threshold has no value (it reads "fewer than 5"), as a quarter's would."""
-    if months is None or months.empty or history.empty:
-        return pd.DataFrame(columns=["ref", "quarter", "month", "actual", "actual_fmt"])
-    unit_of = history.drop_duplicates("ref").set_index("ref")["unit"]
-    df = months.copy()
-    keys = df["month"].astype(int)
-    dates = [dt.date(k // 100, k % 100, 1) for k in keys]
-    df["period"] = [Period.containing(d).key for d in dates]
-    df = df[df["period"].isin(set(history["period"].astype(int)))]
-    df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
-    df["month_label"] = [dt.date(k // 100, k % 100, 1).strftime("%B %Y") for k in df["month"]]
-    df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
-    df["actual_fmt"] = [
-        format_number(v, unit_of.get(r, "")) for v, r in zip(df["actual"], df["ref"], strict=True)
-    ]
-    if "marker" in df:  # a month's GSS marker in words after it: "301 (provisional)"
-        df["actual_fmt"] = [
-            f"{text} ({marker_words(m)})" if marker_words(m) else text
-            for text, m in zip(df["actual_fmt"], df["marker"], strict=True)
-        ]
-    people = (
-        history.drop_duplicates("ref").set_index("ref")["counts_people"].fillna(False).astype(bool)
-        if "counts_people" in history
-        else pd.Series(dtype=bool)
-    )
-    hidden = pd.Series(
-        [
-            is_suppressed(v, bool(people.get(r, False)), threshold)
-            for v, r in zip(df["actual"].tolist(), df["ref"].tolist(), strict=True)
-        ],
-        index=df.index,
-        dtype=bool,
-    )
-    df.loc[hidden, "actual"] = float("nan")
-    df.loc[hidden, "actual_fmt"] = suppressed_text(threshold)
-    return df[df["actual"].notna() | hidden].reset_index(drop=True)
 
 
 def trend_chart(

@@ -6,7 +6,7 @@ with quotes only around a cell that holds a comma, a double quote or a line brea
 doubled). One difference: a cell holding a carriage return is always quoted, whatever ends the
 rows (pandas leaves a bare CR unquoted when rows end in LF alone, which a spreadsheet program can
 read as the end of a row). The writer does not make cells safe for a spreadsheet: callers pass a
-table that :func:`harrow_dash.exports.neutralise_frame` has already made safe.
+table that :func:`harrow_dash.spreadsheet_safe.neutralise_frame` has already made safe.
 
 How: each column becomes a small dictionary of distinct texts (quoted once each) and a code per
 row (``pandas.factorize``); pyarrow then looks the codes up and joins the cells of each row, and

@@ -11,6 +11,7 @@ quarter (annual measure)"), never the raw value of a suppressed count, and never
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,10 +19,16 @@ import pandas as pd
 import pyarrow as pa
 
 from harrow_dash.action_status import ActionStatus, action_groups_for
+from harrow_dash.ingest.gss import marker_words
 from harrow_dash.periods import Period
 from harrow_dash.rag import Polarity
 from harrow_dash.scorecard import RAG_ORDER
-from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers
+from harrow_dash.suppression import (
+    DEFAULT_THRESHOLD,
+    SmallNumbers,
+    is_suppressed,
+    suppressed_text,
+)
 from harrow_dash.units import format_number
 from harrow_dash.value_states import Frequency, ValueState
 
@@ -686,13 +693,54 @@ def highlights_download(items: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def monthly_frame(
+    months: pd.DataFrame, history: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """Monthly figures shaped for the trend chart: each month at its quarter, only for quarters the
+    chart shows, with the month and the value written out for the tooltip. A monthly count of
+    people below the threshold has no value (it reads "fewer than 5"), as a quarter's would."""
+    if months is None or months.empty or history.empty:
+        return pd.DataFrame(columns=["ref", "quarter", "month", "actual", "actual_fmt"])
+    unit_of = history.drop_duplicates("ref").set_index("ref")["unit"]
+    df = months.copy()
+    keys = df["month"].astype(int)
+    dates = [dt.date(k // 100, k % 100, 1) for k in keys]
+    df["period"] = [Period.containing(d).key for d in dates]
+    df = df[df["period"].isin(set(history["period"].astype(int)))]
+    df["quarter"] = [Period.from_key(int(k)).label for k in df["period"]]
+    df["month_label"] = [dt.date(k // 100, k % 100, 1).strftime("%B %Y") for k in df["month"]]
+    df["actual"] = pd.to_numeric(df["actual"], errors="coerce").astype(float)
+    df["actual_fmt"] = [
+        format_number(v, unit_of.get(r, "")) for v, r in zip(df["actual"], df["ref"], strict=True)
+    ]
+    if "marker" in df:  # a month's GSS marker in words after it: "301 (provisional)"
+        df["actual_fmt"] = [
+            f"{text} ({marker_words(m)})" if marker_words(m) else text
+            for text, m in zip(df["actual_fmt"], df["marker"], strict=True)
+        ]
+    people = (
+        history.drop_duplicates("ref").set_index("ref")["counts_people"].fillna(False).astype(bool)
+        if "counts_people" in history
+        else pd.Series(dtype=bool)
+    )
+    hidden = pd.Series(
+        [
+            is_suppressed(v, bool(people.get(r, False)), threshold)
+            for v, r in zip(df["actual"].tolist(), df["ref"].tolist(), strict=True)
+        ],
+        index=df.index,
+        dtype=bool,
+    )
+    df.loc[hidden, "actual"] = float("nan")
+    df.loc[hidden, "actual_fmt"] = suppressed_text(threshold)
+    return df[df["actual"].notna() | hidden].reset_index(drop=True)
+
+
 def monthly_table(
     months: pd.DataFrame, history: pd.DataFrame, threshold: SmallNumbers | int = DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
     """A monthly indicator's monthly figures as a table beside its trend chart: Month, Quarter,
     Monthly figure (written in the indicator's unit; a small count of people as "fewer than 5")."""
-    from harrow_dash.charts import monthly_frame
-
     frame = monthly_frame(months, history, threshold)
     return pd.DataFrame(
         {

@@ -32,9 +32,9 @@ import pandas as pd
 from harrow_dash import csv_text
 from harrow_dash.charts import EXPORT_WIDTH, FONT
 from harrow_dash.download_cells import figure_cell, plain_text
-from harrow_dash.exports import neutralise
 from harrow_dash.filters import Filters
 from harrow_dash.plan import COUNCIL_NAME, ILLUSTRATIVE_NOTE
+from harrow_dash.spreadsheet_safe import neutralise
 from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
 
 DEFAULT_CHART_WIDTH = 640

@@ -26,11 +26,11 @@ import pandas as pd
 
 from harrow_dash import corrective_actions, csv_text
 from harrow_dash.download_cells import figure_cells, rating_word
-from harrow_dash.exports import neutralise_frame
 from harrow_dash.filters import Filters
 from harrow_dash.periods import Period
 from harrow_dash.plan import COUNCIL_NAME
 from harrow_dash.scorecard import RuleSettings, rate
+from harrow_dash.spreadsheet_safe import neutralise_frame
 from harrow_dash.store import Store
 from harrow_dash.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
 

@@ -92,7 +92,7 @@ def _as_at(name: str, when: dt.datetime) -> sa.Select:
 
 def backfill(conn: Connection) -> list[str]:
     """Give every published quarter without a copy of its definitions the copy it would have had.
-    Idempotent; returns what it did (for :func:`schema.upgrade`'s report)."""
+    Idempotent; returns what it did (for :func:`schema_upgrade.upgrade`'s report)."""
     done: list[str] = []
     snap = s.PUBLISHED_DEFINITIONS["indicators"]
     pq = s.published_quarters

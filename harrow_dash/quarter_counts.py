@@ -7,7 +7,7 @@ action statuses (an indicator has one row per quarter, so counting rows counts i
 :func:`refresh` writes what :func:`compute` gives into ``quarter_counts``; ``store.bump_data_version``
 calls it, so every write transaction that changes what pages show (a load, a rollback, a
 publication, an unpublication, a revision) rewrites the counts in the same transaction, and a
-database made before the table existed gets them when it is set up or upgraded (``schema.upgrade``,
+database made before the table existed gets them when it is set up or upgraded (``schema_upgrade.upgrade``,
 which ``init`` runs too, when :func:`missing`).
 :func:`read` is what pages read: a few dozen rows, where counting took three passes over every value.
 ``tests/test_fast_reads.py`` checks the stored counts equal :func:`compute` and counting the rows in

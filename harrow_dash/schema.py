@@ -33,8 +33,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    insert,
-    select,
     text,
 )
 
@@ -463,65 +461,3 @@ def _has_table(conn: Connection, name: str) -> bool:
         {"t": name},
     ).scalar()
     return bool(found)
-
-
-def upgrade(conn: Connection) -> list[str]:
-    """Bring a database made by an older version up to date: create missing tables and add missing
-    columns (with their defaults), then record the schema version. Idempotent; returns what it did.
-
-    Columns are found through ``information_schema`` (DuckDB and PostgreSQL both have it), not
-    SQLAlchemy reflection, which duckdb-engine does not support with SQLAlchemy 2.1."""
-    done: list[str] = []
-    metadata.create_all(conn)
-    for table in metadata.sorted_tables:
-        have = {
-            str(r[0]).lower()
-            for r in conn.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_name = :t AND table_schema = current_schema()"
-                ),
-                {"t": table.name},
-            )
-        }
-        for col in table.columns:
-            if col.name.lower() in have:
-                continue
-            ddl = f"ALTER TABLE {table.name} ADD COLUMN {col.name} {col.type.compile(conn.dialect)}"
-            if col.server_default is not None:
-                default = col.server_default.arg  # type: ignore[attr-defined]
-                ddl += f" DEFAULT {default.compile(dialect=conn.dialect)}"
-            conn.exec_driver_sql(ddl)
-            done.append(f"{table.name}.{col.name}")
-    if conn.dialect.name == "postgresql":
-        for table in metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-    if conn.execute(select(data_version.c.id)).first() is None:
-        conn.execute(insert(data_version).values(id=1, version=1))
-    version = conn.execute(
-        schema_info.select()
-        .with_only_columns(schema_info.c.value)
-        .where(schema_info.c.key == "version")
-    ).scalar()
-    if version is not None and int(version) < PUBLISHED_DEFINITIONS_SINCE:
-        # Quarters published before definitions were copied at publication get their copy once.
-        from harrow_dash.published_definitions import backfill
-
-        done += backfill(conn)
-    if version is not None and int(version) < PUBLISHED_ONCE_SINCE:
-        # Quarters published now were published once, with the figures they now show.
-        from harrow_dash.revision_rule import backfill_published_once
-
-        done += backfill_published_once(conn)
-    from harrow_dash import quarter_counts as counts
-
-    if counts.missing(conn):  # a database from before the counts were stored: count them once
-        counts.refresh(conn)
-        done.append(quarter_counts.name)
-    if version is not None and version != SCHEMA_VERSION:
-        conn.execute(
-            schema_info.update().where(schema_info.c.key == "version").values(value=SCHEMA_VERSION)
-        )
-        done.append(f"schema version {version} -> {SCHEMA_VERSION}")
-    return done

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from harrow_dash import quarter_counts
+from harrow_dash import quarter_counts, schema_upgrade
 from harrow_dash import revision_rule as rule
 from harrow_dash import schema as s
 from harrow_dash.failures import (
@@ -505,12 +505,12 @@ class Store:
                 sa.select(s.schema_info.c.value).where(s.schema_info.c.key == "version")
             ).scalar():
                 conn.execute(s.schema_info.insert().values(key="version", value=s.SCHEMA_VERSION))
-            s.upgrade(conn)
+            schema_upgrade.upgrade(conn)
 
     def upgrade(self) -> list[str]:
-        """Bring a database made by an older version up to date (see :func:`schema.upgrade`)."""
+        """Bring a database made by an older version up to date (see :func:`schema_upgrade.upgrade`)."""
         with self.begin() as conn:
-            return s.upgrade(conn)
+            return schema_upgrade.upgrade(conn)
 
     def require_initialised(self) -> None:
         if not self.is_initialised():

@@ -17,9 +17,10 @@ import pytest
 from harrow_dash.csv_text import csv_bytes, write_csv
 from harrow_dash.export_files import csv_bytes as page_csv_bytes
 from harrow_dash.export_files import export_frame
-from harrow_dash.exports import DANGEROUS_STARTS, neutralise_frame, tidy_export
+from harrow_dash.exports import tidy_export
 from harrow_dash.periods import Period
 from harrow_dash.scorecard import RuleSettings
+from harrow_dash.spreadsheet_safe import DANGEROUS_STARTS, neutralise_frame
 from tests.payloads import PAYLOADS
 
 pytestmark = pytest.mark.both_databases

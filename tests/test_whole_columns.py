@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harrow_dash import views
-from harrow_dash.exports import DANGEROUS_STARTS, neutralise, neutralise_frame
 from harrow_dash.periods import parse_period
 from harrow_dash.scorecard import RuleSettings, rate
+from harrow_dash.spreadsheet_safe import DANGEROUS_STARTS, neutralise, neutralise_frame
 from harrow_dash.store import Store
 from harrow_dash.travel import direction_of_travel, direction_of_travel_frame
 
