@@ -793,13 +793,15 @@ class Store:
             q = q.where(v.c.period <= until.key)
         if len(refs) <= self._MANY_REFS:
             return self.read(q.where(v.c.ref.in_(refs)))
-        if not self.is_duckdb:  # the same values, one row per indicator (harrow_dash.packed_series)
+        if not self.is_duckdb:  # the same values, packed in one row (harrow_dash.packed_series)
             from harrow_dash import packed_series
 
             conditions = [*self._visible(v.c.period)]
             if until is not None:
                 conditions.append(v.c.period <= until.key)
-            return packed_series.indicator_actuals(self, i, conditions, refs)
+            packed = packed_series.indicator_actuals(self, i, conditions, refs)
+            if packed is not None:
+                return packed
         frame = self.read(q)
         wanted = pc.is_in(
             pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())

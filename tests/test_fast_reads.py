@@ -15,6 +15,7 @@ mode.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -244,3 +245,25 @@ def test_many_indicators_with_no_value_read_as_nothing(store: Store) -> None:
     refs = [f"NONE-{i:04d}" for i in range(Store._MANY_REFS + 5)]
     assert store.indicator_actuals(refs, None).empty
     assert sparkline_values(store, refs, None, RULES) == {}
+
+
+def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store: Store) -> None:
+    """The packed read carries each reference as its UTF-8 bytes and puts the rows in order itself:
+    references with accents, other scripts and mixed case come back whole, each with its own
+    values, in the order the row-by-row read gives."""
+    frame = pd.read_csv(io.BytesIO(history_csv()), dtype=str, keep_default_na=False)
+    number = frame["ref"].str[4:].astype(int)
+    marks = np.array(["é", "日本", "a", "Z", "ß-x"])
+    odd = number % 3 == 0
+    frame.loc[odd, "ref"] = frame.loc[odd, "ref"] + "-" + marks[number[odd] % len(marks)]
+    lower = number % 4 == 1
+    frame.loc[lower, "ref"] = frame.loc[lower, "ref"].str.lower()
+    load_bytes(store, frame.to_csv(index=False).encode())
+    refs = sorted(str(r) for r in store.indicator_list()["ref"])
+    assert any(not r.isascii() for r in refs) and any(r.islower() for r in refs)
+    store.publish(store.periods()[-1], "tester")
+    public = Store(store.url, public=True)
+    try:
+        assert_actuals_agree([store, public])
+    finally:
+        public.dispose()
