@@ -307,6 +307,16 @@ def _read_copy(
     return frame
 
 
+def snapshot_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A quarter's snapshot in the order pages list it: by priority, then by reference, compared
+    character by character (as DuckDB and Python compare text, whatever PostgreSQL's collation).
+    Sorted here rather than by the database: on PostgreSQL, sorting the snapshot's wide rows was a
+    third of the query's time, and here it takes a few milliseconds, the same on both databases."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(["priority_id", "ref"], kind="stable", ignore_index=True)
+
+
 def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
     """The distinct values of an indexed column, found by hopping along its index from one value to
     the next (one index probe per value: PostgreSQL has no skip scan of its own)."""
@@ -714,9 +724,8 @@ class Store:
                 )
             )
             .where(*self._indicator_where(filters, i))
-            .order_by(i.c.priority_id, i.c.ref)
         )
-        return self.read(q, many_rows=True)
+        return snapshot_order(self.read(q, many_rows=True))
 
     @staticmethod
     def _rating_definitions(i: sa.FromClause) -> list[sa.ColumnElement[Any]]:

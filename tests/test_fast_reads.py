@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from benchmarks.generated import generate_history
 from harrow_dash import quarter_counts, schema
 from harrow_dash import schema as s
+from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, Revision, load, rollback
 from harrow_dash.periods import Period
 from harrow_dash.quarters import QuarterReport, quarter_reports
@@ -261,9 +262,14 @@ def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store:
     load_bytes(store, frame.to_csv(index=False).encode())
     refs = sorted(str(r) for r in store.indicator_list()["ref"])
     assert any(not r.isascii() for r in refs) and any(r.islower() for r in refs)
-    store.publish(store.periods()[-1], "tester")
+    last = store.periods()[-1]
+    store.publish(last, "tester")
     public = Store(store.url, public=True)
     try:
         assert_actuals_agree([store, public])
+        for reader in (store, public):  # the snapshot in the same order on both databases
+            snapshot = reader.indicator_snapshot(Filters(period=last))
+            listed = list(zip(snapshot["priority_id"].astype(int), snapshot["ref"], strict=True))
+            assert len(listed) == len(refs) and listed == sorted(listed)
     finally:
         public.dispose()
