@@ -7,10 +7,12 @@ mode.
   (``harrow_dash.quarter_counts``); here the stored counts are checked against counting afresh, and
   the reports against the counts worked out in pandas from the tables' rows.
 * ``Store.indicator_actuals`` of many indicators (the Indicators and Priorities pages' sparklines)
-  reads PostgreSQL one packed row per indicator (``harrow_dash.packed_series``); here it, and the
+  reads PostgreSQL as one row of packed whole columns, put in order in Python
+  (``harrow_dash.packed_series``); here it, and the
   sparklines drawn from it, are checked against the same reads made a few hundred indicators at a
   time, the row-by-row way. The history has blank actuals and indicators that count people, some of
-  them small counts the sparklines must hide.
+  them small counts the sparklines must hide; and with references in mixed case and outside ASCII,
+  whose bytes travel packed and whose order (and the snapshot's) must be the same on both databases.
 """
 
 from __future__ import annotations
