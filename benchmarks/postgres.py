@@ -31,6 +31,17 @@ or its driver (``pip install -e '.[postgres]'``) they are skipped.
     history, every indicator's sparkline values, the actions and highlights, the load history, the
     data-version check each page run makes), timed on both, median of ``--query-runs`` after
     ``--warmups``. Target: PostgreSQL's median within 1.5x DuckDB's for each (ratio under 1.5).
+    Where PostgreSQL's time went in the two that missed (cProfile of the pages' first runs and
+    ``EXPLAIN ANALYZE``, at a load average of 10-14): every indicator's sparkline values were read
+    one packed row per indicator, which had the server group 528,000 rows by indicator and sort each
+    group by quarter (``string_agg ... ORDER BY period``; 1.2-1.5 s of server time, against
+    0.3-0.4 s for the same values packed as whole columns); they now come as one row of whole
+    columns, the server neither grouping nor sorting, and are put in order here on numbers
+    (``harrow_dash.packed_series``). The quarter's snapshot spent a third of its server time sorting
+    its 13,200 wide rows by priority and reference; they are now sorted in pandas by one function
+    for both databases (``store.snapshot_order``). Its transport was measured too: COPY (one message
+    per row) stayed quicker than the rows packed into one value (140-170 ms against 190-240 ms at a
+    load average of 13), so it stays.
 """
 
 from __future__ import annotations

@@ -307,6 +307,16 @@ def _read_copy(
     return frame
 
 
+def snapshot_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A quarter's snapshot in the order pages list it: by priority, then by reference, compared
+    character by character (as DuckDB and Python compare text, whatever PostgreSQL's collation).
+    Sorted here rather than by the database: on PostgreSQL, sorting the snapshot's wide rows was a
+    third of the query's time, and here it takes a few milliseconds, the same on both databases."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(["priority_id", "ref"], kind="stable", ignore_index=True)
+
+
 def _index_hops(col: sa.Column[Any], name: str) -> sa.Select[Any]:
     """The distinct values of an indexed column, found by hopping along its index from one value to
     the next (one index probe per value: PostgreSQL has no skip scan of its own)."""
@@ -714,9 +724,8 @@ class Store:
                 )
             )
             .where(*self._indicator_where(filters, i))
-            .order_by(i.c.priority_id, i.c.ref)
         )
-        return self.read(q, many_rows=True)
+        return snapshot_order(self.read(q, many_rows=True))
 
     @staticmethod
     def _rating_definitions(i: sa.FromClause) -> list[sa.ColumnElement[Any]]:
@@ -793,13 +802,15 @@ class Store:
             q = q.where(v.c.period <= until.key)
         if len(refs) <= self._MANY_REFS:
             return self.read(q.where(v.c.ref.in_(refs)))
-        if not self.is_duckdb:  # the same values, one row per indicator (harrow_dash.packed_series)
+        if not self.is_duckdb:  # the same values, packed in one row (harrow_dash.packed_series)
             from harrow_dash import packed_series
 
             conditions = [*self._visible(v.c.period)]
             if until is not None:
                 conditions.append(v.c.period <= until.key)
-            return packed_series.indicator_actuals(self, i, conditions, refs)
+            packed = packed_series.indicator_actuals(self, i, conditions, refs)
+            if packed is not None:
+                return packed
         frame = self.read(q)
         wanted = pc.is_in(
             pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())

@@ -7,14 +7,17 @@ mode.
   (``harrow_dash.quarter_counts``); here the stored counts are checked against counting afresh, and
   the reports against the counts worked out in pandas from the tables' rows.
 * ``Store.indicator_actuals`` of many indicators (the Indicators and Priorities pages' sparklines)
-  reads PostgreSQL one packed row per indicator (``harrow_dash.packed_series``); here it, and the
+  reads PostgreSQL as one row of packed whole columns, put in order in Python
+  (``harrow_dash.packed_series``); here it, and the
   sparklines drawn from it, are checked against the same reads made a few hundred indicators at a
   time, the row-by-row way. The history has blank actuals and indicators that count people, some of
-  them small counts the sparklines must hide.
+  them small counts the sparklines must hide; and with references in mixed case and outside ASCII,
+  whose bytes travel packed and whose order (and the snapshot's) must be the same on both databases.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -25,6 +28,7 @@ import sqlalchemy as sa
 from benchmarks.generated import generate_history
 from harrow_dash import quarter_counts, schema
 from harrow_dash import schema as s
+from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, Revision, load, rollback
 from harrow_dash.periods import Period
 from harrow_dash.quarters import QuarterReport, quarter_reports
@@ -244,3 +248,30 @@ def test_many_indicators_with_no_value_read_as_nothing(store: Store) -> None:
     refs = [f"NONE-{i:04d}" for i in range(Store._MANY_REFS + 5)]
     assert store.indicator_actuals(refs, None).empty
     assert sparkline_values(store, refs, None, RULES) == {}
+
+
+def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store: Store) -> None:
+    """The packed read carries each reference as its UTF-8 bytes and puts the rows in order itself:
+    references with accents, other scripts and mixed case come back whole, each with its own
+    values, in the order the row-by-row read gives."""
+    frame = pd.read_csv(io.BytesIO(history_csv()), dtype=str, keep_default_na=False)
+    number = frame["ref"].str[4:].astype(int)
+    marks = np.array(["é", "日本", "a", "Z", "ß-x"])
+    odd = number % 3 == 0
+    frame.loc[odd, "ref"] = frame.loc[odd, "ref"] + "-" + marks[number[odd] % len(marks)]
+    lower = number % 4 == 1
+    frame.loc[lower, "ref"] = frame.loc[lower, "ref"].str.lower()
+    load_bytes(store, frame.to_csv(index=False).encode())
+    refs = sorted(str(r) for r in store.indicator_list()["ref"])
+    assert any(not r.isascii() for r in refs) and any(r.islower() for r in refs)
+    last = store.periods()[-1]
+    store.publish(last, "tester")
+    public = Store(store.url, public=True)
+    try:
+        assert_actuals_agree([store, public])
+        for reader in (store, public):  # the snapshot in the same order on both databases
+            snapshot = reader.indicator_snapshot(Filters(period=last))
+            listed = list(zip(snapshot["priority_id"].astype(int), snapshot["ref"], strict=True))
+            assert len(listed) == len(refs) and listed == sorted(listed)
+    finally:
+        public.dispose()
