@@ -374,7 +374,8 @@ class _SheetParser:
                 benchmark = pd.Series(fields["benchmark"], index=frame.index)
                 fields["benchmark_label"] = benchmark.notna().map({True: heading, False: None})
                 fields["_has_benchmark_label"] = True
-        return pd.concat([frame, pd.DataFrame(fields, index=frame.index)], axis=1)
+        # Not copied into blocks by type (copy=False): the columns as they are.
+        return pd.concat([frame, pd.DataFrame(fields, index=frame.index, copy=False)], axis=1)
 
     def _markers_not_kept(
         self, codes: pd.Series, values: pd.Series, rows: pd.Series, idx: int, name: str
