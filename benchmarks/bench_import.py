@@ -6,7 +6,10 @@
     write, record the batch) into a fresh DuckDB file. Median of 3; target under 3 s. Reported beside
     it, as a ratio from the same run: the time pandas alone takes to read the same file into text
     columns (the floor any importer of this file pays). The note gives the load's CPU seconds
-    (DuckDB's threads included) and the load average.
+    (DuckDB's threads included) and the load average. Parsing the file's 50 quarter blocks took
+    0.62-0.69 CPU s, 0.43-0.53 s since each block's two dozen fields are joined to it at once
+    (``parse._SheetParser._value_fields``) rather than inserted column by column (measured alternately,
+    parse alone, load average 12-14).
 ``import_xlsx``
     One workbook whose header is two rows (the financial year in a merged cell above ``Q1`` .. ``Q4``
     and ``Annual Target``), 500 indicators x 12 quarters (three years), loaded the same way. Median of

@@ -5,7 +5,8 @@ Every loaded row carries the load batch that last wrote it; ``*_history`` tables
 replaced so that a rollback restores exactly what was there before.
 
 Tables are declared explicitly (duckdb-engine cannot reflect them with SQLAlchemy 2.1). A database made
-by an older version is brought up to date by :func:`upgrade` (new tables and new columns only).
+by an older version is brought up to date by :func:`upgrade` (new tables and new columns, and once
+``indicator_values``' key put quarter first).
 
 ``commentary_internal`` marks commentary that is for officers and councillors only: the public view
 (public mode) blanks it. It was added after the first release, so it is the last column of its tables
@@ -111,7 +112,11 @@ indicator_values = Table(
     # (provisional) or "p,e" after a number, or "x" (not available), "c" (confidential) for a value
     # with no figure; NULL for none. harrow_dash.ingest.gss.marker_words gives its words.
     Column("marker", String),
-    PrimaryKeyConstraint("ref", "period"),
+    # Quarter first (schema version 6): a load writes its rows by quarter, so the key's index grows
+    # at its end, and every dashboard query picks a quarter; on PostgreSQL ix_indicator_values_ref
+    # serves lookups by indicator. (LOADED_TABLES keeps naming the key "ref, period": that order is
+    # the recorded row keys' text, not the index's.)
+    PrimaryKeyConstraint("period", "ref"),
 )
 
 # Monthly figures of monthly indicators (``month`` is year * 100 + month, e.g. 202306). The quarter's
@@ -358,12 +363,20 @@ quarter_counts = Table(
     Column("action_statuses", Integer, nullable=False),
 )
 
-# Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter (the primary keys
-# serve the lookups by indicator). DuckDB does without (it skips blocks of rows by their min/max, and
-# an index there would only slow loads down), so these are created on PostgreSQL only. A rollback's
-# lookups by batch scan the tables: rare, and cheaper than an index every load must maintain.
+# Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter, which the primary
+# keys serve where they lead with the quarter (indicator_values') and these otherwise. DuckDB does
+# without (it skips blocks of rows by their min/max, and an index there would only slow loads down),
+# so these are created on PostgreSQL only. A rollback's lookups by batch scan the tables: rare, and
+# cheaper than an index every load must maintain.
 POSTGRES_INDEXES = [
-    Index("ix_indicator_values_period", indicator_values.c.period, indicator_values.c.ref),
+    # One indicator's values (its history, trend line and months). By ref alone, not (ref, period):
+    # a load writes rows by quarter, so this index is the one it fills out of order, and with one
+    # entry per indicator (its rows' positions kept together) it is smaller and quicker to fill.
+    # Measured at a million values, normal durability: (period, ref) key and this index 3.4 CPU s of
+    # the server's INSERT, against 4.5 for the old (ref, period) key and (period, ref) index; the
+    # key alone 1.8, but then one indicator's history is read by scanning every value (7.6 ms -> 103
+    # ms at 528,000 values).
+    Index("ix_indicator_values_ref", indicator_values.c.ref),
     Index("ix_action_statuses_period", action_statuses.c.period, action_statuses.c.ref),
     # One measure's values (an indicator's comparison); the primary key leads with the area.
     Index("ix_comparator_values_measure", comparator_values.c.measure, comparator_values.c.period),
@@ -444,7 +457,9 @@ def _published_table(name: str) -> Table:
 
 PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
 
-SCHEMA_VERSION = "5"  # 5: corrective actions (new tables only)
+SCHEMA_VERSION = (
+    "6"  # 5: corrective actions (new tables only); 6: indicator_values keyed by quarter first
+)
 # The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
 PUBLISHED_DEFINITIONS_SINCE = 3
 # The first schema version that remembers quarters once published and their figures as published.

@@ -1,5 +1,5 @@
-"""Bringing a database made by an older version up to date: missing tables and columns, then the
-one-off backfills (published definitions, published-once figures, stored quarter counts).
+"""Bringing a database made by an older version up to date: missing tables and columns, the values
+table keyed by quarter first (schema version 6), then the one-off backfills (published definitions, published-once figures, stored quarter counts).
 
 It sits above :mod:`harrow_dash.schema` (the tables) and the modules whose backfills it runs, so the
 schema itself imports none of them (no import circle).
@@ -7,12 +7,62 @@ schema itself imports none of them (no import circle).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, MetaData, insert, select, text
 
 from harrow_dash import quarter_counts as counts
 from harrow_dash import schema as s
 from harrow_dash.published_definitions import backfill
 from harrow_dash.revision_rule import backfill_published_once
+
+
+def _primary_key(conn: Connection, name: str) -> tuple[str | None, list[str]]:
+    """The name and the columns, in order, of table ``name``'s primary key (None, [] for none)."""
+    rows = conn.execute(
+        text(
+            "SELECT k.constraint_name, k.column_name FROM information_schema.key_column_usage k "
+            "JOIN information_schema.table_constraints c "
+            "ON c.constraint_name = k.constraint_name AND c.table_name = k.table_name "
+            "AND c.table_schema = k.table_schema "
+            "WHERE k.table_name = :t AND k.table_schema = current_schema() "
+            "AND c.constraint_type = 'PRIMARY KEY' ORDER BY k.ordinal_position"
+        ),
+        {"t": name},
+    ).all()
+    return (str(rows[0][0]) if rows else None), [str(r[1]).lower() for r in rows]
+
+
+def _key_quarter_first(conn: Connection) -> list[str]:
+    """Schema version 6: ``indicator_values`` keyed by (period, ref), as
+    :data:`harrow_dash.schema.indicator_values`
+    declares, where older databases have (ref, period) and, on PostgreSQL, a second index on
+    (period, ref). PostgreSQL swaps the key in place (the new key's index is built in one sorted
+    pass) and drops that index (:func:`upgrade` then creates ``ix_indicator_values_ref``, as it does
+    any index missing from :data:`POSTGRES_INDEXES`); DuckDB cannot change a
+    primary key, so the table is rebuilt: copied, by quarter, into a new table with the new key,
+    which then takes the old one's name. Either way inside the caller's transaction, so it happens
+    whole or not at all; the history tables are not touched. Nothing to do (and nothing returned)
+    once the key leads with the quarter."""
+    name = s.indicator_values.name
+    wanted = [c.name for c in s.indicator_values.primary_key.columns]
+    constraint, have = _primary_key(conn, name)
+    if have == wanted or not have:
+        return []
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'ALTER TABLE {name} DROP CONSTRAINT "{constraint}"')
+        conn.exec_driver_sql(f"ALTER TABLE {name} ADD PRIMARY KEY ({', '.join(wanted)})")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_indicator_values_period")
+    else:
+        from sqlalchemy.schema import CreateTable
+
+        rebuilt = s.indicator_values.to_metadata(MetaData(), name=f"{name}_rebuilt")
+        conn.execute(CreateTable(rebuilt))
+        by_key = select(*s.indicator_values.columns).order_by(
+            *s.indicator_values.primary_key.columns
+        )
+        conn.execute(rebuilt.insert().from_select(list(s.indicator_values.columns.keys()), by_key))
+        conn.exec_driver_sql(f"DROP TABLE {name}")
+        conn.exec_driver_sql(f"ALTER TABLE {rebuilt.name} RENAME TO {name}")
+    return [f"{name} keyed by ({', '.join(wanted)})"]
 
 
 def upgrade(conn: Connection) -> list[str]:
@@ -43,6 +93,7 @@ def upgrade(conn: Connection) -> list[str]:
                 ddl += f" DEFAULT {default.compile(dialect=conn.dialect)}"
             conn.exec_driver_sql(ddl)
             done.append(f"{table.name}.{col.name}")
+    done += _key_quarter_first(conn)
     if conn.dialect.name == "postgresql":
         for table in s.metadata.sorted_tables:
             for index in table.indexes:
