@@ -2,7 +2,7 @@
 
 RAG counts for all flagship actions and all indicators, the same for each priority side by side with
 their most important movements, what changed since last quarter, and the key achievements and areas
-for improvement per priority. All numbers come from harrow_dash.views.
+for improvement per priority. All numbers come from harrow_dash.outputs.views.
 """
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import explore
-from harrow_dash.charts import stacked_bar_html
-from harrow_dash.palette import ACTION_GROUP_WORDS
-from harrow_dash.quarters import (
+from harrow_dash.formats.textsafe import escape_markdown
+from harrow_dash.outputs import explore
+from harrow_dash.outputs.charts import stacked_bar_html
+from harrow_dash.outputs.palette import ACTION_GROUP_WORDS
+from harrow_dash.rules.scope import caveats
+from harrow_dash.rules.scorecard import rag_label
+from harrow_dash.store.quarters import (
     no_action_status_text,
     no_indicator_values_text,
     nothing_reported_text,
 )
-from harrow_dash.scope import caveats
-from harrow_dash.scorecard import rag_label
-from harrow_dash.textsafe import escape_markdown
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
     COUNT_KINDS,

@@ -33,7 +33,7 @@ import pandas as pd
 
 from benchmarks.harness import Row, Run, bench, load_average, runs_note, shown, timed
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 
 CSV_TARGET_S = 3.0
 XLSX_TARGET_S = 3.0

@@ -24,7 +24,7 @@ for 33 times the indicators, on DuckDB and PostgreSQL in the same run, through t
     the load average: the machine running ``make bench`` may be shared, which inflates absolute
     times, not the ratios. On PostgreSQL the every-measure reads (the periods each measure has among
     the group, the values at the periods compared) come packed in one value
-    (:mod:`harrow_dash.packed_read`): read through COPY, one message per row was most of them.
+    (:mod:`harrow_dash.store.packed_read`): read through COPY, one message per row was most of them.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from benchmarks.harness import (
     skip_row,
     timed,
 )
-from harrow_dash.areas import LONDON_BOROUGHS
+from harrow_dash.rules.areas import LONDON_BOROUGHS
 from harrow_dash.store import Store
 
 SECTION = "boroughs"

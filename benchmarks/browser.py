@@ -145,7 +145,7 @@ def bench_pages(run: Run) -> list[Row]:
       page showing that quarter, drawn.
     """
     from harrow_dash.cli import load_sample
-    from harrow_dash.periods import parse_period
+    from harrow_dash.rules.periods import parse_period
 
     chromium = find_chromium()
     if chromium is None:

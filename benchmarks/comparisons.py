@@ -30,7 +30,7 @@ from benchmarks.harness import (
     start_streamlit,
     stop,
 )
-from harrow_dash.areas import LONDON_BOROUGHS
+from harrow_dash.rules.areas import LONDON_BOROUGHS
 
 RATIO_TARGET = 1.2
 RUNS = 5

@@ -18,8 +18,8 @@ import statistics
 from functools import partial
 
 from benchmarks.harness import Row, Run, bench, median_row, sample_missing, shown, skip_row, timed
-from harrow_dash.filters import Filters
-from harrow_dash.periods import Period
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
 
 BRIEFING_TARGET_S = 5.0
 BRIEFING_QUARTER = Period(2023, 3)
@@ -31,9 +31,9 @@ def bench_briefing(run: Run) -> list[Row]:
     queries, eight chart images rendered by vl-convert and the .docx written. The first (cold) build
     pays for vl-convert's start-up and is reported on its own; the target applies to the median of
     the 3 builds after it."""
-    from harrow_dash.briefing import build_briefing
     from harrow_dash.cli import load_sample
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs.briefing import build_briefing
+    from harrow_dash.rules.scorecard import RuleSettings
 
     missing = sample_missing()
     if missing:
@@ -83,9 +83,9 @@ def bench_export(run: Run) -> list[Row]:
     value (``Store.tidy_values``), rate and format them (``exports.tidy_export``) and write the CSV
     (``csv_text.write_csv``, as ``harrow-dash export`` does). Median of 3 (1 with ``--quick``); the read, the rating and the writing are reported apart."""
     from benchmarks.generated import history_store
-    from harrow_dash.csv_text import write_csv
-    from harrow_dash.exports import tidy_export
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.formats.csv_text import write_csv
+    from harrow_dash.outputs.exports import tidy_export
+    from harrow_dash.rules.scorecard import RuleSettings
 
     store, _latest = history_store(run.out_dir, run.indicators, run.quarters)
     path = run.out_dir / "export.csv"

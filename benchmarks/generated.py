@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import timed
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
 
 # The generated history: the plan's three priorities, some directorates with their portfolio holders.

@@ -17,7 +17,7 @@ from typing import Any
 
 from benchmarks.generated import history_store
 from benchmarks.harness import Row, Run, bench, median_row, timed
-from harrow_dash.filters import Filters
+from harrow_dash.rules.filters import Filters
 
 INDICATORS, QUARTERS = 13_200, 40
 LIST_TARGET_S = 0.5
@@ -36,8 +36,8 @@ def repeat(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
 
 @bench("page-work", "Indicators list and Overview computed at 13,200 indicators x 40 quarters")
 def bench_page_work(run: Run) -> list[Row]:
-    from harrow_dash import explore, views
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs import explore, views
+    from harrow_dash.rules.scorecard import RuleSettings
 
     store, latest = history_store(run.out_dir, INDICATORS, QUARTERS)
     rules = RuleSettings()

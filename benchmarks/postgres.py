@@ -39,7 +39,7 @@ or its driver (``pip install -e '.[postgres]'``) they are skipped.
     group by quarter (``string_agg ... ORDER BY period``; 1.2-1.5 s of server time, against
     0.3-0.4 s for the same values packed as whole columns); they now come as one row of whole
     columns, the server neither grouping nor sorting, and are put in order here on numbers
-    (``harrow_dash.packed_series``). The quarter's snapshot spent a third of its server time sorting
+    (``harrow_dash.store.packed_series``). The quarter's snapshot spent a third of its server time sorting
     its 13,200 wide rows by priority and reference; they are now sorted in pandas by one function
     for both databases (``store.snapshot_order``). Its transport was measured too: COPY (one message
     per row) stayed quicker than the rows packed into one value (140-170 ms against 190-240 ms at a
@@ -61,7 +61,7 @@ from typing import Any
 from benchmarks.generated import history_file, load_history
 from benchmarks.harness import Row, Run, bench, load_average, median_row, skip_row, timed
 from harrow_dash.config import REPO_ROOT
-from harrow_dash.filters import Filters
+from harrow_dash.rules.filters import Filters
 from harrow_dash.store import Store
 
 LOAD_TARGET_S = 10.0  # with normal durability
@@ -204,8 +204,9 @@ def bench_pg_load(run: Run) -> list[Row]:
 
 
 def _queries(store: Store, latest: Any) -> dict[str, Callable[[int], Any]]:
-    from harrow_dash import quarters, views
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs import views
+    from harrow_dash.rules.scorecard import RuleSettings
+    from harrow_dash.store import quarters
 
     refs = list(store.indicator_list()["ref"])
     rules = RuleSettings()

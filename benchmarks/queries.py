@@ -26,7 +26,7 @@ import pandas as pd
 
 from benchmarks.generated import history_store
 from benchmarks.harness import Row, Run, bench, percentile
-from harrow_dash.filters import Filters
+from harrow_dash.rules.filters import Filters
 
 QUERY_TARGET_MS = 50.0
 FILTERED_DIRECTORATES = ("Place", "Housing")
@@ -75,8 +75,8 @@ def query_rows(
 
 @bench("queries", "median and p95 of the dashboard's commonest queries on the large database")
 def bench_queries(run: Run) -> list[Row]:
-    from harrow_dash.scorecard import RuleSettings, rag_counts, rate
-    from harrow_dash.views import indicators_at
+    from harrow_dash.outputs.views import indicators_at
+    from harrow_dash.rules.scorecard import RuleSettings, rag_counts, rate
 
     store, latest = history_store(run.out_dir, run.indicators, run.quarters)
     rules = RuleSettings()

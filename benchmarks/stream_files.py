@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.generated import DIRECTORATES as GENERATED_DIRECTORATES
 from benchmarks.generated import PRIORITIES
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 
 HEADER = (
     "ref,name,priority,directorate,portfolio_holder,unit,polarity,frequency,counts_people,"

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harrow_dash.config import REPO_ROOT, SAMPLE_DIR, Settings, load_settings
-from harrow_dash.failures import quiet_driver_logs
 from harrow_dash.ingest.load import (
     FileInput,
     LoadPlan,
@@ -31,11 +30,12 @@ from harrow_dash.ingest.load import (
     rollback,
 )
 from harrow_dash.ingest.problems import LoadRefused
-from harrow_dash.periods import Period, PeriodError, parse_period
-from harrow_dash.revision_rule import ReasonNeeded, Revisions
+from harrow_dash.rules.periods import Period, PeriodError, parse_period
 from harrow_dash.startup import startup_problem
 from harrow_dash.store import SAMPLE_LOADER, DatabaseBusy, DatabaseError, NotInitialised, Store
 from harrow_dash.store import open_for_reading as store_open_for_reading
+from harrow_dash.store.failures import quiet_driver_logs
+from harrow_dash.store.revision_rule import ReasonNeeded, Revisions
 
 SAMPLE_FILES = (
     "indicators.csv",
@@ -282,7 +282,7 @@ def _print_changes(revisions: Revisions, out, limit: int = 20) -> None:
 
 def cmd_publish(store: Store, args: argparse.Namespace) -> int:
     store.require_initialised()
-    from harrow_dash.publishing import quarter_statuses
+    from harrow_dash.store.publishing import quarter_statuses
 
     period: Period = args.quarter
     if period not in {q.period for q in quarter_statuses(store)}:  # the Data page's list
@@ -333,7 +333,7 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
         except DatabaseBusy:
             indicators = None
     if not priorities:
-        from harrow_dash.plan import PRIORITIES_2023_24
+        from harrow_dash.rules.plan import PRIORITIES_2023_24
 
         priorities = [n for _, n, _ in PRIORITIES_2023_24]
     kind = ".ods" if Path(args.output).suffix.lower() == ".ods" else ".xlsx"
@@ -350,9 +350,9 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
 def cmd_export(store: Store, args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from harrow_dash.csv_text import write_csv
-    from harrow_dash.exports import monthly_export, tidy_export
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.formats.csv_text import write_csv
+    from harrow_dash.outputs.exports import monthly_export, tidy_export
+    from harrow_dash.rules.scorecard import RuleSettings
 
     store.require_initialised()
     settings = load_settings()
@@ -364,8 +364,8 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     )
     source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
     if args.corrective_actions:
-        from harrow_dash.corrective_actions import export_table
-        from harrow_dash.spreadsheet_safe import neutralise_frame
+        from harrow_dash.formats.spreadsheet_safe import neutralise_frame
+        from harrow_dash.store.corrective_actions import export_table
 
         try:
             table = export_table(source)
@@ -398,8 +398,8 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_open_data(store: Store, args: argparse.Namespace) -> int:
-    from harrow_dash.open_data import NothingPublished, build, write
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs.open_data import NothingPublished, build, write
+    from harrow_dash.rules.scorecard import RuleSettings
 
     store.require_initialised()
     settings = load_settings()
@@ -436,9 +436,9 @@ def _choose(wanted: Sequence[str] | None, allowed: Sequence[str], what: str) -> 
 
 
 def cmd_briefing(store: Store, args: argparse.Namespace) -> int:
-    from harrow_dash.briefing import NoBriefingData, build_briefing
-    from harrow_dash.filters import Filters
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs.briefing import NoBriefingData, build_briefing
+    from harrow_dash.rules.filters import Filters
+    from harrow_dash.rules.scorecard import RuleSettings
 
     store.require_initialised()
     quarter: Period = args.quarter

@@ -5,7 +5,7 @@ non-zero and shows the last line it wrote. So before Streamlit starts, an instan
 
 * it can bind its port (:func:`port_problem`): a port already taken is named in the line;
 * it can reach its database and the database is set up (:func:`database_problem`): the cause is the
-  same classification every other path uses (:func:`harrow_dash.failures.classify`), the database is
+  same classification every other path uses (:func:`harrow_dash.store.failures.classify`), the database is
   opened by the rule for everything that only reads (:func:`harrow_dash.store.open_for_reading`), and
   the line names the database without its password and without the driver's text (which may quote
   the password, the user name or the SQL).
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from harrow_dash.failures import Failure, classify
+from harrow_dash.store.failures import Failure, classify
 
 PREFIX = "harrow-dash serve: cannot start:"
 

@@ -12,12 +12,13 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from harrow_dash.action_status import status_label
-from harrow_dash.exports import analysable
-from harrow_dash.quarters import no_action_status_text, nothing_reported_text
-from harrow_dash.scope import caveats
-from harrow_dash.scorecard import rag_counts
-from harrow_dash.textsafe import escape_markdown, quoted
+from harrow_dash.formats.textsafe import escape_markdown, quoted
+from harrow_dash.outputs.exports import analysable
+from harrow_dash.outputs.views import action_counts, status_reported_at
+from harrow_dash.rules.action_status import status_label
+from harrow_dash.rules.scope import caveats
+from harrow_dash.rules.scorecard import rag_counts
+from harrow_dash.store.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (
     NO_DATA_YET,
@@ -28,7 +29,6 @@ from harrow_dash.ui.components import (
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.follow_up import follow_up_at, show_follow_up
 from harrow_dash.ui.frame import page_frame
-from harrow_dash.views import action_counts, status_reported_at
 
 SECTION, RADIO, SEEN = "section", "priority_page", "_section_seen"
 # The link's priority (e.g. ?section=2); read before the frame, which keeps page parameters anyway.

@@ -3,7 +3,7 @@ trend of the ones picked, against target and benchmark, with the quarter's comme
 corrective actions Cabinet agreed on it (status now and each quarter's update).
 
 The picked indicators live in the URL as ``ind`` (repeated for several), beside the filter bar's own
-parameters, so a link opens the same charts. Tables and facts come from harrow_dash.explore.
+parameters, so a link opens the same charts. Tables and facts come from harrow_dash.outputs.explore.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import comparisons, explore
-from harrow_dash.charts import describe_counts, describe_trend, trend_chart
-from harrow_dash.exports import analysable
-from harrow_dash.quarters import nothing_reported_text
-from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown, quoted
+from harrow_dash.formats.textsafe import NOTE_LIMIT, escape_markdown, quoted
+from harrow_dash.outputs import comparisons, explore
+from harrow_dash.outputs.charts import describe_counts, describe_trend, trend_chart
+from harrow_dash.outputs.exports import analysable
+from harrow_dash.store.quarters import nothing_reported_text
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import (

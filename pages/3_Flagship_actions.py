@@ -1,10 +1,10 @@
 """Flagship actions: every plan commitment and its reporting lines, with status over the quarters as a
-timeline (an HTML table, :mod:`harrow_dash.timeline_grid`), the chosen quarter's commentary and the
+timeline (an HTML table, :mod:`harrow_dash.outputs.timeline_grid`), the chosen quarter's commentary and the
 corrective actions Cabinet agreed on flagship actions (each with its status and updates).
 Filter by the shared filters, a status and a search.
 
 A link may name an action (``?action=FA-12``, as the Highlights page does) to search for it. Rows,
-counts and tables come from harrow_dash.explore.
+counts and tables come from harrow_dash.outputs.explore.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from functools import partial
 
 import streamlit as st
 
-from harrow_dash import explore
-from harrow_dash.charts import action_timeline
-from harrow_dash.quarters import no_action_status_text, nothing_reported_text
-from harrow_dash.scope import caveats
-from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
+from harrow_dash.formats.textsafe import NOTE_LIMIT, escape_markdown
+from harrow_dash.outputs import explore
+from harrow_dash.outputs.charts import action_timeline
+from harrow_dash.outputs.views import status_reported_at
+from harrow_dash.rules.scope import caveats
+from harrow_dash.store.quarters import no_action_status_text, nothing_reported_text
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, text
 from harrow_dash.ui.downloads import download_bar
 from harrow_dash.ui.follow_up import in_scope, show_actions, show_subject_actions
 from harrow_dash.ui.frame import page_frame
-from harrow_dash.views import status_reported_at
 
 PARAM, SEARCH, SEEN = "action", "fa_search", "_fa_link_seen"
 

@@ -1,9 +1,9 @@
 """Highlights: key achievements and areas for improvement, every quarter up to the chosen one, newest
 first, grouped by priority, searchable, each linked to the indicator or flagship action it is about.
 
-Items come from harrow_dash.explore; their text is shown exactly as typed (never as HTML or Markdown).
+Items come from harrow_dash.outputs.explore; their text is shown exactly as typed (never as HTML or Markdown).
 The directorate and portfolio filters place an item by the indicator or action it refers to; the
-captions say what the filters could not place (harrow_dash.scope).
+captions say what the filters could not place (harrow_dash.rules.scope).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from harrow_dash import explore
-from harrow_dash.periods import parse_period
-from harrow_dash.scope import caveats
-from harrow_dash.textsafe import NOTE_LIMIT, escape_markdown
+from harrow_dash.formats.textsafe import NOTE_LIMIT, escape_markdown
+from harrow_dash.outputs import explore
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scope import caveats
 from harrow_dash.ui import data
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand
 from harrow_dash.ui.downloads import download_bar

@@ -7,16 +7,17 @@ the bottom, whatever was clicked last; optionally advance automatically. F (or t
 opens everything on the slide in full: commentary a slide shortens at a sentence end ("(more)"). The quarter is the frame's
 (``?quarter=``); this page's own choices are in the URL too: ``?slide=2`` and ``?draft=1`` (an editor
 presenting figures not yet published, every slide marked as a draft). Slide content comes from
-harrow_dash.slides (pure); this file only lays it out and handles the keys.
+harrow_dash.outputs.slides (pure); this file only lays it out and handles the keys.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from harrow_dash import publishing, slides
-from harrow_dash.scope import short_caveats, short_scope
-from harrow_dash.suppression import SmallNumbers
+from harrow_dash.outputs import slides
+from harrow_dash.rules.scope import short_caveats, short_scope
+from harrow_dash.rules.suppression import SmallNumbers
+from harrow_dash.store import publishing
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
 from harrow_dash.ui.components import empty_state, text

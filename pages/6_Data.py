@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from harrow_dash.access import Role
+from harrow_dash.rules.access import Role
 from harrow_dash.ui import corrective_form, data, loading, measures
 from harrow_dash.ui.frame import page_frame
 

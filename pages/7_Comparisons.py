@@ -3,7 +3,7 @@ time (every area ranked, Harrow highlighted) and all benchmarked indicators at o
 quartile on each), from comparator data shaped like LG Inform's and Oflog's downloads.
 
 The chosen group and indicator live in the URL (``group``, ``measure``) beside the filter bar's own
-parameters. The rules are in harrow_dash.benchmarking; what is shown comes from harrow_dash.comparisons.
+parameters. The rules are in harrow_dash.rules.benchmarking; what is shown comes from harrow_dash.outputs.comparisons.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from functools import partial
 
 import streamlit as st
 
-from harrow_dash import comparisons
-from harrow_dash.areas import DEFAULT_GROUP
-from harrow_dash.comparison_charts import ranking_chart
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.formats.textsafe import escape_markdown
+from harrow_dash.outputs import comparisons
+from harrow_dash.outputs.comparison_charts import ranking_chart
+from harrow_dash.rules.areas import DEFAULT_GROUP
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui.components import NO_DATA_YET, empty_state, on_demand, vega_chart
 from harrow_dash.ui.downloads import download_bar

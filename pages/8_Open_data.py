@@ -2,7 +2,7 @@
 for residents and anyone who wants to reuse them. Visible in public mode.
 
 Whatever the viewer's role, the package holds only published quarters, with suppression applied and
-internal commentary left out (harrow_dash.open_data builds it from the public view of the store).
+internal commentary left out (harrow_dash.outputs.open_data builds it from the public view of the store).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import open_data
-from harrow_dash.plan import COUNCIL_NAME
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import open_data
+from harrow_dash.rules.plan import COUNCIL_NAME
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note
 from harrow_dash.ui.frame import page_frame

@@ -188,7 +188,7 @@ def alert_texts(at: AppTest, kind: str) -> list[str]:
 
 
 def unescape(text: str) -> str:
-    """Markdown text as it reads on screen (harrow_dash.textsafe escapes user text with backslashes
+    """Markdown text as it reads on screen (harrow_dash.formats.textsafe escapes user text with backslashes
     and puts invisible word joiners where Streamlit would otherwise make a link or an icon)."""
     return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 

@@ -33,12 +33,11 @@ import sqlalchemy as sa
 from hypothesis import settings
 from pg_cluster import Cluster, driver_available, find_bin_dir
 
-from harrow_dash import schema
 from harrow_dash.cli import SAMPLE_FILES, load_sample
 from harrow_dash.config import SAMPLE_DIR
 from harrow_dash.ingest.load import BatchResult, FileInput, LoadPlan, commit, prepare
 from harrow_dash.ingest.problems import LoadRefused
-from harrow_dash.store import Store
+from harrow_dash.store import Store, schema
 
 # Generous deadlines: the first example of a property test pays for imports, and CI has two cores.
 settings.register_profile("harrow", deadline=None)

@@ -31,10 +31,10 @@ from apptest_helpers import (
     unescape,
 )
 
-from harrow_dash.access import LOCAL_USER, PUBLIC_USER, Role, resolve_user, role_for
 from harrow_dash.config import load_settings
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import Period, parse_period
+from harrow_dash.rules.access import LOCAL_USER, PUBLIC_USER, Role, resolve_user, role_for
+from harrow_dash.rules.periods import Period, parse_period
 from harrow_dash.store import Store
 from harrow_dash.ui.frame import LOCAL_MODE, SIGN_IN_TITLE
 

@@ -9,8 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash.areas import BUILT_IN_GROUPS, HARROW, INNER_LONDON, LONDON_BOROUGHS, OUTER_LONDON
-from harrow_dash.benchmarking import (
+from harrow_dash.rules.areas import (
+    BUILT_IN_GROUPS,
+    HARROW,
+    INNER_LONDON,
+    LONDON_BOROUGHS,
+    OUTER_LONDON,
+)
+from harrow_dash.rules.benchmarking import (
     AT_MEDIAN_WORDS,
     band_words,
     competition_ranks,

@@ -12,16 +12,20 @@ import pytest
 import sqlalchemy as sa
 from docx import Document
 
-from harrow_dash import schema
-from harrow_dash.briefing import NoBriefingData, briefing_document, build_briefing, file_name
-from harrow_dash.charts import describe_counts
-from harrow_dash.export_files import ILLUSTRATIVE_NOTE
-from harrow_dash.filters import Filters
-from harrow_dash.palette import ACTION_GROUP_WORDS
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings, rag_label
-from harrow_dash.store import Store
-from harrow_dash.views import overview
+from harrow_dash.outputs.briefing import (
+    NoBriefingData,
+    briefing_document,
+    build_briefing,
+    file_name,
+)
+from harrow_dash.outputs.charts import describe_counts
+from harrow_dash.outputs.export_files import ILLUSTRATIVE_NOTE
+from harrow_dash.outputs.palette import ACTION_GROUP_WORDS
+from harrow_dash.outputs.views import overview
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings, rag_label
+from harrow_dash.store import Store, schema
 
 Q3 = parse_period("Q3 2023-24")
 RULES = RuleSettings()

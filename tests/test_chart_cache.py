@@ -10,8 +10,8 @@ def _script() -> None:
     import pandas as pd
     import streamlit as st
 
-    from harrow_dash.charts import rag_bar, trend_chart
-    from harrow_dash.scorecard import rate
+    from harrow_dash.outputs.charts import rag_bar, trend_chart
+    from harrow_dash.rules.scorecard import rate
     from harrow_dash.ui.components import altair_chart
 
     calls = st.session_state.setdefault("calls", [])

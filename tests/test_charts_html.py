@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harrow_dash.charts import stacked_bar_html
-from harrow_dash.palette import RAG_COLOURS
+from harrow_dash.outputs.charts import stacked_bar_html
+from harrow_dash.outputs.palette import RAG_COLOURS
 
 
 def test_bar_writes_each_count_and_skips_empty_groups() -> None:

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from harrow_dash.ingest.readers import read_file
-from harrow_dash.periods import Period, parse_period
-from harrow_dash.scorecard import rate
+from harrow_dash.rules.periods import Period, parse_period
+from harrow_dash.rules.scorecard import rate
 from harrow_dash.store import Store
 
 P1 = "A council that puts residents first"

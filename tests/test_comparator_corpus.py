@@ -17,11 +17,11 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash import comparator_periods
-from harrow_dash import schema as s
-from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.load import FileInput, commit, prepare
+from harrow_dash.rules import comparator_periods
+from harrow_dash.rules.gss import marker_words
 from harrow_dash.store import Store
+from harrow_dash.store import schema as s
 
 CORPUS = Path(__file__).resolve().parent / "comparators"
 pytestmark = pytest.mark.both_databases
@@ -153,8 +153,6 @@ def test_the_corpus_has_every_publisher_and_london(store: Store) -> None:
 def test_a_measure_matched_on_the_data_page_is_compared_remembered_and_rolled_back(
     sample_store: Store,
 ) -> None:
-    from harrow_dash import comparisons
-    from harrow_dash.areas import LONDON_BOROUGHS
     from harrow_dash.ingest.load import rollback
     from harrow_dash.ingest.measure_match import (
         indicator_names,
@@ -162,7 +160,9 @@ def test_a_measure_matched_on_the_data_page_is_compared_remembered_and_rolled_ba
         match_measures,
         unmatched_measures,
     )
-    from harrow_dash.periods import Period
+    from harrow_dash.outputs import comparisons
+    from harrow_dash.rules.areas import LONDON_BOROUGHS
+    from harrow_dash.rules.periods import Period
 
     _load(sample_store, "oflog_recycling.xlsx")
     metric = corpus.OFLOG_METRIC
@@ -238,11 +238,11 @@ def test_an_area_found_by_its_name_keeps_the_dashboards_name(store: Store) -> No
 def test_the_briefing_pack_gives_the_benchmarks_beside_the_rank(sample_store: Store) -> None:
     from docx import Document
 
-    from harrow_dash.briefing import build_briefing
-    from harrow_dash.filters import Filters
     from harrow_dash.ingest.measure_match import match_measures
-    from harrow_dash.periods import Period
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs.briefing import build_briefing
+    from harrow_dash.rules.filters import Filters
+    from harrow_dash.rules.periods import Period
+    from harrow_dash.rules.scorecard import RuleSettings
 
     _load(sample_store, "oflog_recycling.xlsx")
     match_measures(sample_store, {corpus.OFLOG_METRIC: "PI-12"}, "tester")
@@ -279,9 +279,9 @@ def test_a_benchmarks_small_count_of_people_is_hidden_as_an_areas_is() -> None:
     shown beside the rank any more than an area's is."""
     import pandas as pd
 
-    from harrow_dash import comparisons
-    from harrow_dash.areas import LONDON_BOROUGHS
-    from harrow_dash.periods import Period
+    from harrow_dash.outputs import comparisons
+    from harrow_dash.rules.areas import LONDON_BOROUGHS
+    from harrow_dash.rules.periods import Period
 
     rows = [("E09000015", 12.0)] + [(c, 20.0 + i) for i, c in enumerate(list(LONDON_BOROUGHS)[:5])]
     rows += [("E92000001", 900.0), ("E12000007", 3.0)]

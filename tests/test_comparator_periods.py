@@ -1,4 +1,4 @@
-"""Periods as comparator data is published (harrow_dash.comparator_periods): read exactly, never
+"""Periods as comparator data is published (harrow_dash.rules.comparator_periods): read exactly, never
 guessed, labelled as the pages show them, and compared by the months they cover."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash import comparator_periods as cp
-from harrow_dash.periods import Period
+from harrow_dash.rules import comparator_periods as cp
+from harrow_dash.rules.periods import Period
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash import comparisons, schema
-from harrow_dash.areas import HARROW, LONDON_BOROUGHS
-from harrow_dash.benchmarking import standing
-from harrow_dash.comparator_periods import parse as parse_comparator_period
 from harrow_dash.ingest.load import rollback
-from harrow_dash.periods import parse_period
-from harrow_dash.store import Store
+from harrow_dash.outputs import comparisons
+from harrow_dash.rules.areas import HARROW, LONDON_BOROUGHS
+from harrow_dash.rules.benchmarking import standing
+from harrow_dash.rules.comparator_periods import parse as parse_comparator_period
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.store import Store, schema
 from tests.apptest_helpers import app_env as _app_env
 from tests.apptest_helpers import html_table, page_bytes, run_page, table_rows
 
@@ -148,8 +148,8 @@ def test_a_rank_at_the_median_reads_at_the_median_on_every_path(sample_store: St
     """17th of 33 is at the median, not "third quartile": in the sentence (page, briefing,
     Indicators), the ranking table and the overview table (page and downloads), the slides' few words,
     the strip and its summary."""
-    from harrow_dash.comparison_charts import describe_standings
-    from harrow_dash.standings_strip import standings_html
+    from harrow_dash.outputs.comparison_charts import describe_standings
+    from harrow_dash.outputs.standings_strip import standings_html
 
     inds = sample_store.benchmarked_indicators()
     row = inds[inds["ref"] == "PI-12"].iloc[0].to_dict()
@@ -321,9 +321,9 @@ def test_briefing_pack_gives_rank_and_quartile_for_benchmarked_indicators(
 
     from docx import Document
 
-    from harrow_dash.briefing import build_briefing
-    from harrow_dash.filters import Filters
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs.briefing import build_briefing
+    from harrow_dash.rules.filters import Filters
+    from harrow_dash.rules.scorecard import RuleSettings
 
     filters = Filters(period=Q3)
     expected, _, _ = _comparison(sample_store, "PI-12")
@@ -383,10 +383,10 @@ def test_indicators_page_gives_rank_and_draws_the_group_band(app_env, sample_db_
 def test_slides_give_rank_and_quartile_to_indicators_that_need_attention(
     sample_store: Store,
 ) -> None:
-    from harrow_dash import slides
-    from harrow_dash.filters import Filters
-    from harrow_dash.scorecard import RuleSettings
-    from harrow_dash.views import overview
+    from harrow_dash.outputs import slides
+    from harrow_dash.outputs.views import overview
+    from harrow_dash.rules.filters import Filters
+    from harrow_dash.rules.scorecard import RuleSettings
 
     filters = Filters(period=Q3)
     ov = overview(sample_store, filters, RuleSettings())
@@ -430,7 +430,7 @@ def test_no_group_median_is_drawn_when_most_figures_are_hidden(sample_store: Sto
     bands = comparisons.trend_bands(values, "ILL-HOUS-02", london, True, 5)
     assert Q3.key not in set(bands["period"])  # 6 of 33 published in Q3 2023-24
     assert (bands["areas"] * 2 >= 33).all()
-    from harrow_dash.comparison_charts import ranking_chart
+    from harrow_dash.outputs.comparison_charts import ranking_chart
 
     result, _, _ = _comparison(sample_store, "PI-37")
     spec = ranking_chart(result, 5).to_dict()

@@ -20,16 +20,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harrow_dash import comparator_periods, comparisons
-from harrow_dash.areas import HARROW, LONDON_BOROUGHS, is_benchmark
-from harrow_dash.benchmarking import competition_ranks, quantile_inc, spread, standing
 from harrow_dash.cli import publish_sample_history
 from harrow_dash.ingest.load import FileInput, load, rollback
-from harrow_dash.periods import Period, parse_period
-from harrow_dash.rag import Polarity
+from harrow_dash.outputs import comparisons
+from harrow_dash.rules import comparator_periods
+from harrow_dash.rules.areas import HARROW, LONDON_BOROUGHS, is_benchmark
+from harrow_dash.rules.benchmarking import competition_ranks, quantile_inc, spread, standing
+from harrow_dash.rules.periods import Period, parse_period
+from harrow_dash.rules.rag import Polarity
+from harrow_dash.rules.suppression import SmallNumbers, small_numbers
+from harrow_dash.rules.units import format_number
 from harrow_dash.store import Store
-from harrow_dash.suppression import SmallNumbers, small_numbers
-from harrow_dash.units import format_number
 
 pytestmark = pytest.mark.both_databases
 

@@ -26,10 +26,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash import schema
 from harrow_dash.ingest.load import FileInput, load, rollback
-from harrow_dash.periods import Period
-from harrow_dash.store import BUSY_MESSAGE, Store
+from harrow_dash.rules.periods import Period
+from harrow_dash.store import BUSY_MESSAGE, Store, schema
 
 pytestmark = pytest.mark.both_databases
 

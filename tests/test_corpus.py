@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from harrow_dash.ingest.headings import Month
 from harrow_dash.ingest.load import FileInput, commit, prepare
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
 
 CORPUS = Path(__file__).resolve().parent / "scorecards"
@@ -106,9 +106,9 @@ def test_a_monthly_indicator_keeps_its_rule_for_later_files(store: Store) -> Non
 
 
 def test_trend_chart_shows_monthly_points_beside_the_quarterly_position(store: Store) -> None:
-    from harrow_dash import views
-    from harrow_dash.charts import trend_chart
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.outputs import views
+    from harrow_dash.outputs.charts import trend_chart
+    from harrow_dash.rules.scorecard import RuleSettings
 
     case = next(c for c in corpus.GOOD if c.name == "monthly_indicators.xlsx")
     commit(store, prepare(store, [_file(case)]), "tester")

@@ -9,12 +9,12 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash import schema as s
 from harrow_dash.cli import publish_sample_history
-from harrow_dash.corrective_actions import ACTION_COLUMNS, UPDATE_COLUMNS, with_status_as_at
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
 from harrow_dash.store import Store
+from harrow_dash.store import schema as s
+from harrow_dash.store.corrective_actions import ACTION_COLUMNS, UPDATE_COLUMNS, with_status_as_at
 
 pytestmark = pytest.mark.both_databases
 

@@ -15,8 +15,8 @@ import pytest
 from apptest_helpers import AppEnv, app_env, run_page, unescape
 
 from harrow_dash.cli import publish_sample_history
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
 from harrow_dash.store import Store
 
 pytestmark = pytest.mark.both_databases
@@ -175,7 +175,7 @@ def test_an_update_in_a_published_quarter_needs_a_reason_and_is_a_revision(
     assert unescape(at.success[0].value).startswith("Saved as batch 2")
     now = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-23Q1-02"]
     assert now["recorded_status"] == "done" and now["latest_update"] == "Backlog cleared."
-    from harrow_dash import revisions
+    from harrow_dash.outputs import revisions
 
     record = revisions.read(sample_store)
     mine = record[record["table_name"] == "corrective_action_updates"]
@@ -272,7 +272,7 @@ def test_the_panels_cached_reads_follow_a_save_a_load_elsewhere_and_a_rollback(
     """The panel reads the quarter's actions, subjects and export through cached results: they
     are what the store gives after the form's own save, after a load made elsewhere (another
     instance, the command line) and after a rollback."""
-    from harrow_dash import corrective_entry as entry
+    from harrow_dash.ingest import corrective_entry as entry
     from harrow_dash.ingest.load import commit, prepare
 
     at = open_page()

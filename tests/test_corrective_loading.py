@@ -16,9 +16,7 @@ import pandas as pd
 import pytest
 from ods_files import ods_bytes
 
-from harrow_dash import open_data, revisions
 from harrow_dash.cli import main, publish_sample_history
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import (
     FileInput,
     PublishedChangeRefused,
@@ -29,8 +27,10 @@ from harrow_dash.ingest.load import (
 )
 from harrow_dash.ingest.problems import LoadRefused
 from harrow_dash.ingest.template import build_template
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import open_data, revisions
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
 
 pytestmark = pytest.mark.both_databases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harrow_dash.corrective_status import (
+from harrow_dash.rules.corrective_status import (
     CorrectiveStatus,
     follow_up_rank,
     parse_status,

@@ -1,4 +1,4 @@
-"""The column-at-a-time CSV writer (harrow_dash/csv_text.py) against pandas' ``to_csv``, the writer it
+"""The column-at-a-time CSV writer (harrow_dash/formats/csv_text.py) against pandas' ``to_csv``, the writer it
 replaced for the tidy export, the open data package and the page downloads.
 
 Cell for cell the two must read back the same (csv module); byte for byte they must be the same too,
@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harrow_dash.csv_text import csv_bytes, write_csv
-from harrow_dash.export_files import csv_bytes as page_csv_bytes
-from harrow_dash.export_files import export_frame
-from harrow_dash.exports import tidy_export
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.spreadsheet_safe import DANGEROUS_STARTS, neutralise_frame
+from harrow_dash.formats.csv_text import csv_bytes, write_csv
+from harrow_dash.formats.spreadsheet_safe import DANGEROUS_STARTS, neutralise_frame
+from harrow_dash.outputs.export_files import csv_bytes as page_csv_bytes
+from harrow_dash.outputs.export_files import export_frame
+from harrow_dash.outputs.exports import tidy_export
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
 from tests.payloads import PAYLOADS
 
 pytestmark = pytest.mark.both_databases
@@ -187,7 +187,7 @@ def test_edge_shapes_match_pandas(frame):
 
 
 def test_many_rows_are_written_in_slices_in_order(tmp_path, monkeypatch):
-    from harrow_dash import csv_text
+    from harrow_dash.formats import csv_text
 
     monkeypatch.setattr(csv_text, "ROWS_PER_SLICE", 7)
     frame = tricky_frame(rows=100, seed=3)

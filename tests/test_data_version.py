@@ -21,11 +21,11 @@ import pytest
 import sqlalchemy as sa
 from apptest_helpers import AppEnv, alert_texts, app_env, page_bytes, run_page, unescape
 
+from harrow_dash.formats.textsafe import WORD_JOINER
 from harrow_dash.ingest.load import FileInput, Revision, RollbackRefused, load, rollback
 from harrow_dash.ingest.problems import LoadRefused
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
-from harrow_dash.textsafe import WORD_JOINER
 
 pytestmark = pytest.mark.both_databases
 

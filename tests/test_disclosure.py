@@ -1,6 +1,6 @@
 """Disclosure control: nothing derived from a suppressed count gives the count away.
 
-The rule (harrow_dash.disclosure): a fact worked out from a suppressed value (RAG, direction of travel,
+The rule (harrow_dash.rules.disclosure): a fact worked out from a suppressed value (RAG, direction of travel,
 a place among the movers, a chart position) is shown only if it is the same for every value the hidden
 cell could hold: 0 to threshold - 1 by default (``suppress_zero``), 1 to threshold - 1 with it off, when
 a 0 is shown as 0. The main test is the invariance property itself: a generated
@@ -31,19 +31,19 @@ from apptest_helpers import clear_streamlit_caches, run_page
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash import explore, open_data, schema, slides, views
-from harrow_dash.briefing import briefing_document
-from harrow_dash.charts import describe_trend, monthly_frame, trend_chart
-from harrow_dash.disclosure import WITHHELD, disclosed, hidden_values
-from harrow_dash.export_files import csv_bytes, excel_bytes, export_context
-from harrow_dash.exports import tidy_export
-from harrow_dash.filters import Filters
-from harrow_dash.periods import Period, parse_period
-from harrow_dash.rag import compute_rag
-from harrow_dash.scorecard import RuleSettings, add_travel, rate
-from harrow_dash.store import Store
-from harrow_dash.suppression import SmallNumbers
-from harrow_dash.travel import Travel, direction_of_travel
+from harrow_dash.outputs import explore, open_data, slides, views
+from harrow_dash.outputs.briefing import briefing_document
+from harrow_dash.outputs.charts import describe_trend, monthly_frame, trend_chart
+from harrow_dash.outputs.export_files import csv_bytes, excel_bytes, export_context
+from harrow_dash.outputs.exports import tidy_export
+from harrow_dash.rules.disclosure import WITHHELD, disclosed, hidden_values
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period, parse_period
+from harrow_dash.rules.rag import compute_rag
+from harrow_dash.rules.scorecard import RuleSettings, add_travel, rate
+from harrow_dash.rules.suppression import SmallNumbers
+from harrow_dash.rules.travel import Travel, direction_of_travel
+from harrow_dash.store import Store, schema
 
 RULES = RuleSettings()  # the defaults: threshold 5, zero hidden too
 THRESHOLD = RULES.suppression_threshold

@@ -407,7 +407,7 @@ def _modules() -> set[str]:
 
 
 def test_every_harrow_dash_name_the_docs_give_exists() -> None:
-    """``harrow_dash.quarters.default_quarter``, and ``views.sparkline_values`` read inside the package."""
+    """``harrow_dash.store.quarters.default_quarter``, and ``views.sparkline_values`` read inside the package."""
     modules = _modules()
     named = set()
     for path in MARKDOWN:

@@ -4,7 +4,7 @@ A figure column of a downloaded file (CSV, Excel, OpenDocument, open data, the p
 export) holds numbers or blanks only, so a SUM or a chart over it works; why a cell has no number, or
 what qualifies it, is a plain word in a separate status column. Ratings are plain words (``Green``,
 ``withheld``); the glyphs the pages draw beside words never reach a file. One function
-(:func:`harrow_dash.download_cells.figure_cell`) gives the cell rule for every path.
+(:func:`harrow_dash.outputs.download_cells.figure_cell`) gives the cell rule for every path.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from harrow_dash import explore
-from harrow_dash.action_status import GROUP_ICONS
-from harrow_dash.download_cells import figure_cell, plain_text, rating_word
-from harrow_dash.export_files import csv_bytes, excel_bytes, export_context, ods_bytes
-from harrow_dash.exports import analysable
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RAG_ICONS, RuleSettings
+from harrow_dash.outputs import explore
+from harrow_dash.outputs.download_cells import figure_cell, plain_text, rating_word
+from harrow_dash.outputs.export_files import csv_bytes, excel_bytes, export_context, ods_bytes
+from harrow_dash.outputs.exports import analysable
+from harrow_dash.outputs.views import indicator_histories, indicators_at
+from harrow_dash.rules.action_status import GROUP_ICONS
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RAG_ICONS, RuleSettings
+from harrow_dash.rules.travel import Travel
 from harrow_dash.store import Store
-from harrow_dash.travel import Travel
-from harrow_dash.views import indicator_histories, indicators_at
 
 Q3 = parse_period("Q3 2023-24")
 # Figures with GSS symbols, loaded over the sample (a real DuckDB or PostgreSQL database).
@@ -106,9 +106,9 @@ def test_ratings_are_plain_words_and_the_withheld_rating_is_withheld():
 
 
 def test_every_label_a_page_writes_with_a_glyph_has_plain_words_in_a_download():
-    from harrow_dash.action_status import ActionStatus
-    from harrow_dash.action_status import status_label as group_label
-    from harrow_dash.scorecard import RAG_ORDER, rag_label
+    from harrow_dash.rules.action_status import ActionStatus
+    from harrow_dash.rules.action_status import status_label as group_label
+    from harrow_dash.rules.scorecard import RAG_ORDER, rag_label
 
     labels = (
         [rag_label(r) for r in RAG_ORDER]
@@ -235,7 +235,7 @@ def test_the_download_note_says_a_suppressed_figure_is_blank_with_its_status():
 
 
 def test_open_data_values_have_a_status_column_and_plain_ratings(marked: Store):
-    from harrow_dash.open_data import resources
+    from harrow_dash.outputs.open_data import resources
 
     marked.publish(Q3, "publisher")
     public = marked.public_view()
@@ -259,7 +259,7 @@ def test_open_data_values_have_a_status_column_and_plain_ratings(marked: Store):
 
 
 def _compared(store: Store, ref: str):
-    from harrow_dash import comparisons
+    from harrow_dash.outputs import comparisons
 
     inds = store.benchmarked_indicators()
     row = inds[inds["ref"] == ref].iloc[0].to_dict()
@@ -273,7 +273,8 @@ def test_the_ranking_download_has_each_areas_figure_as_a_number_or_blank_with_a_
 ):
     import sqlalchemy as sa
 
-    from harrow_dash import comparisons, schema
+    from harrow_dash.outputs import comparisons
+    from harrow_dash.store import schema
 
     with sample_store.begin() as conn:  # one borough's figure held back by its publisher
         conn.execute(
@@ -305,7 +306,7 @@ def test_the_ranking_download_has_each_areas_figure_as_a_number_or_blank_with_a_
 def test_the_every_indicator_comparison_download_has_harrow_and_the_median_as_numbers(
     sample_store: Store,
 ):
-    from harrow_dash import comparisons
+    from harrow_dash.outputs import comparisons
 
     group = comparisons.available_groups(sample_store.comparison_groups())["All London boroughs"]
     inds = sample_store.benchmarked_indicators()

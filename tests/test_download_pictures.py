@@ -12,16 +12,16 @@ import re
 
 import pytest
 
-from harrow_dash import explore
-from harrow_dash.charts import action_timeline, trend_chart
-from harrow_dash.export_files import chart_svg, export_context, picture_spec
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
-from harrow_dash.plan import ILLUSTRATIVE_NOTE
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import explore
+from harrow_dash.outputs.charts import action_timeline, trend_chart
+from harrow_dash.outputs.export_files import chart_svg, export_context, picture_spec
+from harrow_dash.outputs.views import indicator_histories
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.plan import ILLUSTRATIVE_NOTE
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
 from harrow_dash.ui.downloads import _png_maker, _svg_maker
-from harrow_dash.views import indicator_histories
 
 Q3 = parse_period("Q3 2023-24")
 FILTERS = Filters(period=Q3, directorates=("Resident Services",))

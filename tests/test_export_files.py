@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from ods_files import typed_cells, xlsx_typed_cells
 
-from harrow_dash.charts import FONT, action_bar, rag_bar
-from harrow_dash.export_files import (
+from harrow_dash.outputs.charts import FONT, action_bar, rag_bar
+from harrow_dash.outputs.export_files import (
     ILLUSTRATIVE_NOTE,
     chart_png,
     chart_spec,
@@ -31,11 +31,11 @@ from harrow_dash.export_files import (
     readable_headers,
     text_renders,
 )
-from harrow_dash.exports import analysable
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.views import indicators_at
+from harrow_dash.outputs.exports import analysable
+from harrow_dash.outputs.views import indicators_at
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 
 Q3 = parse_period("Q3 2023-24")
 
@@ -219,8 +219,8 @@ def test_page_downloads_carry_numbers_as_numbers_with_a_unit_column(sample_store
 
 
 def test_trend_downloads_match_each_quarter_by_ref_and_quarter(sample_store) -> None:
-    from harrow_dash.explore import trend_download
-    from harrow_dash.views import indicator_histories
+    from harrow_dash.outputs.explore import trend_download
+    from harrow_dash.outputs.views import indicator_histories
 
     hist = indicator_histories(sample_store, ["PI-02"], RuleSettings(), Q3)
     display = trend_download({"PI-02": hist}, {"PI-02": "FOI"})
@@ -374,7 +374,7 @@ def test_the_timeline_image_is_sized_from_its_content_so_labels_do_not_overlap()
     height grows with the rows, so the picture reads like the page (not a squashed 640 px)."""
     from PIL import Image
 
-    from harrow_dash.charts import action_timeline
+    from harrow_dash.outputs.charts import action_timeline
 
     three = ["Q1 2023-24", "Q2 2023-24", "Q3 2023-24"]
     statuses = timeline_statuses(37, three)

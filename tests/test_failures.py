@@ -1,4 +1,4 @@
-"""When the database fails, each person reads a plain message (harrow_dash.failures).
+"""When the database fails, each person reads a plain message (harrow_dash.store.failures).
 
 * PostgreSQL unreachable: every page, in public mode, says only "The dashboard cannot reach its data
   just now; try again in a minute"; an editor also reads the cause, and neither reads the server's
@@ -38,9 +38,9 @@ from apptest_helpers import (
 )
 from pg_cluster import Cluster
 
-from harrow_dash.failures import VIEWER_MESSAGE, Failure, classify, page_message
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import DatabaseBusy, DatabaseError, Store, open_for_reading
+from harrow_dash.store.failures import VIEWER_MESSAGE, Failure, classify, page_message
 
 # Nothing listens on port 9 (discard); the names are the secrets a viewer must never read.
 SECRET_USER, SECRET_PASSWORD, SECRET_DB = "harrowsecretuser", "hunter2pw", "harrowsecretdb"

@@ -4,11 +4,11 @@ mode.
 
 * ``quarters.quarter_reports`` (every page's filter bar: which quarters exist, how much each has
   reported, which one a view opens on) reads the per-quarter counts every write transaction stores
-  (``harrow_dash.quarter_counts``); here the stored counts are checked against counting afresh, and
+  (``harrow_dash.store.quarter_counts``); here the stored counts are checked against counting afresh, and
   the reports against the counts worked out in pandas from the tables' rows.
 * ``Store.indicator_actuals`` of many indicators (the Indicators and Priorities pages' sparklines)
   reads PostgreSQL as one row of packed whole columns, put in order in Python
-  (``harrow_dash.packed_series``); here it, and the
+  (``harrow_dash.store.packed_series``); here it, and the
   sparklines drawn from it, are checked against the same reads made a few hundred indicators at a
   time, the row-by-row way. The history has blank actuals and indicators that count people, some of
   them small counts the sparklines must hide; and with references in mixed case and outside ASCII,
@@ -26,16 +26,15 @@ import pytest
 import sqlalchemy as sa
 
 from benchmarks.generated import generate_history
-from harrow_dash import quarter_counts, schema
-from harrow_dash import schema as s
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, Revision, load, rollback
-from harrow_dash.periods import Period
-from harrow_dash.quarters import QuarterReport, quarter_reports
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import Store
-from harrow_dash.value_states import Frequency
-from harrow_dash.views import sparkline_values
+from harrow_dash.outputs.views import sparkline_values
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.rules.value_states import Frequency
+from harrow_dash.store import Store, quarter_counts, schema
+from harrow_dash.store import schema as s
+from harrow_dash.store.quarters import QuarterReport, quarter_reports
 
 pytestmark = pytest.mark.both_databases
 

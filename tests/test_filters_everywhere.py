@@ -24,17 +24,18 @@ import pytest
 from apptest_helpers import app_env, open_on_demand, run_page
 from docx import Document
 
-from harrow_dash import explore, scope
-from harrow_dash.briefing import build_briefing
 from harrow_dash.config import SAMPLE_DIR
-from harrow_dash.export_files import export_context
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, load
 from harrow_dash.ingest.template import build_template
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import explore
+from harrow_dash.outputs.briefing import build_briefing
+from harrow_dash.outputs.export_files import export_context
+from harrow_dash.outputs.views import actions_at, overview
+from harrow_dash.rules import scope
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
-from harrow_dash.views import actions_at, overview
 
 Q3 = Period(2023, 3)
 CHS = "Children's Services"

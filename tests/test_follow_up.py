@@ -1,13 +1,11 @@
-"""The follow-up rule ('What we said we would do', harrow_dash.follow_up) on hand-built frames in the
+"""The follow-up rule ('What we said we would do', harrow_dash.outputs.follow_up) on hand-built frames in the
 columns of Store.corrective_actions and of the rated indicators."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from harrow_dash.corrective_status import CorrectiveStatus
-from harrow_dash.disclosure import WITHHELD_RAG
-from harrow_dash.follow_up import (
+from harrow_dash.outputs.follow_up import (
     action_detail,
     actions_text,
     call_out_line,
@@ -16,7 +14,9 @@ from harrow_dash.follow_up import (
     subject_actions,
     update_history,
 )
-from harrow_dash.periods import parse_period
+from harrow_dash.rules.corrective_status import CorrectiveStatus
+from harrow_dash.rules.disclosure import WITHHELD_RAG
+from harrow_dash.rules.periods import parse_period
 
 Q1, Q2, Q3, Q4 = (parse_period(f"Q{n} 2023-24") for n in (1, 2, 3, 4))
 

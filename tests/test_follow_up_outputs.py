@@ -15,15 +15,15 @@ import sqlalchemy as sa
 from apptest_helpers import AppEnv, app_env, run_page, small_tables, unescape
 from docx import Document
 
-from harrow_dash import follow_up as fu
-from harrow_dash import schema, slides, views
-from harrow_dash.briefing import build_briefing
-from harrow_dash.corrective_status import CorrectiveStatus, follow_up_rank
-from harrow_dash.filters import Filters
-from harrow_dash.periods import Period, parse_period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import Store
-from harrow_dash.textsafe import escape_html
+from harrow_dash.formats.textsafe import escape_html
+from harrow_dash.outputs import follow_up as fu
+from harrow_dash.outputs import slides, views
+from harrow_dash.outputs.briefing import build_briefing
+from harrow_dash.rules.corrective_status import CorrectiveStatus, follow_up_rank
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period, parse_period
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.store import Store, schema
 
 Q3 = parse_period("Q3 2023-24")
 RULES = RuleSettings()

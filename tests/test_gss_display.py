@@ -17,16 +17,16 @@ import pytest
 from apptest_helpers import AppEnv, app_env, page_bytes, run_page, small_tables
 from docx import Document
 
-from harrow_dash.briefing import build_briefing
-from harrow_dash.export_files import csv_bytes, excel_bytes
-from harrow_dash.exports import analysable
-from harrow_dash.filters import Filters
-from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings, rate
+from harrow_dash.outputs.briefing import build_briefing
+from harrow_dash.outputs.export_files import csv_bytes, excel_bytes
+from harrow_dash.outputs.exports import analysable
+from harrow_dash.outputs.views import indicators_at
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.gss import marker_words
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings, rate
 from harrow_dash.store import Store
-from harrow_dash.views import indicators_at
 
 Q3 = parse_period("Q3 2023-24")
 MARKED = (
@@ -198,7 +198,7 @@ def test_the_load_preview_shows_a_changed_marker_in_words(marked: Store):
 
 
 def test_open_data_gives_the_marker_in_words(marked: Store):
-    from harrow_dash.open_data import resources
+    from harrow_dash.outputs.open_data import resources
 
     marked.publish(Q3, "publisher")
     public = marked.public_view()
@@ -226,7 +226,7 @@ def test_the_overview_lists_a_mover_with_its_marker(env: AppEnv):
 
 
 def test_monthly_figures_beside_a_trend_say_their_marker():
-    from harrow_dash.explore import monthly_table
+    from harrow_dash.outputs.explore import monthly_table
 
     history = pd.DataFrame(
         {"ref": ["PI-60"], "period": [20231], "unit": ["count"], "counts_people": [False]}

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash import schema
 from harrow_dash.ingest.load import commit
 from harrow_dash.ingest.problems import LoadRefused, Problem
+from harrow_dash.store import schema
 
 pytestmark = pytest.mark.both_databases
 
@@ -282,7 +282,7 @@ def test_a_changed_marker_in_a_published_quarter_is_a_change_to_the_record(
     sample_store, db_snapshot
 ):
     from harrow_dash.ingest.load import FileInput, PublishedChangeRefused, Revision, prepare
-    from harrow_dash.periods import parse_period
+    from harrow_dash.rules.periods import parse_period
 
     sample_store.publish(parse_period("Q3 2023-24"), "publisher")
     before = db_snapshot(sample_store)
@@ -300,7 +300,7 @@ def test_a_changed_marker_in_a_published_quarter_is_a_change_to_the_record(
     assert db_snapshot(sample_store) == before
     commit(sample_store, plan, "editor", Revision("The ONS marks it provisional"))
     assert stored(sample_store)[("PI-02", 20233)] == (72.4, 90.0, "p")
-    from harrow_dash import revisions
+    from harrow_dash.outputs import revisions
 
     record = revisions.record_table(revisions.read(sample_store))
     assert record[["Field", "Published value", "Revised value"]].values.tolist() == [
@@ -311,9 +311,9 @@ def test_a_changed_marker_in_a_published_quarter_is_a_change_to_the_record(
 def test_the_editors_export_carries_markers_and_loads_back_unchanged(
     store, write_csv, load_files, tmp_path, db_snapshot
 ):
-    from harrow_dash.csv_text import write_csv as write_export
-    from harrow_dash.exports import monthly_export, tidy_export
-    from harrow_dash.scorecard import RuleSettings
+    from harrow_dash.formats.csv_text import write_csv as write_export
+    from harrow_dash.outputs.exports import monthly_export, tidy_export
+    from harrow_dash.rules.scorecard import RuleSettings
 
     head = ["Ref", "Name", "Priority", "Unit", "Polarity", "Frequency", "Quarter rule", "Counts people",
             "Period", "Actual", "Target"]  # fmt: skip

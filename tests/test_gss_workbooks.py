@@ -12,7 +12,7 @@ from ods_files import ods_bytes
 
 from harrow_dash.ingest.load import FileInput, prepare
 from harrow_dash.ingest.problems import Problem
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 
 P1 = "A council that puts residents first"
 P2 = "A borough that is clean and safe"

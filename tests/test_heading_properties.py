@@ -16,7 +16,7 @@ from harrow_dash.ingest.headings import (
     period_heading,
     quarter_heading_error,
 )
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 
 QUARTER_SPELLINGS = [
     "Q{q} {y1}-{y2s}",

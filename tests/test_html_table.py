@@ -1,4 +1,4 @@
-"""Small read-only tables as HTML (harrow_dash.html_table): headers, row headers, empty cells, and
+"""Small read-only tables as HTML (harrow_dash.outputs.html_table): headers, row headers, empty cells, and
 text from a file kept as text."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from harrow_dash.html_table import table_html
+from harrow_dash.outputs.html_table import table_html
 
 
 def test_caption_headers_row_headers_and_empty_cells() -> None:

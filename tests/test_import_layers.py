@@ -77,7 +77,7 @@ def test_a_rule_importing_the_command_breaks_the_layers(tmp_path: Path) -> None:
 
 def test_the_loader_importing_the_exports_breaks_the_layers(tmp_path: Path) -> None:
     """The import this issue found (ingest reaching up into the exports) is refused."""
-    root = copy_with(tmp_path, "report", "import harrow_dash.exports  # noqa")
+    root = copy_with(tmp_path, "report", "import harrow_dash.outputs.exports  # noqa")
     result = lint_imports(root)
     assert result.returncode != 0
     assert re.search(

@@ -14,12 +14,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from harrow_dash import schema
 from harrow_dash.ingest.load import RollbackRefused, commit, rollback
 from harrow_dash.ingest.problems import LoadRefused, Problem
 from harrow_dash.ingest.template import build_template
-from harrow_dash.periods import Period
-from harrow_dash.store import DatabaseError
+from harrow_dash.rules.periods import Period
+from harrow_dash.store import DatabaseError, schema
 
 pytestmark = pytest.mark.both_databases
 

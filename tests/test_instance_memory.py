@@ -20,10 +20,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from harrow_dash import explore, views
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import explore, views
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
 from tests.apptest_helpers import AppEnv, app_env, run_page
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
 
 ROOT = Path(__file__).resolve().parents[1]
 # Imported only when a file is made or read: a page run draws without them.
@@ -59,7 +59,7 @@ def test_the_page_scripts_import_no_file_writer_or_reader() -> None:
 
 
 def test_the_briefing_file_name_is_one_rule_for_the_page_and_the_command_line() -> None:
-    from harrow_dash import briefing, export_files
+    from harrow_dash.outputs import briefing, export_files
 
     assert briefing.file_name is export_files.briefing_file_name
     quarter = Filters(period=parse_period("Q3 2023-24"))
@@ -85,7 +85,7 @@ def test_texts_set_aside_by_a_load_are_written_and_read_back_through_parquet() -
 
 def test_the_template_with_drop_downs_is_written_as_ods() -> None:
     from harrow_dash.ingest.template import build_template
-    from harrow_dash.periods import parse_period
+    from harrow_dash.rules.periods import parse_period
 
     data = build_template(["People"], parse_period("Q3 2023-24"), None, ".ods")
     assert isinstance(data, bytes)

@@ -16,12 +16,18 @@ from apptest_helpers import run_page, small_tables
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash import views
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.problems import LoadRefused
-from harrow_dash.movements import Pattern, change_text, movement, movement_frame, parse_pattern
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import views
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.movements import (
+    Pattern,
+    change_text,
+    movement,
+    movement_frame,
+    parse_pattern,
+)
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
 
 Q3 = parse_period("Q3 2023-24")

@@ -22,7 +22,7 @@ from apptest_helpers import REPO_ROOT, AppEnv, app_env, page_files, run_page, un
 from streamlit.testing.v1 import AppTest
 
 from harrow_dash.ingest.load import FileInput, Revision, load
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
 from tests.payloads import PAYLOADS
 

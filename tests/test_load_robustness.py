@@ -26,10 +26,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, commit, prepare
 from harrow_dash.ingest.readers import read_file
-from harrow_dash.periods import Period
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
 
 P1 = "A council that puts residents first"

@@ -18,7 +18,7 @@ from ods_files import content_xml, ods_bytes, package, table
 from harrow_dash.ingest.headings import Month
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.ingest.readers import MAX_UPLOAD_CELLS, read_file
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 
 P1 = "A council that puts residents first"
 HEAD = ["Ref", "Measure", "Priority", "Good is", "Unit", "Q2 2023-24", "Q3 2023-24", "Commentary"]

@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 from ods_files import typed_cells, xlsx_typed_cells
 
-from harrow_dash.export_files import excel_bytes, export_context, ods_bytes
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, commit, prepare
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.ingest.template import build_template, current_indicators
-from harrow_dash.periods import Period
+from harrow_dash.outputs.export_files import excel_bytes, export_context, ods_bytes
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
 
 Q3, Q4 = Period(2023, 3), Period(2023, 4)
 PRIORITIES = [

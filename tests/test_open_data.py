@@ -13,12 +13,11 @@ import pytest
 import sqlalchemy as sa
 from frictionless import Package
 
-from harrow_dash import schema
 from harrow_dash.cli import main
-from harrow_dash.open_data import NothingPublished, as_zip, build
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import Store
+from harrow_dash.outputs.open_data import NothingPublished, as_zip, build
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.store import Store, schema
 
 RULES = RuleSettings(0.05, 5, False)
 CREATED = dt.datetime(2024, 2, 1, 9, 0)
@@ -135,7 +134,7 @@ def test_open_data_refuses_when_nothing_is_published(sample_store: Store) -> Non
 
 def test_open_data_needs_a_public_store(sample_store: Store) -> None:
     with pytest.raises(ValueError, match="public store"):
-        from harrow_dash.open_data import resources
+        from harrow_dash.outputs.open_data import resources
 
         resources(sample_store, RULES)
 

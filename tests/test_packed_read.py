@@ -1,4 +1,4 @@
-"""The packed PostgreSQL read (``harrow_dash.packed_read``, the comparator reads of the Comparisons
+"""The packed PostgreSQL read (``harrow_dash.store.packed_read``, the comparator reads of the Comparisons
 page) gives the very frame the ordinary row-by-row read gives, and the comparator reads give the
 same answers through it as on DuckDB."""
 
@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from pg_cluster import Cluster
 
-from harrow_dash.packed_read import read_packed
 from harrow_dash.store import MANY_REFS, Store
+from harrow_dash.store.packed_read import read_packed
 
 
 def test_packed_read_gives_exactly_the_row_by_row_frame(pg_cluster: Cluster) -> None:
@@ -103,7 +103,7 @@ def test_comparator_reads_answer_alike_on_both_databases(
     same frames on DuckDB and PostgreSQL, internal and public (published quarters only)."""
     import shutil
 
-    from harrow_dash.periods import Period
+    from harrow_dash.rules.periods import Period
 
     duck = tmp_path / "sample.duckdb"
     shutil.copyfile(sample_db_file, duck)

@@ -2,7 +2,7 @@
 
 Pages are discovered from ``app.py`` and ``pages/*.py``, so a new page is covered without editing this
 file: each renders on the sample data without an exception or an error box. On the Overview, the
-filters change what is shown (the numbers are checked against ``harrow_dash.views.overview``) and a
+filters change what is shown (the numbers are checked against ``harrow_dash.outputs.views.overview``) and a
 combination of filters that matches nothing says so plainly.
 
 AppTest does not see the URL sync of the filters; ``tests/browser/test_pages.py`` tests that.
@@ -19,13 +19,13 @@ import pytest
 from streamlit.source_util import page_icon_and_name, page_sort_key
 from streamlit.testing.v1 import AppTest
 
-from harrow_dash.charts import describe_counts
-from harrow_dash.filters import RAG_CHOICES, Filters
-from harrow_dash.palette import ACTION_GROUP_WORDS
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs.charts import describe_counts
+from harrow_dash.outputs.palette import ACTION_GROUP_WORDS
+from harrow_dash.outputs.views import Overview, overview
+from harrow_dash.rules.filters import RAG_CHOICES, Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
-from harrow_dash.views import Overview, overview
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "app.py"

@@ -1,5 +1,5 @@
 """AppTest tests for the Indicators, Flagship actions and Highlights pages, on the shipped sample data,
-plus the pure helpers behind them (harrow_dash.explore, the trend chart's data).
+plus the pure helpers behind them (harrow_dash.outputs.explore, the trend chart's data).
 
 Each page test runs the real page file against a private copy of the sample database. Pages are run
 through ``app.py`` (``switch_page``) because the shared frame's navigation links resolve page paths
@@ -24,10 +24,10 @@ import pytest
 from apptest_helpers import html_table, open_on_demand, table_rows
 from streamlit.testing.v1 import AppTest
 
-from harrow_dash import charts, explore, views
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import charts, explore, views
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -509,7 +509,7 @@ def test_overview_offers_its_counts_as_a_download(db_url: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
     captions = [c.value for c in at.caption]
     assert "Summary of performance by priority: 4 rows, as shown on this page." in captions
-    from harrow_dash.explore import summary_download
+    from harrow_dash.outputs.explore import summary_download
 
     table = summary_download(
         {"Green": 2, "Red": 1}, {"Green": 1}, [("P1", {"Red": 1}, {})], {"Green": "on track"}

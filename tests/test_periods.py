@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash.periods import Period, PeriodError, looks_like_period, parse_period, period_range
+from harrow_dash.rules.periods import (
+    Period,
+    PeriodError,
+    looks_like_period,
+    parse_period,
+    period_range,
+)
 
 Q3_2023 = Period(2023, 3)
 

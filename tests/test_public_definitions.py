@@ -33,16 +33,16 @@ from draft_only import (
     publish_history,
 )
 
-from harrow_dash import explore, open_data, schema, views
-from harrow_dash.briefing import build_briefing
-from harrow_dash.export_files import csv_bytes, excel_bytes
-from harrow_dash.exports import tidy_export
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.slides import build_deck, slide_html
-from harrow_dash.store import Store
+from harrow_dash.outputs import explore, open_data, views
+from harrow_dash.outputs.briefing import build_briefing
+from harrow_dash.outputs.export_files import csv_bytes, excel_bytes
+from harrow_dash.outputs.exports import tidy_export
+from harrow_dash.outputs.slides import build_deck, slide_html
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.store import Store, schema
 
 Q2, Q3, Q4 = Period(2023, 2), Period(2023, 3), Period(2023, 4)
 RULES = RuleSettings()

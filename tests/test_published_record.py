@@ -17,9 +17,6 @@ import pytest
 from apptest_helpers import EDITOR, AppEnv, app_env, run_page, unescape
 from docx import Document
 
-from harrow_dash import revisions
-from harrow_dash.briefing import build_briefing
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import (
     FileInput,
     PublishedChangeRefused,
@@ -30,8 +27,11 @@ from harrow_dash.ingest.load import (
     prepare,
     rollback,
 )
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import revisions
+from harrow_dash.outputs.briefing import build_briefing
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
 
 Q2, Q3, Q4 = (parse_period(q) for q in ("Q2 2023-24", "Q3 2023-24", "Q4 2023-24"))

@@ -19,13 +19,12 @@ import pandas as pd
 import pytest
 from apptest_helpers import EDITOR, VIEWER, AppEnv, app_env, run_page, unescape
 
-from harrow_dash import publishing
-from harrow_dash import schema as s
-from harrow_dash.access import LOCAL_USER, PUBLIC_USER, Role, User
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, load, prepare
-from harrow_dash.periods import Period
-from harrow_dash.store import Store
+from harrow_dash.rules.access import LOCAL_USER, PUBLIC_USER, Role, User
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.store import Store, publishing
+from harrow_dash.store import schema as s
 
 pytestmark = pytest.mark.both_databases
 

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harrow_dash import quarter_counts, revisions, schema_upgrade
-from harrow_dash import schema as s
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, PublishedChangeRefused, Revision, load, rollback
-from harrow_dash.periods import parse_period
-from harrow_dash.store import Store
+from harrow_dash.outputs import revisions
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.store import Store, quarter_counts, schema_upgrade
+from harrow_dash.store import schema as s
 
 pytestmark = pytest.mark.both_databases
 

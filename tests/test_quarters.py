@@ -1,5 +1,5 @@
 """A quarter with nothing reported is not a performance position, and the default quarter is one
-people can rely on (harrow_dash.quarters, the Overview, the briefing pack).
+people can rely on (harrow_dash.store.quarters, the Overview, the briefing pack).
 
 The sample has indicator rows for Q4 2023-24 with targets but no actuals (nothing reported), and
 flagship action statuses only from Q1 2023-24 (so Q1 2022-23 has indicators but no action status).
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from harrow_dash.briefing import NoBriefingData, build_briefing
-from harrow_dash.filters import Filters
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import Period
-from harrow_dash.quarters import QuarterReport, default_quarter, picker_label, quarter_reports
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs.briefing import NoBriefingData, build_briefing
+from harrow_dash.outputs.views import overview
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
-from harrow_dash.views import overview
+from harrow_dash.store.quarters import QuarterReport, default_quarter, picker_label, quarter_reports
 
 Q1_22, Q3_23, Q4_23, Q1_24 = Period(2022, 1), Period(2023, 3), Period(2023, 4), Period(2024, 1)
 RULES = RuleSettings()

@@ -20,7 +20,7 @@ from harrow_dash.ingest.headings import (
 )
 from harrow_dash.ingest.load import FileInput, commit, prepare
 from harrow_dash.ingest.readers import read_file
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
 
 P1 = "A council that puts residents first"

@@ -20,8 +20,6 @@ import pytest
 import sqlalchemy as sa
 from apptest_helpers import EDITOR, AppEnv, app_env, run_page, unescape
 
-from harrow_dash import publishing, revisions
-from harrow_dash import schema as s
 from harrow_dash.ingest.load import (
     FileInput,
     PublishedChangeRefused,
@@ -30,9 +28,11 @@ from harrow_dash.ingest.load import (
     load,
     rollback,
 )
-from harrow_dash.periods import parse_period
-from harrow_dash.revision_rule import ReasonNeeded
-from harrow_dash.store import Store
+from harrow_dash.outputs import revisions
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.store import Store, publishing
+from harrow_dash.store import schema as s
+from harrow_dash.store.revision_rule import ReasonNeeded
 
 pytestmark = pytest.mark.both_databases
 

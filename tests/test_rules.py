@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash.action_status import ACTION_GROUPS, ActionStatus, parse_action_status
-from harrow_dash.rag import (
+from harrow_dash.rules.action_status import ACTION_GROUPS, ActionStatus, parse_action_status
+from harrow_dash.rules.rag import (
     DEFAULT_TOLERANCE,
     Polarity,
     Rag,
@@ -22,10 +22,15 @@ from harrow_dash.rag import (
     parse_rag,
     rag_mismatch_note,
 )
-from harrow_dash.suppression import SmallNumbers, is_suppressed, suppress_group, suppressed_text
-from harrow_dash.travel import Travel, direction_of_travel
-from harrow_dash.units import Unit, format_number, parse_unit
-from harrow_dash.value_states import Frequency, ValueState, parse_frequency, value_state
+from harrow_dash.rules.suppression import (
+    SmallNumbers,
+    is_suppressed,
+    suppress_group,
+    suppressed_text,
+)
+from harrow_dash.rules.travel import Travel, direction_of_travel
+from harrow_dash.rules.units import Unit, format_number, parse_unit
+from harrow_dash.rules.value_states import Frequency, ValueState, parse_frequency, value_state
 
 G, A, R = Rag.GREEN, Rag.AMBER, Rag.RED
 

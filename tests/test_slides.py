@@ -9,12 +9,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from harrow_dash import slides
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs import slides
+from harrow_dash.outputs.views import overview
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
-from harrow_dash.views import overview
 
 Q3 = parse_period("Q3 2023-24")
 
@@ -361,7 +361,7 @@ def test_needs_attention_on_an_empty_frame() -> None:
 
 
 def test_counts_in_words_are_singular_for_one() -> None:
-    from harrow_dash.charts import describe_counts
+    from harrow_dash.outputs.charts import describe_counts
 
     assert describe_counts({"Red": 1, "Green": 0}, "indicators") == "1 indicator: 1 red."
     assert describe_counts({"Red": 2}, "indicators") == "2 indicators: 2 red."
@@ -371,8 +371,8 @@ def test_counts_in_words_are_singular_for_one() -> None:
 
 
 def test_a_status_bar_says_on_track_not_green_when_hovered() -> None:
-    from harrow_dash.charts import stacked_bar
-    from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS
+    from harrow_dash.outputs.charts import stacked_bar
+    from harrow_dash.outputs.palette import ACTION_COLOURS, ACTION_GROUP_WORDS
 
     spec = stacked_bar({"Green": 3, "Red": 1}, ACTION_COLOURS, words=ACTION_GROUP_WORDS).to_dict()
     bar = spec["layer"][0]
@@ -383,8 +383,8 @@ def test_a_status_bar_says_on_track_not_green_when_hovered() -> None:
 
 
 def test_the_key_to_ratings_covers_indicators_and_flagship_statuses() -> None:
-    from harrow_dash import rag_key
-    from harrow_dash.palette import ACTION_COLOURS, RAG_COLOURS
+    from harrow_dash.outputs import rag_key
+    from harrow_dash.outputs.palette import ACTION_COLOURS, RAG_COLOURS
 
     html = rag_key.key_html()
     for colour in (*RAG_COLOURS.values(), *ACTION_COLOURS.values()):

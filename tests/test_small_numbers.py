@@ -1,5 +1,5 @@
 """The small-numbers rule's words and band, the same on every path: what a hidden cell can hold is said
-by :class:`harrow_dash.suppression.SmallNumbers` and nowhere else, so the download notes, the key to
+by :class:`harrow_dash.rules.suppression.SmallNumbers` and nowhere else, so the download notes, the key to
 ratings, the trend chart (its band and subtitle, on the page and in the PNG) and the open data all say
 "between 0 and 4" by default and "between 1 and 4" with ``suppress_zero`` off.
 """
@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from harrow_dash import open_data
-from harrow_dash.charts import trend_chart
 from harrow_dash.config import load_settings
-from harrow_dash.export_files import chart_png, chart_spec, export_context
-from harrow_dash.filters import Filters
-from harrow_dash.periods import parse_period
-from harrow_dash.rag_key import key_note
-from harrow_dash.scorecard import RuleSettings, rate
-from harrow_dash.suppression import SmallNumbers
+from harrow_dash.outputs import open_data
+from harrow_dash.outputs.charts import trend_chart
+from harrow_dash.outputs.export_files import chart_png, chart_spec, export_context
+from harrow_dash.outputs.rag_key import key_note
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings, rate
+from harrow_dash.rules.suppression import SmallNumbers
 
 ON = SmallNumbers()  # the default
 OFF = SmallNumbers(5, zero=False)

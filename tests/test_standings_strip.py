@@ -1,4 +1,4 @@
-"""Comparisons' "Where Harrow stands" strip (harrow_dash.standings_strip): each ranked indicator a row
+"""Comparisons' "Where Harrow stands" strip (harrow_dash.outputs.standings_strip): each ranked indicator a row
 with its rank at its position from best to worst, the quartile in words, and text from a file kept
 as text."""
 
@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from harrow_dash.standings_strip import LABEL_FLIP, standings_html
+from harrow_dash.outputs.standings_strip import LABEL_FLIP, standings_html
 
 
 def overview(rows: list[tuple[str, str, str, str, float | None]]) -> pd.DataFrame:

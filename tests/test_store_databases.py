@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from pg_cluster import Cluster
 
-from harrow_dash.filters import Filters
-from harrow_dash.periods import Period
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
 
 Q3 = Period(2023, 3)

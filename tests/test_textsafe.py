@@ -1,4 +1,4 @@
-"""The one escaping function (harrow_dash.textsafe) against the payloads a crafted link or file carries.
+"""The one escaping function (harrow_dash.formats.textsafe) against the payloads a crafted link or file carries.
 
 What it must guarantee, checked on the Markdown it returns: no Markdown or HTML control character is
 left unescaped, nothing Streamlit turns into a link, an image, an icon, a colour or LaTeX is left
@@ -12,9 +12,7 @@ import re
 
 import pytest
 
-from harrow_dash.ingest import report
-from harrow_dash.ingest.problems import Problem
-from harrow_dash.textsafe import (
+from harrow_dash.formats.textsafe import (
     ELLIPSIS,
     WORD_JOINER,
     escape_markdown,
@@ -22,6 +20,8 @@ from harrow_dash.textsafe import (
     shorten,
     visible_controls,
 )
+from harrow_dash.ingest import report
+from harrow_dash.ingest.problems import Problem
 from tests.payloads import LONG
 from tests.payloads import PAYLOADS as ISSUE_PAYLOADS
 

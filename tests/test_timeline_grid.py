@@ -1,4 +1,4 @@
-"""The Flagship actions timeline as an HTML table (harrow_dash.timeline_grid): rows, columns, words
+"""The Flagship actions timeline as an HTML table (harrow_dash.outputs.timeline_grid): rows, columns, words
 and colours, and that text from a file can never become HTML. Parsed with the standard library's
 HTML parser, so a test reads the table as a browser would, not as a string."""
 
@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from harrow_dash.charts import STATUS_COLOURS
-from harrow_dash.periods import parse_period
-from harrow_dash.timeline_grid import TOOLTIP_LIMIT, timeline_grid_html
+from harrow_dash.outputs.charts import STATUS_COLOURS
+from harrow_dash.outputs.timeline_grid import TOOLTIP_LIMIT, timeline_grid_html
+from harrow_dash.rules.periods import parse_period
 
 
 class Table(HTMLParser):

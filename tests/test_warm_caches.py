@@ -25,12 +25,11 @@ import pandas as pd
 import pytest
 from apptest_helpers import AppEnv, app_env, run_page
 
-from harrow_dash import publishing
 from harrow_dash.cli import publish_sample_history
 from harrow_dash.ingest import report
 from harrow_dash.ingest.load import FileInput, load
-from harrow_dash.periods import Period
-from harrow_dash.store import Store
+from harrow_dash.rules.periods import Period
+from harrow_dash.store import Store, publishing
 from harrow_dash.ui import corrective_form, follow_up
 
 pytestmark = pytest.mark.both_databases

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harrow_dash import views
-from harrow_dash.periods import parse_period
-from harrow_dash.scorecard import RuleSettings, rate
-from harrow_dash.spreadsheet_safe import DANGEROUS_STARTS, neutralise, neutralise_frame
+from harrow_dash.formats.spreadsheet_safe import DANGEROUS_STARTS, neutralise, neutralise_frame
+from harrow_dash.outputs import views
+from harrow_dash.rules.periods import parse_period
+from harrow_dash.rules.scorecard import RuleSettings, rate
+from harrow_dash.rules.travel import direction_of_travel, direction_of_travel_frame
 from harrow_dash.store import Store
-from harrow_dash.travel import direction_of_travel, direction_of_travel_frame
 
 # Values that exercise the edges: gaps, zero, equal values, values a hair apart, both signs.
 NUMBER = st.one_of(

@@ -6,7 +6,7 @@ Two layouts, recognised by their headings (spellings in :mod:`harrow_dash.ingest
 * **comparators**: one row per area per measure per period. The area by ONS GSS code or by name
   (London boroughs' names are known), the measure by an id where the file has one (``Indicator ID``,
   ``Metric ID``) and else by its name (``Indicator``, ``Metric``), the period as published (see
-  :mod:`harrow_dash.comparator_periods`) and the value. A file may hold several measures, several
+  :mod:`harrow_dash.rules.comparator_periods`) and the value. A file may hold several measures, several
   breakdowns (sex, age, category: the rows for everyone keep the measure's own id, each other
   breakdown becomes a measure of its own, ``93560 (Female)``), several kinds of area (the local
   authorities are kept in the one kind that holds the most London boroughs; the rest are skipped and
@@ -14,7 +14,7 @@ Two layouts, recognised by their headings (spellings in :mod:`harrow_dash.ingest
   neighbours: stored as named benchmarks, never ranked as areas).
 * **groups**: one row per area per named group: group name and area code (area name optional).
 
-Values: GSS symbols as :mod:`harrow_dash.ingest.gss` reads them (``[c]`` held back: stored as
+Values: GSS symbols as :mod:`harrow_dash.rules.gss` reads them (``[c]`` held back: stored as
 suppressed with no number; ``[x]``, ``[z]``: no figure, not stored; ``41.2 [p]``: the number, with
 its marker kept), and the older ways of writing a suppressed figure (``c``, ``*``, ``x``,
 ``suppressed``, ``<5``, ``fewer than 5``, or a blank value whose value note says it was suppressed).
@@ -28,18 +28,18 @@ from dataclasses import replace
 
 import pandas as pd
 
-from harrow_dash import comparator_periods
-from harrow_dash.areas import (
+from harrow_dash.ingest.numbers import MISSING_WORDS, clean_text, parse_numbers
+from harrow_dash.ingest.problems import Problem
+from harrow_dash.ingest.readers import Sheet, describe_column
+from harrow_dash.rules import comparator_periods
+from harrow_dash.rules.areas import (
     BENCHMARK_CODES_BY_NAME,
     HARROW,
     LONDON_BOROUGHS,
     is_benchmark,
     is_gss_code,
 )
-from harrow_dash.ingest.gss import split_symbols, symbol_problem
-from harrow_dash.ingest.numbers import MISSING_WORDS, clean_text, parse_numbers
-from harrow_dash.ingest.problems import Problem
-from harrow_dash.ingest.readers import Sheet, describe_column
+from harrow_dash.rules.gss import split_symbols, symbol_problem
 
 SUPPRESSED_WORDS = frozenset({"c", "*", "x", "suppressed", "supp"})
 _FEWER_THAN = re.compile(r"^(?:<\s*\d+|fewer than \d+|less than \d+)$")

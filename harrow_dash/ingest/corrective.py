@@ -8,8 +8,8 @@ if dropped, internal note). Rows of one action repeat its definition; a blank de
 what is stored, so an update alone needs only the id, the quarter and the status.
 
 Checks (every message names the row and the column): the status is one of
-:class:`~harrow_dash.corrective_status.CorrectiveStatus` (file spellings forgiven by
-:func:`~harrow_dash.corrective_status.parse_status`); the due quarter is not before the agreed
+:class:`~harrow_dash.rules.corrective_status.CorrectiveStatus` (file spellings forgiven by
+:func:`~harrow_dash.rules.corrective_status.parse_status`); the due quarter is not before the agreed
 quarter; a dropped action gives a reason; the subject is an indicator, a flagship action or a
 priority the database (or the same load) knows; an update is not for a quarter before the action
 was agreed nor one not started yet. Dates (a due date, a meeting date) are read as the quarter that
@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from harrow_dash.corrective_status import CorrectiveStatus, parse_status
 from harrow_dash.ingest.headings import CORRECTIVE_FIELDS
 from harrow_dash.ingest.problems import Problem
 from harrow_dash.ingest.readers import describe_column
-from harrow_dash.periods import Period, PeriodError, parse_period
+from harrow_dash.rules.corrective_status import CorrectiveStatus, parse_status
+from harrow_dash.rules.periods import Period, PeriodError, parse_period
 
 if TYPE_CHECKING:
     from harrow_dash.ingest.parse import _SheetParser

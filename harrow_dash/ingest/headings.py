@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harrow_dash.ingest.gss import strip_notes
-from harrow_dash.periods import MONTH_NAMES, Period, PeriodError, parse_period
+from harrow_dash.rules.gss import strip_notes
+from harrow_dash.rules.periods import MONTH_NAMES, Period, PeriodError, parse_period
 
 INTERNAL_SPELLINGS = (
     "internal",
@@ -171,7 +171,7 @@ INDICATOR_FIELDS: dict[str, tuple[str, ...]] = {
     "benchmark_label": ("benchmark label", "benchmark name", "comparator group", "benchmark group"),
     # yes/no: the commentary is for officers and councillors only (hidden in the public view).
     "commentary_internal": INTERNAL_SPELLINGS,
-    # The actual's GSS marker in words or as the symbol ("provisional", "[p]"; harrow_dash.ingest.gss),
+    # The actual's GSS marker in words or as the symbol ("provisional", "[p]"; harrow_dash.rules.gss),
     # as the editors' export writes it beside the figure.
     "marker": ("marker", "data marker", "value marker", "markers", "gss marker", "actual marker"),
 }

@@ -13,7 +13,7 @@ unless the editor revises published figures on purpose and says why (:class:`Rev
 is recorded field by field in ``published_revisions`` (who, when, why, old and new values). Indicator
 definitions are not per quarter and are not locked. A quarter once published stays locked when it is
 unpublished. A rollback that changes figures of a locked quarter needs a reason too and is recorded
-the same way: one rule decides for every path (:mod:`harrow_dash.revision_rule`).
+the same way: one rule decides for every path (:mod:`harrow_dash.store.revision_rule`).
 
 Comparison and writing happen in SQL over staging tables (DuckDB reads the pandas frames directly, which
 is what makes a million-row load take seconds, not minutes).
@@ -35,7 +35,6 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from harrow_dash import schema as s
 from harrow_dash.ingest.comparators import (
     AREA_COLUMNS,
     COMPARATOR_VALUE_COLUMNS,
@@ -43,7 +42,6 @@ from harrow_dash.ingest.comparators import (
     MEASURE_COLUMNS,
 )
 from harrow_dash.ingest.corrective import CORRECTIVE_COLUMNS, UPDATE_COLUMNS
-from harrow_dash.ingest.gss import marker_words
 from harrow_dash.ingest.parse import Parsed, parse_sheet, parse_sheets
 from harrow_dash.ingest.problems import MAX_PROBLEMS, LoadRefused, Problem
 from harrow_dash.ingest.readers import Sheet, read_file
@@ -66,7 +64,10 @@ from harrow_dash.ingest.validate import (
     Incoming,
     validate,
 )
-from harrow_dash.revision_rule import (
+from harrow_dash.rules.gss import marker_words
+from harrow_dash.store import Store
+from harrow_dash.store import schema as s
+from harrow_dash.store.revision_rule import (
     BY_LOAD,
     BY_ROLLBACK,
     CHANGE_COLUMNS,
@@ -78,8 +79,7 @@ from harrow_dash.revision_rule import (
     require_reason,
     revisions_for,
 )
-from harrow_dash.revision_rule import same as _same
-from harrow_dash.store import Store
+from harrow_dash.store.revision_rule import same as _same
 
 # Defaults for NOT NULL columns a file may leave out for a new row.
 _DEFAULTS = {
@@ -871,7 +871,7 @@ def _unmatched_measure_notes(store: Store, incoming: Incoming, file_name: str) -
 
 def published_change_message(plan: LoadPlan, limit: int = 20) -> str:
     """Why a load that changes published quarters is refused, and the first ``limit`` changes."""
-    from harrow_dash.periods import Period
+    from harrow_dash.rules.periods import Period
 
     changes = plan.published_changes
     quarters = ", ".join(Period.from_key(int(k)).label for k in sorted(set(changes["period"])))
@@ -889,7 +889,7 @@ def published_change_message(plan: LoadPlan, limit: int = 20) -> str:
 
 
 def describe_published_change(row: Any) -> str:
-    from harrow_dash.periods import Period
+    from harrow_dash.rules.periods import Period
 
     what = TABLE_LABELS.get(row.table, row.table)
     shown = marker_words if row.field == "marker" else str  # a marker in words: 'provisional'
@@ -903,7 +903,7 @@ def commit(
 ) -> BatchResult:
     """Write a prepared load in one transaction. Refuses a plan with problems; writes nothing when
     every row already matches the database. A load that adds or changes figures of a published
-    quarter (one published now or once: :mod:`harrow_dash.revision_rule`) is refused
+    quarter (one published now or once: :mod:`harrow_dash.store.revision_rule`) is refused
     (:class:`PublishedChangeRefused`) unless ``revision`` gives a reason; then each changed field is
     recorded in ``published_revisions``."""
     if not plan.ok or plan.incoming is None:
@@ -1060,7 +1060,7 @@ def rollback(store: Store, batch_id: int, user: str, reason: str | None = None) 
     Refused (nothing changes) when a later batch still in force changed rows this batch wrote or
     depends on rows it created; that later batch must be rolled back first. A rollback that changes
     figures of a quarter published now or once is a revision by the same rule as a load
-    (:mod:`harrow_dash.revision_rule`): refused without a ``reason``
+    (:mod:`harrow_dash.store.revision_rule`): refused without a ``reason``
     (:class:`RollbackNeedsReason`, naming the quarters), and recorded with it. Waits for any load,
     rollback or publication in progress (see :meth:`Store.writing`).
     """

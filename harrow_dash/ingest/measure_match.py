@@ -18,8 +18,8 @@ from difflib import SequenceMatcher
 import pandas as pd
 import sqlalchemy as sa
 
-from harrow_dash import schema as s
 from harrow_dash.store import Store
+from harrow_dash.store import schema as s
 
 MATCH_FILE_NAME = "Comparator measures matched on the Data page"
 _WORD = re.compile(r"[a-z0-9]+")

@@ -18,14 +18,6 @@ import pandas as pd
 import pyarrow as pa
 
 from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
-from harrow_dash.ingest.gss import (
-    has_symbols,
-    marker_words,
-    no_figure,
-    read_marker,
-    split_symbols,
-    symbol_problem,
-)
 from harrow_dash.ingest.headings import (
     DERIVED_HEADINGS,
     Month,
@@ -36,8 +28,16 @@ from harrow_dash.ingest.headings import (
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
 from harrow_dash.ingest.readers import Sheet, describe_column
-from harrow_dash.periods import Period, PeriodError, parse_period
-from harrow_dash.rag import parse_rag
+from harrow_dash.rules.gss import (
+    has_symbols,
+    marker_words,
+    no_figure,
+    read_marker,
+    split_symbols,
+    symbol_problem,
+)
+from harrow_dash.rules.periods import Period, PeriodError, parse_period
+from harrow_dash.rules.rag import parse_rag
 
 INDICATOR_META = (
     "name",
@@ -189,7 +189,7 @@ class _SheetParser:
         self, raw: pd.Series, column: int | None, rows: pd.Series, label: str
     ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series | None]:
         """The numbers of a figure column, whether each was written with a % sign, the "not due"
-        marks, and the GSS symbols of each cell as stored (:mod:`harrow_dash.ingest.gss`: "p" after
+        marks, and the GSS symbols of each cell as stored (:mod:`harrow_dash.rules.gss`: "p" after
         a number, "x" instead of one; "" where none), or None when no cell has a bracket. A symbol
         that cannot be read (unknown, or beside a number it contradicts) is a problem naming the cell."""
         codes: pd.Series | None = None

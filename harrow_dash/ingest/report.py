@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from harrow_dash.ingest.gss import marker_words
+from harrow_dash.formats.spreadsheet_safe import neutralise_frame
+from harrow_dash.formats.textsafe import visible_controls
 from harrow_dash.ingest.load import DATA_TABLES, TABLE_LABELS, FileInput, LoadPlan
 from harrow_dash.ingest.problems import Problem
-from harrow_dash.spreadsheet_safe import neutralise_frame
+from harrow_dash.rules.gss import marker_words
 from harrow_dash.store import Store
-from harrow_dash.textsafe import visible_controls
 
 SHORT_CHECKSUM = 12
 PROBLEM_COLUMNS = ["File", "Sheet", "Row", "Column", "Problem"]

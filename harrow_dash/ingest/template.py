@@ -11,14 +11,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from harrow_dash import schema
-from harrow_dash.action_status import ActionStatus
-from harrow_dash.corrective_status import CorrectiveStatus
+from harrow_dash.formats.ods import workbook_ods
 from harrow_dash.ingest.corrective import SUBJECT_KINDS, TEMPLATE_HEADINGS
-from harrow_dash.ods import workbook_ods
-from harrow_dash.periods import Period
-from harrow_dash.store import Store
-from harrow_dash.units import Unit
+from harrow_dash.rules.action_status import ActionStatus
+from harrow_dash.rules.corrective_status import CorrectiveStatus
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.units import Unit
+from harrow_dash.store import Store, schema
 
 HEADER_FILL = PatternFill("solid", fgColor="12436D")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from harrow_dash.action_status import parse_action_status
 from harrow_dash.ingest.comparators import validate_comparators
-from harrow_dash.ingest.gss import marker_codes, stored_marker
 from harrow_dash.ingest.headings import Month
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
-from harrow_dash.movements import parse_pattern
-from harrow_dash.periods import Period
-from harrow_dash.rag import parse_polarity
-from harrow_dash.units import NON_NEGATIVE_UNITS, Unit, parse_unit
-from harrow_dash.value_states import Frequency, parse_frequency
+from harrow_dash.rules.action_status import parse_action_status
+from harrow_dash.rules.gss import marker_codes, stored_marker
+from harrow_dash.rules.movements import parse_pattern
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.rag import parse_polarity
+from harrow_dash.rules.units import NON_NEGATIVE_UNITS, Unit, parse_unit
+from harrow_dash.rules.value_states import Frequency, parse_frequency
 
 VALUE_COLUMNS = [
     "ref",

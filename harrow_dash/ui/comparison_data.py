@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import comparisons
-from harrow_dash.filters import Filters
-from harrow_dash.periods import Period
-from harrow_dash.suppression import SmallNumbers
+from harrow_dash.outputs import comparisons
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.suppression import SmallNumbers
 from harrow_dash.ui.components import spec_of
 from harrow_dash.ui.data import TTL, store
 
@@ -46,7 +46,7 @@ def groups(url: str) -> dict[str, comparisons.Group]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def area_names(url: str) -> dict[str, str]:
-    from harrow_dash.areas import LONDON_BOROUGHS
+    from harrow_dash.rules.areas import LONDON_BOROUGHS
 
     return {**LONDON_BOROUGHS, **store(url).area_names()}
 
@@ -77,8 +77,8 @@ class Standings:
 def standings(
     url: str, filters: Filters, group_name: str, period: Period, threshold: SmallNumbers | int
 ) -> Standings:
-    from harrow_dash.comparison_charts import describe_standings
-    from harrow_dash.standings_strip import standings_html
+    from harrow_dash.outputs.comparison_charts import describe_standings
+    from harrow_dash.outputs.standings_strip import standings_html
 
     group = comparisons.pick_group(groups(url), group_name)
     # The RAG filter does not narrow comparisons (see comparisons.filter_indicators).
@@ -112,7 +112,7 @@ class Ranking:
 def ranking(
     url: str, ref: str, group_name: str, period: Period, threshold: SmallNumbers | int
 ) -> Ranking:
-    from harrow_dash.comparison_charts import describe_ranking, ranking_chart
+    from harrow_dash.outputs.comparison_charts import describe_ranking, ranking_chart
 
     group = comparisons.pick_group(groups(url), group_name)
     rows = benchmarked(url)

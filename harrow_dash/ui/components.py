@@ -13,14 +13,14 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from harrow_dash.charts import counts_frame, describe_counts, stacked_bar_html
-from harrow_dash.html_table import table_html
-from harrow_dash.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
-from harrow_dash.plan import ILLUSTRATIVE_NOTE
-from harrow_dash.rag_key import key_html, key_note
-from harrow_dash.scorecard import RAG_ICONS
-from harrow_dash.suppression import SmallNumbers
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.formats.textsafe import escape_markdown
+from harrow_dash.outputs.charts import counts_frame, describe_counts, stacked_bar_html
+from harrow_dash.outputs.html_table import table_html
+from harrow_dash.outputs.palette import ACTION_COLOURS, ACTION_GROUP_WORDS, RAG_COLOURS
+from harrow_dash.outputs.rag_key import key_html, key_note
+from harrow_dash.rules.plan import ILLUSTRATIVE_NOTE
+from harrow_dash.rules.scorecard import RAG_ICONS
+from harrow_dash.rules.suppression import SmallNumbers
 
 
 def illustrative_note() -> None:
@@ -29,7 +29,7 @@ def illustrative_note() -> None:
 
 def rag_key(threshold: SmallNumbers | int) -> None:
     """The key to ratings: indicator RAG ratings and flagship action statuses, each with its colour,
-    icon and meaning (:mod:`harrow_dash.rag_key`), and what a hidden count can hold."""
+    icon and meaning (:mod:`harrow_dash.outputs.rag_key`), and what a hidden count can hold."""
     st.html(key_html())
     st.caption(key_note(threshold))
 
@@ -122,7 +122,7 @@ COUNT_KINDS = {
 
 def count_bar(counts: dict[str, int], kind: str, height: int = 40) -> None:
     """Flagship action (``kind`` "action") or indicator RAG ("rag") counts as a stacked bar (plain
-    HTML, :func:`harrow_dash.charts.stacked_bar_html`) with the counts in words beneath it, so the
+    HTML, :func:`harrow_dash.outputs.charts.stacked_bar_html`) with the counts in words beneath it, so the
     colour is never the only way to read them."""
     colours, noun, words = COUNT_KINDS[kind]
     sentence = counts_sentence(counts, noun, words)
@@ -155,7 +155,7 @@ def _table_html(frame: pd.DataFrame, caption: str) -> str:
 
 
 def small_table(frame: pd.DataFrame, caption: str) -> None:
-    """A table of a few rows, read rather than explored, as plain HTML (:mod:`harrow_dash.html_table`):
+    """A table of a few rows, read rather than explored, as plain HTML (:mod:`harrow_dash.outputs.html_table`):
     drawn at once, nothing cut off. ``caption`` is its visible heading."""
     # Streamlit hashes only a sample of a frame of 50,000 rows or more: such a table is made each
     # time, never looked up by a key that could match another table.

@@ -2,7 +2,7 @@
 quarter's update of one (status, update, reason if dropped, internal note).
 
 Each save is written as a one-row file in the corrective-actions layout
-(:func:`harrow_dash.corrective_entry.form_file`) and goes through the loader exactly as an upload
+(:func:`harrow_dash.ingest.corrective_entry.form_file`) and goes through the loader exactly as an upload
 does: the same checks (every problem named, nothing written), one load batch in the Load history
 that can be rolled back, and an update in a published quarter only as a revision with a reason.
 The quarter's Red indicators and Off track flagship actions are offered first as subjects.
@@ -18,13 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import corrective_entry as entry
-from harrow_dash import export_files, publishing
-from harrow_dash.corrective_actions import export_table, with_status_as_at
-from harrow_dash.corrective_status import CorrectiveStatus
-from harrow_dash.export_files import export_context
-from harrow_dash.failures import log_failure, page_message
-from harrow_dash.filters import Filters
+from harrow_dash.formats.textsafe import escape_markdown
+from harrow_dash.ingest import corrective_entry as entry
 from harrow_dash.ingest import report
 from harrow_dash.ingest.load import (
     FileInput,
@@ -34,10 +29,15 @@ from harrow_dash.ingest.load import (
     describe_published_change,
     prepare,
 )
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import DatabaseBusy, Store
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.outputs import export_files
+from harrow_dash.outputs.export_files import export_context
+from harrow_dash.rules.corrective_status import CorrectiveStatus
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.store import DatabaseBusy, Store, publishing
+from harrow_dash.store.corrective_actions import export_table, with_status_as_at
+from harrow_dash.store.failures import log_failure, page_message
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
 from harrow_dash.ui.loading import FLASH_KEY
@@ -79,7 +79,7 @@ class SubjectOptions:
 
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=MAX_ENTRIES)
 def subject_options(url: str, quarter: Period, rules: RuleSettings) -> SubjectOptions:
-    """The subjects :func:`harrow_dash.corrective_entry.subject_choices` offers, once per quarter."""
+    """The subjects :func:`harrow_dash.ingest.corrective_entry.subject_choices` offers, once per quarter."""
     offered = entry.subject_choices(data.store(url), quarter, rules)
     # One option per label, in the order first offered (two priorities of one name are one).
     by_label = {s.label: s for s in offered}

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import quarters, views
 from harrow_dash.config import load_settings
-from harrow_dash.failures import DATABASE_FAILURES
-from harrow_dash.filters import Filters, Options
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.store import NotInitialised, Store, open_for_reading
-from harrow_dash.suppression import SmallNumbers
+from harrow_dash.outputs import views
+from harrow_dash.rules.filters import Filters, Options
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.rules.suppression import SmallNumbers
+from harrow_dash.store import NotInitialised, Store, open_for_reading, quarters
+from harrow_dash.store.failures import DATABASE_FAILURES
 
 TTL = 600
 
@@ -83,7 +83,7 @@ def follow_data_version(url: str) -> None:
 
 def database_ready(url: str) -> Exception | None:
     """None when the database can be used (set up, up to date, reachable), else the failure (for
-    :func:`harrow_dash.failures.page_message`, which decides what the person reading is told).
+    :func:`harrow_dash.store.failures.page_message`, which decides what the person reading is told).
     Also brings a public instance's snapshot of a DuckDB file up to date, and clears cached results
     that another instance's load made stale."""
     try:
@@ -186,7 +186,7 @@ def highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unplaced_highlights(url: str, filters: Filters, all_periods: bool) -> pd.DataFrame:
-    """Highlights the directorate and portfolio filters cannot place (see harrow_dash.scope)."""
+    """Highlights the directorate and portfolio filters cannot place (see harrow_dash.rules.scope)."""
     return store(url).unplaced_highlights(filters, all_periods=all_periods)
 
 
@@ -195,13 +195,13 @@ def clear() -> None:
     st.cache_data.clear()
 
 
-# -- Indicators, Flagship actions and Highlights pages (harrow_dash.explore) ------------------------
+# -- Indicators, Flagship actions and Highlights pages (harrow_dash.outputs.explore) ------------------------
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFrame:
     """The Indicators page's list: indicators matching the filters, with status and sparklines."""
-    from harrow_dash import explore
+    from harrow_dash.outputs import explore
 
     inds = indicators_at(url, filters, rules)
     refs = [str(r) for r in inds["ref"]] if len(inds) else []
@@ -224,7 +224,7 @@ def all_indicators_at(url: str, period: Period | None, rules: RuleSettings) -> p
 @st.cache_data(ttl=TTL, show_spinner=False)
 def action_rows(url: str, filters: Filters) -> pd.DataFrame:
     """Flagship actions and split lines with their status at the filter's quarter (no RAG filter)."""
-    from harrow_dash import explore
+    from harrow_dash.outputs import explore
 
     if filters.period is None:
         return explore.action_rows(pd.DataFrame(), None)
@@ -246,9 +246,9 @@ class ActionsShown:
 def actions_shown(url: str, filters: Filters, statuses: tuple[str, ...], text: str) -> ActionsShown:
     """Made once per view rather than on every run: the timeline's pivot and grid were most of
     the page's server time."""
-    from harrow_dash import explore
-    from harrow_dash.charts import describe_timeline
-    from harrow_dash.timeline_grid import timeline_grid_html
+    from harrow_dash.outputs import explore
+    from harrow_dash.outputs.charts import describe_timeline
+    from harrow_dash.outputs.timeline_grid import timeline_grid_html
 
     period = filters.period
     rows = explore.filter_actions(action_rows(url, filters), statuses, text, filters.rags)
@@ -267,7 +267,7 @@ def actions_shown(url: str, filters: Filters, statuses: tuple[str, ...], text: s
 @st.cache_data(ttl=TTL, show_spinner=False)
 def highlight_items(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFrame:
     """Achievements and areas for improvement up to the filter's quarter, newest first, linked."""
-    from harrow_dash import explore
+    from harrow_dash.outputs import explore
 
     if filters.period is None:
         return explore.highlight_items(pd.DataFrame(), None, pd.DataFrame(), pd.DataFrame())
@@ -292,7 +292,7 @@ def highlights_shown(
 ) -> tuple[pd.DataFrame, list]:
     """The Highlights page's items for its quarters, kinds and search (``explore.filter_highlights``)
     and the same items laid out by priority, quarter and kind (``explore.highlight_sections``)."""
-    from harrow_dash import explore
+    from harrow_dash.outputs import explore
 
     if filters.period is None:
         return pd.DataFrame(), []
@@ -301,13 +301,13 @@ def highlights_shown(
     return shown, explore.highlight_sections(shown, kinds)
 
 
-# -- revisions of published figures (harrow_dash.revisions) ------------------------------------------
+# -- revisions of published figures (harrow_dash.outputs.revisions) ------------------------------------------
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def revised_figures(url: str, period: Period | None) -> list:
     """The quarter's revisions in force (none without a quarter)."""
-    from harrow_dash import revisions
+    from harrow_dash.outputs import revisions
 
     if period is None:
         return []
@@ -323,7 +323,7 @@ def revision_notes(
 ) -> dict[str, str]:
     """Per indicator ref, "Actual revised on DATE from X (as published) to Y" (``short``: "Revised
     DATE; published X", for a table cell beside the revised figure)."""
-    from harrow_dash import revisions
+    from harrow_dash.outputs import revisions
 
     figures = revised_figures(url, period)
     if not figures:

@@ -1,6 +1,6 @@
 """Download buttons for what a page shows: the data as CSV, Excel and OpenDocument, each chart as PNG and SVG, and
-the briefing pack (Word). The files are built by :mod:`harrow_dash.export_files` and
-:mod:`harrow_dash.briefing` (no Streamlit there), only when the user clicks: the buttons take a
+the briefing pack (Word). The files are built by :mod:`harrow_dash.outputs.export_files` and
+:mod:`harrow_dash.outputs.briefing` (no Streamlit there), only when the user clicks: the buttons take a
 function, so a page never pays for files nobody downloads, and clicking does not rerun the page.
 
 Every export is neutralised against formula injection and carries only what the user can see on
@@ -15,7 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from harrow_dash.export_files import (
+from harrow_dash.formats.ods import ODS_MIME
+from harrow_dash.outputs.export_files import (
     briefing_file_name,
     chart_png,
     chart_svg,
@@ -26,10 +27,9 @@ from harrow_dash.export_files import (
     ods_bytes,
     picture_spec,
 )
-from harrow_dash.ods import ODS_MIME
+from harrow_dash.outputs.views import Overview
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
-from harrow_dash.views import Overview
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -56,9 +56,9 @@ def download_bar(
     """Offer ``table`` (exactly as displayed) as CSV, Excel and .ods, and each of ``charts`` as PNG and SVG,
     in one compact "Download" popover. ``name`` is a short slug used in file names and widget keys,
     e.g. ``indicators``; ``title`` says what the table is in the Excel sheet's heading rows;
-    ``notes`` (what a filter could not do: :mod:`harrow_dash.scope`) follow the filters there.
+    ``notes`` (what a filter could not do: :mod:`harrow_dash.rules.scope`) follow the filters there.
     A chart may be given as a function that builds it, so it is built only when downloaded (the
-    page draws its cached spec). ``prepare`` (e.g. :func:`harrow_dash.exports.analysable`) turns the
+    page draws its cached spec). ``prepare`` (e.g. :func:`harrow_dash.outputs.exports.analysable`) turns the
     displayed table into the file's, row for row, when a file is asked for rather than on every
     page run."""
     period = file_slug(ctx.period.label) if ctx.period else "all"
@@ -170,8 +170,8 @@ def briefing_button(
     def make_docx() -> bytes:
         # Imported when the file is asked for: the Word writer (python-docx, lxml) is not needed
         # to draw a page.
-        from harrow_dash.briefing import briefing_document
-        from harrow_dash.comparisons import indicator_standings
+        from harrow_dash.outputs.briefing import briefing_document
+        from harrow_dash.outputs.comparisons import indicator_standings
 
         standings = indicator_standings(data.store(url), filters, threshold)
         return briefing_document(

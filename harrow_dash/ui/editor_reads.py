@@ -13,8 +13,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import publishing, revisions
 from harrow_dash.ingest import measure_match
+from harrow_dash.outputs import revisions
+from harrow_dash.store import publishing
 from harrow_dash.ui import data
 
 MAX_ENTRIES = 20

@@ -1,9 +1,9 @@
-"""'What we said we would do' on the quarter's pages: the follow-up (:mod:`harrow_dash.follow_up`) laid
+"""'What we said we would do' on the quarter's pages: the follow-up (:mod:`harrow_dash.outputs.follow_up`) laid
 out, and an indicator's or flagship action's corrective actions with their update history.
 
 Everything shown comes from the one structure the briefing pack and the slides lay out too. Text from
 files (actions, updates, names) goes into plain HTML tables (escaped by
-:mod:`harrow_dash.html_table`) or through :func:`harrow_dash.textsafe.escape_markdown`; statuses and
+:mod:`harrow_dash.outputs.html_table`) or through :func:`harrow_dash.formats.textsafe.escape_markdown`; statuses and
 ratings are a symbol and a word, never a colour alone. Internal notes are shown to whoever the store
 gives them to (never in public mode: the public view has none).
 """
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from harrow_dash import follow_up as fu
-from harrow_dash import views
-from harrow_dash.filters import Filters, to_query
-from harrow_dash.html_table import table_html
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.textsafe import escape_markdown, shorten
+from harrow_dash.formats.textsafe import escape_markdown, shorten
+from harrow_dash.outputs import follow_up as fu
+from harrow_dash.outputs import views
+from harrow_dash.outputs.html_table import table_html
+from harrow_dash.rules.filters import Filters, to_query
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.ui.components import small_table
 from harrow_dash.ui.data import TTL, store
 from harrow_dash.ui.frame import PageContext
@@ -96,7 +96,7 @@ def _actions_table(
 @dataclass(frozen=True)
 class FollowUpShown:
     """The follow-up section's texts, made once per view: its summary, the warning's Markdown
-    (escaped) and its tables as HTML (escaped by :mod:`harrow_dash.html_table`)."""
+    (escaped) and its tables as HTML (escaped by :mod:`harrow_dash.outputs.html_table`)."""
 
     summary: str
     warning: str  # "" when nothing is called out

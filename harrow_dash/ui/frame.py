@@ -16,16 +16,16 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException, StreamlitAuthError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from harrow_dash import publishing
-from harrow_dash.access import Role, User, resolve_user
 from harrow_dash.config import Settings, load_settings
-from harrow_dash.failures import DATABASE_FAILURES, log_failure, log_to_server, page_message
-from harrow_dash.filters import RAG_CHOICES, Filters, Options, from_query, to_query
-from harrow_dash.periods import Period, parse_period
-from harrow_dash.plan import COUNCIL_NAME
+from harrow_dash.formats.textsafe import escape_markdown
 from harrow_dash.process_memory import give_back_free_memory, settle_process
-from harrow_dash.scorecard import RuleSettings
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.rules.access import Role, User, resolve_user
+from harrow_dash.rules.filters import RAG_CHOICES, Filters, Options, from_query, to_query
+from harrow_dash.rules.periods import Period, parse_period
+from harrow_dash.rules.plan import COUNCIL_NAME
+from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.store import publishing
+from harrow_dash.store.failures import DATABASE_FAILURES, log_failure, log_to_server, page_message
 from harrow_dash.ui import data
 from harrow_dash.ui.components import illustrative_note, rag_key
 
@@ -341,7 +341,7 @@ def page_frame(
 
 def show_database_failure(exc: BaseException, user: User) -> None:
     """The page's one message for a database failure: what this person may be told
-    (:func:`harrow_dash.failures.page_message`), never the driver's text or the server's address."""
+    (:func:`harrow_dash.store.failures.page_message`), never the driver's text or the server's address."""
     st.error(page_message(exc, editor=user.is_editor), icon=":material/database:")
 
 
@@ -364,7 +364,7 @@ def _catch_database_failures(user: User) -> None:
 
 def _options_for(user: User, settings: Settings, url: str) -> Options:
     """The filter options, with the quarter this viewer opens on: the latest published quarter, or
-    for an editor (who works on drafts) the latest mostly reported one (harrow_dash.quarters)."""
+    for an editor (who works on drafts) the latest mostly reported one (harrow_dash.store.quarters)."""
     options = data.options(url, settings.public_mode)
     if publishing.may_choose_drafts(user, settings.public_mode) and options.draft_default:
         return replace(options, default_period=options.draft_default)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from harrow_dash import publishing, revisions
-from harrow_dash.failures import DATABASE_FAILURES, log_failure, page_message
+from harrow_dash.formats.ods import ODS_MIME
+from harrow_dash.formats.textsafe import escape_markdown
 from harrow_dash.ingest import report
 from harrow_dash.ingest.load import (
     FileInput,
@@ -35,11 +35,11 @@ from harrow_dash.ingest.load import (
     rollback,
     rollback_revisions,
 )
-from harrow_dash.ods import ODS_MIME
-from harrow_dash.periods import Period
-from harrow_dash.revision_rule import ReasonNeeded, Revisions, quarter_labels
-from harrow_dash.store import DatabaseBusy, Store
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.outputs import revisions
+from harrow_dash.rules.periods import Period
+from harrow_dash.store import DatabaseBusy, Store, publishing
+from harrow_dash.store.failures import DATABASE_FAILURES, log_failure, page_message
+from harrow_dash.store.revision_rule import ReasonNeeded, Revisions, quarter_labels
 from harrow_dash.ui import data, editor_reads
 from harrow_dash.ui.frame import PageContext
 

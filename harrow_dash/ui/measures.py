@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from harrow_dash.formats.textsafe import escape_markdown
 from harrow_dash.ingest.measure_match import (
     MatchRefused,
     likely_indicators,
     match_measures,
 )
-from harrow_dash.publishing import user_label
 from harrow_dash.store import Store
-from harrow_dash.textsafe import escape_markdown
+from harrow_dash.store.publishing import user_label
 from harrow_dash.ui import data, editor_reads
 from harrow_dash.ui.frame import PageContext
 from harrow_dash.ui.loading import FLASH_KEY

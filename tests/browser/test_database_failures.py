@@ -19,8 +19,8 @@ from pg_cluster import Cluster, driver_available, find_bin_dir
 from playwright.sync_api import Page, expect
 
 from harrow_dash.cli import load_sample
-from harrow_dash.failures import VIEWER_MESSAGE
 from harrow_dash.store import Store
+from harrow_dash.store.failures import VIEWER_MESSAGE
 
 TIMEOUT = 60_000
 

@@ -16,10 +16,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from helpers import AppPage, discover_pages, exceptions, screenshot, wait_for_app
 
+from harrow_dash.formats.textsafe import WORD_JOINER
 from harrow_dash.ingest.load import FileInput, Revision, load
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import Store
-from harrow_dash.textsafe import WORD_JOINER
 from tests.payloads import LONG, PAYLOADS
 
 TIMEOUT = 60_000

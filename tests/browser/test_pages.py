@@ -37,11 +37,11 @@ from helpers import (
     wait_for_app,
 )
 
-from harrow_dash.filters import Filters
-from harrow_dash.periods import Period
-from harrow_dash.scorecard import RuleSettings
+from harrow_dash.outputs.views import overview
+from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
+from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store
-from harrow_dash.views import overview
 
 PAGES = discover_pages()
 

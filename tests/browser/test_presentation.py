@@ -29,16 +29,15 @@ from helpers import (
     wait_for_app,
 )
 
-from harrow_dash import schema
-from harrow_dash.periods import Period
-from harrow_dash.store import Store
+from harrow_dash.rules.periods import Period
+from harrow_dash.store import Store, schema
 
 pytestmark = pytest.mark.browser
 
 SIZE = {"width": 1920, "height": 1080}
 SIZES = [(1920, 1080), (1920, 960), (1536, 864), (1366, 768), (1280, 720)]
 MIN_TEXT_PX = 28  # at 1920x1080; smaller screens scale the whole slide
-CANVAS_W = 1840  # harrow_dash.slides.CANVAS_W
+CANVAS_W = 1840  # harrow_dash.outputs.slides.CANVAS_W
 WHEN = "Quarter 3 2023-24, as at 31 December 2023"
 PRIORITIES = [
     "Priority 1: A council that puts residents first",

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import openpyxl
 
-from harrow_dash.areas import LONDON_BOROUGHS
+from harrow_dash.rules.areas import LONDON_BOROUGHS
 
 FILES = Path(__file__).resolve().parent / "files"
 ENGLAND = ("E92000001", "England")
@@ -553,7 +553,7 @@ def file_bytes(case: Case) -> bytes:
     wb = openpyxl.Workbook()
     case.build(wb)
     if case.name.endswith(".ods"):
-        from harrow_dash.ods import workbook_ods
+        from harrow_dash.formats.ods import workbook_ods
 
         return workbook_ods(wb)
     buf = io.BytesIO()

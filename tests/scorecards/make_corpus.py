@@ -23,7 +23,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from harrow_dash.periods import Period
+from harrow_dash.rules.periods import Period
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for ods_files
 from ods_files import ods_bytes  # noqa: E402
