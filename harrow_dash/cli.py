@@ -365,7 +365,7 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     source = Store(store.url, public=True, read_only=store.read_only) if args.public else store
     if args.corrective_actions:
         from harrow_dash.formats.spreadsheet_safe import neutralise_frame
-        from harrow_dash.store.corrective_actions import export_table
+        from harrow_dash.outputs.corrective_export import export_table
 
         try:
             table = export_table(source)

@@ -26,13 +26,14 @@ import pandas as pd
 
 from harrow_dash.formats import csv_text
 from harrow_dash.formats.spreadsheet_safe import neutralise_frame
+from harrow_dash.outputs import corrective_export
 from harrow_dash.outputs.download_cells import figure_cells, rating_word
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.plan import COUNCIL_NAME
 from harrow_dash.rules.scorecard import RuleSettings, rate
 from harrow_dash.rules.suppression import DEFAULT_THRESHOLD, SmallNumbers, small_numbers
-from harrow_dash.store import Store, corrective_actions
+from harrow_dash.store import Store
 
 LICENCE = {
     "name": "OGL-UK-3.0",
@@ -276,7 +277,7 @@ def resources(store: Store, rules: RuleSettings) -> list[Resource]:
             "Cabinet's corrective actions and their status by quarter",
             CORRECTIVE_FIELDS,
             ("action_id", "quarter"),
-            corrective_actions.export_table(store)[[f.name for f in CORRECTIVE_FIELDS]],
+            corrective_export.export_table(store)[[f.name for f in CORRECTIVE_FIELDS]],
         ),
     ]
 

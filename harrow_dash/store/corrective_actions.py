@@ -1,5 +1,6 @@
 """Reading Cabinet's corrective actions: the queries behind ``Store.corrective_actions`` and
-``Store.corrective_action_updates``, and the rows every output (downloads, open data) writes.
+``Store.corrective_action_updates`` (the rows every output writes are
+:mod:`harrow_dash.outputs.corrective_export`'s).
 
 An action belongs to an indicator, a flagship action or a priority (its *subject*); the filters
 (priority, directorate, portfolio) apply through the subject's definition, a priority by its id (a
@@ -24,7 +25,7 @@ from harrow_dash.rules.periods import Period
 from harrow_dash.store import schema as s
 
 if TYPE_CHECKING:
-    from harrow_dash.store import Store
+    from harrow_dash.store.connection import StoreBase
 
 ACTION_COLUMNS = [
     "action_id",
@@ -51,7 +52,7 @@ ACTION_COLUMNS = [
 UPDATE_COLUMNS = ["action_id", "period", "status", "update", "dropped_reason", "internal_note"]
 
 
-def _published(store: Store, period: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
+def _published(store: StoreBase, period: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
     if not store.public:
         return []
     return [period.in_(sa.select(s.published_quarters.c.period))]
@@ -61,7 +62,7 @@ def _none(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def updates(store: Store, action_ids: list[str], until: Period | None = None) -> pd.DataFrame:
+def updates(store: StoreBase, action_ids: list[str], until: Period | None = None) -> pd.DataFrame:
     """Every update of the actions, oldest first (see ``Store.corrective_action_updates``)."""
     u = s.corrective_action_updates
     if not action_ids:
@@ -89,7 +90,7 @@ def updates(store: Store, action_ids: list[str], until: Period | None = None) ->
     return frame[UPDATE_COLUMNS].astype(object).where(frame[UPDATE_COLUMNS].notna(), None)
 
 
-def actions(store: Store, filters: Filters, until: Period | None = None) -> pd.DataFrame:
+def actions(store: StoreBase, filters: Filters, until: Period | None = None) -> pd.DataFrame:
     """One row per action agreed at or before ``until`` whose subject matches the filters, with the
     latest status recorded at or before ``until`` (see ``Store.corrective_actions``)."""
     c = s.corrective_actions
@@ -195,84 +196,3 @@ def with_status_as_at(frame: pd.DataFrame, as_at: Period) -> pd.DataFrame:
         for r, d in zip(out["recorded_status"], out["due_period"], strict=True)
     ]
     return out
-
-
-# The columns of every corrective-actions download: one row per action per quarter from the quarter
-# it was agreed to the latest quarter of the view, with its status as at that quarter.
-EXPORT_COLUMNS = [
-    "action_id",
-    "subject_kind",
-    "subject_ref",
-    "subject_title",
-    "priority",
-    "directorate",
-    "portfolio",
-    "action",
-    "owner",
-    "portfolio_holder",
-    "agreed_quarter",
-    "agreed_at",
-    "due_quarter",
-    "quarter",
-    "quarter_end",
-    "status",
-    "recorded_status",
-    "update",
-    "dropped_reason",
-]
-# Officers' downloads only; never in the public view's (the store gives None there anyway).
-INTERNAL_COLUMNS = ["action_internal_note", "internal_note"]
-
-
-def export_table(store: Store, filters: Filters | None = None) -> pd.DataFrame:
-    """Every action (matching ``filters``) quarter by quarter, from the quarter it was agreed to the
-    latest quarter the view has (in the public view the latest published, whose actions and
-    updates only it shows): ``status`` is the status as at that quarter by the one rule
-    (:func:`harrow_dash.rules.corrective_status.status_as_at`), ``recorded_status``, ``update`` and
-    ``dropped_reason`` what was recorded in that quarter, if anything. Internal notes are columns of
-    the officers' download only."""
-    filters = filters or Filters()
-    columns = EXPORT_COLUMNS + ([] if store.public else INTERNAL_COLUMNS)
-    quarters = store.published_periods() if store.public else store.periods()
-    if not quarters:
-        return pd.DataFrame(columns=columns)
-    latest = quarters[-1]
-    subject = Filters(
-        priorities=filters.priorities,
-        directorates=filters.directorates,
-        portfolios=filters.portfolios,
-    )
-    acts = actions(store, subject, until=latest)
-    if acts.empty:
-        return pd.DataFrame(columns=columns)
-    ups = updates(store, list(acts["action_id"]), until=latest)
-    # The priority's full name, as every other download and open data file writes it.
-    names = dict(zip(store.priorities()["id"], store.priorities()["name"], strict=True))
-    by_key = {(str(u["action_id"]), int(u["period"])): u for u in ups.to_dict("records")}
-    rows: list[dict[str, Any]] = []
-    for a in acts.to_dict("records"):
-        recorded: str | None = None
-        key = int(a["agreed_period"])
-        while key <= latest.key:
-            quarter = Period.from_key(key)
-            u = by_key.get((str(a["action_id"]), key))
-            if u is not None:
-                recorded = str(u["status"])
-            row = {
-                **{c: a.get(c) for c in EXPORT_COLUMNS if c in a},
-                "priority": names.get(a["priority_id"]),
-                "agreed_quarter": Period.from_key(int(a["agreed_period"])).label,
-                "due_quarter": Period.from_key(int(a["due_period"])).label,
-                "quarter": quarter.label,
-                "quarter_end": quarter.end_date.isoformat(),
-                "status": status_as_at(recorded, int(a["due_period"]), key).value,
-                "recorded_status": u["status"] if u is not None else None,
-                "update": u["update"] if u is not None else None,
-                "dropped_reason": u["dropped_reason"] if u is not None else None,
-            }
-            if not store.public:
-                row["action_internal_note"] = a.get("internal_note")
-                row["internal_note"] = u["internal_note"] if u is not None else None
-            rows.append(row)
-            key = quarter.shift(1).key
-    return pd.DataFrame(rows, columns=columns)

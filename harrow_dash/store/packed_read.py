@@ -7,8 +7,8 @@ and at the 52,000 comparator values the Comparisons page compares (35 areas x 1,
 per-row handling was most of the read: 0.5-0.8 s against 0.15 s of PostgreSQL's own work.
 
 The frame is the one ``store._read_copy`` gives for the same rows (each column converted the same
-way, by ``store._column_like_rows``); None, with nothing run but the type query, for what
-``store.prepare_select`` (the preparation both share) does not cover: the caller reads it the
+way, by ``bulk_reads._column_like_rows``); None, with nothing run but the type query, for what
+``bulk_reads.prepare_select`` (the preparation both share) does not cover: the caller reads it the
 ordinary way.
 No Streamlit.
 """
@@ -29,7 +29,7 @@ def read_packed(
 ) -> pd.DataFrame | None:
     """The rows of ``statement`` as a frame, read as one packed value (see the module's note); the
     rows keep the statement's order (every column is aggregated in the same pass over them)."""
-    from harrow_dash.store import _column_like_rows, prepare_select
+    from harrow_dash.store.bulk_reads import _column_like_rows, prepare_select
 
     prepared = prepare_select(conn, statement, params)
     if prepared is None or not prepared.names:

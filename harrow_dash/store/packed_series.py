@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from harrow_dash.store import schema as s
 
 if TYPE_CHECKING:
-    from harrow_dash.store import Store
+    from harrow_dash.store.connection import StoreBase
 
 # counts_people of each value travels as one character: yes, no, not given.
 _PEOPLE_CODES = (ord("1"), ord("0"))
@@ -82,7 +82,7 @@ _NO_BYTES: sa.ColumnElement[Any] = sa.literal_column("''::bytea")
 
 
 def indicator_actuals(
-    store: Store,
+    store: StoreBase,
     definitions: sa.FromClause,
     conditions: list[sa.ColumnElement[bool]],
     refs: list[str],
@@ -160,7 +160,7 @@ def indicator_actuals(
     yes, no = _PEOPLE_CODES
     people_of_definition = np.where(people_codes == yes, 0, np.where(people_codes == no, 1, 2))
     people_of_ref = people_of_definition[definition.fill_null(0).to_numpy(zero_copy_only=False)]
-    from harrow_dash.store import _column_like_rows
+    from harrow_dash.store.bulk_reads import _column_like_rows
 
     return pd.DataFrame(
         {

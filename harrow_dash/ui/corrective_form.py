@@ -30,13 +30,14 @@ from harrow_dash.ingest.load import (
     prepare,
 )
 from harrow_dash.outputs import export_files
+from harrow_dash.outputs.corrective_export import export_table
 from harrow_dash.outputs.export_files import export_context
 from harrow_dash.rules.corrective_status import CorrectiveStatus
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import DatabaseBusy, Store, publishing
-from harrow_dash.store.corrective_actions import export_table, with_status_as_at
+from harrow_dash.store.corrective_actions import with_status_as_at
 from harrow_dash.store.failures import log_failure, page_message
 from harrow_dash.ui import data
 from harrow_dash.ui.frame import PageContext
