@@ -179,9 +179,9 @@ def test_a_control_character_in_a_regular_csv_is_refused_naming_the_cell(char):
 
 @pytest.mark.parametrize("text", ["Column C (actual)", "Spalte É “Ist”", "", "a'b\"c,d"])
 def test_a_repeated_column_label_is_the_column_assigning_the_text_gives(text):
-    """parse._repeated writes Arrow's buffers directly; the column must equal, value for value and
+    """readers._repeated writes Arrow's buffers directly; the column must equal, value for value and
     type for type, the column pandas makes when the bare text is assigned to a frame."""
-    from harrow_dash.ingest.parse import _repeated
+    from harrow_dash.ingest.readers import _repeated
 
     n = 1_003
     slow = pd.DataFrame(index=range(n))

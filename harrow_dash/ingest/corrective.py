@@ -23,19 +23,35 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
 from harrow_dash.ingest.headings import CORRECTIVE_FIELDS
 from harrow_dash.ingest.problems import Problem
-from harrow_dash.ingest.readers import describe_column
+from harrow_dash.ingest.readers import Sheet, _where, describe_column
 from harrow_dash.rules.corrective_status import CorrectiveStatus, parse_status
 from harrow_dash.rules.periods import Period, PeriodError, parse_period
 
-if TYPE_CHECKING:
-    from harrow_dash.ingest.parse import _SheetParser
-    from harrow_dash.ingest.validate import PriorityMatcher
+
+class SheetRows(Protocol):
+    """What a corrective-actions sheet is read through (``ingest.parse``'s sheet parser): the
+    sheet, its rows, the column of each field, a field's text and a problem with rows."""
+
+    sheet: Sheet
+    data: pd.DataFrame
+    col_of: dict[str, int]
+
+    def text(self, name: str) -> pd.Series | None: ...
+
+    def problem(self, rows: pd.Series | list[int], column: int | None, message: str) -> None: ...
+
+
+class PriorityNames(Protocol):
+    """A priority named as a file writes it, matched to its id (``ingest.validate``'s matcher)."""
+
+    def match(self, text: str) -> tuple[int | None, str | None]: ...
+
 
 SUBJECT_KINDS = ("indicator", "flagship action", "priority")
 
@@ -122,11 +138,9 @@ def subject_kind_of(text: str) -> str:
 # -- reading a sheet --------------------------------------------------------------------------------
 
 
-def parse_corrective(parser: _SheetParser) -> pd.DataFrame:
+def parse_corrective(parser: SheetRows) -> pd.DataFrame:
     """The rows of a corrective-actions sheet, as text (quarters as keys; 0 where unreadable, which
     is reported here), with where each came from and which column gave each field."""
-    from harrow_dash.ingest.parse import _where
-
     sheet, d = parser.sheet, parser.data
     frame = _where(sheet, d)
     for name in CORRECTIVE_FIELDS:
@@ -190,7 +204,7 @@ class CorrectiveChecker:
         stored: pd.DataFrame,
         indicator_refs: set[str],
         action_refs: set[str],
-        priorities: PriorityMatcher,
+        priorities: PriorityNames,
     ):
         # stored: action_id, subject_kind, subject_ref, agreed_period, due_period
         self.stored = {str(r["action_id"]): r for r in stored.to_dict("records")}

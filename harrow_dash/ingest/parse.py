@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from harrow_dash.ingest.comparators import read_comparator_sheet, read_group_sheet
+from harrow_dash.ingest.corrective import parse_corrective
 from harrow_dash.ingest.headings import (
     DERIVED_HEADINGS,
     Month,
@@ -27,7 +27,7 @@ from harrow_dash.ingest.headings import (
 )
 from harrow_dash.ingest.numbers import clean_text, parse_numbers
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
-from harrow_dash.ingest.readers import Sheet, describe_column
+from harrow_dash.ingest.readers import Sheet, _repeated, _where, describe_column
 from harrow_dash.rules.gss import (
     has_symbols,
     marker_words,
@@ -103,33 +103,10 @@ def _column(values: pd.Series) -> object:
     return values.to_numpy()
 
 
-def _repeated(text: str, n: int) -> object:
-    """``text`` as a whole column of ``n`` rows: what assigning the bare string gives, built directly
-    (pandas builds a text column from a scalar by an element-by-element take, slow for a big file).
-    Arrow's buffers are written at once: the text's bytes ``n`` times and evenly spaced offsets (a
-    fifth of the time a dictionary's decoding takes)."""
-    if n == 0:
-        return text
-    data = text.encode("utf-8")
-    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
-    values = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
-    return pd.array(values, dtype=str)
-
-
 def _rows_where(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
     """The rows of ``frame`` where ``keep`` is true: ``frame`` itself when that is every row (the
     usual case), not a copy of each of its columns (a fifth of a second at a million rows)."""
     return frame if bool(keep.all()) else frame[keep]
-
-
-def _where(sheet: Sheet, data: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "_file": _repeated(sheet.file, len(data)),
-            "_sheet": sheet.sheet,
-            "_row": data["_row"].to_numpy(),
-        }
-    )
 
 
 class _SheetParser:
@@ -649,8 +626,6 @@ class _SheetParser:
         self.out.problems.extend(problems)
 
     def corrective(self) -> None:
-        from harrow_dash.ingest.corrective import parse_corrective
-
         self.out.corrective.append(parse_corrective(self))
 
     def groups(self) -> None:

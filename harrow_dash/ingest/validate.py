@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from harrow_dash.ingest.comparators import validate_comparators
+from harrow_dash.ingest.corrective import CorrectiveChecker
 from harrow_dash.ingest.headings import Month
 from harrow_dash.ingest.parse import ACTION_META, INDICATOR_META, Parsed
 from harrow_dash.ingest.problems import MAX_PROBLEMS, Problem
@@ -847,8 +848,6 @@ class Validator:
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Corrective actions and updates (:mod:`harrow_dash.ingest.corrective`); their subjects
         may be indicators or flagship actions of this same load."""
-        from harrow_dash.ingest.corrective import CorrectiveChecker
-
         raw = _concat(self.parsed.corrective)
         checker = CorrectiveChecker(
             self.ctx.corrective,
