@@ -460,14 +460,18 @@ def _follow_up(
     )
 
 
-def follow_up_at(store: Store, filters: Filters, rules: RuleSettings) -> FollowUp | None:
+def follow_up_at(
+    store: Store, filters: Filters, rules: RuleSettings, rated: pd.DataFrame | None = None
+) -> FollowUp | None:
     """'What we said we would do' at the filters' quarter, in their scope (the RAG filter aside),
     for a page that does not compute the whole overview (the Priorities page): the same rule and
-    the same ratings as :func:`overview`'s."""
+    the same ratings as :func:`overview`'s. ``rated``: :func:`indicators_at` of these filters
+    without the RAG filter, where the caller has it already (the page's own read)."""
     if filters.period is None:
         return None
     period = filters.period
-    rated = indicators_at(store, filters, rules, apply_rag_filter=False)
+    if rated is None:
+        rated = indicators_at(store, filters, rules, apply_rag_filter=False)
     if len(rated) and not indicators_reported(rated):
         rated = rated.iloc[0:0]
     before = store.indicator_snapshot(filters.with_period(period.previous()))

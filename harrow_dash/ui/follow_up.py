@@ -11,7 +11,7 @@ gives them to (never in public mode: the public view has none).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +24,7 @@ from harrow_dash.rules.filters import Filters, to_query
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.ui.components import small_table
-from harrow_dash.ui.data import TTL, store
+from harrow_dash.ui.data import TTL, indicators_at, store
 from harrow_dash.ui.frame import PageContext
 
 INDICATORS_PAGE = "pages/2_Indicators.py"
@@ -50,7 +50,10 @@ CAPTION = (
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def follow_up_at(url: str, filters: Filters, rules: RuleSettings) -> fu.FollowUp | None:
-    return views.follow_up_at(store(url), filters, rules)
+    # The quarter's ratings in the follow-up's scope are the page's own cached read when no RAG
+    # filter is set (the usual case): the snapshot is not read a second time on a first run.
+    rated = indicators_at(url, replace(filters, rags=()), rules)
+    return views.follow_up_at(store(url), filters, rules, rated=rated)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
