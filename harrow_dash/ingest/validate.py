@@ -622,6 +622,9 @@ class Validator:
             set(sums["ref"])
         )
         if target.any():
+            # The parser's columns may be views of read-only buffers (no copy at parse time): this
+            # rare case, months summed into quarters, writes into them, so it takes its own copy.
+            val = val.copy()
             keys = pd.MultiIndex.from_arrays([val.loc[target, "ref"], val.loc[target, "period"]])
             found = grouped.reindex(keys)
             complete = (found["count"] == 3).to_numpy()
