@@ -18,8 +18,7 @@ from harrow_dash.outputs import slides
 from harrow_dash.rules.scope import short_caveats, short_scope
 from harrow_dash.rules.suppression import SmallNumbers
 from harrow_dash.store import publishing
-from harrow_dash.ui import comparison_data as cdata
-from harrow_dash.ui import data
+from harrow_dash.ui import data, presentation_data
 from harrow_dash.ui.components import empty_state, text
 from harrow_dash.ui.frame import page_frame, page_link
 
@@ -245,10 +244,8 @@ if fallback_note:
         icon=":material/info:",
     )
 
-deck = slides.build_deck(
-    ov,
-    cdata.slide_standings(ctx.store_url, ctx.filters.with_period(period), ctx.rules.small_numbers),
-)
+deck = presentation_data.deck(ctx.store_url, ctx.filters.with_period(period), ctx.rules)
+assert deck is not None  # the overview it is made from is there (above)
 st.session_state[COUNT_KEY] = len(deck)
 number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):

@@ -8,6 +8,8 @@
   without internal notes, once the deployment is public.
 * The follow-up is laid out once per view (its texts and tables cached) and a load elsewhere
   drops it: the next run shows the new Red indicator.
+* The Cabinet presentation's deck is built once per view (cached) and a load elsewhere drops it:
+  the next slide shown counts the new Red indicator.
 * The follow-up links the first Red indicators one by one and the rest through one link to the
   Indicators page filtered to Red, which lists exactly as many as the link says.
 """
@@ -177,3 +179,43 @@ def test_the_follow_up_laid_out_once_shows_a_load_by_another_process(
     assert not after.exception, after.exception
     assert _red_count(after) == before + 1
     assert any("PI-91" in str(h.value) for h in after.get("html"))
+
+
+def _slide_one(query: dict[str, str | list[str]]) -> str:
+    at = run_page("pages/5_Presentation.py", query=query)
+    assert not at.exception, at.exception
+    bodies = [h.proto.body for h in at.get("html") if 'class="hd-slide' in h.proto.body]
+    assert len(bodies) == 1, len(bodies)
+    return bodies[0]
+
+
+def _red_on_slide(body: str) -> int:
+    """The summary slide's count of Red indicators, from its bar's text alternative."""
+    found = re.search(r'aria-label="\d+ indicators: [^"]*?(\d+) red', body)
+    assert found, body[:3000]
+    return int(found.group(1))
+
+
+def test_the_presentations_cached_deck_shows_a_load_by_another_process(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """The deck is built once per view and cached; a load elsewhere drops it, so the slide shown
+    next counts the new Red indicator."""
+    query: dict[str, str | list[str]] = {"quarter": Q3.label, "draft": "1"}
+    before = _slide_one(query)
+    assert _slide_one(query) == before  # the cached deck
+    load(
+        sample_store,
+        [
+            FileInput(
+                "t.csv",
+                (
+                    "Ref,Name,Priority,Unit,Good is,Period,Actual,Target\n"
+                    f"PI-91,Zebra crossings checked,{P1},count,higher is better,Q3 2023-24,10,100\n"
+                ).encode(),
+            )
+        ],
+        "another instance",
+    )
+    after = _slide_one(query)
+    assert _red_on_slide(after) == _red_on_slide(before) + 1
