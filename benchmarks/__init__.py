@@ -7,6 +7,8 @@ One module per thing measured, each registering its sections:
 * ``exports``: the Word briefing pack;
 * ``browser``: the pages in headless Chromium (cold start, render, quarter change);
 * ``serving``: page runs per second with ten simulated readers, against a reference app (2.0x);
+* ``serving_deployed``: the same readers through the deployment's nginx proxy in front of one and
+  then two app instances on PostgreSQL (p95 against 0.5 s);
 * ``instance_memory``: one instance's peak memory after every page is visited at 528,000 values
   (resident and private (USS) peaks, each against 300 MB), beside the same app on an empty database
   (the software stack's floor), run with the allocator settings a deployment sets;

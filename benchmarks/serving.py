@@ -1,7 +1,8 @@
 """Serving capacity of one process: simulated readers speaking Streamlit's own websocket protocol.
 
 ``serving``
-    The dashboard (``streamlit run app.py`` on the sample data, its own settings) and a minimal
+    The dashboard (``streamlit run app.py`` on the sample data with its history published, as ``make
+    run`` sets it up, so the Cabinet presentation has quarters to show; its own settings) and a minimal
     reference app (``benchmarks/reference_app``: on each page a title, four ``st.metric``, one
     Altair line chart of 48 points and one 48-row ``st.dataframe``; Streamlit's default settings)
     run side by side. Simulated sessions (no browser) open ``/_stcore/stream`` as the Streamlit
@@ -179,7 +180,7 @@ def rss_mb(pid: int) -> float:
     "serving", "page runs per second of one process with 10 simulated sessions, vs a reference app"
 )
 def bench_serving(run: Run) -> list[Row]:
-    from harrow_dash.cli import load_sample
+    from harrow_dash.cli import load_sample, publish_sample_history
 
     try:
         import websockets  # noqa: F401
@@ -191,6 +192,7 @@ def bench_serving(run: Run) -> list[Row]:
     store = run.fresh_db("serving")
     try:
         load_sample(store, out=io.StringIO())
+        publish_sample_history(store, out=io.StringIO())  # as `make run` and `init --sample` do
     finally:
         store.dispose()  # the app must be the only process holding the file
     db = run.out_dir / "serving.duckdb"
