@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -35,7 +34,7 @@ from benchmarks.harness import Row, Run, bench, load_average, percentile, skip_r
 from benchmarks.serving import CONCURRENT, P95_TARGET_S, SESSIONS, Load, drive
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from deploy_proxy import find_nginx, run_proxy, start_instances  # noqa: E402
+from deploy_proxy import find_nginx, init_database, run_proxy, start_instances  # noqa: E402
 from pg_cluster import Cluster, driver_available, find_bin_dir  # noqa: E402
 
 SECTION = "serving_deployed"
@@ -49,21 +48,6 @@ def _why_not() -> str | None:
     if find_nginx() is None:
         return "nginx is not installed (Debian: apt-get install nginx)"
     return None
-
-
-def _init_sample(url: str, folder: Path) -> None:
-    """The database set up as compose's ``init`` service does, with the sample data."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARROW_DASH_")}
-    env.update(HARROW_DASH_DATABASE_URL=url, HARROW_DASH_SECRETS=str(folder / "none.toml"))
-    done = subprocess.run(
-        [sys.executable, "-m", "harrow_dash.cli", "init", "--sample"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"harrow-dash init --sample failed: {done.stderr[-2000:]}")
 
 
 def _serve(nginx: str, url: str, instances: int, folder: Path, sessions: int) -> Load:
@@ -96,7 +80,7 @@ def bench_serving_deployed(run: Run) -> list[Row]:
     pg = Cluster(bin_dir).start()
     try:
         url = pg.create_database()
-        _init_sample(url, folder)
+        init_database(url, folder)
         for instances in (1, 2):
             print(
                 f"  {sessions} sessions through the proxy, {instances} instance(s) ...", flush=True

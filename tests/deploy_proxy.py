@@ -10,6 +10,7 @@ adds: each response names the instance that served it (``X-Test-Instance: $upstr
 access log records the instance and affinity cookie of every request, websockets included.
 
 Also: :func:`start_instances` (``harrow-dash serve`` processes, as compose runs them),
+:func:`init_database` (``harrow-dash init --sample``, as compose's ``init`` runs it),
 :func:`find_nginx` and :class:`RunningProxy`.
 """
 
@@ -254,8 +255,15 @@ def init_sample(path: Path) -> str:
     """A DuckDB file set up as compose's ``init`` service does (``harrow-dash init``, here with the
     sample data); returns its URL."""
     url = f"duckdb:///{path}"
+    init_database(url, path.parent)
+    return url
+
+
+def init_database(url: str, folder: Path) -> None:
+    """The database at ``url`` set up as compose's ``init`` service does, with the sample data
+    (``harrow-dash init --sample``, no settings file: ``folder`` holds none)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARROW_DASH_")}
-    env.update(HARROW_DASH_DATABASE_URL=url, HARROW_DASH_SECRETS=str(path.parent / "none.toml"))
+    env.update(HARROW_DASH_DATABASE_URL=url, HARROW_DASH_SECRETS=str(folder / "none.toml"))
     done = subprocess.run(
         [sys.executable, "-m", "harrow_dash.cli", "init", "--sample"],
         env=env,
@@ -263,8 +271,8 @@ def init_sample(path: Path) -> str:
         text=True,
         timeout=300,
     )
-    assert done.returncode == 0, done.stderr
-    return url
+    if done.returncode != 0:
+        raise RuntimeError(f"harrow-dash init --sample failed: {done.stderr[-2000:]}")
 
 
 @contextmanager

@@ -155,15 +155,10 @@ def _red_count(at: Any) -> int:
     raise AssertionError("no follow-up summary")
 
 
-def test_the_follow_up_laid_out_once_shows_a_load_by_another_process(
-    env: AppEnv, sample_store: Store
-) -> None:
-    """The follow-up's texts and tables are cached per view; a load elsewhere drops them."""
-    query: dict[str, str | list[str]] = {"quarter": "Q3 2023-24"}
-    before = _red_count(run_page("app.py", query=query))
-    assert _red_count(run_page("app.py", query=query)) == before  # the cached layout
+def _load_a_new_red_indicator(store: Store) -> None:
+    """Another process loads PI-91, Red in Q3 2023-24 (10 against a target of 100)."""
     load(
-        sample_store,
+        store,
         [
             FileInput(
                 "t.csv",
@@ -175,6 +170,16 @@ def test_the_follow_up_laid_out_once_shows_a_load_by_another_process(
         ],
         "another instance",
     )
+
+
+def test_the_follow_up_laid_out_once_shows_a_load_by_another_process(
+    env: AppEnv, sample_store: Store
+) -> None:
+    """The follow-up's texts and tables are cached per view; a load elsewhere drops them."""
+    query: dict[str, str | list[str]] = {"quarter": "Q3 2023-24"}
+    before = _red_count(run_page("app.py", query=query))
+    assert _red_count(run_page("app.py", query=query)) == before  # the cached layout
+    _load_a_new_red_indicator(sample_store)
     after = run_page("app.py", query=query)
     assert not after.exception, after.exception
     assert _red_count(after) == before + 1
@@ -204,18 +209,6 @@ def test_the_presentations_cached_deck_shows_a_load_by_another_process(
     query: dict[str, str | list[str]] = {"quarter": Q3.label, "draft": "1"}
     before = _slide_one(query)
     assert _slide_one(query) == before  # the cached deck
-    load(
-        sample_store,
-        [
-            FileInput(
-                "t.csv",
-                (
-                    "Ref,Name,Priority,Unit,Good is,Period,Actual,Target\n"
-                    f"PI-91,Zebra crossings checked,{P1},count,higher is better,Q3 2023-24,10,100\n"
-                ).encode(),
-            )
-        ],
-        "another instance",
-    )
+    _load_a_new_red_indicator(sample_store)
     after = _slide_one(query)
     assert _red_on_slide(after) == _red_on_slide(before) + 1
