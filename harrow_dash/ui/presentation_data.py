@@ -17,7 +17,8 @@ from harrow_dash.ui import data
 from harrow_dash.ui.data import TTL
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+# A council-scale deck (1,185 slides at 13,200 indicators) is a few MB: a few dozen views at most.
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def deck(url: str, filters: Filters, rules: RuleSettings) -> slides.Deck | None:
     """The deck for ``filters`` (their quarter is the one presented), or None with no overview."""
     ov = data.overview(url, filters, rules)
