@@ -245,7 +245,8 @@ if fallback_note:
     )
 
 deck = presentation_data.deck(ctx.store_url, ctx.filters.with_period(period), ctx.rules)
-assert deck is not None  # the overview it is made from is there (above)
+if deck is None:  # the data changed between the overview read above and this one: read again
+    st.rerun()
 st.session_state[COUNT_KEY] = len(deck)
 number = slides.parse_slide(requested, len(deck))
 if st.query_params.get(SLIDE_PARAM) != str(number):
