@@ -1,7 +1,8 @@
 """The Data page's corrective actions form, driven through AppTest on both databases: the quarter's Red
 and Off track items come first; adding an action and recording an update are load batches (in the
 history, rolled back exactly); validation messages name the row and column and save nothing; an
-update in a published quarter needs a reason and is recorded as a revision; typed text that looks
+update in a published quarter, or an action added to one, needs a reason and is recorded as a
+revision; typed text that looks
 like Markdown, HTML or a formula stays text."""
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def add_action(at: Any, subject_prefix: str, action: str, **fields: str) -> Any:
     if "due" in fields:
         widget(at, "selectbox", "corrective_add_due_").set_value(fields["due"])
     widget(at, "text_area", "corrective_add_note_").input(fields.get("note", ""))
+    widget(at, "text_area", "corrective_add_reason_").input(fields.get("reason", ""))
     widget(at, "button", "corrective_add_save_").click()
     return at.run()
 
@@ -181,6 +183,40 @@ def test_an_update_in_a_published_quarter_needs_a_reason_and_is_a_revision(
     mine = record[record["table_name"] == "corrective_action_updates"]
     assert set(mine["field"]) >= {"status", "update_text"}
     assert set(mine["reason"]) == {"Late return from IG team"}
+
+
+def test_an_action_added_to_a_published_quarter_needs_a_reason_and_is_a_revision(
+    env: AppEnv, sample_store: Store, db_snapshot
+) -> None:
+    """An action is published with the quarter it was agreed in: adding one there revises the record."""
+    publish_sample_history(sample_store, out=io.StringIO())
+    before = db_snapshot(sample_store)
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    at = add_action(
+        at, "Red: Indicator PI-02", "Name a deputy in each directorate", action_id="CA-23Q3-09"
+    )
+    assert not at.exception
+    error = unescape(at.error[0].value)
+    assert "Q3 2023-24 is published, so this is a revision of the record Cabinet saw" in error
+    assert "corrective actions CA-23Q3-09 action: (none) -> 'Name a deputy" in error
+    assert db_snapshot(sample_store) == before
+    at = add_action(
+        at,
+        "Red: Indicator PI-02",
+        "Name a deputy in each directorate",
+        action_id="CA-23Q3-09",
+        reason="Agreed at Cabinet after the report was published",
+    )
+    assert not at.exception
+    assert unescape(at.success[0].value).startswith("Saved as batch 2")
+    from harrow_dash.outputs import revisions
+
+    record = revisions.read(sample_store)
+    mine = record[record["table_name"] == "corrective_actions"]
+    assert set(mine["item"]) == {"CA-23Q3-09"} and set(mine["period"]) == {Q3.key}
+    assert {"action", "subject_ref", "agreed_period", "due_period"} <= set(mine["field"])
+    assert set(mine["reason"]) == {"Agreed at Cabinet after the report was published"}
 
 
 def test_typed_text_stays_text(env: AppEnv, sample_store: Store) -> None:

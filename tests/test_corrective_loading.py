@@ -238,33 +238,187 @@ def test_an_update_of_a_published_quarter_is_a_revision_and_rolls_back_exactly(
         assert after[name] == before[name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect, not yet fixed: an agreed action's own fields (corrective_actions: its "
-    "wording, owner, due quarter) are not record rows of the revision rule (schema.RECORD_TABLES, "
-    "whose quarter column is 'period'; this table's is 'agreed_period'), so a load rewrites what "
-    "Cabinet agreed in a published quarter without a reason. Remove this mark when the rule "
-    "covers the table: the test then passes.",
-)
-def test_rewording_an_action_agreed_in_a_published_quarter_is_a_revision(
-    sample_store: Store, db_snapshot
-) -> None:
-    publish_sample_history(sample_store, out=io.StringIO())  # Q1 2023-24 is published
-    sample = pd.read_csv(
+def _sample_actions() -> pd.DataFrame:
+    return pd.read_csv(
         Path(__file__).resolve().parents[1] / "data" / "sample" / "corrective_actions.csv",
         dtype=str,
         keep_default_na=False,
     )
+
+
+def _frame_csv(frame: pd.DataFrame) -> bytes:
+    return _csv([list(frame.columns), *frame.to_numpy().tolist()])
+
+
+def test_rewording_an_action_agreed_in_a_published_quarter_is_a_revision(
+    sample_store: Store, db_snapshot
+) -> None:
+    """What Cabinet agreed is published with the quarter it was agreed in: a load that rewords it
+    is refused without a reason, recorded field by field with one, and rolled back exactly."""
+    publish_sample_history(sample_store, out=io.StringIO())  # Q1 2023-24 is published
+    sample = _sample_actions()
     agreed = sample[sample["action_id"] == "CA-23Q1-01"].copy()
     assert set(agreed["agreed_quarter"]) == {"Q1 2023-24"}
     agreed["action"] = "Something other than what Cabinet agreed"
     agreed["owner"] = "Somebody else"
     before = db_snapshot(sample_store)
-    content = _csv([list(agreed.columns), *agreed.to_numpy().tolist()])
     with pytest.raises(PublishedChangeRefused) as refused:
-        _load(sample_store, "reworded.csv", content)
-    assert {"action", "owner"} <= set(refused.value.plan.published_changes["field"])
+        _load(sample_store, "reworded.csv", _frame_csv(agreed))
+    changes = refused.value.plan.published_changes
+    assert set(changes["field"]) == {"action", "owner"}
+    assert set(changes["period"]) == {parse_period("Q1 2023-24").key}
+    assert set(changes["item"]) == {"CA-23Q1-01"}
+    message = str(refused.value)
+    assert "Q1 2023-24 corrective actions CA-23Q1-01 owner: 'Head of Customer Experience' -> " \
+        "'Somebody else'" in message  # fmt: skip
     assert db_snapshot(sample_store) == before
+
+    batch = _load(sample_store, "reworded.csv", _frame_csv(agreed), reason="Owner changed")
+    assert batch is not None
+    row = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-23Q1-01"]
+    assert (row["action"], row["owner"]) == ("Something other than what Cabinet agreed",
+                                             "Somebody else")  # fmt: skip
+    record = revisions.record_table(revisions.read(sample_store))
+    mine = record[record["What"] == "Corrective actions"]
+    assert sorted(mine["Field"]) == ["action", "owner"]
+    assert set(mine["Quarter"]) == {"Q1 2023-24"} and set(mine["Reason"]) == {"Owner changed"}
+    assert set(mine["Published value"]) == {
+        "Recruit six contact centre advisers and add a call-back option at peak times",
+        "Head of Customer Experience",
+    }
+    lines = revisions.briefing_lines(revisions.in_force(revisions.read(sample_store)))
+    assert any(line.startswith("CA-23Q1-01 (corrective action, Q1 2023-24): owner revised")
+               for line in lines)  # fmt: skip
+
+    with pytest.raises(Exception, match="reason"):
+        rollback(sample_store, batch, "tester")
+    rollback(sample_store, batch, "tester", reason="Wrong file")
+    after = db_snapshot(sample_store)
+    for name in ("corrective_actions", "corrective_action_updates", "indicator_values"):
+        assert after[name] == before[name]
+    assert revisions.in_force(revisions.read(sample_store)) == []
+
+
+def test_a_quarters_updates_with_the_agreed_wording_repeated_need_no_reason(
+    sample_store: Store,
+) -> None:
+    """The next quarter's updates repeat each action's definition (or leave it blank): nothing
+    Cabinet agreed changes, so no reason is asked, though the actions were agreed in published
+    quarters."""
+    publish_sample_history(sample_store, out=io.StringIO())
+    sample = _sample_actions()
+    latest = sample.drop_duplicates("action_id", keep="last").copy()
+    latest["quarter"] = "Q4 2023-24"  # not published
+    latest["status"] = "in progress"
+    latest["update"] = "Still going."
+    latest["dropped_reason"] = ""
+    latest = latest[~latest["action_id"].isin(["CA-23Q1-03"])]  # dropped: stays dropped
+    plan = prepare(sample_store, [FileInput("q4.csv", _frame_csv(latest))])
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert plan.tables["corrective_actions"].changed == 0
+    assert plan.published_changes.empty
+    assert commit(sample_store, plan, "tester").batch_id is not None
+    blank = latest[["action_id", "quarter", "status", "update"]].copy()
+    blank["status"] = "done"
+    plan = prepare(sample_store, [FileInput("q4 done.csv", _frame_csv(blank))])
+    assert plan.ok and plan.published_changes.empty
+    assert commit(sample_store, plan, "tester").batch_id is not None
+
+
+def test_an_action_moved_into_or_out_of_a_published_quarter_revises_that_quarter(
+    sample_store: Store, db_snapshot
+) -> None:
+    publish_sample_history(sample_store, out=io.StringIO())  # through Q3 2023-24
+    head = ["Action ID", "Subject", "Action", "Agreed quarter", "Due quarter"]
+    draft = [head, ["CA-M-01", "PI-01", "Answer more calls", "Q4 2023-24", "Q1 2024-25"]]
+    assert _load(sample_store, "draft.csv", _csv(draft)) is not None  # a draft quarter: no reason
+    # Said to be agreed a quarter earlier, a published one: a revision of Q3 2023-24.
+    earlier = [head, ["CA-M-01", "PI-01", "Answer more calls", "Q3 2023-24", "Q1 2024-25"]]
+    before = db_snapshot(sample_store)
+    with pytest.raises(PublishedChangeRefused) as refused:
+        _load(sample_store, "earlier.csv", _csv(earlier))
+    changes = refused.value.plan.published_changes
+    assert set(changes["period"]) == {Q3.key}
+    assert "Q3 2023-24 corrective actions CA-M-01 agreed quarter: 'Q4 2023-24' -> 'Q3 2023-24'" \
+        in str(refused.value)  # fmt: skip
+    assert db_snapshot(sample_store) == before
+    assert (
+        _load(sample_store, "earlier.csv", _csv(earlier), reason="Agreed in December") is not None
+    )
+    # And moved back out of it: Q3's record loses the action, so that is a revision too.
+    with pytest.raises(PublishedChangeRefused) as refused:
+        _load(sample_store, "draft.csv", _csv(draft))
+    assert set(refused.value.plan.published_changes["period"]) == {Q3.key}
+    # A new action said to be agreed in a published quarter joins its record: a revision.
+    new = [head, ["CA-M-02", "PI-02", "Clear the backlog", "Q2 2023-24", "Q4 2023-24"]]
+    with pytest.raises(PublishedChangeRefused) as refused:
+        _load(sample_store, "new.csv", _csv(new))
+    added = refused.value.plan.published_changes
+    assert set(added["period"]) == {parse_period("Q2 2023-24").key}
+    assert {"subject_ref", "action", "agreed_period", "due_period"} <= set(added["field"])
+    assert all(added["old"].isna())
+
+
+def test_republishing_a_quarter_after_its_agreed_actions_changed_needs_a_reason(
+    sample_store: Store,
+) -> None:
+    """The figures kept as published include the quarter's agreed actions: a change the record
+    does not account for (here written behind the loader's back) is a revision at republication."""
+    import sqlalchemy as sa
+
+    from harrow_dash.store import schema as s
+    from harrow_dash.store.revision_rule import ReasonNeeded
+
+    publish_sample_history(sample_store, out=io.StringIO())
+    q1 = parse_period("Q1 2023-24")
+    sample_store.unpublish(q1)
+    sample_store.publish(q1, "tester")  # nothing changed: no reason needed
+    sample_store.unpublish(q1)
+    with sample_store.begin() as conn:
+        c = s.corrective_actions
+        conn.execute(
+            sa.update(c).where(c.c.action_id == "CA-23Q1-04").values(owner="Somebody else")
+        )
+    with pytest.raises(ReasonNeeded) as refused:
+        sample_store.publish(q1, "tester")
+    changes = refused.value.revisions.changes
+    assert list(zip(changes["item"], changes["field"], strict=True)) == [("CA-23Q1-04", "owner")]
+    sample_store.publish(q1, "tester", reason="Owner corrected")
+    record = revisions.record_table(revisions.read(sample_store, [q1]))
+    assert list(record["Made by"]) == ["Republication"]
+
+
+def test_an_older_database_keeps_its_published_quarters_agreed_actions_as_published(
+    sample_store: Store,
+) -> None:
+    """Upgrading a database from before corrective actions were figures of the record keeps each
+    published quarter's actions as they stand, so republishing one asks for no reason."""
+    import sqlalchemy as sa
+
+    from harrow_dash.store import schema as s
+
+    publish_sample_history(sample_store, out=io.StringIO())
+    f = s.published_figures
+    with sample_store.begin() as conn:
+        kept = conn.execute(
+            sa.select(sa.func.count()).where(f.c.table_name == "corrective_actions")
+        ).scalar()
+        assert kept  # this version keeps them at publication
+        conn.execute(sa.delete(f).where(f.c.table_name == "corrective_actions"))
+        conn.execute(
+            sa.update(s.schema_info).where(s.schema_info.c.key == "version").values(value="6")
+        )
+    done = sample_store.upgrade()
+    assert any(d.endswith("'s corrective_actions kept as published") for d in done)
+    with sample_store.connect() as conn:
+        again = conn.execute(
+            sa.select(sa.func.count()).where(f.c.table_name == "corrective_actions")
+        ).scalar()
+    assert again == kept
+    q1 = parse_period("Q1 2023-24")
+    sample_store.unpublish(q1)
+    sample_store.publish(q1, "tester")  # no reason asked: nothing changed
+    assert sample_store.upgrade() == []  # idempotent
 
 
 def test_the_template_workbook_has_the_corrective_actions_sheet_and_loads_back(

@@ -64,13 +64,13 @@ from harrow_dash.ingest.validate import (
     Incoming,
     validate,
 )
-from harrow_dash.rules.gss import marker_words
 from harrow_dash.store import Store
 from harrow_dash.store import schema as s
 from harrow_dash.store.revision_rule import (
     BY_LOAD,
     BY_ROLLBACK,
     CHANGE_COLUMNS,
+    FIELD_WORDS,
     LOCKED_QUARTERS_SQL,
     ReasonNeeded,
     Revisions,
@@ -78,6 +78,7 @@ from harrow_dash.store.revision_rule import (
     record,
     require_reason,
     revisions_for,
+    value_words,
 )
 from harrow_dash.store.revision_rule import same as _same
 
@@ -539,10 +540,13 @@ class _Stager:
                 *(f"e.{c} AS old_{c}" for c in cols),
             ]
         )
+        quarter = s.record_quarter(name)
+        locked = f"m.{quarter} IN ({LOCKED_QUARTERS_SQL})"
+        if quarter not in keys:  # a row may move out of a locked quarter too
+            locked = f"({locked} OR e.{quarter} IN ({LOCKED_QUARTERS_SQL}))"
         r = self.conn.exec_driver_sql(
             f"SELECT {select} FROM merged_{name} m LEFT JOIN {name} e ON {on} "
-            "WHERE (m.is_new OR m.is_changed) "
-            f"AND m.period IN ({LOCKED_QUARTERS_SQL})"
+            f"WHERE (m.is_new OR m.is_changed) AND {locked}"
         )
         df = pd.DataFrame(r.fetchall(), columns=list(r.keys()))
         out = []
@@ -892,10 +896,11 @@ def describe_published_change(row: Any) -> str:
     from harrow_dash.rules.periods import Period
 
     what = TABLE_LABELS.get(row.table, row.table)
-    shown = marker_words if row.field == "marker" else str  # a marker in words: 'provisional'
-    old = "(none)" if row.old is None else repr(shown(row.old))
-    new = "(none)" if row.new is None else repr(shown(row.new))
-    return f"{Period.from_key(int(row.period)).label} {what} {row.item} {row.field}: {old} -> {new}"
+    field = FIELD_WORDS.get(row.field, row.field)
+    # A marker in words ('provisional'), a quarter as its label ('Q1 2023-24').
+    old = "(none)" if row.old is None else repr(value_words(row.field, row.old) or row.old)
+    new = "(none)" if row.new is None else repr(value_words(row.field, row.new) or row.new)
+    return f"{Period.from_key(int(row.period)).label} {what} {row.item} {field}: {old} -> {new}"
 
 
 def commit(
@@ -1129,10 +1134,14 @@ def rollback(store: Store, batch_id: int, user: str, reason: str | None = None) 
 
 
 def _rows_by_key(
-    conn: Connection, sql: str, keys: Sequence[str], batch_id: int
+    conn: Connection, sql: str, name: str, batch_id: int
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The rows ``sql`` selects in quarters published now or once, by their key."""
-    found = conn.execute(sa.text(f"{sql} AND period IN ({LOCKED_QUARTERS_SQL})"), {"b": batch_id})
+    """The rows ``sql`` selects of record table ``name`` in quarters published now or once, by key."""
+    keys = s.LOADED_TABLES[name]
+    quarter = s.record_quarter(name)
+    found = conn.execute(
+        sa.text(f"{sql} AND {quarter} IN ({LOCKED_QUARTERS_SQL})"), {"b": batch_id}
+    )
     return {tuple(r[k] for k in keys): dict(r) for r in found.mappings()}
 
 
@@ -1141,11 +1150,9 @@ def _rollback_changes(conn: Connection, batch_id: int) -> pd.DataFrame:
     field: each row it loaded there goes back to the row it replaced, or goes."""
     out: list[dict[str, Any]] = []
     for name in s.RECORD_TABLES:
-        keys = s.LOADED_TABLES[name]
-
-        loaded = _rows_by_key(conn, f"SELECT * FROM {name} WHERE batch_id = :b", keys, batch_id)
+        loaded = _rows_by_key(conn, f"SELECT * FROM {name} WHERE batch_id = :b", name, batch_id)
         replaced = _rows_by_key(
-            conn, f"SELECT * FROM {name}_history WHERE replaced_by = :b", keys, batch_id
+            conn, f"SELECT * FROM {name}_history WHERE replaced_by = :b", name, batch_id
         )
         for key in sorted(set(loaded) | set(replaced), key=str):
             out.extend(field_changes(name, loaded.get(key), replaced.get(key)))

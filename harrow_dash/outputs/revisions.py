@@ -32,24 +32,8 @@ from harrow_dash.rules.suppression import (
 from harrow_dash.rules.units import format_number
 from harrow_dash.store import Store
 from harrow_dash.store import schema as s
+from harrow_dash.store.revision_rule import FIELD_WORDS, QUARTER_FIELDS, value_words
 
-FIELD_WORDS = {
-    "actual": "actual",
-    "target": "target",
-    "target_upper": "top of target range",
-    "official_rag": "official RAG",
-    "commentary": "commentary",
-    "commentary_internal": "commentary is internal",
-    "benchmark": "benchmark",
-    "benchmark_label": "benchmark name",
-    "not_due": "not due",
-    "marker": "marker",
-    "status": "status",
-    "text": "highlight",
-    "update_text": "update",
-    "dropped_reason": "reason for dropping",
-    "internal_note": "internal note",
-}
 # Fields whose words are never quoted in a revision's description (they may be internal).
 _UNQUOTED = {"commentary", "internal_note"}
 _NUMBER_FIELDS = {"actual", "target", "target_upper", "benchmark"}
@@ -57,6 +41,7 @@ SINGULAR = {
     "indicator_values": "indicator value",
     "action_statuses": "flagship action status",
     "highlights": "highlight",
+    "corrective_actions": "corrective action",
     "corrective_action_updates": "corrective action update",
 }
 
@@ -82,14 +67,12 @@ MADE_BY = {"load": "Load", "rollback": "Rollback of batch {batch}", "publication
 def _value(v: object, field: str = "", unit: str | None = None) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "(blank)"
-    if field == "marker":
-        return marker_words(v) or "(blank)"
     if unit and field in _NUMBER_FIELDS:
         try:
             return format_number(float(str(v)), unit)
         except ValueError:
             pass
-    return str(v)
+    return value_words(field, v) or "(blank)"
 
 
 def preview_table(changes: pd.DataFrame) -> pd.DataFrame:
@@ -235,6 +218,8 @@ def _shown(
         return marker_words(value) or "no marker"
     if value is None:
         return "no figure"
+    if field in QUARTER_FIELDS:
+        return value_words(field, value) or value
     if field in _NUMBER_FIELDS:
         try:
             number = float(value)

@@ -17,8 +17,8 @@ decides which of them are revisions, and, if there are any, requires a reason
   that differ from the figures as last published (``published_figures``) and that no revision since
   accounts for.
 
-No Streamlit here, and nothing from the other modules of the package but the schema, so the loader,
-the store and the pages can all use it.
+No Streamlit here, and nothing from the other modules of the package but the schema and the rules
+(quarters, markers), so the loader, the store and the pages can all use it.
 """
 
 from __future__ import annotations
@@ -40,13 +40,37 @@ CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
 # and the batch that wrote it, read from the schema (the one place the columns are listed).
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     table.name: tuple(c.name for c in table.columns if not c.primary_key and c.name != "batch_id")
-    for table in (
-        s.indicator_values,
-        s.action_statuses,
-        s.highlights,
-        s.corrective_action_updates,
-    )
+    for table in (s.metadata.tables[name] for name in s.RECORD_TABLES)
 }
+
+# The fields of the record tables in words, as a reader reads them in a revision.
+FIELD_WORDS = {
+    "actual": "actual",
+    "target": "target",
+    "target_upper": "top of target range",
+    "official_rag": "official RAG",
+    "commentary": "commentary",
+    "commentary_internal": "commentary is internal",
+    "benchmark": "benchmark",
+    "benchmark_label": "benchmark name",
+    "not_due": "not due",
+    "marker": "marker",
+    "status": "status",
+    "text": "highlight",
+    "update_text": "update",
+    "dropped_reason": "reason for dropping",
+    "internal_note": "internal note",
+    "subject_kind": "subject kind",
+    "subject_ref": "subject",
+    "action": "action",
+    "owner": "owner",
+    "portfolio_holder": "portfolio holder",
+    "agreed_period": "agreed quarter",
+    "agreed_at": "agreed at",
+    "due_period": "due quarter",
+}
+# Fields holding a quarter's key (a corrective action's agreed and due quarters): read as its label.
+QUARTER_FIELDS = frozenset({"agreed_period", "due_period"})
 
 # The quarters whose figures are locked: published now, or published once and since unpublished.
 LOCKED_QUARTERS_SQL = (
@@ -73,6 +97,24 @@ def stored_text(value: Any) -> str | None:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}" if value == int(value) and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def value_words(field: str, value: Any) -> str | None:
+    """A field's value (stored, or as kept in a revision record) as a reader reads it: a marker in
+    words (``provisional``), a quarter as its label (``Q1 2023-24``); None (or no marker) is None."""
+    from harrow_dash.rules.gss import marker_words
+    from harrow_dash.rules.periods import Period
+
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if field == "marker":
+        return marker_words(value) or None
+    if field in QUARTER_FIELDS:
+        try:
+            return Period.from_key(int(str(value))).label
+        except ValueError:
+            return str(value)
     return str(value)
 
 
@@ -104,35 +146,41 @@ def field_changes(
 ) -> list[dict[str, Any]]:
     """The changed fields of one row of a record table, from ``old`` (None: the row is new) to
     ``new`` (None: the row goes). A row that comes or goes counts its non-blank fields, and a
-    highlight its text too."""
+    highlight its text too. The changes belong to the quarter whose record the row is part of
+    (``schema.record_quarter``); a row moved to another quarter (a corrective action's agreed
+    quarter changed) changes the record of both, so its changes are counted in each."""
     row = new if new is not None else old
     assert row is not None
-    period, item = int(row["period"]), item_of(table, row)
-    out: list[dict[str, Any]] = []
-
-    def add(name: str, before: Any, after: Any) -> None:
-        out.append(
-            {
-                "table": table,
-                "period": period,
-                "item": item,
-                "field": name,
-                "old": stored_text(before),
-                "new": stored_text(after),
-            }
-        )
-
+    quarter = s.record_quarter(table)
+    periods = [int(row[quarter])]
+    if old is not None and new is not None and not same(old[quarter], new[quarter]):
+        periods = [int(old[quarter]), int(new[quarter])]
+    item = item_of(table, row)
+    fields: list[tuple[str, Any, Any]] = []
     for name in RECORD_FIELDS[table]:
         before = old.get(name) if old is not None else None
         after = new.get(name) if new is not None else None
         if old is None or new is None:
             if not _blank(after if old is None else before):
-                add(name, before, after)
+                fields.append((name, before, after))
         elif not same(before, after):
-            add(name, before, after)
+            fields.append((name, before, after))
     if table == "highlights" and (old is None) != (new is None):
-        add("text", None if old is None else row["text"], None if new is None else row["text"])
-    return out
+        fields.append(
+            ("text", None if old is None else row["text"], None if new is None else row["text"])
+        )
+    return [
+        {
+            "table": table,
+            "period": period,
+            "item": item,
+            "field": name,
+            "old": stored_text(before),
+            "new": stored_text(after),
+        }
+        for period in periods
+        for name, before, after in fields
+    ]
 
 
 def locked_quarters(conn: Connection) -> set[int]:
@@ -284,14 +332,16 @@ def record(
 
 def _rows(conn: Connection, table: str, period_key: int) -> list[dict[str, Any]]:
     t = s.metadata.tables[table]
-    result = conn.execute(sa.select(t).where(t.c.period == period_key))
+    result = conn.execute(sa.select(t).where(t.c[s.record_quarter(table)] == period_key))
     return [dict(r._mapping) for r in result]
 
 
-def current_figures(conn: Connection, period_key: int) -> pd.DataFrame:
+def current_figures(
+    conn: Connection, period_key: int, tables: Iterable[str] = s.RECORD_TABLES
+) -> pd.DataFrame:
     """The quarter's figures now, one row per non-blank field: table, row_key, item, field, value."""
     out = []
-    for table in s.RECORD_TABLES:
+    for table in tables:
         for row in _rows(conn, table, period_key):
             key = row_key(table, row)
             for c in field_changes(table, None, row):
@@ -299,11 +349,18 @@ def current_figures(conn: Connection, period_key: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["table", "row_key", "item", "field", "value"])
 
 
-def take_figures(conn: Connection, period_key: int, when: dt.datetime) -> None:
-    """Keep the quarter's figures as published now (replacing those kept at an earlier publication)."""
+def take_figures(
+    conn: Connection,
+    period_key: int,
+    when: dt.datetime,
+    tables: Iterable[str] = s.RECORD_TABLES,
+) -> None:
+    """Keep the quarter's figures (of ``tables``: all record tables) as published now, replacing
+    those kept at an earlier publication."""
     f = s.published_figures
-    conn.execute(sa.delete(f).where(f.c.period == period_key))
-    now = current_figures(conn, period_key)
+    tables = list(tables)
+    conn.execute(sa.delete(f).where(f.c.period == period_key, f.c.table_name.in_(tables)))
+    now = current_figures(conn, period_key, tables)
     if now.empty:
         return
     conn.execute(
@@ -396,4 +453,27 @@ def backfill_published_once(conn: Connection) -> list[str]:
             )
             take_figures(conn, int(period_key), at)
             done.append(f"quarter {int(period_key)} remembered as published, with its figures")
+    return done
+
+
+def backfill_record_table(conn: Connection, table: str) -> list[str]:
+    """For a database from before ``table`` was a record table: each quarter published once keeps
+    the table's rows it holds now among its figures as published (as :func:`backfill_published_once`
+    does for a whole quarter), dated as the quarter's other figures are, so that publishing it again
+    does not take them for changes. Idempotent: a quarter that keeps some of them already is left."""
+    done = []
+    f, o = s.published_figures, s.published_once
+    for period_key, first_at in conn.execute(
+        sa.select(o.c.period, o.c.first_published_at).order_by(o.c.period)
+    ).fetchall():
+        if conn.execute(
+            sa.select(f.c.period).where(f.c.period == period_key, f.c.table_name == table).limit(1)
+        ).first():
+            continue
+        kept_at = conn.execute(
+            sa.select(sa.func.min(f.c.published_at)).where(f.c.period == period_key)
+        ).scalar()
+        if not current_figures(conn, int(period_key), [table]).empty:
+            take_figures(conn, int(period_key), kept_at or first_at, [table])
+            done.append(f"quarter {int(period_key)}'s {table} kept as published")
     return done

@@ -410,8 +410,17 @@ RECORD_TABLES = (
     "indicator_values",
     "action_statuses",
     "highlights",
+    "corrective_actions",
     "corrective_action_updates",
 )
+# The column that says which quarter's record a row of a record table belongs to: ``period``, but a
+# corrective action belongs to the quarter Cabinet agreed it in (it is published with that quarter).
+RECORD_QUARTER = {"corrective_actions": "agreed_period"}
+
+
+def record_quarter(table: str) -> str:
+    """The column holding the quarter whose record a row of ``table`` (a record table) is part of."""
+    return RECORD_QUARTER.get(table, "period")
 
 
 def _history_table(name: str) -> Table:
@@ -457,13 +466,15 @@ def _published_table(name: str) -> Table:
 
 PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
 
-SCHEMA_VERSION = (
-    "6"  # 5: corrective actions (new tables only); 6: indicator_values keyed by quarter first
-)
+# 5: corrective actions (new tables only); 6: indicator_values keyed by quarter first; 7: corrective
+# actions are figures of the record (kept as published with the quarter they were agreed in).
+SCHEMA_VERSION = "7"
 # The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
 PUBLISHED_DEFINITIONS_SINCE = 3
 # The first schema version that remembers quarters once published and their figures as published.
 PUBLISHED_ONCE_SINCE = 4
+# The first schema version that keeps corrective actions among a quarter's figures as published.
+CORRECTIVE_FIGURES_SINCE = 7
 
 
 def _has_table(conn: Connection, name: str) -> bool:

@@ -1,5 +1,5 @@
 """Bringing a database made by an older version up to date: missing tables and columns, the values
-table keyed by quarter first (schema version 6), then the one-off backfills (published definitions, published-once figures, stored quarter counts).
+table keyed by quarter first (schema version 6), then the one-off backfills (published definitions, published-once figures, corrective actions kept as published, stored quarter counts).
 
 It sits above :mod:`harrow_dash.store.schema` (the tables) and the modules whose backfills it runs, so the
 schema itself imports none of them (no import circle).
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, MetaData, insert, select, text
 from harrow_dash.store import quarter_counts as counts
 from harrow_dash.store import schema as s
 from harrow_dash.store.published_definitions import backfill
-from harrow_dash.store.revision_rule import backfill_published_once
+from harrow_dash.store.revision_rule import backfill_published_once, backfill_record_table
 
 
 def _primary_key(conn: Connection, name: str) -> tuple[str | None, list[str]]:
@@ -111,6 +111,10 @@ def upgrade(conn: Connection) -> list[str]:
     if version is not None and int(version) < s.PUBLISHED_ONCE_SINCE:
         # Quarters published now were published once, with the figures they now show.
         done += backfill_published_once(conn)
+    elif version is not None and int(version) < s.CORRECTIVE_FIGURES_SINCE:
+        # Corrective actions became figures of the record: quarters published before keep theirs
+        # as they stand (backfill_published_once, just above, keeps every record table's).
+        done += backfill_record_table(conn, s.corrective_actions.name)
     if counts.missing(conn):  # a database from before the counts were stored: count them once
         counts.refresh(conn)
         done.append(s.quarter_counts.name)

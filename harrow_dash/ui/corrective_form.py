@@ -4,7 +4,8 @@ quarter's update of one (status, update, reason if dropped, internal note).
 Each save is written as a one-row file in the corrective-actions layout
 (:func:`harrow_dash.ingest.corrective_entry.form_file`) and goes through the loader exactly as an upload
 does: the same checks (every problem named, nothing written), one load batch in the Load history
-that can be rolled back, and an update in a published quarter only as a revision with a reason.
+that can be rolled back; an update in a published quarter, or an action agreed in one, only as a
+revision with a reason.
 The quarter's Red indicators and Off track flagship actions are offered first as subjects.
 
 Everything typed here is user text: it is shown in table cells (as text) or through
@@ -134,9 +135,9 @@ def _save(ctx: PageContext, store: Store, file: FileInput, reason: str) -> None:
         _flash(
             "error",
             escape_markdown(
-                f"Nothing was saved: {', '.join(quarters)} is published, so this update is a "
-                f"revision of the record Cabinet saw. Give the reason for the revision and save "
-                f"again. ({lines})"
+                f"Nothing was saved: {', '.join(quarters)} is published, so this is a revision "
+                f"of the record Cabinet saw. Give the reason for the revision and save again. "
+                f"({lines})"
             ),
         )
         st.rerun()
@@ -340,6 +341,13 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
             max_chars=2000,
             key=f"corrective_add_note_{nonce}",
         )
+        # An action is published with the quarter it was agreed in: adding one to a published
+        # quarter revises the record Cabinet saw.
+        add_reason = st.text_area(
+            "Reason for the revision (only if the quarter is published)",
+            max_chars=1000,
+            key=f"corrective_add_reason_{nonce}",
+        )
         if st.form_submit_button(
             "Add the action", type="primary", key=f"corrective_add_save_{nonce}"
         ):
@@ -359,7 +367,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
                         note,
                     )
                 ),
-                "",
+                add_reason,
             )
     _downloads(url)
     st.download_button(
