@@ -328,27 +328,44 @@ def test_a_quarters_updates_with_the_agreed_wording_repeated_need_no_reason(
 def test_an_action_moved_into_or_out_of_a_published_quarter_revises_that_quarter(
     sample_store: Store, db_snapshot
 ) -> None:
+    """An action belongs to the record of the quarter it was agreed in: said to be agreed in another,
+    it leaves the one record and joins the other, and a published one's change is a revision,
+    which a rollback undoes exactly."""
     publish_sample_history(sample_store, out=io.StringIO())  # through Q3 2023-24
     head = ["Action ID", "Subject", "Action", "Agreed quarter", "Due quarter"]
     draft = [head, ["CA-M-01", "PI-01", "Answer more calls", "Q4 2023-24", "Q1 2024-25"]]
     assert _load(sample_store, "draft.csv", _csv(draft)) is not None  # a draft quarter: no reason
-    # Said to be agreed a quarter earlier, a published one: a revision of Q3 2023-24.
+    # Said to be agreed a quarter earlier, a published one: it joins Q3 2023-24's record.
     earlier = [head, ["CA-M-01", "PI-01", "Answer more calls", "Q3 2023-24", "Q1 2024-25"]]
     before = db_snapshot(sample_store)
     with pytest.raises(PublishedChangeRefused) as refused:
         _load(sample_store, "earlier.csv", _csv(earlier))
     changes = refused.value.plan.published_changes
     assert set(changes["period"]) == {Q3.key}
-    assert "Q3 2023-24 corrective actions CA-M-01 agreed quarter: 'Q4 2023-24' -> 'Q3 2023-24'" \
-        in str(refused.value)  # fmt: skip
+    assert all(changes["old"].isna())
+    assert {"action", "subject_ref", "agreed_period", "due_period"} <= set(changes["field"])
+    message = str(refused.value)
+    assert "Q3 2023-24 corrective actions CA-M-01 agreed quarter: (none) -> 'Q3 2023-24'" in message
+    assert "Q3 2023-24 corrective actions CA-M-01 due quarter: (none) -> 'Q1 2024-25'" in message
     assert db_snapshot(sample_store) == before
+    batch = _load(sample_store, "earlier.csv", _csv(earlier), reason="Agreed in December")
+    assert batch is not None
+    assert {f.item for f in revisions.in_force(revisions.read(sample_store), Q3)} == {"CA-M-01"}
+    # Rolled back, Q3 2023-24 stands as published: the revisions are undone, nothing else recorded,
+    # and the quarter publishes again without a reason.
+    rollback(sample_store, batch, "tester", reason="Agreed in January after all")
+    assert db_snapshot(sample_store)["corrective_actions"] == before["corrective_actions"]
+    assert revisions.in_force(revisions.read(sample_store)) == []
+    sample_store.unpublish(Q3)
+    sample_store.publish(Q3, "tester")
+    # Moved in again, then back out: Q3's record loses the action, so that is a revision too.
     assert (
         _load(sample_store, "earlier.csv", _csv(earlier), reason="Agreed in December") is not None
     )
-    # And moved back out of it: Q3's record loses the action, so that is a revision too.
     with pytest.raises(PublishedChangeRefused) as refused:
         _load(sample_store, "draft.csv", _csv(draft))
-    assert set(refused.value.plan.published_changes["period"]) == {Q3.key}
+    gone = refused.value.plan.published_changes
+    assert set(gone["period"]) == {Q3.key} and all(gone["new"].isna())
     # A new action said to be agreed in a published quarter joins its record: a revision.
     new = [head, ["CA-M-02", "PI-02", "Clear the backlog", "Q2 2023-24", "Q4 2023-24"]]
     with pytest.raises(PublishedChangeRefused) as refused:

@@ -198,6 +198,34 @@ def test_rolling_back_a_revision_restores_the_published_figure_and_is_recorded(
     assert table.iloc[0]["Status"].endswith(" by sam")
 
 
+def test_a_missing_value_is_recorded_as_missing_and_its_undoing_is_found(
+    published: Store,
+) -> None:
+    """A load's changes mix fields that had no value with fields that had one; in a frame a column of
+    texts holds the missing ones as NaN. They are recorded as missing (not as the text 'nan'), and
+    a rollback that puts them back is found to undo the revision exactly."""
+    from harrow_dash.store.revision_rule import CHANGE_COLUMNS, record, revisions_for
+
+    rows = [
+        ("indicator_values", Q3.key, "PI-02", "actual", "72.4", "95"),
+        ("indicator_values", Q3.key, "PI-02", "benchmark", None, "80"),
+    ]
+    changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    with published.begin() as conn:
+        made = revisions_for(conn, changes)
+        record(conn, made, batch_id=99, user="editor", reason="Recounted", change="load")
+    kept = revisions.read(published).set_index("field")
+    assert pd.isna(kept.at["benchmark", "old_value"]) and kept.at["actual", "old_value"] == "72.4"
+    shown = revisions.record_table(revisions.read(published)).set_index("Field")
+    assert shown.at["benchmark", "Published value"] == "(blank)"
+    undoing = pd.DataFrame(
+        [(t, p, i, f, n, o) for t, p, i, f, o, n in rows], columns=CHANGE_COLUMNS
+    )
+    with published.connect() as conn:
+        undo = revisions_for(conn, undoing, undoing_batch=99)
+    assert undo.changes.empty and len(undo.undone) == 2
+
+
 def test_rolling_back_an_ordinary_batch_with_published_figures_needs_a_reason(
     sample_store: Store, db_snapshot
 ) -> None:

@@ -897,9 +897,13 @@ def describe_published_change(row: Any) -> str:
 
     what = TABLE_LABELS.get(row.table, row.table)
     field = FIELD_WORDS.get(row.field, row.field)
-    # A marker in words ('provisional'), a quarter as its label ('Q1 2023-24').
-    old = "(none)" if row.old is None else repr(value_words(row.field, row.old) or row.old)
-    new = "(none)" if row.new is None else repr(value_words(row.field, row.new) or row.new)
+
+    def shown(value: Any) -> str:  # a marker in words ('provisional'), a quarter as its label
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return "(none)"
+        return repr(value_words(row.field, value) or str(value))
+
+    old, new = shown(row.old), shown(row.new)
     return f"{Period.from_key(int(row.period)).label} {what} {row.item} {field}: {old} -> {new}"
 
 

@@ -148,14 +148,14 @@ def field_changes(
     ``new`` (None: the row goes). A row that comes or goes counts its non-blank fields, and a
     highlight its text too. The changes belong to the quarter whose record the row is part of
     (``schema.record_quarter``); a row moved to another quarter (a corrective action's agreed
-    quarter changed) changes the record of both, so its changes are counted in each."""
+    quarter changed) goes from the one quarter's record and comes into the other's, as a quarter's
+    figures kept as published (:func:`current_figures`) see it."""
     row = new if new is not None else old
     assert row is not None
     quarter = s.record_quarter(table)
-    periods = [int(row[quarter])]
     if old is not None and new is not None and not same(old[quarter], new[quarter]):
-        periods = [int(old[quarter]), int(new[quarter])]
-    item = item_of(table, row)
+        return field_changes(table, old, None) + field_changes(table, None, new)
+    period, item = int(row[quarter]), item_of(table, row)
     fields: list[tuple[str, Any, Any]] = []
     for name in RECORD_FIELDS[table]:
         before = old.get(name) if old is not None else None
@@ -178,7 +178,6 @@ def field_changes(
             "old": stored_text(before),
             "new": stored_text(after),
         }
-        for period in periods
         for name, before, after in fields
     ]
 
@@ -242,9 +241,13 @@ def revisions_for(
     ).fetchall()
     # What the batch's revisions changed, field by field: (from, to).
     revised_by_batch = {(str(t), int(p), str(i), str(f)): (o, n) for t, p, i, f, o, n in rows}
+    # Compared as stored values (missing equals missing): in a frame, a column of texts holds a
+    # missing one as NaN, where the record holds None.
     undoes = [
-        revised_by_batch.get((str(c.table), int(c.period), str(c.item), str(c.field)))
-        == (c.new, c.old)
+        (was := revised_by_batch.get((str(c.table), int(c.period), str(c.item), str(c.field))))
+        is not None
+        and same(was[0], c.new)
+        and same(was[1], c.old)
         for c in revised.itertuples()
     ]
     mask = pd.Series(undoes, index=revised.index, dtype=bool)
@@ -315,8 +318,9 @@ def record(
                 "table_name": str(c.table),
                 "item": str(c.item),
                 "field": str(c.field),
-                "old_value": c.old,
-                "new_value": c.new,
+                # stored_text: a frame of texts holds a missing value as NaN, recorded as NULL.
+                "old_value": stored_text(c.old),
+                "new_value": stored_text(c.new),
                 "revised_by": user,
                 "revised_at": now,
                 "reason": reason,

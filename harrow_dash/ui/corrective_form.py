@@ -344,7 +344,7 @@ def corrective_panel(ctx: PageContext, store: Store) -> None:
         # An action is published with the quarter it was agreed in: adding one to a published
         # quarter revises the record Cabinet saw.
         add_reason = st.text_area(
-            "Reason for the revision (only if the quarter is published)",
+            "Why it is added to a published quarter (a revision; only if the quarter is published)",
             max_chars=1000,
             key=f"corrective_add_reason_{nonce}",
         )
