@@ -388,30 +388,31 @@ class _Stager:
         """Stage ``frame`` as ``stage_<name>``; DuckDB adds ``nulls``, columns the frame lacks, as
         typed NULLs (not a column of a million Nones built to say nothing)."""
         stage = f"stage_{name}"
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+        self._drop_stage(name)
         # A streamed load's values carry ``_seq`` in place of their long texts, which are joined
         # back from the file they were set aside in (see ingest.stream).
         side = self.side if "_seq" in frame else None
         if self.is_duckdb:
+            # A view of the frame, read once by compare's join (copying a million rows into a
+            # table first only to read them back took a tenth of a second), then dropped.
             raw = self.conn.connection.driver_connection
-            raw.register("incoming_frame", frame)  # type: ignore[union-attr]
+            raw.register(f"incoming_{name}", frame)  # type: ignore[union-attr]
             table = s.metadata.tables[name]
             extra = "".join(f", CAST(NULL AS {_type_sql(table.c[c])}) AS {c}" for c in nulls)
             if side is None:
-                select = f"SELECT *{extra} FROM incoming_frame"
+                select = f"SELECT *{extra} FROM incoming_{name}"
             elif side.exists:
                 side.finish()
                 path = str(side.path).replace("'", "''")
                 texts = ", ".join(f"t.{c}" for c in TEXT_COLUMNS)
                 select = (
-                    f"SELECT f.* EXCLUDE (_seq), {texts}{extra} FROM incoming_frame f "
+                    f"SELECT f.* EXCLUDE (_seq), {texts}{extra} FROM incoming_{name} f "
                     f"LEFT JOIN read_parquet('{path}') t ON t._seq = f._seq"
                 )
             else:
                 blank = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in TEXT_COLUMNS)
-                select = f"SELECT * EXCLUDE (_seq), {blank}{extra} FROM incoming_frame"
-            self.conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS {select}")
-            raw.unregister("incoming_frame")  # type: ignore[union-attr]
+                select = f"SELECT * EXCLUDE (_seq), {blank}{extra} FROM incoming_{name}"
+            self.conn.exec_driver_sql(f"CREATE TEMP VIEW {stage} AS {select}")
             return
         if side is not None:
             texts = side.read() if side.exists else pd.DataFrame(columns=["_seq", *TEXT_COLUMNS])
@@ -484,7 +485,9 @@ class _Stager:
             f"(e.{keys[0]} IS NOT NULL AND ({differs})) AS is_changed "
             f"FROM stage_{name} s LEFT JOIN {name} e ON {on}"
         )
-        if not self.is_duckdb:  # temporary tables get no statistics unless asked for them
+        if self.is_duckdb:
+            self._drop_stage(name)  # read: the frame behind it can go
+        else:  # temporary tables get no statistics unless asked for them
             self.conn.exec_driver_sql(f"ANALYZE merged_{name}")
         row = self.conn.exec_driver_sql(
             f"SELECT COUNT(*), SUM(CASE WHEN is_new THEN 1 ELSE 0 END), "
@@ -590,9 +593,17 @@ class _Stager:
             {"b": batch_id},
         )
 
+    def _drop_stage(self, name: str) -> None:
+        """Drop ``stage_<name>``: on DuckDB a view of a registered frame, which goes too."""
+        if self.is_duckdb:
+            self.conn.exec_driver_sql(f"DROP VIEW IF EXISTS stage_{name}")
+            self.conn.connection.driver_connection.unregister(f"incoming_{name}")  # type: ignore[union-attr]
+        else:
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS stage_{name}")
+
     def cleanup(self, names: Sequence[str]) -> None:
         for name in names:
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS stage_{name}")
+            self._drop_stage(name)
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS merged_{name}")
 
 

@@ -189,6 +189,32 @@ def _problem_in_row(frame: pd.DataFrame, i: object, message: str) -> Problem:
     )
 
 
+def _changes(values: pd.Series) -> np.ndarray:
+    """Per row after the first, whether its value differs from the row before's."""
+    v = values.reset_index(drop=True)
+    return np.asarray(
+        v.iloc[1:].reset_index(drop=True).ne(v.iloc[:-1].reset_index(drop=True)), dtype=bool
+    )
+
+
+def _run_starts(refs: pd.Series) -> np.ndarray | None:
+    """Where each ref's rows begin, when every ref's rows come together (a file sorted or grouped by
+    ref, as tidy exports and long histories are): a mask of each run's first row. None when a ref
+    comes back after another one's rows, or a ref is missing."""
+    if refs.empty or refs.hasnans:
+        return None
+    starts = np.ones(len(refs), dtype=bool)
+    starts[1:] = _changes(refs)
+    return starts if refs[starts].is_unique else None
+
+
+def _same_within_runs(values: pd.Series, starts: np.ndarray) -> bool:
+    """Whether ``values`` has no missing value and changes only where a run of ``starts`` begins."""
+    if values.hasnans:
+        return False
+    return not (_changes(values) & ~starts[1:]).any()
+
+
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     if len(frames) == 1:  # as it is (a streamed load's rows come as one frame): not copied
@@ -276,8 +302,13 @@ class Validator:
         """One row per ref: the non-blank value of each field; conflicting values are problems."""
         # The first row of each ref, and of each (ref, value) pair, found from codes: the same rows
         # as drop_duplicates finds, without copying a large file's columns to find them.
-        ref_codes = pd.factorize(frame["ref"], use_na_sentinel=False)[0].astype(np.int64)
-        first_ref = ~pd.Series(ref_codes).duplicated().to_numpy()
+        starts = _run_starts(frame["ref"])
+        ref_codes: np.ndarray | None = None
+        if starts is not None:
+            first_ref = starts
+        else:
+            ref_codes = pd.factorize(frame["ref"], use_na_sentinel=False)[0].astype(np.int64)
+            first_ref = ~pd.Series(ref_codes).duplicated().to_numpy()
         refs = frame.loc[first_ref, ["ref", "_file", "_sheet", "_row"]].set_index("ref")
         out = refs.copy()
         for name in fields:
@@ -285,6 +316,15 @@ class Validator:
                 out[name] = None
                 out[f"_has_{name}"] = False
                 continue
+            if starts is not None and _same_within_runs(frame[name], starts):
+                # Each ref's rows together and giving one value throughout: that value, read at
+                # the ref's first row (no problem to find, nothing to hash).
+                out[name] = frame[name][starts].array
+                out[f"_has_{name}"] = True
+                out[f"_col_{name}"] = frame[f"_col_{name}"][starts].array
+                continue
+            if ref_codes is None:
+                ref_codes = pd.factorize(frame["ref"], use_na_sentinel=False)[0].astype(np.int64)
             codes = pd.factorize(frame[name])[0].astype(np.int64)  # a missing value is -1
             first_pair = ~pd.Series(
                 ref_codes * (codes.max(initial=-1) + 2) + codes + 1
