@@ -224,3 +224,50 @@ def test_rows_are_staged_in_the_order_the_database_writes_them(store):
     assert written != list(
         zip(frame["ref"], frame["period"], strict=True)
     )  # the sample was not in order
+
+
+def _tidy(rows: list[list[str]]) -> bytes:
+    head = "ref,name,priority,unit,polarity,period,actual\n"
+    return (head + "".join(",".join(r) + "\n" for r in rows)).encode()
+
+
+def _definitions(store, content: bytes):
+    plan = prepare(store, [FileInput("tidy.csv", content)])
+    ind = plan.incoming.indicators if plan.incoming is not None else None
+    return ind, [(p.row, p.column, p.message) for p in plan.problems]
+
+
+@pytest.mark.parametrize("conflict", [False, True])
+def test_definitions_collapse_alike_whether_each_indicators_rows_are_together_or_not(
+    store, conflict: bool
+):
+    """A tidy file repeats each indicator's definition on every row. Rows kept together per indicator
+    (a sorted export) are collapsed without hashing each column; the same rows in another order take
+    the general path: the definitions, and a definition that changes within an indicator's rows (a
+    problem naming its row and column), must come out the same either way."""
+    p1 = "A council that puts residents first"
+    rows = [
+        [f"PI-{i:02d}", f"Indicator {i}", p1, "%", "higher", q, str(50 + i)]
+        for i in range(1, 6)
+        for q in ("Q1 2023-24", "Q2 2023-24", "Q3 2023-24")
+    ]
+    if conflict:
+        rows[4][1] = "Indicator 2 renamed"  # PI-02's second row (row 6 of the file)
+    rows[7][3] = ""  # PI-03 leaves its unit blank on one row: the value of its other rows
+    together, together_problems = _definitions(store, _tidy(rows))
+    # The same rows, each indicator's rows apart: the general path. PI-02's renamed row is row 8.
+    apart_rows = [rows[i] for i in (0, 3, 6, 9, 12, 1, 4, 7, 10, 13, 2, 5, 8, 11, 14)]
+    apart, apart_problems = _definitions(store, _tidy(apart_rows))
+    if conflict:
+        said = "Indicator PI-02 is given name 'Indicator 2' in row {} but a different value here"
+        assert [(r, c) for r, c, _ in together_problems] == [(6, 'B ("name")')]
+        assert together_problems[0][2].startswith(said.format(5))
+        assert [(r, c) for r, c, _ in apart_problems] == [(8, 'B ("name")')]
+        assert apart_problems[0][2].startswith(said.format(3))
+        return
+    assert together_problems == apart_problems == []
+    cols = ["ref", "name", "priority_id", "unit", "polarity"]
+    a = together[cols].sort_values("ref").reset_index(drop=True)
+    b = apart[cols].sort_values("ref").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.set_index("ref").at["PI-03", "unit"] == "%"
