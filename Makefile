@@ -23,7 +23,7 @@ db: setup
 MEMORY_ENV := MALLOC_ARENA_MAX=2 ARROW_DEFAULT_MEMORY_POOL=system
 
 run: db
-	$(MEMORY_ENV) $(BIN)/streamlit run app.py --server.port $(PORT)
+	$(MEMORY_ENV) $(BIN)/streamlit run harrow_dash/ui/asgi_app.py --server.port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -31,7 +31,7 @@ from benchmarks.harness import (
     start_streamlit,
     stop,
 )
-from harrow_dash.config import REPO_ROOT
+from harrow_dash.config import ASGI_APP, REPO_ROOT
 
 PAGE_TARGET_S = 1.5
 FILTER_TARGET_S = 0.5
@@ -186,7 +186,7 @@ def bench_pages(run: Run) -> list[Row]:
                 start = time.perf_counter()
                 args = [] if first else ["--server.fileWatcherType", "none"]
                 proc, base = start_streamlit(
-                    "app.py", log, {"HARROW_DASH_DATABASE_URL": f"duckdb:///{db}"}, args
+                    ASGI_APP, log, {"HARROW_DASH_DATABASE_URL": f"duckdb:///{db}"}, args
                 )
                 try:
                     healthy = time.perf_counter() - start

@@ -30,6 +30,7 @@ from benchmarks.harness import (
     start_streamlit,
     stop,
 )
+from harrow_dash.config import ASGI_APP
 from harrow_dash.rules.areas import LONDON_BOROUGHS
 
 RATIO_TARGET = 1.2
@@ -99,7 +100,7 @@ def bench_comparisons(run: Run) -> list[Row]:
         page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
         try:
             proc, base = start_streamlit(
-                "app.py",
+                ASGI_APP,
                 run.out_dir / "comparisons-streamlit.log",
                 {"HARROW_DASH_DATABASE_URL": f"duckdb:///{db}"},
                 ["--server.fileWatcherType", "none"],

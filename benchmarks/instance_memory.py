@@ -60,6 +60,7 @@ from pathlib import Path
 from benchmarks.generated import history_db_path, history_store
 from benchmarks.harness import Row, Run, bench, load_average, skip_row, start_streamlit, stop
 from benchmarks.serving import Load, _back_msg, _one_run
+from harrow_dash.config import ASGI_APP
 
 INDICATORS, QUARTERS = 13_200, 40
 PEAK_TARGET_MB = 300.0
@@ -287,7 +288,7 @@ def cached_results_mb(base_url: str) -> dict[str, float]:
 
 
 def _measure(run: Run, env: dict[str, str], readers: int, quarter: str, ref: str) -> Measured:
-    proc, base = start_streamlit("app.py", run.out_dir / "memory-app.log", env, timeout=120)
+    proc, base = start_streamlit(ASGI_APP, run.out_dir / "memory-app.log", env, timeout=120)
     try:
         started = status_mb(proc.pid, "VmRSS")
         reset_peak(proc.pid)

@@ -56,6 +56,7 @@ from benchmarks.harness import (
     start_streamlit,
     stop,
 )
+from harrow_dash.config import ASGI_APP
 
 REFERENCE_APP = Path(__file__).resolve().parent / "reference_app"
 CONCURRENT = 10
@@ -202,7 +203,7 @@ def bench_serving(run: Run) -> list[Row]:
     app, ref = Load(), Load()
     try:
         app_proc, app_url = start_streamlit(
-            "app.py",
+            ASGI_APP,
             run.out_dir / "serving-app.log",
             {"HARROW_DASH_DATABASE_URL": f"duckdb:///{db}"},
         )

@@ -33,7 +33,7 @@ import zipfile
 from pathlib import Path
 
 from benchmarks.harness import Row, Run, bench, shown, skip_row, start_streamlit, stop
-from harrow_dash.config import REPO_ROOT
+from harrow_dash.config import ASGI_APP
 
 TARGET_MB = 400.0
 # .streamlit/config.toml maxUploadSize = 20: the uploader refuses a file above 20,000,000 bytes.
@@ -271,7 +271,7 @@ def bench_upload_memory(run: Run) -> list[Row]:
                 # A server of its own for each file: what one upload costs a freshly started app
                 # (a long-running server's resident size also keeps what earlier work freed).
                 log = run.out_dir / "upload-memory.log"
-                proc, base = start_streamlit(REPO_ROOT / "app.py", log, env)
+                proc, base = start_streamlit(ASGI_APP, log, env)
                 try:
                     page = browser.new_page(viewport={"width": 1440, "height": 900})
                     page.goto(f"{base}/Data", timeout=TIMEOUT_MS)

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harrow_dash.config import REPO_ROOT, SAMPLE_DIR, Settings, load_settings
+from harrow_dash.config import ASGI_APP, REPO_ROOT, SAMPLE_DIR, Settings, load_settings
 from harrow_dash.ingest.load import (
     FileInput,
     LoadPlan,
@@ -493,7 +493,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Check the port and the database (:mod:`harrow_dash.startup`), then become the Streamlit
     server (the process is replaced, so a supervisor's signals reach Streamlit itself)."""
     problem = startup_problem(
-        args.address, args.port, settings.database_url, public=settings.public_mode
+        args.address,
+        args.port,
+        settings.database_url,
+        public=settings.public_mode,
+        frame_ancestors=settings.frame_ancestors,
     )
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -504,7 +508,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "-m",
         "streamlit",
         "run",
-        str(REPO_ROOT / "app.py"),
+        str(ASGI_APP),
         "--server.port",
         str(args.port),
         "--server.address",

@@ -14,6 +14,7 @@ HARROW_DASH_TOLERANCE      ``default_tolerance``           0.05 (5% of target)
 HARROW_DASH_PUBLIC         ``public_mode``                 false
 HARROW_DASH_EDITORS        ``editors`` (list)              empty: e-mails or ``@domain`` entries
 HARROW_DASH_MAX_UPLOAD_MB  ``max_upload_mb``               20
+HARROW_DASH_FRAME_ANCESTORS ``frame_ancestors``            ``'none'``: no site may frame the app
 =========================  ==============================  ===========================================
 
 Sign-in is configured when the secrets file has an ``[auth]`` section (OpenID Connect for ``st.login``;
@@ -34,6 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "harrow.duckdb"
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
+# What ``streamlit run`` starts for every instance: the app with its security headers.
+ASGI_APP = REPO_ROOT / "harrow_dash" / "ui" / "asgi_app.py"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Settings:
     public_mode: bool = False
     editors: tuple[str, ...] = field(default_factory=tuple)
     max_upload_mb: int = 20
+    # Who may show the app in a frame: a CSP frame-ancestors source list (formats.security_headers).
+    frame_ancestors: str = "'none'"
     auth_configured: bool = False
     # The ``[auth.<name>]`` provider to pass to ``st.login`` (None: the unnamed provider in ``[auth]``).
     auth_provider: str | None = None
@@ -103,6 +108,7 @@ def load_settings(secrets_path: Path | None = None) -> Settings:
         public_mode=_truthy(pick("HARROW_DASH_PUBLIC", "public_mode", False)),
         editors=editors,
         max_upload_mb=int(pick("HARROW_DASH_MAX_UPLOAD_MB", "max_upload_mb", 20)),
+        frame_ancestors=str(pick("HARROW_DASH_FRAME_ANCESTORS", "frame_ancestors", "'none'")),
         auth_configured="auth" in secrets,
         auth_provider=_auth_provider(secrets.get("auth")),
     )

@@ -3,6 +3,8 @@
 A supervisor (Docker Compose, systemd, a council's orchestration) restarts an instance that exits
 non-zero and shows the last line it wrote. So before Streamlit starts, an instance checks that:
 
+* who may frame it (``HARROW_DASH_FRAME_ANCESTORS``) is a list of sources its security headers can
+  carry (:func:`harrow_dash.formats.security_headers.frame_ancestors_problem`);
 * it can bind its port (:func:`port_problem`): a port already taken is named in the line;
 * it can reach its database and the database is set up (:func:`database_problem`): the cause is the
   same classification every other path uses (:func:`harrow_dash.store.failures.classify`), the database is
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from harrow_dash.formats.security_headers import DEFAULT_FRAME_ANCESTORS, frame_ancestors_problem
 from harrow_dash.store.failures import Failure, classify
 
 PREFIX = "harrow-dash serve: cannot start:"
@@ -138,6 +141,17 @@ def database_problem(url: str, *, public: bool = False) -> str | None:
     return one_line(f"{PREFIX} {failure} ({database_name(url)}); {_what_to_do(failure)}.")
 
 
-def startup_problem(address: str, port: int, url: str, *, public: bool = False) -> str | None:
-    """The first reason the instance cannot start (its port, then its database), or None."""
+def startup_problem(
+    address: str,
+    port: int,
+    url: str,
+    *,
+    public: bool = False,
+    frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
+) -> str | None:
+    """The first reason the instance cannot start (who may frame it, its port, then its database),
+    or None."""
+    framing = frame_ancestors_problem(frame_ancestors)
+    if framing is not None:
+        return f"{PREFIX} {framing}"
     return port_problem(address, port) or database_problem(url, public=public)

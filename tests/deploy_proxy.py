@@ -173,9 +173,12 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def start_instances(database_urls: list[str], folder: Path) -> Iterator[list[str]]:
+def start_instances(
+    database_urls: list[str], folder: Path, env_extra: dict[str, str] | None = None
+) -> Iterator[list[str]]:
     """An app instance (``harrow-dash serve``, as compose starts them) on each of ``database_urls``,
-    each on its own free port; yields their ``host:port``. Stopped at the end."""
+    each on its own free port, with ``env_extra`` in its environment; yields their ``host:port``.
+    Stopped at the end."""
     procs: list[tuple[subprocess.Popen[bytes], str, Path]] = []
     try:
         for i, database_url in enumerate(database_urls):
@@ -185,6 +188,7 @@ def start_instances(database_urls: list[str], folder: Path) -> Iterator[list[str
                 HARROW_DASH_SECRETS=str(folder / "no-secrets.toml"),
                 PYTHONUNBUFFERED="1",
             )
+            env.update(env_extra or {})
             port = free_port()
             log = folder / f"instance-{i}.log"
             with log.open("wb") as out:

@@ -194,6 +194,24 @@ def test_nginx_accepts_the_proxy_config(tmp_path: Path, frame_ancestors: str | N
 # -- the running proxy --------------------------------------------------------------------------------
 
 
+def test_the_proxys_headers_are_the_apps_own_policy() -> None:
+    """One policy: the template's headers are those of harrow_dash.formats.security_headers, with
+    frame-ancestors left to the setting, and the instances' own copies are dropped (one set)."""
+    from deploy_proxy import TEMPLATE
+
+    from harrow_dash.formats.security_headers import CSP_WITHOUT_FRAMING, OTHER_HEADERS
+
+    text = TEMPLATE.read_text(encoding="utf-8")
+    sent = dict(re.findall(r'^\s*add_header ([A-Za-z-]+) "([^"]*)" always;', text, re.M))
+    assert sent["Content-Security-Policy"] == (
+        f"{CSP_WITHOUT_FRAMING}; frame-ancestors ${{HARROW_DASH_FRAME_ANCESTORS}}"
+    )
+    for name, value in OTHER_HEADERS:
+        assert sent[name] == value
+    hidden = set(re.findall(r"^\s*proxy_hide_header ([A-Za-z-]+);", text, re.M))
+    assert hidden == {"Content-Security-Policy", *(name for name, _ in OTHER_HEADERS)}
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningProxy, list[str]]]:
     nginx = require_nginx()

@@ -8,7 +8,7 @@ Fixtures (keep the names: other test files use them):
 
 * ``chromium_path``: the Chromium binary. Without one the browser tests skip, unless ``CI=true``, where
   they fail: CI must run them.
-* ``start_app(db_path, env_extra=None) -> base_url``: start ``streamlit run app.py`` (headless, on
+* ``start_app(db_path, env_extra=None) -> base_url``: start ``streamlit run harrow_dash/ui/asgi_app.py`` (the app, as every instance serves it; headless, on
   127.0.0.1 and a free port, no usage stats, no file watcher) with
   ``HARROW_DASH_DATABASE_URL`` pointing at ``db_path`` (a DuckDB file path, or a full SQLAlchemy URL),
   wait for ``/_stcore/health``; the server stops when the test ends. Its log goes to
@@ -42,6 +42,7 @@ import pytest
 from helpers import LOG_DIR, REPO_ROOT, count_app_messages, screenshot
 
 from benchmarks.browser import CHROMIUM_ARGS  # the flags the page bench uses too
+from harrow_dash.config import ASGI_APP
 from harrow_dash.store import Store
 
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -191,7 +192,7 @@ def database_url(db: str | Path) -> str:
 
 
 class AppServers:
-    """Starts ``streamlit run app.py`` processes and stops them all at the end."""
+    """Starts ``streamlit run harrow_dash/ui/asgi_app.py`` processes and stops them all at the end."""
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -220,7 +221,7 @@ class AppServers:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                str(ASGI_APP),  # the app with its security headers, as every instance runs it
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -317,3 +317,12 @@ def discover_pages(root: Path = REPO_ROOT) -> list[AppPage]:
         _icon, name = page_icon_and_name(path)
         out.append(AppPage(path, name, name.replace("_", " ")))
     return out
+
+
+# Collects every CSP violation the page reports (the console only says so in words).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+});
+"""

@@ -14,18 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 from deploy_proxy import AFFINITY_COOKIE, RunningProxy, deployment, require_nginx
-from helpers import discover_pages, exceptions, wait_for_app
+from helpers import RECORD_VIOLATIONS, discover_pages, exceptions, wait_for_app
 from playwright.sync_api import Browser, expect
 
 TIMEOUT = 60_000
-
-# Collects every CSP violation the page reports (the console only says so in words).
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
-});
-"""
 
 
 @pytest.fixture(scope="module")
