@@ -1,4 +1,4 @@
-"""Pages in the browser: headless Chromium (Debian's, via Playwright) against ``streamlit run app.py``
+"""Pages in the browser: headless Chromium (Debian's, via Playwright) against ``streamlit run harrow_dash/ui/asgi_app.py``
 on the sample data, at 1440x900.
 
 ``pages``
@@ -130,7 +130,7 @@ def quarter_change_seconds(page: Any, quarter: str, long_label: str) -> float:
     "in Chromium: cold first page, then on a warm server each page's render and a quarter change",
 )
 def bench_pages(run: Run) -> list[Row]:
-    """Headless Chromium (Debian's) at 1440x900 against ``streamlit run app.py`` on the sample data.
+    """Headless Chromium (Debian's) at 1440x900 against ``streamlit run harrow_dash/ui/asgi_app.py`` on the sample data.
 
     * first page (cold): from starting ``streamlit run`` to the Overview drawn in the browser (the
       browser is already open; the server's imports, first script run and first queries count);

@@ -1,8 +1,8 @@
 """One app instance's memory at council scale, after a reader has visited every page.
 
 ``memory``
-    ``streamlit run app.py`` (local mode: the local user is an editor, so the Data page is visited
-    too) on the generated history of 13,200 indicators x 40 quarters (528,000 values, DuckDB; built
+    ``streamlit run harrow_dash/ui/asgi_app.py`` (the app as every instance runs it; local mode: the
+    local user is an editor, so the Data page is visited too) on the generated history of 13,200 indicators x 40 quarters (528,000 values, DuckDB; built
     once under ``bench-output/`` and reused, see ``benchmarks/generated.py``). A client speaking
     Streamlit's own websocket protocol (as ``serving`` does; the server cannot tell it from a
     browser) opens the Overview, then every page in turn at the default quarter, then every page

@@ -1,7 +1,7 @@
 """Serving capacity of one process: simulated readers speaking Streamlit's own websocket protocol.
 
 ``serving``
-    The dashboard (``streamlit run app.py`` on the sample data with its history published, as ``make
+    The dashboard (``streamlit run harrow_dash/ui/asgi_app.py`` on the sample data with its history published, as ``make
     run`` sets it up, so the Cabinet presentation has quarters to show; its own settings) and a minimal
     reference app (``benchmarks/reference_app``: on each page a title, four ``st.metric``, one
     Altair line chart of 48 points and one 48-row ``st.dataframe``; Streamlit's default settings)

@@ -1,7 +1,7 @@
 """The app's memory when an editor uploads a hostile file at the upload cap, through the real Data page.
 
 ``upload_memory``
-    ``streamlit run app.py`` (local mode: the local user is an editor) on an empty database, started
+    ``streamlit run harrow_dash/ui/asgi_app.py`` (local mode: the local user is an editor) on an empty database, started
     afresh for each file; headless Chromium (Playwright) opens the Data page and uploads the file,
     waiting until the page shows the importer's answer. Before each upload the server's peak resident size
     is reset (``/proc/PID/clear_refs``); after the answer is drawn it is read (``VmHWM``: the most
