@@ -159,13 +159,26 @@ def _problem_texts(at: Any) -> list[str]:
     return list(frame["Problem"])
 
 
+def _open_at_published_q3(store: Store) -> Any:
+    """The Data page's form at Q3 2023-24, with the sample's history (Q3 included) published."""
+    publish_sample_history(store, out=io.StringIO())
+    at = open_page()
+    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
+    return at
+
+
+def _revisions_of(store: Store, table: str) -> Any:
+    from harrow_dash.outputs import revisions
+
+    record = revisions.read(store)
+    return record[record["table_name"] == table]
+
+
 def test_an_update_in_a_published_quarter_needs_a_reason_and_is_a_revision(
     env: AppEnv, sample_store: Store, db_snapshot
 ) -> None:
-    publish_sample_history(sample_store, out=io.StringIO())
+    at = _open_at_published_q3(sample_store)
     before = db_snapshot(sample_store)
-    at = open_page()
-    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
     at = record_update(at, "CA-23Q1-02", "done", update="Backlog cleared.")
     assert not at.exception
     assert "Q3 2023-24 is published" in unescape(at.error[0].value)
@@ -177,10 +190,7 @@ def test_an_update_in_a_published_quarter_needs_a_reason_and_is_a_revision(
     assert unescape(at.success[0].value).startswith("Saved as batch 2")
     now = sample_store.corrective_actions(Filters()).set_index("action_id").loc["CA-23Q1-02"]
     assert now["recorded_status"] == "done" and now["latest_update"] == "Backlog cleared."
-    from harrow_dash.outputs import revisions
-
-    record = revisions.read(sample_store)
-    mine = record[record["table_name"] == "corrective_action_updates"]
+    mine = _revisions_of(sample_store, "corrective_action_updates")
     assert set(mine["field"]) >= {"status", "update_text"}
     assert set(mine["reason"]) == {"Late return from IG team"}
 
@@ -189,10 +199,8 @@ def test_an_action_added_to_a_published_quarter_needs_a_reason_and_is_a_revision
     env: AppEnv, sample_store: Store, db_snapshot
 ) -> None:
     """An action is published with the quarter it was agreed in: adding one there revises the record."""
-    publish_sample_history(sample_store, out=io.StringIO())
+    at = _open_at_published_q3(sample_store)
     before = db_snapshot(sample_store)
-    at = open_page()
-    at.selectbox(key="corrective_quarter").set_value("Q3 2023-24").run()
     at = add_action(
         at, "Red: Indicator PI-02", "Name a deputy in each directorate", action_id="CA-23Q3-09"
     )
@@ -210,10 +218,7 @@ def test_an_action_added_to_a_published_quarter_needs_a_reason_and_is_a_revision
     )
     assert not at.exception
     assert unescape(at.success[0].value).startswith("Saved as batch 2")
-    from harrow_dash.outputs import revisions
-
-    record = revisions.read(sample_store)
-    mine = record[record["table_name"] == "corrective_actions"]
+    mine = _revisions_of(sample_store, "corrective_actions")
     assert set(mine["item"]) == {"CA-23Q3-09"} and set(mine["period"]) == {Q3.key}
     assert {"action", "subject_ref", "agreed_period", "due_period"} <= set(mine["field"])
     assert set(mine["reason"]) == {"Agreed at Cabinet after the report was published"}

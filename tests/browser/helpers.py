@@ -8,13 +8,14 @@ this folder on ``sys.path`` because ``tests/`` has no ``__init__.py``).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, expect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_DIR = REPO_ROOT / "test-output"
@@ -326,3 +327,69 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
 });
 """
+
+
+@dataclass
+class PolicyVisit:
+    """What opening every page under the Content-Security-Policy found (see
+    :func:`visit_every_page_under_policy`)."""
+
+    violations: dict[str, list[str]]  # page id -> the violations it reported
+    console: list[str]  # the console's CSP messages
+    policies: set[str]  # the Content-Security-Policy each page was served with
+    cookies: list[dict[str, Any]]  # the browser's cookies at the end
+
+
+def visit_every_page_under_policy(
+    browser: Browser, base_url: str, timeout: float = 60_000
+) -> PolicyVisit:
+    """Open every page under ``base_url`` in one browser (1440x900), checking that each renders (no
+    exception, no component's error alert: a blocked script shows one), and record every CSP
+    violation. The browser's context is closed at the end, its websockets with it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    console: list[str] = []
+    page.on(
+        "console",
+        lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    violations: dict[str, list[str]] = {}
+    policies: set[str] = set()
+    try:
+        for app_page in discover_pages():
+            response = page.goto(f"{base_url}/{app_page.url_path}", timeout=timeout)
+            assert response is not None
+            policies.add(response.headers.get("content-security-policy", ""))
+            wait_for_app(page, timeout=timeout)
+            if app_page.url_path == "":  # (the Presentation page has no sidebar)
+                nav = page.locator('[data-testid="stSidebar"] a').first
+                expect(nav).to_be_visible(timeout=timeout)
+            assert exceptions(page) == [], app_page.id
+            alerts = page.get_by_role("alert").all_inner_texts()
+            assert not [a for a in alerts if "Error" in a], (app_page.id, alerts)
+            found = page.evaluate("window.__cspViolations")
+            if found:
+                violations[app_page.id] = found
+        cookies = list(context.cookies())
+    finally:
+        context.close()
+    return PolicyVisit(violations, console, policies, cookies)  # type: ignore[arg-type]
+
+
+def framing_messages(browser: Browser, url: str, wait_s: float = 30) -> list[str]:
+    """Put ``url`` in an iframe on another page; check that the app did not render in it, and return
+    the console's messages (the browser says there why it refused to frame it)."""
+    context = browser.new_context()
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda msg: messages.append(msg.text))
+    try:
+        page.set_content(f'<iframe id="app" src="{url}" width="800" height="600"></iframe>')
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and not any("frame-ancestors" in m for m in messages):
+            page.wait_for_timeout(200)
+        assert page.frame_locator("#app").locator('[data-testid="stApp"]').count() == 0
+    finally:
+        context.close()
+    return messages

@@ -14,7 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 from deploy_proxy import AFFINITY_COOKIE, RunningProxy, deployment, require_nginx
-from helpers import RECORD_VIOLATIONS, discover_pages, exceptions, wait_for_app
+from helpers import (
+    discover_pages,
+    exceptions,
+    framing_messages,
+    visit_every_page_under_policy,
+    wait_for_app,
+)
 from playwright.sync_api import Browser, expect
 
 TIMEOUT = 60_000
@@ -31,34 +37,11 @@ def test_every_page_renders_through_the_proxy_without_a_csp_violation_on_one_ins
     browser: Browser, running: tuple[RunningProxy, list[str]]
 ) -> None:
     proxy, upstreams = running
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_init_script(RECORD_VIOLATIONS)
-    page = context.new_page()
-    console_csp: list[str] = []
-    page.on(
-        "console",
-        lambda msg: console_csp.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
     pages = discover_pages()
-    violations: dict[str, list[str]] = {}
-    try:
-        for app_page in pages:
-            page.goto(f"{proxy.url}/{app_page.url_path}", timeout=TIMEOUT)
-            wait_for_app(page, timeout=TIMEOUT)
-            if app_page.url_path == "":  # (the Presentation page has no sidebar)
-                nav = page.locator('[data-testid="stSidebar"] a').first
-                expect(nav).to_be_visible(timeout=TIMEOUT)
-            assert exceptions(page) == [], app_page.id
-            # A component whose script was blocked shows an alert ("BidiComponent Error: ...").
-            alerts = page.get_by_role("alert").all_inner_texts()
-            assert not [a for a in alerts if "Error" in a], (app_page.id, alerts)
-            found = page.evaluate("window.__cspViolations")
-            if found:
-                violations[app_page.id] = found
-        cookie = next(c["value"] for c in context.cookies() if c["name"] == AFFINITY_COOKIE)
-    finally:
-        context.close()  # closes the websockets, which nginx then logs
-    assert violations == {} and console_csp == [], (violations, console_csp)
+    visit = visit_every_page_under_policy(browser, proxy.url, TIMEOUT)
+    assert visit.violations == {} and visit.console == [], (visit.violations, visit.console)
+    assert len(visit.policies) == 1, visit.policies  # one set of headers: the proxy's
+    cookie = next(c["value"] for c in visit.cookies if c["name"] == AFFINITY_COOKIE)
 
     deadline = time.monotonic() + 15
     mine: list[dict[str, str]] = []
@@ -77,19 +60,7 @@ def test_another_page_cannot_frame_the_app(
     browser: Browser, running: tuple[RunningProxy, list[str]]
 ) -> None:
     proxy, _upstreams = running
-    context = browser.new_context()
-    page = context.new_page()
-    messages: list[str] = []
-    page.on("console", lambda msg: messages.append(msg.text))
-    try:
-        page.set_content(f'<iframe id="app" src="{proxy.url}/" width="800" height="600"></iframe>')
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any("frame-ancestors" in m for m in messages):
-            page.wait_for_timeout(200)
-        frame = page.frame_locator("#app")
-        assert frame.locator('[data-testid="stApp"]').count() == 0
-    finally:
-        context.close()
+    messages = framing_messages(browser, f"{proxy.url}/")
     assert any("frame-ancestors" in m and "'none'" in m for m in messages), messages
 
 
