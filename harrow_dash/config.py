@@ -4,18 +4,18 @@ Each setting is read from an environment variable first, then from ``.streamlit/
 Streamlit deployments already keep secrets in), then falls back to a default. Read without Streamlit so
 that the CLI and the tests see exactly what the app sees.
 
-=========================  ==============================  ===========================================
-Environment variable       secrets.toml key                Default
-=========================  ==============================  ===========================================
-HARROW_DASH_DATABASE_URL   ``[harrow_dash] database_url``  ``duckdb:///<repo>/data/harrow.duckdb``
-HARROW_DASH_SUPPRESSION    ``suppression_threshold``       5
-HARROW_DASH_SUPPRESS_ZERO  ``suppress_zero``               true: a count of 0 is hidden too
-HARROW_DASH_TOLERANCE      ``default_tolerance``           0.05 (5% of target)
-HARROW_DASH_PUBLIC         ``public_mode``                 false
-HARROW_DASH_EDITORS        ``editors`` (list)              empty: e-mails or ``@domain`` entries
-HARROW_DASH_MAX_UPLOAD_MB  ``max_upload_mb``               20
-HARROW_DASH_FRAME_ANCESTORS ``frame_ancestors``            ``'none'``: no site may frame the app
-=========================  ==============================  ===========================================
+===========================  ==============================  =======================================
+Environment variable         secrets.toml key                Default
+===========================  ==============================  =======================================
+HARROW_DASH_DATABASE_URL     ``[harrow_dash] database_url``  ``duckdb:///<repo>/data/harrow.duckdb``
+HARROW_DASH_SUPPRESSION      ``suppression_threshold``       5
+HARROW_DASH_SUPPRESS_ZERO    ``suppress_zero``               true: a count of 0 is hidden too
+HARROW_DASH_TOLERANCE        ``default_tolerance``           0.05 (5% of target)
+HARROW_DASH_PUBLIC           ``public_mode``                 false
+HARROW_DASH_EDITORS          ``editors`` (list)              empty: e-mails or ``@domain`` entries
+HARROW_DASH_MAX_UPLOAD_MB    ``max_upload_mb``               20
+HARROW_DASH_FRAME_ANCESTORS  ``frame_ancestors``             ``'none'``: no site may frame the app
+===========================  ==============================  =======================================
 
 Sign-in is configured when the secrets file has an ``[auth]`` section (OpenID Connect for ``st.login``;
 see ``.streamlit/secrets.toml.example``). ``HARROW_DASH_SECRETS`` names another secrets file for these

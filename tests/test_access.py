@@ -178,6 +178,7 @@ def test_the_secrets_example_is_valid_and_complete() -> None:
         "suppression_threshold",
         "default_tolerance",
         "max_upload_mb",
+        "frame_ancestors",
     }
 
 
