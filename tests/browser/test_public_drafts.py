@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from draft_only import PI_02_PUBLISHED, leaks, load_draft, publish_history
 from helpers import discover_pages, exceptions, open_expanders, screenshot, wait_for_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harrow_dash.store import Store
 
@@ -41,14 +42,22 @@ def _downloads(page) -> list[tuple[str, bytes]]:
     files: list[tuple[str, bytes]] = []
     popovers = page.locator('[class*="st-key-dl_pop_"]')
     for i in range(popovers.count()):
-        popovers.nth(i).locator("button").first.click()
         # The open popover's buttons (a closed popover's stay in the DOM, hidden).
         # (Inside the popover body: a download button beside the popover, like the Overview's
         # briefing pack, would close it when clicked.)
         buttons = page.locator(
             '[data-testid="stPopoverBody"] [data-testid="stDownloadButton"] button:visible'
         )
-        buttons.first.wait_for()
+        # A click that lands while the page is still busy can be lost on a loaded machine (the
+        # popover never opens): click again, at most three times in all.
+        for attempt in range(3):
+            popovers.nth(i).locator("button").first.click()
+            try:
+                buttons.first.wait_for(timeout=20_000)
+                break
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
         for j in range(buttons.count()):
             with page.expect_download(timeout=60_000) as info:
                 buttons.nth(j).click()
