@@ -32,6 +32,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from harrow_dash.rules.gss import marker_words
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import schema as s
 
 CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
@@ -103,9 +105,6 @@ def stored_text(value: Any) -> str | None:
 def value_words(field: str, value: Any) -> str | None:
     """A field's value (stored, or as kept in a revision record) as a reader reads it: a marker in
     words (``provisional``), a quarter as its label (``Q1 2023-24``); None (or no marker) is None."""
-    from harrow_dash.rules.gss import marker_words
-    from harrow_dash.rules.periods import Period
-
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if field == "marker":
@@ -259,8 +258,6 @@ def revisions_for(
 
 
 def quarter_labels(keys: Iterable[int]) -> str:
-    from harrow_dash.rules.periods import Period
-
     return ", ".join(Period.from_key(int(k)).label for k in sorted(set(keys)))
 
 
@@ -358,15 +355,15 @@ def take_figures(
     period_key: int,
     when: dt.datetime,
     tables: Iterable[str] = s.RECORD_TABLES,
-) -> None:
+) -> int:
     """Keep the quarter's figures (of ``tables``: all record tables) as published now, replacing
-    those kept at an earlier publication."""
+    those kept at an earlier publication; returns how many were kept."""
     f = s.published_figures
     tables = list(tables)
     conn.execute(sa.delete(f).where(f.c.period == period_key, f.c.table_name.in_(tables)))
     now = current_figures(conn, period_key, tables)
     if now.empty:
-        return
+        return 0
     conn.execute(
         f.insert(),
         [
@@ -382,6 +379,7 @@ def take_figures(
             for r in now.itertuples()
         ],
     )
+    return len(now)
 
 
 def republication_changes(conn: Connection, period_key: int) -> pd.DataFrame:
@@ -477,7 +475,6 @@ def backfill_record_table(conn: Connection, table: str) -> list[str]:
         kept_at = conn.execute(
             sa.select(sa.func.min(f.c.published_at)).where(f.c.period == period_key)
         ).scalar()
-        if not current_figures(conn, int(period_key), [table]).empty:
-            take_figures(conn, int(period_key), kept_at or first_at, [table])
+        if take_figures(conn, int(period_key), kept_at or first_at, [table]):
             done.append(f"quarter {int(period_key)}'s {table} kept as published")
     return done

@@ -17,7 +17,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from harrow_dash.config import REPO_ROOT, load_settings
-from harrow_dash.formats.security_headers import frame_ancestors_problem, security_headers
+from harrow_dash.formats.security_headers import security_headers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,15 +48,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _frame_ancestors() -> str:
-    value = load_settings().frame_ancestors
-    problem = frame_ancestors_problem(value)
-    if problem is not None:
-        raise SystemExit(f"harrow-dash: cannot start: {problem}")
-    return value
+def _headers() -> list[tuple[str, str]]:
+    """The headers for the settings in force; a frame-ancestors setting they cannot carry stops the
+    instance with the reason (``security_headers`` checks it)."""
+    try:
+        return security_headers(load_settings().frame_ancestors)
+    except ValueError as exc:
+        raise SystemExit(f"harrow-dash: cannot start: {exc}") from None
 
 
 app = st.App(
-    str(REPO_ROOT / "app.py"),
-    middleware=[Middleware(SecurityHeaders, headers=security_headers(_frame_ancestors()))],
+    str(REPO_ROOT / "app.py"), middleware=[Middleware(SecurityHeaders, headers=_headers())]
 )
