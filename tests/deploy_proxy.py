@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,65 @@ def deployment(nginx: str, folder: Path) -> Iterator[tuple[RunningProxy, list[st
         upstreams = stack.enter_context(start_instances(urls, folder))
         proxy = stack.enter_context(run_proxy(nginx, upstreams, folder / "nginx"))
         yield proxy, upstreams
+
+
+# -- the security headers ------------------------------------------------------------------------
+
+# What the app and the proxy must send on every response. Only the app's own origin may serve scripts, styles,
+# images, fonts and connections; nobody may frame the app unless configured.
+CSP_REQUIRED = {
+    "default-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Every source the policy may name: the app's own origin, inline styles, data:/blob: URLs, hashes
+# of Streamlit's own inline script and WebAssembly compilation. No other origin, no 'unsafe-eval'
+# (JavaScript from strings), no wildcard.
+CSP_ALLOWED_SOURCES = re.compile(
+    r"^('self'|'none'|'unsafe-inline'|'wasm-unsafe-eval'|data:|blob:|'sha256-[A-Za-z0-9+/=]+')$"
+)
+EXPECTED_OTHER_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def parse_csp(value: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in value.split(";"):
+        words = part.split()
+        if words:
+            out[words[0]] = words[1:]
+    return out
+
+
+def http_get(url: str, cookie: str | None = None) -> tuple[int, HTTPMessage]:
+    """The status and headers of a GET of ``url`` (an error status too, not an exception)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            resp.read()
+            return resp.status, resp.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers
+
+
+def assert_security_headers(headers: HTTPMessage, frame_ancestors: list[str]) -> None:
+    """One Content-Security-Policy with the required directives (framing by ``frame_ancestors``) and
+    no source beyond the app's own origin, and the other headers, once each."""
+    csp_values = headers.get_all("Content-Security-Policy") or []
+    assert len(csp_values) == 1, csp_values
+    csp = parse_csp(csp_values[0])
+    for directive, sources in {**CSP_REQUIRED, "frame-ancestors": frame_ancestors}.items():
+        assert csp.get(directive) == sources, (directive, csp.get(directive))
+    loose = [
+        (d, s)
+        for d, sources in csp.items()
+        if d != "frame-ancestors"
+        for s in sources
+        if not CSP_ALLOWED_SOURCES.match(s)
+    ]
+    assert loose == [], f"sources beyond the app's own origin: {loose}"
+    assert "'unsafe-inline'" not in csp.get("script-src", csp["default-src"])
+    for name, value in EXPECTED_OTHER_HEADERS.items():
+        assert headers.get_all(name) == [value], (name, headers.get_all(name))

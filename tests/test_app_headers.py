@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deploy_proxy import REPO_ROOT, free_port, start_instances
-from test_deploy import _get, assert_security_headers
+from deploy_proxy import REPO_ROOT, assert_security_headers, free_port, http_get, start_instances
 
 from harrow_dash.formats.security_headers import (
     content_security_policy,
@@ -50,7 +49,7 @@ def instance(sample_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
      "/static/no-such-file.js"],
 )  # fmt: skip
 def test_an_instance_sends_the_security_headers_itself(instance: str, path: str) -> None:
-    status, headers = _get(instance + path)
+    status, headers = http_get(instance + path)
     assert status in (200, 404)
     assert_security_headers(headers, ["'none'"])
 
@@ -58,7 +57,7 @@ def test_an_instance_sends_the_security_headers_itself(instance: str, path: str)
 def test_who_may_frame_an_instance_is_a_setting(sample_db_file: Path, tmp_path: Path) -> None:
     url = _sample_copy(sample_db_file, tmp_path)
     with start_instances([url], tmp_path, {"HARROW_DASH_FRAME_ANCESTORS": INTRANET}) as (address,):
-        _status, headers = _get(f"http://{address}/")
+        _status, headers = http_get(f"http://{address}/")
     assert_security_headers(headers, INTRANET.split())
 
 

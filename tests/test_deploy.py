@@ -12,8 +12,6 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from http.client import HTTPMessage
 from pathlib import Path
@@ -27,9 +25,11 @@ from deploy_proxy import (
     INSTANCE_HEADER,
     REPO_ROOT,
     RunningProxy,
+    assert_security_headers,
     check_config,
     deployment,
     free_port,
+    http_get,
     local_config,
     require_nginx,
     run_proxy,
@@ -42,68 +42,12 @@ from harrow_dash.config import load_settings
 # machine never runs these servers beside the browser tests' own.
 pytestmark = pytest.mark.xdist_group("browser")
 
-# What the proxy must send on every response. Only the app's own origin may serve scripts, styles,
-# images, fonts and connections; nobody may frame the app unless configured.
-CSP_REQUIRED = {
-    "default-src": ["'self'"],
-    "connect-src": ["'self'"],
-    "img-src": ["'self'", "data:", "blob:"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "frame-ancestors": ["'none'"],
-}
-# Every source the policy may name: the app's own origin, inline styles, data:/blob: URLs, hashes
-# of Streamlit's own inline script and WebAssembly compilation. No other origin, no 'unsafe-eval'
-# (JavaScript from strings), no wildcard.
-CSP_ALLOWED_SOURCES = re.compile(
-    r"^('self'|'none'|'unsafe-inline'|'wasm-unsafe-eval'|data:|blob:|'sha256-[A-Za-z0-9+/=]+')$"
-)
-OTHER_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
-
-
-def parse_csp(value: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for part in value.split(";"):
-        words = part.split()
-        if words:
-            out[words[0]] = words[1:]
-    return out
-
-
-def _get(url: str, cookie: str | None = None) -> tuple[int, HTTPMessage]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            resp.read()
-            return resp.status, resp.headers
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers
-
 
 def _affinity(headers: HTTPMessage) -> str:
     for value in headers.get_all("Set-Cookie") or []:
         if value.startswith(f"{AFFINITY_COOKIE}="):
             return value.split(";", 1)[0]
     raise AssertionError(f"no {AFFINITY_COOKIE} cookie in {headers.get_all('Set-Cookie')}")
-
-
-def assert_security_headers(headers: HTTPMessage, frame_ancestors: list[str]) -> None:
-    csp_values = headers.get_all("Content-Security-Policy") or []
-    assert len(csp_values) == 1, csp_values
-    csp = parse_csp(csp_values[0])
-    for directive, sources in {**CSP_REQUIRED, "frame-ancestors": frame_ancestors}.items():
-        assert csp.get(directive) == sources, (directive, csp.get(directive))
-    loose = [
-        (d, s)
-        for d, sources in csp.items()
-        if d != "frame-ancestors"
-        for s in sources
-        if not CSP_ALLOWED_SOURCES.match(s)
-    ]
-    assert loose == [], f"sources beyond the app's own origin: {loose}"
-    assert "'unsafe-inline'" not in csp.get("script-src", csp["default-src"])
-    for name, value in OTHER_HEADERS.items():
-        assert headers.get_all(name) == [value], (name, headers.get_all(name))
 
 
 # -- the compose file ---------------------------------------------------------------------------------
@@ -224,7 +168,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningP
 )
 def test_the_proxy_sends_the_security_headers(running, path: str) -> None:
     proxy, _upstreams = running
-    status, headers = _get(proxy.url + path)
+    status, headers = http_get(proxy.url + path)
     assert status in (200, 404)
     assert_security_headers(headers, ["'none'"])
 
@@ -234,7 +178,7 @@ def test_who_may_frame_the_app_is_a_setting(running, tmp_path: Path) -> None:
     with run_proxy(
         require_nginx(), upstreams, tmp_path / "nginx", "https://intranet.example.gov.uk"
     ) as other:
-        _status, headers = _get(other.url + "/")
+        _status, headers = http_get(other.url + "/")
     assert_security_headers(headers, ["https://intranet.example.gov.uk"])
 
 
@@ -242,7 +186,7 @@ def test_a_browser_keeps_its_page_requests_and_websocket_on_one_instance(running
     proxy, upstreams = running
     seen: dict[str, str] = {}  # affinity cookie -> the instance that served its first page
     for _ in range(40):  # new browsers, until both instances have served one
-        status, headers = _get(proxy.url + "/")
+        status, headers = http_get(proxy.url + "/")
         assert status == 200
         seen[_affinity(headers)] = headers[INSTANCE_HEADER]
         if set(seen.values()) == set(upstreams):
@@ -251,7 +195,7 @@ def test_a_browser_keeps_its_page_requests_and_websocket_on_one_instance(running
 
     for cookie, instance in seen.items():
         for path in ("/", "/_stcore/health", "/_stcore/host-config", "/Indicators"):
-            status, headers = _get(proxy.url + path, cookie)
+            status, headers = http_get(proxy.url + path, cookie)
             assert headers[INSTANCE_HEADER] == instance, (cookie, path)
             assert headers.get_all("Set-Cookie") is None or not any(
                 c.startswith(AFFINITY_COOKIE) for c in headers.get_all("Set-Cookie") or []
