@@ -274,3 +274,28 @@ def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store:
             assert len(listed) == len(refs) and listed == sorted(listed)
     finally:
         public.dispose()
+
+
+def test_a_reference_holding_the_packed_reads_separator_comes_back_whole(history: Store) -> None:
+    """The packed read puts a separator (0x1f) between references. A load refuses a control
+    character in a reference, but a database written another way may hold one: it must not be cut
+    in two; the read notices the count is wrong and reads the rows the ordinary way instead."""
+    i, v = s.indicators, s.indicator_values
+    source = str(history.indicator_list()["ref"].iloc[7])
+    odd = source + "\x1fB"
+    with history.writing() as conn:
+        conn.execute(sa.insert(i).from_select(
+            list(i.c.keys()),
+            sa.select(*(sa.literal(odd).label("ref") if c.name == "ref" else c for c in i.c))
+            .where(i.c.ref == source),
+        ))  # fmt: skip
+        conn.execute(sa.insert(v).from_select(
+            list(v.c.keys()),
+            sa.select(*(sa.literal(odd).label("ref") if c.name == "ref" else c for c in v.c))
+            .where(v.c.ref == source),
+        ))  # fmt: skip
+    refs = sorted(str(r) for r in history.indicator_list()["ref"])
+    assert odd in refs
+    assert_actuals_agree([history])
+    actuals = history.indicator_actuals(refs, None)
+    assert len(actuals[actuals["ref"] == odd]) == QUARTERS
