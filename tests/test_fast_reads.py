@@ -32,7 +32,7 @@ from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.rules.value_states import Frequency
-from harrow_dash.store import Store, quarter_counts, schema
+from harrow_dash.store import Store, packed_series, quarter_counts, schema
 from harrow_dash.store import schema as s
 from harrow_dash.store.quarters import QuarterReport, quarter_reports
 
@@ -197,7 +197,10 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def assert_actuals_agree(stores: list[Store]) -> None:
+def assert_actuals_agree(stores: list[Store], packed: bool = True) -> None:
+    """Every indicator's actuals read at once (on PostgreSQL from the kept series, which must be
+    usable when ``packed``) are the rows read a few indicators at a time, up to each of three
+    quarters; and the sparklines drawn from them are the same drawn a few at a time."""
     refs = sorted(str(r) for r in stores[0].indicator_list()["ref"])  # the internal store's
     assert len(refs) > Store._MANY_REFS
     periods = stores[0].periods()
@@ -206,6 +209,16 @@ def assert_actuals_agree(stores: list[Store]) -> None:
             many = store.indicator_actuals(refs, until)
             expected = few_at_a_time(store, refs, until)
             pd.testing.assert_frame_equal(comparable(many), comparable(expected))
+            if packed and not store.is_duckdb:  # the series were read, not the rows
+                kept = packed_series.indicator_actuals(
+                    store,
+                    store._def("indicators"),
+                    refs,
+                    until.key if until else None,
+                    store.public,
+                )
+                assert kept is not None
+                pd.testing.assert_frame_equal(comparable(kept), comparable(expected))
             sparks = sparkline_values(store, refs, until, RULES)
             step = 200
             pieces: dict[str, list[float]] = {}
@@ -296,6 +309,47 @@ def test_a_reference_holding_the_packed_reads_separator_comes_back_whole(history
         ))  # fmt: skip
     refs = sorted(str(r) for r in history.indicator_list()["ref"])
     assert odd in refs
-    assert_actuals_agree([history])
+    assert_actuals_agree([history], packed=False)
     actuals = history.indicator_actuals(refs, None)
     assert len(actuals[actuals["ref"] == odd]) == QUARTERS
+
+
+def test_series_kept_before_a_change_they_did_not_see_are_not_read_and_upgrade_rewrites_them(
+    history: Store, backend: str
+) -> None:
+    """On PostgreSQL every indicator's values are kept packed (``indicator_series``), rewritten by
+    every write. A write by an older version of the app bumps the data version without rewriting
+    them: they are then stale, the read goes row by row (the same frame), and the next upgrade (each
+    app process and command runs one) rewrites them. A database from before the table gets them
+    when upgraded. On DuckDB the table stays empty and is never read."""
+    t = s.indicator_series
+    with history.connect() as conn:
+        kept = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+        assert not packed_series.stale(conn)
+    if backend == "duckdb":
+        assert kept == 0
+        return
+    assert kept == len(history.indicator_list())
+    refs = sorted(str(r) for r in history.indicator_list()["ref"])
+    first = refs[0]
+    with history.begin() as conn:  # an older version's load: values and version, not the series
+        conn.execute(
+            sa.update(s.indicator_values)
+            .where(s.indicator_values.c.ref == first)
+            .values(actual=s.indicator_values.c.actual + 1000)
+        )
+        conn.execute(sa.update(s.data_version).values(version=s.data_version.c.version + 1))
+    with history.connect() as conn:
+        assert packed_series.stale(conn)
+    assert packed_series.indicator_actuals(history, s.indicators, refs, None, False) is None
+    assert_actuals_agree([history], packed=False)
+    sparks = sparkline_values(history, refs, None, RULES)
+    assert min(sparks[first]) >= 1000  # the change is seen
+    assert "indicator_series" in history.upgrade()
+    assert_actuals_agree([history])
+    assert sparkline_values(history, refs, None, RULES) == sparks
+    assert "indicator_series" not in history.upgrade()
+    with history.begin() as conn:  # a database from before the table
+        conn.execute(sa.text("DROP TABLE indicator_series"))
+    assert "indicator_series" in history.upgrade()
+    assert_actuals_agree([history])

@@ -1,26 +1,34 @@
-"""Many indicators' actuals read from PostgreSQL packed into one row of whole columns, then unpacked.
+"""Every indicator's actuals on PostgreSQL kept packed at each write, and read as one row of whole
+columns: what the trend lines of the Indicators list need (``Store.indicator_actuals`` of many
+indicators, ``views.sparkline_values``).
 
 Read row by row, 13,200 indicators x 40 quarters is 528,000 rows, and PostgreSQL's driver spends
 seconds in Python on them (one message per row, COPY included), where DuckDB hands Arrow columns
-over in a quarter of a second. Here the database puts every matching value's indicator, quarter and
-actual end to end, a column each, in one row: the actuals and quarters in their binary form
-(``float8send``, ``int4send``: big-endian, exact; a blank actual as NaN), the indicators' references
-as their UTF-8 bytes with a separator between each two, and whether each counts people as one
-character. The row travels in binary form (the bytes as they are, not written out as hexadecimal).
-numpy and Arrow read the bytes as they are, and put the rows in order (by reference, bytewise as
-DuckDB and Python sort text, then by quarter) into the same long frame (ref, period, actual,
-counts_people) the row-by-row read gives.
+over in a tenth of a second. Packing the values into one row at each read (an aggregate over every
+value) still cost the server 110-180 ms of work per read, twice DuckDB's whole read. So the packing
+is done once per write instead: :func:`refresh`, called by ``store.bump_data_version`` in every
+write transaction that changes what pages show (a load, a rollback, a publication, a revision, a
+form), rewrites ``indicator_series``: per indicator, its quarters and actuals in quarter order in
+their binary forms end to end (``int4send``, ``float8send``: big-endian, exact; a blank actual as
+NaN), with the data version it was written at. 0.4 s of server time per write at 528,000 values.
 
-The database neither groups nor sorts: each aggregate takes the rows in the order they are scanned,
-the same order for all of them (they are computed in one pass), and the sorting happens here, on
-numbers. Grouping per indicator with the quarters in order (``string_agg ... ORDER BY period``, the
-earlier form of this read) cost the server three times as much, a sort per indicator.
+:func:`indicator_actuals` reads the series (13,200 rows) as one row: the references end to end with
+a separator between each two, each series' length, and the quarters and actuals end to end, with the
+definitions in force (each one's reference and whether it counts people, one character) and the
+published quarters, in one statement (one snapshot of the data). The row travels in binary form
+(the bytes as they are, not written out as hexadecimal). numpy and Arrow read the bytes as they
+are, keep the quarters asked for (up to the limit; in a public store, published ones only: the same
+conditions as the row-by-row read, applied to the quarter of each value), and put the rows in order
+(by reference, bytewise as DuckDB and Python sort text, then by quarter) into the same long frame
+(ref, period, actual, counts_people) the row-by-row read gives. What is shown or hidden is decided
+afterwards by the same rule (``views.sparkline_values``). A double travels as its eight bytes, so
+the number read back is the same double.
 
-Only the transport differs: which values are read (the quarter limit, published quarters only in a
-public store, the definitions in force) is decided by the caller's conditions, the same ones as the
-row-by-row read, and what is shown or hidden is decided afterwards by the same rule
-(``views.sparkline_values``). A double travels as its eight bytes, so the number read back is the
-same double.
+The series are only read when they were written at the current data version: a database written by
+an older version of the app (which bumps the version without rewriting them) or not yet upgraded is
+read row by row until ``schema_upgrade.upgrade`` (every app process and command runs it) rewrites
+them (:func:`stale`). DuckDB keeps no series: it reads the values themselves as fast, and a million
+values must load in under 3 s there.
 """
 
 from __future__ import annotations
@@ -115,33 +123,77 @@ def _by_rank_then_period(rank: np.ndarray, periods: np.ndarray) -> np.ndarray:
     return np.argsort((rank << 32) | periods, kind="stable")
 
 
+def _series_of_every_indicator() -> sa.Select[Any]:
+    """Each indicator's quarters and actuals in quarter order, packed (what ``indicator_series``
+    holds). Sorting per indicator is the server's one costly step; it is done once per write."""
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+    v = s.indicator_values
+    in_order = aggregate_order_by(_NO_BYTES, v.c.period)
+    return sa.select(
+        v.c.ref,
+        sa.func.string_agg(sa.func.int4send(v.c.period), in_order),
+        sa.func.string_agg(
+            sa.func.float8send(sa.func.coalesce(v.c.actual, sa.literal_column("'NaN'::float8"))),
+            in_order,
+        ),
+        sa.select(s.data_version.c.version).scalar_subquery(),
+    ).group_by(v.c.ref)
+
+
+def refresh(conn: Connection) -> None:
+    """Rewrite ``indicator_series`` from the values, inside the caller's write transaction (on
+    PostgreSQL; DuckDB reads the values themselves, and its loads have no time to spare)."""
+    if conn.dialect.name != "postgresql":
+        return
+    t = s.indicator_series
+    conn.execute(sa.delete(t))
+    conn.execute(sa.insert(t).from_select(list(t.c.keys()), _series_of_every_indicator()))
+
+
+def stale(conn: Connection) -> bool:
+    """Whether ``indicator_series`` is not what :func:`refresh` would write now: written at another
+    data version (by an older version of the app, which bumps the version without rewriting the
+    series), or missing (a database from before the table)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    t, version = s.indicator_series, s.data_version.c.version
+    current = conn.execute(sa.select(version)).scalar()
+    written = conn.execute(
+        sa.select(sa.func.min(t.c.data_version), sa.func.max(t.c.data_version))
+    ).one()
+    if written[0] is None:  # none written: stale if there are values
+        return conn.execute(sa.select(s.indicator_values.c.ref).limit(1)).first() is not None
+    return not (written[0] == written[1] == current)
+
+
 def indicator_actuals(
     store: StoreBase,
     definitions: sa.FromClause,
-    conditions: list[sa.ColumnElement[bool]],
     refs: list[str],
+    until: int | None,
+    public: bool,
 ) -> pd.DataFrame | None:
-    """ref, period, actual, counts_people of the values matching ``conditions`` (on
-    ``indicator_values``) of the indicators ``refs`` defined in ``definitions``, sorted by ref then
-    period: the frame ``Store.indicator_actuals`` returns, read as one row of packed columns. None
-    on a database whose text is not stored as UTF-8 (lengths in bytes would not match): the caller
-    reads the rows the ordinary way."""
-    v, i = s.indicator_values, definitions
-    values = (
-        sa.select(
-            sa.func.count().label("n"),
-            _packed_text(v.c.ref).label("refs"),
-            sa.func.string_agg(sa.func.int4send(v.c.period), _NO_BYTES).label("periods"),
-            sa.func.string_agg(
-                sa.func.float8send(
-                    sa.func.coalesce(v.c.actual, sa.literal_column("'NaN'::float8"))
-                ),
-                _NO_BYTES,
-            ).label("actuals"),
-        )
-        .where(*conditions)
-        .subquery("packed_values")
-    )
+    """ref, period, actual, counts_people of the values of the indicators ``refs`` defined in
+    ``definitions``, up to quarter key ``until`` and (``public``) in published quarters only,
+    sorted by ref then period: the frame ``Store.indicator_actuals`` returns, read from the kept
+    series (``indicator_series``) as one row of packed columns. None, for the caller to read the
+    rows the ordinary way, where the series are stale (:func:`stale`: a read-only store on a
+    database not yet upgraded, or one written by an older version), where text is not stored as
+    UTF-8, or where a reference holds the separator."""
+    t, i, version = s.indicator_series, definitions, s.data_version.c.version
+    series = sa.select(
+        sa.func.count().label("n"),
+        sa.func.min(t.c.data_version).label("oldest"),
+        sa.func.max(t.c.data_version).label("newest"),
+        _packed_text(t.c.ref).label("refs"),
+        sa.func.string_agg(
+            sa.func.int4send(sa.cast(sa.func.octet_length(t.c.periods), sa.Integer).op("/")(4)),
+            _NO_BYTES,
+        ).label("lengths"),
+        sa.func.string_agg(t.c.periods, _NO_BYTES).label("periods"),
+        sa.func.string_agg(t.c.actuals, _NO_BYTES).label("actuals"),
+    ).subquery("packed_series")
     people = sa.case(
         (i.c.counts_people.is_(True), "1"), (i.c.counts_people.is_(False), "0"), else_="-"
     )
@@ -150,41 +202,63 @@ def indicator_actuals(
         _packed_text(i.c.ref).label("def_refs"),
         sa.func.string_agg(people, sa.literal("")).label("people"),
     ).subquery("packed_definitions")
-    # One statement (one snapshot of the data): the values and the definitions they are joined to.
+    published = sa.select(
+        sa.func.string_agg(sa.func.int4send(s.published_quarters.c.period), _NO_BYTES).label(
+            "published"
+        )
+    ).subquery("packed_published")
+    # One statement (one snapshot of the data): the series, the version they must have been
+    # written at, the definitions they are joined to and the quarters a public store shows.
     q = sa.select(
-        values, defined, sa.func.current_setting("server_encoding").label("encoding")
-    ).select_from(values.join(defined, sa.true()))
+        series,
+        defined,
+        published,
+        sa.select(version).scalar_subquery().label("version"),
+        sa.func.current_setting("server_encoding").label("encoding"),
+    ).select_from(series.join(defined, sa.true()).join(published, sa.true()))
     with store.connect() as conn:
         row = _fetch_binary(conn, q)
     if row["encoding"] != "UTF8":
         return None
     n, m = int(row["n"]), int(row["defined"])
-    if not n or not m:
+    if not n:  # no values, or none kept yet: the ordinary read tells which, quickly
+        return None
+    if not (row["oldest"] == row["newest"] == row["version"]):
+        return None
+    if not m:
         return _empty()
     names, def_refs = _texts(row["refs"], n), _texts(row["def_refs"], m)
     if names is None or def_refs is None:
         return None
+    lengths = np.frombuffer(_bytes(row["lengths"]), dtype=">i4").astype(np.int64)
     periods = np.frombuffer(_bytes(row["periods"]), dtype=">i4").astype(np.int64)
     actuals = np.frombuffer(_bytes(row["actuals"]), dtype=">f8").astype(np.float64)
     people_codes = np.frombuffer((row["people"] or "").encode(), dtype=np.uint8)
-    if not (len(periods) == len(actuals) == n and len(people_codes) == m):
-        raise RuntimeError("the packed actuals did not unpack to one value per row")
-    # The references as codes into their distinct values; those values ranked bytewise, each with
-    # its definition (the join), kept if asked for and defined.
-    encoded = pc.dictionary_encode(names)
-    distinct = encoded.dictionary
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    rank = np.empty(len(distinct), dtype=np.int64)
-    rank[pc.sort_indices(distinct).to_numpy(zero_copy_only=False)] = np.arange(len(distinct))
-    definition = pc.index_in(distinct, value_set=def_refs)
+    if not (
+        len(lengths) == n
+        and len(periods) == len(actuals) == int(lengths.sum())
+        and len(people_codes) == m
+    ):
+        raise RuntimeError("the packed series did not unpack to one value per quarter")
+    codes = np.repeat(np.arange(n), lengths)  # each value's series
+    shown = np.ones(len(periods), dtype=bool)
+    if until is not None:
+        shown &= periods <= until
+    if public:
+        shown &= np.isin(periods, np.frombuffer(_bytes(row["published"]), dtype=">i4"))
+    # The series' references (distinct: the table's key) ranked bytewise, each with its definition
+    # (the join), kept if asked for and defined.
+    rank = np.empty(n, dtype=np.int64)
+    rank[pc.sort_indices(names).to_numpy(zero_copy_only=False)] = np.arange(n)
+    definition = pc.index_in(names, value_set=def_refs)
     wanted = pc.and_(
-        pc.is_in(distinct, value_set=pa.array(refs, type=pa.string())), pc.is_valid(definition)
+        pc.is_in(names, value_set=pa.array(refs, type=pa.string())), pc.is_valid(definition)
     ).to_numpy(zero_copy_only=False)
-    keep = np.flatnonzero(wanted[codes])
+    keep = np.flatnonzero(wanted[codes] & shown)
     if not len(keep):
         return _empty()
     order = keep[_by_rank_then_period(rank[codes[keep]], periods[keep])]
-    in_order = distinct.take(pa.array(codes[order]))
+    in_order = names.take(pa.array(codes[order]))
     yes, no = _PEOPLE_CODES
     people_of_definition = np.where(people_codes == yes, 0, np.where(people_codes == no, 1, 2))
     people_of_ref = people_of_definition[definition.fill_null(0).to_numpy(zero_copy_only=False)]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Sequence,
@@ -363,6 +364,20 @@ quarter_counts = Table(
     Column("action_statuses", Integer, nullable=False),
 )
 
+# Every indicator's values as one packed series, on PostgreSQL only (see
+# harrow_dash.store.packed_series, which writes and reads it): its quarters and actuals in quarter
+# order, as their binary forms end to end, written by every write transaction that bumps the data
+# version, with that version, so that a series written before a change it did not see (by an older
+# version of the app) is known to be stale. Empty on DuckDB, which reads the values themselves.
+indicator_series = Table(
+    "indicator_series",
+    metadata,
+    Column("ref", String, primary_key=True),
+    Column("periods", LargeBinary, nullable=False),
+    Column("actuals", LargeBinary, nullable=False),
+    Column("data_version", BigInteger, nullable=False),
+)
+
 # Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter, which the primary
 # keys serve where they lead with the quarter (indicator_values') and these otherwise. DuckDB does
 # without (it skips blocks of rows by their min/max, and an index there would only slow loads down),
@@ -467,8 +482,9 @@ def _published_table(name: str) -> Table:
 PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
 
 # 5: corrective actions (new tables only); 6: indicator_values keyed by quarter first; 7: corrective
-# actions are figures of the record (kept as published with the quarter they were agreed in).
-SCHEMA_VERSION = "7"
+# actions are figures of the record (kept as published with the quarter they were agreed in); 8: every
+# indicator's values kept packed on PostgreSQL (indicator_series; a new table, filled by upgrade).
+SCHEMA_VERSION = "8"
 # The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
 PUBLISHED_DEFINITIONS_SINCE = 3
 # The first schema version that remembers quarters once published and their figures as published.

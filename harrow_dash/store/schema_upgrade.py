@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, MetaData, insert, select, text
 
+from harrow_dash.store import packed_series
 from harrow_dash.store import quarter_counts as counts
 from harrow_dash.store import schema as s
 from harrow_dash.store.published_definitions import backfill
@@ -118,6 +119,9 @@ def upgrade(conn: Connection) -> list[str]:
     if counts.missing(conn):  # a database from before the counts were stored: count them once
         counts.refresh(conn)
         done.append(s.quarter_counts.name)
+    if packed_series.stale(conn):  # from before the series were kept, or by an older version
+        packed_series.refresh(conn)
+        done.append(s.indicator_series.name)
     if version is not None and version != s.SCHEMA_VERSION:
         conn.execute(
             s.schema_info.update()

@@ -225,13 +225,12 @@ class ScorecardReads(StoreBase):
             return self.read(q.where(v.c.ref.in_(refs)))
         if (
             not self.is_duckdb
-        ):  # the same values, packed in one row (harrow_dash.store.packed_series)
+        ):  # the same values, kept packed at each write (harrow_dash.store.packed_series)
             from harrow_dash.store import packed_series
 
-            conditions = [*self._visible(v.c.period)]
-            if until is not None:
-                conditions.append(v.c.period <= until.key)
-            packed = packed_series.indicator_actuals(self, i, conditions, refs)
+            packed = packed_series.indicator_actuals(
+                self, i, refs, until.key if until is not None else None, self.public
+            )
             if packed is not None:
                 return packed
         frame = self.read(q)
