@@ -187,7 +187,7 @@ def indicator_actuals(
         sa.func.min(t.c.data_version).label("oldest"),
         sa.func.max(t.c.data_version).label("newest"),
         _packed_text(t.c.ref).label("refs"),
-        sa.func.string_agg(
+        sa.func.string_agg(  # each series' number of quarters: its periods' bytes / 4
             sa.func.int4send(sa.cast(sa.func.octet_length(t.c.periods), sa.Integer).op("/")(4)),
             _NO_BYTES,
         ).label("lengths"),
