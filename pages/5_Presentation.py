@@ -51,6 +51,8 @@ CHROME_CSS = """
 [data-testid="stElementContainer"]:has(.hd-slide) > div { height: 100%; }
 .st-key-presentation_controls { flex: 0 0 auto; min-height: 72px; align-items: center;
   border-top: 2px solid #B1B4B6; margin-top: 8px; row-gap: 0 !important; }
+/* One row down to 1280 px wide: the controls 0.5rem apart, the way out at the row's far end. */
+.st-key-presentation_controls > :last-child { margin-left: auto; }
 .st-key-presentation_controls button, .st-key-presentation_controls a,
 .st-key-presentation_controls p, .st-key-presentation_controls [data-testid="stSelectbox"] * {
   font-size: 20px !important; }
@@ -268,7 +270,7 @@ st.html(
 
 advance_labels = list(slides.AUTO_ADVANCE)
 with st.container(
-    horizontal=True, vertical_alignment="center", gap="medium", key="presentation_controls"
+    horizontal=True, vertical_alignment="center", gap="xsmall", key="presentation_controls"
 ):
     st.button(
         "Previous",
@@ -310,13 +312,6 @@ with st.container(
         label_visibility="collapsed",
         help="Move to the next slide automatically (after the last slide, start again)",
     )
-    _keys(
-        key=KEYS_KEY,
-        # The slide number restarts the timer whenever the slide changes.
-        data={"interval": slides.AUTO_ADVANCE.get(choice or "", 0), "slide": number},
-        on_nav_change=_on_key,
-        width="content",
-    )
     if may_draft:
         st.toggle(
             "Draft figures",
@@ -325,5 +320,13 @@ with st.container(
             help="Present figures not yet published (every slide is marked as a draft)",
         )
     page_link("app.py", label="Exit presentation", icon=":material/close:")
+# Outside the row of controls: it shows nothing, and there it took a place in the row.
+_keys(
+    key=KEYS_KEY,
+    # The slide number restarts the timer whenever the slide changes.
+    data={"interval": slides.AUTO_ADVANCE.get(choice or "", 0), "slide": number},
+    on_nav_change=_on_key,
+    width="content",
+)
 if show_full:
     _full_text(deck.slide(number), ctx.rules.small_numbers)

@@ -93,10 +93,17 @@ MEASURE_JS = """
   }
   const controls = document.querySelector('.st-key-presentation_controls');
   const cbox = controls ? controls.getBoundingClientRect() : null;
+  // Controls on a second row: wholly below the shortest control of the first.
+  const shown = controls ? [...controls.children].filter(e => e.getBoundingClientRect().height > 0) : [];
+  const rowBottom = Math.min(...shown.map(e => e.getBoundingClientRect().bottom));
+  const wrapped = shown.filter(e => e.getBoundingClientRect().top >= rowBottom)
+    .map(e => e.innerText.slice(0, 40));
   return {
     clipped, outside, overlaps, scale,
     controlsTop: cbox ? cbox.top : -1,
     controlsBottom: cbox ? cbox.bottom : -1,
+    controlsShown: shown.length,
+    wrapped,
     scrollHeight: document.scrollingElement.scrollHeight,
     innerHeight: window.innerHeight,
     scrollWidth: document.scrollingElement.scrollWidth,
@@ -173,6 +180,7 @@ def assert_fits(m: dict, size: dict[str, int], where: str) -> None:
     assert m["slideScroll"] <= m["slideClient"], (where, m)
     assert m["slideBottom"] <= m["controlsTop"] + 1, (where, m["slideBottom"], m["controlsTop"])
     assert m["controlsBottom"] <= size["height"], (where, m["controlsBottom"])
+    assert m["controlsShown"] >= 6 and m["wrapped"] == [], f"controls on two rows {where}: {m}"
     assert m["clipped"] == [], (where, m["clipped"])
     assert m["outside"] == [], (where, m["outside"])
     assert m["overlaps"] == [], (where, m["overlaps"])
