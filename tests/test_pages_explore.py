@@ -574,3 +574,24 @@ def test_priorities_offer_the_flagship_actions_table_as_a_download(db_url: str) 
     assert actions, captions
     shown = [d.value for d in at.dataframe if "Action" in d.value.columns]
     assert actions[0].startswith(f"Priority 1 flagship actions: {len(shown[0])} rows"), actions
+
+
+def test_overview_lists_each_highlight_once_under_its_kind(db_url: str) -> None:
+    """The Overview's achievements and areas for improvement, per priority: each of the quarter's
+    highlights under its own kind's heading (marked by its symbol), none twice, none missing."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.run()
+    at = choose(at)
+    shown: dict[str, list[str]] = {"achievement": [], "improvement": []}
+    for block in (m.value for m in at.markdown):
+        for marker, kind in (("\u2714\u2002", "achievement"), ("\u2691\u2002", "improvement")):
+            if block.startswith(marker):
+                shown[kind] += [plain(item.removeprefix(marker)) for item in block.split("\n\n")]
+    ov = views.overview(Store(db_url), Filters(period=parse_period(Q3)), RuleSettings())
+    assert ov is not None
+    placed = ov.highlights[
+        ov.highlights["priority_id"].isin([p.priority_id for p in ov.priorities])
+    ]
+    for kind, texts in shown.items():
+        expected = placed.loc[placed["kind"] == kind, "text"].tolist()
+        assert texts and sorted(texts) == sorted(expected), kind
