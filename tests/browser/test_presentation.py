@@ -22,6 +22,7 @@ from helpers import (
     AXE_TAGS,
     alerts,
     axe_violations,
+    count_app_messages,
     describe_violations,
     exceptions,
     rerun_after,
@@ -124,8 +125,10 @@ MEASURE_JS = """
 
 
 def new_screen(browser, size: dict[str, int]):
-    """A page of ``size`` that records uncaught page errors and console errors."""
+    """A page of ``size`` that records uncaught page errors and console errors, and counts the app's
+    messages (so ``rerun_after`` sees a rerun fast enough to arrive in one batch)."""
     context = browser.new_context(viewport=size)
+    count_app_messages(context)
     page = context.new_page()
     page.errors = []
 
