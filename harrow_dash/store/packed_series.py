@@ -164,7 +164,12 @@ def stale(conn: Connection) -> bool:
     ).one()
     if written[0] is None:  # none written: stale if there are values
         return conn.execute(sa.select(s.indicator_values.c.ref).limit(1)).first() is not None
-    return not (written[0] == written[1] == current)
+    return not _written_now(written[0], written[1], current)
+
+
+def _written_now(oldest: Any, newest: Any, current: Any) -> bool:
+    """Whether series written at data versions ``oldest`` to ``newest`` are all of the current one."""
+    return oldest is not None and oldest == newest == current
 
 
 def indicator_actuals(
@@ -223,7 +228,7 @@ def indicator_actuals(
     n, m = int(row["n"]), int(row["defined"])
     if not n:  # no values, or none kept yet: the ordinary read tells which, quickly
         return None
-    if not (row["oldest"] == row["newest"] == row["version"]):
+    if not _written_now(row["oldest"], row["newest"], row["version"]):
         return None
     if not m:
         return _empty()
