@@ -5,7 +5,7 @@
     under ``bench-output/`` and reused), the core functions the pages call for the latest quarter
     with no filters, each median of 5 runs after one warm-up (nothing cached between runs):
 
-    * the Indicators list with sparklines (``views.indicators_at``, ``views.sparkline_values`` of
+    * the Indicators list with sparklines (``views.indicators_at``, ``views.trend_lines`` of
       every listed indicator, ``explore.indicator_list``), target under 0.5 s;
     * the Overview (``views.overview``), target under 0.3 s.
 """
@@ -49,8 +49,7 @@ def bench_page_work(run: Run) -> list[Row]:
         def indicator_list() -> Any:
             inds = views.indicators_at(store, filters, rules)
             refs = [str(r) for r in inds["ref"]]
-            sparks = views.sparkline_values(store, refs, latest, rules)
-            return explore.indicator_list(inds, sparks)
+            return explore.indicator_list(inds, views.trend_lines(store, refs, latest, rules))
 
         list_times, table = repeat(indicator_list, runs)
         overview_times, ov = repeat(lambda: views.overview(store, filters, rules), runs)

@@ -236,7 +236,7 @@ def _queries(store: Store, latest: Any) -> dict[str, Callable[[int], Any]]:
             Filters(period=latest, priorities=(2,))
         ),
         "one indicator's history": lambda i: store.indicator_history([refs[(i * 37) % len(refs)]]),
-        "sparkline values of every indicator": lambda _: views.sparkline_values(
+        "sparkline values of every indicator": lambda _: views.trend_lines(
             store, refs, latest, rules
         ),
         "flagship actions up to the quarter": lambda _: store.action_statuses(

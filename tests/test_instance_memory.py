@@ -17,6 +17,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -66,12 +67,18 @@ def test_trend_lines_read_exactly_as_the_sparkline_rule_gives_them(sample_store:
     inds = views.indicators_at(sample_store, Filters(period=period), rules)
     refs = [str(r) for r in inds["ref"]]
     sparks = views.sparkline_values(sample_store, refs, period, rules)
-    table = explore.indicator_list(inds, sparks)
+    lines = views.trend_lines(sample_store, refs, period, rules)
+    table = explore.indicator_list(inds, lines)
 
     assert pa.types.is_list(table["Trend"].array._pa_array.type)  # one Arrow column, not lists
     got = {str(r): list(t) for r, t in zip(table["Ref"], table["Trend"], strict=True)}
     assert got == {r: sparks.get(r, []) for r in refs}
     assert any(got.values())  # the sample has trends to compare
+    # The same list whether the lines come as one Arrow column or as Python lists.
+    pd.testing.assert_frame_equal(table, explore.indicator_list(inds, sparks))
+    # A ref with no line gets an empty one, wherever it is asked for; the order is the asker's.
+    asked = ["NOT-A-REF", *reversed(refs[:3]), "NOT-A-REF"]
+    assert lines.column_for(asked).to_pylist() == [sparks.get(r, []) for r in asked]
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from harrow_dash.rules.action_status import ActionStatus, action_groups_for
 from harrow_dash.rules.gss import marker_words
@@ -108,6 +110,33 @@ def trend_column(lines: list[list[float | None]]) -> pd.arrays.ArrowExtensionArr
     return pd.arrays.ArrowExtensionArray(pa.array(lines, type=TREND_TYPE))
 
 
+@dataclass(frozen=True)
+class TrendLines:
+    """Every indicator's trend line (``views.trend_lines``) as one Arrow list array rather than a
+    Python list per indicator: ``lines[i]`` is ``refs[i]``'s line, oldest quarter first. At 13,200
+    indicators x 40 quarters that is 4 MB of doubles instead of 528,000 Python floats (19 MB, and
+    the time to make each one and turn it back into Arrow for the browser)."""
+
+    refs: list[str]
+    lines: pa.ListArray
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The lines per ref as Python lists."""
+        offsets = self.lines.offsets.to_numpy().tolist()
+        values = self.lines.values.to_numpy().tolist()
+        return {
+            name: values[a:b]
+            for name, a, b in zip(self.refs, offsets[:-1], offsets[1:], strict=True)
+        }
+
+    def column_for(self, refs: list[str]) -> pa.ListArray:
+        """One line per ref of ``refs``, in their order: an empty line for a ref with none."""
+        where = {name: i for i, name in enumerate(self.refs)}
+        positions = np.fromiter((where.get(r, -1) for r in refs), dtype=np.int64, count=len(refs))
+        taken = self.lines.take(pa.array(positions, mask=positions < 0))
+        return pc.fill_null(taken, pa.scalar([], type=self.lines.type))
+
+
 def _texts(column: pd.Series) -> pd.Series:
     """``column.map(_text)``; a text column's gaps filled at once instead of value by value."""
     if pd.api.types.is_string_dtype(column) and column.dtype != object:
@@ -116,12 +145,12 @@ def _texts(column: pd.Series) -> pd.Series:
 
 
 def indicator_list(
-    indicators: pd.DataFrame, sparklines: Mapping[str, Sequence[float | None]]
+    indicators: pd.DataFrame, sparklines: TrendLines | Mapping[str, Sequence[float | None]]
 ) -> pd.DataFrame:
     """The searchable list: one row per indicator with its status at the quarter.
 
-    ``indicators`` is ``views.indicators_at``; ``sparklines`` maps ref to actuals in quarter order
-    (suppressed values already left out). The result has the display columns
+    ``indicators`` is ``views.indicators_at``; ``sparklines`` is ``views.trend_lines``, or maps ref
+    to actuals in quarter order (suppressed values already left out). The result has the display columns
     (:data:`INDICATOR_LIST_COLUMNS`) and, for search and selection, the raw ``ref``, ``name``,
     ``description``, ``priority``, ``directorate``, ``portfolio``, ``commentary`` and ``rag``."""
     cols = INDICATOR_LIST_COLUMNS + list(INDICATOR_SEARCH_COLUMNS)
@@ -148,8 +177,12 @@ def indicator_list(
             "RAG": df["rag_text"],
             "Since last quarter": df["travel_prev_text"],
             "Since a year ago": df["travel_year_text"],
-            "Trend": trend_column(
-                [_as_list(sparklines.get(str(r), [])) for r in df["ref"].tolist()]
+            "Trend": (
+                pd.arrays.ArrowExtensionArray(sparklines.column_for(df["ref"].tolist()))
+                if isinstance(sparklines, TrendLines)
+                else trend_column(
+                    [_as_list(sparklines.get(str(r), [])) for r in df["ref"].tolist()]
+                )
             ),
             "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"].tolist()],
         }

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from harrow_dash.outputs.explore import TREND_TYPE, TrendLines
 from harrow_dash.outputs.follow_up import FollowUp
 from harrow_dash.outputs.follow_up import follow_up as follow_up_rule
 from harrow_dash.rules.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
@@ -30,7 +31,7 @@ from harrow_dash.rules.scorecard import (
     filter_rags,
     rag_counts,
     rate,
-    suppressed_flags,
+    suppressed_mask,
 )
 from harrow_dash.rules.units import format_number
 from harrow_dash.store import Store
@@ -285,9 +286,7 @@ def _movers(
         index=now.index,
     )
     hidden_now = now["suppressed"].astype(bool).to_numpy() & hide
-    hidden_then = (
-        np.asarray(suppressed_flags(then, now["counts_people"], threshold), dtype=bool) & hide
-    )
+    hidden_then = suppressed_mask(then, now["counts_people"], threshold) & hide
     score = movement_frame(
         now["actual"], then, now["polarity"], now["target"], now["target_upper"], now["tolerance"]
     )
@@ -487,33 +486,37 @@ def indicator_histories(
     return rate(hist, rules) if len(hist) else hist
 
 
-def sparkline_values(
+def trend_lines(
     store: Store, refs: list[str], until: Period | None, rules: RuleSettings
-) -> dict[str, list[float]]:
+) -> TrendLines:
     """Reported actuals per indicator in quarter order for small trend lines; gaps and suppressed
     values are left out (a trend line cannot show a gap, and must not reveal a small count).
 
-    An indicator with values, none of them shown, gets an empty list; one with no value at all is
+    An indicator with values, none of them shown, gets an empty line; one with no value at all is
     not in the result. Whole columns at once: the list of 13,000 indicators draws 500,000 points."""
     hist = store.indicator_actuals(refs, until)
     if hist.empty:
-        return {}
+        return TrendLines([], pa.array([], type=TREND_TYPE))
     actual = hist["actual"].to_numpy(dtype=float, na_value=np.nan)
-    hidden = np.asarray(
-        suppressed_flags(hist["actual"], hist["counts_people"], rules.small_numbers),
-        dtype=bool,
-    )
+    hidden = suppressed_mask(hist["actual"], hist["counts_people"], rules.small_numbers)
     shown = ~np.isnan(actual) & ~hidden
     codes, refs_seen = pd.factorize(hist["ref"])
-    del hist  # the rows (17 MB at 528,000 values) go before the lists are made, not after
+    del hist  # the rows (17 MB at 528,000 values) go before the lines are made, not after
     # Rows come sorted by ref: each indicator is one run of rows, starting where the ref changes.
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     # Where each run's shown values start and end in the compacted array of shown values.
     before = np.r_[0, np.cumsum(shown)]
-    bounds = before[np.r_[starts, len(codes)]].tolist()
-    values = actual[shown].tolist()
+    offsets = before[np.r_[starts, len(codes)]].astype(np.int32)
     names = [str(r) for r in refs_seen[codes[starts]].tolist()]
-    return {name: values[a:b] for name, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
+    return TrendLines(names, pa.ListArray.from_arrays(pa.array(offsets), pa.array(actual[shown])))
+
+
+def sparkline_values(
+    store: Store, refs: list[str], until: Period | None, rules: RuleSettings
+) -> dict[str, list[float]]:
+    """:func:`trend_lines` per ref as Python lists (a handful of indicators' lines, for a page
+    that draws them one by one)."""
+    return trend_lines(store, refs, until, rules).as_dict()
 
 
 def not_rated_reason(state: str) -> str:

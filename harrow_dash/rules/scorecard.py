@@ -122,7 +122,7 @@ def rate(
     # An indicator without an actual has no rating, whatever was computed.
     no_value = out["state"].isin([s.value for s in NO_FIGURE_STATES])
     out.loc[no_value & official.isna(), "rag"] = NOT_RATED
-    out["suppressed"] = suppressed_flags(out["actual"], out["counts_people"], rules.small_numbers)
+    out["suppressed"] = suppressed_mask(out["actual"], out["counts_people"], rules.small_numbers)
     if not rules.reveal_suppressed:
         _withhold_ratings(out, rules.small_numbers)
     if not texts:
@@ -252,15 +252,19 @@ def _is_annual(frequency: object) -> bool:
     return Frequency(frequency) is Frequency.ANNUAL  # type: ignore[arg-type]
 
 
-def suppressed_flags(
+def suppressed_mask(
     actual: pd.Series, counts_people: pd.Series, threshold: SmallNumbers | int
-) -> list[bool]:
-    """:func:`is_suppressed` of every row; whole columns at once for a float column."""
+) -> np.ndarray:
+    """:func:`is_suppressed` of every row, as a boolean array; whole columns at once for a float
+    column."""
     if actual.dtype != np.float64:
-        return [
-            is_suppressed(a, bool(cp), threshold)
-            for a, cp in zip(actual.tolist(), counts_people.tolist(), strict=True)
-        ]
+        return np.array(
+            [
+                is_suppressed(a, bool(cp), threshold)
+                for a, cp in zip(actual.tolist(), counts_people.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
     values = np.abs(actual.to_numpy())
     if counts_people.dtype == bool:
         people = counts_people.to_numpy()
@@ -269,7 +273,7 @@ def suppressed_flags(
     rule = small_numbers(threshold)
     with np.errstate(invalid="ignore"):
         small = values < rule.threshold
-        return (people & (small & (values > 0) if not rule.zero else small)).tolist()
+        return people & (small & (values > 0) if not rule.zero else small)
 
 
 _NO_NUMBER = {v.value: v.text for v in (ValueState.NOT_DUE, ValueState.NOT_REPORTED)}

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -26,9 +27,18 @@ def _read_columns(
     """A SELECT run on DuckDB through its own relation API and read as Arrow columns, giving exactly
     the frame ``pd.DataFrame(rows, columns=keys)`` gives from the same rows, without a Python object
     per value (a 20,000-indicator snapshot reads in a few milliseconds instead of a hundred or
-    more). None, with nothing run, for whatever that does not cover: a statement that is not a
-    SELECT construct, a parameter SQLAlchemy would convert first, a column type the conversion does
-    not know, or two columns of the same name; the caller then runs it the ordinary way."""
+    more). None, with nothing run, for whatever that does not cover (:func:`read_arrow`); the
+    caller then runs it the ordinary way."""
+    table = read_arrow(conn, statement, params)
+    return None if table is None else frame_of(table)
+
+
+def read_arrow(
+    conn: Connection, statement: sa.Executable, params: dict[str, Any]
+) -> pa.Table | None:
+    """A SELECT run on DuckDB through its own relation API, as an Arrow table. None, with nothing
+    run, for a statement that is not a SELECT construct, a parameter SQLAlchemy would convert
+    first, a column type :func:`frame_of` does not know, or two columns of the same name."""
     if not isinstance(statement, sa.Select | sa.CompoundSelect):
         return None
     dialect = conn.dialect
@@ -42,12 +52,43 @@ def _read_columns(
     names = list(relation.columns)
     if len(set(names)) != len(names) or any(str(t) not in _COLUMNAR_TYPES for t in relation.types):
         return None
-    table = relation.to_arrow_table()
+    return relation.to_arrow_table()
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """The frame of :func:`read_arrow`'s table, as ``pd.DataFrame(rows, columns=keys)`` makes it
+    from the same rows (:func:`_column_like_rows`)."""
+    names = table.column_names
     if not table.num_rows:
         return pd.DataFrame([], columns=names)
     frame = pd.DataFrame({i: _column_like_rows(table.column(i)) for i in range(table.num_columns)})
     frame.columns = pd.Index(names)
     return frame
+
+
+def by_rank_then_period(rank: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """The order of rows by a rank (an indicator's), then quarter. Both fit in 16 bits at any size
+    a council has (quarter keys are year * 10 + quarter): then two stable sorts of 16-bit numbers,
+    which numpy does by radix, a quarter of the time of one sort of a combined 64-bit key."""
+    small = np.iinfo(np.uint16).max
+    if len(rank) and rank.max() <= small and periods.min() >= 0 and periods.max() <= small:
+        by_period = np.argsort(periods.astype(np.uint16), kind="stable")
+        return by_period[np.argsort(rank[by_period].astype(np.uint16), kind="stable")]
+    return np.argsort((rank << 32) | periods, kind="stable")
+
+
+def sorted_by_ref_then_period(table: pa.Table) -> pa.Table:
+    """``table`` (with ``ref`` and ``period`` columns, no gap in either) in the order ``ORDER BY
+    ref, period`` gives (text compared bytewise, as DuckDB and PostgreSQL's C collation do), sorted
+    here: DuckDB's sort of 528,000 rows by text took three quarters of their read and held some
+    30 MB more while it ran."""
+    if table.num_rows < 2:
+        return table
+    refs = pa.chunked_array(table.column("ref")).combine_chunks().dictionary_encode()
+    rank = np.empty(len(refs.dictionary), dtype=np.int64)
+    rank[pc.sort_indices(refs.dictionary).to_numpy()] = np.arange(len(refs.dictionary))
+    periods = table.column("period").to_numpy().astype(np.int64)
+    return table.take(pa.array(by_rank_then_period(rank[refs.indices.to_numpy()], periods)))
 
 
 def _column_like_rows(col: pa.ChunkedArray) -> Any:

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, Self
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from harrow_dash.rules.plan import PRIORITIES_2023_24
 from harrow_dash.store import packed_series, quarter_counts, schema_upgrade
 from harrow_dash.store import schema as s
-from harrow_dash.store.bulk_reads import _read_columns, _read_copy
+from harrow_dash.store.bulk_reads import _read_columns, _read_copy, read_arrow
 from harrow_dash.store.errors import (
     WRITE_BUSY_MESSAGE,
     WRITE_WAIT_SECONDS,
@@ -192,6 +193,14 @@ class StoreBase:
             # (an exception per row inside SQLAlchemy), which took most of a PostgreSQL read.
             rows = [tuple(row) for row in result.fetchall()]
             return pd.DataFrame(rows, columns=list(result.keys()))
+
+    def read_arrow(self, query: sa.Select[Any]) -> pa.Table | None:
+        """The rows of a query as an Arrow table, on DuckDB (:func:`bulk_reads.read_arrow`); None
+        on PostgreSQL, or for a query that reading does not cover."""
+        if not self.is_duckdb:
+            return None
+        with self.connect() as conn:
+            return read_arrow(conn, query, {})
 
     # -- schema --------------------------------------------------------------------------------------
     def is_initialised(self) -> bool:

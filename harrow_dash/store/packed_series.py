@@ -1,6 +1,6 @@
 """Every indicator's actuals on PostgreSQL kept packed at each write, and read as one row of whole
 columns: what the trend lines of the Indicators list need (``Store.indicator_actuals`` of many
-indicators, ``views.sparkline_values``).
+indicators, ``views.trend_lines``).
 
 Read row by row, 13,200 indicators x 40 quarters is 528,000 rows, and PostgreSQL's driver spends
 seconds in Python on them (one message per row, COPY included), where DuckDB hands Arrow columns
@@ -21,7 +21,7 @@ are, keep the quarters asked for (up to the limit; in a public store, published 
 conditions as the row-by-row read, applied to the quarter of each value), and put the rows in order
 (by reference, bytewise as DuckDB and Python sort text, then by quarter) into the same long frame
 (ref, period, actual, counts_people) the row-by-row read gives. What is shown or hidden is decided
-afterwards by the same rule (``views.sparkline_values``). A double travels as its eight bytes, so
+afterwards by the same rule (``views.trend_lines``). A double travels as its eight bytes, so
 the number read back is the same double.
 
 The series are only read when they were written at the current data version: a database written by
@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harrow_dash.store import schema as s
+from harrow_dash.store.bulk_reads import _column_like_rows, by_rank_then_period
 
 if TYPE_CHECKING:
     from harrow_dash.store.connection import StoreBase
@@ -110,17 +111,6 @@ def _fetch_binary(conn: Connection, q: sa.Select[Any]) -> dict[str, Any]:
         row = cur.fetchone()
     assert row is not None  # aggregates without GROUP BY: always one row
     return dict(row)
-
-
-def _by_rank_then_period(rank: np.ndarray, periods: np.ndarray) -> np.ndarray:
-    """The order of the rows by reference (its rank), then quarter. Both fit in 16 bits at any size
-    a council has (quarter keys are year * 10 + quarter): then two stable sorts of 16-bit numbers,
-    which numpy does by radix, a quarter of the time of one sort of a combined 64-bit key."""
-    small = np.iinfo(np.uint16).max
-    if len(rank) and rank.max() <= small and periods.min() >= 0 and periods.max() <= small:
-        by_period = np.argsort(periods.astype(np.uint16), kind="stable")
-        return by_period[np.argsort(rank[by_period].astype(np.uint16), kind="stable")]
-    return np.argsort((rank << 32) | periods, kind="stable")
 
 
 def _series_of_every_indicator() -> sa.Select[Any]:
@@ -262,18 +252,18 @@ def indicator_actuals(
     keep = np.flatnonzero(wanted[codes] & shown)
     if not len(keep):
         return _empty()
-    order = keep[_by_rank_then_period(rank[codes[keep]], periods[keep])]
+    order = keep[by_rank_then_period(rank[codes[keep]], periods[keep])]
     in_order = names.take(pa.array(codes[order]))
     yes, no = _PEOPLE_CODES
     people_of_definition = np.where(people_codes == yes, 0, np.where(people_codes == no, 1, 2))
     people_of_ref = people_of_definition[definition.fill_null(0).to_numpy(zero_copy_only=False)]
-    from harrow_dash.store.bulk_reads import _column_like_rows
-
+    people = people_of_ref[codes[order]]
     return pd.DataFrame(
         {
             "ref": _column_like_rows(pa.chunked_array([in_order])),
             "period": periods[order],
             "actual": actuals[order],
-            "counts_people": _PEOPLE_VALUES[people_of_ref[codes[order]]],
+            # As the rows read give it: booleans, or objects where one is missing.
+            "counts_people": _PEOPLE_VALUES[people] if (people == 2).any() else people == 0,
         }
     )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.store import schema as s
-from harrow_dash.store.bulk_reads import MANY_REFS
+from harrow_dash.store.bulk_reads import MANY_REFS, frame_of, sorted_by_ref_then_period
 from harrow_dash.store.connection import StoreBase
 
 
@@ -213,16 +213,23 @@ class ScorecardReads(StoreBase):
         """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
         first: what a trend line needs, without the columns needed to rate a value."""
         i, v = self._def("indicators"), s.indicator_values
-        q = (
+        rows = (
             sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
             .select_from(v.join(i, i.c.ref == v.c.ref))
             .where(*self._visible(v.c.period))
-            .order_by(v.c.ref, v.c.period)
         )
         if until is not None:
-            q = q.where(v.c.period <= until.key)
+            rows = rows.where(v.c.period <= until.key)
+        q = rows.order_by(v.c.ref, v.c.period)
         if len(refs) <= self._MANY_REFS:
             return self.read(q.where(v.c.ref.in_(refs)))
+        if self.is_duckdb:  # every row, in whatever order, sorted here (sorted_by_ref_then_period)
+            table = self.read_arrow(rows)
+            if table is not None:
+                wanted = pc.is_in(table.column("ref"), value_set=pa.array(refs, type=pa.string()))
+                if pc.all(wanted).as_py() is False:
+                    table = table.filter(wanted)
+                return frame_of(sorted_by_ref_then_period(table))
         if (
             not self.is_duckdb
         ):  # the same values, kept packed at each write (harrow_dash.store.packed_series)

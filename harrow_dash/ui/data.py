@@ -208,8 +208,9 @@ def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFr
     # The trend lines straight from the rule, not through ``sparklines``' own cache: the list
     # cached here holds them already, and a second cached copy (a dict of 13,200 lists at council
     # scale, pickled) would be kept for every quarter and filter for nothing.
-    sparks = views.sparkline_values(store(url), refs, filters.period, rules) if refs else {}
-    return explore.indicator_list(inds, sparks)
+    if not refs:
+        return explore.indicator_list(inds, {})
+    return explore.indicator_list(inds, views.trend_lines(store(url), refs, filters.period, rules))
 
 
 def all_indicators_at(url: str, period: Period | None, rules: RuleSettings) -> pd.DataFrame:
