@@ -210,7 +210,7 @@ def assert_actuals_agree(stores: list[Store], packed: bool = True) -> None:
             expected = few_at_a_time(store, refs, until)
             pd.testing.assert_frame_equal(comparable(many), comparable(expected))
             if packed and not store.is_duckdb:  # the series were read, not the rows
-                kept = packed_series.indicator_actuals(
+                kept = packed_series.actual_lines(
                     store,
                     store._def("indicators"),
                     refs,
@@ -218,7 +218,7 @@ def assert_actuals_agree(stores: list[Store], packed: bool = True) -> None:
                     store.public,
                 )
                 assert kept is not None
-                pd.testing.assert_frame_equal(comparable(kept), comparable(expected))
+                pd.testing.assert_frame_equal(comparable(kept.frame()), comparable(expected))
             sparks = sparkline_values(store, refs, until, RULES)
             step = 200
             pieces: dict[str, list[float]] = {}
@@ -341,7 +341,7 @@ def test_series_kept_before_a_change_they_did_not_see_are_not_read_and_upgrade_r
         conn.execute(sa.update(s.data_version).values(version=s.data_version.c.version + 1))
     with history.connect() as conn:
         assert packed_series.stale(conn)
-    assert packed_series.indicator_actuals(history, s.indicators, refs, None, False) is None
+    assert packed_series.actual_lines(history, s.indicators, refs, None, False) is None
     assert_actuals_agree([history], packed=False)
     sparks = sparkline_values(history, refs, None, RULES)
     assert min(sparks[first]) >= 1000  # the change is seen

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -75,20 +74,6 @@ def by_rank_then_period(rank: np.ndarray, periods: np.ndarray) -> np.ndarray:
         by_period = np.argsort(periods.astype(np.uint16), kind="stable")
         return by_period[np.argsort(rank[by_period].astype(np.uint16), kind="stable")]
     return np.argsort((rank << 32) | periods, kind="stable")
-
-
-def sorted_by_ref_then_period(table: pa.Table) -> pa.Table:
-    """``table`` (with ``ref`` and ``period`` columns, no gap in either) in the order ``ORDER BY
-    ref, period`` gives (text compared bytewise, as DuckDB and PostgreSQL's C collation do), sorted
-    here: DuckDB's sort of 528,000 rows by text took three quarters of their read and held some
-    30 MB more while it ran."""
-    if table.num_rows < 2:
-        return table
-    refs = pa.chunked_array(table.column("ref")).combine_chunks().dictionary_encode()
-    rank = np.empty(len(refs.dictionary), dtype=np.int64)
-    rank[pc.sort_indices(refs.dictionary).to_numpy()] = np.arange(len(refs.dictionary))
-    periods = table.column("period").to_numpy().astype(np.int64)
-    return table.take(pa.array(by_rank_then_period(rank[refs.indices.to_numpy()], periods)))
 
 
 def _column_like_rows(col: pa.ChunkedArray) -> Any:

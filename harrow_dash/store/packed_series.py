@@ -1,5 +1,5 @@
 """Every indicator's actuals on PostgreSQL kept packed at each write, and read as one row of whole
-columns: what the trend lines of the Indicators list need (``Store.indicator_actuals`` of many
+columns: what the trend lines of the Indicators list need (``Store.actual_lines`` of many
 indicators, ``views.trend_lines``).
 
 Read row by row, 13,200 indicators x 40 quarters is 528,000 rows, and PostgreSQL's driver spends
@@ -12,15 +12,15 @@ form), rewrites ``indicator_series``: per indicator, its quarters and actuals in
 their binary forms end to end (``int4send``, ``float8send``: big-endian, exact; a blank actual as
 NaN), with the data version it was written at. 0.4 s of server time per write at 528,000 values.
 
-:func:`indicator_actuals` reads the series (13,200 rows) as one row: the references end to end with
+:func:`actual_lines` reads the series (13,200 rows) as one row: the references end to end with
 a separator between each two, each series' length, and the quarters and actuals end to end, with the
 definitions in force (each one's reference and whether it counts people, one character) and the
 published quarters, in one statement (one snapshot of the data). The row travels in binary form
 (the bytes as they are, not written out as hexadecimal). numpy and Arrow read the bytes as they
 are, keep the quarters asked for (up to the limit; in a public store, published ones only: the same
-conditions as the row-by-row read, applied to the quarter of each value), and put the rows in order
-(by reference, bytewise as DuckDB and Python sort text, then by quarter) into the same long frame
-(ref, period, actual, counts_people) the row-by-row read gives. What is shown or hidden is decided
+conditions as the row-by-row read, applied to the quarter of each value), and put the values in
+order (by reference, bytewise as DuckDB and Python sort text, then by quarter) as the lines of
+:mod:`harrow_dash.store.actual_lines`, whose long frame is the one the row-by-row read gives. What is shown or hidden is decided
 afterwards by the same rule (``views.trend_lines``). A double travels as its eight bytes, so
 the number read back is the same double.
 
@@ -36,32 +36,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harrow_dash.store import schema as s
-from harrow_dash.store.bulk_reads import _column_like_rows, by_rank_then_period
+from harrow_dash.store.actual_lines import NO_LINES, ActualLines, in_order
 
 if TYPE_CHECKING:
     from harrow_dash.store.connection import StoreBase
 
-# counts_people of each value travels as one character: yes, no, not given.
-_PEOPLE_CODES = (ord("1"), ord("0"))
-_PEOPLE_VALUES = np.array([True, False, None], dtype=object)
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "ref": pd.Series(dtype=object),
-            "period": pd.Series(dtype="int64"),
-            "actual": pd.Series(dtype="float64"),
-            "counts_people": pd.Series(dtype=object),
-        }
-    )
+# counts_people of each definition travels as one character: yes, no, not given.
+_PEOPLE_YES = ord("1")
 
 
 def _bytes(value: Any) -> bytes:
@@ -162,17 +149,16 @@ def _written_now(oldest: Any, newest: Any, current: Any) -> bool:
     return oldest is not None and oldest == newest == current
 
 
-def indicator_actuals(
+def actual_lines(
     store: StoreBase,
     definitions: sa.FromClause,
     refs: list[str],
     until: int | None,
     public: bool,
-) -> pd.DataFrame | None:
-    """ref, period, actual, counts_people of the values of the indicators ``refs`` defined in
-    ``definitions``, up to quarter key ``until`` and (``public``) in published quarters only,
-    sorted by ref then period: the frame ``Store.indicator_actuals`` returns, read from the kept
-    series (``indicator_series``) as one row of packed columns. None, for the caller to read the
+) -> ActualLines | None:
+    """The values of the indicators ``refs`` defined in ``definitions``, up to quarter key
+    ``until`` and (``public``) in published quarters only, as ``Store.actual_lines`` gives them,
+    read from the kept series (``indicator_series``) as one row of packed columns. None, for the caller to read the
     rows the ordinary way, where the series are stale (:func:`stale`: a read-only store on a
     database not yet upgraded, or one written by an older version), where text is not stored as
     UTF-8, or where a reference holds the separator."""
@@ -221,7 +207,7 @@ def indicator_actuals(
     if not _written_now(row["oldest"], row["newest"], row["version"]):
         return None
     if not m:
-        return _empty()
+        return NO_LINES
     names, def_refs = _texts(row["refs"], n), _texts(row["def_refs"], m)
     if names is None or def_refs is None:
         return None
@@ -241,29 +227,14 @@ def indicator_actuals(
         shown &= periods <= until
     if public:
         shown &= np.isin(periods, np.frombuffer(_bytes(row["published"]), dtype=">i4"))
-    # The series' references (distinct: the table's key) ranked bytewise, each with its definition
-    # (the join), kept if asked for and defined.
-    rank = np.empty(n, dtype=np.int64)
-    rank[pc.sort_indices(names).to_numpy(zero_copy_only=False)] = np.arange(n)
+    # The series' references (distinct: the table's key), each with its definition (the join),
+    # kept if asked for and defined.
     definition = pc.index_in(names, value_set=def_refs)
     wanted = pc.and_(
         pc.is_in(names, value_set=pa.array(refs, type=pa.string())), pc.is_valid(definition)
     ).to_numpy(zero_copy_only=False)
     keep = np.flatnonzero(wanted[codes] & shown)
     if not len(keep):
-        return _empty()
-    order = keep[by_rank_then_period(rank[codes[keep]], periods[keep])]
-    in_order = names.take(pa.array(codes[order]))
-    yes, no = _PEOPLE_CODES
-    people_of_definition = np.where(people_codes == yes, 0, np.where(people_codes == no, 1, 2))
-    people_of_ref = people_of_definition[definition.fill_null(0).to_numpy(zero_copy_only=False)]
-    people = people_of_ref[codes[order]]
-    return pd.DataFrame(
-        {
-            "ref": _column_like_rows(pa.chunked_array([in_order])),
-            "period": periods[order],
-            "actual": actuals[order],
-            # As the rows read give it: booleans, or objects where one is missing.
-            "counts_people": _PEOPLE_VALUES[people] if (people == 2).any() else people == 0,
-        }
-    )
+        return NO_LINES
+    people = (people_codes == _PEOPLE_YES)[definition.fill_null(0).to_numpy(zero_copy_only=False)]
+    return in_order(names, codes[keep], periods[keep], actuals[keep], people)

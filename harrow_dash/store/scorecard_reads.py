@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.store import schema as s
-from harrow_dash.store.bulk_reads import MANY_REFS, frame_of, sorted_by_ref_then_period
+from harrow_dash.store.actual_lines import ActualLines, lines_of_frame, lines_of_table
+from harrow_dash.store.bulk_reads import MANY_REFS
 from harrow_dash.store.connection import StoreBase
 
 
@@ -212,41 +213,56 @@ class ScorecardReads(StoreBase):
     def indicator_actuals(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Just the actuals of the given indicators (ref, period, actual, counts_people), oldest
         first: what a trend line needs, without the columns needed to rate a value."""
-        i, v = self._def("indicators"), s.indicator_values
-        rows = (
-            sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
-            .select_from(v.join(i, i.c.ref == v.c.ref))
-            .where(*self._visible(v.c.period))
-        )
-        if until is not None:
-            rows = rows.where(v.c.period <= until.key)
-        q = rows.order_by(v.c.ref, v.c.period)
         if len(refs) <= self._MANY_REFS:
-            return self.read(q.where(v.c.ref.in_(refs)))
-        if self.is_duckdb:  # every row, in whatever order, sorted here (sorted_by_ref_then_period)
-            table = self.read_arrow(rows)
+            v = s.indicator_values
+            return self.read(
+                self._actuals(until).where(v.c.ref.in_(refs)).order_by(v.c.ref, v.c.period)
+            )
+        return self.actual_lines(refs, until).frame()
+
+    def actual_lines(self, refs: list[str], until: Period | None = None) -> ActualLines:
+        """:meth:`indicator_actuals` as lines (:mod:`harrow_dash.store.actual_lines`): one
+        reference per indicator rather than per value."""
+        if len(refs) <= self._MANY_REFS:
+            return lines_of_frame(self.indicator_actuals(refs, until))
+        q = self._actuals(until)
+        if self.is_duckdb:  # every row, in whatever order (sorted by lines_of_table)
+            table = self.read_arrow(q)
             if table is not None:
                 wanted = pc.is_in(table.column("ref"), value_set=pa.array(refs, type=pa.string()))
                 if pc.all(wanted).as_py() is False:
                     table = table.filter(wanted)
-                return frame_of(sorted_by_ref_then_period(table))
-        if (
-            not self.is_duckdb
-        ):  # the same values, kept packed at each write (harrow_dash.store.packed_series)
+                return lines_of_table(table)
+        else:  # the same values, kept packed at each write (harrow_dash.store.packed_series)
             from harrow_dash.store import packed_series
 
-            packed = packed_series.indicator_actuals(
-                self, i, refs, until.key if until is not None else None, self.public
+            packed = packed_series.actual_lines(
+                self,
+                self._def("indicators"),
+                refs,
+                until.key if until is not None else None,
+                self.public,
             )
             if packed is not None:
                 return packed
-        frame = self.read(q)
+        v = s.indicator_values
+        frame = self.read(q.order_by(v.c.ref, v.c.period))
         wanted = pc.is_in(
             pa.array(frame["ref"], type=pa.string()), value_set=pa.array(refs, type=pa.string())
         )
-        if pc.all(wanted).as_py() is not False:  # every indicator asked for: no copy of the rows
-            return frame
-        return frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
+        if pc.all(wanted).as_py() is False:
+            frame = frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
+        return lines_of_frame(frame)
+
+    def _actuals(self, until: Period | None) -> sa.Select[Any]:
+        """ref, period, actual, counts_people of every value shown up to ``until``, unordered."""
+        i, v = self._def("indicators"), s.indicator_values
+        q = (
+            sa.select(v.c.ref, v.c.period, v.c.actual, i.c.counts_people)
+            .select_from(v.join(i, i.c.ref == v.c.ref))
+            .where(*self._visible(v.c.period))
+        )
+        return q if until is None else q.where(v.c.period <= until.key)
 
     def indicator_list(self) -> pd.DataFrame:
         i = self._def("indicators")
