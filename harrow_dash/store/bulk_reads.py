@@ -73,7 +73,7 @@ def by_rank_then_period(rank: np.ndarray, periods: np.ndarray) -> np.ndarray:
     if len(rank) and rank.max() <= small and periods.min() >= 0 and periods.max() <= small:
         by_period = np.argsort(periods.astype(np.uint16), kind="stable")
         return by_period[np.argsort(rank[by_period].astype(np.uint16), kind="stable")]
-    return np.argsort((rank << 32) | periods, kind="stable")
+    return np.argsort((rank.astype(np.int64) << 32) | periods, kind="stable")
 
 
 def _column_like_rows(col: pa.ChunkedArray) -> Any:

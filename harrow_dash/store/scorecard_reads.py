@@ -4,6 +4,7 @@ filtered and (for a public store) limited to published quarters."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -227,12 +228,9 @@ class ScorecardReads(StoreBase):
             return lines_of_frame(self.indicator_actuals(refs, until))
         q = self._actuals(until)
         if self.is_duckdb:  # every row, in whatever order (sorted by lines_of_table)
-            table = self.read_arrow(q)
-            if table is not None:
-                wanted = pc.is_in(table.column("ref"), value_set=pa.array(refs, type=pa.string()))
-                if pc.all(wanted).as_py() is False:
-                    table = table.filter(wanted)
-                return lines_of_table(table)
+            lines = lines_of_table(partial(self._wanted_rows, q, refs))
+            if lines is not None:
+                return lines
         else:  # the same values, kept packed at each write (harrow_dash.store.packed_series)
             from harrow_dash.store import packed_series
 
@@ -253,6 +251,14 @@ class ScorecardReads(StoreBase):
         if pc.all(wanted).as_py() is False:
             frame = frame[wanted.to_numpy(zero_copy_only=False)].reset_index(drop=True)
         return lines_of_frame(frame)
+
+    def _wanted_rows(self, q: sa.Select[Any], refs: list[str]) -> pa.Table | None:
+        """The rows of ``q`` (DuckDB, as Arrow) of the indicators ``refs``."""
+        table = self.read_arrow(q)
+        if table is None:
+            return None
+        wanted = pc.is_in(table.column("ref"), value_set=pa.array(refs, type=pa.string()))
+        return table if pc.all(wanted).as_py() is not False else table.filter(wanted)
 
     def _actuals(self, until: Period | None) -> sa.Select[Any]:
         """ref, period, actual, counts_people of every value shown up to ``until``, unordered."""
