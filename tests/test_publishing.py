@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from apptest_helpers import EDITOR, VIEWER, AppEnv, app_env, run_page, unescape
 
-from harrow_dash.ingest.load import FileInput, load, prepare
+from harrow_dash.ingest.load import FileInput, load, prepare, rollback
 from harrow_dash.rules.access import LOCAL_USER, PUBLIC_USER, Role, User
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
@@ -239,7 +240,6 @@ def test_an_older_database_is_upgraded_in_place(sample_db_url: str) -> None:
     # The upgraded database loads and rolls back like a new one.
     result = load(db, [csv("Ref,Period,Actual,Internal", "PI-02,Q3 2023-24,80,yes")], "t")
     assert flags(db, "indicator_values")[("PI-02", 20233)][1] is True
-    from harrow_dash.ingest.load import rollback
 
     rollback(db, int(result.batch_id or 0), "t")
     assert flags(db, "indicator_values")[("PI-02", 20233)][1] is False
@@ -363,3 +363,44 @@ def test_viewers_see_that_a_quarter_is_a_draft(env: AppEnv, sample_store: Store)
     st.cache_data.clear()  # what the Data page's publish button does
     at = run_page("app.py", VIEWER)
     assert not [c for c in at.sidebar.caption if "is a draft" in c.value]
+
+
+# -- the planner's statistics after each write (PostgreSQL) -------------------------------------------
+
+
+def planned_rows(store: Store, table: str) -> float:
+    """What PostgreSQL's planner takes ``table`` to hold (-1 before it was ever analysed)."""
+    q = sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)")
+    with store.connect() as conn:
+        return float(conn.execute(q, {"t": table}).scalar_one())
+
+
+def rows_in(store: Store, table: str) -> int:
+    with store.connect() as conn:
+        return int(
+            conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one()
+        )
+
+
+def test_each_write_leaves_the_planner_the_tables_as_they_are(sample_store: Store) -> None:
+    """A publication, an unpublication and a rollback refresh the statistics of what they wrote
+    (``Store.analyse``): planned for a table it took to be empty, the public Open data's read of the
+    published values walked every value (0.7 s instead of 0.07 s at 528,000 values)."""
+    if sample_store.is_duckdb:
+        pytest.skip("DuckDB keeps its statistics as it writes")
+    definitions = s.PUBLISHED_DEFINITIONS["indicators"].name
+    sample_store.publish(Q3, "jo@harrow.gov.uk")
+    assert rows_in(sample_store, definitions) > 0
+    for table in (definitions, "published_quarters", "published_figures", "published_once"):
+        assert planned_rows(sample_store, table) == rows_in(sample_store, table), table
+    sample_store.unpublish(Q3)
+    assert rows_in(sample_store, definitions) == 0
+    assert planned_rows(sample_store, definitions) == 0
+    values = rows_in(sample_store, "indicator_values")
+    batch = load(sample_store, [csv("Ref,Period,Actual", "PI-01,Q1 2024-25,5")], "t").batch_id
+    assert batch is not None
+    assert rows_in(sample_store, "indicator_values") == values + 1  # a value added
+    assert planned_rows(sample_store, "indicator_values") == values + 1
+    rollback(sample_store, batch, "t")
+    assert rows_in(sample_store, "indicator_values") == values
+    assert planned_rows(sample_store, "indicator_values") == values

@@ -964,18 +964,8 @@ def commit(
                 )
     except _NothingToWrite:
         return BatchResult(None, plan)
-    _analyse(store, list(plan.tables))
+    store.analyse(plan.tables)
     return BatchResult(batch_id, plan)
-
-
-def _analyse(store: Store, tables: Sequence[str]) -> None:
-    """On PostgreSQL, refresh the planner's statistics of tables a load or rollback changed, so the
-    next page's queries are planned for the data as it is now (autovacuum would, within a minute)."""
-    if store.is_duckdb or not tables:
-        return
-    with store.begin() as conn:
-        for name in tables:
-            conn.exec_driver_sql(f"ANALYZE {name}")
 
 
 class _NothingToWrite(Exception):
@@ -1145,6 +1135,7 @@ def rollback(store: Store, batch_id: int, user: str, reason: str | None = None) 
         record(
             conn, revised, batch_id=batch_id, user=user, reason=why, change=BY_ROLLBACK, when=now
         )
+    store.analyse(s.LOADED_TABLES)
     return restored
 
 

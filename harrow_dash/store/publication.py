@@ -14,6 +14,14 @@ from harrow_dash.store import schema as s
 from harrow_dash.store.connection import StoreBase
 from harrow_dash.store.published_definitions import drop_snapshot, take_snapshot
 
+# What publishing or unpublishing a quarter writes: the published quarters, the definitions as
+# published, the record of figures as published and of revisions.
+PUBLICATION_TABLES = (
+    s.published_quarters.name,
+    *(t.name for t in s.PUBLISHED_DEFINITIONS.values()),
+    *rule.PUBLICATION_RECORD_TABLES,
+)
+
 
 class Publication(StoreBase):
     """Which quarters are published, and publishing or unpublishing one."""
@@ -53,6 +61,7 @@ class Publication(StoreBase):
             )
             take_snapshot(conn, period.key)
             rule.mark_published(conn, period.key, user, now)
+        self.analyse(PUBLICATION_TABLES)
 
     def republication_revisions(self, period: Period) -> rule.Revisions:
         """The revisions publishing the quarter again would record (a
@@ -69,3 +78,4 @@ class Publication(StoreBase):
                 sa.delete(s.published_quarters).where(s.published_quarters.c.period == period.key)
             )
             drop_snapshot(conn, period.key)
+        self.analyse(PUBLICATION_TABLES)

@@ -38,6 +38,13 @@ from harrow_dash.store import schema as s
 
 CHANGE_COLUMNS = ["table", "period", "item", "field", "old", "new"]
 
+# The record this rule keeps: figures as published, quarters once published, revisions.
+PUBLICATION_RECORD_TABLES = (
+    s.published_figures.name,
+    s.published_once.name,
+    s.published_revisions.name,
+)
+
 # The fields of each record table that are figures of the record: every column but its primary key
 # and the batch that wrote it, read from the schema (the one place the columns are listed).
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
