@@ -255,9 +255,12 @@ def _all(frame: pd.DataFrame, as_at: Period) -> list[FollowedAction]:
     return [followed(r, as_at) for r in frame.to_dict("records")]
 
 
+_RED_COLUMNS = ("ref", "name", "priority_id", "priority")
+
+
 def _reds(rated: pd.DataFrame) -> pd.DataFrame:
     if rated is None or rated.empty or "rag" not in rated:
-        return pd.DataFrame(columns=["ref", "name", "priority_id", "priority"])
+        return pd.DataFrame(columns=list(_RED_COLUMNS))
     return rated[rated["rag"] == RED]
 
 
@@ -290,7 +293,10 @@ def follow_up(
             (open_by_ref if a.is_open else closed_by_ref).setdefault(a.subject_ref, []).append(a)
     red_before = set(_reds(rated_before)["ref"].astype(str))
     red = []
-    for r in _reds(rated).sort_values(["priority_id", "ref"]).to_dict("records"):
+    reds = _reds(rated).sort_values(["priority_id", "ref"])
+    # The four columns a Red indicator's entry uses, not every column of the rated rows (thousands
+    # of Red indicators at council scale).
+    for r in reds[[c for c in _RED_COLUMNS if c in reds]].to_dict("records"):
         ref = str(r["ref"])
         red.append(
             RedIndicator(
