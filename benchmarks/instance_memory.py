@@ -30,8 +30,13 @@
     ``/_stcore/metrics``), beside the app's ceiling on it (``server.maxCacheDataSize``). With the
     load average.
 
-    Last figures (``--quick``: one reader; measured alternately with the code before this round, load
-    average 10-17 on 2 shared cores; memory is little moved by load): peak resident 523 / 527 MB
+    Last figures (7 December 2026, late evening, load average 1.2-2.3): peak private (USS) 306-316
+    MB on DuckDB and 296-307 MB on PostgreSQL, from 345-350 and 302-310 MB the same evening before
+    the trend lines were made from lines of values (``Store.actual_lines``: DuckDB's sort by text of
+    528,000 rows held some 30 MB more while it ran, and a reference per value another 7 MB); peak
+    resident 452-468 MB (DuckDB), 415-429 MB (PostgreSQL); the floor 285-293 MB resident, 150 MB
+    private. Earlier (``--quick``: one reader; measured alternately with the code before that round,
+    load average 10-17 on 2 shared cores; memory is little moved by load): peak resident 523 / 527 MB
     before, 499 / 493 MB after; peak private (USS) 367 / 376 -> 338 / 344 MB; the empty database's
     peak (the floor) 315 / 311 -> 291 / 292 MB (97% of the target before any data); on PostgreSQL
     439 / 431 -> 412 / 397 MB; cached results 56 -> 46 MB. The full section (two readers), in
