@@ -8,6 +8,8 @@ import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harrow_dash.outputs import slides
 from harrow_dash.outputs.views import overview
@@ -408,3 +410,25 @@ def test_paginate_evenly_needs_no_more_slides_and_does_not_end_on_a_lone_item() 
     assert max(counts) - min(counts) <= 1, counts
     assert [sum(len(s.items) for s in page) for page in greedy] != counts  # greedy was uneven
     assert all(slides.sections_px(page) <= slides.BUDGET_PX for page in even)
+
+
+def _lines_word_by_word(text: str, per_line: int) -> int:
+    """Lines ``text`` wraps to, word by word (as a slide lays it out), with no short cut."""
+    lines, used = 1, 0
+    for word in text.split():
+        need = len(word) + (1 if used else 0)
+        if used and used + need > per_line:
+            lines, used = lines + 1, len(word)
+        else:
+            used += need
+    return lines
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from("ab \u00e9\t\n"), max_size=80),
+    per_line=st.integers(min_value=1, max_value=40),
+)
+def test_a_text_wraps_to_as_many_lines_as_laid_out_word_by_word(text: str, per_line: int) -> None:
+    """The short cut for a text that fits on one line gives what wrapping it word by word gives
+    (spaces repeated, at either end, and words longer than a line included)."""
+    assert slides._lines(text, per_line) == _lines_word_by_word(text, per_line)

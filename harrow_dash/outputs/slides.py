@@ -358,6 +358,8 @@ def item_text(item: Item) -> str:
 
 def _lines(text: str, per_line: int) -> int:
     """Lines ``text`` wraps to, counting whole words (a word never splits across lines)."""
+    if len(text) <= per_line:  # its words and the spaces between them fit on one line
+        return 1
     lines, used = 1, 0
     for word in text.split():
         need = len(word) + (1 if used else 0)
