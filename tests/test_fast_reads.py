@@ -30,7 +30,7 @@ from harrow_dash.ingest.load import FileInput, Revision, load, rollback
 from harrow_dash.outputs.views import sparkline_values
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
-from harrow_dash.rules.scorecard import RuleSettings
+from harrow_dash.rules.scorecard import RuleSettings, rate
 from harrow_dash.rules.value_states import Frequency
 from harrow_dash.store import Store, packed_series, quarter_counts, schema
 from harrow_dash.store import schema as s
@@ -353,3 +353,33 @@ def test_series_kept_before_a_change_they_did_not_see_are_not_read_and_upgrade_r
         conn.execute(sa.text("DROP TABLE indicator_series"))
     assert "indicator_series" in history.upgrade()
     assert_actuals_agree([history])
+
+
+# -- the quarter before, read for its ratings only ----------------------------------------------------
+
+
+def test_the_narrow_snapshot_rates_every_indicator_as_the_whole_one(
+    history: Store, stores: Callable[[], list[Store]]
+) -> None:
+    """``rating_snapshot`` (the quarter the overview compares with) gives every indicator the rating,
+    state and suppression the whole snapshot gives, for every quarter and filter, internally and
+    publicly, small counts of people, blank actuals and annual indicators included."""
+    periods = history.periods()
+    history.publish(periods[-2], "tester")
+    for store in stores():
+        for period in [*periods, Period(1999, 1)]:
+            for filters in (
+                Filters(period=period),
+                Filters(period=period, priorities=(2,)),
+                Filters(period=period, directorates=("Resources",)),
+            ):
+                whole = store.indicator_snapshot(filters)
+                narrow = store.rating_snapshot(filters)
+                assert list(narrow["ref"]) == list(whole["ref"])
+                if whole.empty:
+                    continue
+                columns = ["ref", "priority_id", "rag", "state", "suppressed"]
+                pd.testing.assert_frame_equal(
+                    rate(narrow, RULES, texts=False)[columns],
+                    rate(whole, RULES, texts=False)[columns],
+                )

@@ -389,7 +389,7 @@ def overview(store: Store, filters: Filters, rules: RuleSettings) -> Overview | 
     rated_now = inds if ind_reported else inds.iloc[0:0]  # the follow-up ignores the RAG filter
     inds = filter_rags(inds, filters.rags) if ind_reported else inds.iloc[0:0]
     # Last quarter's ratings (no direction of travel needed) for the RAG changes.
-    before = store.indicator_snapshot(filters.with_period(period.previous()))
+    before = store.rating_snapshot(filters.with_period(period.previous()))
     before = rate(before, rules, texts=False) if len(before) else before
     acts = actions_at(store, filters, apply_rag_filter=False)
     act_reported = acts.empty or actions_reported(acts)
@@ -473,7 +473,7 @@ def follow_up_at(
         rated = indicators_at(store, filters, rules, apply_rag_filter=False)
     if len(rated) and not indicators_reported(rated):
         rated = rated.iloc[0:0]
-    before = store.indicator_snapshot(filters.with_period(period.previous()))
+    before = store.rating_snapshot(filters.with_period(period.previous()))
     before = rate(before, rules, texts=False) if len(before) else before
     return _follow_up(store, filters, period, rated, before)
 

@@ -165,6 +165,47 @@ class ScorecardReads(StoreBase):
         )
         return snapshot_order(self.read(q, many_rows=True))
 
+    def rating_snapshot(self, filters: Filters) -> pd.DataFrame:
+        """:meth:`indicator_snapshot` narrowed to what rating the quarter's values needs
+        (``rate(..., texts=False)``: the figures, the definition's polarity, tolerance, unit,
+        frequency and whether it counts people), with ref and priority_id: the quarter before, whose
+        ratings the overview and the follow-up compare with. Without the texts (names, descriptions,
+        commentary) and the joins to the quarters before it, a third of the wide read on
+        PostgreSQL, where sending the rows is most of a snapshot's time."""
+        if filters.period is None:
+            return pd.DataFrame()
+        i, now = self._def("indicators"), s.indicator_values.alias("now")
+        q = (
+            sa.select(
+                i.c.ref,
+                i.c.priority_id,
+                i.c.unit,
+                i.c.polarity,
+                i.c.tolerance,
+                i.c.frequency,
+                i.c.counts_people,
+                (now.c.ref.is_not(None)).label("has_row"),
+                now.c.actual,
+                now.c.target,
+                now.c.target_upper,
+                now.c.official_rag,
+                sa.func.coalesce(now.c.not_due, sa.false()).label("not_due"),
+                now.c.marker,
+            )
+            .select_from(
+                i.outerjoin(
+                    now,
+                    sa.and_(
+                        now.c.ref == i.c.ref,
+                        now.c.period == filters.period.key,
+                        *self._visible(now.c.period),
+                    ),
+                )
+            )
+            .where(*self._indicator_where(filters, i))
+        )
+        return snapshot_order(self.read(q, many_rows=True))
+
     def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Every value of the given indicators, oldest first, with what is needed to rate each one."""
         i, v = self._def("indicators"), s.indicator_values
