@@ -5,6 +5,7 @@ text escaped in the HTML."""
 from __future__ import annotations
 
 import shutil
+import textwrap
 
 import pandas as pd
 import pytest
@@ -413,15 +414,12 @@ def test_paginate_evenly_needs_no_more_slides_and_does_not_end_on_a_lone_item() 
 
 
 def _lines_word_by_word(text: str, per_line: int) -> int:
-    """Lines ``text`` wraps to, word by word (as a slide lays it out), with no short cut."""
-    lines, used = 1, 0
-    for word in text.split():
-        need = len(word) + (1 if used else 0)
-        if used and used + need > per_line:
-            lines, used = lines + 1, len(word)
-        else:
-            used += need
-    return lines
+    """Lines ``text`` wraps to word by word, by the standard library's greedy wrapping (words
+    never broken, the runs of white space between them counted as one space)."""
+    words = " ".join(text.split())
+    return max(
+        1, len(textwrap.wrap(words, per_line, break_long_words=False, break_on_hyphens=False))
+    )
 
 
 @given(
