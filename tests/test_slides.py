@@ -9,7 +9,7 @@ import textwrap
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from harrow_dash.outputs import slides
@@ -422,6 +422,9 @@ def _lines_word_by_word(text: str, per_line: int) -> int:
     )
 
 
+@example(text="a a", per_line=2)  # one character too long for one line
+@example(text=" ab ", per_line=2)  # longer than a line only by the spaces at its ends
+@example(text="ab\tb", per_line=4)
 @given(
     text=st.text(alphabet=st.sampled_from("ab \u00e9\t\n"), max_size=80),
     per_line=st.integers(min_value=1, max_value=40),
