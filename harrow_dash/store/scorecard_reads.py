@@ -95,6 +95,15 @@ class ScorecardReads(StoreBase):
             cond.append(i.c.portfolio.in_(filters.portfolios))
         return cond
 
+    def _value_of(
+        self, i: sa.FromClause, values: sa.FromClause, period: int
+    ) -> sa.ColumnElement[bool]:
+        """The join of an indicator ``i`` to its value in quarter ``period`` (``values``: an alias
+        of ``indicator_values``), where this store may show that quarter."""
+        return sa.and_(
+            values.c.ref == i.c.ref, values.c.period == period, *self._visible(values.c.period)
+        )
+
     def indicator_snapshot(self, filters: Filters) -> pd.DataFrame:
         """One row per indicator matching the filters: its definition, its value at the filter's
         quarter, and the actuals of the previous quarter and the same quarter a year earlier."""
@@ -140,25 +149,15 @@ class ScorecardReads(StoreBase):
                 i.join(s.priorities, s.priorities.c.id == i.c.priority_id)
                 .outerjoin(
                     now,
-                    sa.and_(
-                        now.c.ref == i.c.ref, now.c.period == p.key, *self._visible(now.c.period)
-                    ),
+                    self._value_of(i, now, p.key),
                 )
                 .outerjoin(
                     prev,
-                    sa.and_(
-                        prev.c.ref == i.c.ref,
-                        prev.c.period == p.previous().key,
-                        *self._visible(prev.c.period),
-                    ),
+                    self._value_of(i, prev, p.previous().key),
                 )
                 .outerjoin(
                     year,
-                    sa.and_(
-                        year.c.ref == i.c.ref,
-                        year.c.period == p.year_earlier().key,
-                        *self._visible(year.c.period),
-                    ),
+                    self._value_of(i, year, p.year_earlier().key),
                 )
             )
             .where(*self._indicator_where(filters, i))
@@ -192,16 +191,7 @@ class ScorecardReads(StoreBase):
                 sa.func.coalesce(now.c.not_due, sa.false()).label("not_due"),
                 now.c.marker,
             )
-            .select_from(
-                i.outerjoin(
-                    now,
-                    sa.and_(
-                        now.c.ref == i.c.ref,
-                        now.c.period == filters.period.key,
-                        *self._visible(now.c.period),
-                    ),
-                )
-            )
+            .select_from(i.outerjoin(now, self._value_of(i, now, filters.period.key)))
             .where(*self._indicator_where(filters, i))
         )
         return snapshot_order(self.read(q, many_rows=True))
