@@ -350,8 +350,9 @@ def render_outputs(
     assert ov is not None
     inds = ov.indicators
     refs = list(inds["ref"])
-    sparks = views.sparkline_values(db, refs, period, rules)
-    listing = explore.indicator_list(inds, sparks)
+    lines = views.trend_lines(db, refs, period, rules)
+    sparks = lines.as_dict()
+    listing = explore.indicator_list(inds, lines)
     download = explore.indicator_download(listing)
     out["indicator list"] = listing.drop(columns=["rag"]).to_json()
     out["indicator sparklines"] = json.dumps(sparks, sort_keys=True)

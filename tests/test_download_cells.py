@@ -59,7 +59,7 @@ def marked(sample_store: Store) -> Store:
 
 def page_table(inds: pd.DataFrame) -> pd.DataFrame:
     """The Indicators page's list and its download table, as the page builds them."""
-    return explore.indicator_download(explore.indicator_list(inds, {}))
+    return explore.indicator_download(explore.indicator_list(inds, explore.TrendLines.none()))
 
 
 def indicators_download(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:

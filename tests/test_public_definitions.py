@@ -160,7 +160,7 @@ def test_an_older_database_gets_the_definitions_as_they_stood_when_each_quarter_
 def test_every_public_output_built_from_the_store_is_free_of_the_draft(public: Store) -> None:
     f = Filters(period=Q3)
     inds = views.indicators_at(public, f, RULES)
-    lst = explore.indicator_list(inds, {})
+    lst = explore.indicator_list(inds, explore.TrendLines.none())
     rows = explore.action_rows(public.action_statuses(f, until=Q3), Q3)
     items = explore.highlight_items(public.highlights(f, all_periods=True), Q3, inds, rows)
     hist = {r: views.indicator_histories(public, [r], RULES, Q3) for r in ("PI-02", "PI-03")}

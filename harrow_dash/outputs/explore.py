@@ -95,19 +95,7 @@ def _text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
 
-def _as_list(values: Sequence[float | None]) -> list[float | None]:
-    return values if isinstance(values, list) else list(values)
-
-
 TREND_TYPE = pa.list_(pa.float64())
-
-
-def trend_column(lines: list[list[float | None]]) -> pd.arrays.ArrowExtensionArray:
-    """Trend lines as one Arrow list column rather than a Python list per row: each row still
-    reads as a list of floats, but the column is a few flat buffers. At 13,200 indicators x 40
-    quarters (528,000 points) that is a third less memory, and a page run gets the cached list back
-    and sends it to the browser (Arrow, as Streamlit sends every table) in a tenth of the time."""
-    return pd.arrays.ArrowExtensionArray(pa.array(lines, type=TREND_TYPE))
 
 
 @dataclass(frozen=True)
@@ -115,10 +103,17 @@ class TrendLines:
     """Every indicator's trend line (``views.trend_lines``) as one Arrow list array rather than a
     Python list per indicator: ``lines[i]`` is ``refs[i]``'s line, oldest quarter first. At 13,200
     indicators x 40 quarters that is 4 MB of doubles instead of 528,000 Python floats (19 MB, and
-    the time to make each one and turn it back into Arrow for the browser)."""
+    the time to make each one and turn it back into Arrow for the browser). The Indicators list
+    keeps them as one Arrow list column too (:func:`indicator_list`): a page run gets the cached
+    list back and sends it to the browser (Arrow, as Streamlit sends every table) as it is."""
 
     refs: list[str]
     lines: pa.ListArray
+
+    @classmethod
+    def none(cls) -> TrendLines:
+        """No indicator's line."""
+        return cls([], pa.array([], type=TREND_TYPE))
 
     def as_dict(self) -> dict[str, list[float]]:
         """The lines per ref as Python lists."""
@@ -144,13 +139,11 @@ def _texts(column: pd.Series) -> pd.Series:
     return column.map(_text)
 
 
-def indicator_list(
-    indicators: pd.DataFrame, sparklines: TrendLines | Mapping[str, Sequence[float | None]]
-) -> pd.DataFrame:
+def indicator_list(indicators: pd.DataFrame, sparklines: TrendLines) -> pd.DataFrame:
     """The searchable list: one row per indicator with its status at the quarter.
 
-    ``indicators`` is ``views.indicators_at``; ``sparklines`` is ``views.trend_lines``, or maps ref
-    to actuals in quarter order (suppressed values already left out). The result has the display columns
+    ``indicators`` is ``views.indicators_at``; ``sparklines`` is ``views.trend_lines`` (suppressed
+    values already left out). The result has the display columns
     (:data:`INDICATOR_LIST_COLUMNS`) and, for search and selection, the raw ``ref``, ``name``,
     ``description``, ``priority``, ``directorate``, ``portfolio``, ``commentary`` and ``rag``."""
     cols = INDICATOR_LIST_COLUMNS + list(INDICATOR_SEARCH_COLUMNS)
@@ -177,13 +170,7 @@ def indicator_list(
             "RAG": df["rag_text"],
             "Since last quarter": df["travel_prev_text"],
             "Since a year ago": df["travel_year_text"],
-            "Trend": (
-                pd.arrays.ArrowExtensionArray(sparklines.column_for(df["ref"].tolist()))
-                if isinstance(sparklines, TrendLines)
-                else trend_column(
-                    [_as_list(sparklines.get(str(r), [])) for r in df["ref"].tolist()]
-                )
-            ),
+            "Trend": pd.arrays.ArrowExtensionArray(sparklines.column_for(df["ref"].tolist())),
             "Data note": [RAG_NOTE_FLAG if _text(n) else "" for n in df["rag_note"].tolist()],
         }
     )

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harrow_dash.outputs.explore import TREND_TYPE, TrendLines
+from harrow_dash.outputs.explore import TrendLines
 from harrow_dash.outputs.follow_up import FollowUp
 from harrow_dash.outputs.follow_up import follow_up as follow_up_rule
 from harrow_dash.rules.action_status import ACTION_GROUPS, ActionStatus, action_groups_for
@@ -496,7 +496,7 @@ def trend_lines(
     not in the result. Whole columns at once: the list of 13,000 indicators draws 500,000 points."""
     values = store.actual_lines(refs, until)
     if not values.refs:
-        return TrendLines([], pa.array([], type=TREND_TYPE))
+        return TrendLines.none()
     actual = values.actual
     hidden = suppressed_mask(
         pd.Series(actual, copy=False),

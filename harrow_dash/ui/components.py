@@ -132,7 +132,7 @@ def count_bar(counts: dict[str, int], kind: str, height: int = 40) -> None:
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
     """``frame`` as the Arrow table ``st.dataframe`` sends, made here: a column already held in
-    Arrow (the Indicators list's trend lines, ``explore.trend_column``) goes as it is, without
+    Arrow (the Indicators list's trend lines, ``explore.TrendLines``) goes as it is, without
     pandas' description of its type (which pandas itself cannot read back), and long texts as
     plain texts."""
     table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)

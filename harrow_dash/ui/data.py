@@ -209,7 +209,7 @@ def indicator_list(url: str, filters: Filters, rules: RuleSettings) -> pd.DataFr
     # cached here holds them already, and a second cached copy (a dict of 13,200 lists at council
     # scale, pickled) would be kept for every quarter and filter for nothing.
     if not refs:
-        return explore.indicator_list(inds, {})
+        return explore.indicator_list(inds, explore.TrendLines.none())
     return explore.indicator_list(inds, views.trend_lines(store(url), refs, filters.period, rules))
 
 
