@@ -22,9 +22,11 @@ from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.movements import (
     Pattern,
     change_text,
+    compare_with_year,
     movement,
     movement_frame,
     parse_pattern,
+    pattern_of,
 )
 from harrow_dash.rules.periods import parse_period
 from harrow_dash.rules.scorecard import RuleSettings
@@ -60,6 +62,18 @@ def test_an_unknown_pattern_is_refused_with_the_choices() -> None:
 def test_only_cumulative_and_seasonal_measures_compare_with_a_year_earlier() -> None:
     assert Pattern.CUMULATIVE.compares_with_year and Pattern.SEASONAL.compares_with_year
     assert not Pattern.NEITHER.compares_with_year
+
+
+SPELLINGS = st.sampled_from(
+    ["cumulative", " Year To Date ", "c", "seasonal", "S", "neither", "", "monthly", "ytd"]
+)
+
+
+@given(st.lists(st.one_of(SPELLINGS, st.text(max_size=6), st.none(), st.floats(), st.integers())))
+def test_a_column_of_patterns_compares_as_each_value_does(values: list[object]) -> None:
+    # The column's reading (each spelling read once) is the value-by-value rule, in order.
+    expected = [pattern_of(v).compares_with_year for v in values]
+    assert compare_with_year(values).tolist() == expected
 
 
 @pytest.mark.parametrize(

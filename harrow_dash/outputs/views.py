@@ -22,7 +22,7 @@ from harrow_dash.rules.action_status import ACTION_GROUPS, ActionStatus, action_
 from harrow_dash.rules.disclosure import disclosed
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.gss import marker_words
-from harrow_dash.rules.movements import change_text, movement, movement_frame, pattern_of
+from harrow_dash.rules.movements import change_text, compare_with_year, movement, movement_frame
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import (
     NOT_RATED,
@@ -267,10 +267,7 @@ def _movers(
     if earlier is not None:
         by_year = np.full(len(now), earlier == "year_actual")
     elif "cumulative_or_seasonal" in now:
-        by_year = np.array(
-            [pattern_of(p).compares_with_year for p in now["cumulative_or_seasonal"].tolist()],
-            dtype=bool,
-        )
+        by_year = compare_with_year(now["cumulative_or_seasonal"].tolist())
     else:
         by_year = np.zeros(len(now), dtype=bool)
     then = pd.Series(

@@ -14,6 +14,7 @@ and how big a movement is.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from enum import StrEnum
 
 import numpy as np
@@ -61,6 +62,20 @@ def pattern_of(value: object) -> Pattern:
         return parse_pattern(value if isinstance(value, str) else "")
     except ValueError:
         return Pattern.NEITHER
+
+
+def compare_with_year(values: Iterable[object]) -> np.ndarray:
+    """``pattern_of(v).compares_with_year`` of every value, as a boolean array: each distinct value
+    read once (a column of thousands of indicators holds a handful of spellings)."""
+    seen: dict[object, bool] = {}
+    out = []
+    for v in values:
+        key = v if isinstance(v, str) else None
+        got = seen.get(key)
+        if got is None:
+            got = seen[key] = pattern_of(key).compares_with_year
+        out.append(got)
+    return np.array(out, dtype=bool)
 
 
 def _missing(v: object) -> bool:

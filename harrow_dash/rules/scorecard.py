@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from harrow_dash.rules.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
 from harrow_dash.rules.gss import marker_words
-from harrow_dash.rules.movements import pattern_of
+from harrow_dash.rules.movements import compare_with_year
 from harrow_dash.rules.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
 from harrow_dash.rules.suppression import (
     DEFAULT_THRESHOLD,
@@ -365,10 +365,9 @@ def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.Dat
             out["actual"], out[earlier], out["polarity"], out["target"], out["target_upper"]
         )
         # Where a count on either side is suppressed, the one rule decides (few rows).
-        then_hidden = [
-            hide and is_suppressed(_f(e), bool(cp), threshold)
-            for e, cp in zip(out[earlier].tolist(), people, strict=True)
-        ]
+        then_hidden = (
+            suppressed_mask(_floats(out[earlier]), pd.Series(people, copy=False), threshold) & hide
+        ).tolist()
         travel: list[str] = list(values)
         for i, (h_now, h_then) in enumerate(zip(now_hidden, then_hidden, strict=True)):
             if h_now or h_then:
@@ -387,12 +386,11 @@ def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.Dat
         out[f"{col}_text"] = out[col].map(_TRAVEL_TEXT)
     # Like with like: a cumulative or seasonal measure's direction is the one against a year
     # earlier (harrow_dash.rules.movements), said so; every other measure's is against last quarter.
-    by_year = [
-        pattern_of(p).compares_with_year
-        for p in (
-            out["cumulative_or_seasonal"] if "cumulative_or_seasonal" in out else [None] * len(out)
-        )
-    ]
+    by_year = compare_with_year(
+        out["cumulative_or_seasonal"].tolist()
+        if "cumulative_or_seasonal" in out
+        else [None] * len(out)
+    ).tolist()
     out["travel_text"] = [
         f"{y} on a year earlier" if yearly else f"{p} on last quarter"
         for yearly, p, y in zip(
@@ -422,6 +420,15 @@ def _travel(
         threshold,
     )
     return Travel.WITHHELD.value if got is WITHHELD else got.value  # type: ignore[union-attr]
+
+
+def _floats(column: pd.Series) -> pd.Series:
+    """A column as floats, whatever is not a number as NaN (:func:`_f` of every value)."""
+    return pd.Series(
+        pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        index=column.index,
+        copy=False,
+    )
 
 
 def _f(v: object) -> float | None:
