@@ -23,6 +23,7 @@ before it goes into the HTML; the HTML and CSS here are ours.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
@@ -391,18 +392,22 @@ def _item_lines(text: str, note: str, standing: str, per_line: int) -> int:
 
 
 def section_px(items: Sequence[Item], layout: str) -> int:
-    if not items:
+    return _stacked([item_px(i, layout) for i in items])
+
+
+def _stacked(heights: Sequence[int]) -> int:
+    """The height of a section whose items are ``heights`` high (an empty one says so in a line)."""
+    if not heights:
         return HEADING_PX + LINE_PX
-    heights = [item_px(i, layout) for i in items]
-    return HEADING_PX + sum(heights) + ITEM_GAP_PX * (len(items) - 1)
+    return HEADING_PX + sum(heights) + ITEM_GAP_PX * (len(heights) - 1)
 
 
-def take(items: Sequence[Item], layout: str, room: int) -> int:
-    """How many of ``items`` (in order) fit under a heading in ``room`` units: at least one, so a
-    list always moves on."""
+def take(heights: Sequence[int], start: int, room: int) -> int:
+    """How many items, from ``start`` on, of a list whose items are ``heights`` high fit under a
+    heading in ``room`` units: at least one, so a list always moves on."""
     used, n = HEADING_PX, 0
-    for item in items:
-        extra = item_px(item, layout) + (ITEM_GAP_PX if n else 0)
+    for extra in itertools.islice(heights, start, None):
+        extra += ITEM_GAP_PX if n else 0
         if used + extra > room and n:
             break
         used += extra
@@ -419,6 +424,21 @@ class _List:
     layout: str
 
 
+class _Heights:
+    """Each item's height (:func:`item_px`) of some lists, per layout, measured once: a deck's
+    layout lays the same lists out several times (:func:`paginate_evenly` tries a dozen budgets)."""
+
+    def __init__(self, lists: Sequence[_List]) -> None:
+        self._lists = lists
+        self._got: dict[tuple[int, str], list[int]] = {}
+
+    def of(self, index: int, layout: str) -> list[int]:
+        key = (index, layout)
+        if key not in self._got:
+            self._got[key] = [item_px(i, layout) for i in self._lists[index].items]
+        return self._got[key]
+
+
 def paginate(
     lists: Sequence[_List], budget: int = BUDGET_PX, beside: bool = False
 ) -> list[tuple[Section, ...]]:
@@ -427,35 +447,38 @@ def paginate(
     what is left, and a list that does not fit continues on the next slide, its heading marked
     "(continued)". With ``beside``, the first slide is the column beside a priority's RAG cards
     (narrower: :data:`BESIDE` layouts)."""
+    return _paginate(lists, budget, beside, _Heights(lists))
+
+
+def _paginate(
+    lists: Sequence[_List], budget: int, beside: bool, heights: _Heights
+) -> list[tuple[Section, ...]]:
     pages: list[list[Section]] = [[]]
     room = budget
 
     def layout(lst: _List) -> str:
         return BESIDE.get(lst.layout, lst.layout) if beside and len(pages) == 1 else lst.layout
 
-    for lst in lists:
-        remaining = list(lst.items)
-        started = False
+    for index, lst in enumerate(lists):
+        start, count = 0, len(lst.items)
         while True:
             gap = SECTION_GAP_PX if pages[-1] else 0
-            need_first = (
-                HEADING_PX + (item_px(remaining[0], layout(lst)) if remaining else LINE_PX) + gap
-            )
-            if pages[-1] and need_first > room:
+            first = heights.of(index, layout(lst))[start] if start < count else LINE_PX
+            if pages[-1] and HEADING_PX + first + gap > room:
                 pages.append([])
                 room, gap = budget, 0
-            heading = f"{lst.heading} (continued)" if started else lst.heading
-            if not remaining:
+            heading = f"{lst.heading} (continued)" if start else lst.heading
+            if not count:
                 pages[-1].append(Section(lst.kind, heading, (), lst.empty))
-                room -= gap + HEADING_PX + LINE_PX
+                room -= gap + _stacked(())
                 break
-            fit = layout(lst)
-            n = take(remaining, fit, room - gap)
-            chunk, remaining = remaining[:n], remaining[n:]
-            pages[-1].append(Section(lst.kind, heading, tuple(chunk), lst.empty))
-            room -= gap + section_px(chunk, fit)
-            started = True
-            if not remaining:
+            high = heights.of(index, layout(lst))
+            n = take(high, start, room - gap)
+            chunk = lst.items[start : start + n]
+            pages[-1].append(Section(lst.kind, heading, chunk, lst.empty))
+            room -= gap + _stacked(high[start : start + n])
+            start += n
+            if start == count:
                 break
             pages.append([])
             room = budget
@@ -466,17 +489,18 @@ def paginate_evenly(lists: Sequence[_List], budget: int = BUDGET_PX) -> list[tup
     """:func:`paginate` over as few slides as it needs, but filled evenly: the smallest budget that
     still needs no more slides, so a run of continued slides does not end on one holding a single
     item. Never more slides than :func:`paginate` lays out, and never a fuller slide."""
-    pages = paginate(lists, budget)
+    heights = _Heights(lists)
+    pages = _paginate(lists, budget, False, heights)
     if len(pages) <= 1:
         return pages
     low, high = budget // 2, budget  # high always lays out in len(pages) slides or fewer
     while low < high:
         middle = (low + high) // 2
-        if len(paginate(lists, middle)) <= len(pages):
+        if len(_paginate(lists, middle, False, heights)) <= len(pages):
             high = middle
         else:
             low = middle + 1
-    return paginate(lists, high)
+    return _paginate(lists, high, False, heights)
 
 
 def sections_px(sections: Sequence[Section], beside: bool = False) -> int:
