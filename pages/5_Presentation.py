@@ -222,8 +222,9 @@ filtered = [
     for line in ctx.filters.describe(ctx.priority_names)
     if not line.startswith("Quarter:") and not line.startswith("All ")
 ]
-ov = data.overview(ctx.store_url, ctx.filters.with_period(period), ctx.rules)
-if ov is None or (ov.indicators.empty and ov.actions.empty):
+shown = ctx.filters.with_period(period)
+to_present = presentation_data.contents(ctx.store_url, shown, ctx.rules)
+if to_present is None or not to_present.anything:
     st.title("Cabinet presentation", anchor=False)
     if fallback_note:
         st.info(fallback_note, icon=":material/info:")
@@ -246,21 +247,25 @@ if fallback_note:
         icon=":material/info:",
     )
 
-deck = presentation_data.deck(ctx.store_url, ctx.filters.with_period(period), ctx.rules)
-if deck is None:  # the data changed between the overview read above and this one: read again
+size = presentation_data.deck_size(ctx.store_url, shown, ctx.rules)
+if size is None:  # the data changed between the overview read above and this one: read again
     st.rerun()
-st.session_state[COUNT_KEY] = len(deck)
-number = slides.parse_slide(requested, len(deck))
+count, deck_period = size
+st.session_state[COUNT_KEY] = count
+number = slides.parse_slide(requested, count)
+this_slide = presentation_data.slide(ctx.store_url, shown, ctx.rules, number)
+if this_slide is None:  # as above
+    st.rerun()
 if st.query_params.get(SLIDE_PARAM) != str(number):
     st.query_params[SLIDE_PARAM] = str(number)
 
 scope = short_scope(ctx.filters, ctx.priority_names)
-caveats = short_caveats(ctx.filters, ov.unplaced_highlights)
+caveats = short_caveats(ctx.filters, to_present.unplaced_highlights)
 st.html(
     slides.slide_html(
-        deck.slide(number),
-        len(deck),
-        deck.period,
+        this_slide,
+        count,
+        deck_period,
         data.is_illustrative(ctx.store_url),
         scope,
         caveats,
@@ -283,7 +288,7 @@ with st.container(
     )
     # A fixed width, so the buttons after it stay put as the count grows from 9 to 10 and 99 to 100.
     st.markdown(
-        f"**Slide {number} of {len(deck)}**",
+        f"**Slide {number} of {count}**",
         width=COUNTER_WIDTH,
         text_alignment="center",
         wrap=False,
@@ -293,7 +298,7 @@ with st.container(
         icon=":material/arrow_forward:",
         on_click=_go,
         args=("next",),
-        disabled=number >= len(deck),
+        disabled=number >= count,
         key="slide_next",
         help="Next slide (Right arrow or Page Down)",
     )
@@ -329,4 +334,4 @@ _keys(
     width="content",
 )
 if show_full:
-    _full_text(deck.slide(number), ctx.rules.small_numbers)
+    _full_text(this_slide, ctx.rules.small_numbers)
