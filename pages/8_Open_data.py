@@ -7,8 +7,6 @@ internal commentary left out (harrow_dash.outputs.open_data builds it from the p
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
@@ -28,17 +26,21 @@ if data.is_illustrative(ctx.store_url):
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _package(url: str, rules: RuleSettings) -> dict[str, bytes] | str:
+def _package(url: str, rules: RuleSettings) -> tuple[bytes, list[open_data.PackageFile]] | str:
+    """The package as the page offers it: zipped, and what each file holds. Not the files
+    themselves, which a run would otherwise copy out of the cache, zip and read back every time."""
     try:
-        return open_data.build(data.store(url).public_view(), rules)
+        files = open_data.build(data.store(url).public_view(), rules)
     except open_data.NothingPublished as exc:
         return str(exc)
+    return open_data.as_zip(files), open_data.contents(files)
 
 
-files = _package(ctx.store_url, ctx.rules)
-if isinstance(files, str):
-    st.info(files, icon=":material/unpublished:")
+package = _package(ctx.store_url, ctx.rules)
+if isinstance(package, str):
+    st.info(package, icon=":material/unpublished:")
     st.stop()
+zipped, package_files = package
 
 published = data.published(ctx.store_url)
 st.markdown(
@@ -50,7 +52,7 @@ st.markdown(
 )
 st.download_button(
     "Download the open data package (ZIP: CSV files and datapackage.json)",
-    open_data.as_zip(files),
+    zipped,
     file_name="harrow-performance-open-data.zip",
     mime="application/zip",
     icon=":material/download:",
@@ -64,30 +66,29 @@ st.caption(
 )
 
 st.header("What is in it", anchor=False)
-rows = []
-descriptor = pd.read_json(io.BytesIO(files["datapackage.json"]), typ="series")
-for resource in descriptor["resources"]:
-    frame = pd.read_csv(io.BytesIO(files[resource["path"]]))
-    rows.append(
-        {
-            "File": resource["path"],
-            "What it holds": resource["title"],
-            "Rows": len(frame),
-            "Fields": ", ".join(f["name"] for f in resource["schema"]["fields"]),
-        }
-    )
 st.dataframe(
-    pd.DataFrame(rows),
+    pd.DataFrame(
+        {
+            "File": [f.path for f in package_files],
+            "What it holds": [f.title for f in package_files],
+            "Rows": [f.rows for f in package_files],
+            "Fields": [", ".join(field.name for field in f.fields) for f in package_files],
+        }
+    ),
     hide_index=True,
     key="open_data_files",
     column_config={"Fields": st.column_config.TextColumn(width=520)},
 )
-for resource in descriptor["resources"]:
-    with st.expander(f"Fields of {resource['path']}"):
+for f in package_files:
+    with st.expander(f"Fields of {f.path}"):
         st.dataframe(
-            pd.DataFrame(resource["schema"]["fields"]).rename(
-                columns={"name": "Field", "type": "Type", "description": "Meaning"}
+            pd.DataFrame(
+                {
+                    "Field": [field.name for field in f.fields],
+                    "Type": [field.type for field in f.fields],
+                    "Meaning": [field.description for field in f.fields],
+                }
             ),
             hide_index=True,
-            key=f"fields_{resource['name']}",
+            key=f"fields_{f.name}",
         )

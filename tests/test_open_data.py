@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from frictionless import Package
 
 from harrow_dash.cli import main
-from harrow_dash.outputs.open_data import NothingPublished, as_zip, build
+from harrow_dash.outputs.open_data import NothingPublished, as_zip, build, contents
 from harrow_dash.rules.periods import parse_period
 from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.store import Store, schema
@@ -59,6 +59,26 @@ def test_open_data_package_is_valid_frictionless(published_sample: Store, tmp_pa
         assert all(f["description"] for f in resource["schema"]["fields"])
     assert "ILLUSTRATIVE" in descriptor["description"]
     assert "ILLUSTRATIVE" in files["README.md"].decode()
+
+
+def test_what_each_file_holds_is_read_back_from_the_files(published_sample: Store) -> None:
+    # Resources in the descriptor's order, each with its fields and as many rows as a CSV reader
+    # finds in the file itself, a quoted line break inside a cell making no extra row.
+    files = build(published_sample.public_view(), RULES, CREATED)
+    descriptor = json.loads(files["datapackage.json"])
+    listed = contents(files)
+    assert [f.path for f in listed] == [r["path"] for r in descriptor["resources"]]
+    for f, resource in zip(listed, descriptor["resources"], strict=True):
+        assert f.name == resource["name"] and f.title == resource["title"]
+        assert [x.name for x in f.fields] == [x["name"] for x in resource["schema"]["fields"]]
+        assert f.rows == len(pd.read_csv(io.BytesIO(files[f.path])))
+    assert sum(f.rows for f in listed) > 0
+    with_break = dict(files)
+    path = listed[-1].path
+    with_break[path] = b'a,b\n"one\nline",1\n"two",2\n'
+    assert contents(with_break)[-1].rows == 2
+    with_break[path] = b"a,b\n"
+    assert contents(with_break)[-1].rows == 0
 
 
 def test_open_data_holds_published_quarters_only(published_sample: Store, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ they count). Text cells that a spreadsheet would run as a formula are neutralise
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -398,6 +399,40 @@ def write(files: Mapping[str, bytes], directory: Path) -> list[Path]:
         path.write_bytes(content)
         written.append(path)
     return written
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """One data file of a package as its descriptor describes it, with the rows it holds."""
+
+    name: str
+    path: str
+    title: str
+    rows: int
+    fields: tuple[Field, ...]
+
+
+def contents(files: Mapping[str, bytes]) -> list[PackageFile]:
+    """The data files of a package (:func:`build`), read back from the files themselves: each
+    resource of ``datapackage.json`` with its fields, and the records its CSV file holds."""
+    descriptor = json.loads(files["datapackage.json"])
+    out = []
+    for resource in descriptor["resources"]:
+        text = io.StringIO(files[resource["path"]].decode("utf-8-sig"), newline="")
+        records = sum(1 for _ in csv.reader(text)) - 1  # less the header
+        out.append(
+            PackageFile(
+                resource["name"],
+                resource["path"],
+                resource["title"],
+                max(records, 0),
+                tuple(
+                    Field(f["name"], f["type"], f["description"])
+                    for f in resource["schema"]["fields"]
+                ),
+            )
+        )
+    return out
 
 
 def as_zip(files: Mapping[str, bytes]) -> bytes:
