@@ -222,9 +222,8 @@ filtered = [
     for line in ctx.filters.describe(ctx.priority_names)
     if not line.startswith("Quarter:") and not line.startswith("All ")
 ]
-shown = ctx.filters.with_period(period)
-to_present = presentation_data.contents(ctx.store_url, shown, ctx.rules)
-if to_present is None or not to_present.anything:
+view = presentation_data.shown(ctx.store_url, ctx.filters.with_period(period), ctx.rules, requested)
+if view is None or not view.anything or view.slide is None or view.period is None:
     st.title("Cabinet presentation", anchor=False)
     if fallback_note:
         st.info(fallback_note, icon=":material/info:")
@@ -247,25 +246,18 @@ if fallback_note:
         icon=":material/info:",
     )
 
-size = presentation_data.deck_size(ctx.store_url, shown, ctx.rules)
-if size is None:  # the data changed between the overview read above and this one: read again
-    st.rerun()
-count, deck_period = size
+count, number, this_slide = view.count, view.number, view.slide
 st.session_state[COUNT_KEY] = count
-number = slides.parse_slide(requested, count)
-this_slide = presentation_data.slide(ctx.store_url, shown, ctx.rules, number)
-if this_slide is None:  # as above
-    st.rerun()
 if st.query_params.get(SLIDE_PARAM) != str(number):
     st.query_params[SLIDE_PARAM] = str(number)
 
 scope = short_scope(ctx.filters, ctx.priority_names)
-caveats = short_caveats(ctx.filters, to_present.unplaced_highlights)
+caveats = short_caveats(ctx.filters, view.unplaced_highlights)
 st.html(
     slides.slide_html(
         this_slide,
         count,
-        deck_period,
+        view.period,
         data.is_illustrative(ctx.store_url),
         scope,
         caveats,

@@ -5,11 +5,11 @@ would do") is a pure function of the cached overview and the cached slide standi
 under the same arguments (database, filters with the quarter presented, rules) and dropped with every
 other cached result after a load, rollback or publication (``data.follow_data_version``).
 
-A page run reads what it shows, not the whole deck: its size (:func:`deck_size`) and the one slide
-(:func:`slide`), each cached on its own. A cached result is copied out of the cache on every run, and
-a council-scale deck (1,196 slides) took 90 ms to copy out against 0.1 ms for one slide; the
-overview's frames, which the page needs only to know whether there is anything to present, 26 ms
-(:func:`contents`)."""
+A page run reads what it shows, not the whole deck: the one slide, with the deck's size and what
+the page needs of the overview (:func:`shown`), cached on its own. A cached result is copied out of the
+cache on every run, and a council-scale deck (1,196 slides) took 90 ms to copy out against 0.1 ms for
+one slide; the overview 26 ms. The first run after a load builds all three without copying either
+out: the overview it has just computed is handed to the deck (``_ov``, not part of the deck's key)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from harrow_dash.outputs import slides
+from harrow_dash.outputs.views import Overview
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import RuleSettings
@@ -28,42 +29,43 @@ from harrow_dash.ui.data import TTL
 
 # A council-scale deck (1,185 slides at 13,200 indicators) is a few MB: a few dozen views at most.
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def deck(url: str, filters: Filters, rules: RuleSettings) -> slides.Deck | None:
-    """The deck for ``filters`` (their quarter is the one presented), or None with no overview."""
-    ov = data.overview(url, filters, rules)
+def deck(
+    url: str, filters: Filters, rules: RuleSettings, _ov: Overview | None = None
+) -> slides.Deck | None:
+    """The deck for ``filters`` (their quarter is the one presented), or None with no overview.
+    ``_ov``: ``data.overview`` of the same arguments, where the caller has it already."""
+    ov = _ov if _ov is not None else data.overview(url, filters, rules)
     if ov is None:
         return None
     return slides.build_deck(ov, cdata.slide_standings(url, filters, rules.small_numbers))
 
 
 @dataclass(frozen=True)
-class Contents:
-    """What the page needs of the overview: whether there is anything to present, and how many
-    highlights are not placed under a priority (a caveat on every slide)."""
+class Shown:
+    """What a run of the page shows: whether there is anything to present, the highlights not
+    placed under a priority (a caveat on every slide), and, if there is, the slide asked for (kept
+    within the deck), its number, the deck's size and the quarter presented."""
 
     anything: bool
     unplaced_highlights: int
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def contents(url: str, filters: Filters, rules: RuleSettings) -> Contents | None:
-    """:class:`Contents` of the overview for ``filters``, or None with no overview."""
-    ov = data.overview(url, filters, rules)
-    if ov is None:
-        return None
-    return Contents(not (ov.indicators.empty and ov.actions.empty), ov.unplaced_highlights)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
-def deck_size(url: str, filters: Filters, rules: RuleSettings) -> tuple[int, Period] | None:
-    """The number of slides in :func:`deck` and the quarter it presents, or None with no deck."""
-    got = deck(url, filters, rules)
-    return None if got is None else (len(got), got.period)
+    number: int = 1
+    count: int = 0
+    period: Period | None = None
+    slide: slides.Slide | None = None
 
 
 # One slide is a few KB: every slide of a few council-scale decks.
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=4000)
-def slide(url: str, filters: Filters, rules: RuleSettings, number: int) -> slides.Slide | None:
-    """Slide ``number`` of :func:`deck` (clamped to the deck, as ``Deck.slide``), or None."""
-    got = deck(url, filters, rules)
-    return None if got is None else got.slide(number)
+def shown(url: str, filters: Filters, rules: RuleSettings, requested: str | None) -> Shown | None:
+    """:class:`Shown` for ``filters`` and the slide the URL asks for (``requested``, as
+    ``slides.parse_slide`` reads it), or None with no overview."""
+    ov = data.overview(url, filters, rules)
+    if ov is None:
+        return None
+    if ov.indicators.empty and ov.actions.empty:
+        return Shown(False, ov.unplaced_highlights)
+    got = deck(url, filters, rules, _ov=ov)
+    if got is None:
+        return None
+    number = slides.parse_slide(requested, len(got))
+    return Shown(True, ov.unplaced_highlights, number, len(got), got.period, got.slide(number))
