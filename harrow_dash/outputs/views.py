@@ -24,6 +24,7 @@ from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.gss import marker_words
 from harrow_dash.rules.movements import change_text, compare_with_year, movement, movement_frame
 from harrow_dash.rules.periods import Period
+from harrow_dash.rules.rag import as_floats
 from harrow_dash.rules.scorecard import (
     NOT_RATED,
     RuleSettings,
@@ -271,15 +272,7 @@ def _movers(
     else:
         by_year = np.zeros(len(now), dtype=bool)
     then = pd.Series(
-        np.where(
-            by_year,
-            pd.to_numeric(now["year_actual"], errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            ),
-            pd.to_numeric(now["prev_actual"], errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            ),
-        ),
+        np.where(by_year, as_floats(now["year_actual"]), as_floats(now["prev_actual"])),
         index=now.index,
     )
     hidden_now = now["suppressed"].astype(bool).to_numpy() & hide

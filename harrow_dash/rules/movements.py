@@ -20,7 +20,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from harrow_dash.rules.rag import DEFAULT_TOLERANCE, Polarity
+from harrow_dash.rules.rag import DEFAULT_TOLERANCE, Polarity, as_floats
 from harrow_dash.rules.units import Unit, formatter
 
 
@@ -147,11 +147,8 @@ def movement_frame(
 ) -> np.ndarray:
     """:func:`movement` of every row of aligned columns, whole columns at once (the tests check
     that the two agree)."""
-    a = pd.to_numeric(now, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    e = pd.to_numeric(earlier, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    u = pd.to_numeric(target_upper, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    tol = pd.to_numeric(tolerance, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    a, e = as_floats(now), as_floats(earlier)
+    t, u, tol = as_floats(target), as_floats(target_upper), as_floats(tolerance)
     tol = np.where(np.isnan(tol) | (tol == 0), DEFAULT_TOLERANCE, tol)
     pol = polarity.astype(object).to_numpy()
     has_target = ~np.isnan(t)

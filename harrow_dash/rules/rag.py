@@ -151,9 +151,11 @@ def _nan(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _numbers(column: pd.Series) -> np.ndarray:
-    """A column as floats, as ``pd.to_numeric(errors="coerce")`` gives them; a column of floats
-    (or of floats and gaps, read as objects) without converting each value."""
+def as_floats(column: pd.Series) -> np.ndarray:
+    """A column as floats, as ``pd.to_numeric(errors="coerce")`` gives them, whatever is not a
+    number or missing as NaN; a column of floats (or of floats and gaps, read as objects) without
+    converting each value. The one reading of a figure column as numbers for every whole-column
+    rule (RAG, direction of travel, movements, suppression of an earlier value)."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiu":
         return column.to_numpy(dtype=float)
     if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in (
@@ -163,7 +165,7 @@ def _numbers(column: pd.Series) -> np.ndarray:
         "empty",
     ):
         return np.asarray(column.to_numpy(), dtype=float)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _is(column: pd.Series, word: str) -> np.ndarray:
@@ -185,10 +187,10 @@ def compute_rag_frame(
     default_tolerance: float = DEFAULT_TOLERANCE,
 ) -> pd.Series:
     """Vectorised :func:`compute_rag` over aligned columns; missing ratings are ``None``."""
-    a = _numbers(actual)
-    t = _numbers(target)
-    tu = _numbers(target_upper)
-    tol = _numbers(tolerance)
+    a = as_floats(actual)
+    t = as_floats(target)
+    tu = as_floats(target_upper)
+    tol = as_floats(tolerance)
     tol = np.where(np.isnan(tol), default_tolerance, tol)
     upper = np.where(np.isnan(tu), t, tu)
     low, high = np.minimum(t, upper), np.maximum(t, upper)

@@ -18,7 +18,13 @@ import pyarrow as pa
 from harrow_dash.rules.disclosure import RATING_WITHHELD, WITHHELD, WITHHELD_RAG, disclosed
 from harrow_dash.rules.gss import marker_words
 from harrow_dash.rules.movements import compare_with_year
-from harrow_dash.rules.rag import Rag, compute_rag, compute_rag_frame, rag_mismatch_note
+from harrow_dash.rules.rag import (
+    Rag,
+    as_floats,
+    compute_rag,
+    compute_rag_frame,
+    rag_mismatch_note,
+)
 from harrow_dash.rules.suppression import (
     DEFAULT_THRESHOLD,
     SmallNumbers,
@@ -366,7 +372,12 @@ def add_travel(frame: pd.DataFrame, rules: RuleSettings | None = None) -> pd.Dat
         )
         # Where a count on either side is suppressed, the one rule decides (few rows).
         then_hidden = (
-            suppressed_mask(_floats(out[earlier]), pd.Series(people, copy=False), threshold) & hide
+            suppressed_mask(
+                pd.Series(as_floats(out[earlier]), index=out.index, copy=False),
+                pd.Series(people, copy=False),
+                threshold,
+            )
+            & hide
         ).tolist()
         travel: list[str] = list(values)
         for i, (h_now, h_then) in enumerate(zip(now_hidden, then_hidden, strict=True)):
@@ -420,15 +431,6 @@ def _travel(
         threshold,
     )
     return Travel.WITHHELD.value if got is WITHHELD else got.value  # type: ignore[union-attr]
-
-
-def _floats(column: pd.Series) -> pd.Series:
-    """A column as floats, whatever is not a number as NaN (:func:`_f` of every value)."""
-    return pd.Series(
-        pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-        index=column.index,
-        copy=False,
-    )
 
 
 def _f(v: object) -> float | None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from harrow_dash.rules.rag import Polarity
+from harrow_dash.rules.rag import Polarity, as_floats
 
 
 class Travel(StrEnum):
@@ -91,10 +91,8 @@ def direction_of_travel_frame(
 ) -> list[str]:
     """:func:`direction_of_travel` of every row of aligned columns, as the values of
     :class:`Travel`; a value that is not a number counts as missing."""
-    c = pd.to_numeric(current, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    e = pd.to_numeric(earlier, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    t = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    tu = pd.to_numeric(target_upper, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    c, e = as_floats(current), as_floats(earlier)
+    t, tu = as_floats(target), as_floats(target_upper)
     compared = ~np.isnan(c) & ~np.isnan(e)
     pol = polarity.astype(object).to_numpy()
     for p in pd.unique(pol[compared]):
