@@ -178,11 +178,7 @@ class ScorecardReads(StoreBase):
             sa.select(
                 i.c.ref,
                 i.c.priority_id,
-                i.c.unit,
-                i.c.polarity,
-                i.c.tolerance,
-                i.c.frequency,
-                i.c.counts_people,
+                *self._rating_definitions(i),
                 (now.c.ref.is_not(None)).label("has_row"),
                 now.c.actual,
                 now.c.target,
