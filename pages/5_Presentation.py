@@ -223,7 +223,7 @@ filtered = [
     if not line.startswith("Quarter:") and not line.startswith("All ")
 ]
 view = presentation_data.shown(ctx.store_url, ctx.filters.with_period(period), ctx.rules, requested)
-if view is None or not view.anything or view.slide is None or view.period is None:
+if view is None or view.slide is None:
     st.title("Cabinet presentation", anchor=False)
     if fallback_note:
         st.info(fallback_note, icon=":material/info:")
@@ -257,7 +257,7 @@ st.html(
     slides.slide_html(
         this_slide,
         count,
-        view.period,
+        period,
         data.is_illustrative(ctx.store_url),
         scope,
         caveats,

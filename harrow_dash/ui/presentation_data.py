@@ -20,7 +20,6 @@ import streamlit as st
 from harrow_dash.outputs import slides
 from harrow_dash.outputs.views import Overview
 from harrow_dash.rules.filters import Filters
-from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import RuleSettings
 from harrow_dash.ui import comparison_data as cdata
 from harrow_dash.ui import data
@@ -42,16 +41,14 @@ def deck(
 
 @dataclass(frozen=True)
 class Shown:
-    """What a run of the page shows: whether there is anything to present, the highlights not
-    placed under a priority (a caveat on every slide), and, if there is, the slide asked for (kept
-    within the deck), its number, the deck's size and the quarter presented."""
+    """What a run of the page shows: the highlights not placed under a priority (a caveat on every
+    slide) and the slide asked for (kept within the deck), its number and the deck's size; no slide
+    when there is nothing to present."""
 
-    anything: bool
     unplaced_highlights: int
+    slide: slides.Slide | None = None
     number: int = 1
     count: int = 0
-    period: Period | None = None
-    slide: slides.Slide | None = None
 
 
 # One slide is a few KB: every slide of a few council-scale decks.
@@ -63,9 +60,9 @@ def shown(url: str, filters: Filters, rules: RuleSettings, requested: str | None
     if ov is None:
         return None
     if ov.indicators.empty and ov.actions.empty:
-        return Shown(False, ov.unplaced_highlights)
+        return Shown(ov.unplaced_highlights)
     got = deck(url, filters, rules, _ov=ov)
     if got is None:
         return None
     number = slides.parse_slide(requested, len(got))
-    return Shown(True, ov.unplaced_highlights, number, len(got), got.period, got.slide(number))
+    return Shown(ov.unplaced_highlights, got.slide(number), number, len(got))
