@@ -22,7 +22,6 @@ before it goes into the HTML; the HTML and CSS here are ours.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections import namedtuple
@@ -375,21 +374,13 @@ def _lines(text: str, per_line: int) -> int:
 
 def item_px(item: Item, layout: str) -> int:
     """The estimated height of one list item (its text, then its commentary and its standing, each
-    wrapped to as many lines as it needs)."""
+    wrapped to as many lines as it needs). A deck's layout asks it once per item and layout
+    (:class:`_Heights`)."""
     per_line = CHARS_PER_LINE[layout]
-    return LINE_PX * _item_lines(item_text(item), item.note, item.standing, per_line)
-
-
-@functools.lru_cache(maxsize=2**17)
-def _item_lines(text: str, note: str, standing: str, per_line: int) -> int:
-    """:func:`item_px`'s count of lines, remembered: laying out a deck asks it of each item several
-    times (to start a list, to fill a slide, to measure what it holds; once per slide count tried),
-    some 75,000 times for a council-scale deck's 14,000 items. :func:`build_deck` forgets it all
-    at its end."""
-    return (
-        _lines(text, per_line)
-        + (_lines(note, per_line) if note else 0)
-        + (_lines("\u25c6 " + standing, per_line) if standing else 0)
+    return LINE_PX * (
+        _lines(item_text(item), per_line)
+        + (_lines(item.note, per_line) if item.note else 0)
+        + (_lines("\u25c6 " + item.standing, per_line) if item.standing else 0)
     )
 
 
@@ -766,13 +757,10 @@ def build_deck(ov: Overview, standings: Mapping[str, str] | None = None) -> Deck
             lines=(_changes_line(ov),),
         )
     ]
-    try:
-        for ps in ov.priorities:
-            out += _priority_slides(len(out) + 1, ov, ps, standings or {})
-        out += _challenge_slides(len(out) + 1, ov)
-        out += _follow_up_slides(len(out) + 1, ov)
-    finally:
-        _item_lines.cache_clear()  # the items' texts are not kept past the build
+    for ps in ov.priorities:
+        out += _priority_slides(len(out) + 1, ov, ps, standings or {})
+    out += _challenge_slides(len(out) + 1, ov)
+    out += _follow_up_slides(len(out) + 1, ov)
     return Deck(ov.period, tuple(out))
 
 
