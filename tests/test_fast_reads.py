@@ -17,6 +17,7 @@ mode.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable, Iterator
 
@@ -32,9 +33,17 @@ from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
 from harrow_dash.rules.scorecard import RuleSettings, rate
 from harrow_dash.rules.value_states import Frequency
-from harrow_dash.store import Store, packed_series, quarter_counts, schema
+from harrow_dash.store import (
+    Store,
+    bump_data_version,
+    packed_series,
+    packed_snapshot,
+    quarter_counts,
+    schema,
+)
 from harrow_dash.store import schema as s
 from harrow_dash.store.quarters import QuarterReport, quarter_reports
+from harrow_dash.store.scorecard_reads import snapshot_order
 
 pytestmark = pytest.mark.both_databases
 
@@ -383,3 +392,180 @@ def test_the_narrow_snapshot_rates_every_indicator_as_the_whole_one(
                     rate(narrow, RULES, texts=False)[columns],
                     rate(whole, RULES, texts=False)[columns],
                 )
+
+
+# -- the quarter's snapshot, packed at each write on PostgreSQL --------------------------------------
+
+
+def snapshot_filters(store: Store, period: Period) -> list[Filters]:
+    """Each kind of filter the pages apply: none, a priority, a directorate, and two priorities,
+    two directorates and three portfolios at once."""
+    directorates = sorted(store.directorates())
+    portfolios = sorted(store.portfolios())
+    return [
+        Filters(period=period),
+        Filters(period=period, priorities=(2,)),
+        Filters(period=period, directorates=(directorates[0],)),
+        Filters(
+            period=period,
+            priorities=(1, 2),
+            directorates=tuple(directorates[:2]),
+            portfolios=tuple(portfolios[:3]),
+        ),
+    ]
+
+
+def assert_snapshots_agree(stores: list[Store], packed: bool = True) -> None:
+    """On PostgreSQL, the internal store's snapshots (``indicator_snapshot``, ``rating_snapshot``)
+    come from the packs (which must be usable when ``packed``) and are the frames their queries give
+    read the ordinary way, for the first and last quarters and one with no values, and every kind of
+    filter. Elsewhere (DuckDB, a public store) the packs are not read: the query is."""
+    periods = stores[0].periods()
+    for store in stores:
+        for period in (periods[0], periods[-1], Period(1999, 1)):
+            for filters in snapshot_filters(stores[0], period):
+                for joined, read in (
+                    (True, store.indicator_snapshot),
+                    (False, store.rating_snapshot),
+                ):
+                    got = read(filters)
+                    names = list(got.columns)
+                    kept = packed_snapshot.snapshot(store, filters, names, joined)
+                    if store.is_duckdb or store.public:
+                        assert kept is None
+                        continue
+                    with packs_unreadable():  # the query, read the ordinary way
+                        expected = read(filters)
+                    pd.testing.assert_frame_equal(got, expected)
+                    if packed:
+                        assert kept is not None
+                        pd.testing.assert_frame_equal(snapshot_order(kept), expected)
+
+
+@contextlib.contextmanager
+def packs_unreadable() -> Iterator[None]:
+    """Snapshots read the ordinary way (their query) while inside."""
+    original = packed_snapshot.snapshot
+    packed_snapshot.snapshot = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        packed_snapshot.snapshot = original
+
+
+def test_snapshots_agree_with_their_queries_through_every_kind_of_write(
+    history: Store, stores: Callable[[], list[Store]]
+) -> None:
+    assert_snapshots_agree(stores())
+    last = history.periods()[-1]
+    history.publish(last, "tester")
+    assert_snapshots_agree(stores())
+    revised = load_bytes(history, history_csv(change=1.5), Revision("corrected figures"))
+    assert_snapshots_agree(stores())
+    rollback(history, revised, "tester", reason="back to the published figures")
+    assert_snapshots_agree(stores())
+    history.unpublish(last)
+    assert_snapshots_agree(stores())
+
+
+ODD_TEXTS = [
+    "Résidents satisfaits — 满意度 ✓",
+    "",
+    'a\x1fb, "quoted"\nsecond line\\N',
+    "🙂 emoji and a tab\there",
+    None,
+]
+
+
+def test_packed_snapshot_keeps_every_text_number_and_gap_as_stored(
+    history: Store, backend: str
+) -> None:
+    """Texts in any script, empty ones and missing ones, separators, quotes, line breaks and
+    backslashes; reals missing, NaN, infinite and negative zero; yes/no missing; an indicator of a
+    priority that is not one of the plan's (left out of the snapshot, kept by the rating snapshot);
+    values of no indicator: the packs give the same frames as the queries."""
+    refs = sorted(str(r) for r in history.indicator_list()["ref"])
+    period = history.periods()[-1]
+    v, i = s.indicator_values, s.indicators
+    with history.begin() as conn:
+        for n, ref in enumerate(refs[:40]):
+            text = ODD_TEXTS[n % len(ODD_TEXTS)]
+            conn.execute(
+                sa.update(i)
+                .where(i.c.ref == ref)
+                .values(
+                    name=text or "x",
+                    description=text,
+                    directorate=ODD_TEXTS[(n + 1) % len(ODD_TEXTS)],
+                    source=text,
+                    cumulative_or_seasonal=None if n % 2 else "cumulative",
+                    tolerance=[None, float("nan"), -0.0, 5.0][n % 4],
+                    priority_id=99 if n == 7 else i.c.priority_id,
+                )
+            )
+            conn.execute(
+                sa.update(v)
+                .where(v.c.ref == ref, v.c.period == period.key)
+                .values(
+                    actual=[None, float("nan"), float("inf"), -0.0, 1e300][n % 5],
+                    target=None,
+                    commentary=text,
+                    official_rag=ODD_TEXTS[(n + 2) % len(ODD_TEXTS)],
+                    benchmark_label=text,
+                    marker=None if n % 3 else "p,e",
+                )
+            )
+        conn.execute(
+            v.insert().values(ref="NO-SUCH-INDICATOR", period=period.key, actual=1.0, not_due=False)
+        )
+        conn.execute(v.delete().where(v.c.ref == refs[50], v.c.period == period.key))
+        bump_data_version(conn)
+    snapshot = history.indicator_snapshot(Filters(period=period))
+    assert refs[7] not in set(snapshot["ref"])  # its priority is not one of the plan's
+    assert refs[7] in set(history.rating_snapshot(Filters(period=period))["ref"])
+    assert "NO-SUCH-INDICATOR" not in set(snapshot["ref"])
+    assert not snapshot.loc[snapshot["ref"] == refs[50], "has_row"].item()
+    assert set(ODD_TEXTS[:4]) <= set(snapshot["commentary"].dropna())
+    assert_snapshots_agree([history])
+
+
+def test_snapshot_packs_written_before_a_change_they_did_not_see_are_not_read_and_upgrade_rewrites_them(
+    history: Store, backend: str
+) -> None:
+    """A write by an older version of the app bumps the data version without rewriting the packs:
+    they are then stale, the snapshot is read by its query (the change seen), and the next upgrade
+    rewrites them. A database from before the tables gets them when upgraded. On DuckDB they stay
+    empty and are never read."""
+    period = history.periods()[-1]
+    filters = Filters(period=period)
+    names = list(history.indicator_snapshot(filters).columns)
+    with history.connect() as conn:
+        assert not packed_snapshot.stale(conn)
+        kept = conn.execute(sa.select(sa.func.count()).select_from(s.quarter_packs)).scalar()
+    if backend == "duckdb":
+        assert kept == 0
+        assert packed_snapshot.snapshot(history, filters, names, True) is None
+        return
+    assert kept == QUARTERS
+    first = sorted(str(r) for r in history.indicator_list()["ref"])[0]
+    with history.begin() as conn:  # an older version's revision: values and version, not the packs
+        conn.execute(
+            sa.update(s.indicator_values)
+            .where(s.indicator_values.c.ref == first, s.indicator_values.c.period == period.key)
+            .values(actual=123456.0)
+        )
+        conn.execute(sa.update(s.data_version).values(version=s.data_version.c.version + 1))
+    with history.connect() as conn:
+        assert packed_snapshot.stale(conn)
+    assert packed_snapshot.snapshot(history, filters, names, True) is None
+    seen = history.indicator_snapshot(filters)
+    assert seen.loc[seen["ref"] == first, "actual"].item() == 123456.0
+    assert_snapshots_agree([history], packed=False)
+    assert "quarter_packs" in history.upgrade()
+    assert_snapshots_agree([history])
+    assert "quarter_packs" not in history.upgrade()
+    with history.begin() as conn:  # a database from before the tables
+        conn.execute(sa.text("DROP TABLE quarter_packs"))
+        conn.execute(sa.text("DROP TABLE definition_packs"))
+    assert "quarter_packs" in history.upgrade()
+    assert_snapshots_agree([history])

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from harrow_dash.rules.plan import PRIORITIES_2023_24
-from harrow_dash.store import packed_series, quarter_counts, schema_upgrade
+from harrow_dash.store import packed_series, packed_snapshot, quarter_counts, schema_upgrade
 from harrow_dash.store import schema as s
 from harrow_dash.store.bulk_reads import _read_columns, _read_copy, read_arrow
 from harrow_dash.store.errors import (
@@ -310,9 +310,11 @@ def bump_data_version(conn: Connection) -> None:
     """Record, inside the caller's write transaction, that the data changed: every app instance then
     drops its cached results on its next page run; and rewrite the per-quarter counts pages read
     (:func:`quarter_counts.refresh`) and, on PostgreSQL, every indicator's packed series
-    (:func:`packed_series.refresh`) in the same transaction. :meth:`Store.writing` calls it for
+    (:func:`packed_series.refresh`) and the packed snapshots (:func:`packed_snapshot.refresh`) in
+    the same transaction. :meth:`Store.writing` calls it for
     you; call it yourself only from a transaction of your own that changes what pages show."""
     v = s.data_version
     conn.execute(sa.update(v).values(version=v.c.version + 1))
     quarter_counts.refresh(conn)
     packed_series.refresh(conn)
+    packed_snapshot.refresh(conn)

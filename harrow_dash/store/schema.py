@@ -17,6 +17,7 @@ false).
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
     text,
 )
@@ -378,6 +380,43 @@ indicator_series = Table(
     Column("data_version", BigInteger, nullable=False),
 )
 
+
+# A quarter's snapshot in parts, packed, on PostgreSQL only (see harrow_dash.store.packed_snapshot,
+# which writes and reads them): per quarter, every value of that quarter (``quarter_packs``); per
+# priority, its indicators' definitions with the priority's name (``definition_packs``). Each pack
+# is a few binary strings, rewritten by every write transaction that bumps the data version, with
+# that version. Empty on DuckDB.
+def _packs(name: str, key: str) -> Table:
+    table = Table(
+        name,
+        metadata,
+        Column(key, Integer, primary_key=True, autoincrement=False),
+        Column("n", Integer, nullable=False),  # the rows packed
+        Column("numbers", LargeBinary),  # each row's reals and whole numbers, big-endian
+        Column("flags", String),  # each row's characters: which reals are missing, each yes/no
+        Column("lengths", LargeBinary),  # each row's texts' lengths in bytes (-1: missing), int32
+        Column("texts", LargeBinary),  # each row's texts, UTF-8, end to end
+        Column("data_version", BigInteger, nullable=False),
+    )
+    # The packs are read whole and are already dense: stored as they are, not compressed
+    # (PostgreSQL's compression doubled the time a write spent on them).
+    event.listen(
+        table,
+        "after_create",
+        DDL(
+            f"ALTER TABLE {name} "
+            + ", ".join(
+                f"ALTER COLUMN {c} SET STORAGE EXTERNAL"
+                for c in ("numbers", "flags", "lengths", "texts")
+            )
+        ).execute_if(dialect="postgresql"),
+    )
+    return table
+
+
+quarter_packs = _packs("quarter_packs", "period")
+definition_packs = _packs("definition_packs", "priority_id")
+
 # Indexes the dashboard's queries need on PostgreSQL: every page picks a quarter, which the primary
 # keys serve where they lead with the quarter (indicator_values') and these otherwise. DuckDB does
 # without (it skips blocks of rows by their min/max, and an index there would only slow loads down),
@@ -483,8 +522,10 @@ PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TAB
 
 # 5: corrective actions (new tables only); 6: indicator_values keyed by quarter first; 7: corrective
 # actions are figures of the record (kept as published with the quarter they were agreed in); 8: every
-# indicator's values kept packed on PostgreSQL (indicator_series; a new table, filled by upgrade).
-SCHEMA_VERSION = "8"
+# indicator's values kept packed on PostgreSQL (indicator_series; a new table, filled by upgrade); 9:
+# each quarter's snapshot kept packed on PostgreSQL (quarter_packs and definition_packs; new tables,
+# filled by upgrade).
+SCHEMA_VERSION = "9"
 # The first schema version whose publications copy the definitions (see DEFINITION_TABLES).
 PUBLISHED_DEFINITIONS_SINCE = 3
 # The first schema version that remembers quarters once published and their figures as published.

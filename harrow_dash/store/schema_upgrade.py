@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, MetaData, insert, select, text
 
-from harrow_dash.store import packed_series
+from harrow_dash.store import packed_series, packed_snapshot
 from harrow_dash.store import quarter_counts as counts
 from harrow_dash.store import schema as s
 from harrow_dash.store.published_definitions import backfill
@@ -122,6 +122,9 @@ def upgrade(conn: Connection) -> list[str]:
     if packed_series.stale(conn):  # from before the series were kept, or by an older version
         packed_series.refresh(conn)
         done.append(s.indicator_series.name)
+    if packed_snapshot.stale(conn):  # likewise for the quarters' snapshots
+        packed_snapshot.refresh(conn)
+        done += [s.quarter_packs.name, s.definition_packs.name]
     if version is not None and version != s.SCHEMA_VERSION:
         conn.execute(
             s.schema_info.update()

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from harrow_dash.rules.filters import Filters
 from harrow_dash.rules.periods import Period
+from harrow_dash.store import packed_snapshot
 from harrow_dash.store import schema as s
 from harrow_dash.store.actual_lines import ActualLines, lines_of_frame, lines_of_table
 from harrow_dash.store.bulk_reads import MANY_REFS
@@ -109,6 +110,11 @@ class ScorecardReads(StoreBase):
         quarter, and the actuals of the previous quarter and the same quarter a year earlier."""
         if filters.period is None:
             return pd.DataFrame()
+        return self._snapshot_of(self._snapshot_query(filters), filters, joined_to_priorities=True)
+
+    def _snapshot_query(self, filters: Filters) -> sa.Select[Any]:
+        """The query :meth:`indicator_snapshot` reads (``filters`` has a quarter)."""
+        assert filters.period is not None
         i, v = self._def("indicators"), s.indicator_values
         now = v.alias("now")
         prev = v.alias("prev")
@@ -162,7 +168,17 @@ class ScorecardReads(StoreBase):
             )
             .where(*self._indicator_where(filters, i))
         )
-        return snapshot_order(self.read(q, many_rows=True))
+        return q
+
+    def _snapshot_of(
+        self, q: sa.Select[Any], filters: Filters, joined_to_priorities: bool
+    ) -> pd.DataFrame:
+        """The rows of a snapshot query ``q`` for ``filters``, in :func:`snapshot_order`: on
+        PostgreSQL from the packs kept at each write where they can be read
+        (:mod:`harrow_dash.store.packed_snapshot`, the same frame), otherwise read."""
+        names = list(q.selected_columns.keys())
+        packed = packed_snapshot.snapshot(self, filters, names, joined_to_priorities)
+        return snapshot_order(packed if packed is not None else self.read(q, many_rows=True))
 
     def rating_snapshot(self, filters: Filters) -> pd.DataFrame:
         """:meth:`indicator_snapshot` narrowed to what rating the quarter's values needs
@@ -190,7 +206,7 @@ class ScorecardReads(StoreBase):
             .select_from(i.outerjoin(now, self._value_of(i, now, filters.period.key)))
             .where(*self._indicator_where(filters, i))
         )
-        return snapshot_order(self.read(q, many_rows=True))
+        return self._snapshot_of(q, filters, joined_to_priorities=False)
 
     def indicator_history(self, refs: list[str], until: Period | None = None) -> pd.DataFrame:
         """Every value of the given indicators, oldest first, with what is needed to rate each one."""
