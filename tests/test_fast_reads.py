@@ -43,7 +43,6 @@ from harrow_dash.store import (
 )
 from harrow_dash.store import schema as s
 from harrow_dash.store.quarters import QuarterReport, quarter_reports
-from harrow_dash.store.scorecard_reads import snapshot_order
 
 pytestmark = pytest.mark.both_databases
 
@@ -439,7 +438,7 @@ def assert_snapshots_agree(stores: list[Store], packed: bool = True) -> None:
                     pd.testing.assert_frame_equal(got, expected)
                     if packed:
                         assert kept is not None
-                        pd.testing.assert_frame_equal(snapshot_order(kept), expected)
+                        pd.testing.assert_frame_equal(kept, expected)  # in order as packed
 
 
 @contextlib.contextmanager

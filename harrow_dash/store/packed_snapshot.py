@@ -61,11 +61,23 @@ class Packing:
     yes_no: tuple[str, ...] = ()
 
     def aggregates(
-        self, column: Mapping[str, sa.ColumnElement[Any]]
+        self,
+        column: Mapping[str, sa.ColumnElement[Any]],
+        order_by: sa.ColumnElement[Any] | None = None,
     ) -> list[sa.ColumnElement[Any]]:
         """The pack of the rows aggregated, as the columns of a pack table (n, numbers, flags,
-        lengths, texts), ``column`` giving each named column's expression."""
+        lengths, texts), ``column`` giving each named column's expression; the rows in the order of
+        ``order_by`` (every aggregate in the same order), or as the server comes to them (every
+        aggregate of a group is fed the same rows in the same order)."""
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
         nothing: sa.ColumnElement[Any] = sa.literal_column("''::bytea")
+
+        def agg(values: sa.ColumnElement[Any], between: Any) -> sa.ColumnElement[Any]:
+            if order_by is None:
+                return sa.func.string_agg(values, between)
+            # string_agg(values, between ORDER BY ...): the order goes after the last argument.
+            return sa.func.string_agg(values, aggregate_order_by(between, order_by))
 
         def joined(parts: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
             out = parts[0]
@@ -88,14 +100,12 @@ class Packing:
         texts = [sa.func.coalesce(column[c], "") for c in self.texts]
         return [
             sa.func.count().label("n"),
-            sa.func.string_agg(joined(numbers), nothing).label("numbers")
+            agg(joined(numbers), nothing).label("numbers")
             if numbers
             else sa.null().label("numbers"),
-            sa.func.string_agg(joined(flags), "").label("flags")
-            if flags
-            else sa.null().label("flags"),
-            sa.func.string_agg(joined(lengths), nothing).label("lengths"),
-            sa.func.convert_to(sa.func.string_agg(joined(texts), ""), "UTF8").label("texts"),
+            agg(joined(flags), "").label("flags") if flags else sa.null().label("flags"),
+            agg(joined(lengths), nothing).label("lengths"),
+            sa.func.convert_to(agg(joined(texts), sa.literal("")), "UTF8").label("texts"),
         ]
 
     def unpack(self, rows: Sequence[Mapping[str, Any]]) -> Unpacked:
@@ -243,7 +253,12 @@ def refresh(conn: Connection) -> None:
     conn.execute(
         sa.insert(definitions).from_select(
             list(definitions.c.keys()),
-            sa.select(i.c.priority_id, *DEFINITION_COLUMNS.aggregates(definition), version)
+            sa.select(
+                i.c.priority_id,
+                # By reference, bytewise: with the packs taken by priority, the snapshot's order.
+                *DEFINITION_COLUMNS.aggregates(definition, i.c.ref.collate("C")),
+                version,
+            )
             .select_from(i.outerjoin(p, p.c.id == i.c.priority_id))
             .group_by(i.c.priority_id),
         )
@@ -271,8 +286,9 @@ def stale(conn: Connection) -> bool:
 def snapshot(
     store: StoreBase, filters: Filters, names: Sequence[str], joined_to_priorities: bool
 ) -> pd.DataFrame | None:
-    """The snapshot query's frame (columns ``names``, unordered) for ``filters``' quarter, from the
-    packs (see the module's note); None where they cannot be read. ``joined_to_priorities``: the
+    """The snapshot query's frame (columns ``names``) for ``filters``' quarter, from the packs (see
+    the module's note), in the order ``scorecard_reads.snapshot_order`` puts it in: by priority,
+    then by reference bytewise (as Python compares text); None where they cannot be read. ``joined_to_priorities``: the
     query joins the definitions to their priorities, leaving out an indicator whose priority is not
     one of them."""
     if store.is_duckdb or store.public or filters.period is None:
@@ -304,7 +320,8 @@ def snapshot(
     )
     with store.connect() as conn:
         read = binary_rows(conn, sa.select(statement.subquery()))
-    packs = [r for r in read if r["definitions"]]
+    # By priority: each pack holds its indicators by reference, so the rows come in snapshot order.
+    packs = sorted((r for r in read if r["definitions"]), key=lambda r: int(r["key"]))
     # No definitions: none in the priorities asked for, or none packed (the query tells which).
     if not packs or packs[0]["encoding"] != "UTF8":
         return None

@@ -175,10 +175,11 @@ class ScorecardReads(StoreBase):
     ) -> pd.DataFrame:
         """The rows of a snapshot query ``q`` for ``filters``, in :func:`snapshot_order`: on
         PostgreSQL from the packs kept at each write where they can be read
-        (:mod:`harrow_dash.store.packed_snapshot`, the same frame), otherwise read."""
+        (:mod:`harrow_dash.store.packed_snapshot`: the same frame, packed in that order), otherwise
+        read."""
         names = list(q.selected_columns.keys())
         packed = packed_snapshot.snapshot(self, filters, names, joined_to_priorities)
-        return snapshot_order(packed if packed is not None else self.read(q, many_rows=True))
+        return packed if packed is not None else snapshot_order(self.read(q, many_rows=True))
 
     def rating_snapshot(self, filters: Filters) -> pd.DataFrame:
         """:meth:`indicator_snapshot` narrowed to what rating the quarter's values needs
