@@ -420,8 +420,13 @@ def assert_snapshots_agree(stores: list[Store], packed: bool = True) -> None:
     read the ordinary way, for the first and last quarters and one with no values, and every kind of
     filter. Elsewhere (DuckDB, a public store) the packs are not read: the query is."""
     periods = stores[0].periods()
+    latest = max(p.key for p in periods)
+    # The first and last quarters, one with no values yet, and one before every quarter packed.
     for store in stores:
-        for period in (periods[0], periods[-1], Period(1999, 1)):
+        for period in (periods[0], periods[-1], periods[-1].shift(1), Period(1999, 1)):
+            packed_here = packed and period.year_earlier().key >= packed_snapshot.oldest_packed(
+                latest
+            )
             for filters in snapshot_filters(stores[0], period):
                 for joined, read in (
                     (True, store.indicator_snapshot),
@@ -436,9 +441,11 @@ def assert_snapshots_agree(stores: list[Store], packed: bool = True) -> None:
                     with packs_unreadable():  # the query, read the ordinary way
                         expected = read(filters)
                     pd.testing.assert_frame_equal(got, expected)
-                    if packed:
+                    if packed_here:
                         assert kept is not None
                         pd.testing.assert_frame_equal(kept, expected)  # in order as packed
+                    elif packed:
+                        assert kept is None
 
 
 @contextlib.contextmanager
@@ -450,6 +457,26 @@ def packs_unreadable() -> Iterator[None]:
         yield
     finally:
         packed_snapshot.snapshot = original
+
+
+def test_only_the_latest_quarters_are_packed_and_earlier_ones_are_read_by_their_query(
+    history: Store, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The packs hold the latest ``PACKED_QUARTERS`` quarters with values: a snapshot needing an
+    earlier one (its quarter, the one before or the one a year before) is read by its query, with the
+    same frame."""
+    monkeypatch.setattr(packed_snapshot, "PACKED_QUARTERS", 5)
+    load_bytes(history, history_csv(change=0.5), Revision("a write that packs five quarters"))
+    periods = history.periods()
+    if backend == "postgresql":
+        with history.connect() as conn:
+            packed = conn.execute(sa.select(s.quarter_packs.c.period)).scalars().all()
+        assert sorted(packed) == [p.key for p in periods[-5:]]
+    assert_snapshots_agree([history])
+    names = list(history.indicator_snapshot(Filters(period=periods[-1])).columns)
+    for period, readable in ((periods[-1], True), (periods[-2], False), (periods[0], False)):
+        kept = packed_snapshot.snapshot(history, Filters(period=period), names, True)
+        assert (kept is not None) == (readable and backend == "postgresql")
 
 
 def test_snapshots_agree_with_their_queries_through_every_kind_of_write(

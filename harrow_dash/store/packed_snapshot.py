@@ -4,27 +4,30 @@ internal store.
 
 Read the ordinary way, a quarter's snapshot at 13,200 indicators cost PostgreSQL 37 ms of joins
 (the definitions to their priority and to three quarters' values) and then one message per row to
-send 2.3 MB of text, 3 to 4 times DuckDB's whole read. So the parts are packed once per write
-instead: :func:`refresh`, called by ``store.bump_data_version`` in every write transaction that
-changes what pages show, rewrites ``snapshot_packs``: one row per quarter holding every value of
-that quarter (:data:`VALUES`), and one row (``part`` :data:`DEFINITIONS`) holding every indicator's
-definition with its priority's name (:data:`DEFINITION_COLUMNS`). A pack is a few binary strings
-(:class:`Packing`): each row's reals (``float8send``: the same double) and whole numbers end to end,
-one character per row per real (missing or not) and per yes/no (yes, no, missing), each text's
-length in bytes (-1: missing) and the texts end to end. At 528,000 values that is about 0.7 s of
-server time per write.
+send 2.3 MB of text: 75-120 ms, 3 to 4 times DuckDB's whole read. So the parts are packed once per
+write instead: :func:`refresh`, called by ``store.bump_data_version`` in every write transaction
+that changes what pages show, rewrites ``quarter_packs``, one row per quarter holding every value of
+that quarter (:data:`VALUES`), for the latest :data:`PACKED_QUARTERS` quarters with values, and
+``definition_packs``, one row per priority holding its indicators' definitions with the priority's
+name (:data:`DEFINITION_COLUMNS`), by reference. A pack is a few binary strings (:class:`Packing`):
+each row's reals (``float8send``: the same double) and whole numbers end to end, one character per
+row per real (missing or not) and per yes/no (yes, no, missing), each text's length in bytes (-1:
+missing) and the texts end to end. At 528,000 values over 40 quarters, packing every quarter took
+0.7 s of server time per write; twelve of them take a third of that.
 
-:func:`snapshot` reads the parts a snapshot needs in one statement (one snapshot of the data):
-the definitions and up to three quarters, in binary form. numpy and Arrow unpack them; the
-definitions are kept as the query's conditions keep them (the filters, and an indicator with a
-priority), and each quarter's values are joined to them by reference (the outer joins). The frame is
-the one ``Store.read`` gives for the same query (the same columns, in the query's order, each
-converted by ``bulk_reads.frame_of``); ``tests/test_fast_reads.py`` checks it is, through every
-kind of write. None, for the caller to run the query: on DuckDB (whose read is as fast as this);
-in a public store (its definitions are those published, its quarters the published ones); where
-the packs were not written at the current data version (a database written by an older version of
-the app, until ``schema_upgrade.upgrade`` rewrites them: :func:`stale`); or where the server's
-text is not UTF-8.
+:func:`snapshot` reads the parts a snapshot needs in one statement (one snapshot of the data): the
+definitions (of the priorities asked for) and up to three quarters, in binary form. numpy and Arrow
+unpack them; the definitions are kept as the query's conditions keep them (the filters, and an
+indicator with a priority where the query joins them), and each quarter's values are joined to them
+by reference (the query's outer joins). The frame is the one ``Store.read`` gives for the same
+query, in ``snapshot_order`` (the same columns, in the query's order, each converted by
+``bulk_reads.frame_of``); ``tests/test_fast_reads.py`` checks it is, through every kind of write and
+for texts, numbers and gaps of every kind. 35 ms at 13,200 indicators, DuckDB's own read 27-38 ms.
+None, for the caller to run the query: on DuckDB (whose read is as fast as this); in a public store
+(its definitions are those published, its quarters the published ones); for a quarter earlier than
+those packed; where the packs were not written at the current data version (a database written by an
+older version of the app, until ``schema_upgrade.upgrade`` rewrites them: :func:`stale`); or where
+the server's text is not UTF-8.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harrow_dash.rules.filters import Filters
+from harrow_dash.rules.periods import Period
 from harrow_dash.store import schema as s
 from harrow_dash.store.bulk_reads import frame_of
 from harrow_dash.store.packed_series import binary_rows
@@ -223,6 +227,17 @@ DEFINITION_COLUMNS = Packing(
 )  # fmt: skip
 
 
+# The quarters packed: the latest this many with values (three years: the quarters Cabinet reviews,
+# each with the quarter a year before it). An earlier quarter's snapshot is read by its query.
+# Packing every quarter of a long history cost a million-value load 2 to 3 s.
+PACKED_QUARTERS = 12
+
+
+def oldest_packed(latest: int) -> int:
+    """The key of the oldest quarter packed, where ``latest`` is the latest quarter with values."""
+    return Period.from_key(latest).shift(1 - PACKED_QUARTERS).key
+
+
 def refresh(conn: Connection) -> None:
     """Rewrite ``quarter_packs`` and ``definition_packs`` from the values and definitions, inside the
     caller's write transaction (on PostgreSQL whose text is UTF-8; nothing elsewhere)."""
@@ -237,14 +252,16 @@ def refresh(conn: Connection) -> None:
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     version = sa.select(s.data_version.c.version).scalar_subquery()
     v, i, p = s.indicator_values, s.indicators, s.priorities
-    conn.execute(
-        sa.insert(quarters).from_select(
-            list(quarters.c.keys()),
-            sa.select(v.c.period, *VALUES.aggregates(dict(v.c.items())), version).group_by(
-                v.c.period
-            ),
+    latest = conn.execute(sa.select(sa.func.max(v.c.period))).scalar()
+    if latest is not None:
+        conn.execute(
+            sa.insert(quarters).from_select(
+                list(quarters.c.keys()),
+                sa.select(v.c.period, *VALUES.aggregates(dict(v.c.items())), version)
+                .where(v.c.period >= oldest_packed(int(latest)))
+                .group_by(v.c.period),
+            )
         )
-    )
     definition: dict[str, sa.ColumnElement[Any]] = {
         **{c.name: c for c in i.c},
         "priority": p.c.name,
@@ -304,6 +321,7 @@ def snapshot(
     current = (
         sa.select(s.data_version.c.version).scalar_subquery().label("version"),
         sa.func.current_setting("server_encoding").label("encoding"),
+        sa.select(sa.func.max(s.indicator_values.c.period)).scalar_subquery().label("latest"),
     )
     of_definitions = sa.select(
         sa.literal(True).label("definitions"), d.c.priority_id.label("key"),
@@ -325,9 +343,11 @@ def snapshot(
     # No definitions: none in the priorities asked for, or none packed (the query tells which).
     if not packs or packs[0]["encoding"] != "UTF8":
         return None
-    version = packs[0]["version"]
+    version, latest = packs[0]["version"], packs[0]["latest"]
     if any(r["data_version"] != version for r in read):
         return None
+    if latest is not None and min(quarters.values()) < oldest_packed(int(latest)):
+        return None  # a quarter before the ones packed
     of_quarter = {int(r["key"]): r for r in read if not r["definitions"]}
     definitions = DEFINITION_COLUMNS.unpack(packs)
     kept = pc.indices_nonzero(_kept(definitions, filters, joined_to_priorities))
