@@ -52,7 +52,7 @@ or its driver (``pip install -e '.[postgres]'``) they are skipped.
     value rows (ten narrow columns, no join) took 16 ms from PostgreSQL through COPY and 3.5 ms from
     DuckDB's Arrow (4.6x), and the snapshot's joins cost the server 15-37 ms. Since schema version 9
     the latest twelve quarters and each priority's definitions are kept packed, written once per write
-    (``quarter_packs``, ``definition_packs``, ``harrow_dash.store.packed_snapshot``; about 0.2 s of
+    (``quarter_packs``, ``definition_packs``, ``harrow_dash.store.packed_snapshot``; 0.3-0.5 s of
     server time per write at this size), and the snapshot reads up to three quarters and the
     definitions as a few rows of binary strings, joined by reference in Arrow, already in order:
     26-35 ms against 75-120 ms for the query.

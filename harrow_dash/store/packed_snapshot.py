@@ -13,7 +13,7 @@ name (:data:`DEFINITION_COLUMNS`), by reference. A pack is a few binary strings 
 each row's reals (``float8send``: the same double) and whole numbers end to end, one character per
 row per real (missing or not) and per yes/no (yes, no, missing), each text's length in bytes (-1:
 missing) and the texts end to end. At 528,000 values over 40 quarters, packing every quarter took
-0.7 s of server time per write; twelve of them take a third of that.
+0.7 s of server time per write; twelve of them, with the definitions, 0.3-0.5 s.
 
 :func:`snapshot` reads the parts a snapshot needs in one statement (one snapshot of the data): the
 definitions (of the priorities asked for) and up to three quarters, in binary form. numpy and Arrow
