@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from pg_cluster import Cluster
 
 from benchmarks.generated import generate_history
 from harrow_dash.ingest.load import FileInput, Revision, load, rollback
@@ -43,6 +45,7 @@ from harrow_dash.store import (
 )
 from harrow_dash.store import schema as s
 from harrow_dash.store.quarters import QuarterReport, quarter_reports
+from harrow_dash.store.scorecard_reads import snapshot_order
 
 pytestmark = pytest.mark.both_databases
 
@@ -595,3 +598,34 @@ def test_snapshot_packs_written_before_a_change_they_did_not_see_are_not_read_an
         conn.execute(sa.text("DROP TABLE definition_packs"))
     assert "quarter_packs" in history.upgrade()
     assert_snapshots_agree([history])
+
+
+def test_a_server_whose_text_is_not_utf8_packs_nothing_and_reads_the_snapshot_by_its_query(
+    pg_cluster: Cluster,
+) -> None:
+    """The packs hold texts as the server's bytes, read as UTF-8: on a database in another encoding
+    nothing is packed, the packs are never stale (the upgrade has nothing to do), and the snapshot is
+    read by its query."""
+    name = f"latin{os.getpid()}"
+    pg_cluster.execute(
+        f"CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    )
+    store = Store(pg_cluster.url(name))
+    try:
+        store.init()
+        load_bytes(store, history_csv())
+        with store.connect() as conn:
+            assert not packed_snapshot.stale(conn)
+            for table in (s.quarter_packs, s.definition_packs):
+                assert not conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        assert store.upgrade() == []
+        period = store.periods()[-1]
+        got = store.indicator_snapshot(Filters(period=period))
+        names = list(got.columns)
+        assert packed_snapshot.snapshot(store, Filters(period=period), names, True) is None
+        assert len(got) == INDICATORS
+        expected = snapshot_order(store.read(store._snapshot_query(Filters(period=period))))
+        pd.testing.assert_frame_equal(got, expected)
+    finally:
+        store.dispose()
+        pg_cluster.drop_database(name)

@@ -238,6 +238,11 @@ def oldest_packed(latest: int) -> int:
     return Period.from_key(latest).shift(1 - PACKED_QUARTERS).key
 
 
+def _utf8(conn: Connection) -> bool:
+    """Whether the server keeps text as UTF-8 (the packs' texts are its bytes as they are)."""
+    return conn.execute(sa.select(sa.func.current_setting("server_encoding"))).scalar() == "UTF8"
+
+
 def refresh(conn: Connection) -> None:
     """Rewrite ``quarter_packs`` and ``definition_packs`` from the values and definitions, inside the
     caller's write transaction (on PostgreSQL whose text is UTF-8; nothing elsewhere)."""
@@ -246,7 +251,7 @@ def refresh(conn: Connection) -> None:
     quarters, definitions = s.quarter_packs, s.definition_packs
     conn.execute(sa.delete(quarters))
     conn.execute(sa.delete(definitions))
-    if conn.execute(sa.select(sa.func.current_setting("server_encoding"))).scalar() != "UTF8":
+    if not _utf8(conn):
         return
     # Forty groups of long strings: grouped in memory rather than spilled to disk.
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
@@ -278,8 +283,9 @@ def refresh(conn: Connection) -> None:
 def stale(conn: Connection) -> bool:
     """Whether the packs are not what :func:`refresh` would write now: written at another data
     version (by an older version of the app, which bumps the version without rewriting them), or
-    missing where there are definitions (a database from before the tables)."""
-    if conn.dialect.name != "postgresql":
+    missing where there are definitions (a database from before the tables). Never on a server
+    whose text is not UTF-8, where :func:`refresh` packs nothing."""
+    if conn.dialect.name != "postgresql" or not _utf8(conn):
         return False
     versions = sa.union_all(
         *(sa.select(t.c.data_version) for t in (s.quarter_packs, s.definition_packs))
