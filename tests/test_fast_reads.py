@@ -79,6 +79,24 @@ def load_bytes(store: Store, body: bytes, revision: Revision | None = None) -> i
     return result.batch_id
 
 
+def through_every_kind_of_write(
+    history: Store, check: Callable[[], None], change: float = 1.5
+) -> None:
+    """``check()`` now and after each kind of write: a publication, a revision of the published
+    quarter (``change`` added to some actuals: ``history_csv``), its rollback and an
+    unpublication."""
+    check()
+    last = history.periods()[-1]
+    history.publish(last, "tester")
+    check()
+    revised = load_bytes(history, history_csv(change=change), Revision("corrected figures"))
+    check()
+    rollback(history, revised, "tester", reason="back to the published figures")
+    check()
+    history.unpublish(last)
+    check()
+
+
 @pytest.fixture
 def history(store: Store) -> Store:
     load_bytes(store, history_csv())
@@ -146,16 +164,7 @@ def test_quarter_counts_agree_with_counting_rows_through_every_kind_of_write(
     reports = quarter_reports(history)
     assert len(reports) == QUARTERS
     assert any(r.quarterly_expected > r.quarterly_actuals > 0 for r in reports)
-    assert_counts_agree(stores())
-    last = Period.from_key(max(r.period.key for r in reports))
-    history.publish(last, "tester")
-    assert_counts_agree(stores())
-    revised = load_bytes(history, history_csv(change=1.0), Revision("corrected figures"))
-    assert_counts_agree(stores())
-    rollback(history, revised, "tester", reason="back to the published figures")
-    assert_counts_agree(stores())
-    history.unpublish(last)
-    assert_counts_agree(stores())
+    through_every_kind_of_write(history, lambda: assert_counts_agree(stores()), change=1.0)
 
 
 def test_quarter_counts_of_an_empty_database(store: Store) -> None:
@@ -255,16 +264,7 @@ def test_many_indicators_actuals_and_sparklines_agree_with_the_row_by_row_read(
     )
     assert hidden.any() and actuals["actual"].isna().any()  # the cases the rule is about
     assert sum(len(v) for v in sparks.values()) < len(actuals)
-    assert_actuals_agree(stores())
-    last = history.periods()[-1]
-    history.publish(last, "tester")
-    assert_actuals_agree(stores())
-    revised = load_bytes(history, history_csv(change=2.5), Revision("corrected figures"))
-    assert_actuals_agree(stores())
-    rollback(history, revised, "tester", reason="back to the published figures")
-    assert_actuals_agree(stores())
-    history.unpublish(last)
-    assert_actuals_agree(stores())
+    through_every_kind_of_write(history, lambda: assert_actuals_agree(stores()), change=2.5)
 
 
 def test_many_indicators_with_no_value_read_as_nothing(store: Store) -> None:
@@ -485,16 +485,7 @@ def test_only_the_latest_quarters_are_packed_and_earlier_ones_are_read_by_their_
 def test_snapshots_agree_with_their_queries_through_every_kind_of_write(
     history: Store, stores: Callable[[], list[Store]]
 ) -> None:
-    assert_snapshots_agree(stores())
-    last = history.periods()[-1]
-    history.publish(last, "tester")
-    assert_snapshots_agree(stores())
-    revised = load_bytes(history, history_csv(change=1.5), Revision("corrected figures"))
-    assert_snapshots_agree(stores())
-    rollback(history, revised, "tester", reason="back to the published figures")
-    assert_snapshots_agree(stores())
-    history.unpublish(last)
-    assert_snapshots_agree(stores())
+    through_every_kind_of_write(history, lambda: assert_snapshots_agree(stores()))
 
 
 ODD_TEXTS = [
