@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -42,6 +43,7 @@ from harrow_dash.store import (
     packed_snapshot,
     quarter_counts,
     schema,
+    schema_upgrade,
 )
 from harrow_dash.store import schema as s
 from harrow_dash.store.quarters import QuarterReport, quarter_reports
@@ -273,10 +275,8 @@ def test_many_indicators_with_no_value_read_as_nothing(store: Store) -> None:
     assert sparkline_values(store, refs, None, RULES) == {}
 
 
-def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store: Store) -> None:
-    """The packed read carries each reference as its UTF-8 bytes and puts the rows in order itself:
-    references with accents, other scripts and mixed case come back whole, each with its own
-    values, in the order the row-by-row read gives."""
+def odd_references_csv() -> bytes:
+    """The history with references with accents, other scripts and in mixed case."""
     frame = pd.read_csv(io.BytesIO(history_csv()), dtype=str, keep_default_na=False)
     number = frame["ref"].str[4:].astype(int)
     marks = np.array(["é", "日本", "a", "Z", "ß-x"])
@@ -284,7 +284,14 @@ def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store:
     frame.loc[odd, "ref"] = frame.loc[odd, "ref"] + "-" + marks[number[odd] % len(marks)]
     lower = number % 4 == 1
     frame.loc[lower, "ref"] = frame.loc[lower, "ref"].str.lower()
-    load_bytes(store, frame.to_csv(index=False).encode())
+    return frame.to_csv(index=False).encode()
+
+
+def test_many_indicators_with_references_outside_ascii_read_as_row_by_row(store: Store) -> None:
+    """The packed read carries each reference as its UTF-8 bytes and puts the rows in order itself:
+    references with accents, other scripts and mixed case come back whole, each with its own
+    values, in the order the row-by-row read gives."""
+    load_bytes(store, odd_references_csv())
     refs = sorted(str(r) for r in store.indicator_list()["ref"])
     assert any(not r.isascii() for r in refs) and any(r.islower() for r in refs)
     last = store.periods()[-1]
@@ -417,23 +424,40 @@ def snapshot_filters(store: Store, period: Period) -> list[Filters]:
     ]
 
 
+def packed_quarters(store: Store) -> set[int]:
+    """The quarters with a pack (none on DuckDB)."""
+    with store.connect() as conn:
+        return set(conn.execute(sa.select(s.quarter_packs.c.period)).scalars())
+
+
+def assert_same_frame(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The same frame exactly: every real to the bit (negative zero and NaN where they are)."""
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    for column in got.columns:
+        if got[column].dtype == np.float64:
+            assert (np.signbit(got[column]) == np.signbit(expected[column])).all(), column
+
+
 def assert_snapshots_agree(stores: list[Store], packed: bool = True) -> None:
     """On PostgreSQL, the internal store's snapshots (``indicator_snapshot``, ``rating_snapshot``)
-    come from the packs (which must be usable when ``packed``) and are the frames their queries give
-    read the ordinary way, for the first and last quarters and one with no values, and every kind of
-    filter. Elsewhere (DuckDB, a public store) the packs are not read: the query is."""
+    come from the packs where every quarter they need is packed (the packs must be usable when
+    ``packed``), and are the frames their queries give read the ordinary way; for the first and last
+    quarters (the first's quarter before and year before have empty packs), one after them and one
+    long before (not packed), and every kind of filter. Elsewhere (DuckDB, a public store) the
+    packs are not read: the query is."""
     periods = stores[0].periods()
-    latest = max(p.key for p in periods)
-    # The first and last quarters, one with no values yet, and one before every quarter packed.
+    window = packed_quarters(stores[0])
+    assert bool(window) or not packed or stores[0].is_duckdb  # packs to read
     for store in stores:
         for period in (periods[0], periods[-1], periods[-1].shift(1), Period(1999, 1)):
-            packed_here = packed and period.year_earlier().key >= packed_snapshot.oldest_packed(
-                latest
-            )
             for filters in snapshot_filters(stores[0], period):
-                for joined, read in (
-                    (True, store.indicator_snapshot),
-                    (False, store.rating_snapshot),
+                for joined, read, needs in (
+                    (
+                        True,
+                        store.indicator_snapshot,
+                        (period, period.previous(), period.year_earlier()),
+                    ),
+                    (False, store.rating_snapshot, (period,)),
                 ):
                     got = read(filters)
                     names = list(got.columns)
@@ -443,10 +467,10 @@ def assert_snapshots_agree(stores: list[Store], packed: bool = True) -> None:
                         continue
                     with packs_unreadable():  # the query, read the ordinary way
                         expected = read(filters)
-                    pd.testing.assert_frame_equal(got, expected)
-                    if packed_here:
+                    assert_same_frame(got, expected)
+                    if packed and {p.key for p in needs} <= window:
                         assert kept is not None
-                        pd.testing.assert_frame_equal(kept, expected)  # in order as packed
+                        assert_same_frame(kept, expected)  # in order as packed
                     elif packed:
                         assert kept is None
 
@@ -465,8 +489,8 @@ def packs_unreadable() -> Iterator[None]:
 def test_only_the_latest_quarters_are_packed_and_earlier_ones_are_read_by_their_query(
     history: Store, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The packs hold the latest ``PACKED_QUARTERS`` quarters with values: a snapshot needing an
-    earlier one (its quarter, the one before or the one a year before) is read by its query, with the
+    """The packs hold the ``PACKED_QUARTERS`` quarters up to the latest with an actual: a snapshot
+    needing an earlier one (its quarter, the one before or the one a year before) is read by its query, with the
     same frame."""
     monkeypatch.setattr(packed_snapshot, "PACKED_QUARTERS", 5)
     load_bytes(history, history_csv(change=0.5), Revision("a write that packs five quarters"))
@@ -566,7 +590,7 @@ def test_snapshot_packs_written_before_a_change_they_did_not_see_are_not_read_an
         assert kept == 0
         assert packed_snapshot.snapshot(history, filters, names, True) is None
         return
-    assert kept == QUARTERS
+    assert kept == packed_snapshot.PACKED_QUARTERS  # the six quarters with values, six empty
     first = sorted(str(r) for r in history.indicator_list()["ref"])[0]
     with history.begin() as conn:  # an older version's revision: values and version, not the packs
         conn.execute(
@@ -620,3 +644,56 @@ def test_a_server_whose_text_is_not_utf8_packs_nothing_and_reads_the_snapshot_by
     finally:
         store.dispose()
         pg_cluster.drop_database(name)
+
+
+def test_packed_snapshot_keeps_python_order_under_a_collation_that_sorts_otherwise(
+    pg_cluster: Cluster,
+) -> None:
+    """Under an ICU English collation PostgreSQL sorts text ignoring case and accents first; the
+    packed definitions are put in order bytewise, so the snapshot comes in the order Python sorts
+    the references, as the query's frame sorted in the app does."""
+    name = f"icu{os.getpid()}"
+    pg_cluster.execute(
+        f"CREATE DATABASE {name} LOCALE_PROVIDER icu ICU_LOCALE 'en-GB' LOCALE 'C.UTF-8' "
+        "TEMPLATE template0"
+    )
+    store = Store(pg_cluster.url(name))
+    try:
+        store.init()
+        load_bytes(store, odd_references_csv())
+        refs = [str(r) for r in store.indicator_list()["ref"]]
+        with store.connect() as conn:  # the server's own order is not Python's
+            by_server = conn.execute(sa.select(s.indicators.c.ref).order_by(s.indicators.c.ref))
+            assert list(by_server.scalars()) != sorted(refs)
+        assert_snapshots_agree([store])
+    finally:
+        store.dispose()
+        pg_cluster.drop_database(name)
+
+
+def test_two_instances_upgrading_at_once_rewrite_stale_packs_one_after_the_other(
+    history: Store, backend: str
+) -> None:
+    """Instances starting together after an older version's write each find the packs stale: the
+    first rewrites them under the write lock, the second waits for it, finds them current and
+    leaves them (rewriting them too, it failed on the first's rows)."""
+    if backend == "duckdb":
+        pytest.skip("one process opens a DuckDB file: nothing to upgrade at once")
+    with history.begin() as conn:  # an older version's write: the version, not the packs
+        conn.execute(sa.update(s.data_version).values(version=s.data_version.c.version + 1))
+    other = Store(history.url)
+    outcome: list[object] = []
+    try:
+        with history.begin() as first:
+            assert "quarter_packs" in schema_upgrade.upgrade(first)
+            waiting = threading.Thread(target=lambda: outcome.append(other.upgrade()))
+            waiting.start()
+            waiting.join(timeout=1.0)
+            assert waiting.is_alive()  # waiting for the first's transaction
+        waiting.join(timeout=30)
+        assert outcome == [[]]  # nothing left to do, and no error
+        with history.connect() as conn:
+            assert not packed_snapshot.stale(conn)
+        assert_snapshots_agree([history])
+    finally:
+        other.dispose()

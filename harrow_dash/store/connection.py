@@ -38,8 +38,6 @@ from harrow_dash.store.failures import (
 )
 from harrow_dash.store.published_definitions import in_force
 
-# Key of the PostgreSQL advisory lock every write transaction takes (any fixed number will do).
-WRITE_LOCK_KEY = 0x4861_7272_6F77  # "Harrow"
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
@@ -159,7 +157,7 @@ class StoreBase:
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_WAIT_SECONDS}s'")
                     # A load sorts and joins its whole file: in memory rather than on disk.
                     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(s.WRITE_LOCK_KEY)))
                 yield conn
                 bump_data_version(conn)
         finally:

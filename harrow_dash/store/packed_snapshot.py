@@ -4,16 +4,17 @@ internal store.
 
 Read the ordinary way, a quarter's snapshot at 13,200 indicators cost PostgreSQL 37 ms of joins
 (the definitions to their priority and to three quarters' values) and then one message per row to
-send 2.3 MB of text: 75-120 ms, 3 to 4 times DuckDB's whole read. So the parts are packed once per
-write instead: :func:`refresh`, called by ``store.bump_data_version`` in every write transaction
-that changes what pages show, rewrites ``quarter_packs``, one row per quarter holding every value of
-that quarter (:data:`VALUES`), for the latest :data:`PACKED_QUARTERS` quarters with values, and
-``definition_packs``, one row per priority holding its indicators' definitions with the priority's
-name (:data:`DEFINITION_COLUMNS`), by reference. A pack is a few binary strings (:class:`Packing`):
-each row's reals (``float8send``: the same double) and whole numbers end to end, one character per
-row per real (missing or not) and per yes/no (yes, no, missing), each text's length in bytes (-1:
-missing) and the texts end to end. At 528,000 values over 40 quarters, packing every quarter took
-0.7 s of server time per write; twelve of them, with the definitions, 0.3-0.5 s.
+send 2.3 MB of text: 75-120 ms, where DuckDB's whole read takes 27-38 ms. So the parts are packed
+once per write instead: :func:`refresh`, called by ``store.bump_data_version`` in every write
+transaction that changes what pages show, rewrites ``quarter_packs``, one row per quarter holding
+every value of that quarter (:data:`VALUES`), for the :data:`PACKED_QUARTERS` quarters up to the
+latest with an actual (empty for a quarter with none), and ``definition_packs``, one row per
+priority holding its indicators' definitions by reference (:data:`DEFINITION_COLUMNS`; the
+priority's name is joined when read). A pack is a few binary strings (:class:`Packing`): each row's
+reals (``float8send``: the same double) and whole numbers end to end, one character per row per
+real (missing or not) and per yes/no (yes, no, missing), each text's length in bytes (-1: missing)
+and the texts end to end. At 528,000 values over 40 quarters, packing every quarter took 0.7 s of
+server time per write; twelve of them, with the definitions, 0.3-0.5 s.
 
 :func:`snapshot` reads the parts a snapshot needs in one statement (one snapshot of the data): the
 definitions (of the priorities asked for) and up to three quarters, in binary form. numpy and Arrow
@@ -22,12 +23,16 @@ indicator with a priority where the query joins them), and each quarter's values
 by reference (the query's outer joins). The frame is the one ``Store.read`` gives for the same
 query, in ``snapshot_order`` (the same columns, in the query's order, each converted by
 ``bulk_reads.frame_of``); ``tests/test_fast_reads.py`` checks it is, through every kind of write and
-for texts, numbers and gaps of every kind. 35 ms at 13,200 indicators, DuckDB's own read 27-38 ms.
-None, for the caller to run the query: on DuckDB (whose read is as fast as this); in a public store
-(its definitions are those published, its quarters the published ones); for a quarter earlier than
-those packed; where the packs were not written at the current data version (a database written by an
-older version of the app, until ``schema_upgrade.upgrade`` rewrites them: :func:`stale`); or where
-the server's text is not UTF-8.
+for texts, numbers and gaps of every kind. 26-38 ms at 13,200 indicators. None, for the caller to
+run the query: on DuckDB (whose read is as fast as this); in a public store (its definitions are
+those published, its quarters the published ones); for a quarter not packed; where the packs were
+not written at the current data version (a database written by an older version of the app, until
+``schema_upgrade.upgrade`` rewrites them: :func:`stale`); or where the server's text is not UTF-8
+(nothing is packed there).
+
+A change made by hand in the database does not rewrite the packs (nor ``indicator_series``): bump
+``data_version`` in the same transaction, and the snapshot is read by its query until the next
+write, or the next start of an instance, packs it again.
 """
 
 from __future__ import annotations
@@ -53,12 +58,15 @@ from harrow_dash.store.packed_series import binary_rows_of
 if TYPE_CHECKING:
     from harrow_dash.store.connection import StoreBase
 
-_YES, _NO, _PRESENT = ord("1"), ord("0"), ord("1")
+# The flag characters: a real present or missing; a yes/no yes, no or missing.
+PRESENT, ABSENT = "1", "0"
+YES, NO, MISSING = "1", "0", "-"
 
 
 @dataclass(frozen=True)
 class Packing:
-    """The columns of one kind of pack, by kind, each in order (see the module's note)."""
+    """The columns of one kind of pack, by kind, each in order (see the module's note). Whole numbers
+    are never missing (a missing one would leave its row out of the pack, and unpacking fails)."""
 
     texts: tuple[str, ...]
     reals: tuple[str, ...] = ()
@@ -94,8 +102,8 @@ class Packing:
             sa.func.float8send(sa.func.coalesce(column[c], sa.literal_column("'NaN'::float8")))
             for c in self.reals
         ] + [sa.func.int8send(sa.cast(column[c], sa.BigInteger)) for c in self.whole]
-        flags = [sa.case((column[c].is_(None), "0"), else_="1") for c in self.reals] + [
-            sa.case((column[c].is_(True), "1"), (column[c].is_(False), "0"), else_="-")
+        flags = [sa.case((column[c].is_(None), ABSENT), else_=PRESENT) for c in self.reals] + [
+            sa.case((column[c].is_(True), YES), (column[c].is_(False), NO), else_=MISSING)
             for c in self.yes_no
         ]
         lengths = [
@@ -186,15 +194,15 @@ class Unpacked:
         if name in p.reals:
             j = p.reals.index(name)
             assert self.numbers is not None
-            present = self.flags[:, j] == _PRESENT
-            whole = pa.array(self.numbers[f"r{j}"].astype(np.float64), mask=~present)
+            present = self.flags[:, j] == ord(PRESENT)
+            every = pa.array(self.numbers[f"r{j}"].astype(np.float64), mask=~present)
         elif name in p.whole:
             assert self.numbers is not None
-            whole = pa.array(self.numbers[f"w{p.whole.index(name)}"].astype(np.int64))
+            every = pa.array(self.numbers[f"w{p.whole.index(name)}"].astype(np.int64))
         else:
             code = self.flags[:, len(p.reals) + p.yes_no.index(name)]
-            whole = pa.array(code == _YES, mask=(code != _YES) & (code != _NO))
-        return whole if rows is None else whole.take(rows)
+            every = pa.array(code == ord(YES), mask=code == ord(MISSING))
+        return every if rows is None else every.take(rows)
 
 
 def _missing(rows: pa.Array) -> np.ndarray | None:
@@ -205,6 +213,7 @@ def _missing(rows: pa.Array) -> np.ndarray | None:
 
 
 def _bytes(value: Any) -> bytes:
+    """A pack's binary string (None, for no rows, as no bytes)."""
     return bytes(value) if value is not None else b""
 
 
@@ -227,15 +236,25 @@ DEFINITION_COLUMNS = Packing(
 )  # fmt: skip
 
 
-# The quarters packed: the latest this many with values (three years: the quarters Cabinet reviews,
-# each with the quarter a year before it). An earlier quarter's snapshot is read by its query.
-# Packing every quarter of a long history cost a million-value load 2 to 3 s.
+# The quarters packed: this many, up to the latest with an actual (three years: a snapshot needs the
+# quarter a year before its own, so the latest eight are read packed, the quarters Cabinet reviews).
+# Each quarter of the window has a pack, empty where it has no values: a quarter without one was not
+# packed (by this writer), and its snapshot is read by its query. Packing every quarter of a long
+# history cost a million-value load 2 to 3 s. Changing a Packing's columns needs new tables (or a
+# new schema version whose upgrade rewrites these): an older instance would unpack them wrongly.
 PACKED_QUARTERS = 12
 
 
-def oldest_packed(latest: int) -> int:
-    """The key of the oldest quarter packed, where ``latest`` is the latest quarter with values."""
-    return Period.from_key(latest).shift(1 - PACKED_QUARTERS).key
+def _window(conn: Connection) -> list[int]:
+    """The keys of the quarters to pack (see :data:`PACKED_QUARTERS`); none without an actual."""
+    v = s.indicator_values
+    latest = conn.execute(
+        sa.select(sa.func.max(v.c.period)).where(v.c.actual.is_not(None))
+    ).scalar()
+    if latest is None:
+        return []
+    last = Period.from_key(int(latest))
+    return [last.shift(-back).key for back in reversed(range(PACKED_QUARTERS))]
 
 
 def _utf8(conn: Connection) -> bool:
@@ -253,20 +272,28 @@ def refresh(conn: Connection) -> None:
     conn.execute(sa.delete(definitions))
     if not _utf8(conn):
         return
-    # Forty groups of long strings: grouped in memory rather than spilled to disk.
+    # A dozen groups of long strings, grouped in memory rather than spilled to disk (a write
+    # transaction has asked for as much already; an upgrade's has not).
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     version = sa.select(s.data_version.c.version).scalar_subquery()
     v, i = s.indicator_values, s.indicators
-    latest = conn.execute(sa.select(sa.func.max(v.c.period))).scalar()
-    if latest is not None:
+    window = _window(conn)
+    if window:
         conn.execute(
             sa.insert(quarters).from_select(
                 list(quarters.c.keys()),
                 sa.select(v.c.period, *VALUES.aggregates(dict(v.c.items())), version)
-                .where(v.c.period >= oldest_packed(int(latest)))
+                .where(v.c.period.between(window[0], window[-1]))
                 .group_by(v.c.period),
             )
         )
+        packed = set(conn.execute(sa.select(quarters.c.period)).scalars())
+        current = conn.execute(sa.select(s.data_version.c.version)).scalar()
+        empty = [
+            {"period": key, "n": 0, "data_version": current} for key in window if key not in packed
+        ]
+        if empty:
+            conn.execute(sa.insert(quarters), empty)
     conn.execute(
         sa.insert(definitions).from_select(
             list(definitions.c.keys()),
@@ -321,14 +348,11 @@ def snapshot(
     # By priority: each pack holds its indicators by reference, so the rows come in snapshot order.
     packs = sorted((r for r in read if r["definitions"]), key=lambda r: int(r["key"]))
     # No definitions: none in the priorities asked for, or none packed (the query tells which).
-    if not packs or packs[0]["encoding"] != "UTF8":
+    if not packs or any(r["data_version"] != packs[0]["version"] for r in read):
         return None
-    version, latest = packs[0]["version"], packs[0]["latest"]
-    if any(r["data_version"] != version for r in read):
-        return None
-    if latest is not None and min(quarters.values()) < oldest_packed(int(latest)):
-        return None  # a quarter before the ones packed
     of_quarter = {int(r["key"]): r for r in read if not r["definitions"]}
+    if any(key not in of_quarter for key in quarters.values()):
+        return None  # a quarter not packed
     definitions = DEFINITION_COLUMNS.unpack(packs)
     # Each definition's pack: its priority's name and whether there is such a priority.
     pack_of = pa.array(np.repeat(np.arange(len(packs)), [int(r["n"]) for r in packs]))
@@ -342,20 +366,13 @@ def snapshot(
         columns["priority"] = priority.take(pack_of.take(kept))
     refs = definitions.column("ref", kept)
     for prefix, key in quarters.items():
-        values = VALUES.unpack([of_quarter[key]]) if key in of_quarter else None
-        at = (
-            pc.index_in(refs, value_set=values.column("ref"))
-            if values is not None
-            else pa.nulls(len(refs), pa.int32())
-        )
+        values = VALUES.unpack([of_quarter[key]])
+        at = pc.index_in(refs, value_set=values.column("ref"))
         if not prefix:
             columns["has_row"] = at.is_valid()
         for c in VALUES.texts[1:] + VALUES.reals + VALUES.yes_no:
-            if prefix + c not in names:
-                continue
-            columns[prefix + c] = (
-                values.column(c, at) if values is not None else pa.nulls(len(refs), _KIND[c])
-            )
+            if prefix + c in names:
+                columns[prefix + c] = values.column(c, at)
     if "not_due" in columns:  # the query's coalesce(not_due, false)
         columns["not_due"] = columns["not_due"].fill_null(False)
     missing = [n for n in names if n not in columns]
@@ -375,11 +392,7 @@ def _statement(
 
     q, d, p = s.quarter_packs, s.definition_packs, s.priorities
     pack = [c for c in q.c if c.name != "period"]
-    current = (
-        sa.select(s.data_version.c.version).scalar_subquery().label("version"),
-        sa.func.current_setting("server_encoding").label("encoding"),
-        sa.select(sa.func.max(s.indicator_values.c.period)).scalar_subquery().label("latest"),
-    )
+    current = (sa.select(s.data_version.c.version).scalar_subquery().label("version"),)
     of_definitions = sa.select(
         sa.literal(True).label("definitions"), d.c.priority_id.label("key"),
         *(d.c[c.name] for c in pack), *current,
@@ -399,16 +412,9 @@ def _statement(
 
 
 def _defined(name: str) -> bool:
+    """Whether column ``name`` of a snapshot query is a definition's (packed in the definitions)."""
     p = DEFINITION_COLUMNS
     return name in p.texts or name in p.reals or name in p.whole or name in p.yes_no
-
-
-# The Arrow type of each value column, for a quarter with no values at all.
-_KIND: dict[str, pa.DataType] = {
-    **{c: pa.string() for c in VALUES.texts},
-    **{c: pa.float64() for c in VALUES.reals},
-    **{c: pa.bool_() for c in VALUES.yes_no},
-}
 
 
 def _kept(definitions: Unpacked, filters: Filters, has_priority: pa.Array | None) -> pa.Array:

@@ -520,6 +520,10 @@ def _published_table(name: str) -> Table:
 
 PUBLISHED_DEFINITIONS = {name: _published_table(name) for name in DEFINITION_TABLES}
 
+# Key of the PostgreSQL advisory lock every write transaction takes, and an upgrade before it rewrites
+# what writes keep (any fixed number will do).
+WRITE_LOCK_KEY = 0x4861_7272_6F77  # "Harrow"
+
 # 5: corrective actions (new tables only); 6: indicator_values keyed by quarter first; 7: corrective
 # actions are figures of the record (kept as published with the quarter they were agreed in); 8: every
 # indicator's values kept packed on PostgreSQL (indicator_series; a new table, filled by upgrade); 9:

@@ -7,7 +7,7 @@ schema itself imports none of them (no import circle).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, MetaData, insert, select, text
+from sqlalchemy import Connection, MetaData, func, insert, select, text
 
 from harrow_dash.store import packed_series, packed_snapshot
 from harrow_dash.store import quarter_counts as counts
@@ -119,12 +119,17 @@ def upgrade(conn: Connection) -> list[str]:
     if counts.missing(conn):  # a database from before the counts were stored: count them once
         counts.refresh(conn)
         done.append(s.quarter_counts.name)
-    if packed_series.stale(conn):  # from before the series were kept, or by an older version
-        packed_series.refresh(conn)
-        done.append(s.indicator_series.name)
-    if packed_snapshot.stale(conn):  # likewise for the quarters' snapshots
-        packed_snapshot.refresh(conn)
-        done += [s.quarter_packs.name, s.definition_packs.name]
+    if packed_series.stale(conn) or packed_snapshot.stale(conn):
+        # From before they were kept, or left by an older version's write. Rewritten as a write
+        # rewrites them, one writer at a time: two instances starting together would otherwise
+        # both rewrite them, and the second fail on the first's rows.
+        conn.execute(select(func.pg_advisory_xact_lock(s.WRITE_LOCK_KEY)))
+        if packed_series.stale(conn):
+            packed_series.refresh(conn)
+            done.append(s.indicator_series.name)
+        if packed_snapshot.stale(conn):
+            packed_snapshot.refresh(conn)
+            done += [s.quarter_packs.name, s.definition_packs.name]
     if version is not None and version != s.SCHEMA_VERSION:
         conn.execute(
             s.schema_info.update()
