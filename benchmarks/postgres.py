@@ -41,17 +41,19 @@ or its driver (``pip install -e '.[postgres]'``) they are skipped.
     columns, the server neither grouping nor sorting, put in order here on numbers, and still
     missed (2.3x: the server's packing was 110-180 ms of every read). Since schema version 8 each
     indicator's values are kept packed, written once per write (``indicator_series``,
-    ``harrow_dash.store.packed_series``; 0.4 s of server time per write at this size), and a read
+    ``harrow_dash.store.packed_series``; 0.4-0.8 s of server time per write at this size,
+    depending on the host), and a read
     packs 13,200 series instead of 528,000 values; the row travels in binary form (hexadecimal
     doubled it), and is put in order by two radix sorts of 16-bit keys. The quarter's snapshot spent a third of its server time sorting
     its 13,200 wide rows by priority and reference; they are now sorted in pandas by one function
     for both databases (``store.snapshot_order``). Its transport was measured too: COPY (one message
-    per row) stayed quicker than the rows packed into one value (140-170 ms against 190-240 ms at a
-    load average of 13), so it stays.
+    per row) stayed quicker than the rows packed into one value at each read (140-170 ms against
+    190-240 ms at a load average of 13).
     What kept it over 1.5x was transport and the joins, not work: read alone, one quarter's 13,200
     value rows (ten narrow columns, no join) took 16 ms from PostgreSQL through COPY and 3.5 ms from
     DuckDB's Arrow (4.6x), and the snapshot's joins cost the server 15-37 ms. Since schema version 9
-    the latest twelve quarters and each priority's definitions are kept packed, written once per write
+    the twelve quarters up to the latest with an actual and each priority's definitions are kept
+    packed, written once per write
     (``quarter_packs``, ``definition_packs``, ``harrow_dash.store.packed_snapshot``; 0.3-0.5 s of
     server time per write at this size), and the snapshot reads up to three quarters and the
     definitions as a few rows of binary strings, joined by reference in Arrow, already in order:

@@ -200,8 +200,8 @@ class ScorecardReads(StoreBase):
         (``rate(..., texts=False)``: the figures, the definition's polarity, tolerance, unit,
         frequency and whether it counts people), with ref and priority_id: the quarter before, whose
         ratings the overview and the follow-up compare with. Without the texts (names, descriptions,
-        commentary) and the joins to the quarters before it, a third of the wide read on
-        PostgreSQL, where sending the rows is most of a snapshot's time."""
+        commentary) and the joins to the quarters before it (on PostgreSQL, read from the packs, one
+        quarter's rather than three)."""
         if filters.period is None:
             return pd.DataFrame()
         return self._snapshot_of(self._rating_query, filters, joined_to_priorities=False)
