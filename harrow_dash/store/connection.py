@@ -309,8 +309,8 @@ def bump_data_version(conn: Connection) -> None:
     drops its cached results on its next page run; and rewrite the per-quarter counts pages read
     (:func:`quarter_counts.refresh`) and, on PostgreSQL, every indicator's packed series
     (:func:`packed_series.refresh`) and the packed snapshots (:func:`packed_snapshot.refresh`) in
-    the same transaction. :meth:`Store.writing` calls it for
-    you; call it yourself only from a transaction of your own that changes what pages show."""
+    the same transaction. :meth:`Store.writing` calls it for you; call it yourself only from a
+    transaction of your own that changes what pages show."""
     v = s.data_version
     conn.execute(sa.update(v).values(version=v.c.version + 1))
     quarter_counts.refresh(conn)
