@@ -73,6 +73,11 @@ class Packing:
     whole: tuple[str, ...] = ()
     yes_no: tuple[str, ...] = ()
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every column the pack holds."""
+        return self.texts + self.reals + self.whole + self.yes_no
+
     def aggregates(
         self,
         column: Mapping[str, sa.ColumnElement[Any]],
@@ -275,7 +280,8 @@ def refresh(conn: Connection) -> None:
     # A dozen groups of long strings, grouped in memory rather than spilled to disk (a write
     # transaction has asked for as much already; an upgrade's has not).
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    version = sa.select(s.data_version.c.version).scalar_subquery()
+    current = conn.execute(sa.select(s.data_version.c.version)).scalar()
+    version = sa.literal(current, sa.BigInteger)
     v, i = s.indicator_values, s.indicators
     window = _window(conn)
     if window:
@@ -288,7 +294,6 @@ def refresh(conn: Connection) -> None:
             )
         )
         packed = set(conn.execute(sa.select(quarters.c.period)).scalars())
-        current = conn.execute(sa.select(s.data_version.c.version)).scalar()
         empty = [
             {"period": key, "n": 0, "data_version": current} for key in window if key not in packed
         ]
@@ -331,9 +336,9 @@ def snapshot(
 ) -> pd.DataFrame | None:
     """The snapshot query's frame (columns ``names``) for ``filters``' quarter, from the packs (see
     the module's note), in the order ``scorecard_reads.snapshot_order`` puts it in: by priority,
-    then by reference bytewise (as Python compares text); None where they cannot be read. ``joined_to_priorities``: the
-    query joins the definitions to their priorities, leaving out an indicator whose priority is not
-    one of them."""
+    then by reference bytewise (as Python compares text); None where they cannot be read.
+    ``joined_to_priorities``: the query joins the definitions to their priorities, leaving out an
+    indicator whose priority is not one of them."""
     if store.is_duckdb or store.public or filters.period is None:
         return None
     p = filters.period
@@ -360,7 +365,9 @@ def snapshot(
     kept = pc.indices_nonzero(
         _kept(definitions, filters, has_priority if joined_to_priorities else None)
     )
-    columns: dict[str, pa.Array] = {c: definitions.column(c, kept) for c in names if _defined(c)}
+    columns: dict[str, pa.Array] = {
+        c: definitions.column(c, kept) for c in names if c in DEFINITION_COLUMNS.names
+    }
     if "priority" in names:
         priority = pa.array([r["priority"] for r in packs], pa.string())
         columns["priority"] = priority.take(pack_of.take(kept))
@@ -370,8 +377,8 @@ def snapshot(
         at = pc.index_in(refs, value_set=values.column("ref"))
         if not prefix:
             columns["has_row"] = at.is_valid()
-        for c in VALUES.texts[1:] + VALUES.reals + VALUES.yes_no:
-            if prefix + c in names:
+        for c in VALUES.names:
+            if c != "ref" and prefix + c in names:
                 columns[prefix + c] = values.column(c, at)
     if "not_due" in columns:  # the query's coalesce(not_due, false)
         columns["not_due"] = columns["not_due"].fill_null(False)
@@ -409,12 +416,6 @@ def _statement(
         dialect=psycopg.dialect(), compile_kwargs={"render_postcompile": True}
     )
     return str(compiled), compiled.construct_params()
-
-
-def _defined(name: str) -> bool:
-    """Whether column ``name`` of a snapshot query is a definition's (packed in the definitions)."""
-    p = DEFINITION_COLUMNS
-    return name in p.texts or name in p.reals or name in p.whole or name in p.yes_no
 
 
 def _kept(definitions: Unpacked, filters: Filters, has_priority: pa.Array | None) -> pa.Array:
